@@ -1,0 +1,122 @@
+"""One neo4j Driver shared with neomodel, managed read/write transactions, and schema install.
+
+Logic functions run their Cypher inside `graph.write(fn)` / `graph.read(fn)`: the driver's
+managed transactions, which retry on transient errors (so a unit of work must be idempotent).
+The neomodel classes in `ccms_graph.nodes` declare and inflate records; set-based writes use
+Cypher from `cypher/` or the logic modules, because a per-node `.save()` cannot share the
+transaction that also writes the audit entry.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+
+from .settings import CYPHER_DIR, Settings, load_settings
+
+T = TypeVar("T")
+
+
+class Graph:
+    """The application's handle on Neo4j: one driver, one database."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.driver: neo4j.Driver = GraphDatabase.driver(
+            settings.bolt_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password),
+            max_connection_pool_size=50,
+            connection_acquisition_timeout=30,
+        )
+        self.database = settings.neo4j_database
+        from neomodel import db as neomodel_db
+
+        neomodel_db.set_connection(driver=self.driver)
+
+    def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work, *args, **kwargs)
+
+    def read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `work(tx, ...)` in a managed read transaction (routed to a follower on a cluster)."""
+        with self.driver.session(database=self.database) as session:
+            return session.execute_read(work, *args, **kwargs)
+
+    def query(self, cypher: str, params: dict | None = None, write: bool = False) -> list[dict]:
+        """Run one auto-retried statement and return its records as dicts."""
+        records, _, _ = self.driver.execute_query(
+            cypher, params or {}, database_=self.database,
+            routing_=RoutingControl.WRITE if write else RoutingControl.READ,
+        )
+        return [r.data() for r in records]
+
+    def ping(self) -> bool:
+        try:
+            self.driver.verify_connectivity()
+            return True
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.DriverError, OSError):
+            return False
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+_graph: Graph | None = None
+_graph_lock = threading.Lock()
+
+
+def get_graph(settings: Settings | None = None) -> Graph:
+    """The process-wide Graph, created on first use."""
+    global _graph
+    with _graph_lock:
+        if _graph is None:
+            _graph = Graph(settings or load_settings())
+        return _graph
+
+
+def close_graph() -> None:
+    global _graph
+    with _graph_lock:
+        if _graph is not None:
+            _graph.close()
+            _graph = None
+
+
+@cache
+def cypher(name: str) -> str:
+    """The text of `cypher/<name>.cypher`, resolved from the package, not the working directory."""
+    path = (CYPHER_DIR / f"{name}.cypher").resolve()
+    if CYPHER_DIR.resolve() not in path.parents:
+        raise ValueError(f"not a cypher file name: {name!r}")
+    return path.read_text()
+
+
+def statements(text: str) -> list[str]:
+    """Split a .cypher file into statements on `;` at line ends, dropping `//` comment lines."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
+
+
+def install_schema(graph: Graph) -> int:
+    """Create constraints and indexes (idempotent) and wait for them to come online."""
+    stmts = statements(cypher("schema"))
+    with graph.driver.session(database=graph.database) as session:
+        for stmt in stmts:
+            session.run(stmt).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+    return len(stmts)
+
+
+def clear_database(graph: Graph) -> None:
+    """Delete every node and relationship, keeping the schema. For tests and re-seeding only."""
+    with graph.driver.session(database=graph.database) as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()

@@ -1,0 +1,384 @@
+"""Create, update, read and retire Subject Records, with their selectors and identifiers, in batches."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import phonenumbers
+from unidecode import unidecode
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..nodes.vocabulary import ENTITY_TYPES, RecordType, caption
+from ..policy.actor import Actor
+from ..validation import parse_dob, validate_record
+from . import audit
+
+#: Properties derived from a record's fields for indexes; never accepted from input.
+DERIVED = ("search_text", "name_text", "aliases_text", "dbas_text", "vin_key", "imo_key", "tail_key")
+#: Record properties that only the service sets.
+SYSTEM_PROPS = ("uid", "created_at", "created_by", "updated_at", "updated_by", "owner_uid", "office_code",
+                "approval_status", "source", "source_ref", "imported_at", "version", "deleted",
+                "dob_year", "dob_month", "dob_day", "dob_flagged", "master_uid", *DERIVED)
+#: The first identifier of these types must be unique per record type (schema constraints).
+UNIQUE_KEYS = {"Vehicle": ("vin", "vin_key"), "Vessel": ("imo", "imo_key"), "Aircraft": ("tail_number", "tail_key")}
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _alnum(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", unidecode(str(value))).upper()
+
+
+def identifier_key(kind: str, value: str, qualifier: str | None = None) -> str | None:
+    """The indexed lookup key of an identifier, e.g. "ssn:123456789"; None when nothing is left."""
+    try:
+        from ..matching import identifiers as _ids  # the matching package's normalizers, when present
+    except ImportError:  # pragma: no cover - matching is part of the package
+        _ids = None
+    if _ids is not None and hasattr(_ids, "identifier_key"):
+        key = _ids.identifier_key(kind, value)
+        if key and qualifier:
+            key = f"{key}|{_alnum(qualifier)}"
+        return key
+    norm = _alnum(value)
+    if not norm:
+        return None
+    return f"{kind}:{norm}" + (f"|{_alnum(qualifier)}" if qualifier else "")
+
+
+def normalize_phone(raw: str, region: str = "US") -> str | None:
+    """E.164 form of a phone number, or None if it is not a possible number."""
+    try:
+        num = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def address_key(addr: dict) -> str:
+    parts = [addr.get(k) or "" for k in ("line1", "line2", "city", "state", "postcode", "country")]
+    text = " ".join(unidecode(p).lower() for p in parts)
+    return re.sub(r"\s+", " ", re.sub(r"[^0-9a-z ]", " ", text)).strip()
+
+
+def address_display(addr: dict) -> str:
+    return ", ".join(str(addr[k]) for k in ("line1", "line2", "city", "state", "postcode", "country")
+                     if addr.get(k))
+
+
+def _search_text(rtype: RecordType, props: dict) -> str:
+    words: list[str] = []
+    for f in rtype.fields:
+        v = props.get(f.name)
+        if v in (None, "", []):
+            continue
+        if f.kind == "json":
+            words.extend(str(x.get("value", "")) for x in v)
+        elif isinstance(v, list):
+            words.extend(str(x) for x in v)
+        else:
+            words.append(str(v))
+    return unidecode(" ".join(words)).lower()
+
+
+def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
+    """Split validated input into node properties and the selectors/identifiers to merge beside it."""
+    props = {k: v for k, v in clean.items() if k in rtype.field_names}
+    if rtype.name == "Person":
+        props.update(parse_dob(props.get("dob")))
+        props["name_text"] = unidecode(" ".join(
+            props.get(k) or "" for k in ("given_name", "middle_name", "family_name"))).strip()
+        props["aliases_text"] = unidecode(" | ".join(props.get("aliases") or []))
+    if rtype.name == "Business":
+        props["dbas_text"] = unidecode(" | ".join(props.get("dbas") or []))
+    props["search_text"] = _search_text(rtype, props)
+    idents: list[dict] = []
+    for f in rtype.identifier_fields:
+        value = props.get(f.name)
+        if value:
+            key = identifier_key(f.identifier, value, props.get(f.qualifier) if f.qualifier else None)
+            if key:
+                idents.append({"key": key, "kind": f.identifier, "value": str(value)})
+    for i, x in enumerate(props.get("identifiers") or []):
+        key = identifier_key(_alnum(x["type"]).lower() or "other", x["value"])
+        if key is None:
+            raise ValidationFailed({"identifiers": {i: ["value has no letters or digits"]}})
+        idents.append({"key": key, "kind": x["type"], "value": x["value"]})
+    if "identifiers" in props:
+        props["identifiers"] = json.dumps(props["identifiers"] or [])
+    if rtype.name in UNIQUE_KEYS:
+        field_name, key_prop = UNIQUE_KEYS[rtype.name]
+        props[key_prop] = _alnum(props[field_name]) if props.get(field_name) else None
+    selectors = {"phones": [], "emails": [], "addresses": [], "handles": [], "identifiers": idents}
+    errors: dict = {}
+    for i, raw in enumerate(clean.get("phones") or []):
+        e164 = normalize_phone(raw)
+        if e164 is None:
+            errors.setdefault("phones", {})[i] = [f"{raw!r} is not a valid phone number"]
+        else:
+            selectors["phones"].append({"e164": e164, "display": raw})
+    for raw in clean.get("emails") or []:
+        selectors["emails"].append({"address": raw.strip().lower()})
+    for i, addr in enumerate(clean.get("addresses") or []):
+        key = address_key(addr)
+        if not key:
+            errors.setdefault("addresses", {})[i] = ["address is empty"]
+            continue
+        selectors["addresses"].append({**{k: addr.get(k) for k in
+                                          ("line1", "line2", "city", "state", "postcode", "country")},
+                                       "key": key, "display": address_display(addr)})
+    for h in clean.get("social_handles") or []:
+        platform = h["platform"].strip().lower()
+        handle = h["handle"].strip().lstrip("@").lower()
+        selectors["handles"].append({"key": f"{platform}:{handle}", "platform": platform, "handle": handle})
+    if errors:
+        raise ValidationFailed(errors)
+    return props, selectors
+
+
+# One statement creates a batch of records of one type with their selectors and case membership.
+# Labels come from the vocabulary (an allow-list), never from input.
+_CREATE = """
+UNWIND $rows AS row
+CREATE (n:{labels}:Linkable)
+SET n = row.props, n.created_at = datetime(), n.updated_at = datetime()
+WITH n, row
+CALL (n, row) {{
+  UNWIND row.sel.identifiers AS x
+  MERGE (i:Identifier {{key: x.key}}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+  MERGE (n)-[:HAS_IDENTIFIER]->(i)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.phones AS x
+  MERGE (p:Phone {{e164: x.e164}}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = x.display
+  CREATE (n)-[:USES_PHONE {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(p)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.emails AS x
+  MERGE (e:Email {{address: x.address}}) ON CREATE SET e:Linkable, e.uid = randomUUID()
+  CREATE (n)-[:USES_EMAIL {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(e)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.addresses AS x
+  MERGE (a:Address {{key: x.key}}) ON CREATE SET a += x, a:Linkable, a.uid = randomUUID()
+  CREATE (n)-[:{address_link} {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                               source: row.props.source, status: 'active'}}]->(a)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.handles AS x
+  MERGE (h:SocialHandle {{key: x.key}}) ON CREATE SET h += x, h:Linkable, h.uid = randomUUID()
+  CREATE (n)-[:USES_HANDLE {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(h)
+}}
+CALL (n, row) {{
+  WITH n, row WHERE row.case_uid IS NOT NULL
+  MATCH (c:Case {{uid: row.case_uid}})
+  CREATE (n)-[:SUBJECT_IN {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(c)
+  SET c.last_activity_at = datetime()
+}}
+RETURN n.uid AS uid
+"""
+
+
+def create_statement(type_name: str) -> str:
+    rtype = ENTITY_TYPES[type_name]
+    return _CREATE.format(labels=":".join(rtype.labels),
+                          address_link="RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+
+
+def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None = None,
+              source: str = "manual", imported: bool = False) -> dict:
+    """Validate one record's input and turn it into a row for the batch create statement."""
+    rtype = ENTITY_TYPES[type_name]
+    clean = validate_record(type_name, data)
+    props, sel = prepare(rtype, clean)
+    props.update(
+        uid=new_uid(), created_by=actor.uid, updated_by=actor.uid, owner_uid=actor.uid,
+        office_code=actor.office_code, approval_status="pending", source=source,
+        source_ref=clean.get("ref"), version=1, deleted=False,
+    )
+    if imported:
+        props["imported_at"] = now().isoformat()
+    return {"props": {k: v for k, v in props.items() if v is not None}, "sel": sel, "case_uid": case_uid}
+
+
+def insert_rows(tx, type_name: str, rows: list[dict], actor_uid: str) -> list[str]:
+    """Create a batch of prepared rows in `tx` (one UNWIND statement); returns their uids."""
+    if not rows:
+        return []
+    try:
+        result = tx.run(create_statement(type_name), rows=rows, actor=actor_uid)
+        return [r["uid"] for r in result]
+    except Exception as exc:  # constraint violations become a clear Conflict
+        from neo4j.exceptions import ConstraintError
+
+        if isinstance(exc, ConstraintError):
+            raise Conflict(f"a {type_name} with the same unique identifier already exists") from None
+        raise
+
+
+def _require_case_write(tx, actor: Actor, case_uid: str | None) -> None:
+    if case_uid is None:
+        return
+    from ..policy import rules
+
+    rules.require_case_write(tx, actor, case_uid)
+
+
+def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: str | None = None,
+                  source: str = "manual") -> dict:
+    """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction."""
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
+    row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
+
+    def work(tx):
+        _require_case_write(tx, actor, case_uid)
+        (uid,) = insert_rows(tx, type_name, [row], actor.uid)
+        audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
+                     details={"type": type_name})
+        return uid
+
+    uid = graph.write(work)
+    return get_entity(graph, uid)
+
+
+_BUMP = """
+MATCH (n:SubjectRecord {uid: $uid})
+WHERE coalesce(n.deleted, false) = false
+SET n.version = n.version + 1
+RETURN n.version - 1 AS before
+"""
+
+_UPDATE = """
+MATCH (n:SubjectRecord {uid: $uid})
+SET n += $props, n.updated_at = datetime(), n.updated_by = $actor
+WITH n
+OPTIONAL MATCH (n)-[r:HAS_IDENTIFIER]->(:Identifier)
+DELETE r
+WITH DISTINCT n
+UNWIND $identifiers AS x
+MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+MERGE (n)-[:HAS_IDENTIFIER]->(i)
+"""
+
+
+def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
+    """Apply a partial update; refuse a stale one (version mismatch) with Conflict."""
+    current = get_entity(graph, uid)
+    type_name = current["type"]
+    rtype = ENTITY_TYPES[type_name]
+    clean = validate_record(type_name, changes, partial=True)
+    merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
+    if isinstance(merged.get("identifiers"), str):
+        merged["identifiers"] = json.loads(merged["identifiers"])
+    merged.update(clean)
+    props, sel = prepare(rtype, merged)
+    cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
+
+    def work(tx):
+        from ..policy import rules
+
+        rules.require_record_write(tx, actor, uid)
+        # Bumping the version first takes the node's write lock, so the check below cannot race.
+        rec = tx.run(_BUMP, uid=uid).single()
+        if rec is None:
+            raise NotFound(f"no record {uid}")
+        if expected_version is not None and rec["before"] != expected_version:
+            raise Conflict(f"record {uid} was changed by someone else (version {rec['before']}, "
+                           f"you had {expected_version})", current_version=rec["before"])
+        tx.run(_UPDATE, uid=uid, props={**props, **cleared}, identifiers=sel["identifiers"],
+               actor=actor.uid).consume()
+        if any(sel[k] for k in ("phones", "emails", "addresses", "handles")):
+            add_selectors(tx, actor, uid, type_name, sel)
+        audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
+
+    graph.write(work)
+    return get_entity(graph, uid)
+
+
+_ADD_SELECTORS = """
+MATCH (n:SubjectRecord {uid: $uid})
+CALL (n) {
+  UNWIND $sel.phones AS x
+  MERGE (p:Phone {e164: x.e164}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = x.display
+  MERGE (n)-[r:USES_PHONE {status: 'active'}]->(p)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.emails AS x
+  MERGE (e:Email {address: x.address}) ON CREATE SET e:Linkable, e.uid = randomUUID()
+  MERGE (n)-[r:USES_EMAIL {status: 'active'}]->(e)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.addresses AS x
+  MERGE (a:Address {key: x.key}) ON CREATE SET a += x, a:Linkable, a.uid = randomUUID()
+  MERGE (n)-[r:%s {status: 'active'}]->(a)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.handles AS x
+  MERGE (h:SocialHandle {key: x.key}) ON CREATE SET h += x, h:Linkable, h.uid = randomUUID()
+  MERGE (n)-[r:USES_HANDLE {status: 'active'}]->(h)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+"""
+
+
+def add_selectors(tx, actor: Actor, uid: str, type_name: str, sel: dict) -> None:
+    stmt = _ADD_SELECTORS % ("RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+    tx.run(stmt, uid=uid, sel=sel, actor=actor.uid).consume()
+
+
+_GET = """
+MATCH (n:Linkable {uid: $uid})
+WHERE n:SubjectRecord OR n:Document OR n:Case
+OPTIONAL MATCH (n)-[r:SUBJECT_IN {status: 'active'}]->(c:Case)
+RETURN n, labels(n) AS labels, collect({uid: c.uid, case_number: c.case_number, title: c.title}) AS cases
+"""
+
+
+def record_type_of(labels: Iterable[str]) -> str:
+    for label in labels:
+        if label not in ("SubjectRecord", "Document"):
+            return label
+    return "Record"
+
+
+def node_dict(node, labels) -> dict:
+    props = dict(node)
+    for k, v in list(props.items()):
+        if hasattr(v, "iso_format"):
+            props[k] = v.iso_format()
+    type_name = record_type_of(labels)
+    return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "props": props}
+
+
+def get_entity(graph, uid: str) -> dict:
+    """A record as {uid, type, caption, props, cases}; NotFound if absent. Access checks are the caller's."""
+
+    def work(tx):
+        return tx.run(_GET, uid=uid).single()
+
+    rec = graph.read(work)
+    if rec is None or rec["n"] is None or rec["n"].get("deleted"):
+        raise NotFound(f"no record {uid}")
+    out = node_dict(rec["n"], rec["labels"])
+    out["cases"] = [c for c in rec["cases"] if c["uid"]]
+    return out

@@ -1,0 +1,378 @@
+"""The declaration of every record type, its fields, and the link types allowed between them.
+
+This is the single place types are described. The neomodel classes, the marshmallow schemas,
+the forms, the graph legend and matching all read it instead of repeating it (principle 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------------------------------------
+# Field and type declarations
+# ---------------------------------------------------------------------------------------------
+
+#: Field kinds: how a value is validated, stored and shown.
+#:   str     short text (one line)          text    long text (narratives, notes)
+#:   int     whole number                   float   decimal number
+#:   bool    yes/no                         enum    one of `choices`
+#:   list    list of short strings          dob     date of birth: YYYY-MM-DD, else kept raw and flagged
+#:   date    calendar date (YYYY-MM-DD)     json    list of {type, value} objects (generic identifiers)
+FIELD_KINDS = frozenset({"str", "text", "int", "float", "bool", "enum", "list", "dob", "date", "json"})
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = "str"
+    label: str = ""
+    choices: tuple[str, ...] = ()
+    #: Identifier kind (see ccms_graph.matching) when the value identifies the record exactly.
+    identifier: str | None = None
+    #: Field that qualifies an identifier (passport -> country, plate -> state).
+    qualifier: str | None = None
+    max_length: int = 200
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        assert self.kind in FIELD_KINDS, self.kind
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str  #: the Neo4j label, e.g. "Person"
+    plural: str
+    fields: tuple[Field, ...]
+    #: Fields whose values make up the record's caption, in order.
+    caption: tuple[str, ...]
+    #: A record must carry at least one of these to be accepted (nothing to identify it by otherwise).
+    identifying: tuple[str, ...] = ()
+    #: Extra labels the node carries (e.g. "SubjectRecord", "Document").
+    extra_labels: tuple[str, ...] = ()
+    #: Whether the record takes addresses, phones, emails and social handles as selector links.
+    selectors: bool = False
+    description: str = ""
+
+    @property
+    def slug(self) -> str:
+        return self.plural.lower().replace(" ", "-")
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def identifier_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.identifier)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.name, *self.extra_labels)
+
+
+SEXES = ("M", "F", "X", "U")
+THING_CATEGORIES = ("firearm", "currency", "narcotics", "electronic_device", "document", "other")
+BUSINESS_KINDS = ("corporation", "llc", "partnership", "sole_proprietorship", "nonprofit", "government", "other")
+VESSEL_KINDS = ("cargo", "tanker", "fishing", "pleasure", "passenger", "tug", "other")
+
+# The six Subject Record types. A Subject Record may appear in many cases (SUBJECT_IN links).
+PERSON = RecordType(
+    name="Person",
+    plural="Persons",
+    caption=("given_name", "middle_name", "family_name"),
+    # A first name alone is weak, but partial records are normal: an alias or one identifier suffices.
+    identifying=("given_name", "family_name", "aliases", "ssn", "a_number", "passport",
+                 "drivers_license", "fbi_number", "identifiers"),
+    extra_labels=("SubjectRecord",),
+    selectors=True,
+    fields=(
+        Field("given_name"),
+        Field("middle_name"),
+        Field("family_name"),
+        Field("aliases", "list", "Names and aliases"),
+        Field("dob", "dob", "Date of birth"),
+        Field("sex", "enum", choices=SEXES),
+        Field("height_cm", "int", "Height (cm)", minimum=30, maximum=272),
+        Field("weight_kg", "int", "Weight (kg)", minimum=1, maximum=650),
+        Field("eye_colour"),
+        Field("hair_colour"),
+        Field("scars_marks_tattoos", "list", "Scars, marks and tattoos"),
+        Field("citizenship", "list"),
+        Field("immigration_status"),
+        Field("criminal_history_note", "text", "Criminal history"),
+        Field("ssn", identifier="ssn", label="SSN"),
+        Field("a_number", identifier="a_number", label="A-Number"),
+        Field("passport", identifier="passport", qualifier="passport_country", label="Passport number"),
+        Field("passport_country", label="Passport country"),
+        Field("drivers_license", identifier="drivers_license", qualifier="drivers_license_state",
+              label="Driver's licence"),
+        Field("drivers_license_state", label="Driver's licence state"),
+        Field("fbi_number", identifier="fbi_number", label="FBI number"),
+        Field("identifiers", "json", "Other identifiers"),
+    ),
+)
+
+BUSINESS = RecordType(
+    name="Business",
+    plural="Businesses",
+    caption=("name",),
+    identifying=("name", "dbas", "ein", "registration_number"),
+    extra_labels=("SubjectRecord",),
+    selectors=True,
+    fields=(
+        Field("name"),
+        Field("dbas", "list", "Doing business as"),
+        Field("ein", identifier="ein", label="EIN"),
+        Field("registration_number", identifier="registration_number", qualifier="jurisdiction"),
+        Field("jurisdiction"),
+        Field("kind", "enum", choices=BUSINESS_KINDS),
+    ),
+)
+
+VEHICLE = RecordType(
+    name="Vehicle",
+    plural="Vehicles",
+    caption=("year", "make", "model", "plate"),
+    identifying=("vin", "plate", "make", "model"),
+    extra_labels=("SubjectRecord",),
+    fields=(
+        Field("vin", identifier="vin", label="VIN"),
+        Field("plate", identifier="plate", qualifier="plate_state"),
+        Field("plate_state"),
+        Field("make"),
+        Field("model"),
+        Field("year", "int", minimum=1886, maximum=2100),
+        Field("colour"),
+    ),
+)
+
+VESSEL = RecordType(
+    name="Vessel",
+    plural="Vessels",
+    caption=("name", "imo"),
+    identifying=("name", "hull_id", "imo", "mmsi", "documentation_number"),
+    extra_labels=("SubjectRecord",),
+    fields=(
+        Field("name"),
+        Field("hull_id", identifier="hin", label="Hull ID (HIN)"),
+        Field("imo", identifier="imo", label="IMO number"),
+        Field("mmsi", identifier="mmsi", label="MMSI"),
+        Field("documentation_number", identifier="documentation_number"),
+        Field("flag"),
+        Field("kind", "enum", choices=VESSEL_KINDS),
+    ),
+)
+
+AIRCRAFT = RecordType(
+    name="Aircraft",
+    plural="Aircraft",
+    caption=("tail_number", "make", "model"),
+    identifying=("tail_number", "serial_number", "icao24"),
+    extra_labels=("SubjectRecord",),
+    fields=(
+        Field("tail_number", identifier="n_number", label="Tail (N-) number"),
+        Field("serial_number", identifier="serial"),
+        Field("make"),
+        Field("model"),
+        Field("icao24", identifier="icao24", label="ICAO 24-bit address"),
+    ),
+)
+
+THING = RecordType(
+    name="Thing",
+    plural="Things",
+    caption=("category", "description"),
+    identifying=("description", "serial", "imei"),
+    extra_labels=("SubjectRecord",),
+    fields=(
+        Field("category", "enum", choices=THING_CATEGORIES),
+        Field("serial", identifier="serial", label="Serial number"),
+        Field("imei", identifier="imei", label="IMEI"),
+        Field("description", "text"),
+        Field("quantity", "float", minimum=0),
+        Field("value", "float", "Value (USD)", minimum=0),
+    ),
+)
+
+ENTITY_TYPES: dict[str, RecordType] = {t.name: t for t in (PERSON, BUSINESS, VEHICLE, VESSEL, AIRCRAFT, THING)}
+
+# Shared selector nodes tie records together across cases. They are merged on their key, never
+# duplicated: two cases touching the same phone number share one Phone node.
+SELECTOR_TYPES: dict[str, str] = {
+    "Phone": "e164",
+    "Email": "address",
+    "Address": "key",
+    "SocialHandle": "key",
+    "Identifier": "key",
+}
+
+# Case documents. Each carries the label Document beside its own.
+ROI_STATUSES = ("draft", "submitted", "returned", "approved")
+DOCUMENT_TYPES: dict[str, RecordType] = {
+    t.name: t
+    for t in (
+        RecordType(
+            name="ReportOfInvestigation",
+            plural="Reports of Investigation",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("narrative", "text", max_length=200_000),
+                    Field("report_date", "date")),
+        ),
+        RecordType(
+            name="ArrestReport",
+            plural="Arrest reports",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("narrative", "text", max_length=200_000),
+                    Field("incident_date", "date"), Field("location"), Field("charges", "list")),
+        ),
+        RecordType(
+            name="SeizureReport",
+            plural="Seizure reports",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("narrative", "text", max_length=200_000),
+                    Field("incident_date", "date"), Field("location")),
+        ),
+        RecordType(
+            name="SurveillanceReport",
+            plural="Electronic surveillance reports",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("narrative", "text", max_length=200_000),
+                    Field("incident_date", "date"), Field("authority", label="Legal authority")),
+        ),
+        RecordType(
+            name="Evidence",
+            plural="Evidence items",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("description", "text"), Field("collected_date", "date"),
+                    Field("chain_of_custody", "text")),
+        ),
+    )
+}
+
+ALL_RECORD_TYPES: dict[str, RecordType] = {**ENTITY_TYPES, **DOCUMENT_TYPES}
+
+CASE_STATUSES = ("requested", "open", "referred", "closed", "combined")
+CLOSE_REASONS = ("no_new_information", "prosecution_declined", "prosecution_complete", "combined")
+APPROVAL_STATUSES = ("pending", "approved", "returned")
+ROLES = ("agent", "analyst", "supervisor", "auditor", "admin")
+OFFICE_KINDS = ("field_office", "sector", "branch", "port", "unit")
+
+# ---------------------------------------------------------------------------------------------
+# Link vocabulary
+# ---------------------------------------------------------------------------------------------
+
+SUBJECTS = frozenset(ENTITY_TYPES)
+CONVEYANCES = frozenset({"Vehicle", "Vessel", "Aircraft"})
+DOCUMENTS = frozenset(DOCUMENT_TYPES)
+SELECTORS = frozenset({"Phone", "Email", "Address", "SocialHandle"})
+
+
+@dataclass(frozen=True)
+class LinkType:
+    name: str
+    sources: frozenset[str]
+    targets: frozenset[str]
+    directed: bool = True
+    description: str = ""
+    #: Extra properties the link may carry, beyond who/when/reason/source/status.
+    properties: tuple[str, ...] = ()
+    #: System links are maintained by the service, never drawn by hand.
+    system: bool = False
+    same_type: bool = field(default=False)
+
+    def allows(self, source_label: str, target_label: str) -> bool:
+        ok = source_label in self.sources and target_label in self.targets
+        if not ok and not self.directed:
+            ok = target_label in self.sources and source_label in self.targets
+        if ok and self.same_type:
+            ok = source_label == target_label
+        return ok
+
+
+LINK_TYPES: dict[str, LinkType] = {
+    lt.name: lt
+    for lt in (
+        LinkType("SUBJECT_IN", SUBJECTS, frozenset({"Case"}), description="is a subject in the case",
+                 properties=("role",)),
+        LinkType("ASSOCIATE_OF", frozenset({"Person"}), frozenset({"Person"}), directed=False,
+                 description="known associate"),
+        LinkType("FAMILY_OF", frozenset({"Person"}), frozenset({"Person"}), directed=False,
+                 description="family member", properties=("relation",)),
+        LinkType("EMPLOYED_BY", frozenset({"Person"}), frozenset({"Business"}), description="works for"),
+        LinkType("OFFICER_OF", frozenset({"Person"}), frozenset({"Business"}),
+                 description="officer or director of", properties=("title",)),
+        LinkType("OWNS", frozenset({"Person", "Business"}), SUBJECTS, description="owns"),
+        LinkType("REGISTERED_TO", CONVEYANCES, frozenset({"Person", "Business"}),
+                 description="registered to"),
+        LinkType("OPERATES", frozenset({"Person", "Business"}), CONVEYANCES | {"Business"},
+                 description="operates"),
+        LinkType("TRAVELLED_ON", frozenset({"Person", "Thing"}), CONVEYANCES,
+                 description="travelled or was carried on", properties=("date", "reference")),
+        LinkType("USES_PHONE", frozenset({"Person", "Business"}), frozenset({"Phone"}), description="uses phone"),
+        LinkType("USES_EMAIL", frozenset({"Person", "Business"}), frozenset({"Email"}), description="uses email"),
+        LinkType("USES_HANDLE", frozenset({"Person", "Business"}), frozenset({"SocialHandle"}),
+                 description="uses social media handle"),
+        LinkType("RESIDES_AT", frozenset({"Person"}), frozenset({"Address"}), description="resides at"),
+        LinkType("LOCATED_AT", frozenset({"Business", "Vehicle", "Vessel", "Aircraft", "Thing"}),
+                 frozenset({"Address"}), description="located at"),
+        LinkType("MENTIONS", DOCUMENTS, SUBJECTS | SELECTORS, description="the document mentions"),
+        LinkType("PART_OF", DOCUMENTS, frozenset({"Case"}), description="document filed in the case"),
+        LinkType("SUB_RECORD_OF", SUBJECTS, SUBJECTS, same_type=True,
+                 description="resolved as the same individual; the target is the master record"),
+        LinkType("CALLED", frozenset({"Phone"}), frozenset({"Phone"}),
+                 description="call detail records between two numbers",
+                 properties=("count", "first_at", "last_at", "total_seconds")),
+        LinkType("HAS_IDENTIFIER", SUBJECTS, frozenset({"Identifier"}), system=True,
+                 description="carries this identifier"),
+    )
+}
+
+#: Link types a user may draw between records by hand (system links are maintained by the service).
+USER_LINK_TYPES = tuple(name for name, lt in LINK_TYPES.items() if not lt.system)
+
+#: Which selector link a record uses for each kind of selector input.
+SELECTOR_LINKS = {"phones": "USES_PHONE", "emails": "USES_EMAIL", "social_handles": "USES_HANDLE"}
+
+
+def record_type(name: str) -> RecordType:
+    """Look up an entity or document type by label or plural slug; KeyError if unknown."""
+    if name in ALL_RECORD_TYPES:
+        return ALL_RECORD_TYPES[name]
+    for t in ALL_RECORD_TYPES.values():
+        if name.lower() in (t.slug, t.name.lower()):
+            return t
+    raise KeyError(name)
+
+
+def caption(type_name: str, props: dict) -> str:
+    """A human caption for a record, built from its type's caption fields."""
+    if type_name == "Case":
+        return f"{props.get('case_number', '')} {props.get('title', '')}".strip()
+    if type_name in SELECTOR_TYPES:
+        return str(props.get("display") or props.get(SELECTOR_TYPES[type_name]) or "")
+    t = ALL_RECORD_TYPES.get(type_name)
+    if t is None:
+        return str(props.get("name") or props.get("uid") or "")
+    parts = [str(props[f]) for f in t.caption if props.get(f) not in (None, "")]
+    if not parts and type_name == "Person" and props.get("aliases"):
+        parts = [props["aliases"][0]]
+    return " ".join(parts) or f"{t.name} {str(props.get('uid', ''))[:8]}"

@@ -1,0 +1,94 @@
+"""The one place configuration is read: `CCMS_*` environment variables with sandbox defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The repository root (where `deploy/`, `cypher/` and `.neo4j/` live).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+CYPHER_DIR = PROJECT_ROOT / "cypher"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Bolt URI of an existing Neo4j (bolt://, neo4j://, neo4j+s://). Unset: the project's local server.
+    neo4j_uri: str | None = None
+    # Credentials for Neo4j; the local server gets this password as its initial password.
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = "ccms-sandbox-pass"
+    # Database name; Community Edition has only "neo4j".
+    neo4j_database: str = "neo4j"
+    # Port the local server's Bolt connector listens on (127.0.0.1 only).
+    neo4j_bolt_port: int = 17687
+    # Where the local server's jars (lib/) and instances live; ignored by git.
+    neo4j_home: Path = PROJECT_ROOT / ".neo4j"
+    # JVM heap and page cache for the local server, sized for a 2-core / 24 GB machine.
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "2g"
+    # Flask session signing key. Set it in production; the sandbox default is public.
+    secret_key: str = "ccms-sandbox-secret-change-me"
+    # Password every sandbox seed user gets.
+    sandbox_password: str = "sandbox-pass-2026"
+    # Where uploaded attachment bytes are kept (metadata and sha256 live in the graph).
+    file_store: Path = PROJECT_ROOT / "var" / "files"
+    # SMTP relay for notification email; unset host means in-app inbox only.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "ccms-graph@localhost"
+    # Deconfliction decision thresholds on the 0..1 score.
+    match_threshold: float = 0.90
+    possible_threshold: float = 0.60
+    # Header carrying a reverse proxy's authenticated username (PIV SSO); unset disables SSO.
+    sso_header: str | None = None
+    # Largest accepted upload, bytes.
+    max_upload_bytes: int = 25 * 1024 * 1024
+    # Idle minutes before a session ends.
+    session_idle_minutes: int = 30
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def local_bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+
+    @property
+    def bolt_uri(self) -> str:
+        """The URI every client uses: the configured server, else the local one."""
+        return self.neo4j_uri or self.local_bolt_uri
+
+    @property
+    def uses_local_server(self) -> bool:
+        return self.neo4j_uri is None
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment; unset variables keep the sandbox defaults."""
+    d = Settings()
+    return Settings(
+        neo4j_uri=_env("CCMS_NEO4J_URI"),
+        neo4j_user=_env("CCMS_NEO4J_USER", d.neo4j_user),
+        neo4j_password=_env("CCMS_NEO4J_PASSWORD", d.neo4j_password),
+        neo4j_database=_env("CCMS_NEO4J_DATABASE", d.neo4j_database),
+        neo4j_bolt_port=int(_env("CCMS_NEO4J_BOLT_PORT", str(d.neo4j_bolt_port))),
+        neo4j_home=Path(_env("CCMS_NEO4J_HOME", str(d.neo4j_home))),
+        neo4j_heap=_env("CCMS_NEO4J_HEAP", d.neo4j_heap),
+        neo4j_pagecache=_env("CCMS_NEO4J_PAGECACHE", d.neo4j_pagecache),
+        secret_key=_env("CCMS_SECRET_KEY", d.secret_key),
+        sandbox_password=_env("CCMS_SANDBOX_PASSWORD", d.sandbox_password),
+        file_store=Path(_env("CCMS_FILE_STORE", str(d.file_store))),
+        smtp_host=_env("CCMS_SMTP_HOST"),
+        smtp_port=int(_env("CCMS_SMTP_PORT", str(d.smtp_port))),
+        smtp_sender=_env("CCMS_SMTP_SENDER", d.smtp_sender),
+        match_threshold=float(_env("CCMS_MATCH_THRESHOLD", str(d.match_threshold))),
+        possible_threshold=float(_env("CCMS_POSSIBLE_THRESHOLD", str(d.possible_threshold))),
+        sso_header=_env("CCMS_SSO_HEADER"),
+        max_upload_bytes=int(_env("CCMS_MAX_UPLOAD_BYTES", str(d.max_upload_bytes))),
+        session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
+    )

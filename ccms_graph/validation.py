@@ -1,0 +1,128 @@
+"""Marshmallow schemas for record input, generated from the type vocabulary, and `validate()`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .errors import ValidationFailed
+from .nodes.vocabulary import ALL_RECORD_TYPES, Field, RecordType
+
+_LIST_ITEM = fields.String(validate=validate.Length(min=1, max=500))
+
+
+class IdentifierSchema(Schema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class AddressSchema(Schema):
+    line1 = fields.String(validate=validate.Length(max=200))
+    line2 = fields.String(validate=validate.Length(max=200), allow_none=True)
+    city = fields.String(validate=validate.Length(max=100), allow_none=True)
+    state = fields.String(validate=validate.Length(max=60), allow_none=True)
+    postcode = fields.String(validate=validate.Length(max=20), allow_none=True)
+    country = fields.String(validate=validate.Length(max=60), allow_none=True)
+
+
+class HandleSchema(Schema):
+    platform = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DobField(fields.String):
+    """A date of birth: kept as given; `parse_dob` decides whether it is a full, partial or raw date."""
+
+
+def _field(f: Field) -> fields.Field:
+    opts = {"allow_none": True, "metadata": {"label": f.label}}
+    if f.kind in ("str", "dob"):
+        return fields.String(validate=validate.Length(max=f.max_length), **opts)
+    if f.kind == "text":
+        return fields.String(validate=validate.Length(max=max(f.max_length, 20_000)), **opts)
+    if f.kind == "int":
+        return fields.Integer(strict=False, validate=validate.Range(min=f.minimum, max=f.maximum), **opts)
+    if f.kind == "float":
+        return fields.Float(validate=validate.Range(min=f.minimum, max=f.maximum), allow_nan=False, **opts)
+    if f.kind == "bool":
+        return fields.Boolean(**opts)
+    if f.kind == "enum":
+        return fields.String(validate=validate.OneOf(f.choices), **opts)
+    if f.kind == "list":
+        return fields.List(_LIST_ITEM, validate=validate.Length(max=100), **opts)
+    if f.kind == "date":
+        return fields.Date(**opts)
+    if f.kind == "json":
+        return fields.List(fields.Nested(IdentifierSchema), validate=validate.Length(max=100), **opts)
+    raise AssertionError(f.kind)
+
+
+@cache
+def record_schema(type_name: str) -> type[Schema]:
+    """The marshmallow schema class for one record type's input."""
+    rtype: RecordType = ALL_RECORD_TYPES[type_name]
+    attrs: dict = {f.name: _field(f) for f in rtype.fields}
+    attrs["ref"] = fields.String(validate=validate.Length(max=200), allow_none=True,
+                                 metadata={"label": "Source reference"})
+    if rtype.selectors:
+        attrs["phones"] = fields.List(_LIST_ITEM, validate=validate.Length(max=50))
+        attrs["emails"] = fields.List(fields.Email(), validate=validate.Length(max=50))
+        attrs["addresses"] = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=50))
+        attrs["social_handles"] = fields.List(fields.Nested(HandleSchema), validate=validate.Length(max=50))
+
+    def _identifying(self, data, partial=False, **kwargs):
+        if partial:
+            return
+        if not any(data.get(name) not in (None, "", []) for name in rtype.identifying):
+            raise ValidationError(
+                f"a {rtype.name} needs at least one of: {', '.join(rtype.identifying)}",
+                field_name="_schema",
+            )
+
+    attrs["_identifying"] = validates_schema(_identifying)
+    return type(f"{type_name}Input", (Schema,), attrs)
+
+
+def validate_record(type_name: str, data: object, partial: bool = False) -> dict:
+    """Validate input for a record type; raise ValidationFailed naming each bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_schema": ["expected a JSON object"]})
+    schema = record_schema(type_name)(partial=partial)
+    try:
+        clean = schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.normalized_messages()) from None
+    for name, value in list(clean.items()):
+        if isinstance(value, str):
+            clean[name] = value.strip()
+        if isinstance(value, date):
+            clean[name] = value.isoformat()
+    return clean
+
+
+_FULL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def parse_dob(raw: str | None) -> dict:
+    """Split a date of birth into stored properties: year/month/day when readable, else flagged raw text."""
+    if not raw:
+        return {"dob": None, "dob_year": None, "dob_month": None, "dob_day": None, "dob_flagged": False}
+    raw = raw.strip()
+    m = _FULL.match(raw)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+        try:
+            date(y, mo, d)
+            return {"dob": raw, "dob_year": y, "dob_month": mo, "dob_day": d, "dob_flagged": False}
+        except ValueError:
+            pass
+    m = _PARTIAL.match(raw)
+    if m and (m.group(2) is None or 1 <= int(m.group(2)) <= 12):
+        return {"dob": raw, "dob_year": int(m.group(1)),
+                "dob_month": int(m.group(2)) if m.group(2) else None, "dob_day": None,
+                "dob_flagged": True}
+    return {"dob": raw, "dob_year": None, "dob_month": None, "dob_day": None, "dob_flagged": True}

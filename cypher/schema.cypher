@@ -1,0 +1,54 @@
+// Constraints and indexes. Installed idempotently by `ccms-graph init-db`.
+
+// --- organisation ----------------------------------------------------------------------------
+CREATE CONSTRAINT office_code IF NOT EXISTS FOR (o:Office) REQUIRE o.code IS UNIQUE;
+CREATE CONSTRAINT user_uid IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UNIQUE;
+CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE;
+
+// --- cases and records -----------------------------------------------------------------------
+CREATE CONSTRAINT case_uid IF NOT EXISTS FOR (c:Case) REQUIRE c.uid IS UNIQUE;
+CREATE CONSTRAINT case_number IF NOT EXISTS FOR (c:Case) REQUIRE c.case_number IS UNIQUE;
+CREATE CONSTRAINT sequence_name IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
+CREATE CONSTRAINT person_uid IF NOT EXISTS FOR (n:Person) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT business_uid IF NOT EXISTS FOR (n:Business) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT vehicle_uid IF NOT EXISTS FOR (n:Vehicle) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT vessel_uid IF NOT EXISTS FOR (n:Vessel) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT aircraft_uid IF NOT EXISTS FOR (n:Aircraft) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT thing_uid IF NOT EXISTS FOR (n:Thing) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT subject_uid IF NOT EXISTS FOR (n:SubjectRecord) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT document_uid IF NOT EXISTS FOR (n:Document) REQUIRE n.uid IS UNIQUE;
+CREATE CONSTRAINT attachment_uid IF NOT EXISTS FOR (n:Attachment) REQUIRE n.uid IS UNIQUE;
+
+// Unique identifiers: the same VIN or SSN may not exist as two Vehicle/Person records.
+// (Identity resolution keeps duplicates out of Person; for VIN/IMO/N-number the constraint does.)
+CREATE CONSTRAINT vehicle_vin IF NOT EXISTS FOR (n:Vehicle) REQUIRE n.vin_key IS UNIQUE;
+CREATE CONSTRAINT vessel_imo IF NOT EXISTS FOR (n:Vessel) REQUIRE n.imo_key IS UNIQUE;
+CREATE CONSTRAINT aircraft_tail IF NOT EXISTS FOR (n:Aircraft) REQUIRE n.tail_key IS UNIQUE;
+
+// Every node a user can link or open carries :Linkable, so one index finds any of them by uid.
+CREATE CONSTRAINT linkable_uid IF NOT EXISTS FOR (n:Linkable) REQUIRE n.uid IS UNIQUE;
+
+// --- selectors: one node per phone number, email, address, handle, identifier -----------------
+CREATE CONSTRAINT phone_e164 IF NOT EXISTS FOR (n:Phone) REQUIRE n.e164 IS UNIQUE;
+CREATE CONSTRAINT email_address IF NOT EXISTS FOR (n:Email) REQUIRE n.address IS UNIQUE;
+CREATE CONSTRAINT address_key IF NOT EXISTS FOR (n:Address) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT handle_key IF NOT EXISTS FOR (n:SocialHandle) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT identifier_key IF NOT EXISTS FOR (n:Identifier) REQUIRE n.key IS UNIQUE;
+
+// --- lookups used by lists, policy and review --------------------------------------------------
+CREATE INDEX case_office IF NOT EXISTS FOR (c:Case) ON (c.office_code);
+CREATE INDEX case_status IF NOT EXISTS FOR (c:Case) ON (c.status);
+CREATE INDEX case_owner IF NOT EXISTS FOR (c:Case) ON (c.owner_uid);
+CREATE INDEX subject_office IF NOT EXISTS FOR (n:SubjectRecord) ON (n.office_code);
+CREATE INDEX subject_created IF NOT EXISTS FOR (n:SubjectRecord) ON (n.created_at);
+CREATE INDEX subject_approval IF NOT EXISTS FOR (n:SubjectRecord) ON (n.approval_status);
+CREATE INDEX subject_source_ref IF NOT EXISTS FOR (n:SubjectRecord) ON (n.source_ref);
+CREATE INDEX document_status IF NOT EXISTS FOR (n:Document) ON (n.status);
+CREATE INDEX user_office IF NOT EXISTS FOR (u:User) ON (u.office_code);
+CREATE INDEX person_dob IF NOT EXISTS FOR (n:Person) ON (n.dob);
+
+// --- full-text (Lucene) indexes for search and fuzzy name candidates --------------------------
+CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.given_name, n.middle_name, n.family_name, n.aliases_text, n.name_text];
+CREATE FULLTEXT INDEX record_search IF NOT EXISTS FOR (n:Person|Business|Vehicle|Vessel|Aircraft|Thing) ON EACH [n.search_text];
+CREATE FULLTEXT INDEX case_search IF NOT EXISTS FOR (n:Case) ON EACH [n.case_number, n.title, n.predication, n.violations_text];
+CREATE FULLTEXT INDEX business_names IF NOT EXISTS FOR (n:Business) ON EACH [n.name, n.dbas_text];

@@ -1,0 +1,48 @@
+"""Tiny factories for tests: offices, users and records built through the same logic as the app."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ccms_graph.logic import records
+from ccms_graph.logic.users import create_office, create_user
+from ccms_graph.policy.actor import SYSTEM, load_actor
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_org(graph) -> SimpleNamespace:
+    create_office(graph, SYSTEM, {"code": "MIA", "name": "Miami Field Office", "kind": "field_office"})
+    create_office(graph, SYSTEM, {"code": "MIA-PEV", "name": "Port Everglades", "kind": "port",
+                                  "parent_code": "MIA"})
+    create_office(graph, SYSTEM, {"code": "NYC", "name": "New York Field Office", "kind": "field_office"})
+    users = {}
+    for username, role, office, sup in [
+        ("chief", "supervisor", "MIA", None),
+        ("sup_mia", "supervisor", "MIA", "chief"),
+        ("agent_a", "agent", "MIA", "sup_mia"),
+        ("agent_b", "agent", "MIA", "sup_mia"),
+        ("agent_port", "agent", "MIA-PEV", "sup_mia"),
+        ("analyst_mia", "analyst", "MIA", "sup_mia"),
+        ("sup_nyc", "supervisor", "NYC", None),
+        ("agent_nyc", "agent", "NYC", "sup_nyc"),
+        ("auditor", "auditor", "NYC", None),
+        ("admin", "admin", "NYC", None),
+    ]:
+        create_user(graph, SYSTEM, {
+            "username": username, "name": username.replace("_", " ").title(), "role": role,
+            "office_code": office, "supervisor": sup, "password": PASSWORD,
+            "phone": "+13055550100", "email": f"{username}@example.gov", "training_expires": "2099-12-31",
+        })
+        users[username] = username
+    return SimpleNamespace(**{u: actor(graph, u) for u in users})
+
+
+def actor(graph, username: str):
+    return graph.read(load_actor, username)
+
+
+def make_person(graph, who, case_uid=None, **fields):
+    fields.setdefault("given_name", "John")
+    fields.setdefault("family_name", "Smith")
+    return records.create_entity(graph, who, "Person", fields, case_uid=case_uid)
