@@ -1,0 +1,1 @@
+"""Pure, database-free entity matching: normalize, compare, score and explain record pairs."""

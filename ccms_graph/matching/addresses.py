@@ -1,0 +1,79 @@
+"""Normalize postal addresses (US-style abbreviations, case, punctuation) into a comparable key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ccms_graph.matching.names import ascii_text
+
+# USPS Publication 28 suffix and unit abbreviations (the common ones), plus directionals.
+_ABBREVIATIONS = {
+    "street": "st", "str": "st", "avenue": "ave", "av": "ave", "boulevard": "blvd", "road": "rd",
+    "drive": "dr", "lane": "ln", "court": "ct", "place": "pl", "square": "sq", "terrace": "ter",
+    "parkway": "pkwy", "highway": "hwy", "circle": "cir", "trail": "trl", "way": "way",
+    "expressway": "expy", "freeway": "fwy", "plaza": "plz", "point": "pt", "route": "rte",
+    "mount": "mt", "fort": "ft", "saint": "st", "heights": "hts", "center": "ctr", "centre": "ctr",
+    "apartment": "apt", "suite": "ste", "unit": "unit", "building": "bldg", "floor": "fl",
+    "room": "rm", "number": "", "no": "",
+    "north": "n", "south": "s", "east": "e", "west": "w",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}
+
+_STATES = {
+    "alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca",
+    "colorado": "co", "connecticut": "ct", "delaware": "de", "district of columbia": "dc",
+    "florida": "fl", "georgia": "ga", "hawaii": "hi", "idaho": "id", "illinois": "il", "indiana": "in",
+    "iowa": "ia", "kansas": "ks", "kentucky": "ky", "louisiana": "la", "maine": "me", "maryland": "md",
+    "massachusetts": "ma", "michigan": "mi", "minnesota": "mn", "mississippi": "ms", "missouri": "mo",
+    "montana": "mt", "nebraska": "ne", "nevada": "nv", "new hampshire": "nh", "new jersey": "nj",
+    "new mexico": "nm", "new york": "ny", "north carolina": "nc", "north dakota": "nd", "ohio": "oh",
+    "oklahoma": "ok", "oregon": "or", "pennsylvania": "pa", "rhode island": "ri",
+    "south carolina": "sc", "south dakota": "sd", "tennessee": "tn", "texas": "tx", "utah": "ut",
+    "vermont": "vt", "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi",
+    "wyoming": "wy", "puerto rico": "pr", "guam": "gu", "virgin islands": "vi",
+}
+
+_COUNTRIES = {"us": "us", "usa": "us", "united states": "us", "united states of america": "us"}
+
+
+def normalize_line(line: object) -> str:
+    """A street line with case, punctuation and suffix/directional spellings made uniform."""
+    words = (_ABBREVIATIONS.get(w, w) for w in ascii_text(line).split())
+    return " ".join(w for w in words if w)
+
+
+def normalize_state(state: object) -> str:
+    """Two-letter code for a US state name; other values lowercased ASCII."""
+    s = ascii_text(state)
+    return _STATES.get(s, s)
+
+
+def normalize_postcode(postcode: object) -> str:
+    """Uppercase alphanumerics; a US ZIP+4 is cut to its five digits."""
+    p = ascii_text(postcode).replace(" ", "").upper()
+    return p[:5] if len(p) == 9 and p.isdigit() else p
+
+
+def normalize_address(addr: Mapping[str, object] | None) -> dict[str, str]:
+    """All address parts normalized; missing parts are ''."""
+    a = addr or {}
+    country = ascii_text(a.get("country"))
+    return {
+        "line": " ".join(x for x in (normalize_line(a.get("line1")), normalize_line(a.get("line2"))) if x),
+        "city": ascii_text(a.get("city")),
+        "state": normalize_state(a.get("state")),
+        "postcode": normalize_postcode(a.get("postcode")),
+        "country": _COUNTRIES.get(country, country),
+    }
+
+
+def address_key(addr: Mapping[str, object] | None) -> str:
+    """"line|city|state|postcode" in normalized form; '' when the address has no street line.
+
+    Country is left out (most records omit it); a street line without city and postcode still
+    yields a key, so compare keys only together with their parts where that matters.
+    """
+    n = normalize_address(addr)
+    if not n["line"]:
+        return ""
+    return "|".join((n["line"], n["city"], n["state"], n["postcode"]))
