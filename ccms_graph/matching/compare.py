@@ -1,0 +1,287 @@
+"""Comparators: pure functions (a, b) -> comparison level, one per kind of field.
+
+Every comparator returns one of its documented level strings and returns MISSING when either
+side has nothing to compare. Levels are ordered best first in each `*_LEVELS` tuple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from ccms_graph.matching.dates import Dob
+from ccms_graph.matching.names import PersonName, ascii_text, nickname_related, phonetic_key
+
+MISSING = "missing"
+
+#: Jaro-Winkler similarity above which two name tokens count as a spelling variant.
+NAME_JW = 0.90
+
+
+def _close(a: str, b: str) -> bool:
+    """Spelling variants: Jaro-Winkler >= NAME_JW or the same Metaphone key."""
+    return JaroWinkler.similarity(a, b) >= NAME_JW or phonetic_key(a) == phonetic_key(b)
+
+
+# --- person names -------------------------------------------------------------------------------
+
+NAME_LEVELS = (
+    "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy",
+    "family_only", "given_only", "given_differs", "disagree", MISSING,
+)
+
+
+def _family_level(a: PersonName, b: PersonName) -> str:
+    if not a.family or not b.family:
+        return MISSING
+    if a.family_core == b.family_core or a.family_compact == b.family_compact:
+        return "eq"
+    ca, cb = set(a.family_core), set(b.family_core)
+    if ca <= cb or cb <= ca:  # "Garcia" vs "Garcia Lopez": a dropped second surname
+        return "fuzzy"
+    if _close("".join(a.family_core), "".join(b.family_core)):
+        return "fuzzy"
+    return "no"
+
+
+def _given_level(a: PersonName, b: PersonName) -> str:
+    ga, gb = a.first, b.first
+    if not ga or not gb:
+        return MISSING
+    if ga == gb or "".join(a.given) == "".join(b.given):
+        return "eq"
+    if len(ga) == 1 or len(gb) == 1:
+        return "initial" if ga[0] == gb[0] else "no"
+    if nickname_related(ga, gb):
+        return "nick"
+    if _close(ga, gb):
+        return "fuzzy"
+    return "no"
+
+
+_COMBINED = {
+    ("eq", "eq"): "exact",
+    ("eq", "nick"): "nickname",
+    ("eq", "fuzzy"): "given_fuzzy",
+    ("eq", "initial"): "initial",
+    ("eq", MISSING): "family_only",
+    ("eq", "no"): "given_differs",
+    ("fuzzy", "eq"): "family_fuzzy",
+    ("fuzzy", "nick"): "family_fuzzy",
+    ("fuzzy", "fuzzy"): "fuzzy",
+    ("fuzzy", "initial"): "fuzzy",
+    (MISSING, "eq"): "given_only",
+    (MISSING, "nick"): "given_only",
+}
+
+
+def _oriented(a: PersonName, b: PersonName) -> str:
+    return _COMBINED.get((_family_level(a, b), _given_level(a, b)), "disagree")
+
+
+def swap(name: PersonName) -> PersonName:
+    """The same name with given and family parts exchanged."""
+    return PersonName(given=name.family, middle=name.middle, family=name.given)
+
+
+def compare_person_name(a: PersonName, b: PersonName) -> str:
+    """Agreement means the same person name, allowing nicknames, typos, initials and given/family swap."""
+    if a.is_empty or b.is_empty:
+        return MISSING
+    direct = _oriented(a, b)
+    if direct == "exact":
+        return direct
+    if _oriented(a, swap(b)) in ("exact", "nickname"):
+        return "swapped"
+    # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith").
+    all_a = sorted(a.given + a.middle + a.family)
+    all_b = sorted(b.given + b.middle + b.family)
+    if all_a == all_b and direct not in ("exact", "nickname"):
+        return "swapped"
+    return direct
+
+
+def best_level(levels: Iterable[str], order: tuple[str, ...]) -> str:
+    """The best of several levels of one comparator, by its order; MISSING when there are none."""
+    rank = {lvl: i for i, lvl in enumerate(order)}
+    return min(levels, key=lambda lvl: rank[lvl], default=MISSING)
+
+
+# --- dates of birth -----------------------------------------------------------------------------
+
+DOB_LEVELS = ("exact", "partial", "transposed", "typo", "year_near", "same_year", "disagree", MISSING)
+
+
+def compare_dob(a: Dob, b: Dob) -> str:
+    """Agreement means the same date of birth; lower levels are the usual clerical slips."""
+    if a.is_missing or b.is_missing:
+        return MISSING
+    if a.is_full and b.is_full:
+        if (a.year, a.month, a.day) == (b.year, b.month, b.day):
+            return "exact"
+        if a.year == b.year and a.month == b.day and a.day == b.month:
+            return "transposed"
+        if DamerauLevenshtein.distance(a.iso() or "", b.iso() or "") == 1:
+            return "typo"
+    else:
+        pairs = [(x, y) for x, y in ((a.month, b.month), (a.day, b.day)) if x is not None and y is not None]
+        if all(x == y for x, y in pairs):
+            if a.year == b.year:
+                return "partial"
+            if abs((a.year or 0) - (b.year or 0)) == 1:
+                return "year_near"
+    if abs((a.year or 0) - (b.year or 0)) == 1 and (a.month, a.day) == (b.month, b.day):
+        return "year_near"
+    if a.year == b.year:
+        return "same_year"
+    return "disagree"
+
+
+# --- sex ----------------------------------------------------------------------------------------
+
+_SEX = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f"}
+
+
+def compare_sex(a: object, b: object) -> str:
+    """Agreement means both records state the same sex; 'unknown' counts as missing."""
+    sa, sb = _SEX.get(ascii_text(a)), _SEX.get(ascii_text(b))
+    if sa is None or sb is None:
+        return MISSING
+    return "agree" if sa == sb else "disagree"
+
+
+# --- identifiers and other exact values ---------------------------------------------------------
+
+SET_LEVELS = ("agree", "disagree", MISSING)
+ID_LEVELS = ("agree", "typo", "disagree", MISSING)
+
+
+def compare_sets(a: Collection[str], b: Collection[str]) -> str:
+    """Agreement means the two records share at least one normalized value (phones, emails, ids)."""
+    if not a or not b:
+        return MISSING
+    return "agree" if set(a) & set(b) else "disagree"
+
+
+def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
+    """Agreement means an equal normalized identifier; 'typo' means one edit apart (one digit or a swap)."""
+    level = compare_sets(a, b)
+    if level == "disagree" and any(DamerauLevenshtein.distance(x, y) == 1 for x in a for y in b):
+        return "typo"
+    return level
+
+
+QUALIFIED_LEVELS = ("agree", "agree_unqualified", "qualifier_differs", "disagree", MISSING)
+
+
+def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> str:
+    """Agreement means the same number issued by the same country/state (passport, license, plate).
+
+    'agree_unqualified': same number, issuer missing on a side; 'qualifier_differs': same number,
+    different issuers (probably two documents).
+    """
+    if not a or not b:
+        return MISSING
+    best = "disagree"
+    for num_a, iss_a in a:
+        for num_b, iss_b in b:
+            if num_a != num_b:
+                continue
+            if iss_a and iss_b:
+                level = "agree" if iss_a == iss_b else "qualifier_differs"
+            else:
+                level = "agree_unqualified"
+            best = best_level((best, level), QUALIFIED_LEVELS)
+    return best
+
+
+ADDRESS_LEVELS = ("agree", "same_area", "disagree", MISSING)
+
+
+def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str]]) -> str:
+    """Agreement means a shared street address; 'same_area' a shared postcode or city and state.
+
+    Takes addresses already normalized by `addresses.normalize_address`.
+    """
+    a = [x for x in a if any(x.values())]
+    b = [x for x in b if any(x.values())]
+    if not a or not b:
+        return MISSING
+    best = "disagree"
+    for x in a:
+        for y in b:
+            if x["line"] and x["line"] == y["line"] and _compatible(x, y):
+                return "agree"
+            if (x["postcode"] and x["postcode"] == y["postcode"]) or (
+                x["city"] and x["city"] == y["city"] and x["state"] == y["state"]
+            ):
+                best = "same_area"
+    return best
+
+
+def _compatible(x: dict[str, str], y: dict[str, str]) -> bool:
+    # Same street line in another town is another address; a missing part is no objection.
+    return all(not x[k] or not y[k] or x[k] == y[k] for k in ("city", "state", "postcode"))
+
+
+# --- free text: business names, vessel names, descriptions --------------------------------------
+
+TEXT_LEVELS = ("exact", "strong", "close", "disagree", MISSING)
+
+
+def compare_text(a: str, b: str) -> str:
+    """Agreement means the same normalized text; 'strong'/'close' are Jaro-Winkler >= 0.95 / 0.88
+    or the same words in another order."""
+    if not a or not b:
+        return MISSING
+    if a == b:
+        return "exact"
+    jw = JaroWinkler.similarity(a, b)
+    if jw >= 0.95 or sorted(a.split()) == sorted(b.split()):
+        return "strong"
+    if jw >= 0.88:
+        return "close"
+    return "disagree"
+
+
+def compare_best_text(a: Iterable[str], b: Iterable[str]) -> str:
+    """The best compare_text level over every pair of names (name and DBAs, for instance)."""
+    bs = [y for y in b if y]
+    return best_level((compare_text(x, y) for x in a if x for y in bs), TEXT_LEVELS)
+
+
+DESCRIPTION_LEVELS = ("strong", "close", "disagree", MISSING)
+
+
+def compare_description(a: str, b: str) -> str:
+    """Agreement means descriptions sharing most words (rapidfuzz token-set ratio >= 90; 'close' >= 70)."""
+    a, b = ascii_text(a), ascii_text(b)
+    if not a or not b:
+        return MISSING
+    ratio = fuzz.token_set_ratio(a, b)
+    return "strong" if ratio >= 90 else "close" if ratio >= 70 else "disagree"
+
+
+WORD_LEVELS = ("agree", "disagree", MISSING)
+
+
+def compare_word(a: str, b: str) -> str:
+    """Agreement means the same short normalized value (make, model, colour, flag, category),
+    allowing a one-letter typo in words of five letters or more."""
+    if not a or not b:
+        return MISSING
+    if a == b or (min(len(a), len(b)) >= 5 and DamerauLevenshtein.distance(a, b) <= 1):
+        return "agree"
+    return "disagree"
+
+
+YEAR_LEVELS = ("agree", "near", "disagree", MISSING)
+
+
+def compare_year(a: int | None, b: int | None) -> str:
+    """Agreement means the same model year; 'near' means one year apart (model vs sale year)."""
+    if a is None or b is None:
+        return MISSING
+    return "agree" if a == b else "near" if abs(a - b) == 1 else "disagree"

@@ -1,0 +1,159 @@
+"""Blocking and exact-lookup keys that the graph stores on each node to find match candidates.
+
+Key formats (all deterministic ASCII; store them per entity label, so equal strings on different
+labels never meet):
+
+Identifier keys, `identifier_keys(entity_type, record)`: "<kind>:<normalized value>" as built by
+`identifiers.identifier_key`, e.g. "ssn:123456789", "anum:A012345678", "passport:X1234567",
+"drivers_license:D1234567", "fbi_number:123456AB7", "phone:+12025550143", "email:a@b.com",
+"ein:123456789", "registration:C1234567", "vin:1HGCM82633A004352", "plate:ABC1234",
+"imo:9074729", "mmsi:366123456", "hin:ABC12345D404", "documentation_number:1234567",
+"n_number:N123AB", "icao24:a1b2c3", "serial:SN123", "imei:490154203237518". Issuers (passport
+country, license/plate state) are left out so a record lacking them is still found; the scorer
+compares them. An equal key is a candidate, not a verdict.
+
+Blocking keys for people, stored with `blocking_keys("Person", r)`:
+  "<P>"         for every name                (P = Metaphone of a family-name token)
+  "<P>|<YYYY>"  when the birth year is known
+  "<P>|"        when it is not
+P is taken from each family-name token without particles, from the whole family name run
+together ("delacruz"), and, for given/family swaps, from the first given name. Aliases count.
+Query with `candidate_keys("Person", r)`: "<P>|<YYYY>" for the year and the years either side,
+plus "<P>|" (stored records with no date of birth); a record without a birth year asks "<P>",
+which every stored record with that family name carries.
+
+Other types store and query the same keys (`candidate_keys` == `blocking_keys`):
+  Business  "name:<P>" for the first two words of each name/DBA (business_key), "zip:<postcode>"
+  Vehicle   "vinhead:<VIN 1-11>", "vintail:<VIN 12-17>" (one typo leaves one intact),
+            "mmy:<make>|<model>|<year>"
+  Vessel    "name:<Metaphone of the name run together>"
+  Aircraft  "mm:<make>|<model>", "tail:<tail number digits>"
+  Thing     "cat:<category>", "serialtail:<last 6 of serial>"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ccms_graph.matching import records
+from ccms_graph.matching.identifiers import identifier_key
+from ccms_graph.matching.names import PersonName, phonetic_key
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    """Sorted, de-duplicated, no empties: the stored list must not depend on input order."""
+    return sorted({k for k in keys if k})
+
+
+def _name_phonetics(name: PersonName, swapped: bool) -> set[str]:
+    out = {phonetic_key(t) for t in name.family_core}
+    if len(name.family) > 1:
+        out.add(phonetic_key(name.family_compact))
+    if not name.family and name.given:  # a lone name is filed as the family name
+        out.add(phonetic_key(name.first))
+    if swapped and name.given and name.family:
+        out.add(phonetic_key(name.first))
+    return {p for p in out if p}
+
+
+def _person_keys(record: Mapping, query: bool) -> list[str]:
+    view = records.person_view(record)
+    year = view.dob.year if not view.dob.is_missing else None
+    phons = set().union(*(_name_phonetics(n, swapped=not query) for n in view.names))
+    keys: list[str] = []
+    for p in phons:
+        if not query:
+            keys += [p, f"{p}|{year}" if year else f"{p}|"]
+        elif year:
+            keys += [f"{p}|{year - 1}", f"{p}|{year}", f"{p}|{year + 1}", f"{p}|"]
+        else:
+            keys.append(p)
+    return _unique(keys)
+
+
+def _business_keys(record: Mapping) -> list[str]:
+    view = records.business_view(record)
+    keys = [f"name:{phonetic_key(word)}" for n in view.names for word in n.split()[:2]]
+    keys += [f"zip:{a['postcode']}" for a in view.addresses if a["postcode"]]
+    return _unique(keys)
+
+
+def _vehicle_keys(record: Mapping) -> list[str]:
+    v = records.vehicle_view(record)
+    keys = [k for vin in v["vin"] for k in (f"vinhead:{vin[:11]}", f"vintail:{vin[11:]}")]
+    if v["make"] and v["model"] and v["year"]:
+        keys.append(f"mmy:{v['make']}|{v['model']}|{v['year']}")
+    return _unique(keys)
+
+
+def _vessel_keys(record: Mapping) -> list[str]:
+    name = records.vessel_view(record)["name"]
+    return _unique([f"name:{phonetic_key(name.replace(' ', ''))}"] if name else [])
+
+
+def _aircraft_keys(record: Mapping) -> list[str]:
+    v = records.aircraft_view(record)
+    keys = [f"mm:{v['make']}|{v['model']}"] if v["make"] and v["model"] else []
+    keys += [f"tail:{d}" for t in v["n_number"] if (d := "".join(c for c in t if c.isdigit()))]
+    return _unique(keys)
+
+
+def _thing_keys(record: Mapping) -> list[str]:
+    v = records.thing_view(record)
+    keys = [f"cat:{v['category']}"] if v["category"] else []
+    keys += [f"serialtail:{s[-6:]}" for s in v["serial"]]
+    return _unique(keys)
+
+
+_OTHER = {"Business": _business_keys, "Vehicle": _vehicle_keys, "Vessel": _vessel_keys,
+          "Aircraft": _aircraft_keys, "Thing": _thing_keys}
+
+
+def _check(entity_type: str) -> None:
+    if entity_type not in records.ENTITY_TYPES:
+        raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
+
+
+def blocking_keys(entity_type: str, record: Mapping) -> list[str]:
+    """The blocking keys to store on the node for `record` (sorted, unique); see the module doc."""
+    _check(entity_type)
+    return _person_keys(record, query=False) if entity_type == "Person" else _OTHER[entity_type](record)
+
+
+def candidate_keys(entity_type: str, record: Mapping) -> list[str]:
+    """The keys to look up (any stored key equal to one of them) to find candidates for `record`."""
+    _check(entity_type)
+    return _person_keys(record, query=True) if entity_type == "Person" else _OTHER[entity_type](record)
+
+
+def _ids(kind: str, values: Iterable[str]) -> list[str]:
+    # Values are already normalized; identifier_key re-normalizes, which is idempotent.
+    return [k for v in values if (k := identifier_key(kind, v))]
+
+
+def identifier_keys(entity_type: str, record: Mapping) -> list[str]:
+    """Exact-lookup identifier keys for `record` (sorted, unique), e.g. "ssn:123456789"."""
+    _check(entity_type)
+    if entity_type == "Person":
+        p = records.person_view(record)
+        keys = [k for kind, vals in p.ids.items() for k in _ids(kind, vals)]
+        keys += _ids("passport", (n for n, _ in p.passports)) + _ids("drivers_license", (n for n, _ in p.licenses))
+        keys += list(p.other_ids) + _ids("phone", p.phones) + _ids("email", p.emails)
+    elif entity_type == "Business":
+        b = records.business_view(record)
+        keys = _ids("ein", b.ein) + [f"registration:{n}" for n, _ in b.registrations]
+        keys += _ids("phone", b.phones) + _ids("email", b.emails)
+    elif entity_type == "Vehicle":
+        v = records.vehicle_view(record)
+        keys = _ids("vin", v["vin"]) + _ids("plate", (n for n, _ in v["plate"]))
+    elif entity_type == "Vessel":
+        v = records.vessel_view(record)
+        keys = _ids("imo", v["imo"]) + _ids("mmsi", v["mmsi"]) + _ids("hin", v["hin"])
+        keys += [f"documentation_number:{d}" for d in v["documentation_number"]]
+    elif entity_type == "Aircraft":
+        v = records.aircraft_view(record)
+        keys = _ids("n_number", v["n_number"]) + _ids("icao24", v["icao24"]) + _ids("serial", v["serial"])
+    else:
+        v = records.thing_view(record)
+        keys = _ids("imei", v["imei"]) + _ids("serial", v["serial"])
+    return _unique(keys)

@@ -1,0 +1,321 @@
+"""Score a pair of records with a Fellegi-Sunter log-odds model and explain the score field by field.
+
+Each field's comparator gives a level; the feature table below turns (field, level) into a
+weight, the log2 likelihood ratio log2(m/u), where m = P(level | same entity) and
+u = P(level | different entities). The sum of the weights plus the entity type's prior log-odds
+is turned into a 0..1 score with the logistic function (base 2), then into a decision band.
+
+Where the numbers come from: they are hand-set estimates, not fitted to CCMS data. m values
+assume 2-5% clerical error per field (the rates reported in the record-linkage literature,
+e.g. Winkler 2006, and the Splink defaults); u values are the chance of agreement between two
+random records (1 in 365*80 for a full date of birth, 1 in 80 for a birth year, a name's share
+of the population for names). Re-estimate them (EM over candidate pairs, or from analysts'
+judgements) once enough judgements exist; the tests pin behaviour, not the exact numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+from ccms_graph.matching import compare as cmp
+from ccms_graph.matching import records
+from ccms_graph.matching.frequencies import NameFrequency, as_lookup
+from ccms_graph.matching.names import PersonName
+
+MATCH = "match"
+POSSIBLE = "possible"
+NO_MATCH = "no_match"
+
+#: Default decision thresholds on the score; deployments read theirs from settings
+#: (`thresholds_from_settings`).
+MATCH_THRESHOLD = 0.90
+POSSIBLE_THRESHOLD = 0.60
+
+#: Prior log2-odds that a blocked candidate pair is the same entity. People: about one in a
+#: million stored records, since names and dates alone must carry a pair to `match`. Other
+#: types are blocked on sharper keys and have fewer records.
+PRIORS = {"Person": -20.0, "Business": -10.0, "Vehicle": -10.0, "Vessel": -10.0, "Aircraft": -10.0, "Thing": -8.0}
+
+# Name weights are built from parts (see _name_weight): the family and given name agreement
+# weights are log2(0.95 / share of population with that name), clamped, so "John Smith" is
+# worth less than "Zbigniew Brzezinski". Fixed parts, log2 units:
+FAMILY_WEIGHT_RANGE = (3.0, 12.0)
+GIVEN_WEIGHT_RANGE = (2.0, 10.0)
+NAME_LEVEL_PARTS = {
+    # level: (family part, given part); "tf" means the frequency-adjusted agreement weight.
+    "exact": ("tf", "tf"),
+    "swapped": ("tf", "tf", -2.0),  # a swap is itself a (common) clerical error
+    "nickname": ("tf", 4.0),  # Bill/William: nickname tables link many names, so weaker
+    "given_fuzzy": ("tf", 3.0),
+    "initial": ("tf", 2.0),
+    "family_fuzzy": (6.0, "tf"),
+    "fuzzy": (6.0, 1.0),
+    "family_only": ("tf", 0.0),
+    "given_only": (0.0, "tf"),
+    "given_differs": ("tf", -6.0),
+    "disagree": (-8.0, 0.0),
+    cmp.MISSING: (0.0, 0.0),
+}
+
+#: The feature table: field -> level -> weight (log2 m/u). Person name weights are computed.
+WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
+    "Person": {
+        # u for a full date is 1/(365*80) -> ~14.8; a transposition or one-digit typo is seen in
+        # about 1% of true pairs and almost never by chance.
+        "dob": {"exact": 14.8, "partial": 6.0, "transposed": 9.0, "typo": 7.0, "year_near": 3.0,
+                "same_year": 0.0, "disagree": -6.0, cmp.MISSING: 0.0},
+        "sex": {"agree": 0.9, "disagree": -4.0, cmp.MISSING: 0.0},
+        # SSN/A-Number: unique per person; an equal value is decisive (see DECISIVE), a different
+        # valid value is strong evidence against (m ~ 0.1% for a mistyped SSN).
+        "ssn": {"agree": 25.0, "typo": 5.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        "a_number": {"agree": 25.0, "typo": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        "fbi_number": {"agree": 22.0, "typo": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        # People renew passports and hold several; a different number is weak evidence against.
+        "passport": {"agree": 16.0, "agree_unqualified": 13.0, "qualifier_differs": 2.0, "disagree": -1.0,
+                     cmp.MISSING: 0.0},
+        "drivers_license": {"agree": 15.0, "agree_unqualified": 11.0, "qualifier_differs": 0.0,
+                            "disagree": -1.0, cmp.MISSING: 0.0},
+        "other_ids": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # Phones and addresses are shared by households; people have many, so no penalty.
+        "phones": {"agree": 7.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "emails": {"agree": 9.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "addresses": {"agree": 4.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
+    },
+    "Business": {
+        "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
+        "ein": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        "registration": {"agree": 16.0, "agree_unqualified": 10.0, "qualifier_differs": 1.0, "disagree": -4.0,
+                         cmp.MISSING: 0.0},
+        "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
+        "addresses": {"agree": 5.0, "same_area": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},
+        "phones": {"agree": 6.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+    },
+    "Vehicle": {
+        # A vehicle has one VIN for life; a typo'd VIN still points strongly at the vehicle.
+        "vin": {"agree": 25.0, "typo": 10.0, "disagree": -15.0, cmp.MISSING: 0.0},
+        # Plates move between vehicles and get reissued: strong but not decisive.
+        "plate": {"agree": 12.0, "agree_unqualified": 9.0, "qualifier_differs": 2.0, "disagree": -1.0,
+                  cmp.MISSING: 0.0},
+        "make": {"agree": 1.0, "disagree": -3.0, cmp.MISSING: 0.0},
+        "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
+        "year": {"agree": 1.5, "near": 0.0, "disagree": -3.0, cmp.MISSING: 0.0},
+        "colour": {"agree": 0.5, "disagree": -0.5, cmp.MISSING: 0.0},  # repaints happen
+    },
+    "Vessel": {
+        "imo": {"agree": 25.0, "typo": 6.0, "disagree": -15.0, cmp.MISSING: 0.0},
+        "mmsi": {"agree": 25.0, "typo": 4.0, "disagree": -6.0, cmp.MISSING: 0.0},  # changes with flag
+        "hin": {"agree": 25.0, "typo": 6.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        "documentation_number": {"agree": 15.0, "disagree": -4.0, cmp.MISSING: 0.0},
+        "name": {"exact": 6.0, "strong": 4.0, "close": 2.0, "disagree": -2.0, cmp.MISSING: 0.0},
+        "flag": {"agree": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},  # reflagging is common
+        "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
+    },
+    "Aircraft": {
+        "n_number": {"agree": 25.0, "typo": 5.0, "disagree": -4.0, cmp.MISSING: 0.0},  # re-registration
+        "icao24": {"agree": 25.0, "typo": 3.0, "disagree": -4.0, cmp.MISSING: 0.0},  # follows registration
+        "serial": {"agree": 25.0, "typo": 6.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        "make": {"agree": 1.0, "disagree": -4.0, cmp.MISSING: 0.0},
+        "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
+    },
+    "Thing": {
+        "imei": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        "serial": {"agree": 25.0, "typo": 5.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        "category": {"agree": 1.0, "disagree": -6.0, cmp.MISSING: 0.0},
+        "description": {"strong": 4.0, "close": 2.0, "disagree": -1.0, cmp.MISSING: 0.0},
+    },
+}
+
+#: (field, level) pairs that make a pair a `match` whatever else disagrees: these identifiers
+#: are issued once per entity. Serial numbers are decisive only when the make (aircraft) or the
+#: category (thing) does not disagree, because two manufacturers can use the same serial.
+DECISIVE: dict[str, set[str]] = {
+    "Person": {"ssn", "a_number"},
+    "Business": {"ein"},
+    "Vehicle": {"vin"},
+    "Vessel": {"imo", "mmsi", "hin"},
+    "Aircraft": {"n_number", "icao24", "serial"},
+    "Thing": {"imei", "serial"},
+}
+_DECISIVE_UNLESS = {("Aircraft", "serial"): "make", ("Thing", "serial"): "category"}
+
+Row = tuple[str, object, object, str]  # field, value shown for a, value shown for b, level
+
+
+def _show(values: object) -> object:
+    """A JSON-friendly, order-stable rendering of a normalized value for the explanation."""
+    if isinstance(values, set | frozenset):
+        return sorted(":".join(v) if isinstance(v, tuple) else v for v in values) or None
+    return values if values not in ("", None, []) else None
+
+
+def _name_str(n: PersonName | None) -> str | None:
+    return " ".join(n.given + n.middle + n.family) if n else None
+
+
+def _clamp(x: float, bounds: tuple[float, float]) -> float:
+    return max(bounds[0], min(bounds[1], x))
+
+
+def _tf_weight(tokens: tuple[str, ...], lookup: Callable[[str], float], bounds: tuple[float, float]) -> float:
+    # The rarest token decides how telling a multi-part name is ("garcia lopez" -> "lopez").
+    share = min((lookup(t) for t in tokens), default=1.0)
+    return _clamp(math.log2(0.95 / max(share, 1e-9)), bounds)
+
+
+def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
+    """Weight of a name level with term-frequency adjustment, symmetric in a and b."""
+    parts = NAME_LEVEL_PARTS[level]
+    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
+    total = parts[2] if len(parts) > 2 else 0.0
+    fam, giv = parts[0], parts[1]
+    if fam == "tf":
+        # min over both records: the more common spelling sets the weight (symmetric, and for
+        # swapped names it picks the surname, whichever field it sits in).
+        fam = min(_tf_weight(a.family_core, family_lookup, FAMILY_WEIGHT_RANGE),
+                  _tf_weight(b.family_core, family_lookup, FAMILY_WEIGHT_RANGE))
+    if giv == "tf":
+        giv = min(_tf_weight(a.given[:1], given_lookup, GIVEN_WEIGHT_RANGE),
+                  _tf_weight(b.given[:1], given_lookup, GIVEN_WEIGHT_RANGE))
+    return total + float(fam) + float(giv)
+
+
+def _person_names(
+    a: records.PersonView, b: records.PersonView, freq: NameFrequency | None
+) -> tuple[str, float, PersonName | None, PersonName | None]:
+    """The best-weighted pair over all names and aliases: (level, weight, name of a, name of b)."""
+    rank = {lvl: i for i, lvl in enumerate(cmp.NAME_LEVELS)}
+    best: tuple[float, int, str, PersonName | None, PersonName | None] | None = None
+    for na in a.names:
+        for nb in b.names:
+            level = cmp.compare_person_name(na, nb)
+            weight = _name_weight(level, na, nb, freq)
+            if best is None or (weight, -rank[level]) > best[:2]:
+                best = (weight, -rank[level], level, na, nb)
+    if best is None:
+        return cmp.MISSING, 0.0, (a.names[:1] or [None])[0], (b.names[:1] or [None])[0]
+    return best[2], best[0], best[3], best[4]
+
+
+def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[list[Row], float]:
+    a, b = records.person_view(ra), records.person_view(rb)
+    name_level, name_weight, na, nb = _person_names(a, b, freq)
+    rows: list[Row] = [
+        ("dob", a.dob.iso() or (a.dob.raw or None), b.dob.iso() or (b.dob.raw or None), cmp.compare_dob(a.dob, b.dob)),
+        ("sex", a.sex, b.sex, cmp.compare_sex(a.sex, b.sex)),
+    ]
+    for kind in records.PERSON_ID_KINDS:
+        rows.append((kind, _show(a.ids[kind]), _show(b.ids[kind]), cmp.compare_identifier(a.ids[kind], b.ids[kind])))
+    rows += [
+        ("passport", _show(a.passports), _show(b.passports), cmp.compare_qualified(a.passports, b.passports)),
+        ("drivers_license", _show(a.licenses), _show(b.licenses), cmp.compare_qualified(a.licenses, b.licenses)),
+        ("other_ids", _show(a.other_ids), _show(b.other_ids), cmp.compare_sets(a.other_ids, b.other_ids)),
+        ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
+        ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
+        ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
+         cmp.compare_addresses(a.addresses, b.addresses)),
+    ]
+    return [("name", _name_str(na), _name_str(nb), name_level), *rows], name_weight
+
+
+def _addr_str(addr: dict[str, str]) -> str:
+    return ", ".join(v for v in addr.values() if v)
+
+
+def _business_rows(ra: Mapping, rb: Mapping) -> list[Row]:
+    a, b = records.business_view(ra), records.business_view(rb)
+    return [
+        ("name", a.names or None, b.names or None, cmp.compare_best_text(a.names, b.names)),
+        ("ein", _show(a.ein), _show(b.ein), cmp.compare_identifier(a.ein, b.ein)),
+        ("registration", _show(a.registrations), _show(b.registrations),
+         cmp.compare_qualified(a.registrations, b.registrations)),
+        ("kind", a.kind or None, b.kind or None, cmp.compare_word(a.kind, b.kind)),
+        ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
+         cmp.compare_addresses(a.addresses, b.addresses)),
+        ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
+        ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
+    ]
+
+
+def _generic_rows(a: dict, b: dict, spec: tuple[tuple[str, Callable[[object, object], str]], ...]) -> list[Row]:
+    return [(f, _show(a[f]), _show(b[f]), compare(a[f], b[f])) for f, compare in spec]
+
+
+_VEHICLE = (("vin", cmp.compare_identifier), ("plate", cmp.compare_qualified), ("make", cmp.compare_word),
+            ("model", cmp.compare_word), ("year", cmp.compare_year), ("colour", cmp.compare_word))
+_VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("hin", cmp.compare_identifier),
+           ("documentation_number", cmp.compare_sets), ("name", cmp.compare_text), ("flag", cmp.compare_word),
+           ("kind", cmp.compare_word))
+_AIRCRAFT = (("n_number", cmp.compare_identifier), ("icao24", cmp.compare_identifier),
+             ("serial", cmp.compare_identifier), ("make", cmp.compare_word), ("model", cmp.compare_word))
+_THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_identifier), ("category", cmp.compare_word),
+          ("description", cmp.compare_description))
+_VIEWS: dict[str, tuple[Callable[[Mapping], dict], tuple]] = {
+    "Vehicle": (records.vehicle_view, _VEHICLE),
+    "Vessel": (records.vessel_view, _VESSEL),
+    "Aircraft": (records.aircraft_view, _AIRCRAFT),
+    "Thing": (records.thing_view, _THING),
+}
+
+
+def decide(score: float, match_threshold: float = MATCH_THRESHOLD, possible_threshold: float = POSSIBLE_THRESHOLD) -> str:
+    """The decision band of a 0..1 score."""
+    if score >= match_threshold:
+        return MATCH
+    return POSSIBLE if score >= possible_threshold else NO_MATCH
+
+
+def thresholds_from_settings() -> tuple[float, float]:
+    """(match_threshold, possible_threshold) from the CCMS_* environment via ccms_graph.settings."""
+    from ccms_graph.settings import load_settings
+
+    s = load_settings()
+    return s.match_threshold, s.possible_threshold
+
+
+def score(
+    entity_type: str,
+    a: Mapping,
+    b: Mapping,
+    *,
+    match_threshold: float = MATCH_THRESHOLD,
+    possible_threshold: float = POSSIBLE_THRESHOLD,
+    name_frequency: NameFrequency | None = None,
+) -> dict:
+    """Score two records of `entity_type` ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing").
+
+    Returns {"score": 0..1, "decision": "match"|"possible"|"no_match", "log_odds": float,
+    "decisive": [fields], "explanation": [{"field", "a", "b", "level", "weight"}, ...]} with one
+    explanation row per field, missing ones included (weight 0). `name_frequency` (token -> share
+    of population, function or dict) overrides the built-in US name table for Person names.
+    """
+    if entity_type not in WEIGHTS:
+        raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
+    table = WEIGHTS[entity_type]
+    explanation: list[dict] = []
+    total = PRIORS[entity_type]
+    if entity_type == "Person":
+        rows, name_weight = _person_rows(a, b, name_frequency)
+    elif entity_type == "Business":
+        rows = _business_rows(a, b)
+    else:
+        view, spec = _VIEWS[entity_type]
+        rows = _generic_rows(view(a), view(b), spec)
+    for field_name, va, vb, level in rows:
+        if entity_type == "Person" and field_name == "name":
+            weight = name_weight
+        else:
+            weight = table[field_name][level]
+        total += weight
+        explanation.append({"field": field_name, "a": va, "b": vb, "level": level, "weight": round(weight, 3)})
+    levels = {row[0]: row[3] for row in rows}
+    decisive = [
+        f for f in sorted(DECISIVE[entity_type])
+        if levels.get(f) == "agree" and levels.get(_DECISIVE_UNLESS.get((entity_type, f), ""), "") != "disagree"
+    ]
+    value = 1.0 / (1.0 + 2.0 ** (-total)) if total > -1000 else 0.0
+    if decisive:
+        value = max(value, match_threshold)
+    decision = MATCH if decisive else decide(value, match_threshold, possible_threshold)
+    return {"score": value, "decision": decision, "log_odds": total, "decisive": decisive, "explanation": explanation}

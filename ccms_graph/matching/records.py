@@ -1,0 +1,215 @@
+"""Turn raw entity record dicts into normalized views that comparators and key builders share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ccms_graph.matching.addresses import normalize_address, normalize_state
+from ccms_graph.matching.dates import Dob, parse_dob
+from ccms_graph.matching.identifiers import (
+    alnum_upper,
+    canonical_kind,
+    identifier_key,
+    normalize_identifier,
+)
+from ccms_graph.matching.names import PersonName, ascii_text, business_key, parse_full_name, person_name
+
+ENTITY_TYPES = ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing")
+
+#: Identifier kinds a Person record carries in dedicated fields (and may repeat in `identifiers`).
+PERSON_ID_KINDS = ("ssn", "a_number", "fbi_number")
+
+_COUNTRY_ALIASES = {"USA": "US", "UNITEDSTATES": "US", "UNITEDSTATESOFAMERICA": "US", "GBR": "GB", "UK": "GB",
+                    "MEX": "MX", "MEXICO": "MX", "CAN": "CA", "CANADA": "CA"}
+
+
+def _as_list(value: object) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str | Mapping):
+        return [value]
+    return list(value) if isinstance(value, Iterable) else [value]
+
+
+def _country(value: object) -> str:
+    c = alnum_upper(value)
+    return _COUNTRY_ALIASES.get(c, c)
+
+
+def _qualified(kind: str, value: object, qualifier_key: str, default_qualifier: object = None) -> tuple | None:
+    """(number, issuer) from "X123" or {"number": "X123", "country"/"state": ...}."""
+    issuer: object = default_qualifier
+    if isinstance(value, Mapping):
+        issuer = value.get(qualifier_key) or issuer
+    number = normalize_identifier(kind, value)
+    if number is None:
+        return None
+    norm_issuer = _country(issuer) if qualifier_key == "country" else normalize_state(issuer)
+    return (number, norm_issuer)
+
+
+@dataclass
+class PersonView:
+    """A Person record, normalized."""
+
+    names: list[PersonName] = field(default_factory=list)
+    dob: Dob = field(default_factory=Dob)
+    sex: object = None
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    passports: set[tuple[str, str]] = field(default_factory=set)
+    licenses: set[tuple[str, str]] = field(default_factory=set)
+    other_ids: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
+    addresses: list[dict[str, str]] = field(default_factory=list)
+
+
+def person_view(rec: Mapping) -> PersonView:
+    """Normalize a Person record dict (field names as in the matching module docs)."""
+    v = PersonView()
+    primary = person_name(rec.get("given_name"), rec.get("middle_name"), rec.get("family_name"))
+    v.names = [n for n in [primary, *(parse_full_name(a) for a in _as_list(rec.get("aliases")))] if not n.is_empty]
+    v.dob = parse_dob(rec.get("dob"))
+    v.sex = rec.get("sex")
+    v.ids = {k: set() for k in PERSON_ID_KINDS}
+    for kind in PERSON_ID_KINDS:
+        for value in _as_list(rec.get(kind)):
+            norm = normalize_identifier(kind, value)
+            if norm:
+                v.ids[kind].add(norm)
+    for value in _as_list(rec.get("passport")):
+        if (q := _qualified("passport", value, "country")) is not None:
+            v.passports.add(q)
+    for value in _as_list(rec.get("drivers_license")):
+        if (q := _qualified("drivers_license", value, "state")) is not None:
+            v.licenses.add(q)
+    v.phones = {p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p}
+    v.emails = {e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e}
+    for entry in _as_list(rec.get("identifiers")):
+        if not isinstance(entry, Mapping):
+            continue
+        kind, value = canonical_kind(entry.get("type")), entry.get("value")
+        if kind in v.ids:
+            if norm := normalize_identifier(kind, value):
+                v.ids[kind].add(norm)
+        elif kind == "passport":
+            if (q := _qualified(kind, value, "country", entry.get("country"))) is not None:
+                v.passports.add(q)
+        elif kind == "drivers_license":
+            if (q := _qualified(kind, value, "state", entry.get("state"))) is not None:
+                v.licenses.add(q)
+        elif kind == "phone":
+            v.phones |= {p for p in [normalize_identifier(kind, value)] if p}
+        elif kind == "email":
+            v.emails |= {e for e in [normalize_identifier(kind, value)] if e}
+        elif key := identifier_key(kind, value):
+            v.other_ids.add(key)
+    v.addresses = [normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)]
+    return v
+
+
+@dataclass
+class BusinessView:
+    """A Business record, normalized."""
+
+    names: list[str] = field(default_factory=list)
+    ein: set[str] = field(default_factory=set)
+    registrations: set[tuple[str, str]] = field(default_factory=set)
+    kind: str = ""
+    phones: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
+    addresses: list[dict[str, str]] = field(default_factory=list)
+
+
+def business_view(rec: Mapping) -> BusinessView:
+    """Normalize a Business record dict."""
+    names = [business_key(n) for n in [rec.get("name"), *_as_list(rec.get("dbas"))]]
+    reg = alnum_upper(rec.get("registration_number"))
+    return BusinessView(
+        names=[n for n in dict.fromkeys(names) if n],
+        ein={e for e in [normalize_identifier("ein", rec.get("ein"))] if e},
+        registrations={(reg, normalize_state(rec.get("jurisdiction")))} if reg else set(),
+        kind=ascii_text(rec.get("kind")),
+        phones={p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p},
+        emails={e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e},
+        addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
+    )
+
+
+# Common short forms of vehicle makes, so "Chevy" and "Chevrolet" agree.
+_MAKES = {"chevy": "chevrolet", "vw": "volkswagen", "mercedes": "mercedes benz", "benz": "mercedes benz",
+          "merc": "mercury", "caddy": "cadillac", "olds": "oldsmobile", "landrover": "land rover"}
+_COLOURS = {"grey": "gray", "blk": "black", "wht": "white", "slv": "silver", "blu": "blue", "maroon": "red"}
+
+
+def make_key(value: object) -> str:
+    """Normalized vehicle/aircraft make ("Chevy" -> "chevrolet", "Mercedes-Benz" -> "mercedes benz")."""
+    m = ascii_text(value)
+    return _MAKES.get(m, m)
+
+
+def _year(value: object) -> int | None:
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    return int(digits) if len(digits) == 4 else None
+
+
+def vehicle_view(rec: Mapping) -> dict:
+    """Normalize a Vehicle record dict."""
+    plate = normalize_identifier("plate", rec.get("plate"))
+    colour = ascii_text(rec.get("colour") or rec.get("color"))
+    return {
+        "vin": {v for v in [normalize_identifier("vin", rec.get("vin"))] if v},
+        "plate": {(plate, normalize_state(rec.get("plate_state")))} if plate else set(),
+        "make": make_key(rec.get("make")),
+        "model": ascii_text(rec.get("model")),
+        "year": _year(rec.get("year")),
+        "colour": _COLOURS.get(colour, colour),
+    }
+
+
+# Ship-name prefixes that are not part of the name ("M/V Sea Star" is "Sea Star").
+_VESSEL_PREFIXES = frozenset("mv m v fv f v sv s v my m y mt m t ss s s rv r v".split())
+
+
+def vessel_name_key(value: object) -> str:
+    """Comparable vessel name: business_key without ship prefixes such as M/V, F/V, S/V."""
+    toks = business_key(value).split()
+    while len(toks) > 1 and toks[0] in _VESSEL_PREFIXES:
+        toks = toks[1:]
+    return " ".join(toks)
+
+
+def vessel_view(rec: Mapping) -> dict:
+    """Normalize a Vessel record dict."""
+    doc = alnum_upper(rec.get("documentation_number"))
+    return {
+        "name": vessel_name_key(rec.get("name")),
+        "imo": {v for v in [normalize_identifier("imo", rec.get("imo"))] if v},
+        "mmsi": {v for v in [normalize_identifier("mmsi", rec.get("mmsi"))] if v},
+        "hin": {v for v in [normalize_identifier("hin", rec.get("hull_id"))] if v},
+        "documentation_number": {doc} if doc else set(),
+        "flag": _country(rec.get("flag")),
+        "kind": ascii_text(rec.get("kind")),
+    }
+
+
+def aircraft_view(rec: Mapping) -> dict:
+    """Normalize an Aircraft record dict."""
+    return {
+        "n_number": {v for v in [normalize_identifier("n_number", rec.get("tail_number"))] if v},
+        "icao24": {v for v in [normalize_identifier("icao24", rec.get("icao24"))] if v},
+        "serial": {v for v in [normalize_identifier("serial", rec.get("serial_number"))] if v},
+        "make": make_key(rec.get("make")),
+        "model": ascii_text(rec.get("model")),
+    }
+
+
+def thing_view(rec: Mapping) -> dict:
+    """Normalize a Thing record dict. Quantity and value describe a seizure, not identity: unused."""
+    return {
+        "serial": {v for v in [normalize_identifier("serial", rec.get("serial"))] if v},
+        "imei": {v for v in [normalize_identifier("imei", rec.get("imei"))] if v},
+        "category": ascii_text(rec.get("category")),
+        "description": ascii_text(rec.get("description")),
+    }
