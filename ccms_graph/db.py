@@ -33,6 +33,8 @@ class Graph:
             auth=(settings.neo4j_user, settings.neo4j_password),
             max_connection_pool_size=50,
             connection_acquisition_timeout=30,
+            # Schema-dependent warnings (e.g. "label does not exist" on an empty database) are noise here.
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self.database = settings.neo4j_database
         from neomodel import db as neomodel_db

@@ -1,0 +1,41 @@
+"""`ccms-graph neo4j fetch|start|stop|status` and `ccms-graph init-db`: the database server and schema."""
+
+from __future__ import annotations
+
+from .. import neo4j_server
+from ..db import get_graph, install_schema
+from ..settings import load_settings
+from . import emit
+
+
+def _neo4j(args) -> int:
+    settings = load_settings()
+    if args.action != "status" and not settings.uses_local_server:
+        print(f"CCMS_NEO4J_URI is set ({settings.neo4j_uri}); the local server is not used.")
+        return 0
+    if args.action == "fetch":
+        print(neo4j_server.fetch(settings, quiet=False))
+    elif args.action == "start":
+        pid = neo4j_server.start(settings)
+        print(f"Neo4j is answering on {settings.local_bolt_uri} (pid {pid})")
+    elif args.action == "stop":
+        print("stopped" if neo4j_server.stop(settings) else "not running")
+    else:
+        st = neo4j_server.status(settings)
+        emit(st)
+        return 0 if st["bolt"] else 1
+    return 0
+
+
+def _init_db(args) -> int:
+    n = install_schema(get_graph())
+    print(f"schema installed ({n} statements)")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("neo4j", help="fetch, start, stop or report the local Neo4j server")
+    p.add_argument("action", choices=["fetch", "start", "stop", "status"])
+    p.set_defaults(func=_neo4j)
+    p = sub.add_parser("init-db", help="install constraints and indexes (idempotent)")
+    p.set_defaults(func=_init_db)

@@ -1,0 +1,1 @@
+"""Sandbox seed data and its generator."""
