@@ -93,7 +93,8 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     direct = _oriented(a, b)
     if direct == "exact":
         return direct
-    if _oriented(a, swap(b)) in ("exact", "nickname"):
+    # Both ways round, so that the comparator stays symmetric.
+    if {_oriented(a, swap(b)), _oriented(swap(a), b)} & {"exact", "nickname"}:
         return "swapped"
     # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith").
     all_a = sorted(a.given + a.middle + a.family)

@@ -17,7 +17,8 @@ Blocking keys for people, stored with `blocking_keys("Person", r)`:
   "<P>|<YYYY>"  when the birth year is known
   "<P>|"        when it is not
 P is taken from each family-name token without particles, from the whole family name run
-together ("delacruz"), and, for given/family swaps, from the first given name. Aliases count.
+together ("delacruz"), from a one-word family name without a fused particle ("Delacruz" ->
+"cruz"), and, for given/family swaps, from the first given name. Aliases count.
 Query with `candidate_keys("Person", r)`: "<P>|<YYYY>" for the year and the years either side,
 plus "<P>|" (stored records with no date of birth); a record without a birth year asks "<P>",
 which every stored record with that family name carries.
@@ -45,8 +46,21 @@ def _unique(keys: Iterable[str]) -> list[str]:
     return sorted({k for k in keys if k})
 
 
+# Particles that clerks run into the surname ("Delacruz", "Vanderberg"); longest first.
+_FUSED_PARTICLES = ("delos", "delas", "dela", "del", "de", "vander", "vanden", "van", "von", "di", "du", "al", "el")
+
+
+def _without_fused_particle(token: str) -> str | None:
+    for prefix in _FUSED_PARTICLES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 4:
+            return token[len(prefix):]
+    return None
+
+
 def _name_phonetics(name: PersonName, swapped: bool) -> set[str]:
     out = {phonetic_key(t) for t in name.family_core}
+    if len(name.family) == 1 and (rest := _without_fused_particle(name.family[0])):
+        out.add(phonetic_key(rest))  # "Delacruz" also files under "cruz"
     if len(name.family) > 1:
         out.add(phonetic_key(name.family_compact))
     if not name.family and name.given:  # a lone name is filed as the family name
@@ -101,7 +115,7 @@ def _aircraft_keys(record: Mapping) -> list[str]:
 def _thing_keys(record: Mapping) -> list[str]:
     v = records.thing_view(record)
     keys = [f"cat:{v['category']}"] if v["category"] else []
-    keys += [f"serialtail:{s[-6:]}" for s in v["serial"]]
+    keys += [f"serialtail:{s[-6:]}" for s, _ in v["serial"]]
     return _unique(keys)
 
 
@@ -152,8 +166,8 @@ def identifier_keys(entity_type: str, record: Mapping) -> list[str]:
         keys += [f"documentation_number:{d}" for d in v["documentation_number"]]
     elif entity_type == "Aircraft":
         v = records.aircraft_view(record)
-        keys = _ids("n_number", v["n_number"]) + _ids("icao24", v["icao24"]) + _ids("serial", v["serial"])
+        keys = _ids("n_number", v["n_number"]) + _ids("icao24", v["icao24"]) + _ids("serial", (n for n, _ in v["serial"]))
     else:
         v = records.thing_view(record)
-        keys = _ids("imei", v["imei"]) + _ids("serial", v["serial"])
+        keys = _ids("imei", v["imei"]) + _ids("serial", (n for n, _ in v["serial"]))
     return _unique(keys)

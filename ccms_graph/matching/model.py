@@ -115,30 +115,33 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "Aircraft": {
         "n_number": {"agree": 25.0, "typo": 5.0, "disagree": -4.0, cmp.MISSING: 0.0},  # re-registration
         "icao24": {"agree": 25.0, "typo": 3.0, "disagree": -4.0, cmp.MISSING: 0.0},  # follows registration
-        "serial": {"agree": 25.0, "typo": 6.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        # Serial qualified by make: the same serial from two manufacturers is two aircraft.
+        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "qualifier_differs": 2.0, "disagree": -12.0,
+                   cmp.MISSING: 0.0},
         "make": {"agree": 1.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
     },
     "Thing": {
         "imei": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
-        "serial": {"agree": 25.0, "typo": 5.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "qualifier_differs": 2.0, "disagree": -10.0,
+                   cmp.MISSING: 0.0},
         "category": {"agree": 1.0, "disagree": -6.0, cmp.MISSING: 0.0},
         "description": {"strong": 4.0, "close": 2.0, "disagree": -1.0, cmp.MISSING: 0.0},
     },
 }
 
-#: (field, level) pairs that make a pair a `match` whatever else disagrees: these identifiers
-#: are issued once per entity. Serial numbers are decisive only when the make (aircraft) or the
-#: category (thing) does not disagree, because two manufacturers can use the same serial.
-DECISIVE: dict[str, set[str]] = {
-    "Person": {"ssn", "a_number"},
-    "Business": {"ein"},
-    "Vehicle": {"vin"},
-    "Vessel": {"imo", "mmsi", "hin"},
-    "Aircraft": {"n_number", "icao24", "serial"},
-    "Thing": {"imei", "serial"},
+#: field -> levels that make a pair a `match` whatever else disagrees: these identifiers are
+#: issued once per entity. Serial numbers count only with the same (or an unknown) make for
+#: aircraft, category for things, because two manufacturers can use the same serial.
+DECISIVE: dict[str, dict[str, frozenset[str]]] = {
+    "Person": {"ssn": frozenset({"agree"}), "a_number": frozenset({"agree"})},
+    "Business": {"ein": frozenset({"agree"})},
+    "Vehicle": {"vin": frozenset({"agree"})},
+    "Vessel": {"imo": frozenset({"agree"}), "mmsi": frozenset({"agree"}), "hin": frozenset({"agree"})},
+    "Aircraft": {"n_number": frozenset({"agree"}), "icao24": frozenset({"agree"}),
+                 "serial": frozenset({"agree", "agree_unqualified"})},
+    "Thing": {"imei": frozenset({"agree"}), "serial": frozenset({"agree", "agree_unqualified"})},
 }
-_DECISIVE_UNLESS = {("Aircraft", "serial"): "make", ("Thing", "serial"): "category"}
 
 Row = tuple[str, object, object, str]  # field, value shown for a, value shown for b, level
 
@@ -248,8 +251,8 @@ _VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("
            ("documentation_number", cmp.compare_sets), ("name", cmp.compare_text), ("flag", cmp.compare_word),
            ("kind", cmp.compare_word))
 _AIRCRAFT = (("n_number", cmp.compare_identifier), ("icao24", cmp.compare_identifier),
-             ("serial", cmp.compare_identifier), ("make", cmp.compare_word), ("model", cmp.compare_word))
-_THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_identifier), ("category", cmp.compare_word),
+             ("serial", cmp.compare_qualified), ("make", cmp.compare_word), ("model", cmp.compare_word))
+_THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_qualified), ("category", cmp.compare_word),
           ("description", cmp.compare_description))
 _VIEWS: dict[str, tuple[Callable[[Mapping], dict], tuple]] = {
     "Vehicle": (records.vehicle_view, _VEHICLE),
@@ -309,11 +312,8 @@ def score(
             weight = table[field_name][level]
         total += weight
         explanation.append({"field": field_name, "a": va, "b": vb, "level": level, "weight": round(weight, 3)})
-    levels = {row[0]: row[3] for row in rows}
-    decisive = [
-        f for f in sorted(DECISIVE[entity_type])
-        if levels.get(f) == "agree" and levels.get(_DECISIVE_UNLESS.get((entity_type, f), ""), "") != "disagree"
-    ]
+    rules = DECISIVE[entity_type]
+    decisive = sorted(f for f, _, _, level in rows if level in rules.get(f, ()))
     value = 1.0 / (1.0 + 2.0 ** (-total)) if total > -1000 else 0.0
     if decisive:
         value = max(value, match_threshold)

@@ -196,20 +196,24 @@ def vessel_view(rec: Mapping) -> dict:
 
 def aircraft_view(rec: Mapping) -> dict:
     """Normalize an Aircraft record dict."""
+    make = make_key(rec.get("make"))
     return {
         "n_number": {v for v in [normalize_identifier("n_number", rec.get("tail_number"))] if v},
         "icao24": {v for v in [normalize_identifier("icao24", rec.get("icao24"))] if v},
-        "serial": {v for v in [normalize_identifier("serial", rec.get("serial_number"))] if v},
-        "make": make_key(rec.get("make")),
+        # Manufacturers' serials are unique per make only, so the make qualifies the serial.
+        "serial": {(v, make) for v in [normalize_identifier("serial", rec.get("serial_number"))] if v},
+        "make": make,
         "model": ascii_text(rec.get("model")),
     }
 
 
 def thing_view(rec: Mapping) -> dict:
     """Normalize a Thing record dict. Quantity and value describe a seizure, not identity: unused."""
+    category = ascii_text(rec.get("category"))
     return {
-        "serial": {v for v in [normalize_identifier("serial", rec.get("serial"))] if v},
+        # A serial is unique per kind of thing only, so the category qualifies it.
+        "serial": {(v, category) for v in [normalize_identifier("serial", rec.get("serial"))] if v},
         "imei": {v for v in [normalize_identifier("imei", rec.get("imei"))] if v},
-        "category": ascii_text(rec.get("category")),
+        "category": category,
         "description": ascii_text(rec.get("description")),
     }
