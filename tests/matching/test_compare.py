@@ -1,0 +1,143 @@
+"""Comparators: each pair of values lands on the level an analyst would call it."""
+
+import pytest
+
+from ccms_graph.matching import compare as cmp
+from ccms_graph.matching.addresses import normalize_address
+from ccms_graph.matching.dates import parse_dob
+from ccms_graph.matching.names import parse_full_name, person_name
+
+
+def pn(given=None, family=None, middle=None):
+    return person_name(given, middle, family)
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        (pn("John", "Smith"), pn("JOHN", "SMITH"), "exact"),
+        (pn("José", "Müller"), pn("Jose", "Muller"), "exact"),
+        (pn("Sean", "O'Brien"), pn("Sean", "OBrien"), "exact"),
+        (pn("Maria", "de la Cruz"), pn("Maria", "Delacruz"), "exact"),
+        (pn("Maria", "de la Cruz"), pn("Maria", "Cruz"), "exact"),
+        (pn("Smith", "John"), pn("John", "Smith"), "swapped"),
+        (parse_full_name("Smith, John"), pn("John", "Smith"), "exact"),
+        (pn("Bill", "Smith"), pn("William", "Smith"), "nickname"),
+        (pn("Peggy", "Jones"), pn("Margaret", "Jones"), "nickname"),
+        (pn("Jhon", "Smith"), pn("John", "Smith"), "given_fuzzy"),
+        (pn("J", "Smith"), pn("John", "Smith"), "initial"),
+        (pn("Mohammed", "Khan"), pn("Muhammad", "Khan"), "given_fuzzy"),
+        (pn("John", "Smyth"), pn("John", "Smith"), "family_fuzzy"),
+        (pn("Maria", "Garcia-Lopez"), pn("Maria", "Garcia"), "family_fuzzy"),
+        (pn(None, "Smith"), pn("John", "Smith"), "family_only"),
+        (pn("Mary", "Smith"), pn("John", "Smith"), "given_differs"),
+        (pn("John", "Smith"), pn("John", "Jones"), "disagree"),
+        (pn(None, None), pn("John", "Smith"), "missing"),
+    ],
+)
+def test_compare_person_name(a, b, level):
+    assert cmp.compare_person_name(a, b) == level
+    assert cmp.compare_person_name(b, a) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("1980-05-03", "05/03/1980", "exact"),
+        ("1980-05-03", "1980-03-05", "transposed"),
+        ("1980-05-03", "1980-05-08", "typo"),
+        ("1980-05-13", "1980-05-31", "typo"),  # adjacent digits swapped
+        ("1980-05-03", "1979-05-03", "year_near"),
+        ("1980", "1980-05-03", "partial"),
+        ("1980-05", "1980-05-03", "partial"),
+        ("1980-06", "1980-05-03", "same_year"),
+        ("1980-05-03", "1980-11-21", "same_year"),
+        ("1980-05-03", "1962-11-21", "disagree"),
+        ("1980-05-03", None, "missing"),
+        ("1980-05-03", "not a date", "missing"),
+    ],
+)
+def test_compare_dob(a, b, level):
+    assert cmp.compare_dob(parse_dob(a), parse_dob(b)) == level
+    assert cmp.compare_dob(parse_dob(b), parse_dob(a)) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [("M", "male", "agree"), ("F", "M", "disagree"), ("unknown", "M", "missing"), (None, "F", "missing")],
+)
+def test_compare_sex(a, b, level):
+    assert cmp.compare_sex(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({"123456789"}, {"123456789"}, "agree"),
+        ({"123456789"}, {"123456788"}, "typo"),
+        ({"123456789"}, {"123457689"}, "typo"),  # two digits swapped
+        ({"123456789"}, {"987654321"}, "disagree"),
+        (set(), {"987654321"}, "missing"),
+    ],
+)
+def test_compare_identifier(a, b, level):
+    assert cmp.compare_identifier(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({("X1", "US")}, {("X1", "US")}, "agree"),
+        ({("X1", "US")}, {("X1", "")}, "agree_unqualified"),
+        ({("X1", "US")}, {("X1", "MX")}, "qualifier_differs"),
+        ({("X1", "US")}, {("X2", "US")}, "disagree"),
+        ({("X1", "US")}, set(), "missing"),
+    ],
+)
+def test_compare_qualified(a, b, level):
+    assert cmp.compare_qualified(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({"line1": "1 Main Street", "city": "Reno"}, {"line1": "1 main st", "city": "RENO", "postcode": "89501"}, "agree"),
+        ({"line1": "1 Main St", "city": "Reno"}, {"line1": "1 Main St", "city": "Elko"}, "disagree"),
+        ({"line1": "1 Main St", "postcode": "89501"}, {"line1": "9 Oak St", "postcode": "89501"}, "same_area"),
+        ({"line1": "1 Main St"}, {}, "missing"),
+    ],
+)
+def test_compare_addresses(a, b, level):
+    assert cmp.compare_addresses([normalize_address(a)], [normalize_address(b)]) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("acme trading", "acme trading", "exact"),
+        ("acme trading", "trading acme", "strong"),
+        ("acme tradng", "acme trading", "strong"),
+        ("acme trade", "acme trading", "close"),
+        ("acme trading", "zenith logistics", "disagree"),
+        ("", "acme", "missing"),
+    ],
+)
+def test_compare_text(a, b, level):
+    assert cmp.compare_text(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("black iphone 12 pro in red case", "iphone 12 pro black", "strong"),
+        ("glock 19 pistol 9mm", "glock 17 pistol", "close"),
+        ("glock 19 pistol", "gold necklace", "disagree"),
+    ],
+)
+def test_compare_description(a, b, level):
+    assert cmp.compare_description(a, b) == level
+
+
+@pytest.mark.parametrize("a, b, level", [(2015, 2015, "agree"), (2015, 2016, "near"), (2015, 2010, "disagree"), (None, 2015, "missing")])
+def test_compare_year(a, b, level):
+    assert cmp.compare_year(a, b) == level

@@ -1,0 +1,217 @@
+"""Scoring: decisions an analyst would notice, and that every score explains itself."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccms_graph.matching.model import WEIGHTS, score, thresholds_from_settings
+
+
+def person(**fields):
+    """A tiny factory: a Person record dict with only the given fields."""
+    return dict(fields)
+
+
+JOHN = person(given_name="John", family_name="Smith", dob="1980-05-03", sex="M")
+RARE = person(given_name="Zbigniew", family_name="Brzezinski", dob="1971-09-14")
+
+FOUND = [
+    ("same name and full DOB", JOHN, person(given_name="JOHN", family_name="SMITH", dob="05/03/1980", sex="male")),
+    ("given/family swapped", JOHN, person(given_name="Smith", family_name="John", dob="1980-05-03", sex="M")),
+    ("nickname", person(given_name="Bill", family_name="Smith", dob="1980-05-03"),
+     person(given_name="William", family_name="Smith", dob="1980-05-03")),
+    ("nickname Peggy", person(given_name="Peggy", family_name="Jones", dob="1966-02-11"),
+     person(given_name="Margaret", family_name="Jones", dob="1966-02-11")),
+    ("alias carries the name", person(given_name="Johnny", family_name="Rotten", dob="1956-01-31"),
+     person(given_name="John", family_name="Lydon", aliases=["Johnny Rotten"], dob="1956-01-31")),
+    ("diacritics and transliteration", person(given_name="José", family_name="Müller", dob="1975-02-01"),
+     person(given_name="Jose", family_name="Muller", dob="01.02.1975")),
+    ("Mohammed/Muhammad", person(given_name="Mohammed", family_name="Al-Rashid", dob="1990-07-07"),
+     person(given_name="Muhammad", family_name="Al Rashid", dob="1990-07-07")),
+    ("shared SSN and phone, no DOB", person(given_name="Ana", family_name="Silva", ssn="123-45-6789"),
+     person(given_name="Ana", family_name="Silva", ssn="123456789", phones=["2025550143"])),
+]
+
+
+@pytest.mark.parametrize("label, a, b", FOUND, ids=[c[0] for c in FOUND])
+def test_same_person_is_a_match(label, a, b):
+    assert score("Person", a, b)["decision"] == "match"
+
+
+def test_transposed_dob_is_at_least_possible():
+    b = dict(JOHN, dob="1980-03-05")
+    assert score("Person", JOHN, b)["decision"] in ("match", "possible")
+
+
+def test_transposed_dob_with_rare_name_is_a_match():
+    assert score("Person", dict(RARE, dob="1971-03-05"), dict(RARE, dob="1971-05-03"))["decision"] == "match"
+
+
+@pytest.mark.parametrize("ssn_b", ["123-45-6789", "123456789", " 123 45 6789 "])
+def test_equal_ssn_is_always_a_match(ssn_b):
+    a = person(given_name="John", family_name="Smith", dob="1980-05-03", ssn="123-45-6789")
+    b = person(given_name="Maria", family_name="Gonzalez", dob="1955-11-30", sex="F", ssn=ssn_b)
+    result = score("Person", a, b)
+    assert result["decision"] == "match"
+    assert result["decisive"] == ["ssn"]
+
+
+def test_equal_a_number_is_always_a_match():
+    a = person(given_name="Ana", family_name="Silva", a_number="A12345678")
+    b = person(given_name="Joao", family_name="Pereira", identifiers=[{"type": "A-Number", "value": "A-012-345-678"}])
+    assert score("Person", a, b)["decision"] == "match"
+
+
+def test_invalid_ssn_is_not_decisive():
+    a = person(given_name="John", family_name="Smith", ssn="000-00-0000")
+    b = person(given_name="Maria", family_name="Gonzalez", ssn="000-00-0000")
+    assert score("Person", a, b)["decision"] == "no_match"
+
+
+def test_different_ssn_counts_against():
+    b = dict(JOHN, ssn="321-54-9876")
+    with_ssn = score("Person", dict(JOHN, ssn="123-45-6789"), b)
+    without = score("Person", JOHN, JOHN)
+    assert with_ssn["score"] < without["score"]
+    assert with_ssn["decision"] != "match"
+
+
+@pytest.mark.parametrize(
+    "label, a, b",
+    [
+        ("common name, nothing else", person(given_name="John", family_name="Smith"), person(given_name="John", family_name="Smith")),
+        ("common name, DOB disagrees", JOHN, dict(JOHN, dob="1962-11-21")),
+        ("same DOB, different people", JOHN, person(given_name="Mary", family_name="Jones", dob="1980-05-03", sex="F")),
+        ("same surname and year only", person(given_name="John", family_name="Garcia", dob="1980"),
+         person(given_name="Pedro", family_name="Garcia", dob="1980-01-01")),
+        ("rare name, nothing else", person(given_name="Zbigniew", family_name="Brzezinski"),
+         person(given_name="Zbigniew", family_name="Brzezinski")),
+        ("household: shared address and phone", person(given_name="John", family_name="Smith", dob="1980-05-03", phones=["202-555-0143"],
+                                                       addresses=[{"line1": "1 Main St", "city": "Reno"}]),
+         person(given_name="Mary", family_name="Smith", dob="1982-10-21", phones=["(202) 555-0143"],
+                addresses=[{"line1": "1 Main Street", "city": "Reno"}])),
+    ],
+)
+def test_not_a_match(label, a, b):
+    assert score("Person", a, b)["decision"] != "match"
+
+
+def test_common_name_weighs_less_than_rare_name():
+    common = score("Person", person(given_name="John", family_name="Smith"), person(given_name="John", family_name="Smith"))
+    rare = score("Person", person(given_name="Zbigniew", family_name="Brzezinski"),
+                 person(given_name="Zbigniew", family_name="Brzezinski"))
+    assert rare["score"] > common["score"]
+
+
+def test_caller_name_frequencies_override_the_table():
+    a = person(given_name="Zbigniew", family_name="Brzezinski")
+    default = score("Person", a, a)
+    local = score("Person", a, a, name_frequency={"zbigniew": 0.05, "brzezinski": 0.05})
+    assert local["score"] < default["score"]
+
+
+def test_explanation_lists_each_field():
+    result = score("Person", JOHN, dict(JOHN, given_name="Mary"))
+    fields = [row["field"] for row in result["explanation"]]
+    assert fields[0] == "name"
+    assert set(fields) == {"name", "dob", "sex", "ssn", "a_number", "fbi_number", "passport", "drivers_license",
+                           "other_ids", "phones", "emails", "addresses"}
+    by_field = {row["field"]: row for row in result["explanation"]}
+    assert by_field["dob"] == {"field": "dob", "a": "1980-05-03", "b": "1980-05-03", "level": "exact", "weight": 14.8}
+    assert by_field["name"]["level"] == "given_differs"
+    same_name = score("Person", JOHN, JOHN)["explanation"][0]
+    assert by_field["name"]["weight"] < same_name["weight"]
+    assert by_field["ssn"]["level"] == "missing" and by_field["ssn"]["weight"] == 0
+    assert 0.0 <= result["score"] <= 1.0
+
+
+def test_score_equals_logistic_of_explained_weights():
+    result = score("Person", JOHN, dict(JOHN, dob="1980-03-05"))
+    total = -20.0 + sum(row["weight"] for row in result["explanation"])
+    assert result["log_odds"] == pytest.approx(total, abs=0.01)
+    assert result["score"] == pytest.approx(1 / (1 + 2 ** -total), abs=1e-3)
+
+
+@pytest.mark.parametrize("match_threshold, possible_threshold, decision", [(0.99, 0.5, "possible"), (0.5, 0.1, "match"), (0.999, 0.99, "no_match")])
+def test_thresholds_are_parameters(match_threshold, possible_threshold, decision):
+    result = score("Person", JOHN, dict(JOHN, dob="1980-03-05"), match_threshold=match_threshold,
+                   possible_threshold=possible_threshold)
+    assert result["decision"] == decision
+
+
+def test_thresholds_from_settings(monkeypatch):
+    monkeypatch.setenv("CCMS_MATCH_THRESHOLD", "0.95")
+    monkeypatch.setenv("CCMS_POSSIBLE_THRESHOLD", "0.5")
+    assert thresholds_from_settings() == (0.95, 0.5)
+
+
+BUSINESS = {"name": "The Acme Trading Co., Inc.", "addresses": [{"line1": "10 Harbor Blvd", "city": "Miami", "state": "FL"}]}
+OTHER_TYPES = [
+    ("Business", "name variants + address", BUSINESS,
+     {"name": "ACME TRADING LLC", "addresses": [{"line1": "10 Harbor Boulevard", "city": "miami", "state": "Florida"}]}, "match"),
+    ("Business", "DBA", {"name": "Zenith Holdings LLC", "dbas": ["Acme Trading"], "addresses": BUSINESS["addresses"]}, BUSINESS, "match"),
+    ("Business", "same EIN", {"name": "Acme", "ein": "12-3456789"}, {"name": "Zenith", "ein": "123456789"}, "match"),
+    ("Business", "name only", {"name": "Acme Trading Inc"}, {"name": "Acme Trading"}, "possible"),
+    ("Business", "different EIN", {"name": "Acme Trading", "ein": "12-3456789"}, {"name": "Acme Trading", "ein": "98-7654321"}, "no_match"),
+    ("Vehicle", "same VIN", {"vin": "1HGCM82633A004352", "colour": "red"}, {"vin": "1hgcm82633a004352", "colour": "blue"}, "match"),
+    ("Vehicle", "plate, state, make, model, year", {"plate": "ABC-123", "plate_state": "VA", "make": "Chevy", "model": "Malibu", "year": 2015},
+     {"plate": "abc123", "plate_state": "Virginia", "make": "Chevrolet", "model": "malibu", "year": "2015"}, "match"),
+    ("Vehicle", "plate only", {"plate": "ABC123", "plate_state": "VA"}, {"plate": "ABC123", "plate_state": "VA"}, "possible"),
+    ("Vehicle", "different VIN, same plate", {"vin": "1HGCM82633A004352", "plate": "ABC123", "plate_state": "VA"},
+     {"vin": "1M8GDM9AXKP042788", "plate": "ABC123", "plate_state": "VA"}, "no_match"),
+    ("Vessel", "same IMO", {"name": "Sea Star", "imo": "IMO 9074729"}, {"name": "Ocean Queen", "imo": "9074729"}, "match"),
+    ("Vessel", "same MMSI", {"mmsi": "366123456"}, {"mmsi": "366 123 456"}, "match"),
+    ("Vessel", "name only", {"name": "M/V Sea Star"}, {"name": "SEA STAR"}, "no_match"),
+    ("Aircraft", "same tail", {"tail_number": "N123AB"}, {"tail_number": "123ab"}, "match"),
+    ("Aircraft", "same serial, same make", {"serial_number": "208B-1234", "make": "Cessna"}, {"serial_number": "208b1234", "make": "CESSNA"}, "match"),
+    ("Aircraft", "same serial, other make", {"serial_number": "1234", "make": "Cessna"}, {"serial_number": "1234", "make": "Piper"}, "no_match"),
+    ("Thing", "same IMEI", {"category": "phone", "imei": "490154203237518"}, {"category": "Phone", "imei": "49-015420-323751-8"}, "match"),
+    ("Thing", "same serial, other category", {"category": "firearm", "serial": "ABC123"}, {"category": "laptop", "serial": "ABC123"}, "no_match"),
+    ("Thing", "description only", {"category": "firearm", "description": "Glock 19 pistol"},
+     {"category": "firearm", "description": "glock 19 pistol black"}, "no_match"),
+]
+
+
+@pytest.mark.parametrize("entity_type, label, a, b, decision", OTHER_TYPES, ids=[f"{c[0]}: {c[1]}" for c in OTHER_TYPES])
+def test_other_entity_types(entity_type, label, a, b, decision):
+    result = score(entity_type, a, b)
+    assert result["decision"] == decision
+    assert [row["field"] for row in result["explanation"]] == list(WEIGHTS[entity_type])
+
+
+def test_unknown_entity_type_is_an_error():
+    with pytest.raises(ValueError):
+        score("Spaceship", {}, {})
+
+
+def test_empty_records_do_not_match():
+    for entity_type in WEIGHTS:
+        assert score(entity_type, {}, {})["decision"] == "no_match"
+
+
+names = st.sampled_from(["John", "Jon", "Smith", "Smyth", "Bill", "William", "Maria", "de la Cruz", "José", "Müller", None, ""])
+dobs = st.sampled_from(["1980-05-03", "1980-03-05", "05/03/1980", "1980", "1979-05-03", "garbage", None])
+people = st.fixed_dictionaries(
+    {},
+    optional={
+        "given_name": names, "family_name": names, "dob": dobs, "sex": st.sampled_from(["M", "F", None]),
+        "ssn": st.sampled_from(["123-45-6789", "123-45-6788", "321-54-9876", None]),
+        "aliases": st.lists(st.sampled_from(["Smith, John", "Bill Smith", "Maria de la Cruz"]), max_size=2),
+        "phones": st.lists(st.sampled_from(["202-555-0143", "2025550199"]), max_size=2),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(people, people)
+def test_person_score_is_symmetric(a, b):
+    ab, ba = score("Person", a, b), score("Person", b, a)
+    assert ab["score"] == ba["score"]
+    assert ab["decision"] == ba["decision"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(people)
+def test_a_record_matches_itself_at_least_as_well_as_a_changed_copy(a):
+    changed = dict(a, dob="1962-11-21")
+    assert score("Person", a, a)["score"] >= score("Person", a, changed)["score"]
