@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 # Share of the US population carrying each name, rounded. Surnames: US Census Bureau, 2010
 # surname file (per-100k counts / 100000). Given names: US Census Bureau 1990 name files
 # (percent within sex, halved to a share of everyone). Only the most common names are listed;
-# anything else falls back to RARE_* below. A deployment with a database should pass its own
+# anything else falls back to RARE_* below. Entries past the top 50 surnames and 70 given
+# names (e.g. khan, ali, chen, mohammed) are rough estimates, not census figures. A deployment with a database should pass its own
 # frequencies (counts of tokens over stored Person nodes) instead.
 SURNAMES: dict[str, float] = {
     "smith": 0.00828, "johnson": 0.00655, "williams": 0.00551, "brown": 0.00487, "jones": 0.00483,
