@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import phonenumbers
 from unidecode import unidecode
 
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..matching import identifiers as ids
+from ..matching.addresses import address_key
 from ..nodes.vocabulary import ENTITY_TYPES, RecordType, caption
 from ..policy.actor import Actor
 from ..validation import parse_dob, validate_record
@@ -39,38 +40,14 @@ def _alnum(value: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", unidecode(str(value))).upper()
 
 
-def identifier_key(kind: str, value: str, qualifier: str | None = None) -> str | None:
-    """The indexed lookup key of an identifier, e.g. "ssn:123456789"; None when nothing is left."""
-    try:
-        from ..matching import identifiers as _ids  # the matching package's normalizers, when present
-    except ImportError:  # pragma: no cover - matching is part of the package
-        _ids = None
-    if _ids is not None and hasattr(_ids, "identifier_key"):
-        key = _ids.identifier_key(kind, value)
-        if key and qualifier:
-            key = f"{key}|{_alnum(qualifier)}"
-        return key
-    norm = _alnum(value)
-    if not norm:
-        return None
-    return f"{kind}:{norm}" + (f"|{_alnum(qualifier)}" if qualifier else "")
+def identifier_key(kind: str, value: str) -> str | None:
+    """The indexed lookup key of an identifier, e.g. "ssn:123456789"; None when the value is not valid."""
+    return ids.identifier_key(kind, value)
 
 
-def normalize_phone(raw: str, region: str = "US") -> str | None:
-    """E.164 form of a phone number, or None if it is not a possible number."""
-    try:
-        num = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(num):
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-
-
-def address_key(addr: dict) -> str:
-    parts = [addr.get(k) or "" for k in ("line1", "line2", "city", "state", "postcode", "country")]
-    text = " ".join(unidecode(p).lower() for p in parts)
-    return re.sub(r"\s+", " ", re.sub(r"[^0-9a-z ]", " ", text)).strip()
+def normalize_phone(raw: str) -> str | None:
+    """E.164 form of a phone number (US by default), or None if it is not a possible number."""
+    return ids.normalize_identifier("phone", raw)
 
 
 def address_display(addr: dict) -> str:
@@ -105,24 +82,28 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
         props["dbas_text"] = unidecode(" | ".join(props.get("dbas") or []))
     props["search_text"] = _search_text(rtype, props)
     idents: list[dict] = []
+    errors: dict = {}
     for f in rtype.identifier_fields:
         value = props.get(f.name)
         if value:
-            key = identifier_key(f.identifier, value, props.get(f.qualifier) if f.qualifier else None)
-            if key:
+            key = identifier_key(f.identifier, value)
+            if key is None:
+                errors[f.name] = [f"{value!r} is not a valid {f.label}"]
+            else:
                 idents.append({"key": key, "kind": f.identifier, "value": str(value)})
     for i, x in enumerate(props.get("identifiers") or []):
-        key = identifier_key(_alnum(x["type"]).lower() or "other", x["value"])
+        key = identifier_key(ids.canonical_kind(x["type"]) or "other", x["value"])
         if key is None:
-            raise ValidationFailed({"identifiers": {i: ["value has no letters or digits"]}})
-        idents.append({"key": key, "kind": x["type"], "value": x["value"]})
+            errors.setdefault("identifiers", {})[i] = [f"{x['value']!r} is not a valid {x['type']}"]
+        else:
+            idents.append({"key": key, "kind": x["type"], "value": x["value"]})
     if "identifiers" in props:
         props["identifiers"] = json.dumps(props["identifiers"] or [])
     if rtype.name in UNIQUE_KEYS:
         field_name, key_prop = UNIQUE_KEYS[rtype.name]
-        props[key_prop] = _alnum(props[field_name]) if props.get(field_name) else None
+        value = props.get(field_name)
+        props[key_prop] = ids.normalize_identifier(rtype.field(field_name).identifier, value) if value else None
     selectors = {"phones": [], "emails": [], "addresses": [], "handles": [], "identifiers": idents}
-    errors: dict = {}
     for i, raw in enumerate(clean.get("phones") or []):
         e164 = normalize_phone(raw)
         if e164 is None:
@@ -134,7 +115,7 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
     for i, addr in enumerate(clean.get("addresses") or []):
         key = address_key(addr)
         if not key:
-            errors.setdefault("addresses", {})[i] = ["address is empty"]
+            errors.setdefault("addresses", {})[i] = ["an address needs a street line (line1)"]
             continue
         selectors["addresses"].append({**{k: addr.get(k) for k in
                                           ("line1", "line2", "city", "state", "postcode", "country")},
