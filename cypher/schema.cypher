@@ -52,3 +52,10 @@ CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.given
 CREATE FULLTEXT INDEX record_search IF NOT EXISTS FOR (n:Person|Business|Vehicle|Vessel|Aircraft|Thing) ON EACH [n.search_text];
 CREATE FULLTEXT INDEX case_search IF NOT EXISTS FOR (n:Case) ON EACH [n.case_number, n.title, n.predication, n.violations_text];
 CREATE FULLTEXT INDEX business_names IF NOT EXISTS FOR (n:Business) ON EACH [n.name, n.dbas_text];
+
+// --- sessions, audit, notifications, workflow --------------------------------------------------
+CREATE CONSTRAINT session_sid IF NOT EXISTS FOR (s:Session) REQUIRE s.sid IS UNIQUE;
+CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.seq IS UNIQUE;
+CREATE INDEX audit_actor IF NOT EXISTS FOR (e:AuditEntry) ON (e.actor_uid);
+CREATE INDEX audit_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at);
+CREATE INDEX audit_action IF NOT EXISTS FOR (e:AuditEntry) ON (e.action);
