@@ -1,0 +1,341 @@
+"""Supervisor approvals: pending requests, who may decide them, the decision itself, and the approval queue.
+
+A pending action is an `(:ApprovalRequest)` node. Subject Records are the one exception: they are
+created `approval_status: 'pending'` by `logic.records` and are decided on the record node itself.
+Each decision first takes the write lock on the node it decides and only then reads its state, so
+two supervisors deciding the same item at the same moment cannot both succeed: the second one
+waits for the first to commit, then reads the decided state and gets `Conflict`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..policy import rules
+from ..policy.actor import Actor
+from . import audit
+from .notifications import notify
+from .records import new_uid
+
+#: Every kind of ApprovalRequest, declared once. "subject_record" items live on the record itself.
+REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant")
+QUEUE_KINDS = (*REQUEST_KINDS, "subject_record")
+#: Stored request statuses. Only `pending` may be decided.
+REQUEST_STATUSES = ("pending", "approved", "returned")
+DECISIONS = ("approved", "returned")
+
+#: What happens to the target when a request of a kind is decided: `(tx, actor, request, decision)`.
+#: The owning modules (workflows, documents, grants) register their appliers on import.
+APPLIERS: dict[str, Callable[..., None]] = {}
+
+
+def applies(kind: str):
+    """Decorator: register the function that carries out a decided request of `kind`."""
+    assert kind in REQUEST_KINDS, kind
+
+    def deco(fn):
+        APPLIERS[kind] = fn
+        return fn
+
+    return deco
+
+
+def _ensure_appliers() -> None:
+    from . import documents, grants, workflows  # noqa: F401  (importing registers the appliers)
+
+
+def load_input(schema: Schema, data: object) -> dict:
+    """Validate `data` with a marshmallow schema; ValidationFailed names each bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_schema": ["expected an object"]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.normalized_messages()) from None
+
+
+def plain(props: dict) -> dict:
+    """Node properties with Neo4j temporals as ISO strings and the JSON payload decoded."""
+    out = dict(props)
+    for k, v in list(out.items()):
+        if hasattr(v, "iso_format"):
+            out[k] = v.iso_format()
+    if isinstance(out.get("payload"), str):
+        out["payload"] = json.loads(out["payload"])
+    return out
+
+
+class DecisionInput(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+# ---------------------------------------------------------------------------------------------
+# Locks and approvers
+# ---------------------------------------------------------------------------------------------
+
+#: Labels a lock may be taken on (an allow-list: labels are never built from input).
+_LOCKABLE = ("ApprovalRequest", "Case", "SubjectRecord", "Document", "AccessGrant")
+
+
+def lock(tx, label: str, uid: str) -> dict | None:
+    """Take the write lock on one node, then read it afresh; None if it does not exist.
+
+    Neo4j evaluates a WHERE before it waits for a lock, so a check-then-set in one statement can
+    lose an update. Setting (and removing) a throwaway property takes the lock, which is held until
+    the transaction ends; the second statement then reads what the previous holder committed.
+    """
+    if label not in _LOCKABLE:
+        raise ValueError(f"not a lockable label: {label!r}")
+    tx.run(f"MATCH (n:{label} {{uid: $uid}}) SET n._lock = true REMOVE n._lock", uid=uid).consume()
+    rec = tx.run(f"MATCH (n:{label} {{uid: $uid}}) RETURN properties(n) AS p, labels(n) AS labels",
+                 uid=uid).single()
+    if rec is None:
+        return None
+    return {**rec["p"], "_labels": rec["labels"]}
+
+
+def supervisors_of(tx, user_uid: str) -> list[str]:
+    """The user's direct supervisor(s): the first people who may approve their requests."""
+    return [r["uid"] for r in tx.run("MATCH (:User {uid: $u})-[:REPORTS_TO]->(s:User) RETURN s.uid AS uid",
+                                     u=user_uid)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may decide
+# ---------------------------------------------------------------------------------------------
+
+
+def require_approver(actor: Actor, requester_uid: str, what: str = "this item") -> None:
+    """Refuse unless the actor is a supervisor above the requester; nobody approves their own items."""
+    rules.require_active(actor)
+    if actor.role in ("auditor", "admin"):
+        raise Forbidden(f"the {actor.role} role approves nothing")
+    if actor.uid == requester_uid:
+        raise Forbidden(f"you may not approve or return your own request ({what}): no self-approval")
+    if requester_uid not in actor.subordinates:
+        raise Forbidden(f"only a supervisor in the requester's chain may decide {what}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Filing a request
+# ---------------------------------------------------------------------------------------------
+
+_PENDING_FOR = """
+MATCH (r:ApprovalRequest {status: 'pending'})
+WHERE r.kind IN $kinds AND (r.target_uid IN $targets OR r.related_uid IN $targets)
+RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target LIMIT 1
+"""
+
+_FILE = """
+MERGE (r:ApprovalRequest {uid: $uid})
+ON CREATE SET r.kind = $kind, r.target_uid = $target, r.requested_by = $actor, r.requested_at = datetime(),
+              r.status = 'pending', r.comment = $comment, r.payload = $payload, r.related_uid = $related
+RETURN properties(r) AS r
+"""
+
+
+def file_request(tx, actor: Actor, kind: str, target_uid: str, *, payload: dict | None = None,
+                 comment: str | None = None, exclusive_kinds: tuple[str, ...] | None = None,
+                 related_uid: str | None = None, uid: str | None = None) -> dict:
+    """Create a pending ApprovalRequest in `tx`, audit it and tell the requester's supervisor(s).
+
+    Refuses (Conflict) while a pending request of one of `exclusive_kinds` (default: this kind)
+    already exists for the target or `related_uid` (the second case of a combination), and when
+    the requester has no supervisor to approve it.
+    The caller has already locked the target, so two concurrent filings cannot both pass.
+    """
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"undeclared approval kind {kind!r}")
+    targets = [t for t in (target_uid, related_uid) if t]
+    existing = tx.run(_PENDING_FOR, targets=targets, kinds=list(exclusive_kinds or (kind,))).single()
+    if existing:
+        raise Conflict(f"a {existing['kind']} request for {existing['target']} is already pending",
+                       request_uid=existing["uid"])
+    approvers = supervisors_of(tx, actor.uid)
+    if not approvers:
+        raise Conflict("you have no supervisor who could approve this request")
+    rec = tx.run(_FILE, uid=uid or new_uid(), kind=kind, target=target_uid, actor=actor.uid, comment=comment,
+                 payload=json.dumps(payload or {}, sort_keys=True), related=related_uid).single()
+    req = plain(rec["r"])
+    audit.record(tx, actor, "request", [req["uid"], target_uid], details={"kind": kind, "payload": payload or {}})
+    for sup in approvers:
+        notify(tx, sup, "approval_needed", item_kind=kind, item_uid=req["uid"], record_uid=target_uid,
+               actor_uid=actor.uid, actor_name=actor.name,
+               message=f"{actor.name} asks for your approval: {kind.replace('_', ' ')}")
+    return req
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding
+# ---------------------------------------------------------------------------------------------
+
+_DECIDE = """
+MATCH (r:ApprovalRequest {uid: $uid, status: 'pending'})
+SET r.status = $decision, r.decided_by = $actor, r.decided_at = datetime(), r.decision_comment = $comment
+RETURN properties(r) AS r
+"""
+
+_DECIDE_RECORD = """
+MATCH (n:SubjectRecord {uid: $uid, approval_status: 'pending'})
+SET n.approval_status = $decision, n.decided_by = $actor, n.decided_at = datetime(),
+    n.decision_comment = $comment,
+    n.approved_by = CASE WHEN $decision = 'approved' THEN $actor ELSE n.approved_by END,
+    n.approved_at = CASE WHEN $decision = 'approved' THEN datetime() ELSE n.approved_at END
+RETURN properties(n) AS n
+"""
+
+
+def _check_comment(decision: str, comment: str | None) -> None:
+    if decision == "returned" and not (comment or "").strip():
+        raise ValidationFailed({"comment": ["say what must change when you return an item"]})
+
+
+def _decide_request(tx, actor: Actor, req: dict, decision: str, comment: str | None) -> dict:
+    require_approver(actor, req["requested_by"], f"{req['kind']} request {req['uid']}")
+    if req["status"] != "pending":
+        raise Conflict(f"request {req['uid']} is already {req['status']}", status=req["status"])
+    rec = tx.run(_DECIDE, uid=req["uid"], decision=decision, actor=actor.uid, comment=comment).single()
+    if rec is None:  # cannot happen while we hold the lock; kept as a guard, never as a silent pass
+        raise Conflict(f"request {req['uid']} is no longer pending")
+    decided = plain(rec["r"])
+    APPLIERS[req["kind"]](tx, actor, decided, decision)
+    audit.record(tx, actor, "approve" if decision == "approved" else "return", [req["uid"], req["target_uid"]],
+                 details={"kind": req["kind"], "comment": comment, "payload": decided.get("payload") or {}})
+    notify(tx, req["requested_by"], "approval_decided", item_kind=req["kind"], item_uid=req["uid"],
+           record_uid=req["target_uid"], decision=decision, comment=comment, actor_uid=actor.uid,
+           actor_name=actor.name, message=f"{actor.name} {decision} your {req['kind'].replace('_', ' ')} request")
+    return {"kind": req["kind"], **decided}
+
+
+def _decide_record(tx, actor: Actor, node: dict, decision: str, comment: str | None) -> dict:
+    if node.get("deleted"):
+        raise NotFound(f"no record {node['uid']}")
+    require_approver(actor, node.get("owner_uid"), f"subject record {node['uid']}")
+    if node.get("approval_status") != "pending":
+        raise Conflict(f"record {node['uid']} is {node.get('approval_status')}, not pending",
+                       status=node.get("approval_status"))
+    rec = tx.run(_DECIDE_RECORD, uid=node["uid"], decision=decision, actor=actor.uid, comment=comment).single()
+    if rec is None:
+        raise Conflict(f"record {node['uid']} is no longer pending")
+    audit.record(tx, actor, "approve" if decision == "approved" else "return", [node["uid"]],
+                 details={"kind": "subject_record", "comment": comment})
+    notify(tx, node["owner_uid"], "approval_decided", item_kind="subject_record", item_uid=node["uid"],
+           record_uid=node["uid"], decision=decision, comment=comment, actor_uid=actor.uid,
+           actor_name=actor.name, message=f"{actor.name} {decision} your subject record")
+    out = plain(rec["n"])
+    return {"kind": "subject_record", "status": out["approval_status"], **out}
+
+
+def decide(graph, actor: Actor, item_uid: str, decision: str, comment: str | None = None) -> dict:
+    """Approve or return one pending item (an ApprovalRequest uid or a Subject Record uid).
+
+    Forbidden for anyone but a supervisor above the requester (never the requester); Conflict when
+    the item is no longer pending, which is what the slower of two simultaneous deciders gets.
+    """
+    clean = load_input(DecisionInput(), {"decision": decision, "comment": comment})
+    _check_comment(clean["decision"], clean["comment"])
+    _ensure_appliers()
+
+    def work(tx):
+        req = lock(tx, "ApprovalRequest", item_uid)
+        if req is not None:
+            return _decide_request(tx, actor, req, clean["decision"], clean["comment"])
+        node = lock(tx, "SubjectRecord", item_uid)
+        if node is not None:
+            return _decide_record(tx, actor, node, clean["decision"], clean["comment"])
+        raise NotFound(f"no approval item {item_uid}")
+
+    return graph.write(work)
+
+
+def approve(graph, actor: Actor, item_uid: str, comment: str | None = None) -> dict:
+    """Approve a pending item; see `decide`."""
+    return decide(graph, actor, item_uid, "approved", comment)
+
+
+def return_item(graph, actor: Actor, item_uid: str, comment: str) -> dict:
+    """Return a pending item to its requester with a comment saying what must change; see `decide`."""
+    return decide(graph, actor, item_uid, "returned", comment)
+
+
+# ---------------------------------------------------------------------------------------------
+# Subject Records: resubmission after a return
+# ---------------------------------------------------------------------------------------------
+
+
+def resubmit_record(graph, actor: Actor, record_uid: str) -> dict:
+    """The owner sends a returned Subject Record back for approval (returned -> pending)."""
+
+    def work(tx):
+        node = lock(tx, "SubjectRecord", record_uid)
+        if node is None or node.get("deleted"):
+            raise NotFound(f"no record {record_uid}")
+        rules.require_active(actor)
+        if node.get("owner_uid") != actor.uid:
+            raise Forbidden("only the record's owner may resubmit it")
+        if node.get("approval_status") != "returned":
+            raise Conflict(f"record {record_uid} is {node.get('approval_status')}; only a returned record "
+                           "is resubmitted", status=node.get("approval_status"))
+        approvers = supervisors_of(tx, actor.uid)
+        tx.run("""MATCH (n:SubjectRecord {uid: $uid})
+                  SET n.approval_status = 'pending', n.submitted_at = datetime()""", uid=record_uid).consume()
+        audit.record(tx, actor, "request", [record_uid], details={"kind": "subject_record", "op": "resubmit"})
+        for sup in approvers:
+            notify(tx, sup, "approval_needed", item_kind="subject_record", item_uid=record_uid,
+                   record_uid=record_uid, actor_uid=actor.uid, actor_name=actor.name,
+                   message=f"{actor.name} resubmitted a subject record for your approval")
+        return {"uid": record_uid, "approval_status": "pending"}
+
+    return graph.write(work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading requests and the queue
+# ---------------------------------------------------------------------------------------------
+
+
+def get_request(graph, uid: str) -> dict:
+    """One ApprovalRequest as a dict; NotFound if absent."""
+    rows = graph.query("MATCH (r:ApprovalRequest {uid: $uid}) RETURN properties(r) AS r", {"uid": uid})
+    if not rows:
+        raise NotFound(f"no approval request {uid}")
+    return plain(rows[0]["r"])
+
+
+def requests_for(graph, target_uid: str) -> list[dict]:
+    """Every ApprovalRequest about one target (a case, document or grant), oldest first: its history."""
+    rows = graph.query("""MATCH (r:ApprovalRequest {target_uid: $t}) RETURN properties(r) AS r
+                          ORDER BY r.requested_at, r.uid""", {"t": target_uid})
+    return [plain(r["r"]) for r in rows]
+
+
+_QUEUE = """
+CALL () {
+  MATCH (r:ApprovalRequest {status: 'pending'}) WHERE r.requested_by IN $subordinates
+  OPTIONAL MATCH (t:Linkable {uid: r.target_uid})
+  RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target_uid, r.requested_by AS requested_by,
+         r.requested_at AS requested_at, r.comment AS comment, r.payload AS payload,
+         coalesce(t.case_number, t.title, t.case_uid) AS target_caption
+  UNION ALL
+  MATCH (n:SubjectRecord {approval_status: 'pending'})
+  WHERE n.owner_uid IN $subordinates AND coalesce(n.deleted, false) = false
+  RETURN n.uid AS uid, 'subject_record' AS kind, n.uid AS target_uid, n.owner_uid AS requested_by,
+         coalesce(n.submitted_at, n.created_at) AS requested_at, null AS comment, null AS payload,
+         coalesce(n.name_text, n.name, n.search_text) AS target_caption
+}
+RETURN uid, kind, target_uid, requested_by, requested_at, comment, payload, target_caption
+ORDER BY requested_at ASC, uid ASC
+"""
+
+
+def approval_queue(graph, supervisor: Actor) -> list[dict]:
+    """The supervisor's subordinates' pending items of every kind, oldest first."""
+    if not supervisor.subordinates or supervisor.role in ("auditor", "admin"):
+        return []
+    rows = graph.query(_QUEUE, {"subordinates": list(supervisor.subordinates)})
+    return [plain(r) for r in rows]
