@@ -1,8 +1,15 @@
-"""Write rules: who may change a case or a record. Raised as Forbidden/NotFound inside the transaction."""
+"""Access rules: the Python `can()` twin of the read scopes, and the write and training guards.
+
+`scopes` holds the Cypher predicates every read query composes; this module holds the same rules in
+Python (`can`) for decisions about one record already loaded (`load_facts`), and the `require_*`
+guards the logic layer calls inside its transactions. `require_*` raise; they never audit, because a
+raise rolls the transaction back — `logic.access.refuse` audits a refusal in its own transaction.
+"""
 
 from __future__ import annotations
 
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NotFound, TrainingExpired
+from . import scopes
 from .actor import Actor
 
 #: Cypher predicate: may `$me` (with `$subordinates`) write case `c`? Owner, team, or their supervisors.
@@ -12,15 +19,157 @@ CASE_WRITE = (
     "OR any(t IN coalesce(c.team_uids, []) WHERE t IN $subordinates))"
 )
 
+#: Roles that never change case content.
+NON_WRITERS = ("auditor", "admin")
+#: Roles that never read case content (the role alone gives none).
+NON_READERS = ("admin",)
+
+
+def is_active(actor: Actor) -> bool:
+    """Whether the actor may use the system at all now (the system itself always may)."""
+    return actor.role == "system" or actor.training_current()
+
+
+def require_active(actor: Actor) -> None:
+    """Refuse every read and write of a user whose training or certification has expired."""
+    if not is_active(actor):
+        when = actor.training_expires or "never recorded"
+        raise TrainingExpired(
+            f"your training or certification expired ({when}); renew it to use CCMS-Graph again",
+            training_expires=actor.training_expires)
+
 
 def actor_params(actor: Actor) -> dict:
-    """The parameters every policy predicate expects."""
+    """The parameters every policy predicate expects (see `scopes` for what each one means)."""
+    active = is_active(actor)
     return {"me": actor.uid, "subordinates": list(actor.subordinates), "offices": list(actor.offices),
-            "granted": list(actor.granted_cases), "auditor": actor.is_auditor}
+            "granted": list(actor.granted_cases),
+            "auditor": active and actor.role in ("auditor", "system"),
+            "reader": active and actor.role not in NON_READERS,
+            "writer": active and actor.role not in NON_WRITERS}
 
+
+# ---------------------------------------------------------------------------------------------
+# The Python twin: decisions about one loaded record
+# ---------------------------------------------------------------------------------------------
+
+_FACTS = f"""
+MATCH (n:Linkable {{uid: $uid}})
+OPTIONAL MATCH (n)-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c:Case)
+WITH n, collect(DISTINCT c) AS cases
+OPTIONAL MATCH (k:Case {{uid: n.case_uid}})
+WITH n, cases + CASE WHEN k IS NULL OR k IN cases THEN [] ELSE [k] END AS cases
+RETURN n, labels(n) AS labels,
+       [c IN cases | c {{.uid, .owner_uid, .office_code, .restricted, .team_uids,
+                        linked: EXISTS {{ (n)-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c) }}}}] AS cases,
+       {scopes.hidden("n")} AS hidden
+"""
+
+
+def load_facts(tx, uid: str) -> dict | None:
+    """What the rules need to know about one Linkable: kind, owner, office, restriction, its cases."""
+    rec = tx.run(_FACTS, uid=uid).single()
+    if rec is None:
+        return None
+    n, labels = rec["n"], rec["labels"]
+    kind = next((k for k in ("Case", "SubjectRecord", "Document") if k in labels), "Selector")
+    return {
+        "uid": n.get("uid"), "kind": kind, "labels": list(labels), "owner_uid": n.get("owner_uid"),
+        "author_uid": n.get("author_uid"), "office_code": n.get("office_code"),
+        "restricted": bool(n.get("restricted")), "team_uids": list(n.get("team_uids") or []),
+        "status": n.get("status"), "deleted": bool(n.get("deleted")), "hidden": rec["hidden"],
+        "cases": [{**c, "restricted": bool(c["restricted"]), "team_uids": list(c["team_uids"] or [])}
+                  for c in rec["cases"]],
+    }
+
+
+def _owns(actor: Actor, uid: str | None) -> bool:
+    return uid is not None and (uid == actor.uid or uid in actor.subordinates)
+
+
+def _case_read(actor: Actor, case: dict) -> bool:
+    if _owns(actor, case.get("owner_uid")) or any(_owns(actor, t) for t in case.get("team_uids") or ()):
+        return True
+    return not case.get("restricted") and (case.get("office_code") in actor.offices
+                                           or case.get("uid") in actor.granted_cases)
+
+
+def _case_write(actor: Actor, case: dict) -> bool:
+    return _owns(actor, case.get("owner_uid")) or any(_owns(actor, t) for t in case.get("team_uids") or ())
+
+
+def _is_draft(facts: dict) -> bool:
+    return "ReportOfInvestigation" in facts["labels"] and (facts.get("status") or "draft") in scopes.DRAFT_STATUSES
+
+
+def _member_read(actor: Actor, facts: dict) -> bool:
+    linked = [c for c in facts["cases"] if c.get("linked", True)]
+    if _owns(actor, facts.get("owner_uid")) or any(_case_read(actor, c) for c in linked):
+        return True
+    return facts.get("office_code") in actor.offices and not any(c.get("restricted") for c in facts["cases"])
+
+
+def can(actor: Actor, action: str, record: dict | None = None) -> bool:
+    """May `actor` do `action` ("read", "write", "audit", "admin") to `record` (a `load_facts` dict)?"""
+    if not is_active(actor):
+        return False
+    if action == "audit":
+        return actor.role in ("auditor", "system")
+    if action == "admin":
+        return actor.role in ("admin", "system")
+    if record is None or action not in ("read", "write"):
+        raise ValueError(f"cannot decide {action!r} without a record" if record is None
+                         else f"unknown action {action!r}")
+    if actor.role == "system":
+        return True
+    kind = record["kind"]
+    if action == "read":
+        if actor.is_auditor:
+            return True
+        if actor.role in NON_READERS:
+            return False
+        if kind == "Case":
+            return _case_read(actor, record)
+        if kind == "Document" and _is_draft(record):
+            return _owns(actor, record.get("author_uid") or record.get("owner_uid"))
+        if kind in ("SubjectRecord", "Document"):
+            return _member_read(actor, record)
+        return True
+    if actor.role in NON_WRITERS:
+        return False
+    if kind == "Case":
+        return _case_write(actor, record)
+    if kind == "Document" and _is_draft(record):
+        return _owns(actor, record.get("author_uid") or record.get("owner_uid"))
+    if kind in ("SubjectRecord", "Document"):
+        return _owns(actor, record.get("owner_uid")) or any(
+            _case_write(actor, c) for c in record["cases"] if c.get("linked", True))
+    return False
+
+
+def refusal(record: dict | None, what: str) -> NotFound | Forbidden:
+    """The answer to a refused `what`: NotFound if the record's existence is protected, else Forbidden."""
+    if record is None or record.get("deleted") or record.get("hidden"):
+        return NotFound(f"no record {record['uid'] if record else ''}".strip())
+    return Forbidden(f"you may not {what} {record['kind'].lower()} {record['uid']}")
+
+
+def require_read(tx, actor: Actor, uid: str) -> dict:
+    """The record's facts if the actor may read it; else NotFound or Forbidden (see `scopes`)."""
+    require_active(actor)
+    facts = load_facts(tx, uid)
+    if facts is None or facts["deleted"] or not can(actor, "read", facts):
+        raise refusal(facts, "read")
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Write guards (names kept for the logic modules that already call them)
+# ---------------------------------------------------------------------------------------------
 
 def _writer(actor: Actor) -> None:
-    if actor.role in ("auditor", "admin"):
+    require_active(actor)
+    if actor.role in NON_WRITERS:
         raise Forbidden(f"the {actor.role} role does not change case content")
 
 
@@ -29,11 +178,12 @@ def require_case_write(tx, actor: Actor, case_uid: str) -> None:
     if actor.role == "system":
         return
     _writer(actor)
-    rec = tx.run(f"MATCH (c:Case {{uid: $uid}}) RETURN {CASE_WRITE} AS ok",
-                 uid=case_uid, **actor_params(actor)).single()
-    if rec is None:
+    facts = load_facts(tx, case_uid)
+    if facts is None or facts["kind"] != "Case" or facts["deleted"]:
         raise NotFound(f"no case {case_uid}")
-    if not rec["ok"]:
+    if not can(actor, "write", facts):
+        if not can(actor, "read", facts):
+            raise refusal(facts, "change")
         raise Forbidden(f"you may not change case {case_uid}")
 
 
@@ -42,13 +192,10 @@ def require_record_write(tx, actor: Actor, uid: str) -> None:
     if actor.role == "system":
         return
     _writer(actor)
-    rec = tx.run(
-        f"""MATCH (n:Linkable {{uid: $uid}}) WHERE n:SubjectRecord OR n:Document
-        RETURN n.owner_uid = $me OR n.owner_uid IN $subordinates
-            OR EXISTS {{ MATCH (n)-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c:Case) WHERE {CASE_WRITE} }}
-            AS ok""",
-        uid=uid, **actor_params(actor)).single()
-    if rec is None:
+    facts = load_facts(tx, uid)
+    if facts is None or facts["kind"] not in ("SubjectRecord", "Document"):
         raise NotFound(f"no record {uid}")
-    if not rec["ok"]:
+    if not can(actor, "write", facts):
+        if not can(actor, "read", facts):
+            raise refusal(facts, "change")
         raise Forbidden(f"you may not change record {uid}")

@@ -1,0 +1,288 @@
+"""Read use cases under the access policy: view a record, search, expand neighbours — audited and notified.
+
+Each function runs its policy-filtered read, its audit entry and the owners' notifications in ONE write
+transaction, so nothing is returned unless the entry was committed. What the actor may not read never
+leaves the database: the queries return content only where `scopes.record_readable` holds, and a locked
+placeholder `{"uid", "type", "locked": True}` elsewhere (with `uid` None where the record's very
+existence is protected, see `policy.scopes`). A refused read is audited ("deny") in its own transaction
+and answers NotFound or Forbidden by the rule in `policy.scopes`; other users' drafts are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from unidecode import unidecode
+
+from ..errors import DomainError, NotFound, ValidationFailed
+from ..nodes.vocabulary import ENTITY_TYPES, LINK_TYPES
+from ..policy import scopes
+from ..policy.actor import Actor
+from ..policy.rules import actor_params, refusal, require_active
+from . import audit, notifications
+from .records import node_dict, record_type_of
+
+#: Record types a search may be narrowed to (the ones the full-text indexes cover).
+SEARCH_TYPES = (*ENTITY_TYPES, "Case")
+#: The full-text indexes a search consults (names from cypher/schema.cypher).
+SEARCH_INDEXES = ("record_search", "person_names", "case_search")
+#: How many index hits per index a search considers before the policy filter.
+SEARCH_CAP = 1000
+#: At most this many "matched but not displayed" notifications per search.
+UNSHOWN_CAP = 200
+
+
+def _guard(graph, actor: Actor, op: str, targets=(), **details) -> None:
+    """The training guard, with the refusal audited."""
+    try:
+        require_active(actor)
+    except DomainError as exc:
+        raise audit.refuse(graph, actor, exc, op, targets, **details) from None
+
+
+def placeholder(uid: str | None, labels, hidden: bool) -> dict:
+    """What a reader sees of a record they may not read."""
+    return {"uid": None if hidden else uid, "type": record_type_of(labels), "locked": True}
+
+
+def _item(row: dict) -> dict:
+    if row["ok"]:
+        return node_dict(row["node"], row["labels"])
+    return placeholder(row["uid"], row["labels"], row["hidden"])
+
+
+# ---------------------------------------------------------------------------------------------
+# View one record
+# ---------------------------------------------------------------------------------------------
+
+_CENTER = f"""
+MATCH (n:Linkable {{uid: $uid}})
+WHERE n:SubjectRecord OR n:Document OR n:Case OR $any_kind
+WITH n, labels(n) AS labels, coalesce(n.deleted, false) AS deleted,
+     {scopes.record_readable("n")} AS ok, {scopes.hidden("n")} AS hidden
+RETURN CASE WHEN ok AND NOT deleted THEN n END AS node, n.uid AS uid, labels, deleted, ok, hidden,
+       coalesce(n.owner_uid, n.author_uid) AS owner_uid
+"""
+
+_RECORD_CASES = f"""
+MATCH (n:Linkable {{uid: $uid}})-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c:Case)
+WHERE coalesce(c.deleted, false) = false
+WITH c, {scopes.case_readable("c")} AS ok, coalesce(c.restricted, false) AS hidden
+RETURN c.uid AS uid, ok, hidden, CASE WHEN ok THEN c.case_number END AS case_number,
+       CASE WHEN ok THEN c.title END AS title
+ORDER BY ok DESC, c.case_number
+"""
+
+_CASE_SUBJECTS = f"""
+MATCH (s:SubjectRecord)-[:SUBJECT_IN {{status: 'active'}}]->(:Case {{uid: $uid}})
+WHERE coalesce(s.deleted, false) = false
+WITH s, {scopes.subject_readable("s")} AS ok, {scopes.hidden("s")} AS hidden
+RETURN CASE WHEN ok THEN s END AS node, labels(s) AS labels, s.uid AS uid, ok, hidden
+ORDER BY ok DESC, s.created_at
+"""
+
+_CASE_DOCUMENTS = f"""
+MATCH (d:Document)-[:PART_OF {{status: 'active'}}]->(:Case {{uid: $uid}})
+WHERE coalesce(d.deleted, false) = false
+WITH d, {scopes.document_readable("d")} AS ok, {scopes.hidden("d")} AS hidden, {scopes.is_draft("d")} AS draft
+WHERE ok OR NOT draft
+RETURN CASE WHEN ok THEN d END AS node, labels(d) AS labels, d.uid AS uid, ok, hidden
+ORDER BY ok DESC, d.created_at
+"""
+
+
+def _check_center(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
+    """Load the record under the policy; on refusal write the deny entry (and tell the owner) here.
+
+    Returns (row, None) when readable, or (None, error) when refused — the caller commits and raises.
+    """
+    params = actor_params(actor)
+    row = tx.run(_CENTER, uid=uid, any_kind=any_kind, **params).single()
+    if row is None or row["deleted"]:
+        audit.record(tx, actor, "view", [uid], outcome="not_found", details={"op": op})
+        return None, NotFound(f"no record {uid}")
+    if not row["ok"]:
+        facts = {"uid": uid, "kind": record_type_of(row["labels"]), "hidden": row["hidden"], "deleted": False}
+        error = refusal(facts, "read")
+        audit.record(tx, actor, "deny", [uid], outcome="denied",
+                     details={"op": op, "answer": error.status, "reason": "policy"})
+        notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid,
+                                   record_type=record_type_of(row["labels"]), displayed=False)
+        return None, error
+    return row, None
+
+
+def view_record(graph, actor: Actor, uid: str) -> dict:
+    """A Subject Record, Document or Case as the actor may see it; audited, and the owner notified.
+
+    Shape: like `records.get_entity` ({uid, type, caption, props, cases}) or, for a case, like
+    `cases.get_case` ({..., subjects, documents}); unreadable members are locked placeholders.
+    """
+    _guard(graph, actor, "view", [uid])
+
+    def work(tx):
+        row, error = _check_center(tx, actor, uid, "view")
+        if error is not None:
+            return None, error
+        out = node_dict(row["node"], row["labels"])
+        if out["type"] == "Case":
+            out["subjects"] = [_item(r.data()) for r in tx.run(_CASE_SUBJECTS, uid=uid, **actor_params(actor))]
+            out["documents"] = [_item(r.data()) for r in tx.run(_CASE_DOCUMENTS, uid=uid, **actor_params(actor))]
+        else:
+            out["cases"] = [
+                {"uid": r["uid"], "case_number": r["case_number"], "title": r["title"]} if r["ok"]
+                else placeholder(r["uid"], ["Case"], r["hidden"])
+                for r in tx.run(_RECORD_CASES, uid=uid, **actor_params(actor))]
+        audit.record(tx, actor, "view", [uid], details={"type": out["type"]})
+        notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid, record_type=out["type"],
+                                   record_caption=out["caption"], displayed=True)
+        return out, None
+
+    out, error = graph.write(work)
+    if error is not None:
+        raise error
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------------
+
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+def lucene_escape(term: str) -> str:
+    """Escape every Lucene query-syntax character in one term."""
+    return _LUCENE_SPECIAL.sub(r"\\\1", term)
+
+
+def lucene_query(text: str, max_terms: int = 12) -> str:
+    """Turn free text into a Lucene query: every word required, words of 4+ letters matched fuzzily."""
+    words = re.findall(r"\w+", unidecode(text or "").lower())[:max_terms]
+    if not words:
+        raise ValidationFailed({"text": ["give at least one letter or digit to search for"]})
+    terms = [f"{lucene_escape(w)}~1" if len(w) >= 4 and not any(ch.isdigit() for ch in w) else lucene_escape(w)
+             for w in words]
+    return " AND ".join(terms)
+
+
+_SEARCH = f"""
+CALL () {{
+  CALL db.index.fulltext.queryNodes('record_search', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
+  UNION ALL
+  CALL db.index.fulltext.queryNodes('person_names', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
+  UNION ALL
+  CALL db.index.fulltext.queryNodes('case_search', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
+}}
+WITH node AS n, max(score) AS score
+WHERE coalesce(n.deleted, false) = false
+  AND ($types IS NULL OR any(l IN labels(n) WHERE l IN $types))
+  AND ($office IS NULL OR n.office_code = $office)
+  AND ($status IS NULL OR coalesce(n.status, n.approval_status) = $status)
+WITH n, score, {scopes.record_readable("n")} AS ok
+ORDER BY ok DESC, score DESC, n.uid
+WITH collect({{n: n, ok: ok, score: score}}) AS rows
+WITH [r IN rows WHERE r.ok] AS readable, [r IN rows WHERE NOT r.ok] AS refused
+RETURN [r IN readable[..$limit] | {{node: r.n, labels: labels(r.n), score: r.score}}] AS shown,
+       [r IN (readable[$limit..] + refused)[..$unshown_cap] |
+           {{uid: r.n.uid, labels: labels(r.n), owner_uid: r.n.owner_uid}}] AS unshown,
+       size(rows) AS matched
+"""
+
+
+def search(graph, actor: Actor, text: str, types=None, office: str | None = None, status: str | None = None,
+           limit: int = 50) -> list[dict]:
+    """Full-text search over Subject Records and cases, filtered by the policy inside the query.
+
+    Audited with its criteria and how many results were shown; every other owner of a matched record
+    is notified with the criteria and whether the record was displayed.
+    """
+    types = list(types) if types else None
+    bad = sorted(set(types or ()) - set(SEARCH_TYPES))
+    errors = {}
+    if bad:
+        errors["types"] = [f"cannot search {', '.join(bad)}; use {', '.join(SEARCH_TYPES)}"]
+    if not 1 <= int(limit) <= 200:
+        errors["limit"] = ["use 1 to 200"]
+    if errors:
+        raise ValidationFailed(errors)
+    criteria = {"text": text, "types": types, "office": office or None, "status": status or None,
+                "limit": int(limit)}
+    q = lucene_query(text)
+    _guard(graph, actor, "search", criteria=criteria)
+
+    def work(tx):
+        rec = tx.run(_SEARCH, q=q, cap=SEARCH_CAP, types=types, office=office or None, status=status or None,
+                     limit=int(limit), unshown_cap=UNSHOWN_CAP, **actor_params(actor)).single()
+        shown = []
+        for r in rec["shown"]:
+            item = node_dict(r["node"], r["labels"])
+            item["score"] = r["score"]
+            shown.append(item)
+        audit.record(tx, actor, "search", [s["uid"] for s in shown],
+                     details={"criteria": criteria, "shown": len(shown), "matched": rec["matched"]})
+        for item in shown:
+            notifications.notify_owner(tx, actor, item["props"].get("owner_uid"), "query", record_uid=item["uid"],
+                                       record_type=item["type"], record_caption=item["caption"],
+                                       criteria=criteria, displayed=True)
+        for r in rec["unshown"]:
+            notifications.notify_owner(tx, actor, r["owner_uid"], "query", record_uid=r["uid"],
+                                       record_type=record_type_of(r["labels"]), criteria=criteria,
+                                       displayed=False)
+        return shown
+
+    return graph.write(work)
+
+
+# ---------------------------------------------------------------------------------------------
+# One-hop expansion
+# ---------------------------------------------------------------------------------------------
+
+_NEIGHBOURS = f"""
+MATCH (n:Linkable {{uid: $uid}})-[r]-(m:Linkable)
+WHERE type(r) IN $types AND coalesce(r.status, 'active') = 'active' AND coalesce(m.deleted, false) = false
+WITH n, r, m, {scopes.record_readable("m")} AS ok, {scopes.hidden("m")} AS hidden, {scopes.is_draft("m")} AS draft
+WHERE ok OR NOT draft
+RETURN type(r) AS type, startNode(r) = n AS outgoing, ok, hidden, labels(m) AS labels, m.uid AS uid,
+       CASE WHEN ok THEN properties(r) END AS link, CASE WHEN ok THEN m END AS node
+ORDER BY ok DESC, type, m.uid
+LIMIT $limit
+"""
+
+
+def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200) -> dict:
+    """The records one link away from `uid`, as {center, links: [{type, outgoing, link, other}]}.
+
+    Unreadable neighbours come back as locked placeholders (the link's properties withheld too).
+    """
+    link_types = list(link_types) if link_types else list(LINK_TYPES)
+    bad = sorted(set(link_types) - set(LINK_TYPES))
+    if bad:
+        raise ValidationFailed({"link_types": [f"unknown link type(s): {', '.join(bad)}"]})
+    if not 1 <= int(limit) <= 1000:
+        raise ValidationFailed({"limit": ["use 1 to 1000"]})
+    _guard(graph, actor, "neighbours", [uid])
+
+    def work(tx):
+        row, error = _check_center(tx, actor, uid, "neighbours", any_kind=True)
+        if error is not None:
+            return None, error
+        center = node_dict(row["node"], row["labels"])
+        links = []
+        for r in tx.run(_NEIGHBOURS, uid=uid, types=link_types, limit=int(limit), **actor_params(actor)):
+            link = dict(r["link"]) if r["link"] else None
+            for k, v in list((link or {}).items()):
+                if hasattr(v, "iso_format"):
+                    link[k] = v.iso_format()
+            links.append({"type": r["type"], "outgoing": r["outgoing"], "link": link, "other": _item(r.data())})
+        locked = sum(1 for link in links if link["other"].get("locked"))
+        audit.record(tx, actor, "view", [uid], details={"op": "neighbours", "shown": len(links) - locked,
+                                                        "locked": locked, "link_types": sorted(link_types)})
+        notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid, record_type=center["type"],
+                                   record_caption=center["caption"], displayed=True, message="expanded its links")
+        return {"center": center, "links": links}, None
+
+    out, error = graph.write(work)
+    if error is not None:
+        raise error
+    return out
