@@ -86,13 +86,18 @@ def record_schema(type_name: str) -> type[Schema]:
     return type(f"{type_name}Input", (Schema,), attrs)
 
 
+@cache
+def _schema_instance(type_name: str) -> Schema:
+    """One reusable schema instance per type (building one per record dominated bulk loads)."""
+    return record_schema(type_name)()
+
+
 def validate_record(type_name: str, data: object, partial: bool = False) -> dict:
     """Validate input for a record type; raise ValidationFailed naming each bad field."""
     if not isinstance(data, dict):
         raise ValidationFailed({"_schema": ["expected a JSON object"]})
-    schema = record_schema(type_name)(partial=partial)
     try:
-        clean = schema.load(data)
+        clean = _schema_instance(type_name).load(data, partial=partial)
     except ValidationError as exc:
         raise ValidationFailed(exc.normalized_messages()) from None
     for name, value in list(clean.items()):

@@ -41,8 +41,11 @@ def test_settings():
     settings = replace(settings, neo4j_bolt_port=TEST_PORT,
                        neo4j_heap=os.environ.get("CCMS_NEO4J_HEAP", "1g"),
                        neo4j_pagecache=os.environ.get("CCMS_NEO4J_PAGECACHE", "512m"))
+    was_running = neo4j_server.status(settings)["bolt"]
     neo4j_server.start(settings)
     yield settings
+    if not was_running and os.environ.get("CCMS_TEST_KEEP_SERVER") != "1":
+        neo4j_server.stop(settings)  # CI starts from nothing and leaves nothing behind
 
 
 @pytest.fixture(scope="session")

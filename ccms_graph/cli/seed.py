@@ -15,6 +15,9 @@ def _seed(args) -> int:
     settings = load_settings()
     graph = get_graph(settings)
     n = graph.query("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    if n and args.if_empty:
+        print(f"the database already holds {n} nodes; keeping them (use --yes-wipe to reload the sandbox)")
+        return 0
     if n and not args.yes_wipe:
         print(f"the database holds {n} nodes; pass --yes-wipe to replace them with the sandbox")
         return 1
@@ -28,5 +31,6 @@ def _seed(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("seed", help="load the synthetic sandbox (replaces the database's content)")
     p.add_argument("--yes-wipe", action="store_true", help="replace existing data")
+    p.add_argument("--if-empty", action="store_true", help="load only into an empty database")
     p.set_defaults(func=_seed)
 
