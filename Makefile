@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
+VENDOR := ccms_graph/web/static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup python vendor browser neo4j run test test-fast lint bench clean stop
+
+setup: python vendor neo4j-jars
+
+python: $(STAMP)
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+vendor: $(VENDOR)/cytoscape.min.js
+$(VENDOR)/cytoscape.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
+
+# Debian's Chromium for the Playwright browser tests (Playwright's own browser download is unreachable).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+neo4j-jars: python
+	$(BIN)/ccms-graph neo4j fetch >/dev/null
+
+neo4j: setup
+	$(BIN)/ccms-graph neo4j start
+
+# Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, serves on $(HOST):$(PORT).
+run: neo4j
+	$(BIN)/ccms-graph init-db
+	$(BIN)/ccms-graph seed --if-empty
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'ccms_graph.web.wsgi:app'
+
+# Sets everything up and runs the whole suite against a real Neo4j (a test instance the suite starts and stops).
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+lint: python
+	$(BIN)/ruff check ccms_graph tests seed benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/bulk_load.py
+	$(BIN)/python benchmarks/deconflict.py
+
+stop:
+	-$(BIN)/ccms-graph neo4j stop
+
+clean: stop
+	rm -rf $(VENV) node_modules $(VENDOR) .neo4j var
