@@ -82,6 +82,10 @@ def record(tx, actor: Actor, action: str, targets: list[str] | tuple[str, ...] =
     return entry
 
 
+#: `record` under another name, for functions whose `record` parameter is a record uid.
+_record = record
+
+
 # ---------------------------------------------------------------------------------------------
 # Refusals: a denied action leaves its own entry, in its own transaction
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +285,7 @@ def search(graph, actor: Actor, user: str | None = None, record: str | None = No
 
     def work(tx):
         rows = [r["e"] for r in tx.run(_SEARCH, **criteria, limit=int(limit), offset=int(offset))]
-        record(tx, actor, "search", [criteria["record"]] if criteria["record"] else [],
+        _record(tx, actor, "search", [criteria["record"]] if criteria["record"] else [],
                details={"scope": "audit", "criteria": criteria, "shown": len(rows), "offset": int(offset)})
         return rows
 
@@ -296,7 +300,7 @@ def export_csv(graph, actor: Actor, out: IO[str], user: str | None = None, recor
 
     def work(tx):
         rows = [r["e"] for r in tx.run(_SEARCH, **criteria, limit=10_000_000, offset=0)]
-        record(tx, actor, "export", [criteria["record"]] if criteria["record"] else [],
+        _record(tx, actor, "export", [criteria["record"]] if criteria["record"] else [],
                details={"scope": "audit", "criteria": criteria, "rows": len(rows), "format": "csv"})
         return rows
 
