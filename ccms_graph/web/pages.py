@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
-from ..logic import cases, records
+from ..logic import access, cases
 from ..nodes.vocabulary import ENTITY_TYPES
 from . import context
 
@@ -25,15 +25,14 @@ def desktop():
     return render_template("desktop.html", cases=cases.my_cases(context.graph(), actor))
 
 
-@bp.route("/cases/<key>")
+@bp.route("/cases/<uid>")
 @login_required
-def case_page(key: str):
-    return render_template("case.html", case=cases.get_case(context.graph(), key))
+def case_page(uid: str):
+    return render_template("case.html", case=access.view_record(context.graph(), context.actor(), uid))
 
 
 @bp.route("/records/<uid>")
 @login_required
 def record_page(uid: str):
-    record = records.get_entity(context.graph(), uid)
-    rtype = ENTITY_TYPES.get(record["type"])
-    return render_template("record.html", record=record, rtype=rtype)
+    record = access.view_record(context.graph(), context.actor(), uid)
+    return render_template("record.html", record=record, rtype=ENTITY_TYPES.get(record["type"]))

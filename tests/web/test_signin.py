@@ -101,3 +101,20 @@ def test_expired_training_is_refused_with_a_clear_message(client, graph, org):
 def test_health_reports_neo4j(client):
     resp = client.get("/health")
     assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "neo4j": True}
+
+
+def test_case_page_hides_restricted_subjects_and_refuses_other_offices_restricted_case(client, graph, org):
+    from ccms_graph.logic import records
+    from ccms_graph.logic.cases import create_case
+
+    open_case = create_case(graph, org.agent_a, {"title": "Operation Open Water"})
+    secret = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    records.create_entity(graph, org.agent_a, "Person", {"given_name": "Visible", "family_name": "Subject"},
+                          case_uid=open_case["uid"])
+    sign_in(client, "agent_a")
+    page = client.get(f"/cases/{open_case['uid']}")
+    assert page.status_code == 200 and "Visible Subject" in page.get_data(as_text=True)
+    refused = client.get(f"/cases/{secret['uid']}")
+    assert refused.status_code == 404
+    assert "Operation Quiet" not in refused.get_data(as_text=True)
+    assert graph.query("MATCH (e:AuditEntry {action: 'deny'}) RETURN count(e) AS n") == [{"n": 1}]
