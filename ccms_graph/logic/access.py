@@ -186,7 +186,7 @@ WITH [r IN rows WHERE r.ok] AS readable, [r IN rows WHERE NOT r.ok] AS refused
 RETURN [r IN readable[..$limit] | {{node: r.n, labels: labels(r.n), score: r.score}}] AS shown,
        [r IN (readable[$limit..] + refused)[..$unshown_cap] |
            {{uid: r.n.uid, labels: labels(r.n), owner_uid: r.n.owner_uid}}] AS unshown,
-       size(rows) AS matched
+       size(readable) + size(refused) AS matched
 """
 
 
