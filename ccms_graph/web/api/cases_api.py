@@ -1,0 +1,118 @@
+"""Cases: list, open a request for one, read one, and ask for its lifecycle actions, grants and disclosures."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Page
+
+from ...errors import NotFound
+from ...logic import access, cases, disclosures, grants, workflows
+from . import schemas
+from .common import Blueprint, actor, graph, raw_body
+
+blp = Blueprint("cases", __name__, "/cases", description="Cases and their lifecycle")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(schemas.CaseQuery, location="query")
+@blp.response(200, schemas.RecordOut(many=True))
+@blp.paginate(Page, page_size=50, max_page_size=200)
+def list_cases(query):
+    """Cases you own or are on the team of; filter by status, sort by an allow-listed field, paginate."""
+    rows = cases.my_cases(graph(), actor())
+    if query["status"]:
+        rows = [c for c in rows if c["props"].get("status") == query["status"]]
+    key = query["sort"].lstrip("-")
+    rows.sort(key=lambda c: (c["props"].get(key) is None, str(c["props"].get(key) or "")),
+              reverse=query["sort"].startswith("-"))
+    return rows
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(cases.CaseInput)
+@blp.response(201, schemas.RecordOut)
+def create_case(_):
+    """Request a new case (status `requested` until a supervisor approves opening it)."""
+    return cases.create_case(graph(), actor(), raw_body())
+
+
+def _readable_case(case_uid: str) -> dict:
+    """The case as the actor may see it (audited view); NotFound if the uid is not a case."""
+    out = access.view_record(graph(), actor(), case_uid)
+    if out["type"] != "Case":
+        raise NotFound(f"no case {case_uid}")
+    return out
+
+
+@blp.route("/<case_uid>", methods=["GET"])
+@blp.response(200, schemas.RecordOut)
+def get_case(case_uid):
+    """One case with its subjects and documents (unreadable members are locked placeholders)."""
+    return _readable_case(case_uid)
+
+
+def _action_view(action: str):
+    schema = workflows.INPUTS[action]
+
+    @blp.arguments(schema)
+    @blp.response(201, schemas.ApprovalOut)
+    def view(_, case_uid):
+        return workflows.request_case_action(graph(), actor(), case_uid, action, raw_body())
+
+    view.__name__ = f"request_{action}"
+    view.__doc__ = f"Ask a supervisor to {action} the case; answers the pending approval request."
+    blp.route(f"/<case_uid>/{action}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _action in workflows.TRANSITIONS:
+    _action_view(_action)
+
+
+@blp.route("/<case_uid>/review", methods=["POST"])
+@blp.arguments(schemas.ReviewInput)
+@blp.response(200, schemas.RecordOut)
+def review_case(data, case_uid):
+    """Record a supervisory case review."""
+    out = workflows.record_review(graph(), actor(), case_uid, data.get("note"))
+    return out if "type" in out else {"type": "Case", "uid": case_uid, **out}
+
+
+@blp.route("/<case_uid>/grants", methods=["GET"])
+@blp.response(200, schemas.GrantOut(many=True))
+def list_grants(case_uid):
+    """Cross-office access grants of a case you may read."""
+    _readable_case(case_uid)
+    return grants.grants_for_case(graph(), case_uid)
+
+
+@blp.route("/<case_uid>/grants", methods=["POST"])
+@blp.arguments(grants.GrantInput)
+@blp.response(201, schemas.GrantOut)
+def request_grant(_, case_uid):
+    """The owner asks for the case to be shared with a user or an office (needs a supervisor's approval)."""
+    return grants.request_grant(graph(), actor(), case_uid, raw_body())
+
+
+@blp.route("/<case_uid>/disclosures", methods=["GET"])
+@blp.response(200, schemas.DisclosureOut(many=True))
+def list_disclosures(case_uid):
+    """External disclosures recorded on a case you may read."""
+    _readable_case(case_uid)
+    return disclosures.disclosures_for_case(graph(), case_uid)
+
+
+@blp.route("/<case_uid>/disclosures", methods=["POST"])
+@blp.arguments(disclosures.DisclosureInput)
+@blp.response(201, schemas.DisclosureOut)
+def record_disclosure(_, case_uid):
+    """Record an external disclosure (DHS Form 191 style) on a case you may change."""
+    return disclosures.record_disclosure(graph(), actor(), case_uid, raw_body())
+
+
+@blp.route("/<case_uid>/disclosures.csv", methods=["GET"])
+@blp.response(200, {"type": "string"}, content_type="text/csv")
+def export_disclosures(case_uid):
+    """The case's disclosures as CSV (audited as an export)."""
+    text = disclosures.export_csv(graph(), actor(), case_uid=case_uid)
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="disclosures-{case_uid}.csv"'})

@@ -1,0 +1,103 @@
+"""Case documents (one create route per document type), Reports of Investigation, and attachments."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest.fields import Upload
+from marshmallow import Schema
+
+from ...errors import NotFound
+from ...logic import access, documents
+from ...nodes.vocabulary import DOCUMENT_TYPES
+from ...validation import record_schema
+from . import schemas
+from .common import Blueprint, actor, etag_of, graph, if_match_version, raw_body
+
+blp = Blueprint("documents", __name__, "", description="Documents, Reports of Investigation and attachments")
+
+
+class UploadInput(Schema):
+    file = Upload(required=True, metadata={"description": "the file; its part's Content-Type is checked"})
+
+
+def _create_view(type_name: str):
+    rtype = DOCUMENT_TYPES[type_name]
+
+    @blp.arguments(record_schema(type_name))
+    @blp.response(201, schemas.RecordOut)
+    def view(_, case_uid):
+        return documents.create_document(graph(), actor(), case_uid, type_name, raw_body())
+
+    view.__name__ = f"create_{type_name.lower()}"
+    view.__doc__ = (f"File a {rtype.name} in a case you may change"
+                    + (" (it starts as your draft)." if type_name == documents.ROI else "."))
+    blp.route(f"/cases/<case_uid>/documents/{rtype.slug}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _type_name in DOCUMENT_TYPES:
+    _create_view(_type_name)
+
+
+def _readable_document(document_uid: str) -> dict:
+    """The document as the actor may see it (audited view); NotFound if the uid is not a document."""
+    out = access.view_record(graph(), actor(), document_uid)
+    if out["type"] not in DOCUMENT_TYPES:
+        raise NotFound(f"no document {document_uid}")
+    return out
+
+
+@blp.route("/documents/<document_uid>", methods=["GET"])
+@blp.response(200, schemas.RecordOut)
+def get_document(document_uid):
+    """A document you may read, with its attachments' metadata (audited)."""
+    out = _readable_document(document_uid)
+    out["attachments"] = documents.get_document(graph(), document_uid)["attachments"]
+    tag = etag_of(out)
+    return out, 200, ({"ETag": tag} if tag else {})
+
+
+@blp.route("/documents/<document_uid>", methods=["PATCH"])
+@blp.arguments(schemas.RecordChanges)
+@blp.response(200, schemas.RecordOut)
+def update_document(data, document_uid):
+    """Change a document's fields; a returned ROI becomes a draft again; 409 if your version is stale."""
+    changes = {k: v for k, v in raw_body().items() if k != "version"}
+    return documents.update_document(graph(), actor(), document_uid, changes,
+                                     expected_version=data.get("version") or if_match_version())
+
+
+@blp.route("/documents/<document_uid>/submit", methods=["POST"])
+@blp.arguments(schemas.SubmitInput)
+@blp.response(201, schemas.ApprovalOut)
+def submit_roi(data, document_uid):
+    """The author submits a draft Report of Investigation for approval."""
+    return documents.submit_roi(graph(), actor(), document_uid, data.get("comment"))
+
+
+@blp.route("/documents/<document_uid>/attachments", methods=["POST"])
+@blp.arguments(UploadInput, location="files")
+@blp.response(201, schemas.AttachmentOut)
+def upload_attachment(files, document_uid):
+    """Attach a file (size limit: 413; unaccepted content type: 422 naming `content_type`)."""
+    f = files["file"]
+    return documents.add_attachment(graph(), actor(), document_uid, f.filename or "", f.mimetype or "",
+                                    f.read())
+
+
+@blp.route("/documents/<document_uid>/attachments/<attachment_uid>", methods=["GET"])
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*")
+def download_attachment(document_uid, attachment_uid):
+    """The attachment's bytes, if you may read its document (audited as a download)."""
+    _readable_document(document_uid)
+    if attachment_uid not in {a["uid"] for a in documents.get_document(graph(), document_uid)["attachments"]}:
+        raise NotFound(f"no attachment {attachment_uid} on this document")
+    meta, data = documents.read_attachment(graph(), actor(), attachment_uid)
+    return Response(data, mimetype=meta["content_type"], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(meta['filename'])}",
+        "X-Content-SHA256": meta["sha256"]})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

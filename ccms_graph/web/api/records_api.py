@@ -1,0 +1,71 @@
+"""The six Subject Record types: create (one route per type, schema from the vocabulary), read, update, resubmit."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ...errors import NotFound
+from ...logic import access, approvals, records
+from ...nodes.vocabulary import ENTITY_TYPES
+from ...validation import record_schema
+from . import schemas
+from .common import Blueprint, actor, etag_of, graph, if_match_version, raw_body
+
+blp = Blueprint("records", __name__, "/records", description="Subject Records: the six entity types")
+
+_CaseQuery = type("CreateQuery", (Schema,), {
+    "case_uid": fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                              metadata={"description": "file the new record as a subject of this case"}),
+})
+
+
+def _create_view(type_name: str):
+    rtype = ENTITY_TYPES[type_name]
+
+    @blp.arguments(_CaseQuery, location="query")
+    @blp.arguments(record_schema(type_name))
+    @blp.response(201, schemas.RecordOut)
+    def view(query, _):
+        return records.create_entity(graph(), actor(), type_name, raw_body(), case_uid=query["case_uid"])
+
+    view.__name__ = f"create_{rtype.slug.replace('-', '_')}"
+    view.__doc__ = (f"Create a {type_name} (pending a supervisor's approval); deconflicted on write, the "
+                    "answer lists any `hits`.")
+    blp.route(f"/{rtype.slug}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _type_name in ENTITY_TYPES:
+    _create_view(_type_name)
+
+
+@blp.route("/<record_uid>", methods=["GET"])
+@blp.response(200, schemas.RecordOut, headers={"ETag": {"schema": {"type": "string"},
+                                                         "description": "the record's version"}})
+def get_record(record_uid):
+    """A Subject Record, Document or Case as you may see it (audited; the owner is told)."""
+    out = access.view_record(graph(), actor(), record_uid)
+    tag = etag_of(out)
+    return out, 200, ({"ETag": tag} if tag else {})
+
+
+@blp.route("/<record_uid>", methods=["PATCH"])
+@blp.arguments(schemas.RecordChanges)
+@blp.response(200, schemas.RecordOut)
+def update_record(data, record_uid):
+    """Change some fields of a Subject Record; 409 if `version` or If-Match names a stale version."""
+    if records.get_entity(graph(), record_uid)["type"] not in ENTITY_TYPES:
+        raise NotFound(f"no subject record {record_uid}")
+    changes = {k: v for k, v in raw_body().items() if k != "version"}
+    expected = data.get("version") or if_match_version()
+    out = records.update_entity(graph(), actor(), record_uid, changes, expected_version=expected)
+    tag = etag_of(out)
+    return out, 200, ({"ETag": tag} if tag else {})
+
+
+@blp.route("/<record_uid>/resubmit", methods=["POST"])
+@blp.response(200, schemas.RecordOut)
+def resubmit_record(record_uid):
+    """Send your returned Subject Record back for approval."""
+    out = approvals.resubmit_record(graph(), actor(), record_uid)
+    return {"type": "SubjectRecord", **out}
+

@@ -1,0 +1,335 @@
+"""Marshmallow request and response schemas of the JSON API (record inputs come from `validation`)."""
+
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields, post_dump, validate
+
+from ...logic import access, audit, notifications
+from ...nodes.vocabulary import CASE_STATUSES, LINK_TYPES
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+
+
+class Out(Schema):
+    """A response object: the declared fields are documented; other keys the logic returns pass through."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    @post_dump(pass_original=True)
+    def _keep_extra(self, data, original, **kwargs):
+        if isinstance(original, dict):
+            for k, v in original.items():
+                if k not in self.fields and k not in data and _json_safe(v):
+                    data[k] = v
+        return data
+
+
+def _json_safe(v) -> bool:
+    if v is None or isinstance(v, str | int | float | bool):
+        return True
+    if isinstance(v, list | tuple):
+        return all(_json_safe(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _json_safe(x) for k, x in v.items())
+    return False
+
+
+def _s(**kw) -> fields.String:
+    return fields.String(allow_none=True, **kw)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: every error of the API has this shape."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "offending field -> its problems (validation failures only)"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Auth and tokens
+# ---------------------------------------------------------------------------------------------
+
+
+class CsrfOut(Schema):
+    csrf_token = fields.String(required=True)
+    header = fields.String(required=True, metadata={"example": "X-CSRFToken"})
+
+
+class SignInInput(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=500))
+    acknowledge = fields.Boolean(required=True, metadata={
+        "description": "true: you acknowledge the system-use notice (GET /auth/banner)"})
+
+
+class BannerOut(Schema):
+    banner = fields.String(required=True)
+
+
+class MeOut(Out):
+    uid = fields.String(required=True)
+    username = fields.String(required=True)
+    name = _s()
+    role = fields.String(required=True)
+    office_code = _s()
+    offices = fields.List(fields.String())
+    training_expires = _s()
+    authenticated_by = fields.String(validate=validate.OneOf(("session", "token")))
+
+
+class TokenOut(Out):
+    uid = fields.String(required=True)
+    name = fields.String(required=True)
+    hint = _s(metadata={"description": "the first characters of the token, to recognise it"})
+    user_uid = fields.String()
+    created_at = _s()
+    expires_at = _s()
+    last_used_at = _s()
+    revoked_at = _s()
+
+
+class NewTokenOut(TokenOut):
+    token = fields.String(required=True, metadata={"description": "the secret; shown this once only"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Records, cases, documents
+# ---------------------------------------------------------------------------------------------
+
+
+class Locked(Out):
+    """What a reader sees of a record they may not read (uid null when its existence is protected)."""
+
+    uid = _s()
+    type = fields.String()
+    locked = fields.Boolean()
+
+
+class RecordOut(Out):
+    uid = _s()
+    type = fields.String(required=True)
+    caption = _s()
+    locked = fields.Boolean()
+    score = fields.Float(allow_none=True)
+    props = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                        metadata={"description": "the record's fields and system properties"})
+    cases = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)))
+    subjects = fields.List(fields.Nested(lambda: RecordOut()))
+    documents = fields.List(fields.Nested(lambda: RecordOut()))
+    attachments = fields.List(fields.Nested(lambda: AttachmentOut()))
+    hits = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)),
+                       metadata={"description": "deconfliction hits found when the record was written"})
+
+
+class RecordChanges(Schema):
+    """A partial update: any fields of the record's type; `version` (or an If-Match header) guards staleness."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "the version you read; 409 if it has changed since"})
+
+
+class CaseQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(CASE_STATUSES))
+    sort = fields.String(load_default="-last_activity_at", validate=validate.OneOf(
+        ("case_number", "-case_number", "created_at", "-created_at", "last_activity_at", "-last_activity_at",
+         "title", "-title")))
+
+
+class ReviewInput(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class AttachmentOut(Out):
+    uid = fields.String(required=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = _s()
+    uploaded_at = _s()
+
+
+class UploadInput(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class SubmitInput(Schema):
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+# ---------------------------------------------------------------------------------------------
+# Links, search, graph
+# ---------------------------------------------------------------------------------------------
+
+
+class LinkOut(Out):
+    uid = fields.String(required=True)
+    type = fields.String(required=True)
+    source_uid = fields.String()
+    target_uid = fields.String()
+    status = fields.String()
+
+
+class SearchQuery(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    types = fields.List(fields.String(validate=validate.OneOf(access.SEARCH_TYPES)), load_default=None,
+                        validate=validate.Length(max=len(access.SEARCH_TYPES)))
+    office = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
+    status = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class NeighboursQuery(Schema):
+    link_types = fields.List(fields.String(validate=validate.OneOf(tuple(LINK_TYPES))), load_default=None,
+                             validate=validate.Length(max=len(LINK_TYPES)))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class NeighbourLink(Out):
+    type = fields.String(required=True)
+    outgoing = fields.Boolean()
+    link = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), allow_none=True)
+    other = fields.Nested(RecordOut)
+
+
+class NeighboursOut(Out):
+    center = fields.Nested(RecordOut, required=True)
+    links = fields.List(fields.Nested(NeighbourLink))
+
+
+# ---------------------------------------------------------------------------------------------
+# Workflow: approvals, grants, disclosures, notifications
+# ---------------------------------------------------------------------------------------------
+
+
+class ApprovalOut(Out):
+    uid = fields.String(required=True)
+    kind = fields.String()
+    status = _s()
+    target_uid = _s()
+    target_caption = _s()
+    related_uid = _s()
+    requested_by = _s()
+    requested_at = _s()
+    comment = _s()
+    payload = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), allow_none=True)
+    decided_by = _s()
+    decided_at = _s()
+    decision_comment = _s()
+
+
+class GrantOut(Out):
+    uid = fields.String(required=True)
+    case_uid = fields.String()
+    grantee_uid = _s()
+    grantee_office = _s()
+    status = fields.String()
+    reason = _s()
+    request_uid = _s()
+
+
+class RevokeInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class DisclosureOut(Out):
+    uid = fields.String(required=True)
+    case_uid = _s()
+    case_number = _s()
+    disclosed_on = _s()
+    nature = _s()
+    recipient_agency = _s()
+    subject_uids = fields.List(fields.String())
+
+
+class NotificationOut(Out):
+    uid = fields.String(required=True)
+    kind = fields.String(validate=validate.OneOf(sorted(notifications.KINDS)))
+    read = fields.Boolean()
+    created_at = _s()
+    message = _s()
+    record_uid = _s()
+
+
+class InboxQuery(Schema):
+    unread_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class MarkReadInput(Schema):
+    uids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                       validate=validate.Length(min=1, max=500))
+
+
+class CountOut(Schema):
+    count = fields.Integer(required=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit and administration
+# ---------------------------------------------------------------------------------------------
+
+
+class AuditExportQuery(Schema):
+    user = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    record = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    since = fields.DateTime(load_default=None)
+    until = fields.DateTime(load_default=None)
+    action = fields.String(load_default=None, validate=validate.OneOf(sorted(audit.ACTIONS)))
+
+
+class AuditQuery(AuditExportQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+
+class AuditEntryOut(Out):
+    seq = fields.Integer(required=True)
+    at = _s()
+    actor_uid = _s()
+    actor_username = _s()
+    role = _s()
+    action = fields.String()
+    targets = fields.List(fields.String())
+    outcome = _s()
+    details = fields.Raw(allow_none=True)
+    hash = _s()
+
+
+class OfficeOut(Out):
+    code = fields.String(required=True)
+    name = fields.String()
+    kind = fields.String()
+    parent_code = _s()
+
+
+class UserOut(Out):
+    uid = fields.String(required=True)
+    username = fields.String(required=True)
+    name = _s()
+    role = fields.String()
+    office_code = _s()
+    active = fields.Boolean()
+
+
+class LockoutOut(Out):
+    uid = _s()
+    username = _s()
+    was_locked = fields.Boolean()
+    failed_logins = fields.Integer()
+    locked = fields.Boolean()
+    locked_until = _s()
