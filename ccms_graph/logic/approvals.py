@@ -237,20 +237,21 @@ def decide(graph, actor: Actor, item_uid: str, decision: str, comment: str | Non
     Forbidden for anyone but a supervisor above the requester (never the requester); Conflict when
     the item is no longer pending, which is what the slower of two simultaneous deciders gets.
     """
+    return graph.write(decide_in, actor, item_uid, decision, comment)
+
+
+def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | None = None) -> dict:
+    """`decide` inside a transaction the caller holds (the lock is kept until it ends)."""
     clean = load_input(DecisionInput(), {"decision": decision, "comment": comment})
     _check_comment(clean["decision"], clean["comment"])
     _ensure_appliers()
-
-    def work(tx):
-        req = lock(tx, "ApprovalRequest", item_uid)
-        if req is not None:
-            return _decide_request(tx, actor, req, clean["decision"], clean["comment"])
-        node = lock(tx, "SubjectRecord", item_uid)
-        if node is not None:
-            return _decide_record(tx, actor, node, clean["decision"], clean["comment"])
-        raise NotFound(f"no approval item {item_uid}")
-
-    return graph.write(work)
+    req = lock(tx, "ApprovalRequest", item_uid)
+    if req is not None:
+        return _decide_request(tx, actor, req, clean["decision"], clean["comment"])
+    node = lock(tx, "SubjectRecord", item_uid)
+    if node is not None:
+        return _decide_record(tx, actor, node, clean["decision"], clean["comment"])
+    raise NotFound(f"no approval item {item_uid}")
 
 
 def approve(graph, actor: Actor, item_uid: str, comment: str | None = None) -> dict:

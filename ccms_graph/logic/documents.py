@@ -108,11 +108,9 @@ def update_document(graph, actor: Actor, uid: str, changes: dict, expected_versi
 
     def work(tx):
         doc = _document(tx, uid)
+        rules.require_record_write(tx, actor, uid)
         if doc["type"] == ROI:
-            rules.require_record_write(tx, actor, uid)
             _require_roi_author(actor, doc, "edit")
-        else:
-            rules.require_record_write(tx, actor, uid)
         if expected_version is not None and doc.get("version") != expected_version:
             raise Conflict(f"document {uid} was changed by someone else (version {doc.get('version')}, "
                            f"you had {expected_version})", current_version=doc.get("version"))
@@ -140,6 +138,7 @@ def submit_roi(graph, actor: Actor, uid: str, comment: str | None = None) -> dic
         doc = _document(tx, uid)
         if doc["type"] != ROI:
             raise Conflict("only a Report of Investigation is submitted for approval")
+        rules.require_record_write(tx, actor, uid)
         _require_roi_author(actor, doc, "submit")
         tx.run("""MATCH (d:Document {uid: $uid})
                   SET d.status = 'submitted', d.submitted_at = datetime(), d.updated_at = datetime()""",
