@@ -1,0 +1,265 @@
+"""Candidate generation inside Neo4j: identifier index seeks, Lucene fuzzy names and stored blocking keys.
+
+Three sources feed one ranked, capped candidate list per probe record, all index-backed (never a
+scan of a label):
+
+1. **Exact identifiers.** `features.identifier_keys` -> `(:Identifier {key})` (unique index seek)
+   <-[:HAS_IDENTIFIER]- record; phones and e-mails through `(:Phone {e164})` / `(:Email {address})`.
+2. **Fuzzy names.** A Lucene query on the existing `person_names` / `business_names` full-text
+   indexes: every name token as a fuzzy term (`token~1`, `~2` from eight letters). User input only
+   reaches Lucene as escaped terms inside a `$parameter`.
+3. **Blocking keys.** `features.blocking_keys` plus two keys of ours (below), prefixed with the
+   entity type ("Person:SM0|1980"), stored space-separated in one node property, `match_keys`, and
+   indexed by the `match_keys` full-text index with Lucene's *whitespace* analyzer, so every key is
+   an exact Lucene term. Each probe asks for its `candidate_keys` as one OR query of quoted terms.
+
+Why a whitespace full-text index and not the two options first considered:
+* Range indexes do not index list elements, so a list property of keys cannot be seeked.
+* A fixed number of scalar key properties (bk0..bk7, one range index each) truncates: a person
+  with two surnames and two aliases has more than a dozen keys. It also costs one seek per slot.
+* `(:BlockKey {key})<-[:HAS_BLOCK]-` nodes work, but "Person:SM0" becomes a hub with one edge per
+  Smith (1% of all people), every create of a Smith write-locks that hub (concurrent imports
+  serialize on it), and the extra nodes and edges surface in every generic graph expansion.
+* The Lucene term index has none of these problems: the keys ride on the node (so the seed, the
+  batch `insert_rows` and `update_entity` keep them without extra statements), one query answers
+  all keys of a probe, and BM25 ranks a candidate that shares several rare keys (exact date of
+  birth + surname) above one that shares a single common key, which is what the cap needs.
+
+Keys we add for people (beside `features`): "dob:<YYYY-MM-DD>" (about 35 people per date at
+1M, catches any surname change or typo) and "md:<MM-DD>|<P>" (month-day plus surname phonetic,
+catches a mistyped birth year). The query also asks for the day/month-transposed forms.
+
+The results are ranked in Cypher (identifier hits first, then shared phones/e-mails, then the
+Lucene scores, with a bonus for an equal or transposed date of birth) and capped at
+`CANDIDATE_CAP` per probe.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from ..nodes.vocabulary import ENTITY_TYPES
+from . import features
+from .dates import parse_dob
+from .names import phonetic_key, tokens
+from .records import person_view
+
+#: Candidates per probe record after ranking (the issue asks for about 100).
+CANDIDATE_CAP = 100
+#: How many hits each Lucene query may return before ranking.
+KEY_LIMIT = 150
+NAME_LIMIT = 60
+#: The node property holding the blocking keys, and its full-text index (see cypher/schema.cypher).
+MATCH_KEYS_PROP = "match_keys"
+MATCH_KEYS_INDEX = "match_keys"
+#: Full-text name index per entity type; other types rely on identifiers and blocking keys.
+NAME_INDEXES = {"Person": "person_names", "Business": "business_names"}
+#: Selector link types per entity type (the records module uses RESIDES_AT for people only).
+_ADDRESS_LINK = {"Person": "RESIDES_AT"}
+
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+def lucene_escape(text: str) -> str:
+    """Escape Lucene query syntax so user input is only ever a literal term."""
+    return _LUCENE_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _check(type_name: str) -> str:
+    if type_name not in ENTITY_TYPES:
+        raise ValueError(f"unknown entity type {type_name!r}")
+    return type_name
+
+
+# ---------------------------------------------------------------------------------------------
+# Record shapes: node properties <-> the dicts the pure matching core reads
+# ---------------------------------------------------------------------------------------------
+
+
+def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), emails: Iterable[str] = (),
+                    addresses: Iterable[Mapping] = ()) -> dict:
+    """The dict `model.score` / `features` read, from stored (or prepared) node properties and selectors."""
+    rec = {k: v for k, v in props.items() if k in ENTITY_TYPES[type_name].field_names and v not in (None, "")}
+    if isinstance(rec.get("identifiers"), str):
+        try:
+            rec["identifiers"] = json.loads(rec["identifiers"])
+        except ValueError:
+            rec["identifiers"] = []
+    if type_name == "Person":
+        if rec.get("passport") and isinstance(rec["passport"], str):
+            rec["passport"] = {"number": rec["passport"], "country": props.get("passport_country")}
+        if rec.get("drivers_license") and isinstance(rec["drivers_license"], str):
+            rec["drivers_license"] = {"number": rec["drivers_license"], "state": props.get("drivers_license_state")}
+    rec["phones"] = [p for p in phones if p]
+    rec["emails"] = [e for e in emails if e]
+    rec["addresses"] = [dict(a) for a in addresses if a]
+    return rec
+
+
+def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
+    dob = parse_dob(record.get("dob"))
+    if not dob.is_full:
+        return []
+    days = {(dob.month, dob.day)}
+    if query and dob.day <= 12 and dob.day != dob.month:
+        days.add((dob.day, dob.month))  # the clerk may have swapped day and month
+    keys = [f"dob:{dob.year:04d}-{m:02d}-{d:02d}" for m, d in days]
+    surnames = set()
+    for name in person_view(record).names:
+        surnames |= {phonetic_key(t) for t in name.family_core}
+        if name.given:
+            surnames.add(phonetic_key(name.first))  # swapped given/family names
+    keys += [f"md:{m:02d}-{d:02d}|{p}" for m, d in days for p in surnames if p]
+    return keys
+
+
+def _keys(type_name: str, record: Mapping, query: bool) -> list[str]:
+    _check(type_name)
+    keys = (features.candidate_keys if query else features.blocking_keys)(type_name, record)
+    if type_name == "Person":
+        keys = keys + _person_extra_keys(record, query=query)
+    return sorted({f"{type_name}:{k}" for k in keys})
+
+
+def stored_keys(type_name: str, record: Mapping) -> list[str]:
+    """The type-prefixed blocking keys to store on a record's node (sorted, unique)."""
+    return _keys(type_name, record, query=False)
+
+
+def query_keys(type_name: str, record: Mapping) -> list[str]:
+    """The type-prefixed blocking keys to look up for a probe record."""
+    return _keys(type_name, record, query=True)
+
+
+def match_keys_text(type_name: str, record: Mapping) -> str:
+    """The `match_keys` property value: stored keys separated by spaces (keys never contain spaces)."""
+    return " ".join(k.replace(" ", "_") for k in stored_keys(type_name, record))
+
+
+def _keys_query(keys: list[str]) -> str:
+    return " OR ".join(f'"{k.replace(" ", "_")}"' for k in keys)
+
+
+def _fuzzy(token: str) -> str:
+    t = lucene_escape(token)
+    if len(token) >= 8:
+        return f"{t}~2"
+    if len(token) >= 4:
+        return f"{t}~1"
+    return t
+
+
+def name_query(type_name: str, record: Mapping) -> str:
+    """A Lucene query of fuzzy name terms for the type's name index ('' when it has none or no name)."""
+    if type_name == "Person":
+        parts = [record.get("given_name"), record.get("middle_name"), record.get("family_name"),
+                 *(record.get("aliases") or [])]
+    elif type_name == "Business":
+        parts = [record.get("name"), *(record.get("dbas") or [])]
+    else:
+        return ""
+    toks: list[str] = []
+    for part in parts:
+        for t in tokens(part):
+            if len(t) >= 2 and t not in toks:
+                toks.append(t)
+    return " ".join(_fuzzy(t) for t in toks[:12])
+
+
+def probe(type_name: str, record: Mapping, exclude: Iterable[str] = ()) -> dict:
+    """Everything the candidate query needs to know about one record (all values, no Cypher)."""
+    _check(type_name)
+    id_keys = features.identifier_keys(type_name, record)
+    phones = sorted({k.split(":", 1)[1] for k in id_keys if k.startswith("phone:")})
+    emails = sorted({k.split(":", 1)[1] for k in id_keys if k.startswith("email:")})
+    dob = parse_dob(record.get("dob")) if type_name == "Person" else None
+    dob_alt = []
+    if dob is not None and dob.is_full and dob.day <= 12 and dob.day != dob.month:
+        dob_alt.append(f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}")
+    return {
+        "ids": id_keys, "phones": phones, "emails": emails,
+        "keys": _keys_query(query_keys(type_name, record)),
+        "names": name_query(type_name, record),
+        "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
+        "exclude": sorted(set(exclude)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The candidate query
+# ---------------------------------------------------------------------------------------------
+
+# One statement answers a batch of probes of one type. The label comes from ENTITY_TYPES (an
+# allow-list); every value is a $parameter. `{readable}` is the policy's read predicate for `n`.
+_CANDIDATES = """
+UNWIND $probes AS p
+CALL (p) {{
+  CALL (p) {{
+    UNWIND p.ids AS k
+    MATCH (:Identifier {{key: k}})<-[:HAS_IDENTIFIER]-(n:{label})
+    RETURN n, 1000.0 AS w
+    UNION ALL
+    UNWIND p.phones AS e
+    MATCH (:Phone {{e164: e}})<-[:USES_PHONE {{status: 'active'}}]-(n:{label})
+    RETURN n, 50.0 AS w
+    UNION ALL
+    UNWIND p.emails AS e
+    MATCH (:Email {{address: e}})<-[:USES_EMAIL {{status: 'active'}}]-(n:{label})
+    RETURN n, 50.0 AS w
+    UNION ALL
+    WITH p WHERE p.keys <> ''
+    CALL db.index.fulltext.queryNodes('{keys_index}', p.keys, {{limit: $key_limit}}) YIELD node, score
+    RETURN node AS n, 2.0 * score AS w
+    {names}
+  }}
+  WITH p, n, sum(w) AS w
+  WHERE NOT n.uid IN p.exclude AND coalesce(n.deleted, false) = false
+  WITH p, n, w + CASE WHEN p.dob IS NULL THEN 0.0 WHEN n.dob = p.dob THEN 20.0
+                      WHEN n.dob IN p.dob_alt THEN 10.0 ELSE 0.0 END AS w
+  RETURN n, w ORDER BY w DESC, n.uid LIMIT $cap
+}}
+RETURN p.i AS i, n.uid AS uid, w, properties(n) AS props,
+       [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
+       [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
+       [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
+          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
+       {readable} AS readable
+"""
+
+_NAMES = """
+    UNION ALL
+    WITH p WHERE p.names <> ''
+    CALL db.index.fulltext.queryNodes('{index}', p.names, {{limit: $name_limit}}) YIELD node, score
+    WITH node, score WHERE node:{label}
+    RETURN node AS n, score AS w"""
+
+
+def candidate_statement(type_name: str, readable: str = "true") -> str:
+    """The candidate Cypher for one entity type; `readable` is a policy predicate on `n` (code, not data)."""
+    label = _check(type_name)
+    names = _NAMES.format(index=NAME_INDEXES[label], label=label) if label in NAME_INDEXES else ""
+    return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names, readable=readable,
+                              address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"))
+
+
+def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None = None,
+               readable: str = "true", cap: int = CANDIDATE_CAP) -> list[list[dict]]:
+    """Ranked candidates per probe: [{uid, w, props, record, readable}], at most `cap` each, in probe order.
+
+    `readable` is a read-policy predicate on `n` (e.g. `scopes.subject_readable("n")`) evaluated with
+    `params` (`rules.actor_params(actor)`); each candidate says whether the actor may read it.
+    """
+    out: list[list[dict]] = [[] for _ in probes]
+    if not probes:
+        return out
+    stmt = candidate_statement(type_name, readable)
+    rows = tx.run(stmt, probes=[{**p, "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
+                  name_limit=NAME_LIMIT, **dict(params or {}))
+    for r in rows:
+        out[r["i"]].append({
+            "uid": r["uid"], "w": r["w"], "props": r["props"], "readable": bool(r["readable"]),
+            "record": matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"]),
+        })
+    return out
