@@ -59,3 +59,22 @@ CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.seq IS UN
 CREATE INDEX audit_actor IF NOT EXISTS FOR (e:AuditEntry) ON (e.actor_uid);
 CREATE INDEX audit_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at);
 CREATE INDEX audit_action IF NOT EXISTS FOR (e:AuditEntry) ON (e.action);
+
+// --- matching: deconfliction, identity resolution, telecom linking (issue 4) -------------------
+// Blocking keys ("Person:SM0|1980") ride on each record as one space-separated property; the
+// whitespace analyzer makes every key one exact Lucene term (see ccms_graph/matching/blocking.py).
+CREATE FULLTEXT INDEX match_keys IF NOT EXISTS FOR (n:Person|Business|Vehicle|Vessel|Aircraft|Thing) ON EACH [n.match_keys] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
+CREATE CONSTRAINT deconfliction_hit_uid IF NOT EXISTS FOR (h:DeconflictionHit) REQUIRE h.uid IS UNIQUE;
+CREATE CONSTRAINT deconfliction_hit_pair IF NOT EXISTS FOR (h:DeconflictionHit) REQUIRE h.pair_key IS UNIQUE;
+CREATE INDEX deconfliction_hit_status IF NOT EXISTS FOR (h:DeconflictionHit) ON (h.status);
+CREATE CONSTRAINT judgement_uid IF NOT EXISTS FOR (j:Judgement) REQUIRE j.uid IS UNIQUE;
+CREATE INDEX judgement_hit IF NOT EXISTS FOR (j:Judgement) ON (j.hit_uid);
+// One CallRecord / SubscriberRecord per distinct CSV row (its fingerprint): re-imports add nothing.
+CREATE CONSTRAINT call_record_fingerprint IF NOT EXISTS FOR (r:CallRecord) REQUIRE r.fingerprint IS UNIQUE;
+CREATE INDEX call_record_orig IF NOT EXISTS FOR (r:CallRecord) ON (r.orig);
+CREATE INDEX call_record_term IF NOT EXISTS FOR (r:CallRecord) ON (r.term);
+CREATE INDEX call_record_case IF NOT EXISTS FOR (r:CallRecord) ON (r.case_uid);
+CREATE CONSTRAINT subscriber_record_fingerprint IF NOT EXISTS FOR (r:SubscriberRecord) REQUIRE r.fingerprint IS UNIQUE;
+CREATE INDEX subscriber_record_number IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.e164);
+CREATE INDEX subscriber_record_case IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.case_uid);
+CREATE CONSTRAINT telecom_link_key IF NOT EXISTS FOR (t:TelecomLink) REQUIRE t.key IS UNIQUE;

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from unidecode import unidecode
 
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..matching import blocking
 from ..matching import identifiers as ids
 from ..matching.addresses import address_key
 from ..nodes.vocabulary import ENTITY_TYPES, RecordType, caption
@@ -19,7 +20,8 @@ from ..validation import parse_dob, validate_record
 from . import audit
 
 #: Properties derived from a record's fields for indexes; never accepted from input.
-DERIVED = ("search_text", "name_text", "aliases_text", "dbas_text", "vin_key", "imo_key", "tail_key")
+DERIVED = ("search_text", "name_text", "aliases_text", "dbas_text", "vin_key", "imo_key", "tail_key",
+           "match_keys")
 #: Record properties that only the service sets.
 SYSTEM_PROPS = ("uid", "created_at", "created_by", "updated_at", "updated_by", "owner_uid", "office_code",
                 "approval_status", "source", "source_ref", "imported_at", "version", "deleted",
@@ -81,6 +83,8 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
     if rtype.name == "Business":
         props["dbas_text"] = unidecode(" | ".join(props.get("dbas") or []))
     props["search_text"] = _search_text(rtype, props)
+    # Blocking keys for deconfliction candidates, indexed by the `match_keys` full-text index.
+    props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(rtype.name, clean)
     idents: list[dict] = []
     errors: dict = {}
     for f in rtype.identifier_fields:
@@ -223,7 +227,11 @@ def _require_case_write(tx, actor: Actor, case_uid: str | None) -> None:
 
 def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: str | None = None,
                   source: str = "manual") -> dict:
-    """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction."""
+    """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction.
+
+    The record is deconflicted in the same transaction: the answer carries `hits` (see
+    `logic.deconfliction`), and the owners of matching records are notified.
+    """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
     row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
@@ -233,10 +241,12 @@ def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: 
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
-        return uid
+        from . import deconfliction
 
-    uid = graph.write(work)
-    return get_entity(graph, uid)
+        return uid, deconfliction.after_write(tx, actor, type_name, [uid]).get(uid, [])
+
+    uid, hits = graph.write(work)
+    return {**get_entity(graph, uid), "hits": hits}
 
 
 _BUMP = """
@@ -260,7 +270,7 @@ MERGE (n)-[:HAS_IDENTIFIER]->(i)
 
 
 def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
-    """Apply a partial update; refuse a stale one (version mismatch) with Conflict."""
+    """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create."""
     current = get_entity(graph, uid)
     type_name = current["type"]
     rtype = ENTITY_TYPES[type_name]
@@ -288,9 +298,12 @@ def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version
         if any(sel[k] for k in ("phones", "emails", "addresses", "handles")):
             add_selectors(tx, actor, uid, type_name, sel)
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
+        from . import deconfliction
 
-    graph.write(work)
-    return get_entity(graph, uid)
+        return deconfliction.after_write(tx, actor, type_name, [uid], operation="update").get(uid, [])
+
+    hits = graph.write(work)
+    return {**get_entity(graph, uid), "hits": hits}
 
 
 _ADD_SELECTORS = """
