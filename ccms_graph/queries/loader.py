@@ -1,0 +1,366 @@
+"""Parse saved-query files (header block + Cypher body), expand the policy placeholders and refuse writes.
+
+A query file is `//` header lines, then the Cypher body::
+
+    // name: shared_phones
+    // description: Phones used by subjects of two or more different cases.
+    // result: table                        (table | graph)
+    // roles: agent, analyst, supervisor, auditor
+    // param: min_cases | int | 2 | min=2 max=20
+    // param: case_uid | uid | required
+    // max_rows: 500                        (optional; capped by runner.MAX_ROWS)
+    // timeout: 20                          (optional, seconds; capped by runner.MAX_TIMEOUT)
+    // ---                                  (optional: ends the header; comments below are notes)
+    MATCH (s:SubjectRecord) WHERE {{subject_readable s}} ...
+
+A `param` line is `name | type | default | validation`: the default `required` means the caller must
+give it, `null` means it may be left out. Types and validations are listed in `params`.
+
+The body composes the access policy through placeholders the loader expands from `policy.scopes`
+(never from the file's own text): `{{readable x}}`, `{{case_readable x}}`, `{{subject_readable x}}`,
+`{{document_readable x}}` and `{{hidden x}}`. Every query must use at least one. The body may use the
+policy parameters (`$me`, `$offices`, ...) and its own declared parameters, and nothing else.
+
+`check_text` refuses any write: write clauses, write or non-allow-listed procedures, `CALL {} IN
+TRANSACTIONS`, `LOAD CSV`, `USE`, admin commands, APOC and `dbms.*`, and labels or relationship types
+outside the queryable vocabulary (users, sessions, the audit log are not queryable). The static check is
+the first guard; the read-only transaction the runner uses is the second, enforced by Neo4j itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..nodes.vocabulary import ALL_RECORD_TYPES, LINK_TYPES, ROLES, SELECTOR_TYPES
+from ..policy import scopes
+from ..settings import CYPHER_DIR
+
+#: Where the shared catalogue lives.
+QUERY_DIR = CYPHER_DIR / "queries"
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+RESULT_KINDS = ("table", "graph")
+#: Parameters the policy predicates use; a query may read them but never declare them.
+POLICY_PARAMS = frozenset({"me", "subordinates", "offices", "granted", "auditor", "reader", "writer"})
+
+#: Placeholder -> the `scopes` function that expands it.
+PLACEHOLDERS = {
+    "readable": scopes.record_readable,
+    "case_readable": scopes.case_readable,
+    "subject_readable": scopes.subject_readable,
+    "document_readable": scopes.document_readable,
+    "hidden": scopes.hidden,
+}
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s+([^}\s]+)\s*\}\}")
+
+#: Labels a query may name: the records, selectors and cases users link, and the approval queue.
+QUERYABLE_LABELS = frozenset({"Linkable", "Case", "SubjectRecord", "Document", "ApprovalRequest",
+                              *ALL_RECORD_TYPES, *SELECTOR_TYPES})
+QUERYABLE_RELS = frozenset(LINK_TYPES)
+
+#: Clauses that write or administer; refused anywhere in a query (as keywords, not as property names).
+WRITE_KEYWORDS = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "DROP", "INSERT",
+                  "LOAD", "USE", "GRANT", "DENY", "REVOKE", "ALTER", "SHOW", "TERMINATE")
+#: The only procedures a query may CALL: read-only full-text lookups.
+ALLOWED_PROCEDURES = frozenset({"db.index.fulltext.querynodes", "db.index.fulltext.queryrelationships"})
+
+_HEADER_KEYS = ("name", "description", "result", "roles", "param", "max_rows", "timeout")
+
+
+class QueryFileError(ValueError):
+    """A query file (or saved query text) that cannot be used, with the query's name in the message."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"query {name!r}: {message}")
+        self.name = name
+        self.message = message
+
+
+class CatalogueError(ValueError):
+    """One or more catalogue files are malformed; `errors` lists each by name."""
+
+    def __init__(self, errors: list[QueryFileError]):
+        super().__init__("malformed query files:\n" + "\n".join(f"  {e}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    type: str
+    required: bool
+    default: object = None
+    #: Validation rules as written in the header, e.g. {"min": "1", "max": "10"}.
+    rules: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": self.type, "required": self.required, "default": self.default,
+                "validation": dict(self.rules)}
+
+
+@dataclass(frozen=True)
+class QueryDef:
+    name: str
+    description: str
+    kind: str
+    roles: tuple[str, ...]
+    params: tuple[ParamSpec, ...]
+    #: The body as written (placeholders unexpanded) and as run (policy predicates expanded).
+    body: str
+    cypher: str
+    text: str
+    max_rows: int | None = None
+    timeout: float | None = None
+    source: str = "catalogue"
+    path: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Static checks
+# ---------------------------------------------------------------------------------------------
+
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_LINE_COMMENT = re.compile(r"//[^\n]*")
+_BACKTICK = re.compile(r"`[^`]*`")
+
+
+def _code_only(text: str) -> str:
+    """The Cypher with string literals blanked and comments removed, so keywords inside them don't count."""
+    out = _STRING.sub("''", text)
+    out = _BLOCK_COMMENT.sub(" ", out)
+    return _LINE_COMMENT.sub(" ", out)
+
+
+def check_text(name: str, cypher: str) -> None:
+    """Refuse (QueryFileError) a query body that writes, administers, or reaches outside the vocabulary."""
+    code = _code_only(cypher)
+    if "`" in code:
+        raise QueryFileError(name, "back-quoted identifiers are not allowed in saved queries")
+    for kw in WRITE_KEYWORDS:
+        # A keyword, not a property (`n.set`), parameter (`$set`), label (`:Set`) or part of a name.
+        if re.search(rf"(?<![\w.$:]){kw}(?!\w)", code, re.I):
+            raise QueryFileError(name, f"{kw} is not allowed: saved queries are read-only")
+    if re.search(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", code, re.I):
+        raise QueryFileError(name, "CALL { } IN TRANSACTIONS is not allowed: saved queries are read-only")
+    if re.search(r"(?<![\w.$])(?:apoc|dbms|gds)\s*\.", code, re.I):
+        raise QueryFileError(name, "APOC, GDS and dbms.* procedures and functions are not allowed")
+    for m in re.finditer(r"(?<![\w.$])CALL\s+([A-Za-z_][\w.]*)", code, re.I):
+        proc = m.group(1).lower()
+        if proc not in ALLOWED_PROCEDURES:
+            raise QueryFileError(name, f"CALL {m.group(1)} is not allowed: only read-only full-text "
+                                       f"lookups ({', '.join(sorted(ALLOWED_PROCEDURES))}) may be called")
+    if re.search(r":\s*\$\s*\(", code) or re.search(r"\bIS\s+\$\s*\(", code, re.I):
+        raise QueryFileError(name, "dynamic labels and types are not allowed")
+    for m in re.finditer(r"[:|&!]\s?([A-Za-z_]\w*)", code):
+        token = m.group(1)
+        if token[0].isupper() and token not in QUERYABLE_LABELS and token not in QUERYABLE_RELS:
+            raise QueryFileError(name, f"label or relationship type {token} is not queryable "
+                                       f"(use the record, selector, case and link vocabulary)")
+
+
+def expand(name: str, body: str) -> str:
+    """Replace each `{{predicate var}}` placeholder with the policy's Cypher predicate for `var`."""
+    used = 0
+
+    def sub(m: re.Match) -> str:
+        nonlocal used
+        fn = PLACEHOLDERS.get(m.group(1))
+        if fn is None:
+            raise QueryFileError(name, f"unknown placeholder {{{{{m.group(1)} ...}}}}; use one of "
+                                       f"{', '.join(sorted(PLACEHOLDERS))}")
+        try:
+            used += 1
+            return fn(m.group(2))
+        except ValueError as exc:
+            raise QueryFileError(name, str(exc)) from None
+
+    out = _PLACEHOLDER.sub(sub, body)
+    if re.search(r"\{\{\s*\w", _code_only(out)):
+        raise QueryFileError(name, "malformed placeholder: write {{readable x}} with one variable name")
+    if not used:
+        raise QueryFileError(name, "the query applies no access policy: use {{readable x}} (or "
+                                   "case_/subject_/document_readable) on what it returns")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+def _param(name: str, line: str) -> ParamSpec:
+    from .params import TYPES, check_rules  # params imports nothing from here at module level
+
+    parts = [p.strip() for p in line.split("|")]
+    if len(parts) < 3 or len(parts) > 4:
+        raise QueryFileError(name, f"param line {line!r}: write 'name | type | default | validation'")
+    pname, ptype, default = parts[:3]
+    rules_text = parts[3] if len(parts) == 4 else ""
+    if not re.match(r"^[a-z][a-z0-9_]{0,40}$", pname):
+        raise QueryFileError(name, f"parameter name {pname!r}: use lower_case letters, digits and _")
+    if pname in POLICY_PARAMS:
+        raise QueryFileError(name, f"parameter {pname!r} is reserved for the access policy")
+    if ptype not in TYPES:
+        raise QueryFileError(name, f"parameter {pname!r}: unknown type {ptype!r}; use {', '.join(TYPES)}")
+    rules = []
+    for token in rules_text.split():
+        key, sep, value = token.partition("=")
+        if not sep:
+            raise QueryFileError(name, f"parameter {pname!r}: validation {token!r} must be key=value")
+        rules.append((key, value))
+    try:
+        check_rules(ptype, dict(rules))
+    except ValueError as exc:
+        raise QueryFileError(name, f"parameter {pname!r}: {exc}") from None
+    required = default == "required"
+    value = None
+    if not required and default != "null":
+        from .params import parse_default
+
+        try:
+            value = parse_default(ptype, default, dict(rules))
+        except ValueError as exc:
+            raise QueryFileError(name, f"parameter {pname!r}: default {default!r}: {exc}") from None
+    return ParamSpec(pname, ptype, required, value, tuple(rules))
+
+
+def parse(name: str, text: str, *, source: str = "catalogue", path: str | None = None) -> QueryDef:
+    """Parse and check one query's text; `name` is what the caller calls it (the file stem)."""
+    header: dict[str, list[str]] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines) and (lines[i].lstrip().startswith("//") or not lines[i].strip()):
+        raw = lines[i].strip()
+        i += 1
+        if not raw:
+            continue
+        content = raw[2:].strip()
+        if content.startswith("---"):
+            break  # the end of the header: later comment lines are notes on the body
+        if not content:
+            continue
+        key, sep, value = content.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in _HEADER_KEYS:
+            raise QueryFileError(name, f"header line {raw!r}: expected one of "
+                                       f"{', '.join(k + ':' for k in _HEADER_KEYS)}")
+        header.setdefault(key, []).append(value.strip())
+    body = "\n".join(lines[i:]).strip().rstrip(";").strip()
+    for key in ("name", "description", "result", "roles"):
+        if key not in header:
+            raise QueryFileError(name, f"the header has no {key}:")
+        if len(header[key]) > 1:
+            raise QueryFileError(name, f"the header gives {key}: more than once")
+    if header["name"][0] != name:
+        raise QueryFileError(name, f"the header's name {header['name'][0]!r} differs from the query's "
+                                   f"name {name!r}")
+    if not NAME_RE.match(name):
+        raise QueryFileError(name, "a query name is 2-63 lower_case letters, digits and _")
+    kind = header["result"][0]
+    if kind not in RESULT_KINDS:
+        raise QueryFileError(name, f"result must be table or graph, not {kind!r}")
+    roles = tuple(r.strip() for r in header["roles"][0].split(",") if r.strip())
+    bad = [r for r in roles if r not in ROLES]
+    if not roles or bad:
+        raise QueryFileError(name, f"roles: unknown {', '.join(bad) or '(none given)'}; use {', '.join(ROLES)}")
+    params = tuple(_param(name, line) for line in header.get("param", []))
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise QueryFileError(name, "a parameter is declared twice")
+    limits = {}
+    for key, conv in (("max_rows", int), ("timeout", float)):
+        if key in header:
+            try:
+                limits[key] = conv(header[key][0])
+                assert limits[key] > 0
+            except (ValueError, AssertionError):
+                raise QueryFileError(name, f"{key} must be a positive number") from None
+    if not body:
+        raise QueryFileError(name, "the query has no Cypher body")
+    if ";" in _code_only(body):
+        raise QueryFileError(name, "one statement per query: remove the ';'")
+    cypher = expand(name, body)
+    check_text(name, cypher)
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", _code_only(cypher)))
+    undeclared = sorted(used - set(names) - POLICY_PARAMS)
+    if undeclared:
+        raise QueryFileError(name, f"undeclared parameter(s): {', '.join('$' + u for u in undeclared)}")
+    return QueryDef(name=name, description=header["description"][0], kind=kind, roles=roles, params=params,
+                    body=body, cypher=cypher, text=text, max_rows=limits.get("max_rows"),
+                    timeout=limits.get("timeout"), source=source, path=path)
+
+
+def load_directory(directory: Path = QUERY_DIR) -> dict[str, QueryDef]:
+    """Parse every `*.cypher` file in `directory`; CatalogueError names every malformed file at once."""
+    queries: dict[str, QueryDef] = {}
+    errors: list[QueryFileError] = []
+    for path in sorted(Path(directory).glob("*.cypher")):
+        try:
+            queries[path.stem] = parse(path.stem, path.read_text(encoding="utf-8"), path=str(path))
+        except QueryFileError as exc:
+            errors.append(exc)
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(QueryFileError(path.stem, f"cannot read {path.name}: {exc}"))
+    if errors:
+        raise CatalogueError(errors)
+    return queries
+
+
+@cache
+def catalogue_queries() -> dict[str, QueryDef]:
+    """The shared catalogue, parsed once per process (call at start-up to fail fast on a bad file)."""
+    return load_directory(QUERY_DIR)
+
+
+def reload() -> dict[str, QueryDef]:
+    """Forget the parsed catalogue and parse it again."""
+    catalogue_queries.cache_clear()
+    return catalogue_queries()
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks that need the server: syntax and the planner's own verdict on writes
+# ---------------------------------------------------------------------------------------------
+
+def explain(graph, qdef: QueryDef) -> None:
+    """EXPLAIN the query in a read transaction; QueryFileError if it does not compile or would write.
+
+    The planner's `query_type` catches a write the static check missed ('w', 'rw' or schema 's').
+    """
+    import neo4j
+
+    from ..policy.actor import SYSTEM
+    from ..policy.rules import actor_params
+
+    params = {**actor_params(SYSTEM), **{p.name: p.default for p in qdef.params}}
+
+    def work(tx):
+        result = tx.run("EXPLAIN " + qdef.cypher, params)
+        return result.consume().query_type
+
+    try:
+        with graph.driver.session(database=graph.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            query_type = session.execute_read(work)
+    except neo4j.exceptions.ClientError as exc:
+        raise QueryFileError(qdef.name, f"Cypher does not compile: {exc.message}") from None
+    if query_type != "r":
+        raise QueryFileError(qdef.name, f"the planner classes this query as {query_type!r}, not read-only")
+
+
+def check_catalogue(graph) -> dict[str, QueryDef]:
+    """Start-up check: parse every file and EXPLAIN each against the server; CatalogueError lists failures."""
+    queries = catalogue_queries()
+    errors = []
+    for qdef in queries.values():
+        try:
+            explain(graph, qdef)
+        except QueryFileError as exc:
+            errors.append(exc)
+    if errors:
+        raise CatalogueError(errors)
+    return queries

@@ -1,0 +1,436 @@
+"""Run a saved query: read-only transaction, time-out, row limit, policy check of every result, audit, notify.
+
+Belt and braces: the query's own predicates (the loader's placeholders) keep unreadable records out,
+and then, in the SAME read transaction, every node, relationship, path and uid-valued string in the
+result is checked against `policy.scopes`. In a table a row that still references a record the user may
+not read is dropped whole (its other cells may describe that record); in a graph such a node becomes a
+locked placeholder whose uid is withheld when the record's existence is protected. A query's own locked
+placeholders (maps with `locked: true`) are kept, reduced to {uid, type, locked}. Non-record nodes (users,
+offices, requests) never leave as nodes.
+
+Only then, in a write transaction, the run is audited ("query": name, version, parameters, the uids
+returned) and the owners of the returned records are told (displayed or not), as for views. Nothing is
+returned unless that entry was committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field, replace
+
+import neo4j
+from neo4j.graph import Node, Path, Relationship
+
+from ..errors import DomainError, Forbidden, ValidationFailed
+from ..logic import audit, notifications
+from ..logic.records import record_type_of
+from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption
+from ..policy import scopes
+from ..policy.actor import Actor
+from ..policy.rules import actor_params, require_active
+from . import loader
+from .params import validate_params
+
+#: Seconds a query may run unless its header asks for less (or, up to MAX_TIMEOUT, more).
+DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 120.0
+#: Rows a query may return unless its header asks for fewer (or, up to MAX_ROWS, more).
+DEFAULT_ROWS = 1000
+MAX_ROWS = 10_000
+#: At most this many owner notifications per run.
+NOTIFY_CAP = 200
+
+
+class QueryTimedOut(DomainError):
+    status = 504
+    title = "Query timed out"
+
+
+@dataclass
+class Result:
+    """What a run returns. Tables fill `columns`/`rows`; graphs fill `nodes`/`edges`."""
+
+    name: str
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    #: More rows matched than the row limit allowed.
+    truncated: bool = False
+    #: Rows (table) dropped, or nodes (graph) locked, by the policy check after the query ran.
+    withheld: int = 0
+    version: int | None = None
+    params: dict = field(default_factory=dict)
+
+    def sorted(self, column: str, descending: bool = False) -> Result:
+        """The table sorted on one of its own columns (None last); ValidationFailed for another name."""
+        if column not in self.columns:
+            raise ValidationFailed({"sort": [f"sort by one of {', '.join(self.columns)}"]})
+
+        def key(row):
+            v = row.get(column)
+            if isinstance(v, dict):
+                v = v.get("caption") or v.get("uid")
+            if isinstance(v, list):
+                v = len(v)
+            return (v is None, (0, v) if isinstance(v, int | float) and not isinstance(v, bool) else (1, str(v)))
+
+        rows = sorted(self.rows, key=key, reverse=descending)
+        if descending:  # keep None last either way
+            rows = [r for r in rows if r.get(column) is not None] + [r for r in rows if r.get(column) is None]
+        return replace(self, rows=rows)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "version": self.version, "params": self.params,
+                "columns": self.columns, "rows": self.rows, "nodes": self.nodes, "edges": self.edges,
+                "truncated": self.truncated, "withheld": self.withheld}
+
+
+def _csv_cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dict):
+        if v.get("locked"):
+            return f"[locked {v.get('type') or 'record'}]"
+        if "caption" in v or "uid" in v:
+            return str(v.get("caption") or v.get("uid") or "")
+        return json.dumps(v, sort_keys=True, default=str)
+    if isinstance(v, list):
+        return "; ".join(_csv_cell(x) for x in v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def to_csv(result: Result) -> str:
+    """A table result as CSV text (header row first); a graph result as its node list."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if result.kind == "graph":
+        writer.writerow(["uid", "type", "caption", "locked"])
+        for n in result.nodes:
+            writer.writerow([n.get("uid") or "", n.get("type") or "", n.get("caption") or "",
+                             "true" if n.get("locked") else "false"])
+        return out.getvalue()
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in result.columns])
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# The policy check over whatever the query returned
+# ---------------------------------------------------------------------------------------------
+
+_CHECK_NODES = f"""
+UNWIND $ids AS id
+MATCH (n) WHERE elementId(n) = id
+WITH id, n, n:Linkable AND coalesce(n.deleted, false) = false AS linkable
+RETURN id, n.uid AS uid, labels(n) AS labels, linkable,
+       CASE WHEN linkable THEN {scopes.record_readable("n")} ELSE false END AS ok,
+       CASE WHEN n:Linkable THEN {scopes.hidden("n")} OR coalesce(n.deleted, false) ELSE true END AS hidden,
+       coalesce(n.owner_uid, n.author_uid) AS owner_uid,
+       CASE WHEN linkable AND {scopes.record_readable("n")} THEN properties(n) END AS props
+"""
+
+_CHECK_UIDS = f"""
+UNWIND $uids AS u
+MATCH (n:Linkable {{uid: u}})
+WITH u, n, coalesce(n.deleted, false) = false AS live
+RETURN u AS uid, labels(n) AS labels, CASE WHEN live THEN {scopes.record_readable("n")} ELSE false END AS ok,
+       {scopes.hidden("n")} OR NOT live AS hidden, coalesce(n.owner_uid, n.author_uid) AS owner_uid,
+       CASE WHEN live AND {scopes.record_readable("n")} THEN properties(n) END AS props
+"""
+
+
+def _walk(value, nodes: dict, strings: set) -> None:
+    """Collect every node (by element id) and every string found anywhere in one returned value."""
+    if isinstance(value, Node):
+        nodes[value.element_id] = value
+    elif isinstance(value, Relationship):
+        for n in (value.start_node, value.end_node):
+            if n is not None:
+                nodes[n.element_id] = n
+    elif isinstance(value, Path):
+        for n in value.nodes:
+            nodes[n.element_id] = n
+    elif isinstance(value, str):
+        strings.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _walk(v, nodes, strings)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _walk(v, nodes, strings)
+
+
+def _plain(v):
+    if hasattr(v, "iso_format"):
+        return v.iso_format()
+    if isinstance(v, float | int | str | bool) or v is None:
+        return v
+    return str(v)
+
+
+_KNOWN_TYPES = ("Case", *ALL_RECORD_TYPES, *SELECTOR_TYPES)
+
+
+def type_of(labels) -> str:
+    """A node's record type from its labels, whatever order they come in."""
+    labels = set(labels or ())
+    known = next((t for t in _KNOWN_TYPES if t in labels), None)
+    return known or record_type_of(sorted(labels - {"Linkable"}))
+
+
+def _node_out(info: dict) -> dict:
+    """A readable node as the result shows it (from the check's own read: related nodes come without
+    properties when only a relationship was returned)."""
+    props = info.get("props") or {}
+    type_name = type_of(info["labels"])
+    return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "locked": False}
+
+
+def _placeholder(info: dict | None, uid=None, type_name=None) -> dict:
+    if info is None:
+        return {"uid": None, "type": type_name or "Record", "locked": True, "caption": None}
+    shown = None if info["hidden"] or not info.get("linkable", True) else (uid or info.get("uid"))
+    return {"uid": shown, "type": type_name or type_of(info["labels"]), "locked": True, "caption": None}
+
+
+class _Checked:
+    """The policy's verdict on every node and uid a result holds."""
+
+    def __init__(self, tx, actor: Actor, records: list[neo4j.Record]):
+        nodes: dict[str, Node] = {}
+        strings: set[str] = set()
+        for rec in records:
+            for v in rec.values():
+                _walk(v, nodes, strings)
+        params = actor_params(actor)
+        self.by_id = {r["id"]: r.data() for r in tx.run(_CHECK_NODES, ids=list(nodes), **params)}
+        for eid in nodes:  # a node the check could not find again is treated as unreadable
+            self.by_id.setdefault(eid, {"id": eid, "uid": None, "labels": list(nodes[eid].labels),
+                                        "linkable": False, "ok": False, "hidden": True, "owner_uid": None})
+        self.by_uid = {r["uid"]: r.data() for r in tx.run(_CHECK_UIDS, uids=sorted(strings), **params)}
+        for info in self.by_id.values():
+            if info["uid"] is not None and info.get("linkable"):
+                self.by_uid.setdefault(info["uid"], {**info, "props": None})
+
+    def node_ok(self, node: Node) -> bool:
+        return bool(self.by_id[node.element_id]["ok"])
+
+    def uid_ok(self, s: str) -> bool:
+        info = self.by_uid.get(s)
+        return info is None or bool(info["ok"])
+
+
+def _cell(value, checked: _Checked, seen: set):
+    """One table cell as plain JSON, or raise _Withhold if it references a record the user may not read."""
+    if isinstance(value, Node):
+        if not checked.node_ok(value):
+            raise _Withhold(checked.by_id[value.element_id])
+        out = _node_out(checked.by_id[value.element_id])
+        seen.add(out["uid"])
+        return out
+    if isinstance(value, Relationship):
+        ends = [_cell(n, checked, seen) for n in (value.start_node, value.end_node)]
+        return {"type": value.type, "source": ends[0]["uid"], "target": ends[1]["uid"]}
+    if isinstance(value, Path):
+        return {"nodes": [_cell(n, checked, seen) for n in value.nodes],
+                "edges": [_cell(r, checked, seen) for r in value.relationships]}
+    if isinstance(value, dict):
+        if value.get("locked") is True:
+            uid = value.get("uid")
+            info = checked.by_uid.get(uid) if isinstance(uid, str) else None
+            if info is not None and info["ok"]:
+                shown = uid  # the query locked something the user may in fact read: keep it locked
+            else:
+                shown = uid if info is not None and not info["hidden"] else None
+            return {"uid": shown, "type": str(value.get("type") or "Record"), "locked": True}
+        return {str(k): _cell(v, checked, seen) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_cell(v, checked, seen) for v in value]
+    if isinstance(value, str):
+        if not checked.uid_ok(value):
+            raise _Withhold(checked.by_uid[value])
+        if value in checked.by_uid:
+            seen.add(value)
+        return value
+    return _plain(value)
+
+
+class _Withhold(Exception):
+    def __init__(self, info: dict):
+        self.info = info
+
+
+def _table(records, checked: _Checked) -> tuple[list[dict], list[str], list[dict]]:
+    rows, shown, refused = [], set(), []
+    for rec in records:
+        seen: set = set()
+        try:
+            rows.append({k: _cell(v, checked, seen) for k, v in rec.items()})
+            shown |= seen
+        except _Withhold as w:
+            refused.append(w.info)
+    return rows, sorted(u for u in shown if u), refused
+
+
+def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str], list[dict], int]:
+    nodes: dict[str, dict] = {}
+    rels: dict[str, Relationship] = {}
+    node_objs: dict[str, Node] = {}
+
+    def collect(v):
+        if isinstance(v, Node):
+            node_objs[v.element_id] = v
+        elif isinstance(v, Relationship):
+            rels[v.element_id] = v
+            for n in (v.start_node, v.end_node):
+                node_objs[n.element_id] = n
+        elif isinstance(v, Path):
+            for n in v.nodes:
+                node_objs[n.element_id] = n
+            for r in v.relationships:
+                rels[r.element_id] = r
+        elif isinstance(v, list | tuple):
+            for x in v:
+                collect(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                collect(x)
+
+    for rec in records:
+        for v in rec.values():
+            collect(v)
+    refused, locked = [], 0
+    for k, eid in enumerate(sorted(node_objs)):
+        info = checked.by_id[eid]
+        if info["ok"]:
+            nodes[eid] = {"id": info["uid"], **_node_out(info)}
+        else:
+            locked += 1
+            ph = _placeholder(info)
+            nodes[eid] = {"id": ph["uid"] or f"locked-{k}", **ph}
+            refused.append(info)
+    edges = []
+    for _eid, r in sorted(rels.items()):
+        a, b = nodes[r.start_node.element_id], nodes[r.end_node.element_id]
+        edge = {"source": a["id"], "target": b["id"], "type": r.type}
+        if not a["locked"] and not b["locked"]:
+            edge["uid"] = r.get("uid")
+            if r.type == "CALLED":
+                edge["props"] = {k: _plain(r.get(k)) for k in ("count", "first_at", "last_at", "total_seconds")}
+        edges.append(edge)
+    shown = sorted(n["uid"] for n in nodes.values() if n["uid"])
+    return list(nodes.values()), edges, shown, refused, locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+
+def _refused(graph, actor: Actor, error: DomainError, name: str, params=None) -> DomainError:
+    return audit.refuse(graph, actor, error, "query", [], query=name, params=params)
+
+
+def _limits(qdef: loader.QueryDef, timeout: float | None, row_limit: int | None) -> tuple[float, int]:
+    t = min(float(timeout or qdef.timeout or DEFAULT_TIMEOUT), MAX_TIMEOUT)
+    n = min(int(row_limit or qdef.max_rows or DEFAULT_ROWS), MAX_ROWS)
+    if t <= 0 or n <= 0:
+        raise ValidationFailed({"limits": ["time-out and row limit must be positive"]})
+    return t, n
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
+
+
+def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None, *, version: int | None = None,
+            timeout: float | None = None, row_limit: int | None = None) -> Result:
+    """Run an already-resolved query for `actor` (see `run_query`, which resolves it by name)."""
+    try:
+        require_active(actor)
+        if actor.role not in qdef.roles:
+            raise Forbidden(f"the {actor.role} role may not run {qdef.name} (roles: {', '.join(qdef.roles)})")
+        params = validate_params(qdef, raw_params)
+        seconds, limit = _limits(qdef, timeout, row_limit)
+    except DomainError as exc:
+        raise _refused(graph, actor, exc, qdef.name, raw_params) from None
+    shown_params = _jsonable(params)
+
+    @neo4j.unit_of_work(timeout=seconds)
+    def read(tx):
+        result = tx.run(qdef.cypher, {**params, **actor_params(actor)})
+        records = result.fetch(limit + 1)
+        truncated = len(records) > limit
+        records = records[:limit]
+        result.consume()
+        checked = _Checked(tx, actor, records)
+        keys = list(records[0].keys()) if records else list(result.keys())
+        if qdef.kind == "table":
+            rows, shown, refused = _table(records, checked)
+            return Result(qdef.name, "table", columns=keys, rows=rows, truncated=truncated,
+                          withheld=len(records) - len(rows), version=version, params=shown_params), \
+                shown, refused, checked
+        nodes, edges, shown, refused, locked = _graph(records, checked)
+        return Result(qdef.name, "graph", nodes=nodes, edges=edges, truncated=truncated, withheld=locked,
+                      version=version, params=shown_params), shown, refused, checked
+
+    try:
+        with graph.driver.session(database=graph.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            result, shown, refused, checked = session.execute_read(read)
+    except neo4j.exceptions.ClientError as exc:
+        code = exc.code or ""
+        if "TransactionTimedOut" in code or "Terminated" in code:
+            error: DomainError = QueryTimedOut(f"{qdef.name} ran longer than {seconds:g} s and was stopped; "
+                                               "narrow its parameters")
+        elif "AccessMode" in code or "ForbiddenDueToTransactionType" in code or "Forbidden" in code:
+            error = Forbidden(f"{qdef.name} tried to write; saved queries are read-only and the database "
+                              "refused it")
+        else:
+            error = ValidationFailed({"query": [f"{qdef.name} failed: {exc.message}"]})
+        raise _refused(graph, actor, error, qdef.name, shown_params) from None
+
+    def record(tx):
+        audit.record(tx, actor, "query", shown, details={
+            "query": qdef.name, "source": qdef.source, "version": version, "params": shown_params,
+            "kind": result.kind, "returned": len(result.rows) if result.kind == "table" else len(result.nodes),
+            "withheld": result.withheld, "truncated": result.truncated})
+        criteria = {"query": qdef.name, "params": shown_params}
+        sent = 0
+        for uid in shown:
+            info = checked.by_uid.get(uid) or {}
+            props = info.get("props") or {}
+            if sent >= NOTIFY_CAP:
+                break
+            if notifications.notify_owner(tx, actor, info.get("owner_uid"), "query", record_uid=uid,
+                                          record_type=type_of(info.get("labels")),
+                                          record_caption=caption(type_of(info.get("labels")), props)
+                                          if props else None, criteria=criteria, displayed=True):
+                sent += 1
+        for info in refused:
+            if sent >= NOTIFY_CAP:
+                break
+            if info.get("uid") and info.get("linkable", True) and notifications.notify_owner(
+                    tx, actor, info.get("owner_uid"), "query", record_uid=info["uid"],
+                    record_type=type_of(info.get("labels")), criteria=criteria, displayed=False):
+                sent += 1
+
+    graph.write(record)
+    return result
+
+
+def run_query(graph, actor: Actor, name: str, params: dict | None = None, *, version: int | None = None,
+              timeout: float | None = None, row_limit: int | None = None) -> Result:
+    """Run the catalogue query (or the saved query the actor may run) called `name` with `params`."""
+    from . import store
+
+    try:
+        qdef, ver = store.resolve(graph, actor, name, version)
+    except DomainError as exc:
+        raise _refused(graph, actor, exc, name, params) from None
+    return execute(graph, actor, qdef, params, version=ver, timeout=timeout, row_limit=row_limit)
