@@ -144,18 +144,24 @@ def _keys_query(keys: list[str]) -> str:
 
 def _fuzzy(token: str) -> str:
     t = lucene_escape(token)
-    if len(token) >= 8:
-        return f"{t}~2"
-    if len(token) >= 4:
-        return f"{t}~1"
-    return t
+    return f"{t}~1" if len(token) >= 4 else t
+
+
+#: The full-text fields a fuzzy name query searches (fewer fields, fewer fuzzy term expansions).
+NAME_FIELDS = {"Person": ("name_text", "aliases_text"), "Business": ("name", "dbas_text")}
+#: Given-name tokens are common and long posting lists are what make fuzzy terms slow: only the
+#: first given name goes in, and middle names stay out.
+_PERSON_NAME_PARTS = ("given_name", "family_name")
 
 
 def name_query(type_name: str, record: Mapping) -> str:
-    """A Lucene query of fuzzy name terms for the type's name index ('' when it has none or no name)."""
+    """A Lucene query of fuzzy name terms on the type's name fields ('' when it has no name index or no name).
+
+    One edit per token of four letters or more (Lucene counts a transposition as one edit); the
+    blocking keys catch what a phonetic key or the date of birth still shares beyond that.
+    """
     if type_name == "Person":
-        parts = [record.get("given_name"), record.get("middle_name"), record.get("family_name"),
-                 *(record.get("aliases") or [])]
+        parts = [record.get(k) for k in _PERSON_NAME_PARTS] + list(record.get("aliases") or [])
     elif type_name == "Business":
         parts = [record.get("name"), *(record.get("dbas") or [])]
     else:
@@ -165,7 +171,10 @@ def name_query(type_name: str, record: Mapping) -> str:
         for t in tokens(part):
             if len(t) >= 2 and t not in toks:
                 toks.append(t)
-    return " ".join(_fuzzy(t) for t in toks[:12])
+    if not toks:
+        return ""
+    terms = " ".join(_fuzzy(t) for t in toks[:8])
+    return " OR ".join(f"{f}:({terms})" for f in NAME_FIELDS[type_name])
 
 
 def probe(type_name: str, record: Mapping, exclude: Iterable[str] = ()) -> dict:

@@ -1,0 +1,369 @@
+"""Identity resolution: compare two records side by side, merge one under a master, dismiss a pair, unmerge.
+
+Merging never deletes: the other record gets `master_uid` and a `SUB_RECORD_OF` link (with who,
+when, why and who approved) to the master, and every query that wants "everything about this
+individual" follows SUB_RECORD_OF (`family_uids`, `links_via_master`). Unmerging removes exactly
+that link and that property, so the graph is as it was before the merge; the who/when/why of both
+steps stays in the audit log (which only grows).
+
+Merging a record owned by someone else (who is neither the actor nor one of the actor's
+subordinates) needs the approval of that owner's supervisor: `merge` then files a pending
+`(:ApprovalRequest {kind: 'merge'})` and `approve_merge` carries it out.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..logic import audit, notifications
+from ..nodes.vocabulary import ENTITY_TYPES, caption
+from ..policy.actor import Actor
+from ..policy.rules import require_active, require_read
+from . import deconflict
+from .blocking import matching_record
+
+#: The link a merge draws (declared in the vocabulary as SUBJECTS -> SUBJECTS, same type).
+SUB_RECORD_OF = "SUB_RECORD_OF"
+MERGE_KIND = "merge"
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if len(text) < 3 or len(text) > 2000:
+        raise ValidationFailed({"reason": ["say why, in 3 to 2000 characters"]})
+    return text
+
+
+_RECORD = """
+MATCH (n:SubjectRecord {uid: $uid})
+RETURN properties(n) AS props, labels(n) AS labels,
+       [(n)-[:USES_PHONE {status: 'active'}]->(x:Phone) | x.e164] AS phones,
+       [(n)-[:USES_EMAIL {status: 'active'}]->(x:Email) | x.address] AS emails,
+       [(n)-[:RESIDES_AT|LOCATED_AT {status: 'active'}]->(x:Address)
+          | x {.line1, .line2, .city, .state, .postcode, .country}] AS addresses,
+       [(n)-[r:SUB_RECORD_OF {status: 'active'}]->(m) | m.uid] AS masters,
+       [(m)-[r:SUB_RECORD_OF {status: 'active'}]->(n) | m.uid] AS subs
+"""
+
+
+def _load(tx, uid: str) -> dict:
+    rec = tx.run(_RECORD, uid=uid).single()
+    if rec is None or rec["props"].get("deleted"):
+        raise NotFound(f"no record {uid}")
+    type_name = next(lbl for lbl in rec["labels"] if lbl in ENTITY_TYPES)
+    return {"uid": uid, "type": type_name, "props": rec["props"], "phones": sorted(rec["phones"]),
+            "emails": sorted(rec["emails"]), "addresses": rec["addresses"], "masters": rec["masters"],
+            "subs": rec["subs"],
+            "record": matching_record(type_name, rec["props"], rec["phones"], rec["emails"], rec["addresses"])}
+
+
+def _shown(value):
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
+    """Both records side by side, field by field, with `same` per field and the model's explanation.
+
+    The actor must be able to read both records (NotFound/Forbidden otherwise, by the policy).
+    """
+    def work(tx):
+        require_read(tx, actor, a_uid)
+        require_read(tx, actor, b_uid)
+        return _load(tx, a_uid), _load(tx, b_uid)
+
+    a, b = graph.read(work)
+    if a["type"] != b["type"]:
+        raise ValidationFailed({"b_uid": [f"a {a['type']} cannot be compared with a {b['type']}"]})
+    rtype = ENTITY_TYPES[a["type"]]
+    fields = []
+    for f in rtype.fields:
+        va, vb = a["props"].get(f.name), b["props"].get(f.name)
+        if va in (None, "", []) and vb in (None, "", []):
+            continue
+        fields.append({"field": f.name, "label": f.label, "a": _shown(va), "b": _shown(vb), "same": va == vb})
+    for name in ("phones", "emails", "addresses"):
+        if a[name] or b[name]:
+            fields.append({"field": name, "label": name.capitalize(), "a": a[name], "b": b[name],
+                           "same": a[name] == b[name]})
+    match_t, possible_t = deconflict.thresholds()
+    from . import model
+
+    scored = model.score(a["type"], a["record"], b["record"], match_threshold=match_t, possible_threshold=possible_t)
+    return {
+        "type": a["type"],
+        "a": {"uid": a_uid, "caption": caption(a["type"], a["props"]), "owner_uid": a["props"].get("owner_uid"),
+              "master_uid": a["props"].get("master_uid")},
+        "b": {"uid": b_uid, "caption": caption(b["type"], b["props"]), "owner_uid": b["props"].get("owner_uid"),
+              "master_uid": b["props"].get("master_uid")},
+        "fields": fields,
+        "differences": [f["field"] for f in fields if not f["same"]],
+        "score": scored["score"], "decision": scored["decision"], "explanation": scored["explanation"],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge and unmerge
+# ---------------------------------------------------------------------------------------------
+
+_LOCK = "MATCH (n:SubjectRecord) WHERE n.uid IN $uids SET n._lock = true REMOVE n._lock"
+
+_MERGE = """
+MATCH (o:SubjectRecord {uid: $other}) MATCH (m:SubjectRecord {uid: $master})
+CREATE (o)-[r:SUB_RECORD_OF]->(m)
+SET r.uid = $link_uid, r.created_at = datetime(), r.created_by = $actor, r.reason = $reason,
+    r.source = 'resolution', r.status = 'active', r.approved_by = $approved_by, r.request_uid = $request_uid
+SET o.master_uid = m.uid
+RETURN r.uid AS uid
+"""
+
+
+def _owned_by(actor: Actor, props: dict) -> bool:
+    owner = props.get("owner_uid")
+    return actor.role == "system" or owner == actor.uid or owner in actor.subordinates
+
+
+def _check_pair(master: dict, other: dict) -> None:
+    if master["uid"] == other["uid"]:
+        raise ValidationFailed({"other_uid": ["a record cannot be merged with itself"]})
+    if master["type"] != other["type"]:
+        raise ValidationFailed({"other_uid": [f"a {other['type']} cannot be a sub-record of a {master['type']}"]})
+    if master["masters"]:
+        raise Conflict(f"record {master['uid']} is itself a sub-record of {master['masters'][0]}; merge into "
+                       "that master instead", master_uid=master["masters"][0])
+    if other["masters"]:
+        raise Conflict(f"record {other['uid']} is already a sub-record of {other['masters'][0]}",
+                       master_uid=other["masters"][0])
+
+
+def _do_merge(tx, actor: Actor, master: dict, other: dict, reason: str, approved_by: str | None = None,
+              request_uid: str | None = None) -> dict:
+    link_uid = uuid.uuid4().hex
+    tx.run(_MERGE, other=other["uid"], master=master["uid"], link_uid=link_uid, actor=actor.uid, reason=reason,
+           approved_by=approved_by, request_uid=request_uid).consume()
+    audit.record(tx, actor, "merge", [master["uid"], other["uid"]],
+                 details={"master_uid": master["uid"], "other_uid": other["uid"], "reason": reason,
+                          "link_uid": link_uid, "approved_by": approved_by, "request_uid": request_uid})
+    return {"status": "merged", "master_uid": master["uid"], "other_uid": other["uid"], "link_uid": link_uid}
+
+
+def _supervisors(tx, user_uid: str | None) -> list[str]:
+    if not user_uid:
+        return []
+    return [r["uid"] for r in tx.run("MATCH (:User {uid: $u})-[:REPORTS_TO]->(s:User) RETURN s.uid AS uid",
+                                     u=user_uid)]
+
+
+_FILE = """
+MERGE (r:ApprovalRequest {uid: $uid})
+ON CREATE SET r.kind = 'merge', r.target_uid = $target, r.related_uid = $related, r.requested_by = $actor,
+              r.requested_at = datetime(), r.status = 'pending', r.payload = $payload, r.comment = $reason,
+              r.approver_uids = $approvers, r.target_owner_uid = $owner
+RETURN properties(r) AS r
+"""
+
+_PENDING = """
+MATCH (r:ApprovalRequest {kind: 'merge', status: 'pending'})
+WHERE r.target_uid IN $uids OR r.related_uid IN $uids
+RETURN r.uid AS uid LIMIT 1
+"""
+
+
+def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> dict:
+    """Make `other_uid` a sub-record of `master_uid`; or, for someone else's record, ask their supervisor.
+
+    Answers {"status": "merged", ...} or {"status": "pending_approval", "request_uid": ...}.
+    The actor must be able to read both records.
+    """
+    require_active(actor)
+    why = _reason(reason)
+    if actor.role in ("auditor", "admin"):
+        raise Forbidden(f"the {actor.role} role does not change case content")
+
+    def work(tx):
+        tx.run(_LOCK, uids=[master_uid, other_uid]).consume()
+        require_read(tx, actor, master_uid)
+        require_read(tx, actor, other_uid)
+        master, other = _load(tx, master_uid), _load(tx, other_uid)
+        _check_pair(master, other)
+        foreign = next((r for r in (other, master) if not _owned_by(actor, r["props"])), None)
+        if foreign is None:
+            return _do_merge(tx, actor, master, other, why)
+        if tx.run(_PENDING, uids=[master_uid, other_uid]).single():
+            raise Conflict("a merge request for one of these records is already pending")
+        owner = foreign["props"].get("owner_uid")
+        approvers = _supervisors(tx, owner)
+        if not approvers:
+            raise Conflict("the record's owner has no supervisor who could approve this merge")
+        payload = {"master_uid": master_uid, "other_uid": other_uid, "reason": why}
+        req = tx.run(_FILE, uid=uuid.uuid4().hex, target=foreign["uid"],
+                     related=master_uid if foreign["uid"] == other_uid else other_uid, actor=actor.uid,
+                     payload=json.dumps(payload, sort_keys=True), reason=why, approvers=approvers,
+                     owner=owner).single()["r"]
+        audit.record(tx, actor, "request", [req["uid"], master_uid, other_uid],
+                     details={"kind": MERGE_KIND, "payload": payload})
+        for sup in approvers:
+            notifications.notify(tx, sup, "approval_needed", item_kind=MERGE_KIND, item_uid=req["uid"],
+                                 target_uid=foreign["uid"], requested_by=actor.uid, actor_name=actor.name)
+        return {"status": "pending_approval", "request_uid": req["uid"], "approvers": approvers}
+
+    return graph.write(work)
+
+
+def _decide(graph, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
+    require_active(supervisor)
+
+    def work(tx):
+        tx.run("MATCH (r:ApprovalRequest {uid: $uid}) SET r._lock = true REMOVE r._lock", uid=request_uid).consume()
+        rec = tx.run("MATCH (r:ApprovalRequest {uid: $uid, kind: 'merge'}) RETURN properties(r) AS r",
+                     uid=request_uid).single()
+        if rec is None:
+            raise NotFound(f"no merge request {request_uid}")
+        req = rec["r"]
+        if req["status"] != "pending":
+            raise Conflict(f"request {request_uid} is already {req['status']}", status=req["status"])
+        if supervisor.uid == req["requested_by"]:
+            raise Forbidden("you may not decide your own merge request")
+        if supervisor.role in ("auditor", "admin") or req.get("target_owner_uid") not in supervisor.subordinates:
+            raise Forbidden("only a supervisor of the record's owner may decide this merge")
+        result = {"status": decision, "request_uid": request_uid}
+        if decision == "approved":
+            payload = json.loads(req["payload"])
+            requester = _requester(tx, req["requested_by"])
+            master, other = _load(tx, payload["master_uid"]), _load(tx, payload["other_uid"])
+            _check_pair(master, other)
+            result.update(_do_merge(tx, requester, master, other, payload["reason"], approved_by=supervisor.uid,
+                                    request_uid=request_uid))
+            result["status"] = "approved"
+        tx.run("""MATCH (r:ApprovalRequest {uid: $uid})
+                  SET r.status = $decision, r.decided_by = $actor, r.decided_at = datetime(),
+                      r.decision_comment = $comment""",
+               uid=request_uid, decision=decision, actor=supervisor.uid, comment=comment).consume()
+        audit.record(tx, supervisor, "approve" if decision == "approved" else "return",
+                     [request_uid, req["target_uid"]], details={"kind": MERGE_KIND, "comment": comment})
+        notifications.notify(tx, req["requested_by"], "approval_decided", item_kind=MERGE_KIND, item_uid=request_uid,
+                             target_uid=req["target_uid"], decision=decision, comment=comment,
+                             decided_by=supervisor.uid)
+        return result
+
+    return graph.write(work)
+
+
+def _requester(tx, uid: str) -> Actor:
+    from ..policy.actor import load_actor
+
+    return load_actor(tx, uid)
+
+
+def approve_merge(graph, supervisor_actor: Actor, request_uid: str, comment: str | None = None) -> dict:
+    """A supervisor of the record's owner approves a pending merge; the merge is made, credited to the requester."""
+    return _decide(graph, supervisor_actor, request_uid, "approved", comment)
+
+
+def return_merge(graph, supervisor_actor: Actor, request_uid: str, comment: str) -> dict:
+    """A supervisor of the record's owner refuses a pending merge, saying why."""
+    if not (comment or "").strip():
+        raise ValidationFailed({"comment": ["say why the merge is refused"]})
+    return _decide(graph, supervisor_actor, request_uid, "returned", comment)
+
+
+_UNMERGE = """
+MATCH (o:SubjectRecord {uid: $other})-[r:SUB_RECORD_OF {status: 'active'}]->(m:SubjectRecord)
+WITH o, r, m, r.uid AS link_uid, properties(r) AS link
+DELETE r
+REMOVE o.master_uid
+RETURN m.uid AS master_uid, link_uid, link
+"""
+
+
+def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
+    """Undo a merge: remove the SUB_RECORD_OF link and `master_uid`, restoring the graph exactly; audited."""
+    require_active(actor)
+    why = _reason(reason)
+
+    def work(tx):
+        tx.run(_LOCK, uids=[other_uid]).consume()
+        other = _load(tx, other_uid)
+        if not other["masters"]:
+            raise Conflict(f"record {other_uid} is not a sub-record")
+        master = _load(tx, other["masters"][0])
+        if not (_owned_by(actor, other["props"]) or _owned_by(actor, master["props"])):
+            raise Forbidden("only the owner of either record, or their supervisor, may unmerge")
+        rec = tx.run(_UNMERGE, other=other_uid).single()
+        link = {k: _shown(v) for k, v in rec["link"].items()}
+        audit.record(tx, actor, "unmerge", [rec["master_uid"], other_uid],
+                     details={"master_uid": rec["master_uid"], "other_uid": other_uid, "reason": why,
+                              "link": link})
+        return {"status": "unmerged", "master_uid": rec["master_uid"], "other_uid": other_uid}
+
+    return graph.write(work)
+
+
+def dismiss(graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
+    """Record that two records are NOT the same individual (the pair's hit becomes dismissed)."""
+    require_active(actor)
+    why = _reason(reason)
+
+    def work(tx):
+        a, b = _load(tx, a_uid), _load(tx, b_uid)
+        if not (_owned_by(actor, a["props"]) or _owned_by(actor, b["props"])):
+            raise Forbidden("only the owner of either record, or their supervisor, may dismiss the pair")
+        rec = tx.run("""
+            MATCH (a:SubjectRecord {uid: $a}) MATCH (b:SubjectRecord {uid: $b})
+            MERGE (h:DeconflictionHit {pair_key: $pair})
+            ON CREATE SET h.uid = $uid, h.created_at = datetime(), h.created_by = $actor, h.entity_type = $type,
+                          h.new_uid = $a, h.existing_uid = $b, h.status = 'open'
+            MERGE (h)-[:HIT_ON]->(a) MERGE (h)-[:HIT_ON]->(b)
+            WITH h
+            CREATE (j:Judgement {uid: randomUUID(), hit_uid: h.uid, pair_key: h.pair_key, decision: 'dismissed',
+                                 previous_status: h.status, reason: $reason, by: $actor, at: datetime()})
+            SET h.status = 'dismissed', h.reviewed_by = $actor, h.reviewed_at = datetime(), h.review_reason = $reason
+            RETURN h.uid AS uid""",
+            a=a_uid, b=b_uid, pair=deconflict.pair_key(a_uid, b_uid), uid=uuid.uuid4().hex, actor=actor.uid,
+            type=a["type"], reason=why).single()
+        audit.record(tx, actor, "resolve", [rec["uid"], a_uid, b_uid],
+                     details={"decision": "dismissed", "reason": why})
+        return {"status": "dismissed", "hit_uid": rec["uid"]}
+
+    return graph.write(work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Following SUB_RECORD_OF
+# ---------------------------------------------------------------------------------------------
+
+_FAMILY = """
+MATCH (n:SubjectRecord {uid: $uid})
+OPTIONAL MATCH (n)-[:SUB_RECORD_OF* {status: 'active'}]->(top:SubjectRecord)
+WHERE NOT (top)-[:SUB_RECORD_OF {status: 'active'}]->()
+WITH coalesce(top, n) AS root
+OPTIONAL MATCH (sub:SubjectRecord)-[:SUB_RECORD_OF* {status: 'active'}]->(root)
+RETURN root.uid AS root, collect(DISTINCT sub.uid) AS subs
+"""
+
+
+def family_uids(tx, uid: str) -> tuple[str, list[str]]:
+    """(master uid, sub-record uids) of the individual `uid` belongs to; (uid, []) when it is unmerged."""
+    rec = tx.run(_FAMILY, uid=uid).single()
+    if rec is None:
+        raise NotFound(f"no record {uid}")
+    return rec["root"], sorted(u for u in rec["subs"] if u)
+
+
+def links_via_master(graph, master_uid: str) -> list[dict]:
+    """Every active link of the master and of its sub-records: what the individual is linked to.
+
+    Access checks are the caller's (compose `scopes.record_readable` on the other ends when showing them).
+    """
+    from ..logic.links import links_of
+
+    root, subs = graph.read(family_uids, master_uid)
+    out = []
+    for uid in [root, *subs]:
+        for link in links_of(graph, uid):
+            if link.get("type") != SUB_RECORD_OF:
+                out.append({**link, "via_uid": uid})
+    return out
