@@ -140,7 +140,8 @@ def test_subject_record_returned_edited_and_resubmitted(graph, org):
         approvals.resubmit_record(graph, org.agent_a, person["uid"])  # already pending
     approvals.approve(graph, org.sup_mia, person["uid"])
     assert _status(graph, person["uid"]) == "approved"
-    assert audit_actions(graph, person["uid"]) == ["create", "return", "request", "approve"]
+    decisions = [a for a in audit_actions(graph, person["uid"]) if a in ("request", "approve", "return")]
+    assert decisions == ["return", "request", "approve"]
 
 
 @pytest.mark.parametrize("who", ["agent_a", "agent_b", "sup_nyc", "auditor", "admin"])
