@@ -1,15 +1,32 @@
-"""Server-rendered pages: the desktop, a case, a record, and the health check."""
+"""Server-rendered pages: the health check, the desktop, and the registration of every page blueprint."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
-from ..logic import access, cases
-from ..nodes.vocabulary import ENTITY_TYPES
+from ..logic import approvals, cases, deconfliction, notifications
 from . import context
 
 bp = Blueprint("pages", __name__)
+
+
+def register_pages(app) -> None:
+    """Register the page blueprints under web/views (idempotent: safe to call after `pages.bp` is registered)."""
+    from .views import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
+    from .views import ui
+
+    ui.init_app(app)
+
+
+@bp.record_once
+def _with_views(state) -> None:
+    """Registering `pages.bp` brings the other page blueprints with it (create_app registers only this one)."""
+    register_pages(state.app)
 
 
 @bp.route("/health")
@@ -21,18 +38,11 @@ def health():
 @bp.route("/")
 @login_required
 def desktop():
-    actor = context.actor()
-    return render_template("desktop.html", cases=cases.my_cases(context.graph(), actor))
-
-
-@bp.route("/cases/<uid>")
-@login_required
-def case_page(uid: str):
-    return render_template("case.html", case=access.view_record(context.graph(), context.actor(), uid))
-
-
-@bp.route("/records/<uid>")
-@login_required
-def record_page(uid: str):
-    record = access.view_record(context.graph(), context.actor(), uid)
-    return render_template("record.html", record=record, rtype=ENTITY_TYPES.get(record["type"]))
+    graph, actor = context.graph(), context.actor()
+    return render_template(
+        "desktop.html",
+        cases=cases.my_cases(graph, actor),
+        queue=approvals.approval_queue(graph, actor),
+        inbox=notifications.inbox(graph, actor, limit=8),
+        hits=deconfliction.list_hits(graph, actor)[:10] if actor.role not in ("auditor", "admin") else [],
+    )

@@ -1,0 +1,117 @@
+"""The case page (summary, subjects, documents, ROI editor, team and access, disclosures, timeline) and its forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import login_required
+
+from ...logic import access, approvals, disclosures, documents, grants, workflows
+from ...logic.disclosures import METHODS
+from ...logic.workflows import TRANSITIONS
+from .. import context
+from .helpers import act
+from .ui import fix_type
+
+bp = Blueprint("cases", __name__)
+
+
+def _timeline(case: dict, history: list[dict], grant_rows: list[dict], disclosure_rows: list[dict]) -> list[dict]:
+    """The case's events, newest first, from what the page already loaded."""
+    props = case["props"]
+    events = [{"at": props.get(k), "what": label} for k, label in
+              (("created_at", "Case requested"), ("opened_at", "Case opened"), ("referred_at", "Case referred"),
+               ("closed_at", "Case closed"), ("last_reviewed_at", "Quarterly review")) if props.get(k)]
+    for r in history:
+        events.append({"at": r.get("requested_at"), "what": f"{r.get('kind', '').replace('_', ' ')} requested",
+                       "note": r.get("comment")})
+        if r.get("decided_at"):
+            events.append({"at": r.get("decided_at"), "what": f"{r.get('kind', '').replace('_', ' ')} {r.get('status')}",
+                           "note": r.get("decision_comment")})
+    for d in case.get("documents", []):
+        if not d.get("locked"):
+            events.append({"at": d["props"].get("created_at"), "what": f"{d['type']} filed: {d['caption']}"})
+    for g in grant_rows:
+        events.append({"at": g.get("requested_at") or g.get("created_at"),
+                       "what": f"Access grant {g.get('status')}: {g.get('grantee_office') or g.get('grantee_uid')}"})
+    for d in disclosure_rows:
+        events.append({"at": d.get("recorded_at") or d.get("disclosed_on"),
+                       "what": f"Disclosure to {d.get('recipient_agency')}"})
+    return sorted((e for e in events if e["at"]), key=lambda e: str(e["at"]), reverse=True)
+
+
+@bp.route("/cases/<uid>")
+@login_required
+def case_page(uid: str):
+    graph = context.graph()
+    case = access.view_record(graph, context.actor(), uid)  # load-and-authorize; audited
+    case["documents"] = [fix_type(d) for d in case["documents"]]
+    history = approvals.requests_for(graph, uid)
+    grant_rows = grants.grants_for_case(graph, uid)
+    disclosure_rows = disclosures.disclosures_for_case(graph, uid)
+    rois = [d for d in case["documents"] if d.get("type") == "ReportOfInvestigation" and not d.get("locked")]
+    return render_template("case.html", case=case, history=history, grants=grant_rows,
+                           disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
+                           methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows))
+
+
+def _back(uid: str, anchor: str = "") -> str:
+    return url_for("cases.case_page", uid=uid) + (f"#{anchor}" if anchor else "")
+
+
+@bp.route("/cases/<uid>/roi", methods=["POST"])
+@login_required
+def roi_create(uid: str):
+    data = {"title": request.form.get("title", "").strip(), "narrative": request.form.get("narrative", "")}
+    return act(lambda: documents.create_document(context.graph(), context.actor(), uid, "ReportOfInvestigation",
+                                                 data), "Draft Report of Investigation saved.", _back(uid, "roi"))
+
+
+@bp.route("/cases/<uid>/roi/<doc_uid>", methods=["POST"])
+@login_required
+def roi_save(uid: str, doc_uid: str):
+    graph, actor = context.graph(), context.actor()
+    if request.form.get("do") == "submit":
+        return act(lambda: documents.submit_roi(graph, actor, doc_uid, request.form.get("comment") or None),
+                   "Report of Investigation submitted for approval.", _back(uid, "roi"))
+    version = request.form.get("version", type=int)
+    changes = {"title": request.form.get("title", "").strip(), "narrative": request.form.get("narrative", "")}
+    return act(lambda: documents.update_document(graph, actor, doc_uid, changes, expected_version=version),
+               "Draft saved.", _back(uid, "roi"))
+
+
+@bp.route("/cases/<uid>/grants", methods=["POST"])
+@login_required
+def grant_request(uid: str):
+    data = {"grantee_office": request.form.get("grantee_office", "").strip().upper() or None,
+            "grantee_uid": request.form.get("grantee_uid", "").strip() or None,
+            "reason": request.form.get("reason", "").strip()}
+    return act(lambda: grants.request_grant(context.graph(), context.actor(), uid, data),
+               "Access grant requested; a supervisor will decide.", _back(uid, "access"))
+
+
+@bp.route("/cases/<uid>/grants/<grant_uid>/revoke", methods=["POST"])
+@login_required
+def grant_revoke(uid: str, grant_uid: str):
+    return act(lambda: grants.revoke_grant(context.graph(), context.actor(), grant_uid,
+                                           request.form.get("reason", "").strip()),
+               "Access grant revoked.", _back(uid, "access"))
+
+
+@bp.route("/cases/<uid>/disclosures", methods=["POST"])
+@login_required
+def disclosure_record(uid: str):
+    fields = ("disclosed_on", "nature", "description", "purpose", "recipient_agency", "recipient_address",
+              "recipient_name", "authority", "method")
+    data = {k: request.form.get(k, "").strip() for k in fields if request.form.get(k, "").strip()}
+    return act(lambda: disclosures.record_disclosure(context.graph(), context.actor(), uid, data),
+               "Disclosure recorded.", _back(uid, "disclosures"))
+
+
+@bp.route("/cases/<uid>/actions", methods=["POST"])
+@login_required
+def case_action(uid: str):
+    action = request.form.get("action", "")
+    data = {k: v for k, v in request.form.items() if k in ("reason", "comment", "referred_to", "other_case_uid")
+            and v.strip()}
+    return act(lambda: workflows.request_case_action(context.graph(), context.actor(), uid, action, data),
+               f"Request to {action} the case sent to your supervisor.", _back(uid, "history"))

@@ -1,0 +1,67 @@
+"""The link explorer: a Cytoscape canvas fed one hop at a time from the policy-filtered neighbours call."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import login_required
+
+from ...logic import access
+from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
+from .. import context
+from .ui import TYPE_COLOURS, fix_type
+
+bp = Blueprint("explorer", __name__)
+
+
+def _node(item: dict, fallback_id: str) -> dict:
+    """A Cytoscape node from a record dict or a locked placeholder (no caption, no properties)."""
+    if item.get("locked"):
+        return {"id": item.get("uid") or fallback_id, "type": item.get("type") or "Record", "label": "Restricted",
+                "locked": True}
+    item = fix_type(item)
+    props = item.get("props", {})
+    return {"id": item["uid"], "type": "Document" if item["type"] in DOCUMENT_TYPES else item["type"], "label": item["caption"] or item["type"], "locked": False,
+            "status": props.get("approval_status") or props.get("status"),
+            "case_number": props.get("case_number"), "office": props.get("office_code")}
+
+
+def graph_elements(near: dict) -> dict:
+    """{center, nodes, edges} for the canvas from `access.neighbours`' answer."""
+    center = _node(near["center"], near["center"]["uid"])  # (a selector centre is captioned by fix_type too)
+    nodes, edges = {center["id"]: center}, []
+    for i, link in enumerate(near["links"]):
+        other = _node(link["other"], f"locked-{center['id']}-{i}")
+        nodes.setdefault(other["id"], other)
+        src, dst = (center["id"], other["id"]) if link["outgoing"] else (other["id"], center["id"])
+        info = link.get("link") or {}
+        edges.append({"id": info.get("uid") or f"{src}-{link['type']}-{dst}", "source": src, "target": dst,
+                      "type": link["type"], "reason": info.get("reason"), "count": info.get("count")})
+    return {"center": center["id"], "nodes": list(nodes.values()), "edges": edges}
+
+
+@bp.route("/explore")
+@login_required
+def explorer_page():
+    start = request.args.get("start", "").strip()
+    return render_template("explorer.html", start=start, link_types=sorted(LINK_TYPES),
+                           node_types=[*ENTITY_TYPES, "Case", *SELECTOR_TYPES, "Document"], colours=TYPE_COLOURS)
+
+
+@bp.route("/ui/graph/neighbours/<uid>")
+@login_required
+def neighbours(uid: str):
+    link_type = request.args.get("type") or None
+    near = access.neighbours(context.graph(), context.actor(), uid, link_types=[link_type] if link_type else None,
+                             limit=request.args.get("limit", 300, type=int))
+    return jsonify(graph_elements(near))
+
+
+@bp.route("/ui/graph/path")
+@login_required
+def shortest_path():
+    """The policy-filtered shortest path between two records, when the logic layer offers one."""
+    finder = getattr(access, "shortest_path", None)
+    if finder is None:
+        return jsonify({"available": False}), 501
+    a, b = request.args.get("from", ""), request.args.get("to", "")
+    return jsonify({"available": True, **finder(context.graph(), context.actor(), a, b)})

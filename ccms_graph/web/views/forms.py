@@ -1,0 +1,63 @@
+"""Parsing browser form posts into the plain dicts the logic layer validates (no validation of its own)."""
+
+from __future__ import annotations
+
+from ...nodes.vocabulary import RecordType
+
+#: Selector inputs of the record forms: one value per line.
+SELECTOR_FIELDS = ("phones", "emails")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+def record_input(rtype: RecordType, form, partial: bool = False) -> dict:
+    """A record's fields from a form: empty inputs left out, list kinds split one per line."""
+    data: dict = {}
+    for f in rtype.fields:
+        raw = form.get(f.name, "")
+        if f.kind == "json":
+            pairs = [line.split(":", 1) for line in _lines(raw.replace(",", "\n"))]
+            value = [{"type": t.strip(), "value": v.strip()} for t, v in (p for p in pairs if len(p) == 2)]
+            if value:
+                data[f.name] = value
+            continue
+        if f.kind == "bool":
+            if raw:
+                data[f.name] = raw in ("1", "yes", "on", "true")
+            continue
+        raw = raw.strip()
+        if not raw:
+            continue
+        data[f.name] = _lines(raw) if f.kind == "list" else raw
+    if rtype.selectors:
+        for name in SELECTOR_FIELDS:
+            values = _lines(form.get(name, ""))
+            if values:
+                data[name] = values
+        addr = {k: form.get(f"address_{k}", "").strip() for k in ("line1", "city", "state", "postcode")}
+        if addr["line1"]:
+            data["addresses"] = [{k: v for k, v in addr.items() if v}]
+    if form.get("ref", "").strip():
+        data["ref"] = form["ref"].strip()
+    return data
+
+
+def field_errors(errors) -> dict[str, str]:
+    """ValidationFailed.errors flattened to one message per form field (nested errors joined)."""
+    out: dict[str, str] = {}
+
+    def flat(value) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [m for v in value.values() for m in flat(v)]
+        if isinstance(value, list | tuple):
+            return [m for v in value for m in flat(v)]
+        return [str(value)]
+
+    for name, value in (errors or {}).items():
+        key = "address_line1" if name == "addresses" else name
+        out[key] = "; ".join(flat(value))
+    return out

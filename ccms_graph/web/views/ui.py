@@ -1,0 +1,113 @@
+"""Template helpers shared by every page: the navigation badge, value formatting and the type vocabulary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from ...logic import notifications
+from ...nodes.vocabulary import ENTITY_TYPES, LINK_TYPES, USER_LINK_TYPES
+from .. import context
+
+#: Node colours of the link explorer and the legend (one per type; locked placeholders are grey).
+TYPE_COLOURS = {
+    "Person": "#1f6fb2", "Business": "#7a3db8", "Vehicle": "#b35c00", "Vessel": "#00758a",
+    "Aircraft": "#3d6b00", "Thing": "#8a5a44", "Case": "#b42318", "Phone": "#c2185b", "Email": "#5d4037",
+    "Address": "#2e7d32", "SocialHandle": "#6a1b9a", "Identifier": "#546e7a", "Document": "#455a64",
+}
+
+
+def show(value) -> Markup | str:
+    """A property value for display: lists joined, dates trimmed, empty as a dash."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v.get("value", v) if isinstance(v, dict) else v) for v in value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:16].replace("T", " ")
+    return str(value)
+
+
+def when(value) -> str:
+    """An ISO timestamp shortened to minutes, for tables."""
+    if not value:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:16].replace("T", " ")
+
+
+def humanize(name: str | None) -> str:
+    return (name or "").replace("_", " ").capitalize()
+
+
+def status_badge(status: str | None) -> Markup:
+    s = escape(status or "unknown")
+    return Markup(f'<span class="status status-{s}">{escape(humanize(status or "unknown"))}</span>')
+
+
+def init_app(app) -> None:
+    app.add_template_filter(show, "show")
+    app.add_template_filter(when, "when")
+    app.add_template_filter(humanize, "humanize")
+    app.add_template_filter(status_badge, "status")
+
+    @app.context_processor
+    def _ui():
+        unread = 0
+        if current_user.is_authenticated:
+            try:
+                unread = notifications.unread_count(context.graph(), current_user.actor)
+            except Exception:  # a badge must never break a page (e.g. the database is down: the page says so)
+                unread = 0
+        return {"unread_count": unread, "ENTITY_TYPES": ENTITY_TYPES, "LINK_TYPES": LINK_TYPES,
+                "USER_LINK_TYPES": USER_LINK_TYPES, "TYPE_COLOURS": TYPE_COLOURS}
+
+
+
+def fix_type(item: dict) -> dict:
+    """Name a record's type when the logic layer could not, and caption it again.
+
+    `records.record_type_of` answers "Linkable" when that label comes first in `labels(n)` (documents and
+    selectors, depending on label creation order). Until it skips "Linkable", guess the type from the
+    fields each type carries. A pure presentation fix: no access decision depends on it.
+    """
+    from ...nodes.vocabulary import ALL_RECORD_TYPES, caption
+
+    if item.get("locked") or item.get("type") in ALL_RECORD_TYPES or item.get("type") in (
+            "Case", "Phone", "Email", "Address", "SocialHandle", "Identifier"):
+        return item
+    props = item.get("props", {})
+    if "e164" in props:
+        kind = "Phone"
+    elif "platform" in props or "handle" in props:
+        kind = "SocialHandle"
+    elif "line1" in props or "city" in props or "postcode" in props:
+        kind = "Address"
+    elif "address" in props:
+        kind = "Email"
+    elif "case_number" in props:
+        kind = "Case"
+    elif "title" in props:
+        kind = _document_kind(props)
+    elif "kind" in props and "value" in props:
+        kind = "Identifier"
+    else:
+        return item
+    return {**item, "type": kind, "caption": caption(kind, props)}
+
+
+def _document_kind(props: dict) -> str:
+    """Which document type a document's fields say it is."""
+    if "authority" in props:
+        return "SurveillanceReport"
+    if "description" in props or "chain_of_custody" in props:
+        return "Evidence"
+    if "charges" in props or str(props.get("title", "")).lower().startswith("arrest"):
+        return "ArrestReport"
+    if "incident_date" in props:
+        return "SeizureReport"
+    return "ReportOfInvestigation"
