@@ -78,3 +78,11 @@ CREATE CONSTRAINT subscriber_record_fingerprint IF NOT EXISTS FOR (r:SubscriberR
 CREATE INDEX subscriber_record_number IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.e164);
 CREATE INDEX subscriber_record_case IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.case_uid);
 CREATE CONSTRAINT telecom_link_key IF NOT EXISTS FOR (t:TelecomLink) REQUIRE t.key IS UNIQUE;
+CREATE CONSTRAINT approval_request_uid IF NOT EXISTS FOR (r:ApprovalRequest) REQUIRE r.uid IS UNIQUE;
+CREATE CONSTRAINT access_grant_uid IF NOT EXISTS FOR (g:AccessGrant) REQUIRE g.uid IS UNIQUE;
+CREATE CONSTRAINT disclosure_uid IF NOT EXISTS FOR (d:Disclosure) REQUIRE d.uid IS UNIQUE;
+CREATE INDEX approval_status IF NOT EXISTS FOR (r:ApprovalRequest) ON (r.status);
+CREATE INDEX approval_target IF NOT EXISTS FOR (r:ApprovalRequest) ON (r.target_uid);
+CREATE INDEX grant_case IF NOT EXISTS FOR (g:AccessGrant) ON (g.case_uid);
+CREATE INDEX case_closed IF NOT EXISTS FOR (c:Case) ON (c.closed_at);
+CREATE INDEX user_separated IF NOT EXISTS FOR (u:User) ON (u.separated_at);

@@ -50,6 +50,12 @@ def test_settings():
 
 @pytest.fixture(scope="session")
 def session_graph(test_settings):
+    from argon2 import PasswordHasher
+
+    from ccms_graph.logic import users
+
+    # Real Argon2id, with parameters cheap enough that building an org chart per test stays fast.
+    users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     graph = Graph(test_settings)
     if test_settings.neo4j_uri and os.environ.get("CCMS_TEST_ALLOW_WIPE") != "1":
         count = graph.query("MATCH (n) RETURN count(n) AS n")[0]["n"]

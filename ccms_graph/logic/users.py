@@ -15,6 +15,12 @@ from .records import new_uid
 _hasher = PasswordHasher()
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the Argon2id parameters (the test suite uses cheap ones; production keeps the defaults)."""
+    global _hasher
+    _hasher = hasher
+
+
 def hash_password(password: str) -> str:
     """Argon2id hash of a password."""
     return _hasher.hash(password)

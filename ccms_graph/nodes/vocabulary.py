@@ -217,6 +217,10 @@ SELECTOR_TYPES: dict[str, str] = {
 
 # Case documents. Each carries the label Document beside its own.
 ROI_STATUSES = ("draft", "submitted", "returned", "approved")
+#: Reports of Investigation move through ROI_STATUSES; other documents are "filed" once created.
+DOCUMENT_STATUSES = (*ROI_STATUSES, "filed")
+#: A grant request is pending until a supervisor makes it active or returns it; the owner may revoke it.
+GRANT_STATUSES = ("pending", "active", "returned", "revoked")
 DOCUMENT_TYPES: dict[str, RecordType] = {
     t.name: t
     for t in (
