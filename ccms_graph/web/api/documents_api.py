@@ -39,10 +39,9 @@ for _type_name in DOCUMENT_TYPES:
 
 
 def _readable_document(document_uid: str) -> dict:
-    """The document as the actor may see it (audited view); NotFound if the uid is not a document."""
+    """The document as the actor may see it (audited view), with its attachments; NotFound if not a document."""
     out = access.view_record(graph(), actor(), document_uid)
-    if out["type"] not in DOCUMENT_TYPES:
-        raise NotFound(f"no document {document_uid}")
+    out["attachments"] = documents.get_document(graph(), document_uid)["attachments"]
     return out
 
 
@@ -51,7 +50,6 @@ def _readable_document(document_uid: str) -> dict:
 def get_document(document_uid):
     """A document you may read, with its attachments' metadata (audited)."""
     out = _readable_document(document_uid)
-    out["attachments"] = documents.get_document(graph(), document_uid)["attachments"]
     tag = etag_of(out)
     return out, 200, ({"ETag": tag} if tag else {})
 
@@ -88,8 +86,7 @@ def upload_attachment(files, document_uid):
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*")
 def download_attachment(document_uid, attachment_uid):
     """The attachment's bytes, if you may read its document (audited as a download)."""
-    _readable_document(document_uid)
-    if attachment_uid not in {a["uid"] for a in documents.get_document(graph(), document_uid)["attachments"]}:
+    if attachment_uid not in {a["uid"] for a in _readable_document(document_uid)["attachments"]}:
         raise NotFound(f"no attachment {attachment_uid} on this document")
     meta, data = documents.read_attachment(graph(), actor(), attachment_uid)
     return Response(data, mimetype=meta["content_type"], headers={

@@ -1,0 +1,116 @@
+"""Every error is one RFC 9457 shape: 422 naming fields, 404, 409 on stale versions and duplicates, 413, 503."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from neo4j import GraphDatabase
+
+from ccms_graph.db import Graph
+from ccms_graph.web import create_app
+from tests.api.conftest import token_for
+from tests.factories import make_person
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def _problem(r, status):
+    assert r.status_code == status, (r.status_code, r.get_data(as_text=True)[:500])
+    assert r.mimetype == "application/problem+json"
+    body = r.get_json()
+    assert PROBLEM_KEYS <= set(body) and body["status"] == status
+    assert "Traceback" not in r.get_data(as_text=True)
+    return body
+
+
+def test_bad_body_is_422_naming_each_field(as_user, org):
+    body = _problem(as_user(org.agent_a).post("cases", json={"title": "x", "restricted": "perhaps"}), 422)
+    assert {"title", "restricted"} <= set(body["errors"])
+
+
+def test_bad_query_is_422_naming_the_parameter(as_user, org):
+    body = _problem(as_user(org.auditor).get("audit", query_string={"limit": 0, "action": "nonsense"}), 422)
+    assert {"limit", "action"} <= set(body["errors"])
+
+
+def test_unknown_field_and_non_object_bodies_are_refused(as_user, org):
+    assert "colour" in _problem(as_user(org.agent_a).post("records/persons",
+                                                          json={"given_name": "Ann", "colour": "red"}), 422)["errors"]
+    _problem(as_user(org.agent_a).post("cases", json=["not", "an", "object"]), 422)
+    _problem(as_user(org.agent_a).post("cases", data="{not json", content_type="application/json"), 400)
+
+
+def test_logic_validation_comes_out_in_the_same_shape(as_user, org):
+    body = _problem(as_user(org.agent_a).post("records/persons", json={"given_name": "Ann", "ssn": "12"}), 422)
+    assert "ssn" in body["errors"]
+
+
+def test_unknown_route_and_record_are_404_problems(as_user, org):
+    _problem(as_user(org.agent_a).get("no/such/thing"), 404)
+    _problem(as_user(org.agent_a).get("records/0123456789abcdef"), 404)
+
+
+def test_stale_update_by_version_or_if_match_is_409(as_user, graph, org):
+    person = make_person(graph, org.agent_a)
+    api = as_user(org.agent_a)
+    r = api.get(f"records/{person['uid']}")
+    assert r.headers["ETag"] == '"1"'
+    ok = api.patch(f"records/{person['uid']}", json={"middle_name": "Q"}, headers={"If-Match": '"1"'})
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"2"'
+    body = _problem(api.patch(f"records/{person['uid']}", json={"middle_name": "R"}, headers={"If-Match": '"1"'}),
+                    409)
+    assert body["current_version"] == 2
+    _problem(api.patch(f"records/{person['uid']}", json={"middle_name": "R", "version": 1}), 409)
+    assert api.get(f"records/{person['uid']}").get_json()["props"]["middle_name"] == "Q"
+
+
+def test_duplicate_unique_identifier_is_409(as_user, org):
+    api = as_user(org.agent_a)
+    vehicle = {"vin": "1HGCM82633A004352", "make": "Honda"}
+    assert api.post("records/vehicles", json=vehicle).status_code == 201
+    _problem(api.post("records/vehicles", json=vehicle), 409)
+
+
+def _document(as_user, graph, org):
+    from tests.workflows.helpers import open_case
+
+    case = open_case(graph, org.agent_a, org.sup_mia)
+    r = as_user(org.agent_a).post(f"cases/{case['uid']}/documents/evidence-items", json={"title": "Ledger"})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["uid"]
+
+
+def test_upload_limits_413_and_content_type_check(as_user, graph, org):
+    import io
+
+    api = as_user(org.agent_a)
+    doc = _document(as_user, graph, org)
+    url = f"documents/{doc}/attachments"
+    too_big = api.post(url, data={"file": (io.BytesIO(b"x" * (200 * 1024)), "big.pdf", "application/pdf")})
+    _problem(too_big, 413)
+    over_logic_limit = api.post(url, data={"file": (io.BytesIO(b"x" * (80 * 1024)), "big.pdf", "application/pdf")})
+    assert "file" in _problem(over_logic_limit, 422)["errors"]
+    bad_type = api.post(url, data={"file": (io.BytesIO(b"MZ\x90\x00"), "tool.exe", "application/x-msdownload")})
+    assert "content_type" in _problem(bad_type, 422)["errors"]
+    ok = api.post(url, data={"file": (io.BytesIO(b"%PDF-1.4 ledger"), "ledger.pdf", "application/pdf")})
+    assert ok.status_code == 201, ok.get_json()
+    down = api.get(f"documents/{doc}/attachments/{ok.get_json()['uid']}")
+    assert down.status_code == 200, down.get_data(as_text=True)[:300]
+    assert down.data == b"%PDF-1.4 ledger" and down.mimetype == "application/pdf"
+    # Someone outside the case cannot download it.
+    _problem(as_user(org.agent_nyc).get(f"documents/{doc}/attachments/{ok.get_json()['uid']}"), 403)
+
+
+def test_database_down_is_503_with_retry_after(graph, org, test_settings):
+    token = token_for(graph, org.agent_a)
+    dead = Graph(replace(test_settings, neo4j_uri="bolt://127.0.0.1:9"))
+    dead.driver.close()  # a real driver at a port nothing listens on, without 30 s of retries
+    dead.driver = GraphDatabase.driver(dead.settings.bolt_uri, auth=("neo4j", "x"), max_transaction_retry_time=0,
+                                       connection_timeout=2)
+    try:
+        app = create_app({"TESTING": True}, graph=dead)
+        r = app.test_client().get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+        body = _problem(r, 503)
+        assert r.headers["Retry-After"].isdigit() and "database" in body["detail"]
+    finally:
+        dead.close()
