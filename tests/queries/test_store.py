@@ -119,3 +119,27 @@ def test_names_belong_to_the_catalogue_or_to_one_author(graph, world):
     with pytest.raises(Forbidden):
         queries.save_query(graph, org.auditor, "audit_cases", query_text("audit_cases"))
     assert [v["version"] for v in store.get_saved(graph, "my_cases")["versions"]] == [1]
+
+
+def test_sub_records_count_as_their_master_and_resolved_pairs_are_not_duplicates(graph, world):
+    """SUB_RECORD_OF is respected: a resolved pair links its cases and is no longer a possible duplicate."""
+    org = world
+    c1 = h.case(graph, org.agent_a, "First")
+    c2 = h.case(graph, org.agent_b, "Second")
+    master = h.person(graph, org.agent_a, c1, given_name="Maria", family_name="Lopez", dob="1980-02-03")
+    sub = h.person(graph, org.agent_b, c2, given_name="Mary", family_name="Lopez", dob="1980-02-03")
+
+    def pairs(name):
+        rows = queries.run_query(graph, org.sup_mia, name, {}).rows
+        return {tuple(sorted((r.get("case_uid") or r["person_uid"], r.get("other_case_uid") or r["other_uid"])))
+                for r in rows}
+
+    assert pairs("possible_duplicate_persons") == {tuple(sorted((master, sub)))}
+    assert pairs("cases_with_common_subjects") == set()
+    graph.query("""MATCH (s {uid: $sub}), (m {uid: $master})
+                   CREATE (s)-[:SUB_RECORD_OF {uid: 'r1', status: 'active'}]->(m)""",
+                {"sub": sub, "master": master}, write=True)
+    assert pairs("possible_duplicate_persons") == set()
+    assert pairs("cases_with_common_subjects") == {tuple(sorted((c1, c2)))}
+    graph.query("MATCH ()-[r:SUB_RECORD_OF]->() SET r.status = 'inactive'", write=True)
+    assert pairs("cases_with_common_subjects") == set()
