@@ -125,7 +125,7 @@ def test_expand_the_graph_and_find_a_shortest_path(new_page, seeded):
     nodes.select_option(row["case_uid"])
     page.get_by_role("button", name="Set as start").click()
     page.get_by_role("button", name="Find shortest path").click()
-    expect(page.locator("#ex-path-result")).to_contain_text("Path of 2 links")
+    expect(page.locator("#ex-path-result")).to_contain_text("Path of 2 links", timeout=15_000)
     expect(page.locator("#ex-details")).to_be_visible()
     shot(page, "04-explorer-shortest-path")
     _no_csp_errors(new_page)
@@ -161,6 +161,28 @@ def test_supervisor_approves_a_report_of_investigation(new_page, seeded):
     shot(sup, "05-approval-approved-in-place")
     agent.reload()
     expect(agent.get_by_role("article", name=title).locator(".status")).to_have_text("Approved")
+    _no_csp_errors(new_page)
+
+
+def test_analyst_runs_a_saved_query(new_page, seeded):
+    page = new_page()
+    sign_in(page, "analyst_miami")
+    page.get_by_role("link", name="Saved queries").click()
+    page.get_by_role("link", name="Shared phones").click()
+    expect(page.get_by_role("heading", name="Shared phones", level=2)).to_be_visible()
+    page.get_by_label(re.compile("^Min cases")).fill("2")
+    page.get_by_role("button", name="Run query").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Result: [1-9]\d* rows?"))).to_be_visible()
+    expect(page.locator("table.grid thead th").first).to_be_visible()
+    shot(page, "06-saved-query-table")
+
+    page.get_by_role("link", name="Case link chart").click()
+    page.get_by_label(re.compile("^Case uid")).fill("case-001")
+    page.get_by_role("button", name="Run query").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Result: .* [1-9]\d* nodes"))).to_be_visible()
+    expect(page.get_by_role("img", name="The result as a graph").locator("canvas").first).to_be_attached()
+    assert page.evaluate("window.ccmsResultGraph.nodes().length") > 1
+    shot(page, "06-saved-query-graph")
     _no_csp_errors(new_page)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
+from ... import queries
 from ...errors import DomainError
 from .. import context
 from .helpers import message_of
@@ -12,40 +13,18 @@ from .helpers import message_of
 bp = Blueprint("queries", __name__)
 
 
-def _queries():
-    """The saved-queries package, or None while it is not installed."""
-    try:
-        from ... import queries
-    except ImportError:
-        return None
-    return queries
-
-
-def _as_dict(entry) -> dict:
-    return entry if isinstance(entry, dict) else {k: getattr(entry, k) for k in dir(entry)
-                                                  if not k.startswith("_") and not callable(getattr(entry, k))}
-
-
-def _params(spec: dict) -> dict:
-    names = [p if isinstance(p, str) else _as_dict(p).get("name") for p in spec.get("params") or ()]
-    return {n: request.values.get(n, "").strip() for n in names if n and request.values.get(n, "").strip()}
-
-
 @bp.route("/queries")
 @bp.route("/queries/<name>", methods=["GET", "POST"])
 @login_required
 def queries_page(name: str | None = None):
-    queries = _queries()
-    if queries is None:
-        return render_template("queries.html", catalogue=None, chosen=None, result=None, error=None, values={})
-    actor = context.actor()
-    catalogue = [_as_dict(q) for q in queries.catalogue(actor)]
-    chosen = next((q for q in catalogue if q.get("name") == name), None) if name else None
-    result, error, values = None, None, {}
+    graph, actor = context.graph(), context.actor()
+    catalogue = queries.catalogue(actor, graph)
+    chosen = next((q for q in catalogue if q.name == name), None) if name else None
+    result, error = None, None
+    values = {p.name: request.values.get(p.name, "").strip() for p in (chosen.params if chosen else ())}
     if chosen is not None and request.method == "POST":
-        values = _params(chosen)
         try:
-            result = queries.run_query(context.graph(), actor, name, values)
+            result = queries.run_query(graph, actor, name, {k: v for k, v in values.items() if v})
         except DomainError as exc:
             error = message_of(exc)
         else:
@@ -53,4 +32,4 @@ def queries_page(name: str | None = None):
                 return Response(queries.to_csv(result), mimetype="text/csv",
                                 headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     return render_template("queries.html", catalogue=catalogue, chosen=chosen, result=result, error=error,
-                           values=values or dict(request.values))
+                           values=values)

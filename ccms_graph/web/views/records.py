@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from ...errors import ValidationFailed
 from ...logic import access, deconfliction, links, records
-from ...matching.blocking import matching_record
+from ...matching import resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .forms import field_errors, record_input
@@ -147,14 +147,27 @@ def unlink_record(uid: str):
 @bp.route("/records/compare")
 @login_required
 def compare():
-    a_uid, b_uid = request.args.get("a", ""), request.args.get("b", "")
-    if not (a_uid and b_uid):
-        return render_template("compare.html", a=None, b=None, score=None, a_uid=a_uid, b_uid=b_uid)
-    graph, actor = context.graph(), context.actor()
-    a, b = access.view_record(graph, actor, a_uid), access.view_record(graph, actor, b_uid)
-    score = None
-    if a["type"] == b["type"] and a["type"] in ENTITY_TYPES:
-        score = deconfliction.score_pair(a["type"], matching_record(a["type"], a["props"]),
-                                         matching_record(b["type"], b["props"]))
-    rtype = ENTITY_TYPES.get(a["type"])
-    return render_template("compare.html", a=a, b=b, score=score, rtype=rtype, a_uid=a_uid, b_uid=b_uid)
+    a_uid, b_uid = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    pair = None
+    if a_uid and b_uid:
+        pair = resolution.compare(context.graph(), context.actor(), a_uid, b_uid)
+    return render_template("compare.html", pair=pair, a_uid=a_uid, b_uid=b_uid)
+
+
+@bp.route("/records/merge", methods=["POST"])
+@login_required
+def merge():
+    master, other = request.form.get("master_uid", ""), request.form.get("other_uid", "")
+    return act(lambda: resolution.merge(context.graph(), context.actor(), master, other,
+                                        request.form.get("reason", "").strip()),
+               "Merged (or sent for approval where the other record is not yours).",
+               url_for("records.compare", a=master, b=other))
+
+
+@bp.route("/records/unmerge", methods=["POST"])
+@login_required
+def unmerge():
+    other = request.form.get("other_uid", "")
+    return act(lambda: resolution.unmerge(context.graph(), context.actor(), other,
+                                          request.form.get("reason", "").strip()),
+               "Unmerged.", url_for("records.record_page", uid=other))

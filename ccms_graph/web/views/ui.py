@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask_login import current_user
@@ -41,7 +42,8 @@ def when(value) -> str:
 
 
 def humanize(name: str | None) -> str:
-    return (name or "").replace("_", " ").capitalize()
+    """snake_case or CamelCase as words: "ReportOfInvestigation" -> "Report of investigation"."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name or "").replace("_", " ").capitalize()
 
 
 def status_badge(status: str | None) -> Markup:

@@ -25,7 +25,7 @@
       { selector: "node[type = 'Vehicle'], node[type = 'Vessel'], node[type = 'Aircraft']", style: { shape: "tag" } },
       { selector: "node[type = 'Thing']", style: { shape: "barrel" } },
       { selector: "node.locked", style: { "background-color": "#9aa4ae", shape: "rectangle", "border-style": "dashed",
-        "border-color": "#4a5560", label: "\u{1F512} Restricted", color: "#4a5560" } },
+        "border-color": "#4a5560", label: "Restricted", color: "#4a5560" } },
       { selector: "node.expanded", style: { "border-color": "#1b1f24", "border-width": 3 } },
       { selector: "node.pinned", style: { "border-color": "#8a4b00", "border-width": 4, "border-style": "double" } },
       { selector: "node:selected", style: { "overlay-color": "#0b5cad", "overlay-opacity": 0.25, "overlay-padding": 6 } },
@@ -48,7 +48,7 @@
       const r = cy.renderer(); // these are read from the renderer on every frame, so they can change after start
       r.textureOnViewport = big;
       r.hideEdgesOnViewport = big;
-      cy.edges().toggleClass("labelled", !big && cy.edges().length < 250);
+      cy.edges().toggleClass("labelled", !big && cy.edges().length <= 40);
     }
 
     function layout(name, opts) {
@@ -142,8 +142,8 @@
         const data = await ccms.getJSON(url);
         const first = cy.nodes().length === 0;
         const added = add(data, data.center);
-        if (first || cy.nodes().length <= BIG) layout($("ex-layout").value, first ? {} : { fit: false });
-        if (first) { cy.fit(undefined, 40); select(cy.getElementById(data.center)); }
+        if (first || cy.nodes().length <= BIG) layout($("ex-layout").value);
+        if (first) select(cy.getElementById(data.center));
         const locked = data.nodes.filter((n) => n.locked).length;
         say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${cy.nodes().length} nodes, ${cy.edges().length} links on screen.`);
       } catch (e) {
@@ -180,6 +180,7 @@
       if (!res.found) { out.textContent = "No path between them among the nodes on screen; expand more and try again."; return; }
       cy.elements().addClass("faded");
       res.path.removeClass("faded").addClass("path");
+      cy.fit(cy.elements(":visible"), 30);
       const names = res.path.nodes().map((n) => (n.data("locked") ? "Restricted" : n.data("label")));
       out.textContent = `Path of ${res.distance} link${res.distance === 1 ? "" : "s"}: ${names.join(" → ")}`;
     }

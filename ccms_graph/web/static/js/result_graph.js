@@ -8,7 +8,7 @@
     const data = JSON.parse(src.textContent);
     const id = (x) => String(x.uid || x.id || x.element_id || "");
     const nodes = (data.nodes || []).map((n) => ({ group: "nodes", data: { ...n, id: id(n),
-      label: n.locked ? "\u{1F512} Restricted" : (n.caption || n.label || n.type || id(n)), type: n.type || (n.labels || [])[0] } }));
+      label: n.locked ? "Restricted" : (n.caption || n.label || n.type || id(n)), type: n.type || (n.labels || [])[0] } }));
     const ids = new Set(nodes.map((n) => n.data.id));
     const edges = (data.edges || []).map((e, i) => ({ group: "edges", data: { id: `e${i}`, source: String(e.source || e.start || e.from),
       target: String(e.target || e.end || e.to), type: e.type } })).filter((e) => ids.has(e.data.source) && ids.has(e.data.target));
