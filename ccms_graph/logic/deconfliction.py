@@ -139,7 +139,7 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
 
     def work(tx):
         (scored,) = deconflict.find(tx, entity_type, [record], params=actor_params(actor),
-                                    readable=scopes.subject_readable("n"))
+                                    readable=scopes.subject_readable("n"), prefix=True)
         shown = [c for c in scored if c["readable"] or c["decision"] in deconflict.HIT_DECISIONS][:int(limit)]
         info = contacts(tx, actor, [c["uid"] for c in shown])
         out = [hit_view(entity_type, c, info.get(c["uid"])) for c in shown]

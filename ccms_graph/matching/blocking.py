@@ -154,7 +154,7 @@ NAME_FIELDS = {"Person": ("name_text", "aliases_text"), "Business": ("name", "db
 _PERSON_NAME_PARTS = ("given_name", "family_name")
 
 
-def name_query(type_name: str, record: Mapping) -> str:
+def name_query(type_name: str, record: Mapping, prefix: bool = False) -> str:
     """A Lucene query of fuzzy name terms on the type's name fields ('' when it has no name index or no name).
 
     One edit per token of four letters or more (Lucene counts a transposition as one edit); the
@@ -174,10 +174,12 @@ def name_query(type_name: str, record: Mapping) -> str:
     if not toks:
         return ""
     terms = " ".join(_fuzzy(t) for t in toks[:8])
+    if prefix:  # as the user types, the last word may be unfinished
+        terms += " " + " ".join(f"{lucene_escape(t)}*" for t in toks[:8] if len(t) >= 2)
     return " OR ".join(f"{f}:({terms})" for f in NAME_FIELDS[type_name])
 
 
-def probe(type_name: str, record: Mapping, exclude: Iterable[str] = ()) -> dict:
+def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: bool = False) -> dict:
     """Everything the candidate query needs to know about one record (all values, no Cypher)."""
     _check(type_name)
     id_keys = features.identifier_keys(type_name, record)
@@ -190,7 +192,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = ()) -> dict:
     return {
         "ids": id_keys, "phones": phones, "emails": emails,
         "keys": _keys_query(query_keys(type_name, record)),
-        "names": name_query(type_name, record),
+        "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
         "exclude": sorted(set(exclude)),
     }

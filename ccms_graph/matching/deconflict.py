@@ -82,10 +82,13 @@ def score_candidates(type_name: str, record: Mapping, cands: list[dict],
 
 def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
          params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
-         limits: tuple[float, float] | None = None) -> list[list[dict]]:
-    """Scored candidates (best first) for each record, in one candidate query; nothing is written."""
+         limits: tuple[float, float] | None = None, prefix: bool = False) -> list[list[dict]]:
+    """Scored candidates (best first) for each record, in one candidate query; nothing is written.
+
+    `prefix` also matches unfinished name words (query before create, as the user types).
+    """
     excludes = excludes or [() for _ in records]
-    probes = [blocking.probe(type_name, r, ex) for r, ex in zip(records, excludes, strict=True)]
+    probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
     found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap)
     limits = limits or thresholds()
     return [score_candidates(type_name, r, c, limits) for r, c in zip(records, found, strict=True)]

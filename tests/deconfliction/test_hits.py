@@ -128,3 +128,29 @@ def test_every_entity_type_is_deconflicted(graph, org):
         theirs = records.create_entity(graph, org.agent_b, type_name, data)
         mine = records.create_entity(graph, org.agent_a, type_name, second[type_name])
         assert [h["uid"] for h in mine["hits"]][:1] == [theirs["uid"]], type_name
+
+
+def test_query_before_create_ranks_candidates_as_you_type_and_audits_the_search(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    make_person(graph, org.agent_b, given_name="Walter", family_name="Thornton", dob="1950-01-01")
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="William", family_name="Thornbury",
+                dob="1979-04-23", ssn="212-55-1234")
+
+    typed = deconfliction.search_candidates(graph, org.agent_a, "Person", {"family_name": "Thornb"})
+    assert theirs["uid"] in [c.get("uid") for c in typed]
+
+    full = deconfliction.search_candidates(graph, org.agent_a, "Person",
+                                           {"given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"})
+    readable = [c for c in full if not c["restricted"]]
+    assert readable[0]["uid"] == theirs["uid"] and readable[0]["explanation"]
+    hidden = [c for c in full if c["restricted"]]
+    assert len(hidden) == 1 and set(hidden[0]) == {"hit_uid", "type", "restricted", "owner"}
+    assert hidden[0]["owner"]["name"] == "Agent Nyc"
+    assert [c["score"] for c in full if not c["restricted"]] == sorted(
+        [c["score"] for c in full if not c["restricted"]], reverse=True)
+    searches = graph.query("MATCH (e:AuditEntry {action: 'search', actor_uid: $me}) RETURN e.details AS d",
+                           {"me": org.agent_a.uid})
+    assert len(searches) == 2 and "query_before_create" in searches[0]["d"]
+    assert graph.query("MATCH (h:DeconflictionHit) WHERE h.created_by = $me RETURN count(h) AS n",
+                       {"me": org.agent_a.uid}) == [{"n": 0}]
