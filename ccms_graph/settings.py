@@ -52,6 +52,9 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     # Idle minutes before a session ends.
     session_idle_minutes: int = 30
+    # Saved queries: default time-out (seconds) and row limit of one run.
+    query_timeout: float = 30.0
+    query_max_rows: int = 1000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -91,4 +94,6 @@ def load_settings() -> Settings:
         sso_header=_env("CCMS_SSO_HEADER"),
         max_upload_bytes=int(_env("CCMS_MAX_UPLOAD_BYTES", str(d.max_upload_bytes))),
         session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
+        query_timeout=float(_env("CCMS_QUERY_TIMEOUT", str(d.query_timeout))),
+        query_max_rows=int(_env("CCMS_QUERY_MAX_ROWS", str(d.query_max_rows))),
     )

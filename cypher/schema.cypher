@@ -86,3 +86,9 @@ CREATE INDEX approval_target IF NOT EXISTS FOR (r:ApprovalRequest) ON (r.target_
 CREATE INDEX grant_case IF NOT EXISTS FOR (g:AccessGrant) ON (g.case_uid);
 CREATE INDEX case_closed IF NOT EXISTS FOR (c:Case) ON (c.closed_at);
 CREATE INDEX user_separated IF NOT EXISTS FOR (u:User) ON (u.separated_at);
+CREATE CONSTRAINT saved_query_name IF NOT EXISTS FOR (q:SavedQuery) REQUIRE q.name IS UNIQUE;
+CREATE CONSTRAINT saved_query_version IF NOT EXISTS FOR (v:SavedQueryVersion) REQUIRE (v.name, v.version) IS UNIQUE;
+CREATE CONSTRAINT audit_head_id IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.id IS UNIQUE;
+CREATE CONSTRAINT notification_uid IF NOT EXISTS FOR (n:Notification) REQUIRE n.uid IS UNIQUE;
+CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_uid);
+CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.emailed_at);

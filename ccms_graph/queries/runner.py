@@ -30,14 +30,15 @@ from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption
 from ..policy import scopes
 from ..policy.actor import Actor
 from ..policy.rules import actor_params, require_active
+from ..settings import load_settings
 from . import loader
 from .params import validate_params
 
 #: Seconds a query may run unless its header asks for less (or, up to MAX_TIMEOUT, more).
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = load_settings().query_timeout
 MAX_TIMEOUT = 120.0
 #: Rows a query may return unless its header asks for fewer (or, up to MAX_ROWS, more).
-DEFAULT_ROWS = 1000
+DEFAULT_ROWS = load_settings().query_max_rows
 MAX_ROWS = 10_000
 #: At most this many owner notifications per run.
 NOTIFY_CAP = 200

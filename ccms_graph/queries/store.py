@@ -10,6 +10,8 @@ only the approved version, and only once a supervisor or administrator other tha
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..logic import audit, notifications
 from ..policy.actor import Actor
@@ -189,7 +191,13 @@ def resolve(graph, actor: Actor, name: str, version: int | None = None) -> tuple
     chosen = next((v for v in saved["versions"] if v["version"] == wanted), None)
     if chosen is None:
         raise NotFound(f"{name} has no version {version}")
-    return parse_saved(name, chosen["text"], wanted), wanted
+    qdef = parse_saved(name, chosen["text"], wanted)
+    if wanted != saved.get("approved_version"):
+        # An unreviewed draft could compute plain values from nodes the run-time policy check cannot
+        # trace (e.g. a User's password hash reached through `labels()` tricks). Until an approver has
+        # read it, it returns only nodes, links and paths, each checked against the policy.
+        qdef = replace(qdef, kind="graph", extra={**qdef.extra, "draft": True})
+    return qdef, wanted
 
 
 def list_saved(graph, actor: Actor) -> list[tuple[loader.QueryDef, dict]]:

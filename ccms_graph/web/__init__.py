@@ -35,6 +35,11 @@ def create_app(test_config: dict | None = None, graph=None) -> Flask:
 
     app.extensions["ccms_graph"] = graph or get_graph(settings)
 
+    # A malformed saved-query file stops start-up, named, instead of failing when someone runs it.
+    from ..queries import loader
+
+    loader.check_catalogue(app.extensions["ccms_graph"])
+
     from . import auth, errors, pages, security
 
     security.init_app(app)

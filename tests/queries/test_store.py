@@ -10,7 +10,7 @@ from ccms_graph.queries import store
 from tests.policy import helpers as h
 
 
-def query_text(name: str, body: str = "RETURN c.uid AS uid, 'v1' AS version") -> str:
+def query_text(name: str, body: str = "RETURN c AS case, c.uid AS uid, 'v1' AS version") -> str:
     return f"""// name: {name}
 // description: Cases I may read.
 // result: table
@@ -32,10 +32,18 @@ def runs_for(graph, actor, name):
     return [r["version"] for r in queries.run_query(graph, actor, name, {}).rows]
 
 
+def draft_nodes(graph, actor, name):
+    """An unapproved draft returns a graph (nodes, links, paths) and never plain values."""
+    result = queries.run_query(graph, actor, name, {})
+    assert result.kind == "graph" and result.rows == []
+    return {n["uid"] for n in result.nodes}
+
+
 def test_a_new_query_runs_for_its_author_only_until_approved(graph, world):
     org = world
     assert queries.save_query(graph, org.analyst_mia, "my_cases", query_text("my_cases")) == 1
-    assert runs_for(graph, org.analyst_mia, "my_cases") == ["v1"]
+    mia_case = graph.query("MATCH (c:Case {office_code: 'MIA'}) RETURN c.uid AS uid")[0]["uid"]
+    assert draft_nodes(graph, org.analyst_mia, "my_cases") == {mia_case}
     with pytest.raises(NotFound):
         queries.run_query(graph, org.agent_a, "my_cases", {})
     mine = {i.name: i for i in queries.catalogue(org.analyst_mia, graph)}
@@ -44,6 +52,7 @@ def test_a_new_query_runs_for_its_author_only_until_approved(graph, world):
 
     queries.approve_query(graph, org.sup_mia, "my_cases", 1)
     assert runs_for(graph, org.agent_a, "my_cases") == ["v1"]
+    assert runs_for(graph, org.analyst_mia, "my_cases") == ["v1"]  # approved: a table for its author too
     assert {i.name: i.approved for i in queries.catalogue(org.agent_a, graph)}["my_cases"] is True
 
 
@@ -52,13 +61,13 @@ def test_every_version_is_kept_and_others_run_the_approved_one(graph, world):
     queries.save_query(graph, org.analyst_mia, "my_cases", query_text("my_cases"))
     queries.approve_query(graph, org.admin, "my_cases", 1)
     v2 = queries.save_query(graph, org.analyst_mia, "my_cases",
-                            query_text("my_cases", "RETURN c.uid AS uid, 'v2' AS version"))
+                            query_text("my_cases", "RETURN c AS case, c.uid AS uid, 'v2' AS version"))
     assert v2 == 2
     saved = store.get_saved(graph, "my_cases")
     assert [v["version"] for v in saved["versions"]] == [1, 2]
     assert "'v1'" in saved["versions"][0]["text"] and "'v2'" in saved["versions"][1]["text"]
     assert saved["versions"][0]["approved_by"] == org.admin.uid and "approved_by" not in saved["versions"][1]
-    assert set(runs_for(graph, org.analyst_mia, "my_cases")) == {"v2"}  # the author runs the latest
+    assert draft_nodes(graph, org.analyst_mia, "my_cases")  # the author runs the latest, still a draft
     assert set(runs_for(graph, org.agent_a, "my_cases")) == {"v1"}  # everyone else the approved one
     with pytest.raises(NotFound):
         queries.run_query(graph, org.agent_a, "my_cases", {}, version=2)
@@ -143,3 +152,24 @@ def test_sub_records_count_as_their_master_and_resolved_pairs_are_not_duplicates
     assert pairs("cases_with_common_subjects") == {tuple(sorted((c1, c2)))}
     graph.query("MATCH ()-[r:SUB_RECORD_OF]->() SET r.status = 'inactive'", write=True)
     assert pairs("cases_with_common_subjects") == set()
+
+
+def test_an_unapproved_draft_cannot_leak_plain_values_of_non_records(graph, world):
+    """Label tricks slip past the static check; a draft still returns only policy-checked graph elements."""
+    org = world
+    leak = """// name: peek
+// description: Tries to read password hashes.
+// result: table
+// roles: analyst
+MATCH (c:Case) WHERE {{case_readable c}}
+MATCH (n) WHERE 'Us' + 'er' IN labels(n)
+RETURN n.password_hash AS h, n AS node, c.uid AS uid
+"""
+    queries.save_query(graph, org.analyst_mia, "peek", leak)
+    result = queries.run_query(graph, org.analyst_mia, "peek", {})
+    hashes = {r["h"] for r in graph.query("MATCH (u:User) RETURN u.password_hash AS h")}
+    dumped = repr(result.to_dict())
+    assert result.kind == "graph"
+    assert not any(h in dumped for h in hashes)
+    users = [n for n in result.nodes if n["type"] == "User"]
+    assert users and all(n["locked"] and n["caption"] is None for n in users)
