@@ -20,9 +20,16 @@ MISSING = "missing"
 NAME_JW = 0.90
 
 
+#: Names at least this long also count as variants at one Damerau-Levenshtein edit ("Tepi"/"Tehi"):
+#: Jaro-Winkler alone drops below NAME_JW for a typo in a short name.
+NAME_DL_MIN_LENGTH = 4
+
+
 def _close(a: str, b: str) -> bool:
-    """Spelling variants: Jaro-Winkler >= NAME_JW or the same Metaphone key."""
-    return JaroWinkler.similarity(a, b) >= NAME_JW or phonetic_key(a) == phonetic_key(b)
+    """Spelling variants: Jaro-Winkler >= NAME_JW, the same Metaphone key, or one edit in a name of 4+ letters."""
+    if JaroWinkler.similarity(a, b) >= NAME_JW or phonetic_key(a) == phonetic_key(b):
+        return True
+    return min(len(a), len(b)) >= NAME_DL_MIN_LENGTH and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
 # --- person names -------------------------------------------------------------------------------
