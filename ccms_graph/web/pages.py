@@ -13,13 +13,13 @@ bp = Blueprint("pages", __name__)
 
 def register_pages(app) -> None:
     """Register the page blueprints under web/views (idempotent: safe to call after `pages.bp` is registered)."""
-    from .views import BLUEPRINTS
+    if app.extensions.get("ccms_pages"):
+        return
+    app.extensions["ccms_pages"] = True
+    from .views import BLUEPRINTS, ui
 
     for blueprint in BLUEPRINTS:
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    from .views import ui
-
+        app.register_blueprint(blueprint)
     ui.init_app(app)
 
 
