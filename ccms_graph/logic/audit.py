@@ -140,7 +140,8 @@ _PAGE = """
 MATCH (e:AuditEntry) WHERE e.seq > $after
 RETURN properties(e) AS e ORDER BY e.seq, e.hash LIMIT $size
 """
-_HEAD_STATE = "MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS hash"
+_HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS hash, "
+               "h.pruned_through_seq AS pruned_seq, h.pruned_hash AS pruned_hash")
 
 
 def _plain(entry: dict) -> dict:
@@ -161,6 +162,12 @@ def verify(graph, page_size: int = 5000) -> VerifyResult:
     by_hash: dict[str, int] = {}
     breaks: list[tuple[int, str]] = []  # (seq, prev_hash) links that did not match their predecessor
     after = -1
+    head_state = graph.query(_HEAD_STATE)
+    if head_state and head_state[0]["pruned_seq"]:
+        # Retention removed entries up to here and anchored the chain: start from that anchor.
+        anchor = head_state[0]
+        prev = {"seq": anchor["pruned_seq"], "hash": anchor["pruned_hash"]}
+        after = anchor["pruned_seq"]
     while True:
         rows = graph.query(_PAGE, {"after": after, "size": page_size})
         if not rows:
@@ -195,7 +202,7 @@ def verify(graph, page_size: int = 5000) -> VerifyResult:
         else:
             result.problems.append(Problem(seq, "chain", f"its previous-hash does not match entry {seq - 1}"))
     result.last_seq = prev["seq"] if prev else None
-    head = graph.query(_HEAD_STATE)
+    head = head_state
     if not head:
         if prev is not None:
             result.problems.append(Problem(None, "head", "entries exist but the chain head is missing"))

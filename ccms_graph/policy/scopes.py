@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import re
 
-#: Report of Investigation statuses in which only the author and the author's supervisors see it.
-DRAFT_STATUSES = ("draft", "returned")
+#: Report of Investigation statuses in which only the author and the author's supervisors see it:
+#: a report reaches other readers only once a supervisor has approved it (CCMS PIA, supervisor approval).
+DRAFT_STATUSES = ("draft", "submitted", "returned")
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 

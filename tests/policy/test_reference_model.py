@@ -111,7 +111,7 @@ def model_readable(w: dict, uid: str) -> set[str]:
             out.add(s["uid"])
     for d in w["documents"]:
         c = cases[d["case"]]
-        if d["label"] == "ReportOfInvestigation" and d["status"] in ("draft", "returned"):
+        if d["label"] == "ReportOfInvestigation" and d["status"] in ("draft", "submitted", "returned"):
             ok = sees(d["author"])
         else:
             ok = sees(d["author"]) or case_ok(c) or (d["office"] in offices and not c["restricted"])

@@ -190,3 +190,24 @@ def test_cli_review_lists(graph, org, capsys):
     out = json.loads(capsys.readouterr().out)
     assert [c["uid"] for c in out["inactive_six_months"]] == [case["uid"]]
     assert [c["uid"] for c in out["quarterly_review_due"]] == [case["uid"]]
+
+
+def test_audit_chain_still_verifies_after_retention_prunes_old_entries(graph, org):
+    """Retention cuts the log at an anchor; the verifier starts there instead of reporting a truncation."""
+    from datetime import date
+
+    from ccms_graph.logic import audit as audit_log
+    from ccms_graph.logic import records
+
+    for name in ("Ann", "Bob", "Cy"):
+        records.create_entity(graph, org.agent_a, "Person", {"given_name": name})
+    assert audit_log.verify(graph).ok
+    today = date.today()
+    retention.apply_retention(graph, SYSTEM, today=today.replace(year=today.year + 16))
+    assert graph.query("MATCH (h:AuditHead) RETURN h.pruned_through_seq > 0 AS cut") == [{"cut": True}]
+    result = audit_log.verify(graph)
+    assert result.ok, result.summary()
+    # An entry removed without the anchor is still caught.
+    graph.query("MATCH (e:AuditEntry) WITH e ORDER BY e.seq LIMIT 1 DETACH DELETE e", write=True)
+    records.create_entity(graph, org.agent_a, "Person", {"given_name": "Dee"})
+    assert not audit_log.verify(graph).ok
