@@ -112,11 +112,13 @@ def _check_center(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
     return row, None
 
 
-def view_record(graph, actor: Actor, uid: str) -> dict:
+def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_limit: int = 500) -> dict:
     """A Subject Record, Document or Case as the actor may see it; audited, and the owner notified.
 
     Shape: like `records.get_entity` ({uid, type, caption, props, cases}) or, for a case, like
     `cases.get_case` ({..., subjects, documents}); unreadable members are locked placeholders.
+    `with_links` adds the record's links ({type, outgoing, link, other}, as `neighbours` gives them)
+    in the same read, so a record page is one audited view.
     """
     _guard(graph, actor, "view", [uid])
 
@@ -133,6 +135,8 @@ def view_record(graph, actor: Actor, uid: str) -> dict:
                 {"uid": r["uid"], "case_number": r["case_number"], "title": r["title"]} if r["ok"]
                 else placeholder(r["uid"], ["Case"], r["hidden"])
                 for r in tx.run(_RECORD_CASES, uid=uid, **actor_params(actor))]
+        if with_links:
+            out["links"] = _links(tx, actor, uid, list(LINK_TYPES), link_limit)
         audit.record(tx, actor, "view", [uid], details={"type": out["type"]})
         notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid, record_type=out["type"],
                                    record_caption=out["caption"], displayed=True)
@@ -250,6 +254,18 @@ LIMIT $limit
 """
 
 
+def _links(tx, actor: Actor, uid: str, link_types: list[str], limit: int) -> list[dict]:
+    """The policy-filtered links of one record, as [{type, outgoing, link, other}]."""
+    links = []
+    for r in tx.run(_NEIGHBOURS, uid=uid, types=link_types, limit=int(limit), **actor_params(actor)):
+        link = dict(r["link"]) if r["link"] else None
+        for k, v in list((link or {}).items()):
+            if hasattr(v, "iso_format"):
+                link[k] = v.iso_format()
+        links.append({"type": r["type"], "outgoing": r["outgoing"], "link": link, "other": _item(r.data())})
+    return links
+
+
 def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200) -> dict:
     """The records one link away from `uid`, as {center, links: [{type, outgoing, link, other}]}.
 
@@ -268,13 +284,7 @@ def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200)
         if error is not None:
             return None, error
         center = node_dict(row["node"], row["labels"])
-        links = []
-        for r in tx.run(_NEIGHBOURS, uid=uid, types=link_types, limit=int(limit), **actor_params(actor)):
-            link = dict(r["link"]) if r["link"] else None
-            for k, v in list((link or {}).items()):
-                if hasattr(v, "iso_format"):
-                    link[k] = v.iso_format()
-            links.append({"type": r["type"], "outgoing": r["outgoing"], "link": link, "other": _item(r.data())})
+        links = _links(tx, actor, uid, link_types, limit)
         locked = sum(1 for link in links if link["other"].get("locked"))
         audit.record(tx, actor, "view", [uid], details={"op": "neighbours", "shown": len(links) - locked,
                                                         "locked": locked, "link_types": sorted(link_types)})

@@ -348,9 +348,14 @@ RETURN n, labels(n) AS labels, collect({uid: c.uid, case_number: c.case_number, 
 """
 
 
+#: Labels that group records rather than name their type.
+GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
+
+
 def record_type_of(labels: Iterable[str]) -> str:
+    """The record's own type among its labels (Neo4j returns labels in no fixed order)."""
     for label in labels:
-        if label not in ("SubjectRecord", "Document"):
+        if label not in GROUP_LABELS:
             return label
     return "Record"
 

@@ -52,3 +52,19 @@ def test_neighbours_json_locks_what_the_agent_may_not_read(client, org):
     sign_in(client, "agent_a")
     answer = client.get(f"/ui/graph/neighbours/{mine['uid']}")
     assert answer.status_code in (403, 404)
+
+
+def test_entity_page_is_one_audited_view_and_one_notification(client, graph, org):
+    from ccms_graph.logic import records
+    from tests.web.conftest import sign_in
+
+    person = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ivy", "family_name": "Shaw",
+                                                                  "phones": ["+13055550188"]})
+    sign_in(client, "agent_b")
+    page = client.get(f"/records/{person['uid']}")
+    assert page.status_code == 200 and "+13055550188" in page.get_data(as_text=True)
+    views = graph.query("MATCH (e:AuditEntry {action: 'view'}) WHERE $u IN e.targets RETURN count(e) AS n",
+                        {"u": person["uid"]})
+    notes = graph.query("MATCH (n:Notification {kind: 'view', record_uid: $u}) RETURN count(n) AS n",
+                        {"u": person["uid"]})
+    assert views == [{"n": 1}] and notes == [{"n": 1}]

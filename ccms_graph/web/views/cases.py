@@ -10,7 +10,6 @@ from ...logic.disclosures import METHODS
 from ...logic.workflows import TRANSITIONS
 from .. import context
 from .helpers import act
-from .ui import fix_type
 
 bp = Blueprint("cases", __name__)
 
@@ -44,7 +43,6 @@ def _timeline(case: dict, history: list[dict], grant_rows: list[dict], disclosur
 def case_page(uid: str):
     graph = context.graph()
     case = access.view_record(graph, context.actor(), uid)  # load-and-authorize; audited
-    case["documents"] = [fix_type(d) for d in case["documents"]]
     history = approvals.requests_for(graph, uid)
     grant_rows = grants.grants_for_case(graph, uid)
     disclosure_rows = disclosures.disclosures_for_case(graph, uid)

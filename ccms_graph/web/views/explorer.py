@@ -9,7 +9,7 @@ from ... import queries
 from ...logic import access
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from .. import context
-from .ui import TYPE_COLOURS, fix_type
+from .ui import TYPE_COLOURS
 
 bp = Blueprint("explorer", __name__)
 
@@ -19,7 +19,6 @@ def _node(item: dict, fallback_id: str) -> dict:
     if item.get("locked"):
         return {"id": item.get("uid") or fallback_id, "type": item.get("type") or "Record", "label": "Restricted",
                 "locked": True}
-    item = fix_type(item)
     props = item.get("props", {})
     return {"id": item["uid"], "type": "Document" if item["type"] in DOCUMENT_TYPES else item["type"], "label": item["caption"] or item["type"], "locked": False,
             "status": props.get("approval_status") or props.get("status"),
@@ -28,7 +27,7 @@ def _node(item: dict, fallback_id: str) -> dict:
 
 def graph_elements(near: dict) -> dict:
     """{center, nodes, edges} for the canvas from `access.neighbours`' answer."""
-    center = _node(near["center"], near["center"]["uid"])  # (a selector centre is captioned by fix_type too)
+    center = _node(near["center"], near["center"]["uid"])
     nodes, edges = {center["id"]: center}, []
     for i, link in enumerate(near["links"]):
         other = _node(link["other"], f"locked-{center['id']}-{i}")

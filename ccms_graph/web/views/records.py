@@ -12,7 +12,6 @@ from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .forms import field_errors, record_input
 from .helpers import act
-from .ui import fix_type
 
 bp = Blueprint("records", __name__)
 
@@ -32,13 +31,12 @@ def _rtype(type_name: str):
 @login_required
 def record_page(uid: str):
     graph, actor = context.graph(), context.actor()
-    record = access.view_record(graph, actor, uid)  # load-and-authorize; audited, owner notified
+    record = access.view_record(graph, actor, uid, with_links=True)  # one audited view; owner notified
     if record["type"] not in ENTITY_TYPES:
         return redirect(url_for("cases.case_page", uid=record["props"].get("case_uid") or uid))
-    near = access.neighbours(graph, actor, uid, limit=500)
     grouped: dict[str, list[dict]] = {}
-    for link in near["links"]:
-        grouped.setdefault(link["type"], []).append({**link, "other": fix_type(link["other"])})
+    for link in record.get("links", []):
+        grouped.setdefault(link["type"], []).append(link)
     subs = grouped.pop("SUB_RECORD_OF", [])
     grouped.pop("SUBJECT_IN", None)  # shown as "Cases"
     hits = deconfliction.list_hits(graph, actor, record_uid=uid, status=None)
