@@ -92,3 +92,4 @@ CREATE CONSTRAINT audit_head_id IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.id IS 
 CREATE CONSTRAINT notification_uid IF NOT EXISTS FOR (n:Notification) REQUIRE n.uid IS UNIQUE;
 CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_uid);
 CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.emailed_at);
+CREATE CONSTRAINT comment_uid IF NOT EXISTS FOR (m:Comment) REQUIRE m.uid IS UNIQUE;

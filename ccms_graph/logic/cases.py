@@ -106,3 +106,65 @@ def my_cases(graph, actor: Actor) -> list[dict]:
         """MATCH (c:Case) WHERE c.owner_uid = $me OR $me IN c.team_uids
         RETURN c ORDER BY c.last_activity_at DESC LIMIT 500""", {"me": actor.uid})
     return [node_dict(r["c"], ["Case"]) for r in rows]
+
+
+_SET_RESTRICTED = """
+MATCH (c:Case {uid: $uid})
+WITH c, coalesce(c.restricted, false) AS before
+SET c.restricted = $restricted, c.updated_at = datetime(), c.updated_by = $me, c.version = c.version + 1,
+    c.last_activity_at = datetime()
+RETURN before
+"""
+
+
+def set_restricted(graph, actor: Actor, case_uid: str, restricted: bool, reason: str) -> dict:
+    """Restrict a case to its team (and the supervisors above them), or lift the restriction; audited."""
+    from ..policy import rules
+
+    if not isinstance(restricted, bool):
+        raise ValidationFailed({"restricted": ["must be true or false"]})
+    if not reason or len(reason.strip()) < 3:
+        raise ValidationFailed({"reason": ["say why (at least 3 characters)"]})
+
+    def work(tx):
+        rules.require_case_write(tx, actor, case_uid)
+        before = tx.run(_SET_RESTRICTED, uid=case_uid, restricted=restricted, me=actor.uid).single()["before"]
+        audit.record(tx, actor, "update", [case_uid], details={
+            "field": "restricted", "from": before, "to": restricted, "reason": reason.strip()})
+
+    graph.write(work)
+    return get_case(graph, case_uid)
+
+
+_TEAM = """
+MATCH (c:Case {uid: $uid})
+OPTIONAL MATCH (u:User {uid: $member})
+RETURN c.owner_uid AS owner, coalesce(c.team_uids, []) AS team, u.uid AS member, u.role AS role,
+       coalesce(u.active, true) AS active
+"""
+
+
+def change_team(graph, actor: Actor, case_uid: str, member_uid: str, add: bool) -> dict:
+    """Add a user to, or remove one from, a case team; the owner stays. Supervisors above any member
+    keep their view whatever the team is (the policy follows the reporting chain, not the team list)."""
+    from ..policy import rules
+
+    def work(tx):
+        rules.require_case_write(tx, actor, case_uid)
+        row = tx.run(_TEAM, uid=case_uid, member=member_uid).single()
+        if row["member"] is None:
+            raise ValidationFailed({"member_uid": [f"no user {member_uid}"]})
+        if add and (row["role"] in ("auditor", "admin") or not row["active"]):
+            raise ValidationFailed({"member_uid": [f"a {row['role']} or inactive user cannot join a case team"]})
+        if not add and member_uid == row["owner"]:
+            raise ValidationFailed({"member_uid": ["the case owner stays on the team"]})
+        team = set(row["team"])
+        team = team | {member_uid} if add else team - {member_uid}
+        tx.run("""MATCH (c:Case {uid: $uid}) SET c.team_uids = $team, c.updated_at = datetime(),
+                  c.updated_by = $me, c.last_activity_at = datetime()""",
+               uid=case_uid, team=sorted(team), me=actor.uid).consume()
+        audit.record(tx, actor, "update", [case_uid, member_uid],
+                     details={"field": "team", "op": "add" if add else "remove"})
+
+    graph.write(work)
+    return get_case(graph, case_uid)

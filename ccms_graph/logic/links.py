@@ -121,7 +121,11 @@ def unlink(graph, actor: Actor, data: dict) -> dict:
 
 
 def links_of(graph, uid: str, include_retired: bool = False) -> list[dict]:
-    """Every link touching a record, newest first, with the other end's type and caption fields."""
+    """Every link touching a record, newest first, with the other end's properties.
+
+    No access check: for internal bookkeeping (merge snapshots) and tests. Users' reads go through
+    `access.neighbours` / `access.view_record(with_links=True)`, which apply the policy.
+    """
     rows = graph.query(
         """MATCH (n:Linkable {uid: $uid})-[r]-(m)
         WHERE type(r) IN $types AND ($all OR r.status = 'active')

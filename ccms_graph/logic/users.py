@@ -114,3 +114,9 @@ def create_user(graph, actor: Actor, data: dict) -> dict:
         return {k: v for k, v in props.items() if k != "password_hash"}
 
     return graph.write(work)
+
+
+def list_offices(graph) -> list[dict]:
+    """Every office with its parent, for pickers and filters (names are not case content)."""
+    return graph.query("MATCH (o:Office) RETURN o.code AS code, o.name AS name, o.kind AS kind, "
+                       "o.parent_code AS parent_code ORDER BY o.code")

@@ -147,3 +147,21 @@ def test_without_smtp_nothing_is_sent_and_the_inbox_still_fills(graph, org):
     access.view_record(graph, org.agent_b, s)
     assert notifications.deliver_pending(graph, replace(graph.settings, smtp_host=None)) == 0
     assert [n.get("emailed_at") for n in _notes(graph, org.agent_a)] == [None]
+
+
+def test_cli_delivers_pending_notifications_as_digests(graph, org, smtp, test_settings, monkeypatch):
+    from ccms_graph.cli import main
+
+    controller, mailbox = smtp
+    uid = h.person(graph, org.agent_a, given_name="Subject")
+    access.view_record(graph, org.agent_b, uid)
+    access.view_record(graph, org.sup_mia, uid)
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.bolt_uri)
+    monkeypatch.setenv("CCMS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CCMS_SMTP_PORT", str(controller.port))
+    assert main(["notifications", "deliver"]) == 0
+    assert len(mailbox.messages) == 1
+    rcpts, message = mailbox.messages[0]
+    assert rcpts == ["agent_a@example.gov"]
+    body = message.get_payload(decode=True).decode() if not message.is_multipart() else message.as_string()
+    assert "Agent B" in body and "Sup Mia" in body  # both views in the one digest

@@ -1,0 +1,77 @@
+"""Comments that annotate records — e.g. a correction that a target was later found to be a victim."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..policy import rules
+from ..policy.actor import Actor
+from . import audit, notifications
+from .records import new_uid
+
+KINDS = ("note", "correction")
+
+
+class CommentInput(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=2, max=5000))
+    kind = fields.String(load_default="note", validate=validate.OneOf(KINDS))
+
+
+_ADD = """
+MATCH (n:Linkable {uid: $uid})
+CREATE (m:Comment {uid: $cuid, text: $text, kind: $kind, author_uid: $me, author_name: $name,
+                   created_at: datetime()})-[:ANNOTATES]->(n)
+RETURN coalesce(n.owner_uid, n.author_uid) AS owner, m.created_at AS at
+"""
+
+_LIST = """
+MATCH (m:Comment)-[:ANNOTATES]->(:Linkable {uid: $uid})
+RETURN m ORDER BY m.created_at
+"""
+
+
+def add_comment(graph, actor: Actor, uid: str, data: dict) -> dict:
+    """Annotate a record the actor may read. Comments are never edited: a correction is a new comment."""
+    try:
+        clean = CommentInput().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.normalized_messages()) from None
+    rules.require_active(actor)
+    if actor.role in rules.NON_WRITERS:
+        raise audit.refuse(graph, actor, Forbidden(f"the {actor.role} role does not annotate case content"),
+                           "comment", [uid])
+
+    def work(tx):
+        rules.require_read(tx, actor, uid)
+        cuid = new_uid()
+        row = tx.run(_ADD, uid=uid, cuid=cuid, text=clean["text"].strip(), kind=clean["kind"], me=actor.uid,
+                     name=actor.name).single()
+        audit.record(tx, actor, "comment", [uid, cuid], details={"kind": clean["kind"]})
+        notifications.notify_owner(tx, actor, row["owner"], "view", record_uid=uid, displayed=True,
+                                   message=f"{actor.name} added a {clean['kind']} to your record")
+        return {"uid": cuid, "text": clean["text"].strip(), "kind": clean["kind"], "author_uid": actor.uid,
+                "author_name": actor.name, "created_at": row["at"].iso_format()}
+
+    try:
+        return graph.write(work)
+    except (NotFound, Forbidden) as exc:
+        raise audit.refuse(graph, actor, exc, "comment", [uid]) from None
+
+
+def comments_for(graph, actor: Actor, uid: str) -> list[dict]:
+    """The comments on a record the actor may read, oldest first."""
+
+    def work(tx):
+        rules.require_read(tx, actor, uid)
+        out = []
+        for r in tx.run(_LIST, uid=uid):
+            m = dict(r["m"])
+            m["created_at"] = m["created_at"].iso_format()
+            out.append(m)
+        return out
+
+    try:
+        return graph.read(work)
+    except (NotFound, Forbidden) as exc:
+        raise audit.refuse(graph, actor, exc, "comments", [uid]) from None
