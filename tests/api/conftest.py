@@ -52,6 +52,18 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
+def api_only_app():
+    """A Flask app holding only the /api/v1 routes and document: enough to list routes, no database needed."""
+    from flask import Flask
+
+    from ccms_graph.web import api
+
+    app = Flask("ccms_graph.web")
+    app.config.update(SECRET_KEY="routes-only", TESTING=True)
+    api.init_app(app)
+    return app
+
+
 def token_for(graph, who) -> str:
     return tokens.create_token(graph, who, {"name": f"tests-{who.username}"})["token"]
 

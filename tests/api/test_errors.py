@@ -108,7 +108,8 @@ def test_database_down_is_503_with_retry_after(graph, org, test_settings):
     dead.driver = GraphDatabase.driver(dead.settings.bolt_uri, auth=("neo4j", "x"), max_transaction_retry_time=0,
                                        connection_timeout=2)
     try:
-        app = create_app({"TESTING": True}, graph=dead)
+        app = create_app({"TESTING": True}, graph=graph)
+        app.extensions["ccms_graph"] = dead  # the database goes away after start-up
         r = app.test_client().get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
         body = _problem(r, 503)
         assert r.headers["Retry-After"].isdigit() and "database" in body["detail"]

@@ -62,11 +62,9 @@ VALID: dict[tuple[str, str], dict | None] = {
 
 
 def uid_routes():
-    from types import SimpleNamespace
+    from tests.api.conftest import api_only_app
 
-    from ccms_graph.web import create_app
-
-    app = create_app({"TESTING": True}, graph=SimpleNamespace())  # routes only: no database needed
+    app = api_only_app()  # collected before the database starts; the API's routes are all registered here
     out = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and set(rule.arguments) & set(UID_PARAMS):

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ccms_graph.web import create_app
-from tests.api.conftest import token_for
+from tests.api.conftest import api_only_app, token_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ("agent_a", "sup_mia", "analyst_mia", "auditor")
@@ -39,21 +39,23 @@ def fuzz_world(session_graph, tmp_path_factory):
     case = open_case(session_graph, org.agent_a, org.sup_mia)
     make_person(session_graph, org.agent_a, case_uid=case["uid"])
     documents.create_document(session_graph, org.agent_a, case["uid"], "Evidence", {"title": "Ledger"})
+    _App.target = create_app({"TESTING": True}, graph=session_graph)
     headers = {role: {"Authorization": f"Bearer {token_for(session_graph, getattr(org, role))}"} for role in ROLES}
     yield headers
     session_graph.settings = saved
 
 
-class _TestGraph:
-    """The session's real test Graph, looked up when used (the schema is loaded before the fixtures run)."""
+class _App:
+    """The WSGI app schemathesis calls: the API alone while the document is loaded at collection (before the
+    database starts), then the full app on the seeded test database (set by the `fuzz_world` fixture)."""
 
-    def __getattr__(self, name):
-        import ccms_graph.db as dbmod
+    target = api_only_app()
 
-        return getattr(dbmod._graph, name)
+    def __call__(self, environ, start_response):
+        return _App.target(environ, start_response)
 
 
-APP = create_app({"TESTING": True}, graph=_TestGraph())
+APP = _App()
 OPERATIONS = {op.label: op for op in (r.ok() for r in
                                       schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP).get_all_operations())}
 
