@@ -16,7 +16,7 @@ from tests.factories import make_person
 from tests.workflows.helpers import open_case
 
 #: Path parameters whose value names something the caller might not be allowed to reach.
-UID_PARAMS = ("case_uid", "record_uid", "document_uid", "attachment_uid", "item_uid", "grant_uid", "token_uid",
+UID_PARAMS = ("hit_uid", "case_uid", "record_uid", "document_uid", "attachment_uid", "item_uid", "grant_uid", "token_uid",
               "username")
 #: Path parameters naming a case, record, document or attachment in a restricted case: existence is hidden.
 HIDDEN_PARAMS = ("case_uid", "record_uid", "document_uid", "attachment_uid")
@@ -56,6 +56,7 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_graph.neighbours", "GET"): None,
     ("api_approvals.decide", "POST"): {"json": {"decision": "approved"}},
     ("api_approvals.revoke_grant", "POST"): {"json": {"reason": "no longer needed"}},
+    ("api_deconfliction.review_hit", "POST"): {"json": {"decision": "dismissed", "reason": "different people"}},
     ("api_admin.lock_state", "GET"): None,
     ("api_admin.release_lockout", "POST"): {"json": {}},
 }
@@ -116,7 +117,11 @@ def outsider(world, session_graph):
 def _foreign(graph, org):
     """Another office's restricted case with a subject, a document with an attachment, a pending request and grant."""
     case = open_case(graph, org.agent_nyc, org.sup_nyc, title="Restricted NYC case", restricted=True)["uid"]
-    person = make_person(graph, org.agent_nyc, case_uid=case, given_name="Secret", family_name="Subject")["uid"]
+    person = make_person(graph, org.agent_nyc, case_uid=case, given_name="Secret", family_name="Subject",
+                         ssn="123-45-6789")["uid"]
+    twin = make_person(graph, org.agent_port, given_name="Secret", family_name="Subject", ssn="123-45-6789")
+    assert twin["hits"], "the twin should raise a deconfliction hit"
+    hit = graph.query("MATCH (h:DeconflictionHit) RETURN h.uid AS uid")[0]["uid"]
     doc = documents.create_document(graph, org.agent_nyc, case, "Evidence", {"title": "Seized phone"})["uid"]
     att = documents.add_attachment(graph, org.agent_nyc, doc, "phone.txt", "text/plain", b"call log")["uid"]
     grant = grants.request_grant(graph, org.agent_nyc, case, {"grantee_office": "MIA-PEV", "reason": "port"})
@@ -126,7 +131,7 @@ def _foreign(graph, org):
     token = tokens.create_token(graph, org.agent_nyc, {"name": "theirs"})["uid"]
     own_case = open_case(graph, org.agent_a, org.sup_mia, title="Own case")["uid"]
     return {"case_uid": case, "record_uid": person, "document_uid": doc, "attachment_uid": att,
-            "item_uid": req["uid"], "grant_uid": grant["uid"], "token_uid": token, "username": "agent_nyc",
+            "item_uid": req["uid"], "grant_uid": grant["uid"], "token_uid": token, "username": "agent_nyc", "hit_uid": hit,
             "own_case": own_case}
 
 

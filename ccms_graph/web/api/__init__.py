@@ -86,6 +86,7 @@ def init_app(app) -> None:
         audit_api,
         auth_api,
         cases_api,
+        deconfliction_api,
         documents_api,
         graph_api,
         links_api,
@@ -95,7 +96,7 @@ def init_app(app) -> None:
     )
 
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
-                   approvals_api, notifications_api, audit_api, admin_api):
+                   approvals_api, notifications_api, audit_api, admin_api, deconfliction_api):
         csrf.exempt(module.blp)  # the blueprint's own guard checks CSRF unless a token signed the request in
         api.register_blueprint(module.blp)
 
