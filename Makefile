@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test test-fast lint bench clean stop
+.PHONY: setup python vendor browser neo4j run test lint bench api-fuzz clean stop
 
 setup: python vendor neo4j-jars
 
@@ -51,6 +51,10 @@ lint: python
 bench: setup
 	$(BIN)/python benchmarks/bulk_load.py
 	$(BIN)/python benchmarks/deconflict.py
+
+# Schemathesis against a running `make run` server, signed in as agent, supervisor, analyst and auditor.
+api-fuzz: python
+	$(BIN)/python scripts/api_fuzz.py http://$(HOST):$(PORT)
 
 stop:
 	-$(BIN)/ccms-graph neo4j stop

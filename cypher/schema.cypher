@@ -93,3 +93,5 @@ CREATE CONSTRAINT notification_uid IF NOT EXISTS FOR (n:Notification) REQUIRE n.
 CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_uid);
 CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.emailed_at);
 CREATE CONSTRAINT comment_uid IF NOT EXISTS FOR (m:Comment) REQUIRE m.uid IS UNIQUE;
+CREATE CONSTRAINT api_token_uid IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.uid IS UNIQUE;
+CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);
