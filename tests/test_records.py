@@ -135,3 +135,29 @@ def test_every_write_is_audited_in_the_same_transaction(graph, org):
     rows = graph.query("MATCH (e:AuditEntry {action: 'create'}) WHERE $uid IN e.targets "
                        "RETURN e.actor_username AS who", {"uid": p["uid"]})
     assert rows == [{"who": "agent_a"}]
+
+
+def test_delete_is_soft_retires_links_and_leaves_reads_and_matches(graph, org):
+    from ccms_graph.errors import Forbidden, NotFound
+    from ccms_graph.logic import access, links
+
+    case = create_case(graph, org.agent_a, {"title": "Operation Ferry"})
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Rolf", "family_name": "Amsel",
+                                                             "ssn": "219-09-9999", "phones": ["+13055550123"]},
+                              case_uid=case["uid"])
+    with pytest.raises(ValidationFailed):
+        records.delete_entity(graph, org.agent_a, p["uid"], "")
+    with pytest.raises(Forbidden):
+        records.delete_entity(graph, org.agent_nyc, p["uid"], "not mine")
+    records.delete_entity(graph, org.agent_a, p["uid"], "entered in error")
+    with pytest.raises(NotFound):
+        access.view_record(graph, org.agent_a, p["uid"])
+    history = links.links_of(graph, p["uid"], include_retired=True)
+    assert history and all(h["props"]["status"] == "retired" for h in history)
+    assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.deleted AS d, n.deleted_reason AS r",
+                       {"u": p["uid"]}) == [{"d": True, "r": "entered in error"}]
+    # A new record with the same SSN no longer matches the deleted one.
+    again = records.create_entity(graph, org.agent_b, "Person", {"given_name": "Rolf", "family_name": "Amsel",
+                                                                 "ssn": "219-09-9999"})
+    assert all(h.get("uid") != p["uid"] and h.get("record_uid") != p["uid"] for h in again.get("hits", []))
+    assert graph.query("MATCH (e:AuditEntry {action: 'delete'}) RETURN e.targets AS t") == [{"t": [p["uid"]]}]

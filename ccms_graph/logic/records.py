@@ -381,3 +381,42 @@ def get_entity(graph, uid: str) -> dict:
     out = node_dict(rec["n"], rec["labels"])
     out["cases"] = [c for c in rec["cases"] if c["uid"]]
     return out
+
+
+_DELETE = """
+MATCH (n:SubjectRecord {uid: $uid}) WHERE coalesce(n.deleted, false) = false
+OPTIONAL MATCH (n)-[r]-() WHERE type(r) IN $user_links AND r.status = 'active'
+SET r.status = 'retired', r.retired_at = datetime(), r.retired_by = $me,
+    r.retired_reason = 'record deleted: ' + $reason
+WITH DISTINCT n
+OPTIONAL MATCH (n)-[h:HAS_IDENTIFIER]->(:Identifier)
+DELETE h
+WITH DISTINCT n
+SET n.deleted = true, n.deleted_at = datetime(), n.deleted_by = $me, n.deleted_reason = $reason,
+    n.version = n.version + 1, n.match_keys = null
+RETURN n.uid AS uid
+"""
+
+
+def delete_entity(graph, actor: Actor, uid: str, reason: str) -> dict:
+    """Soft-delete a Subject Record: it leaves every read and every match, its links are retired
+    with who/when/why, and the node stays as history. A master with sub-records must be unmerged first."""
+    from ..nodes.vocabulary import USER_LINK_TYPES
+
+    if not isinstance(reason, str) or len(reason.strip()) < 3:
+        raise ValidationFailed({"reason": ["say why the record is deleted (at least 3 characters)"]})
+
+    def work(tx):
+        from ..policy import rules
+
+        rules.require_record_write(tx, actor, uid)
+        if tx.run("MATCH (:SubjectRecord)-[:SUB_RECORD_OF {status: 'active'}]->(:SubjectRecord {uid: $uid}) "
+                  "RETURN count(*) AS n", uid=uid).single()["n"]:
+            raise Conflict("this record is the master of merged sub-records; unmerge them first")
+        if tx.run(_DELETE, uid=uid, user_links=list(USER_LINK_TYPES), me=actor.uid,
+                  reason=reason.strip()).single() is None:
+            raise NotFound(f"no record {uid}")
+        audit.record(tx, actor, "delete", [uid], details={"reason": reason.strip()})
+
+    graph.write(work)
+    return {"uid": uid, "deleted": True}
