@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
-from ...logic import access, approvals, disclosures, documents, grants, workflows
+from ...errors import NotFound
+from ...logic import access, approvals, cases, disclosures, documents, grants, workflows
 from ...logic.disclosures import METHODS
 from ...logic.workflows import TRANSITIONS
+from ...policy.actor import load_actor
 from .. import context
 from .helpers import act
 
@@ -47,9 +49,43 @@ def case_page(uid: str):
     grant_rows = grants.grants_for_case(graph, uid)
     disclosure_rows = disclosures.disclosures_for_case(graph, uid)
     rois = [d for d in case["documents"] if d.get("type") == "ReportOfInvestigation" and not d.get("locked")]
+    props = case["props"]
+    team = _people(graph, [props.get("owner_uid"), *(props.get("team_uids") or [])])
     return render_template("case.html", case=case, history=history, grants=grant_rows,
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
-                           methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows))
+                           methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
+                           team=team)
+
+
+def _people(graph, uids: list[str | None]) -> list[dict]:
+    """Names of the case's owner and team, in one read (users' names are not case content).
+
+    Stopgap: the logic layer offers no user directory for non-admins, so this borrows the sign-in
+    loader (`policy.actor.load_actor`); a `logic.users.describe_users(graph, actor, uids)` should replace it.
+    """
+    wanted = list(dict.fromkeys(u for u in uids if u))
+
+    def work(tx):
+        out = []
+        for uid in wanted:
+            try:
+                who = load_actor(tx, uid)
+            except NotFound:
+                out.append({"uid": uid, "username": None, "name": uid, "office_code": None, "role": None})
+            else:
+                out.append({"uid": who.uid, "username": who.username, "name": who.name,
+                            "office_code": who.office_code, "role": who.role})
+        return out
+
+    return graph.read(work)
+
+
+def _user_uid(graph, username: str) -> str:
+    """The uid of a username (or the text itself when no such user: `change_team` then says so by field)."""
+    try:
+        return graph.read(load_actor, username).uid if username else ""
+    except NotFound:
+        return username
 
 
 def _back(uid: str, anchor: str = "") -> str:
@@ -93,6 +129,26 @@ def grant_revoke(uid: str, grant_uid: str):
     return act(lambda: grants.revoke_grant(context.graph(), context.actor(), grant_uid,
                                            request.form.get("reason", "").strip()),
                "Access grant revoked.", _back(uid, "access"))
+
+
+@bp.route("/cases/<uid>/restricted", methods=["POST"])
+@login_required
+def restricted_switch(uid: str):
+    restricted = request.form.get("restricted") == "yes"
+    return act(lambda: cases.set_restricted(context.graph(), context.actor(), uid, restricted,
+                                            request.form.get("reason", "").strip()),
+               "Case restricted to its team." if restricted else "Restriction lifted.", _back(uid, "access"))
+
+
+@bp.route("/cases/<uid>/team", methods=["POST"])
+@login_required
+def team_change(uid: str):
+    graph = context.graph()
+    add = request.form.get("op") != "remove"
+    member = (request.form.get("member_uid", "").strip() if not add
+              else _user_uid(graph, request.form.get("username", "").strip().lower()))
+    return act(lambda: cases.change_team(graph, context.actor(), uid, member, add),
+               "Added to the team." if add else "Removed from the team.", _back(uid, "access"))
 
 
 @bp.route("/cases/<uid>/disclosures", methods=["POST"])

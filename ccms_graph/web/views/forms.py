@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ...nodes.vocabulary import RecordType
 
 #: Selector inputs of the record forms: one value per line.
@@ -12,11 +14,23 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
 
 
+#: Hidden input of the edit form naming each field that had a value when the form was drawn.
+HAD_FIELD = "_had"
+
+
 def record_input(rtype: RecordType, form, partial: bool = False) -> dict:
-    """A record's fields from a form: empty inputs left out, list kinds split one per line."""
+    """A record's fields from a form: empty inputs left out, list kinds split one per line.
+
+    With `partial` (an edit), a field the form showed with a value (listed in `_had`) and now sent
+    empty is cleared: it is passed as None, which `records.update_entity` stores as no value.
+    """
     data: dict = {}
+    had = set(form.getlist(HAD_FIELD)) if partial and hasattr(form, "getlist") else set()
     for f in rtype.fields:
         raw = form.get(f.name, "")
+        if f.name in had and f.name in form and not str(raw).strip():
+            data[f.name] = None
+            continue
         if f.kind == "json":
             pairs = [line.split(":", 1) for line in _lines(raw.replace(",", "\n"))]
             value = [{"type": t.strip(), "value": v.strip()} for t, v in (p for p in pairs if len(p) == 2)]
@@ -42,6 +56,21 @@ def record_input(rtype: RecordType, form, partial: bool = False) -> dict:
     if form.get("ref", "").strip():
         data["ref"] = form["ref"].strip()
     return data
+
+
+def form_values(rtype: RecordType, props: dict) -> dict:
+    """A stored record's properties as the edit form shows them (lists one per line, identifiers as type: value)."""
+    values = {}
+    for k, v in props.items():
+        f = rtype.field(k) if k in rtype.field_names else None
+        if f is not None and f.kind == "json":
+            items = json.loads(v) if isinstance(v, str) and v else (v or [])
+            values[k] = "\n".join(f"{x.get('type', '')}: {x.get('value', '')}" for x in items if isinstance(x, dict))
+        elif isinstance(v, list):
+            values[k] = "\n".join(map(str, v))
+        else:
+            values[k] = v
+    return values
 
 
 def field_errors(errors) -> dict[str, str]:

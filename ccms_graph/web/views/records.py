@@ -6,11 +6,11 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from ...errors import ValidationFailed
-from ...logic import access, deconfliction, links, records
+from ...logic import access, comments, deconfliction, links, records
 from ...matching import resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
-from .forms import field_errors, record_input
+from .forms import HAD_FIELD, field_errors, form_values, record_input
 from .helpers import act
 
 bp = Blueprint("records", __name__)
@@ -40,8 +40,19 @@ def record_page(uid: str):
     subs = grouped.pop("SUB_RECORD_OF", [])
     grouped.pop("SUBJECT_IN", None)  # shown as "Cases"
     hits = deconfliction.list_hits(graph, actor, record_uid=uid, status=None)
+    notes = comments.comments_for(graph, actor, uid)  # not audited again: the view above is the page's one
     return render_template("record.html", record=record, rtype=ENTITY_TYPES[record["type"]], grouped=grouped,
-                           subs=subs, hits=hits, provenance=PROVENANCE)
+                           subs=subs, hits=hits, provenance=PROVENANCE, comments=notes,
+                           comment_kinds=comments.KINDS)
+
+
+@bp.route("/records/<uid>/comments", methods=["POST"])
+@login_required
+def comment(uid: str):
+    data = {"text": request.form.get("text", "").strip(), "kind": request.form.get("kind", "note")}
+    return act(lambda: comments.add_comment(context.graph(), context.actor(), uid, data),
+               "Correction added." if data["kind"] == "correction" else "Comment added.",
+               url_for("records.record_page", uid=uid) + "#comments")
 
 
 @bp.route("/records/new", methods=["GET"])
@@ -79,13 +90,16 @@ def edit_record(uid: str):
                                   expected_version=request.form.get("version", type=int))
         except ValidationFailed as exc:
             return render_template("record_form.html", rtype=rtype, values=dict(request.form),
-                                   errors=field_errors(exc.errors), uid=uid, mode="edit"), 422
+                                   errors=field_errors(exc.errors), uid=uid, mode="edit",
+                                   had=request.form.getlist(HAD_FIELD),
+                                   version=request.form.get("version", type=int)), 422
         return redirect(url_for("records.record_page", uid=uid))
     record = access.view_record(graph, actor, uid)
     rtype = _rtype(record["type"])
-    values = {k: ("\n".join(map(str, v)) if isinstance(v, list) else v) for k, v in record["props"].items()}
+    values = form_values(rtype, record["props"])
+    had = [f.name for f in rtype.fields if values.get(f.name) not in (None, "", [])]
     return render_template("record_form.html", rtype=rtype, values=values, errors={}, uid=uid, mode="edit",
-                           version=record["props"].get("version"))
+                           version=record["props"].get("version"), had=had)
 
 
 @bp.route("/ui/candidates/<type_name>", methods=["POST"])

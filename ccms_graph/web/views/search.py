@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from ...errors import ValidationFailed
-from ...logic import access
+from ...logic import access, users
 from ...nodes.vocabulary import APPROVAL_STATUSES, CASE_STATUSES
 from .. import context
 
@@ -29,4 +29,5 @@ def search_page():
             error = "; ".join(m for msgs in exc.errors.values() for m in msgs)
     return render_template("search.html", q=q, types=types, office=office or "", status=status or "",
                            results=results, error=error, search_types=access.SEARCH_TYPES,
-                           statuses=sorted(set(CASE_STATUSES) | set(APPROVAL_STATUSES)))
+                           statuses=sorted(set(CASE_STATUSES) | set(APPROVAL_STATUSES)),
+                           offices=users.list_offices(context.graph()))
