@@ -99,6 +99,37 @@ def lock(tx, label: str, uid: str) -> dict | None:
     return {**rec["p"], "_labels": rec["labels"]}
 
 
+# ---------------------------------------------------------------------------------------------
+# Read access first: a hidden record answers NotFound, a known one Forbidden, and every denial is audited
+# ---------------------------------------------------------------------------------------------
+
+
+def require_readable(tx, actor: Actor, uid: str, kinds: tuple[str, ...] = (), what: str = "record") -> dict:
+    """The record's policy facts if the actor may read it; checked before any other rule of a use case.
+
+    NotFound when it is absent, deleted, not one of `kinds` ("Case", "SubjectRecord", "Document"), or
+    unreadable and its existence protected (`policy.scopes.hidden`); Forbidden when unreadable but known.
+    So a later "only the owner may..." cannot admit that a restricted record exists.
+    """
+    rules.require_active(actor)
+    facts = rules.load_facts(tx, uid)
+    if facts is None or facts["deleted"] or (kinds and facts["kind"] not in kinds):
+        raise NotFound(f"no {what} {uid}")
+    if not rules.can(actor, "read", facts):
+        error = rules.refusal(facts, "read")
+        raise NotFound(f"no {what} {uid}") if isinstance(error, NotFound) else error
+    return facts
+
+
+def write_or_refuse(graph, actor: Actor, op: str, targets, work, *args):
+    """`graph.write(work, *args)`; a NotFound or Forbidden it raises is audited ("deny", in its own
+    transaction, since this one rolled back) and raised."""
+    try:
+        return graph.write(work, *args)
+    except (NotFound, Forbidden) as exc:
+        raise audit.refuse(graph, actor, exc, op, [t for t in targets if t]) from None
+
+
 def supervisors_of(tx, user_uid: str) -> list[str]:
     """The user's direct supervisor(s): the first people who may approve their requests."""
     return [r["uid"] for r in tx.run("MATCH (:User {uid: $u})-[:REPORTS_TO]->(s:User) RETURN s.uid AS uid",
@@ -237,7 +268,26 @@ def decide(graph, actor: Actor, item_uid: str, decision: str, comment: str | Non
     Forbidden for anyone but a supervisor above the requester (never the requester); Conflict when
     the item is no longer pending, which is what the slower of two simultaneous deciders gets.
     """
-    return graph.write(decide_in, actor, item_uid, decision, comment)
+    return write_or_refuse(graph, actor, "decide", [item_uid], decide_in, actor, item_uid, decision, comment)
+
+
+def _target_case_uid(tx, req: dict) -> str | None:
+    """The Linkable a request is about: its target, or for an access grant the granted case."""
+    if req["kind"] == "access_grant":
+        rec = tx.run("MATCH (g:AccessGrant {uid: $u}) RETURN g.case_uid AS c", u=req["target_uid"]).single()
+        return rec["c"] if rec else None
+    return req["target_uid"]
+
+
+def _require_item_readable(tx, actor: Actor, item_uid: str, target_uid: str | None) -> None:
+    """An item about a record the actor may not read is, to them, no item at all (or a Forbidden one)."""
+    if target_uid is None:
+        return
+    try:
+        require_readable(tx, actor, target_uid)
+    except NotFound:
+        if rules.load_facts(tx, target_uid) is not None:  # hidden from this actor: so is the item
+            raise NotFound(f"no approval item {item_uid}") from None
 
 
 def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | None = None) -> dict:
@@ -247,9 +297,11 @@ def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | Non
     _ensure_appliers()
     req = lock(tx, "ApprovalRequest", item_uid)
     if req is not None:
+        _require_item_readable(tx, actor, item_uid, _target_case_uid(tx, req))
         return _decide_request(tx, actor, req, clean["decision"], clean["comment"])
     node = lock(tx, "SubjectRecord", item_uid)
     if node is not None:
+        require_readable(tx, actor, item_uid, ("SubjectRecord",), "approval item")
         return _decide_record(tx, actor, node, clean["decision"], clean["comment"])
     raise NotFound(f"no approval item {item_uid}")
 
@@ -273,10 +325,8 @@ def resubmit_record(graph, actor: Actor, record_uid: str) -> dict:
     """The owner sends a returned Subject Record back for approval (returned -> pending)."""
 
     def work(tx):
+        require_readable(tx, actor, record_uid, ("SubjectRecord",))
         node = lock(tx, "SubjectRecord", record_uid)
-        if node is None or node.get("deleted"):
-            raise NotFound(f"no record {record_uid}")
-        rules.require_active(actor)
         if node.get("owner_uid") != actor.uid:
             raise Forbidden("only the record's owner may resubmit it")
         if node.get("approval_status") != "returned":
@@ -292,7 +342,7 @@ def resubmit_record(graph, actor: Actor, record_uid: str) -> dict:
                    message=f"{actor.name} resubmitted a subject record for your approval")
         return {"uid": record_uid, "approval_status": "pending"}
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "resubmit", [record_uid], work)
 
 
 # ---------------------------------------------------------------------------------------------

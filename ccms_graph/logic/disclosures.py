@@ -18,7 +18,7 @@ from ..errors import ValidationFailed
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import load_input, plain
+from .approvals import load_input, plain, require_readable, write_or_refuse
 from .records import new_uid
 
 METHODS = ("electronic", "paper", "email", "in_person", "telephone", "other")
@@ -75,6 +75,7 @@ def record_disclosure(graph, actor: Actor, case_uid: str, data: dict) -> dict:
              "disclosed_by": actor.uid, "disclosed_by_name": actor.name, "subject_uids": subjects}
 
     def work(tx):
+        require_readable(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         found = {r["uid"] for r in tx.run(
             """MATCH (s:SubjectRecord)-[:SUBJECT_IN]->(:Case {uid: $c}) WHERE s.uid IN $subjects
@@ -88,7 +89,7 @@ def record_disclosure(graph, actor: Actor, case_uid: str, data: dict) -> dict:
                               "nature": clean["nature"], "disclosed_on": props["disclosed_on"]})
         return _get(tx, uid)
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "disclose", [case_uid], work)
 
 
 def _get(tx, uid: str) -> dict:
@@ -131,13 +132,15 @@ def to_csv(rows: list[dict]) -> str:
 def export_csv(graph, actor: Actor, *, case_uid: str | None = None, subject_uid: str | None = None) -> str:
     """Export the disclosures of one case or one subject as CSV, audited as "export" before any data leaves.
 
-    Auditors may export any; others must be able to write the case (or the Subject Record).
+    Auditors may export any; others must be able to write the case (or the Subject Record). NotFound
+    for a case or subject that does not exist (or whose existence is hidden from the actor).
     """
     if (case_uid is None) == (subject_uid is None):
         raise ValidationFailed({"case_uid": ["export the disclosures of one case or of one subject"]})
+    kind, what = ("Case", "case") if case_uid else ("SubjectRecord", "subject record")
 
     def work(tx):
-        rules.require_active(actor)
+        require_readable(tx, actor, case_uid or subject_uid, (kind,), what)
         if not actor.is_auditor:
             if case_uid:
                 rules.require_case_write(tx, actor, case_uid)
@@ -149,4 +152,4 @@ def export_csv(graph, actor: Actor, *, case_uid: str | None = None, subject_uid:
                                                           "rows": len(rows)})
         return rows
 
-    return to_csv(graph.write(work))
+    return to_csv(write_or_refuse(graph, actor, "export_disclosures", [case_uid or subject_uid], work))

@@ -20,8 +20,8 @@ from ..nodes.vocabulary import DOCUMENT_TYPES
 from ..policy import rules
 from ..policy.actor import Actor
 from ..validation import validate_record
-from . import audit
-from .approvals import applies, file_request, lock, plain
+from . import audit, notifications
+from .approvals import applies, file_request, lock, plain, require_readable, write_or_refuse
 from .records import new_uid, node_dict
 
 ROI = "ReportOfInvestigation"
@@ -75,6 +75,7 @@ def create_document(graph, actor: Actor, case_uid: str, type_name: str, data: di
     stmt = _CREATE.format(labels=":".join(DOCUMENT_TYPES[type_name].labels))
 
     def work(tx):
+        require_readable(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = lock(tx, "Case", case_uid)
         if case["status"] not in CASE_ACCEPTS_DOCUMENTS:
@@ -84,10 +85,13 @@ def create_document(graph, actor: Actor, case_uid: str, type_name: str, data: di
         audit.record(tx, actor, "create", [uid, case_uid], details={"type": type_name})
         return node_dict(rec["d"], rec["labels"])
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "create_document", [case_uid], work)
 
 
-def _document(tx, uid: str) -> dict:
+def _document(tx, uid: str, actor: Actor | None = None) -> dict:
+    """The document, locked; with `actor`, only if they may read it (NotFound or Forbidden, see `require_readable`)."""
+    if actor is not None:
+        require_readable(tx, actor, uid, ("Document",), "document")
     doc = lock(tx, "Document", uid)
     if doc is None or doc.get("deleted"):
         raise NotFound(f"no document {uid}")
@@ -107,7 +111,7 @@ def update_document(graph, actor: Actor, uid: str, changes: dict, expected_versi
     """Change a document's fields. Editing a returned ROI revises it back to a draft; Conflict if stale."""
 
     def work(tx):
-        doc = _document(tx, uid)
+        doc = _document(tx, uid, actor)
         rules.require_record_write(tx, actor, uid)
         if doc["type"] == ROI:
             _require_roi_author(actor, doc, "edit")
@@ -128,24 +132,24 @@ def update_document(graph, actor: Actor, uid: str, changes: dict, expected_versi
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean), "type": doc["type"]})
         return node_dict(rec["d"], rec["labels"])
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "update_document", [uid], work)
 
 
 def submit_roi(graph, actor: Actor, uid: str, comment: str | None = None) -> dict:
     """The author submits a draft (or revised) ROI for approval; returns the pending ApprovalRequest."""
 
     def work(tx):
-        doc = _document(tx, uid)
+        doc = _document(tx, uid, actor)
+        rules.require_record_write(tx, actor, uid)
         if doc["type"] != ROI:
             raise Conflict("only a Report of Investigation is submitted for approval")
-        rules.require_record_write(tx, actor, uid)
         _require_roi_author(actor, doc, "submit")
         tx.run("""MATCH (d:Document {uid: $uid})
                   SET d.status = 'submitted', d.submitted_at = datetime(), d.updated_at = datetime()""",
                uid=uid).consume()
         return file_request(tx, actor, "roi", uid, payload={"title": doc.get("title")}, comment=comment)
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "submit_roi", [uid], work)
 
 
 @applies("roi")
@@ -237,7 +241,7 @@ def add_attachment(graph, actor: Actor, document_uid: str, filename: str, conten
     uid = new_uid()
 
     def work(tx):
-        doc = _document(tx, document_uid)
+        doc = _document(tx, document_uid, actor)
         rules.require_record_write(tx, actor, document_uid)
         if doc["type"] == ROI:
             _require_roi_author(actor, doc, "attach files to")
@@ -257,7 +261,7 @@ def add_attachment(graph, actor: Actor, document_uid: str, filename: str, conten
                      details={"filename": name, "content_type": ctype, "size": len(data), "sha256": sha})
         return plain(rec["a"])
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "upload", [document_uid], work)
 
 
 def read_attachment(graph, actor: Actor, attachment_uid: str, store: Path | None = None) -> tuple[dict, bytes]:
@@ -276,10 +280,50 @@ def read_attachment(graph, actor: Actor, attachment_uid: str, store: Path | None
         return plain(rec["a"])
 
     meta = graph.write(work)
-    path = blob_path(store, meta["sha256"])
+    return meta, _blob(store, attachment_uid, meta["sha256"])
+
+
+def _blob(store: Path, attachment_uid: str, sha256: str) -> bytes:
+    """The stored bytes, proven by their hash: NotFound if missing, Conflict if they changed."""
+    path = blob_path(store, sha256)
     if not path.exists():
         raise NotFound(f"the bytes of attachment {attachment_uid} are missing from the file store")
     data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+    if hashlib.sha256(data).hexdigest() != sha256:
         raise Conflict(f"attachment {attachment_uid} no longer matches its recorded sha256")
-    return meta, data
+    return data
+
+
+_ATTACHMENT_OF = """
+MATCH (d:Document {uid: $doc})-[:HAS_ATTACHMENT]->(a:Attachment {uid: $uid})
+RETURN properties(a) AS a, labels(d) AS labels, coalesce(d.author_uid, d.owner_uid) AS owner_uid,
+       d.title AS title
+"""
+
+
+def download_attachment(graph, actor: Actor, document_uid: str, attachment_uid: str,
+                        store: Path | None = None) -> tuple[dict, bytes]:
+    """One attachment of a document the actor may read: (metadata, bytes), audited as "download".
+
+    The read check, the attachment lookup, the audit entry and the owner's notification share one
+    transaction; a refusal (NotFound where the document's existence is protected or the attachment is
+    not on it, else Forbidden) is audited as a denial. Conflict if the stored bytes no longer match.
+    """
+    store = store or graph.settings.file_store
+
+    def work(tx):
+        require_readable(tx, actor, document_uid, ("Document",), "document")
+        rec = tx.run(_ATTACHMENT_OF, doc=document_uid, uid=attachment_uid).single()
+        if rec is None:
+            raise NotFound(f"no attachment {attachment_uid} on document {document_uid}")
+        meta = plain(rec["a"])
+        audit.record(tx, actor, "download", [attachment_uid, document_uid],
+                     details={"sha256": meta["sha256"], "filename": meta.get("filename")})
+        type_name = next((label for label in rec["labels"] if label in DOCUMENT_TYPES), "Document")
+        notifications.notify_owner(tx, actor, rec["owner_uid"], "view", record_uid=document_uid,
+                                   record_type=type_name, record_caption=rec["title"], displayed=True,
+                                   message=f"{actor.name} downloaded an attachment of your document")
+        return meta
+
+    meta = write_or_refuse(graph, actor, "download", [document_uid, attachment_uid], work)
+    return meta, _blob(store, attachment_uid, meta["sha256"])

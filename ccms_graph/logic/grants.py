@@ -13,7 +13,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import applies, file_request, load_input, lock, plain
+from .approvals import applies, file_request, load_input, lock, plain, require_readable, write_or_refuse
 from .notifications import notify
 from .records import new_uid
 
@@ -42,10 +42,8 @@ def request_grant(graph, actor: Actor, case_uid: str, data: dict) -> dict:
     uid = new_uid()
 
     def work(tx):
-        rules.require_active(actor)
+        require_readable(tx, actor, case_uid, ("Case",), "case")
         case = lock(tx, "Case", case_uid)
-        if case is None:
-            raise NotFound(f"no case {case_uid}")
         if case.get("owner_uid") != actor.uid:
             raise Forbidden("only the case owner may request access for others")
         if clean["grantee_uid"]:
@@ -76,7 +74,7 @@ def request_grant(graph, actor: Actor, case_uid: str, data: dict) -> dict:
                                         "grantee_office": clean["grantee_office"]})
         return {**plain(rec["g"]), "request_uid": request["uid"]}
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "request_grant", [case_uid], work)
 
 
 @applies("access_grant")
@@ -106,6 +104,10 @@ def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
         grant = lock(tx, "AccessGrant", grant_uid)
         if grant is None:
             raise NotFound(f"no access grant {grant_uid}")
+        try:  # a grant on a case the actor may not know about is, to them, no grant at all
+            require_readable(tx, actor, grant["case_uid"], ("Case",), "case")
+        except NotFound:
+            raise NotFound(f"no access grant {grant_uid}") from None
         owner = tx.run("MATCH (c:Case {uid: $c}) RETURN c.owner_uid AS o", c=grant["case_uid"]).single()
         owner_uid = owner["o"] if owner else None
         if actor.role in ("auditor", "admin") or not (actor.uid == owner_uid or owner_uid in actor.subordinates):
@@ -124,7 +126,7 @@ def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
                               "grantee_office": grant.get("grantee_office")})
         return plain(rec["g"])
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "revoke_grant", [grant_uid], work)
 
 
 def grants_for_case(graph, case_uid: str) -> list[dict]:

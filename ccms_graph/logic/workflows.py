@@ -17,7 +17,7 @@ from ..nodes.vocabulary import CLOSE_REASONS
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import applies, file_request, load_input, lock, plain
+from .approvals import applies, file_request, load_input, lock, plain, require_readable, write_or_refuse
 
 #: action name -> (approval kind, statuses the case may be in, status once approved)
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -93,10 +93,12 @@ def request_case_action(graph, actor: Actor, case_uid: str, action: str, data: d
         raise ValidationFailed({"other_case_uid": ["a case cannot be combined with itself"]})
 
     def work(tx):
+        require_readable(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = _case(tx, case_uid)
         _require_status(case, allowed, action)
         if other:
+            require_readable(tx, actor, other, ("Case",), "case")
             rules.require_case_write(tx, actor, other)
             _require_status(_case(tx, other), COMBINABLE, action)
         payload = {k: v for k, v in clean.items() if k != "comment" and v is not None}
@@ -104,7 +106,7 @@ def request_case_action(graph, actor: Actor, case_uid: str, action: str, data: d
         return file_request(tx, actor, kind, case_uid, payload=payload, comment=clean.get("comment"),
                             exclusive_kinds=CASE_KINDS, related_uid=other)
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, f"request_{action}", [case_uid, other], work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +258,7 @@ def record_review(graph, actor: Actor, case_uid: str, note: str | None = None) -
     clean = load_input(ReviewInput(), {"note": note})
 
     def work(tx):
+        require_readable(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = _case(tx, case_uid)
         _require_status(case, ACTIVE_STATUSES, "review")
@@ -265,4 +268,4 @@ def record_review(graph, actor: Actor, case_uid: str, note: str | None = None) -
         audit.record(tx, actor, "update", [case_uid], details={"op": "quarterly_review", "note": clean["note"]})
         return plain(rec["c"])
 
-    return graph.write(work)
+    return write_or_refuse(graph, actor, "review", [case_uid], work)

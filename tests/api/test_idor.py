@@ -83,17 +83,6 @@ def test_routes_were_discovered_and_none_is_unlisted():
     assert not missing, f"give these uid-taking routes a valid request in VALID: {missing}"
 
 
-#: Refusals that today leak existence or state before the policy answers: each needs a logic fix (see reason).
-LEAKS = {
-    ("api_cases.request_grant", "POST"): "logic.grants.request_grant says 'only the case owner' (403) before "
-                                         "the read policy, admitting a restricted case exists",
-    ("api_records.resubmit_record", "POST"): "logic.approvals.resubmit_record says 'only the owner' (403) for a "
-                                             "hidden record instead of NotFound",
-    ("api_documents.submit_roi", "POST"): "logic.documents.submit_roi checks the document type (409) before "
-                                          "whether the caller may even see the document",
-}
-
-
 @pytest.fixture(scope="module")
 def world(session_graph):
     """One organisation and one foreign restricted case for the whole module: refused requests change nothing."""
@@ -146,9 +135,7 @@ def _state(graph) -> dict:
 
 
 @pytest.mark.parametrize(("rule", "endpoint", "method"), ROUTES)
-def test_uid_route_refuses_records_outside_scope(rule, endpoint, method, world, outsider, session_graph, request):
-    if (endpoint, method) in LEAKS:
-        request.applymarker(pytest.mark.xfail(reason=LEAKS[(endpoint, method)], strict=True))
+def test_uid_route_refuses_records_outside_scope(rule, endpoint, method, world, outsider, session_graph):
     graph, foreign, api = session_graph, world[1], outsider
     spec = VALID[(endpoint, method)] or {}
     kwargs = {}

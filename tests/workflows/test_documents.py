@@ -87,11 +87,13 @@ def test_submitted_and_approved_rois_are_read_only(graph, org, case):
     assert documents.get_document(graph, roi["uid"])["props"]["title"] == "Opening ROI"
 
 
-@pytest.mark.parametrize("who", ["agent_a", "agent_b", "sup_nyc", "auditor", "admin"])
-def test_roi_approver_must_be_above_the_author(graph, org, case, who):
+@pytest.mark.parametrize("who,error", [("agent_a", Forbidden), ("auditor", Forbidden), ("agent_b", NotFound),
+                                       ("sup_nyc", NotFound), ("admin", NotFound)])
+def test_roi_approver_must_be_above_the_author(graph, org, case, who, error):
+    """Those who may not even see the submitted draft are told there is no such item; the others, no."""
     roi = _roi(graph, org.agent_a, case)
     req = documents.submit_roi(graph, org.agent_a, roi["uid"])
-    with pytest.raises(Forbidden):
+    with pytest.raises(error):
         approvals.approve(graph, getattr(org, who), req["uid"])
     assert documents.get_document(graph, roi["uid"])["props"]["status"] == "submitted"
 
@@ -188,3 +190,34 @@ def test_only_writers_attach(graph, org, case, tmp_path):
     for who in (org.analyst_mia, org.auditor):
         with pytest.raises(Forbidden):
             documents.add_attachment(graph, who, ev["uid"], "a.pdf", "application/pdf", PDF, store=tmp_path)
+
+
+def test_download_attachment_checks_the_document_and_audits_in_one_go(graph, org, case, tmp_path):
+    ev = documents.create_document(graph, org.agent_a, case["uid"], "Evidence", {"title": "Ledger"})
+    other = documents.create_document(graph, org.agent_a, case["uid"], "Evidence", {"title": "Other"})
+    att = documents.add_attachment(graph, org.agent_a, ev["uid"], "l.pdf", "application/pdf", PDF, store=tmp_path)
+    meta, data = documents.download_attachment(graph, org.analyst_mia, ev["uid"], att["uid"], store=tmp_path)
+    assert data == PDF and meta["uid"] == att["uid"] and meta["filename"] == "l.pdf"
+    assert audit_actions(graph, att["uid"]) == ["upload", "download"]
+    owner_told = graph.query("MATCH (n:Notification {recipient_uid: $u, record_uid: $d}) RETURN count(n) AS n",
+                             {"u": org.agent_a.uid, "d": ev["uid"]})[0]["n"]
+    assert owner_told == 1
+    with pytest.raises(NotFound):  # the attachment is not on that document
+        documents.download_attachment(graph, org.agent_a, other["uid"], att["uid"], store=tmp_path)
+    with pytest.raises(NotFound):
+        documents.download_attachment(graph, org.agent_a, "no-such-document", att["uid"], store=tmp_path)
+    with pytest.raises(Forbidden):  # another office may know the document exists, not read it
+        documents.download_attachment(graph, org.agent_nyc, ev["uid"], att["uid"], store=tmp_path)
+    assert audit_actions(graph, att["uid"]) == ["upload", "download", "deny", "deny", "deny"]
+
+
+def test_download_from_a_draft_roi_is_hidden_from_everyone_but_the_author_and_supervisors(graph, org, case, tmp_path):
+    roi = _roi(graph, org.agent_a, case)
+    att = documents.add_attachment(graph, org.agent_a, roi["uid"], "r.pdf", "application/pdf", PDF, store=tmp_path)
+    with pytest.raises(NotFound):
+        documents.download_attachment(graph, org.agent_b, roi["uid"], att["uid"], store=tmp_path)
+    _, data = documents.download_attachment(graph, org.sup_mia, roi["uid"], att["uid"], store=tmp_path)
+    assert data == PDF
+    (tmp_path / att["sha256"][:2] / att["sha256"]).write_bytes(b"changed")
+    with pytest.raises(Conflict, match="sha256"):
+        documents.download_attachment(graph, org.agent_a, roi["uid"], att["uid"], store=tmp_path)
