@@ -6,8 +6,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Forbidden, ValidationFailed
 from ..nodes.vocabulary import OFFICE_KINDS, ROLES
+from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
 from .records import new_uid
@@ -65,7 +66,19 @@ def _load(schema: Schema, data: dict) -> dict:
         raise ValidationFailed(exc.normalized_messages()) from None
 
 
+def require_admin(graph, actor: Actor, op: str, targets=()) -> None:
+    """Refuse (Forbidden, audited as a denial) anyone but an administrator or the system itself."""
+    try:
+        rules.require_active(actor)
+        if not rules.can(actor, "admin"):
+            raise Forbidden("only an administrator may manage offices and users")
+    except Forbidden as exc:
+        raise audit.refuse(graph, actor, exc, op, [t for t in targets if t]) from None
+
+
 def create_office(graph, actor: Actor, data: dict) -> dict:
+    """Create an office (administrators and the system only); Conflict if its code is taken."""
+    require_admin(graph, actor, "create_office", [data.get("code") if isinstance(data, dict) else None])
     clean = _load(OfficeInput(), data)
 
     def work(tx):
@@ -85,6 +98,8 @@ def create_office(graph, actor: Actor, data: dict) -> dict:
 
 
 def create_user(graph, actor: Actor, data: dict) -> dict:
+    """Create a user account (administrators and the system only); Conflict if the username is taken."""
+    require_admin(graph, actor, "create_user", [data.get("username") if isinstance(data, dict) else None])
     clean = _load(UserInput(), data)
     props = {
         "uid": new_uid(), "username": clean["username"], "name": clean["name"], "role": clean["role"],

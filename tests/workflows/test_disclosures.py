@@ -94,3 +94,11 @@ def test_only_case_writers_record_disclosures(graph, org, setup):
         with pytest.raises(Forbidden):
             disclosures.record_disclosure(graph, who, case["uid"], FORM)
     assert disclosures.disclosures_for_case(graph, case["uid"]) == []
+
+
+def test_export_of_a_case_or_subject_that_does_not_exist_is_not_found(graph, org):
+    for who in (org.auditor, org.agent_a):
+        with pytest.raises(NotFound):
+            disclosures.export_csv(graph, who, case_uid="no-such-case")
+        with pytest.raises(NotFound):
+            disclosures.export_csv(graph, who, subject_uid="no-such-subject")
