@@ -208,3 +208,63 @@ def test_auditor_finds_a_users_views_in_the_audit_log(new_page, seeded):
     expect(auditor.locator("#audit-export-status")).to_contain_text("Export ready")
     assert "agent_chen" in open(dl.value.path(), encoding="utf-8").read()
     _no_csp_errors(new_page)
+
+
+def test_owner_restricts_a_case_and_a_colleague_adds_a_correction(new_page, seeded):
+    row = seeded.query("""
+        MATCH (p:Person)-[:SUBJECT_IN]->(c:Case {owner_uid: 'user-agent_garcia', status: 'open'})
+        WHERE NOT coalesce(c.restricted, false)
+        RETURN c.uid AS case_uid, c.case_number AS number, p.uid AS person ORDER BY c.case_number, p.source_ref LIMIT 1""")
+    assert row, "the seed gives agent_garcia no unrestricted open case with a subject"
+    case_uid, person = row[0]["case_uid"], row[0]["person"]
+    page = new_page()
+    sign_in(page, "agent_garcia")
+    page.goto(f"/cases/{case_uid}#access")
+    access = page.locator("#access")
+    expect(access.locator("#restricted-state")).to_have_text("Not restricted")
+    access.get_by_label("Reason to restrict the case").fill("informant safety")
+    access.get_by_role("button", name="Restrict the case").click()
+    expect(page.get_by_role("status").first).to_contain_text("Case restricted to its team.")
+    expect(access.locator("#restricted-state")).to_have_text("Restricted case")
+    expect(access.get_by_role("button", name="Lift the restriction")).to_be_visible()
+    shot(page, "08-case-restricted")
+    access.get_by_label("Reason to lift the restriction").fill("informant relocated")
+    access.get_by_role("button", name="Lift the restriction").click()
+    expect(access.locator("#restricted-state")).to_have_text("Not restricted")
+
+    page.goto(f"/records/{person}")
+    comments = page.locator("#comments")
+    comments.get_by_role("radio", name="Correction").check()
+    comments.get_by_label(re.compile("^Comment")).fill("Later found to be a victim, not a target.")
+    comments.get_by_role("button", name="Add comment").click()
+    expect(page.get_by_role("status").first).to_contain_text("Correction added.")
+    expect(page.locator(".correction-note")).to_contain_text("Later found to be a victim")
+    expect(comments.locator("li.comment-correction")).to_contain_text("Elena Garcia")
+    shot(page, "08-entity-correction")
+    _no_csp_errors(new_page)
+
+
+def test_explorer_canvas_works_from_the_keyboard(new_page, seeded):
+    page = new_page(1500, 950)
+    sign_in(page, "agent_garcia")
+    page.goto("/explore?start=case-001")
+    expect(page.locator("#ex-status")).to_contain_text("nodes")
+    page.locator("#cy").focus()  # focusing the canvas selects a node, so the keys have something to act on
+    expect(page.locator("#ex-selected")).not_to_have_text("Nothing selected.")
+    before = page.locator("#ex-selected").text_content()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#ex-selected")).not_to_have_text(before)
+    count = page.evaluate("window.ccmsExplorer.cy.nodes().length")
+    page.keyboard.press("Enter")
+    page.keyboard.press("e")
+    expect(page.locator("#ex-status")).to_contain_text("new node")
+    page.keyboard.press("Escape")
+    expect(page.locator("#ex-selected")).to_have_text("Nothing selected.")
+    assert page.evaluate("window.ccmsExplorer.cy.nodes().length") >= count
+    # every control of the tools panel has an accessible name
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('#explorer button, #explorer select, #explorer input:not([type=hidden])')]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+        .map((el) => el.id || el.outerHTML.slice(0, 60))""")
+    assert unnamed == []
+    shot(page, "09-explorer-keyboard")
+    _no_csp_errors(new_page)

@@ -39,11 +39,15 @@ def graph_elements(near: dict) -> dict:
     return {"center": center["id"], "nodes": list(nodes.values()), "edges": edges}
 
 
+#: Links loaded per expansion: the logic's ceiling, so a hub's neighbourhood arrives in one answer.
+NEIGHBOUR_LIMIT = 1000
+
+
 @bp.route("/explore")
 @login_required
 def explorer_page():
     start = request.args.get("start", "").strip()
-    return render_template("explorer.html", start=start, link_types=sorted(LINK_TYPES),
+    return render_template("explorer.html", start=start, link_types=sorted(LINK_TYPES), limit=NEIGHBOUR_LIMIT,
                            node_types=[*ENTITY_TYPES, "Case", *SELECTOR_TYPES, "Document"], colours=TYPE_COLOURS)
 
 
@@ -51,9 +55,10 @@ def explorer_page():
 @login_required
 def neighbours(uid: str):
     link_type = request.args.get("type") or None
+    limit = request.args.get("limit", 300, type=int)
     near = access.neighbours(context.graph(), context.actor(), uid, link_types=[link_type] if link_type else None,
-                             limit=request.args.get("limit", 300, type=int))
-    return jsonify(graph_elements(near))
+                             limit=limit)
+    return jsonify({**graph_elements(near), "truncated": len(near["links"]) >= limit})
 
 
 @bp.route("/ui/graph/path")

@@ -12,64 +12,127 @@
     const say = (text) => { statusEl.textContent = text; };
     const state = { selected: null, pathFrom: null, pathTo: null, expandedBy: new Map() };
 
-    const style = [
-      { selector: "node", style: {
-        "background-color": (n) => colours[n.data("type")] || "#6b7785", label: "data(label)", color: "#1b1f24",
-        "font-size": 11, "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 140,
-        width: 26, height: 26, "border-width": 2, "border-color": "#fff", "min-zoomed-font-size": 7,
-        "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1 } },
-      { selector: "node[type = 'Case']", style: { shape: "round-rectangle", width: 34, height: 24 } },
-      { selector: "node[type = 'Phone'], node[type = 'Email'], node[type = 'SocialHandle']", style: { shape: "diamond", width: 20, height: 20 } },
-      { selector: "node[type = 'Address']", style: { shape: "triangle", width: 22, height: 22 } },
-      { selector: "node[type = 'Business']", style: { shape: "hexagon" } },
-      { selector: "node[type = 'Vehicle'], node[type = 'Vessel'], node[type = 'Aircraft']", style: { shape: "tag" } },
-      { selector: "node[type = 'Thing']", style: { shape: "barrel" } },
-      { selector: "node.locked", style: { "background-color": "#9aa4ae", shape: "rectangle", "border-style": "dashed",
-        "border-color": "#4a5560", label: "Restricted", color: "#4a5560" } },
-      { selector: "node.expanded", style: { "border-color": "#1b1f24", "border-width": 3 } },
-      { selector: "node.pinned", style: { "border-color": "#8a4b00", "border-width": 4, "border-style": "double" } },
-      { selector: "node:selected", style: { "overlay-color": "#0b5cad", "overlay-opacity": 0.25, "overlay-padding": 6 } },
-      { selector: "edge", style: { width: 1.5, "line-color": "#aab4be", "curve-style": "haystack", opacity: 0.9 } },
-      { selector: "edge.labelled", style: { label: "data(type)", "font-size": 8, color: "#4a5560", "text-rotation": "autorotate",
-        "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#aab4be", "arrow-scale": 0.7 } },
-      { selector: ".hidden, .filtered", style: { display: "none" } },
-      { selector: ".path", style: { "line-color": "#d4351c", "target-arrow-color": "#d4351c", width: 4, "border-color": "#d4351c",
-        "border-width": 4, "z-index": 10 } },
-      { selector: ".shared", style: { "border-color": "#ffb000", "border-width": 5, width: 34, height: 34, "z-index": 9 } },
-      { selector: ".faded", style: { opacity: 0.25 } },
-    ];
+    // Styles are plain selectors (one per type), never per-element functions: Cytoscape evaluates a function
+    // mapper for every element on every style pass. Above BIG nodes a cheaper sheet drops label backgrounds,
+    // borders, arrows and edge labels, and shows node labels only when zoomed in or for marked nodes.
+    function styleFor(big) {
+      const typed = Object.entries(colours).map(([t, c]) => ({ selector: `node[type = '${t}']`, style: { "background-color": c } }));
+      const base = [
+        { selector: "node", style: big
+          ? { "background-color": "#6b7785", label: "data(label)", color: "#1b1f24", "font-size": 11, "text-valign": "bottom",
+              "text-margin-y": 2, "min-zoomed-font-size": 14, width: 18, height: 18, "border-width": 0, "text-events": "no" }
+          : { "background-color": "#6b7785", label: "data(label)", color: "#1b1f24",
+              "font-size": 11, "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 140,
+              width: 26, height: 26, "border-width": 2, "border-color": "#fff", "min-zoomed-font-size": 7,
+              "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1 } },
+        ...typed,
+        { selector: "node[type = 'Case']", style: { shape: "round-rectangle", width: big ? 26 : 34, height: big ? 18 : 24 } },
+        { selector: "node[type = 'Phone'], node[type = 'Email'], node[type = 'SocialHandle']", style: { shape: "diamond" } },
+        { selector: "node[type = 'Address']", style: { shape: "triangle" } },
+        { selector: "node[type = 'Business']", style: { shape: "hexagon" } },
+        { selector: "node[type = 'Vehicle'], node[type = 'Vessel'], node[type = 'Aircraft']", style: { shape: "tag" } },
+        { selector: "node[type = 'Thing']", style: { shape: "barrel" } },
+        { selector: "node.locked", style: { "background-color": "#9aa4ae", shape: "rectangle", "border-style": "dashed",
+          "border-width": 2, "border-color": "#4a5560", label: "Restricted", color: "#4a5560" } },
+        { selector: "node.expanded", style: { "border-color": "#1b1f24", "border-width": 3 } },
+        { selector: "node.pinned", style: { "border-color": "#8a4b00", "border-width": 4, "border-style": "double" } },
+        { selector: "node:selected", style: { "overlay-color": "#0b5cad", "overlay-opacity": 0.3, "overlay-padding": 6,
+          "min-zoomed-font-size": 0, "font-weight": "bold", "z-index": 20 } },
+        { selector: "edge", style: { width: big ? 1 : 1.5, "line-color": "#aab4be", "curve-style": "haystack", opacity: big ? 0.6 : 0.9 } },
+        { selector: "edge.labelled", style: { label: "data(type)", "font-size": 8, color: "#4a5560", "text-rotation": "autorotate",
+          "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#aab4be", "arrow-scale": 0.7 } },
+        { selector: ".hidden, .filtered", style: { display: "none" } },
+        { selector: ".path", style: { "line-color": "#d4351c", "target-arrow-color": "#d4351c", width: 4, "border-color": "#d4351c",
+          "border-width": 4, "z-index": 10, "min-zoomed-font-size": 0 } },
+        { selector: ".shared", style: { "border-color": "#ffb000", "border-width": 5, width: 34, height: 34, "z-index": 9, "min-zoomed-font-size": 0 } },
+        { selector: ".faded", style: { opacity: 0.25 } },
+      ];
+      return base;
+    }
 
-    const cy = cytoscape({ container: $("cy"), style, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 3,
-      pixelRatio: 1, motionBlur: false, boxSelectionEnabled: false });
-    window.ccmsExplorer = { cy, state };
+    const cy = cytoscape({ container: $("cy"), style: styleFor(false), wheelSensitivity: 0.3, minZoom: 0.02, maxZoom: 3,
+      pixelRatio: 1, motionBlur: false, boxSelectionEnabled: false, selectionType: "single" });
+    state.big = false;
 
     function tune() {
       const big = cy.nodes().length > BIG;
       const r = cy.renderer(); // these are read from the renderer on every frame, so they can change after start
       r.textureOnViewport = big;
       r.hideEdgesOnViewport = big;
-      cy.edges().toggleClass("labelled", !big && cy.edges().length <= 40);
+      r.hideLabelsOnViewport = big;
+      if (big !== state.big) { state.big = big; cy.style().fromJson(styleFor(big)).update(); }
+      cy.batch(() => cy.edges().toggleClass("labelled", !big && cy.edges().length <= 40));
     }
 
     function layout(name, opts) {
-      const n = cy.nodes(":visible").length;
-      const big = n > BIG;
+      const eles = cy.elements(":visible").not(".pinned");
+      const big = eles.nodes().length > BIG;
       const base = { name, animate: false, fit: true, padding: 30 };
       const extra = {
-        cose: { nodeRepulsion: () => 9000, idealEdgeLength: () => 70, numIter: big ? 250 : 1000, randomize: false },
-        breadthfirst: { directed: false, spacingFactor: 1.1, roots: state.selected ? [state.selected.id()] : undefined },
-        concentric: { minNodeSpacing: 12, concentric: (node) => node.degree(), levelWidth: () => 3 },
-        grid: { avoidOverlap: true }, circle: { avoidOverlap: true },
+        // force-directed is O(n^2) per iteration: fewer iterations and no gravity tuning on big graphs
+        cose: { nodeRepulsion: () => 9000, idealEdgeLength: () => 70, numIter: big ? 120 : 1000, randomize: false,
+                componentSpacing: 40, nodeOverlap: big ? 0 : 4, refresh: big ? 1000 : 20 },
+        breadthfirst: { directed: false, spacingFactor: big ? 0.6 : 1.1, roots: state.selected ? [state.selected.id()] : undefined },
+        concentric: { minNodeSpacing: big ? 4 : 12, concentric: (node) => node.degree(), levelWidth: () => 3, avoidOverlap: !big },
+        grid: { avoidOverlap: !big }, circle: { avoidOverlap: !big },
       }[name] || {};
-      cy.elements(":visible").not(".pinned").layout({ ...base, ...extra, ...(opts || {}) }).run();
+      if (name === "cose" && big) { skeletonLayout(eles, extra); return; }
+      eles.layout({ ...base, ...extra, ...(opts || {}) }).run();
     }
 
+    // Force-directed on a big graph: cose moves only the nodes with two or more links (the skeleton), and
+    // each skeleton node's one-link neighbours are put on rings around it. Cost follows the skeleton's
+    // size, not the screen's; a 2,000-node hub-and-spoke view has a skeleton of a handful of nodes.
+    function skeletonLayout(eles, extra) {
+      const nodes = eles.nodes();
+      const core = nodes.filter((n) => n.degree(false) > 1);
+      const leavesOf = new Map();
+      const loose = [];
+      nodes.difference(core).forEach((leaf) => {
+        const host = leaf.neighborhood("node").intersection(core)[0];
+        if (!host) { loose.push(leaf); return; }
+        if (!leavesOf.has(host.id())) leavesOf.set(host.id(), []);
+        leavesOf.get(host.id()).push(leaf);
+      });
+      const room = (id) => 60 + 24 * Math.sqrt((leavesOf.get(id) || []).length);
+      if (core.length) {
+        core.union(core.edgesWith(core)).layout({ ...extra, name: "cose", animate: false, fit: false, randomize: false,
+          numIter: core.length > BIG ? 60 : 1000, idealEdgeLength: (e) => room(e.source().id()) + room(e.target().id()),
+          nodeRepulsion: () => 400000 }).run();
+        // cose treats edge lengths as hints: spread the skeleton until every ring fits beside its neighbours'
+        let factor = 1;
+        core.edgesWith(core).forEach((e) => {
+          const a = e.source().position(), b = e.target().position();
+          const d = Math.hypot(a.x - b.x, a.y - b.y) || 1;
+          factor = Math.max(factor, (room(e.source().id()) + room(e.target().id())) / d);
+        });
+        if (factor > 1) {
+          const c = core.boundingBox();
+          const mid = { x: (c.x1 + c.x2) / 2, y: (c.y1 + c.y2) / 2 };
+          cy.batch(() => core.forEach((n) => { const q = n.position(); n.position({ x: mid.x + (q.x - mid.x) * factor, y: mid.y + (q.y - mid.y) * factor }); }));
+        }
+      }
+      cy.batch(() => {
+        leavesOf.forEach((leaves, id) => {
+          const spots = ringPositions(cy.getElementById(id).position(), leaves.length);
+          leaves.forEach((leaf, i) => leaf.position(spots[i]));
+        });
+        const box = core.length ? core.boundingBox() : { x1: 0, y2: 0 };
+        const perRow = Math.max(1, Math.ceil(Math.sqrt(loose.length)));
+        loose.forEach((n, i) => n.position({ x: box.x1 + (i % perRow) * 40, y: box.y2 + 200 + Math.floor(i / perRow) * 40 }));
+      });
+      cy.fit(cy.elements(":visible"), 30);
+    }
+
+    const collator = new Intl.Collator(undefined, { sensitivity: "base" });
     function refreshNodeList() {
       const sel = $("ex-nodes");
       const keep = sel.value;
-      const opts = cy.nodes(":visible").sort((a, b) => (a.data("label") || "").localeCompare(b.data("label") || ""))
-        .map((n) => ccms.el("option", { value: n.id(), text: `${n.data("label")} (${n.data("type")})` }));
-      sel.replaceChildren(ccms.el("option", { value: "", text: "—" }), ...opts);
+      const frag = document.createDocumentFragment();
+      frag.append(ccms.el("option", { value: "", text: "—" }));
+      cy.nodes(":visible").map((n) => [n.data("label") || "", n]).sort((a, b) => collator.compare(a[0], b[0]))
+        .forEach(([label, n]) => frag.append(ccms.el("option", { value: n.id(), text: `${label} (${n.data("type")})` })));
+      sel.replaceChildren(frag);
       if (keep && cy.getElementById(keep).length) sel.value = keep;
     }
 
@@ -110,44 +173,69 @@
       detailsOf(n);
     }
 
+    // New nodes go on rings around their parent (40px apart), so an expansion needs no layout run.
+    function ringPositions(centre, count) {
+      const out = [];
+      let ring = 0, placed = 0;
+      while (placed < count) {
+        const r = 110 + ring * 46;
+        const slots = Math.max(8, Math.floor((2 * Math.PI * r) / 40));
+        const here = Math.min(slots, count - placed);
+        for (let i = 0; i < here; i += 1) {
+          const a = (2 * Math.PI * i) / here + ring * 0.35;
+          out.push({ x: centre.x + r * Math.cos(a), y: centre.y + r * Math.sin(a) });
+        }
+        placed += here; ring += 1;
+      }
+      return out;
+    }
+
     function add(data, parentId) {
-      const before = new Set(cy.nodes().map((n) => n.id()));
       const parent = parentId ? cy.getElementById(parentId) : null;
       const centre = parent && parent.length ? parent.position() : { x: 0, y: 0 };
-      const fresh = data.nodes.filter((n) => !before.has(n.id));
-      cy.batch(() => {
-        fresh.forEach((n, i) => {
-          const a = (2 * Math.PI * i) / Math.max(fresh.length, 1);
-          const r = 80 + 6 * Math.sqrt(fresh.length) * 10;
-          cy.add({ group: "nodes", data: n, classes: n.locked ? "locked" : "",
-            position: { x: centre.x + r * Math.cos(a), y: centre.y + r * Math.sin(a) } });
-        });
-        data.edges.forEach((e) => { if (!cy.getElementById(e.id).length) cy.add({ group: "edges", data: e }); });
+      const fresh = data.nodes.filter((n) => !cy.getElementById(n.id).length);
+      const spots = ringPositions(centre, fresh.length);
+      const elements = fresh.map((n, i) => ({ group: "nodes", data: n, classes: n.locked ? "locked" : "", position: spots[i] }));
+      const seen = new Set();
+      data.edges.forEach((e) => {
+        if (!seen.has(e.id) && !cy.getElementById(e.id).length) { seen.add(e.id); elements.push({ group: "edges", data: e }); }
       });
-      if (parentId) {
-        const mine = state.expandedBy.get(parentId) || new Set();
-        fresh.forEach((n) => mine.add(n.id));
-        state.expandedBy.set(parentId, mine);
-        cy.getElementById(parentId).addClass("expanded");
-      }
+      cy.batch(() => {
+        cy.add(elements); // one call: one style pass and one notification for the whole expansion
+        if (parentId) {
+          const mine = state.expandedBy.get(parentId) || new Set();
+          fresh.forEach((n) => mine.add(n.id));
+          state.expandedBy.set(parentId, mine);
+          cy.getElementById(parentId).addClass("expanded");
+        }
+      });
       tune();
       applyFilters();
+      if (state.selected) detailsOf(state.selected); // its "links on screen" changed
       return fresh.length;
     }
 
     async function expand(uid, linkType) {
-      const url = root.dataset.neighbours.replace("__UID__", encodeURIComponent(uid)) + (linkType ? `?type=${encodeURIComponent(linkType)}` : "");
+      const params = new URLSearchParams({ limit: root.dataset.limit || "1000" });
+      if (linkType) params.set("type", linkType);
+      const url = `${root.dataset.neighbours.replace("__UID__", encodeURIComponent(uid))}?${params}`;
       say("Expanding…");
       try {
         const data = await ccms.getJSON(url);
         const first = cy.nodes().length === 0;
         const added = add(data, data.center);
-        if (first || cy.nodes().length <= BIG) layout($("ex-layout").value);
+        // a first view of a big neighbourhood gets a cheap concentric layout; later big expansions keep the rings
+        if (first) layout(cy.nodes().length > BIG ? "concentric" : $("ex-layout").value);
+        else if (cy.nodes().length <= BIG) layout($("ex-layout").value);
+        else cy.fit(cy.elements(":visible"), 30);
         if (first) select(cy.getElementById(data.center));
         const locked = data.nodes.filter((n) => n.locked).length;
-        say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${cy.nodes().length} nodes, ${cy.edges().length} links on screen.`);
+        const more = data.truncated ? ` This node has ${data.edges.length} links or more; only ${data.edges.length} were loaded (expand by one link type to see others).` : "";
+        say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${cy.nodes().length} nodes, ${cy.edges().length} links on screen.${more}`);
+        return added;
       } catch (e) {
         say(e.status === 404 ? "That record does not exist or you may not see it." : `Could not expand: ${e.message}`);
+        return 0;
       }
     }
 
@@ -246,6 +334,36 @@
       history.replaceState(null, "", `?start=${encodeURIComponent(ev.detail.uid)}`);
       expand(ev.detail.uid, "");
     });
+    // Keyboard control of the canvas (it takes focus like any control; the keys are listed beside it).
+    const canvas = $("cy");
+    let walk = { from: null, index: -1 };
+    function step(delta) {
+      if (!state.selected) { const first = cy.nodes(":visible").first(); if (first.length) select(first); return; }
+      const hub = walk.from && cy.getElementById(walk.from).length ? cy.getElementById(walk.from) : state.selected;
+      const ring = hub.neighborhood("node:visible").sort((a, b) => collator.compare(a.data("label") || "", b.data("label") || ""));
+      if (!ring.length) { say("This node has no visible neighbours; expand it first."); return; }
+      walk = { from: hub.id(), index: (walk.from === hub.id() ? walk.index + delta + ring.length : (delta > 0 ? 0 : ring.length - 1)) % ring.length };
+      const n = ring[walk.index];
+      select(n);
+      cy.center(n);
+    }
+    canvas.addEventListener("keydown", (ev) => {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      const k = ev.key;
+      const acts = {
+        ArrowRight: () => step(1), ArrowDown: () => step(1), ArrowLeft: () => step(-1), ArrowUp: () => step(-1),
+        Enter: () => { if (state.selected) { walk = { from: null, index: -1 }; say(`Selected ${state.selected.data("label")}; its neighbours are now under the arrow keys.`); } },
+        e: () => $("ex-expand").click(), c: () => $("ex-collapse").click(), p: () => $("ex-pin").click(),
+        h: () => $("ex-hide").click(), f: () => $("ex-fit").click(),
+        "+": () => cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 } }),
+        "-": () => cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 } }),
+        Escape: () => { walk = { from: null, index: -1 }; select(null); },
+      };
+      if (acts[k]) { ev.preventDefault(); acts[k](); }
+    });
+    canvas.addEventListener("focus", () => { if (!state.selected && cy.nodes().length) step(1); });
+
+    window.ccmsExplorer = { cy, state, expand, layout, applyFilters, select };
     if (root.dataset.start) expand(root.dataset.start, "");
   });
 })();
