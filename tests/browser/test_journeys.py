@@ -260,6 +260,7 @@ def test_explorer_canvas_works_from_the_keyboard(new_page, seeded):
     expect(page.locator("#ex-status")).to_contain_text("new node")
     page.keyboard.press("Escape")
     expect(page.locator("#ex-selected")).to_have_text("Nothing selected.")
+    expect(page.locator("#ex-nodes")).to_have_value("")
     assert page.evaluate("window.ccmsExplorer.cy.nodes().length") >= count
     # every control of the tools panel has an accessible name
     unnamed = page.evaluate("""() => [...document.querySelectorAll('#explorer button, #explorer select, #explorer input:not([type=hidden])')]

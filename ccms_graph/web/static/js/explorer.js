@@ -165,7 +165,7 @@
     function select(n) {
       cy.nodes().unselect();
       state.selected = n && n.length ? n : null;
-      if (!state.selected) { $("ex-selected").textContent = "Nothing selected."; $("ex-details").hidden = true; return; }
+      if (!state.selected) { $("ex-selected").textContent = "Nothing selected."; $("ex-nodes").value = ""; $("ex-details").hidden = true; return; }
       n.select();
       $("ex-nodes").value = n.id();
       $("ex-selected").textContent = `${n.data("locked") ? "Restricted record" : n.data("label")} · ${n.data("type")}`;
