@@ -36,10 +36,11 @@ neo4j: setup
 	$(BIN)/ccms-graph neo4j start
 
 # Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, serves on $(HOST):$(PORT).
+# One worker process: import-job progress is kept in that process (see README, Known limits).
 run: neo4j
 	$(BIN)/ccms-graph init-db
 	$(BIN)/ccms-graph seed --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'ccms_graph.web.wsgi:app'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - 'ccms_graph.web.wsgi:app'
 
 # Sets everything up and runs the whole suite against a real Neo4j (a test instance the suite starts and stops).
 test: setup browser
