@@ -49,9 +49,15 @@ test: setup browser
 lint: python
 	$(BIN)/ruff check ccms_graph tests seed benchmarks
 
-bench: setup
-	$(BIN)/python benchmarks/bulk_load.py
-	$(BIN)/python benchmarks/deconflict.py
+# Benchmarks print their tables; they use their own Neo4j instance (never `make run`'s data) and stop it.
+BENCH := CCMS_NEO4J_BOLT_PORT=17694 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=4g
+BENCH_SIZES ?= 100000,1000000
+bench: setup browser
+	$(BENCH) $(BIN)/ccms-graph neo4j start
+	$(BENCH) $(BIN)/python benchmarks/bulk_load.py --persons 100000
+	$(BENCH) $(BIN)/python benchmarks/deconflict.py --yes-wipe --sizes $(BENCH_SIZES)
+	$(BENCH) $(BIN)/ccms-graph neo4j stop
+	$(BIN)/python benchmarks/explorer_render.py
 
 # Schemathesis against a running `make run` server, signed in as agent, supervisor, analyst and auditor.
 api-fuzz: python
