@@ -161,3 +161,23 @@ def test_delete_is_soft_retires_links_and_leaves_reads_and_matches(graph, org):
                                                                  "ssn": "219-09-9999"})
     assert all(h.get("uid") != p["uid"] and h.get("record_uid") != p["uid"] for h in again.get("hits", []))
     assert graph.query("MATCH (e:AuditEntry {action: 'delete'}) RETURN e.targets AS t") == [{"t": [p["uid"]]}]
+
+
+def test_editing_an_approved_record_makes_it_pending_again(graph, org):
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Una", "family_name": "Voss"})
+    graph.query("MATCH (n:Person {uid: $u}) SET n.approval_status = 'approved'", {"u": p["uid"]}, write=True)
+    updated = records.update_entity(graph, org.agent_a, p["uid"], {"middle_name": "K"})
+    assert updated["props"]["approval_status"] == "pending"
+    graph.query("MATCH (n:Person {uid: $u}) SET n.approval_status = 'returned'", {"u": p["uid"]}, write=True)
+    assert records.update_entity(graph, org.agent_a, p["uid"], {"middle_name": "L"})["props"][
+        "approval_status"] == "returned"
+
+
+def test_updating_a_business_keeps_its_address_blocking_keys(graph, org):
+    b = records.create_entity(graph, org.agent_a, "Business", {
+        "name": "Harbor Logistics LLC", "addresses": [{"line1": "1 Port Rd", "city": "Miami", "state": "FL",
+                                                      "postcode": "33132"}]})
+    before = graph.query("MATCH (n:Business {uid: $u}) RETURN n.match_keys AS k", {"u": b["uid"]})[0]["k"]
+    records.update_entity(graph, org.agent_a, b["uid"], {"kind": "llc"})
+    after = graph.query("MATCH (n:Business {uid: $u}) RETURN n.match_keys AS k", {"u": b["uid"]})[0]["k"]
+    assert "33132" in before and after == before

@@ -258,7 +258,8 @@ RETURN n.version - 1 AS before
 
 _UPDATE = """
 MATCH (n:SubjectRecord {uid: $uid})
-SET n += $props, n.updated_at = datetime(), n.updated_by = $actor
+SET n += $props, n.updated_at = datetime(), n.updated_by = $actor,
+    n.approval_status = CASE n.approval_status WHEN 'approved' THEN 'pending' ELSE n.approval_status END
 WITH n
 OPTIONAL MATCH (n)-[r:HAS_IDENTIFIER]->(:Identifier)
 DELETE r
@@ -269,8 +270,18 @@ MERGE (n)-[:HAS_IDENTIFIER]->(i)
 """
 
 
+_ADDRESSES = """
+MATCH (:SubjectRecord {uid: $uid})-[:RESIDES_AT|LOCATED_AT {status: 'active'}]->(a:Address)
+RETURN a {.line1, .line2, .city, .state, .postcode, .country} AS a
+"""
+
+
 def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
-    """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create."""
+    """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create.
+
+    An approved record that is edited is pending again until a supervisor approves the change
+    (CCMS PIA §2.4: new and updated records are preliminary until approved); a returned one stays returned.
+    """
     current = get_entity(graph, uid)
     type_name = current["type"]
     rtype = ENTITY_TYPES[type_name]
@@ -280,6 +291,10 @@ def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version
         merged["identifiers"] = json.loads(merged["identifiers"])
     merged.update(clean)
     props, sel = prepare(rtype, merged)
+    # Blocking keys also come from the addresses the record already has (they live on Address nodes).
+    known = graph.query(_ADDRESSES, {"uid": uid})
+    props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(
+        rtype.name, {**merged, "addresses": [r["a"] for r in known] + list(clean.get("addresses") or [])})
     cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
 
     def work(tx):

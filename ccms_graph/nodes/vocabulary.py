@@ -350,6 +350,13 @@ LINK_TYPES: dict[str, LinkType] = {
     )
 }
 
+#: Nodes and relationships the service keeps beside the records, never drawn or expanded as links:
+#: deconfliction hits and the judgements on them, telecom import bookkeeping, workflow and audit state.
+SERVICE_LABELS = ("DeconflictionHit", "Judgement", "CallRecord", "SubscriberRecord", "TelecomLink",
+                  "ApprovalRequest", "AccessGrant", "Disclosure", "Comment", "Notification", "AuditEntry",
+                  "AuditHead", "Session", "ApiToken", "Sequence", "SavedQuery", "SavedQueryVersion", "BlockKey")
+SERVICE_RELATIONSHIPS = ("HIT_ON", "ANNOTATES", "OWNED_BY", "MEMBER_OF", "REPORTS_TO", "WITHIN")
+
 #: Link types a user may draw between records by hand (system links are maintained by the service).
 USER_LINK_TYPES = tuple(name for name, lt in LINK_TYPES.items() if not lt.system)
 
