@@ -59,6 +59,22 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_deconfliction.review_hit", "POST"): {"json": {"decision": "dismissed", "reason": "different people"}},
     ("api_admin.lock_state", "GET"): None,
     ("api_admin.release_lockout", "POST"): {"json": {}},
+    ("api_records.delete_record", "DELETE"): {"query": {"reason": "entered twice"}},
+    ("api_records.list_comments", "GET"): None,
+    ("api_records.add_comment", "POST"): {"json": {"text": "seen at the port", "kind": "note"}},
+    ("api_cases.set_restricted", "PUT"): {"json": {"restricted": False, "reason": "open it up"}},
+    ("api_cases.add_team_member", "POST"): None,
+    ("api_cases.remove_team_member", "DELETE"): None,
+    ("api_cases.import_cdr", "POST"): {"files": "cdr"},
+    ("api_cases.import_subscribers", "POST"): {"files": "subscribers"},
+}
+
+#: Upload bodies a route would accept (by the VALID entry's "files" value).
+FILES = {
+    True: (b"%PDF-1.4", "x.pdf", "application/pdf"),
+    "cdr": (b"originating_number,terminating_number,start_time,duration\n"
+            b"+13055550101,+13055550102,2024-01-02T10:00:00,60\n", "calls.csv", "text/csv"),
+    "subscribers": (b"number,subscriber_name\n+13055550101,Ann Other\n", "subs.csv", "text/csv"),
 }
 
 
@@ -121,7 +137,7 @@ def _foreign(graph, org):
     own_case = open_case(graph, org.agent_a, org.sup_mia, title="Own case")["uid"]
     return {"case_uid": case, "record_uid": person, "document_uid": doc, "attachment_uid": att,
             "item_uid": req["uid"], "grant_uid": grant["uid"], "token_uid": token, "username": "agent_nyc", "hit_uid": hit,
-            "own_case": own_case}
+            "own_case": own_case, "member_uid": org.agent_b.uid}
 
 
 def _fill(rule: str, values: dict) -> str:
@@ -131,7 +147,8 @@ def _fill(rule: str, values: dict) -> str:
 def _state(graph) -> dict:
     return {r["uid"]: r["p"] for r in graph.query(
         "MATCH (n) WHERE n:Case OR n:SubjectRecord OR n:Document OR n:AccessGrant OR n:ApprovalRequest "
-        "OR n:ApiToken RETURN n.uid AS uid, n {.*, last_used_at: null} AS p")}
+        "OR n:ApiToken OR n:Comment OR n:CallRecord OR n:SubscriberRecord "
+        "RETURN coalesce(n.uid, n.fingerprint) AS uid, n {.*, last_used_at: null} AS p")}
 
 
 @pytest.mark.parametrize(("rule", "endpoint", "method"), ROUTES)
@@ -143,7 +160,10 @@ def test_uid_route_refuses_records_outside_scope(rule, endpoint, method, world, 
         kwargs["json"] = {k: (v.format(**foreign) if isinstance(v, str) and "{" in v else v)
                           for k, v in spec["json"].items()}
     if spec.get("files"):
-        kwargs["data"] = {"file": (io.BytesIO(b"%PDF-1.4"), "x.pdf", "application/pdf")}
+        data, name, ctype = FILES[spec["files"]]
+        kwargs["data"] = {"file": (io.BytesIO(data), name, ctype)}
+    if "query" in spec:
+        kwargs["query_string"] = spec["query"]
     before = _state(graph)
     r = api.request(method, _fill(rule, foreign), **kwargs)
     assert r.status_code in (403, 404), (r.status_code, r.get_data(as_text=True)[:300])
@@ -154,7 +174,7 @@ def test_uid_route_refuses_records_outside_scope(rule, endpoint, method, world, 
     body = r.get_data(as_text=True)
     assert "Secret" not in body and "Seized phone" not in body and "call log" not in body
     after = _state(graph)
-    changed = {uid for uid in before if before[uid] != after.get(uid)}
+    changed = {uid for uid in before if before[uid] != after.get(uid)} | (set(after) - set(before))
     assert not changed, f"{method} {rule} changed {changed}"
 
 

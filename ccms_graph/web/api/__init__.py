@@ -89,14 +89,18 @@ def init_app(app) -> None:
         deconfliction_api,
         documents_api,
         graph_api,
+        imports_api,
         links_api,
         notifications_api,
+        offices_api,
+        queries_api,
         records_api,
         search_api,
     )
 
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
-                   approvals_api, notifications_api, audit_api, admin_api, deconfliction_api):
+                   queries_api, approvals_api, notifications_api, audit_api, admin_api, offices_api,
+                   deconfliction_api, imports_api):
         csrf.exempt(module.blp)  # the blueprint's own guard checks CSRF unless a token signed the request in
         api.register_blueprint(module.blp)
 

@@ -1,14 +1,17 @@
-"""Cases: list, open a request for one, read one, and ask for its lifecycle actions, grants and disclosures."""
+"""Cases: list, open a request for one, read one, ask for its lifecycle actions, grants and disclosures, change
+who may read it (restriction, team), and load telecom returns into it."""
 
 from __future__ import annotations
 
 from flask import Response
 from flask_smorest import Page
+from flask_smorest.fields import Upload
+from marshmallow import Schema
 
 from ...errors import NotFound
-from ...logic import access, cases, disclosures, grants, workflows
+from ...logic import access, cases, disclosures, grants, telecom, workflows
 from . import schemas
-from .common import Blueprint, actor, graph, raw_body
+from .common import Blueprint, actor, graph, raw_body, uploaded_text
 
 blp = Blueprint("cases", __name__, "/cases", description="Cases and their lifecycle")
 
@@ -116,3 +119,47 @@ def export_disclosures(case_uid):
     text = disclosures.export_csv(graph(), actor(), case_uid=case_uid)
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="disclosures.csv"'})
+
+
+@blp.route("/<case_uid>/restricted", methods=["PUT"])
+@blp.arguments(schemas.RestrictedInput)
+@blp.response(200, schemas.CaseAccessOut)
+def set_restricted(data, case_uid):
+    """Restrict a case you may change to its team and the supervisors above them, or lift that (audited)."""
+    return cases.set_restricted(graph(), actor(), case_uid, data["restricted"], data["reason"])
+
+
+@blp.route("/<case_uid>/team/<member_uid>", methods=["POST"])
+@blp.response(200, schemas.CaseAccessOut)
+def add_team_member(case_uid, member_uid):
+    """Add a user to the team of a case you may change (not an auditor, administrator or inactive user)."""
+    return cases.change_team(graph(), actor(), case_uid, member_uid, add=True)
+
+
+@blp.route("/<case_uid>/team/<member_uid>", methods=["DELETE"])
+@blp.response(200, schemas.CaseAccessOut)
+def remove_team_member(case_uid, member_uid):
+    """Take a user off the team of a case you may change (the owner stays)."""
+    return cases.change_team(graph(), actor(), case_uid, member_uid, add=False)
+
+
+class CsvUpload(Schema):
+    file = Upload(required=True, metadata={"description": "a UTF-8 CSV file with a header row"})
+
+
+@blp.route("/<case_uid>/telecom/cdr", methods=["POST"])
+@blp.arguments(CsvUpload, location="files")
+@blp.response(200, schemas.TelecomImportOut)
+def import_cdr(files, case_uid):
+    """Load call detail records (originating_number, terminating_number, start_time, duration[, cell_site]) into a
+    case you may change; bad rows are refused by row number, the rest load; agents of linked cases are alerted."""
+    return telecom.import_cdr(graph(), actor(), case_uid, uploaded_text(files["file"], "CSV file"))
+
+
+@blp.route("/<case_uid>/telecom/subscribers", methods=["POST"])
+@blp.arguments(CsvUpload, location="files")
+@blp.response(200, schemas.TelecomImportOut)
+def import_subscribers(files, case_uid):
+    """Load subscriber records (number and any of subscriber_name, address, city, state, postcode, dob, email,
+    imei, source) into a case you may change; the same answer as the call records."""
+    return telecom.import_subscribers(graph(), actor(), case_uid, uploaded_text(files["file"], "CSV file"))

@@ -93,3 +93,18 @@ def if_match_version() -> int | None:
 def etag_of(out: dict) -> str | None:
     version = (out.get("props") or {}).get("version")
     return f'"{version}"' if isinstance(version, int) else None
+
+
+def uploaded_text(upload, what: str = "file") -> str:
+    """An uploaded file's text (UTF-8, a byte-order mark allowed), refused (422 on `file`) when it is empty,
+    larger than the upload limit (CCMS_MAX_UPLOAD_BYTES; a larger request is already 413), or not text."""
+    limit = graph().settings.max_upload_bytes
+    data = upload.read(limit + 1)
+    if not data:
+        raise ValidationFailed({"file": [f"the {what} is empty"]})
+    if len(data) > limit:
+        raise ValidationFailed({"file": [f"the {what} is larger than the limit of {limit} bytes"]})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed({"file": [f"the {what} is not UTF-8 text (byte {exc.start})"]}) from None

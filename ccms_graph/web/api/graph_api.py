@@ -1,12 +1,13 @@
-"""Graph exploration: a record's neighbourhood, one link away, with what you may not read locked."""
+"""Graph exploration: a record's neighbourhood one link away, and the shortest path between two records."""
 
 from __future__ import annotations
 
+from ... import queries
 from ...logic import access
 from . import schemas
 from .common import Blueprint, actor, graph
 
-blp = Blueprint("graph", __name__, "/graph", description="Graph neighbourhood and expansion")
+blp = Blueprint("graph", __name__, "/graph", description="Graph neighbourhood, expansion and shortest path")
 
 
 @blp.route("/neighbours/<record_uid>", methods=["GET"])
@@ -15,3 +16,12 @@ blp = Blueprint("graph", __name__, "/graph", description="Graph neighbourhood an
 def neighbours(query, record_uid):
     """The records one link away (expansion), audited; unreadable neighbours are locked placeholders."""
     return access.neighbours(graph(), actor(), record_uid, link_types=query["link_types"], limit=query["limit"])
+
+
+@blp.route("/path", methods=["GET"])
+@blp.arguments(schemas.PathQuery, location="query")
+@blp.response(200, schemas.QueryResultOut)
+def shortest_path(query):
+    """The shortest chain of active links between two records you may read, stepping only on readable records
+    (the saved query `shortest_path`; audited, owners told). No path: an empty graph."""
+    return queries.run_query(graph(), actor(), "shortest_path", query).to_dict()

@@ -1,11 +1,12 @@
-"""The six Subject Record types: create (one route per type, schema from the vocabulary), read, update, resubmit."""
+"""The six Subject Record types: create (one route per type, schema from the vocabulary), read, update, delete,
+resubmit, and comments on any record."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from ...errors import NotFound
-from ...logic import access, approvals, records
+from ...logic import access, approvals, comments, records
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...validation import record_schema
 from . import schemas
@@ -69,3 +70,27 @@ def resubmit_record(record_uid):
     out = approvals.resubmit_record(graph(), actor(), record_uid)
     return {"type": "SubjectRecord", **out}
 
+
+
+@blp.route("/<record_uid>", methods=["DELETE"])
+@blp.arguments(schemas.DeleteQuery, location="query")
+@blp.response(200, schemas.DeletedOut)
+def delete_record(query, record_uid):
+    """Soft-delete a Subject Record you may change, saying why: it leaves reads and matching, its links are
+    retired, and it stays as history (409 while it is the master of merged sub-records)."""
+    return records.delete_entity(graph(), actor(), record_uid, query["reason"])
+
+
+@blp.route("/<record_uid>/comments", methods=["GET"])
+@blp.response(200, schemas.CommentOut(many=True))
+def list_comments(record_uid):
+    """The notes and corrections on a record you may read, oldest first."""
+    return comments.comments_for(graph(), actor(), record_uid)
+
+
+@blp.route("/<record_uid>/comments", methods=["POST"])
+@blp.arguments(comments.CommentInput)
+@blp.response(201, schemas.CommentOut)
+def add_comment(_, record_uid):
+    """Annotate a record you may read (a correction is a new comment; comments are never edited)."""
+    return comments.add_comment(graph(), actor(), record_uid, raw_body())

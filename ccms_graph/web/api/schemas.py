@@ -333,3 +333,172 @@ class LockoutOut(Out):
     failed_logins = fields.Integer()
     locked = fields.Boolean()
     locked_until = _s()
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved queries and the shortest path
+# ---------------------------------------------------------------------------------------------
+
+_QUERY_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{1,62}$", error="2-63 lower_case letters, digits and _, "
+                                                                 "starting with a letter")
+_UID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", error="is not a record uid")
+
+
+class QueryParamOut(Out):
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    required = fields.Boolean()
+    default = fields.Raw(allow_none=True)
+    validation = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class QueryInfoOut(Out):
+    name = fields.String(required=True)
+    description = _s()
+    kind = fields.String(validate=validate.OneOf(("table", "graph")))
+    roles = fields.List(fields.String())
+    params = fields.List(fields.Nested(QueryParamOut))
+    source = fields.String(metadata={"description": "catalogue (a shared file) or saved (an analyst's own)"})
+    version = fields.Integer(allow_none=True)
+    approved = fields.Boolean()
+    author_uid = _s()
+
+
+class SaveQueryInput(Schema):
+    name = fields.String(required=True, validate=_QUERY_NAME)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000), metadata={
+        "description": "a `//` header block (name, description, result, roles, param lines) and one read-only "
+                       "Cypher statement composing the policy placeholders"})
+
+
+class SavedVersionOut(Schema):
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class RunQueryInput(Schema):
+    params = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
+                         metadata={"description": "the query's declared parameters by name"})
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "a saved query's version (yours; others run the approved one)"})
+    sort = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                         metadata={"description": "sort a table on one of its columns"})
+    descending = fields.Boolean(load_default=False)
+
+
+class RunCsvQuery(Schema):
+    """The query's own parameters go in the query string too, by name (repeat a name for a list)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    sort = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    descending = fields.Boolean(load_default=False)
+
+
+class QueryResultOut(Out):
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("table", "graph")))
+    version = fields.Integer(allow_none=True)
+    params = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    columns = fields.List(fields.String())
+    rows = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)))
+    nodes = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)),
+                        metadata={"description": "graph results: {id, uid, type, caption, locked}"})
+    edges = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)),
+                        metadata={"description": "graph results: {source, target, type}"})
+    truncated = fields.Boolean(metadata={"description": "more rows matched than the row limit allowed"})
+    withheld = fields.Integer(metadata={"description": "rows dropped or nodes locked by the policy check"})
+
+
+class SavedQueryOut(Out):
+    name = fields.String(required=True)
+    author_uid = _s()
+    latest_version = fields.Integer(allow_none=True)
+    approved_version = fields.Integer(allow_none=True)
+    approved_by = _s()
+    versions = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)))
+
+
+class PathQuery(Schema):
+    from_uid = fields.String(required=True, data_key="from", validate=_UID, metadata={"description": "a record uid"})
+    to_uid = fields.String(required=True, data_key="to", validate=_UID, metadata={"description": "a record uid"})
+    max_hops = fields.Integer(load_default=6, validate=validate.Range(min=1, max=8))
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments, case access, deletion
+# ---------------------------------------------------------------------------------------------
+
+
+class CommentOut(Out):
+    uid = fields.String(required=True)
+    text = fields.String()
+    kind = fields.String()
+    author_uid = _s()
+    author_name = _s()
+    created_at = _s()
+
+
+class RestrictedInput(Schema):
+    restricted = fields.Boolean(required=True, metadata={"description": "true: only the team and the "
+                                                                        "supervisors above them may read the case"})
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class CaseAccessOut(Schema):
+    """A case's own fields after an access change (its members are read through GET /cases/{uid})."""
+
+    uid = fields.String(required=True)
+    type = fields.String(required=True)
+    caption = _s()
+    props = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class DeleteQuery(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class DeletedOut(Out):
+    uid = fields.String(required=True)
+    deleted = fields.Boolean(required=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads of data: telecom CSV and JSONL imports
+# ---------------------------------------------------------------------------------------------
+
+
+class RowProblem(Out):
+    row = fields.Integer(required=True, metadata={"description": "the file's line number (the header is row 1)"})
+    reason = fields.String()
+
+
+class TelecomImportOut(Out):
+    case_number = _s()
+    rows = fields.Integer(required=True)
+    loaded = fields.Integer(required=True)
+    duplicates = fields.List(fields.Nested(RowProblem))
+    refused = fields.List(fields.Nested(RowProblem))
+    alerts = fields.Integer(metadata={"description": "agents of other cases alerted to a shared number"})
+
+
+class ImportQuery(Schema):
+    case_uid = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "file every record as a subject of this case (uid or number)"})
+
+
+class LineProblem(Out):
+    line = fields.Integer(required=True)
+    reason = _s()
+    dropped = fields.List(fields.String())
+
+
+class ImportOut(Out):
+    lines = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    refused = fields.List(fields.Nested(LineProblem))
+    warnings = fields.List(fields.Nested(LineProblem))
+    hits = fields.Integer()
+    records_with_hits = fields.Integer()

@@ -1,0 +1,38 @@
+"""Batch import of Subject Records from JSON Lines, one route per entity type, deconflicted as they load."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema
+
+from ...logic import imports
+from ...nodes.vocabulary import ENTITY_TYPES
+from . import schemas
+from .common import Blueprint, actor, graph, uploaded_text
+
+blp = Blueprint("imports", __name__, "/imports", description="JSON Lines imports of Subject Records")
+
+
+class JsonlUpload(Schema):
+    file = Upload(required=True, metadata={"description": "UTF-8 JSON Lines: one object per line, the fields "
+                                                          "of the type's create schema plus `ref`"})
+
+
+def _import_view(type_name: str):
+    slug = ENTITY_TYPES[type_name].slug
+
+    @blp.arguments(schemas.ImportQuery, location="query")
+    @blp.arguments(JsonlUpload, location="files")
+    @blp.response(200, schemas.ImportOut)
+    def view(query, files):
+        text = uploaded_text(files["file"], "JSON Lines file")
+        return imports.import_jsonl(graph(), actor(), type_name, text.splitlines(), case_key=query["case_uid"])
+
+    view.__name__ = f"import_{slug.replace('-', '_')}"
+    view.__doc__ = (f"Create {type_name} records from a JSON Lines file (pending approval, deconflicted); a line "
+                    "is refused only when unreadable or unidentifiable, a bad field is dropped with a warning.")
+    blp.route(f"/{slug}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _type_name in ENTITY_TYPES:
+    _import_view(_type_name)
