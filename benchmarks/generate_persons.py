@@ -13,6 +13,13 @@ family names, day/month transposed, a date off by one day or year, a missing dat
 missing given name, one half of a hyphenated surname, a transliteration variant; it keeps the
 SSN/phone the stored record has at the rates a clerk would copy them.
 
+Some copies carry no identifying evidence: no SSN, no phone, and a name (plus the date of birth,
+where the copy still has one) that two or more stored people share exactly, e.g. "James Gonzalez"
+with the date of birth missing when the population holds a dozen James Gonzalezes. No analyst
+could tell which one is meant, so a system that flags one of them is guessing. `queries` marks
+these `_indistinguishable` (see `evidence_key`); the benchmark reports them apart and leaves them
+out of recall (a `match` on one of them still counts against precision when it is the wrong one).
+
 Run `python benchmarks/generate_persons.py --count 1000 --queries 100 --out /tmp/p` to write
 `/tmp/p.persons.jsonl` and `/tmp/p.queries.jsonl` (one JSON object per line, the import format).
 """
@@ -23,11 +30,13 @@ import argparse
 import json
 import random
 import string
+from collections import Counter
 from collections.abc import Iterator
 
 from nicknames import NickNamer
 
 from ccms_graph.matching.frequencies import GIVEN_NAMES, SURNAMES
+from ccms_graph.matching.names import tokens
 
 #: Spellings of one name that transliteration produces.
 VARIANTS = [
@@ -197,10 +206,23 @@ def corrupt(rng: random.Random, rec: dict) -> tuple[dict, list[str]]:
     return q, applied
 
 
+def evidence_key(rec: dict, with_dob: bool, with_given: bool = True) -> int:
+    """A hash of what identifies `rec` to a reader: normalized first given name, family name and
+    (when `with_dob`) the date of birth. Two stored people with equal keys cannot be told apart by
+    a copy that carries only those fields."""
+    given = tokens(rec.get("given_name"))[:1] if with_given else ()
+    return hash((given, tokens(rec.get("family_name")), rec.get("dob") if with_dob else None))
+
+
+def _evidence_keys(rec: dict) -> tuple[int, ...]:
+    return tuple(evidence_key(rec, d, g) for d in (True, False) for g in (True, False))
+
+
 def queries(count: int, population: int, seed: int = 11, match_share: float = 0.85) -> tuple[list[dict], list[int]]:
     """`count` query records over a population of `population`: (queries, truth), truth[i] = stored index or -1.
 
-    Regenerates the population stream to pick up the targets (cheap), so nothing big stays in memory.
+    Regenerates the population stream to pick up the targets (cheap); it also counts every stored
+    person's evidence keys (hashes only) to mark copies that are `_indistinguishable`.
     """
     rng = random.Random(seed)
     targets = {}
@@ -209,11 +231,21 @@ def queries(count: int, population: int, seed: int = 11, match_share: float = 0.
             targets.setdefault(rng.randrange(population), []).append(qi)
     out: list[dict | None] = [None] * count
     truth = [-1] * count
+    seen: Counter[int] = Counter()
+    kept: dict[int, dict] = {}
     for i, rec in enumerate(persons(population)):
+        seen.update(_evidence_keys(rec))
         for qi in targets.get(i, ()):
             q, applied = corrupt(random.Random(seed * 1_000_003 + qi), rec)
             out[qi] = {**q, "ref": f"Q{qi}", "_corruptions": applied}
             truth[qi] = i
+            kept[qi] = rec
+    for qi, rec in kept.items():
+        q = out[qi]
+        if q.get("ssn") or q.get("phones"):
+            continue
+        key = evidence_key(rec, with_dob=bool(q.get("dob")), with_given=bool(q.get("given_name")))
+        q["_indistinguishable"] = seen[key] > 1
     fresh = NameSource(random.Random(seed + 99))
     frng = random.Random(seed + 98)
     for qi in range(count):
