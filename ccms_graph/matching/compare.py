@@ -35,8 +35,8 @@ def _close(a: str, b: str) -> bool:
 # --- person names -------------------------------------------------------------------------------
 
 NAME_LEVELS = (
-    "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy",
-    "family_only", "given_only", "given_differs", "disagree", MISSING,
+    "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy", "swapped_fuzzy",
+    "family_only", "given_only", "family_fuzzy_only", "given_differs", "disagree", MISSING,
 )
 
 
@@ -50,6 +50,9 @@ def _family_level(a: PersonName, b: PersonName) -> str:
         return "fuzzy"
     if _close("".join(a.family_core), "".join(b.family_core)):
         return "fuzzy"
+    if len(ca) > 1 or len(cb) > 1:  # "Gonzales" vs "Jumowu-Gonzalez": one half, respelled
+        if any(min(len(x), len(y)) >= NAME_DL_MIN_LENGTH and _close(x, y) for x in ca for y in cb):
+            return "fuzzy"
     return "no"
 
 
@@ -81,7 +84,14 @@ _COMBINED = {
     ("fuzzy", "initial"): "fuzzy",
     (MISSING, "eq"): "given_only",
     (MISSING, "nick"): "given_only",
+    ("fuzzy", MISSING): "family_fuzzy_only",
 }
+
+#: What a level found with one side's given and family names exchanged becomes: a swap plus one
+#: more slip (a typo, an initial) is its own level, weaker than a clean swap; a lone name that
+#: equals the other record's given name is `given_only`.
+_SWAPPED = {"exact": "swapped", "nickname": "swapped", "given_fuzzy": "swapped_fuzzy",
+            "family_fuzzy": "swapped_fuzzy", "initial": "swapped_fuzzy", "family_only": "given_only"}
 
 
 def _oriented(a: PersonName, b: PersonName) -> str:
@@ -94,21 +104,26 @@ def swap(name: PersonName) -> PersonName:
 
 
 def compare_person_name(a: PersonName, b: PersonName) -> str:
-    """Agreement means the same person name, allowing nicknames, typos, initials and given/family swap."""
+    """Agreement means the same person name, allowing nicknames, typos, initials and given/family swap.
+
+    'swapped_fuzzy' is a swap plus one more slip (a typo or an initial in either part);
+    'family_fuzzy_only' a respelled family name where one side has no given name.
+    """
     if a.is_empty or b.is_empty:
         return MISSING
     direct = _oriented(a, b)
     if direct == "exact":
         return direct
     # Both ways round, so that the comparator stays symmetric.
-    if {_oriented(a, swap(b)), _oriented(swap(a), b)} & {"exact", "nickname"}:
+    swapped = {_SWAPPED.get(_oriented(a, swap(b))), _SWAPPED.get(_oriented(swap(a), b))} - {None}
+    if "swapped" in swapped:
         return "swapped"
     # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith").
     all_a = sorted(a.given + a.middle + a.family)
     all_b = sorted(b.given + b.middle + b.family)
     if all_a == all_b and direct not in ("exact", "nickname"):
         return "swapped"
-    return direct
+    return best_level({direct, *swapped}, NAME_LEVELS)
 
 
 def best_level(levels: Iterable[str], order: tuple[str, ...]) -> str:
@@ -119,11 +134,30 @@ def best_level(levels: Iterable[str], order: tuple[str, ...]) -> str:
 
 # --- dates of birth -----------------------------------------------------------------------------
 
-DOB_LEVELS = ("exact", "partial", "transposed", "typo", "year_near", "same_year", "disagree", MISSING)
+DOB_LEVELS = ("exact", "partial", "transposed", "typo", "year_near", "two_slips", "year_digit", "same_year", "disagree",
+              MISSING)
+
+
+def _slips(a: Dob, b: Dob) -> int:
+    """How many of the usual slips (day/month transposed, day one off, year one off) turn full date a
+    into b; 3 when it takes more (or something else)."""
+    years = abs(a.year - b.year)  # type: ignore[operator]
+    if years > 1:
+        return 3
+    best = 3
+    for m, d, t in ((a.month, a.day, 0), (a.day, a.month, 1)):
+        if m == b.month and abs(d - b.day) <= 1:  # type: ignore[operator]
+            best = min(best, years + t + abs(d - b.day))  # type: ignore[operator]
+    return best
 
 
 def compare_dob(a: Dob, b: Dob) -> str:
-    """Agreement means the same date of birth; lower levels are the usual clerical slips."""
+    """Agreement means the same date of birth; lower levels are the usual clerical slips.
+
+    'typo': one digit or two adjacent digits of the month or day, or the day one off; 'year_near':
+    the year one off; 'year_digit': one other digit of the year;
+    'two_slips': two of (day/month transposed, day one off, year one off) at once.
+    """
     if a.is_missing or b.is_missing:
         return MISSING
     if a.is_full and b.is_full:
@@ -131,8 +165,15 @@ def compare_dob(a: Dob, b: Dob) -> str:
             return "exact"
         if a.year == b.year and a.month == b.day and a.day == b.month:
             return "transposed"
+        slips = min(_slips(a, b), _slips(b, a))
+        if slips == 1:  # the day one off (also 10 -> 09), or the year (1979 -> 1980)
+            return "typo" if a.year == b.year else "year_near"
         if DamerauLevenshtein.distance(a.iso() or "", b.iso() or "") == 1:
-            return "typo"
+            # One digit: in the month or day a typo; in the year (1958 -> 1988) a digit slip that
+            # many unrelated dates share, so a level of its own.
+            return "typo" if a.year == b.year else "year_digit"
+        if slips == 2:
+            return "two_slips"
     else:
         pairs = [(x, y) for x, y in ((a.month, b.month), (a.day, b.day)) if x is not None and y is not None]
         if all(x == y for x, y in pairs):

@@ -32,6 +32,18 @@ def pn(given=None, family=None, middle=None):
         (pn(None, "Smith"), pn("John", "Smith"), "family_only"),
         (pn("Mary", "Smith"), pn("John", "Smith"), "given_differs"),
         (pn("John", "Smith"), pn("John", "Jones"), "disagree"),
+        # a swap plus one more slip
+        (pn("Lesu", "Mqary"), pn("Mary", "Lesu"), "swapped_fuzzy"),
+        (pn("Garisu", "Ruh"), pn("Ruth", "Garisu"), "swapped_fuzzy"),
+        (pn("J", "Smith"), pn("Smith", "John"), "swapped_fuzzy"),
+        # a lone name equal to the other record's given name
+        (pn(None, "Susan"), pn("Susan", "Somi"), "given_only"),
+        # given name missing on one side, family name respelled
+        (pn(None, "Herbnandez"), pn("Robert", "Hernandez"), "family_fuzzy_only"),
+        # one half of a double surname, in another transliteration
+        (pn("Jennifer", "Gonzales"), pn("Jennifer", "Jumowu-Gonzalez"), "family_fuzzy"),
+        (pn("Tim", "Dimtta"), pn("Timothy", "Dimota"), "family_fuzzy"),  # nickname + typo
+        (pn("Tmothy", "Dimtta"), pn("Timothy", "Dimota"), "fuzzy"),
         (pn(None, None), pn("John", "Smith"), "missing"),
     ],
 )
@@ -48,6 +60,13 @@ def test_compare_person_name(a, b, level):
         ("1980-05-03", "1980-05-08", "typo"),
         ("1980-05-13", "1980-05-31", "typo"),  # adjacent digits swapped
         ("1980-05-03", "1979-05-03", "year_near"),
+        ("1979-05-03", "1980-05-03", "year_near"),  # two digits change, still one year
+        ("1962-09-10", "1962-09-09", "typo"),  # the day one off across the tens digit
+        ("1953-04-16", "1954-04-15", "two_slips"),  # year and day one off
+        ("1972-03-07", "1971-07-03", "two_slips"),  # transposed and year one off
+        ("1975-04-06", "1975-06-03", "two_slips"),  # transposed and day one off
+        ("1958-02-28", "1988-02-28", "year_digit"),  # one digit of the year: thirty years
+        ("1958-02-28", "1988-02-27", "disagree"),
         ("1980", "1980-05-03", "partial"),
         ("1980-05", "1980-05-03", "partial"),
         ("1980-06", "1980-05-03", "same_year"),
