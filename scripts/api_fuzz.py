@@ -8,6 +8,10 @@ Each user signs in through the API (session + CSRF), creates a short-lived perso
 runs with that token; the tokens are revoked at the end. Usernames default to the sandbox seed's; the
 password defaults to CCMS_SANDBOX_PASSWORD or the sandbox default. Exits non-zero if any run finds a 5xx,
 an undocumented status or content type, or a response that breaks its schema.
+
+Serve with 8 KiB request lines (gunicorn `--limit-request-line 8190`): with gunicorn's default 4094, a search
+whose documented 500-character text is fully percent-encoded is refused by gunicorn itself with an HTML 414
+before the app can answer, which schemathesis rightly reports as an undocumented content type.
 """
 
 from __future__ import annotations

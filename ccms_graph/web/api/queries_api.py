@@ -31,7 +31,7 @@ def _run(name: str, params: dict, version: int | None, sort: str | None, descend
     return result.sorted(sort, descending=descending) if sort else result
 
 
-@blp.route("/<name>/run", methods=["POST"])
+@blp.route("/<string(minlength=2, maxlength=63):name>/run", methods=["POST"])
 @blp.arguments(schemas.RunQueryInput)
 @blp.response(200, schemas.QueryResultOut)
 def run_query(data, name):
@@ -51,7 +51,7 @@ def _csv_params(name: str) -> dict:
             for key, values in request.args.lists() if key not in _CSV_OPTIONS}
 
 
-@blp.route("/<name>/run.csv", methods=["GET"])
+@blp.route("/<string(minlength=2, maxlength=63):name>/run.csv", methods=["GET"])
 @blp.arguments(schemas.RunCsvQuery, location="query")
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 def run_query_csv(query, name):
@@ -61,7 +61,7 @@ def run_query_csv(query, name):
                     headers={"Content-Disposition": f'attachment; filename="{result.name}.csv"'})
 
 
-@blp.route("/<name>/versions/<int:version>/approve", methods=["POST"])
+@blp.route("/<string(minlength=2, maxlength=63):name>/versions/<int:version>/approve", methods=["POST"])
 @blp.response(200, schemas.SavedQueryOut)
 def approve_query(name, version):
     """Approve a version of someone else's saved query into the shared catalogue (supervisor or administrator)."""

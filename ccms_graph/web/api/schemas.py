@@ -457,7 +457,8 @@ class CaseAccessOut(Schema):
 
 
 class DeleteQuery(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    # A query-string value: kept short enough that a fully percent-encoded one fits a 4 KiB request line.
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
 
 
 class DeletedOut(Out):
