@@ -1,0 +1,46 @@
+"""Blocking keys of ccms_graph.matching.blocking: a clerk's copy meets its stored record under a shared key."""
+
+import pytest
+
+from ccms_graph.matching.blocking import query_keys, stored_keys
+
+MUST_MEET_ON_GIVEN_YEAR = [
+    ("surname typo, day one off", {"given_name": "James", "family_name": "Hernanddz", "dob": "1943-09-02"},
+     {"given_name": "James", "family_name": "Hernandez", "dob": "1943-09-01"}),
+    ("surname typo, year one off", {"given_name": "Dennis", "family_name": "Zadewyhuk", "dob": "1987-03-06"},
+     {"given_name": "Dennis", "family_name": "Zadewihuk", "dob": "1986-03-06"}),
+    ("swapped with a typo, day off", {"given_name": "Kojuziso", "family_name": "Vuvya", "dob": "1956-05-21"},
+     {"given_name": "Vuvla", "family_name": "Kojuziso", "dob": "1956-05-20"}),
+    ("year only on the copy", {"given_name": "Maria", "family_name": "Wadkfci", "dob": "1987"},
+     {"given_name": "Maria", "family_name": "Wadafci", "dob": "1987-05-27"}),
+]
+
+
+def _gfy(keys):
+    return {k for k in keys if k.startswith("Person:gfy:")}
+
+
+@pytest.mark.parametrize("label, query, stored", MUST_MEET_ON_GIVEN_YEAR, ids=[c[0] for c in MUST_MEET_ON_GIVEN_YEAR])
+def test_given_year_key_meets(label, query, stored):
+    assert _gfy(query_keys("Person", query)) & _gfy(stored_keys("Person", stored))
+
+
+@pytest.mark.parametrize(
+    "query, stored",
+    [
+        ({"given_name": "James", "family_name": "Hernandez", "dob": "1943-09-01"},
+         {"given_name": "James", "family_name": "Garcia", "dob": "1943-09-01"}),  # another family initial
+        ({"given_name": "James", "family_name": "Hernandez", "dob": "1943-09-01"},
+         {"given_name": "James", "family_name": "Hernandez", "dob": "1950-09-01"}),  # another decade
+        ({"given_name": "James", "family_name": "Hernandez"},
+         {"given_name": "James", "family_name": "Hernandez", "dob": "1943-09-01"}),  # no year: no such key
+    ],
+)
+def test_given_year_key_keeps_others_apart(query, stored):
+    assert not _gfy(query_keys("Person", query)) & _gfy(stored_keys("Person", stored))
+
+
+def test_given_year_key_format():
+    rec = {"given_name": "John", "family_name": "de la Cruz", "dob": "1980-05-03"}
+    assert _gfy(stored_keys("Person", rec)) == {"Person:gfy:JN|c|1980", "Person:gfy:KRS|j|1980"}
+    assert _gfy(query_keys("Person", rec)) == {"Person:gfy:JN|c|1979", "Person:gfy:JN|c|1980", "Person:gfy:JN|c|1981"}
