@@ -40,7 +40,7 @@ neo4j: setup
 run: neo4j
 	$(BIN)/ccms-graph init-db
 	$(BIN)/ccms-graph seed --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - 'ccms_graph.web.wsgi:app'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --limit-request-line 8190 --access-logfile - 'ccms_graph.web.wsgi:app'
 
 # Sets everything up and runs the whole suite against a real Neo4j (a test instance the suite starts and stops).
 test: setup browser

@@ -318,3 +318,23 @@ def export_csv(graph, actor: Actor, out: IO[str], user: str | None = None, recor
         e = _plain(entry)
         writer.writerow([json.dumps(e.get(k)) if k == "targets" else e.get(k) for k in CSV_COLUMNS])
     return len(rows)
+
+
+def write_or_refuse(graph, actor: Actor, op: str, targets, work, *args):
+    """`graph.write(work, *args)`; a NotFound or Forbidden it raises is audited ("deny", in its own
+    transaction, since this one rolled back) and raised."""
+    return _or_refuse(graph.write, graph, actor, op, targets, work, *args)
+
+
+def read_or_refuse(graph, actor: Actor, op: str, targets, work, *args):
+    """`graph.read(work, *args)`, with a NotFound or Forbidden audited as a denial and raised."""
+    return _or_refuse(graph.read, graph, actor, op, targets, work, *args)
+
+
+def _or_refuse(run, graph, actor: Actor, op: str, targets, work, *args):
+    from ..errors import Forbidden, NotFound
+
+    try:
+        return run(work, *args)
+    except (NotFound, Forbidden) as exc:
+        raise refuse(graph, actor, exc, op, [t for t in targets if t]) from None

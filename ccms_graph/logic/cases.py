@@ -132,8 +132,8 @@ def set_restricted(graph, actor: Actor, case_uid: str, restricted: bool, reason:
         audit.record(tx, actor, "update", [case_uid], details={
             "field": "restricted", "from": before, "to": restricted, "reason": reason.strip()})
 
-    graph.write(work)
-    return get_case(graph, case_uid)
+    audit.write_or_refuse(graph, actor, "set_restricted", [case_uid], work)
+    return _access_settings(graph, case_uid)
 
 
 _TEAM = """
@@ -166,5 +166,13 @@ def change_team(graph, actor: Actor, case_uid: str, member_uid: str, add: bool) 
         audit.record(tx, actor, "update", [case_uid, member_uid],
                      details={"field": "team", "op": "add" if add else "remove"})
 
-    graph.write(work)
-    return get_case(graph, case_uid)
+    audit.write_or_refuse(graph, actor, "change_team", [case_uid, member_uid], work)
+    return _access_settings(graph, case_uid)
+
+
+def _access_settings(graph, case_uid: str) -> dict:
+    """What a change of access settings answers: the settings only, never the case's contents."""
+    row = graph.query("MATCH (c:Case {uid: $uid}) RETURN c.uid AS uid, c.case_number AS case_number, "
+                      "coalesce(c.restricted, false) AS restricted, c.team_uids AS team_uids, "
+                      "c.owner_uid AS owner_uid", {"uid": case_uid})
+    return row[0]

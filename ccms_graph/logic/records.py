@@ -234,6 +234,9 @@ def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: 
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
+    from ..policy import rules
+
+    rules.require_writer(actor)  # auditors and administrators create no case content
     row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
 
     def work(tx):
@@ -245,7 +248,7 @@ def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: 
 
         return uid, deconfliction.after_write(tx, actor, type_name, [uid]).get(uid, [])
 
-    uid, hits = graph.write(work)
+    uid, hits = audit.write_or_refuse(graph, actor, "create", [case_uid], work)
     return {**get_entity(graph, uid), "hits": hits}
 
 
@@ -433,5 +436,5 @@ def delete_entity(graph, actor: Actor, uid: str, reason: str) -> dict:
             raise NotFound(f"no record {uid}")
         audit.record(tx, actor, "delete", [uid], details={"reason": reason.strip()})
 
-    graph.write(work)
+    audit.write_or_refuse(graph, actor, "delete", [uid], work)
     return {"uid": uid, "deleted": True}

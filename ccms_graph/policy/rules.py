@@ -167,6 +167,11 @@ def require_read(tx, actor: Actor, uid: str) -> dict:
 # Write guards (names kept for the logic modules that already call them)
 # ---------------------------------------------------------------------------------------------
 
+def require_writer(actor: Actor) -> None:
+    """Refuse roles that never change case content (auditor, administrator) and expired training."""
+    _writer(actor)
+
+
 def _writer(actor: Actor) -> None:
     require_active(actor)
     if actor.role in NON_WRITERS:
@@ -177,13 +182,14 @@ def require_case_write(tx, actor: Actor, case_uid: str) -> None:
     """Refuse unless the actor owns, is on the team of, or supervises the team of the case."""
     if actor.role == "system":
         return
-    _writer(actor)
+    require_active(actor)
     facts = load_facts(tx, case_uid)
     if facts is None or facts["kind"] != "Case" or facts["deleted"]:
         raise NotFound(f"no case {case_uid}")
+    if not can(actor, "read", facts):  # a hidden case answers 404 whatever the role
+        raise refusal(facts, "change")
+    _writer(actor)
     if not can(actor, "write", facts):
-        if not can(actor, "read", facts):
-            raise refusal(facts, "change")
         raise Forbidden(f"you may not change case {case_uid}")
 
 
@@ -191,11 +197,12 @@ def require_record_write(tx, actor: Actor, uid: str) -> None:
     """Refuse unless the actor owns the record, supervises its owner, or may write a case it is in."""
     if actor.role == "system":
         return
-    _writer(actor)
+    require_active(actor)
     facts = load_facts(tx, uid)
     if facts is None or facts["kind"] not in ("SubjectRecord", "Document"):
         raise NotFound(f"no record {uid}")
+    if not can(actor, "read", facts):  # a hidden record answers 404 whatever the role
+        raise refusal(facts, "change")
+    _writer(actor)
     if not can(actor, "write", facts):
-        if not can(actor, "read", facts):
-            raise refusal(facts, "change")
         raise Forbidden(f"you may not change record {uid}")

@@ -57,7 +57,10 @@ def _info(q: QueryDef, **extra) -> QueryInfo:
 
 def catalogue(actor: Actor, graph=None) -> list[QueryInfo]:
     """The queries `actor`'s role may run: the catalogue files, and with `graph` also saved queries
-    (the actor's own, approved or not, and everyone's approved ones)."""
+    (the actor's own, approved or not, and everyone's approved ones). Expired training is refused."""
+    from ..policy.rules import require_active
+
+    require_active(actor)
     out = [_info(q) for q in loader.catalogue_queries().values() if actor.role in q.roles]
     if graph is not None:
         from .store import list_saved

@@ -143,11 +143,11 @@ def test_restrict_a_case_and_manage_its_team(as_user, org, case):
     owner, colleague = as_user(org.agent_a), as_user(org.agent_b)
     assert colleague.get(f"cases/{case['uid']}").status_code == 200
     r = owner.put(f"cases/{case['uid']}/restricted", json={"restricted": True, "reason": "informant named"})
-    assert r.status_code == 200 and r.get_json()["props"]["restricted"] is True
+    assert r.status_code == 200 and r.get_json()["restricted"] is True
     assert "subjects" not in r.get_json() and "documents" not in r.get_json()
     _problem(colleague.get(f"cases/{case['uid']}"), 404)
     r = owner.post(f"cases/{case['uid']}/team/{org.agent_b.uid}")
-    assert r.status_code == 200 and org.agent_b.uid in r.get_json()["props"]["team_uids"]
+    assert r.status_code == 200 and org.agent_b.uid in r.get_json()["team_uids"]
     assert colleague.get(f"cases/{case['uid']}").status_code == 200
     assert owner.delete(f"cases/{case['uid']}/team/{org.agent_b.uid}").status_code == 200
     _problem(colleague.get(f"cases/{case['uid']}"), 404)

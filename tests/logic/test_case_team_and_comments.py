@@ -83,3 +83,20 @@ def test_office_list_for_pickers(graph, org):
 def case_person(graph, case) -> str:
     return graph.query("MATCH (p:Person)-[:SUBJECT_IN]->(:Case {uid: $c}) RETURN p.uid AS uid",
                        {"c": case["uid"]})[0]["uid"]
+
+
+def test_access_settings_answer_settings_only_and_refusals_are_audited(graph, org, case):
+    out = cases.set_restricted(graph, org.agent_a, case["uid"], True, "sensitive")
+    assert out["restricted"] is True and "subjects" not in out and "documents" not in out
+    with pytest.raises(NotFound):  # hidden now: the admin learns nothing, not even that it exists
+        cases.change_team(graph, org.admin, case["uid"], org.agent_b.uid, add=True)
+    with pytest.raises(NotFound):
+        cases.set_restricted(graph, org.agent_nyc, case["uid"], False, "let me in")
+    assert graph.query("MATCH (e:AuditEntry {action: 'deny'}) RETURN count(e) AS n") == [{"n": 2}]
+
+
+@pytest.mark.parametrize("who", ["auditor", "admin"])
+def test_auditors_and_admins_create_no_records(graph, org, who):
+    with pytest.raises(Forbidden):
+        records.create_entity(graph, getattr(org, who), "Person", {"given_name": "Nobody"})
+    assert graph.query("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]

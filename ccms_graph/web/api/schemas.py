@@ -448,12 +448,13 @@ class RestrictedInput(Schema):
 
 
 class CaseAccessOut(Schema):
-    """A case's own fields after an access change (its members are read through GET /cases/{uid})."""
+    """A case's access settings after a change (its contents are read through GET /cases/{uid})."""
 
     uid = fields.String(required=True)
-    type = fields.String(required=True)
-    caption = _s()
-    props = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    case_number = fields.String(required=True)
+    restricted = fields.Boolean(required=True)
+    team_uids = fields.List(fields.String(), required=True)
+    owner_uid = fields.String(required=True)
 
 
 class DeleteQuery(Schema):
