@@ -23,7 +23,7 @@ from .records import new_uid
 
 #: Every kind of ApprovalRequest, declared once. "subject_record" items live on the record itself.
 REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant")
-QUEUE_KINDS = (*REQUEST_KINDS, "subject_record")
+QUEUE_KINDS = (*REQUEST_KINDS, "subject_record", "merge")
 #: Stored request statuses. Only `pending` may be decided.
 REQUEST_STATUSES = ("pending", "approved", "returned")
 DECISIONS = ("approved", "returned")
@@ -291,6 +291,10 @@ def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | Non
     _check_comment(clean["decision"], clean["comment"])
     _ensure_appliers()
     req = lock(tx, "ApprovalRequest", item_uid)
+    if req is not None and req.get("kind") == "merge":
+        from ..matching.resolution import decide_merge_in  # merges are carried out by identity resolution
+
+        return decide_merge_in(tx, actor, item_uid, clean["decision"], clean["comment"])
     if req is not None:
         _require_item_readable(tx, actor, item_uid, _target_case_uid(tx, req))
         return _decide_request(tx, actor, req, clean["decision"], clean["comment"])
@@ -362,7 +366,10 @@ def requests_for(graph, target_uid: str) -> list[dict]:
 
 _QUEUE = """
 CALL () {
-  MATCH (r:ApprovalRequest {status: 'pending'}) WHERE r.requested_by IN $subordinates
+  MATCH (r:ApprovalRequest {status: 'pending'})
+  // A merge touching another owner's record waits for that owner's supervisors, not the requester's.
+  WHERE (r.kind <> 'merge' AND r.requested_by IN $subordinates)
+     OR (r.kind = 'merge' AND r.target_owner_uid IN $subordinates)
   OPTIONAL MATCH (t:Linkable {uid: r.target_uid})
   RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target_uid, r.requested_by AS requested_by,
          r.requested_at AS requested_at, r.comment AS comment, r.payload AS payload,

@@ -215,41 +215,43 @@ def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> 
 
 def _decide(graph, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
     require_active(supervisor)
+    return graph.write(decide_merge_in, supervisor, request_uid, decision, comment)
 
-    def work(tx):
-        tx.run("MATCH (r:ApprovalRequest {uid: $uid}) SET r._lock = true REMOVE r._lock", uid=request_uid).consume()
-        rec = tx.run("MATCH (r:ApprovalRequest {uid: $uid, kind: 'merge'}) RETURN properties(r) AS r",
-                     uid=request_uid).single()
-        if rec is None:
-            raise NotFound(f"no merge request {request_uid}")
-        req = rec["r"]
-        if req["status"] != "pending":
-            raise Conflict(f"request {request_uid} is already {req['status']}", status=req["status"])
-        if supervisor.uid == req["requested_by"]:
-            raise Forbidden("you may not decide your own merge request")
-        if supervisor.role in ("auditor", "admin") or req.get("target_owner_uid") not in supervisor.subordinates:
-            raise Forbidden("only a supervisor of the record's owner may decide this merge")
-        result = {"status": decision, "request_uid": request_uid}
-        if decision == "approved":
-            payload = json.loads(req["payload"])
-            requester = _requester(tx, req["requested_by"])
-            master, other = _load(tx, payload["master_uid"]), _load(tx, payload["other_uid"])
-            _check_pair(master, other)
-            result.update(_do_merge(tx, requester, master, other, payload["reason"], approved_by=supervisor.uid,
-                                    request_uid=request_uid))
-            result["status"] = "approved"
-        tx.run("""MATCH (r:ApprovalRequest {uid: $uid})
-                  SET r.status = $decision, r.decided_by = $actor, r.decided_at = datetime(),
-                      r.decision_comment = $comment""",
-               uid=request_uid, decision=decision, actor=supervisor.uid, comment=comment).consume()
-        audit.record(tx, supervisor, "approve" if decision == "approved" else "return",
-                     [request_uid, req["target_uid"]], details={"kind": MERGE_KIND, "comment": comment})
-        notifications.notify(tx, req["requested_by"], "approval_decided", item_kind=MERGE_KIND, item_uid=request_uid,
-                             target_uid=req["target_uid"], decision=decision, comment=comment,
-                             decided_by=supervisor.uid)
-        return result
 
-    return graph.write(work)
+def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
+    """Decide a pending merge request inside the caller's transaction (also reached from the approval queue)."""
+    require_active(supervisor)
+    tx.run("MATCH (r:ApprovalRequest {uid: $uid}) SET r._lock = true REMOVE r._lock", uid=request_uid).consume()
+    rec = tx.run("MATCH (r:ApprovalRequest {uid: $uid, kind: 'merge'}) RETURN properties(r) AS r",
+                 uid=request_uid).single()
+    if rec is None:
+        raise NotFound(f"no merge request {request_uid}")
+    req = rec["r"]
+    if req["status"] != "pending":
+        raise Conflict(f"request {request_uid} is already {req['status']}", status=req["status"])
+    if supervisor.uid == req["requested_by"]:
+        raise Forbidden("you may not decide your own merge request")
+    if supervisor.role in ("auditor", "admin") or req.get("target_owner_uid") not in supervisor.subordinates:
+        raise Forbidden("only a supervisor of the record's owner may decide this merge")
+    result = {"status": decision, "request_uid": request_uid}
+    if decision == "approved":
+        payload = json.loads(req["payload"])
+        requester = _requester(tx, req["requested_by"])
+        master, other = _load(tx, payload["master_uid"]), _load(tx, payload["other_uid"])
+        _check_pair(master, other)
+        result.update(_do_merge(tx, requester, master, other, payload["reason"], approved_by=supervisor.uid,
+                                request_uid=request_uid))
+        result["status"] = "approved"
+    tx.run("""MATCH (r:ApprovalRequest {uid: $uid})
+              SET r.status = $decision, r.decided_by = $actor, r.decided_at = datetime(),
+                  r.decision_comment = $comment""",
+           uid=request_uid, decision=decision, actor=supervisor.uid, comment=comment).consume()
+    audit.record(tx, supervisor, "approve" if decision == "approved" else "return",
+                 [request_uid, req["target_uid"]], details={"kind": MERGE_KIND, "comment": comment})
+    notifications.notify(tx, req["requested_by"], "approval_decided", item_kind=MERGE_KIND, item_uid=request_uid,
+                         target_uid=req["target_uid"], decision=decision, comment=comment,
+                         decided_by=supervisor.uid)
+    return result
 
 
 def _requester(tx, uid: str) -> Actor:

@@ -107,3 +107,21 @@ def test_dismissing_a_pair_records_who_and_why(graph, org):
     row = graph.query("MATCH (h:DeconflictionHit {uid: $u}) RETURN h.status AS s, h.reviewed_by AS by, "
                       "h.review_reason AS why", {"u": out["hit_uid"]})
     assert row == [{"s": "dismissed", "by": org.agent_a.uid, "why": "different fathers"}]
+
+
+def test_merge_request_reaches_the_record_owners_supervisor_queue_and_is_decided_there(graph, org):
+    from ccms_graph.logic import approvals
+
+    master = make_person(graph, org.agent_a, given_name="Ivan", family_name="Petrov", dob="1970-01-01")
+    other = make_person(graph, org.sup_mia, given_name="Ivan", family_name="Petrov", dob="1970-01-01")
+    asked = resolution.merge(graph, org.agent_a, master["uid"], other["uid"], "same man, same passport")
+    assert asked["status"] == "pending_approval"
+    # sup_mia owns the other record, so the decision is sup_mia's supervisor's (chief), not sup_mia's.
+    assert asked["request_uid"] in [i["uid"] for i in approvals.approval_queue(graph, org.chief)]
+    assert asked["request_uid"] not in [i["uid"] for i in approvals.approval_queue(graph, org.sup_mia)]
+    with pytest.raises(Forbidden):
+        approvals.decide(graph, org.sup_mia, asked["request_uid"], "approved")
+    approvals.decide(graph, org.chief, asked["request_uid"], "approved", "checked the passport")
+    assert graph.query("MATCH (o {uid: $o})-[r:SUB_RECORD_OF {status: 'active'}]->(m {uid: $m}) "
+                       "RETURN r.approved_by AS ok", {"o": other["uid"], "m": master["uid"]}) == [
+        {"ok": org.chief.uid}]
