@@ -34,9 +34,21 @@
       ccms.postForm(form.dataset.candidates, data).then((b) => {
         if (mine !== seq) return;
         const cands = b.candidates || [];
-        list.replaceChildren(...cands.map(item));
-        status.textContent = cands.length ? `${cands.length} possible match${cands.length === 1 ? "" : "es"}, best first.`
-          : "No matching records so far.";
+        // Likely matches first; candidates the model scores as no match are shown apart, below.
+        const likely = cands.filter((c) => c.restricted || c.decision !== "no_match");
+        const weaker = cands.filter((c) => !c.restricted && c.decision === "no_match");
+        const rows = likely.map(item);
+        if (weaker.length) {
+          const head = document.createElement("li");
+          head.className = "cand-weaker";
+          head.textContent = "Weaker candidates — probably not the same:";
+          rows.push(head, ...weaker.map(item));
+        }
+        list.replaceChildren(...rows);
+        const more = weaker.length ? ` ${weaker.length} weaker candidate${weaker.length === 1 ? "" : "s"} below.` : "";
+        status.textContent = likely.length
+          ? `${likely.length} possible match${likely.length === 1 ? "" : "es"}, best first.${more}`
+          : (weaker.length ? `No likely match.${more}` : "No matching records so far.");
       }).catch((e) => { if (mine === seq) status.textContent = `Matching is unavailable: ${e.message}`; });
     }
     form.addEventListener("input", (ev) => {
