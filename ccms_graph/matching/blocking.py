@@ -33,7 +33,8 @@ day/month-transposed forms. Records stored before a key was added get theirs fro
 `recompute_keys(graph)`.
 
 The results are ranked in Cypher (identifier hits first, then shared phones/e-mails, then the
-Lucene scores, with a bonus for an equal or transposed date of birth) and capped at
+best SEATS hits of each Lucene query, then the summed Lucene scores, with a bonus for an equal or transposed
+date of birth) and capped at
 `CANDIDATE_CAP` per probe.
 """
 
@@ -56,6 +57,13 @@ CANDIDATE_CAP = 100
 #: scores on the name query) in reach: candidate recall 0.945 -> 0.966 on the benchmark.
 KEY_LIMIT = 300
 NAME_LIMIT = 100
+#: The best SEATS hits of each Lucene query (fuzzy names, blocking keys) always get a seat among
+#: the candidates: SEAT_BONUS lifts them above the summed scores and the date-of-birth bonus, below
+#: identifiers and shared phones. Without seats, at 1M a respelled surname with no date of birth
+#: (the top name hit) lost to dozens of people sharing a common phonetic key, and "Ahmed" with a
+#: slipped year (the second key hit) to the people sharing its date of birth.
+SEATS = 20
+SEAT_BONUS = 30.0
 #: The node property holding the blocking keys, and its full-text index (see cypher/schema.cypher).
 MATCH_KEYS_PROP = "match_keys"
 MATCH_KEYS_INDEX = "match_keys"
@@ -246,7 +254,10 @@ CALL (p) {{
     UNION ALL
     WITH p WHERE p.keys <> ''
     CALL db.index.fulltext.queryNodes('{keys_index}', p.keys, {{limit: $key_limit}}) YIELD node, score
-    RETURN node AS n, 2.0 * score AS w
+    WITH node, score ORDER BY score DESC
+    WITH collect({{n: node, s: score}}) AS hits
+    UNWIND range(0, size(hits) - 1) AS i
+    RETURN hits[i].n AS n, 2.0 * hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w
     {names}
   }}
   WITH p, n, sum(w) AS w
@@ -268,7 +279,10 @@ _NAMES = """
     WITH p WHERE p.names <> ''
     CALL db.index.fulltext.queryNodes('{index}', p.names, {{limit: $name_limit}}) YIELD node, score
     WITH node, score WHERE node:{label}
-    RETURN node AS n, score AS w"""
+    WITH node, score ORDER BY score DESC
+    WITH collect({{n: node, s: score}}) AS hits
+    UNWIND range(0, size(hits) - 1) AS i
+    RETURN hits[i].n AS n, hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w"""
 
 
 #: Stored properties a candidate does not need to carry back: derived search text and keys, and the
@@ -299,7 +313,7 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
         return out
     stmt = candidate_statement(type_name, readable)
     rows = tx.run(stmt, probes=[{**p, "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
-                  name_limit=NAME_LIMIT, **dict(params or {}))
+                  name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
     for r in rows:
         out[r["i"]].append({
             "uid": r["uid"], "w": r["w"], "props": r["props"], "readable": bool(r["readable"]),
