@@ -33,9 +33,21 @@ def _init_db(args) -> int:
     return 0
 
 
+def _reindex(args) -> int:
+    from ..matching import blocking
+
+    n = blocking.recompute_keys(get_graph(), batch=args.batch)
+    print(f"blocking keys rewritten on {n} person records")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("neo4j", help="fetch, start, stop or report the local Neo4j server")
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
     p.set_defaults(func=_neo4j)
     p = sub.add_parser("init-db", help="install constraints and indexes (idempotent)")
     p.set_defaults(func=_init_db)
+    p = sub.add_parser("reindex-matching",
+                       help="recompute persons' deconfliction blocking keys (after the key set changes)")
+    p.add_argument("--batch", type=int, default=5000)
+    p.set_defaults(func=_reindex)

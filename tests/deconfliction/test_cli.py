@@ -93,3 +93,16 @@ def test_telecom_commands_load_csv_files(graph, org, tmp_path, capsys, cli_env):
     subs.write_text("number,subscriber_name\n305-555-0101,Jane Roe\n")
     assert main(["telecom", "import-subscribers", "--case", case["uid"], str(subs)]) == 0
     assert json.loads(capsys.readouterr().out)["loaded"] == 1
+
+
+def test_reindex_matching_rewrites_stale_blocking_keys(graph, org, test_settings, monkeypatch):
+    from ccms_graph.cli import main
+    from ccms_graph.logic import records
+
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Hilde", "family_name": "Brandt",
+                                                             "dob": "1961-04-02"})
+    fresh = graph.query("MATCH (n:Person {uid: $u}) RETURN n.match_keys AS k", {"u": p["uid"]})[0]["k"]
+    graph.query("MATCH (n:Person {uid: $u}) SET n.match_keys = 'Person:STALE'", {"u": p["uid"]}, write=True)
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.bolt_uri)
+    assert main(["reindex-matching"]) == 0
+    assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.match_keys AS k", {"u": p["uid"]})[0]["k"] == fresh
