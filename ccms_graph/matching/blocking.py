@@ -322,15 +322,15 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     return out
 
 
-# Paged by uid through the label's unique uid index (index-backed order, no re-sort per batch).
+# Paged by uid through the SubjectRecord unique uid index (index-backed order, no re-sort per batch).
 _READ_BATCH = """
-MATCH (n:Person) WHERE n.uid > $after
+MATCH (n:SubjectRecord) WHERE n.uid > $after AND n:Person
 WITH n ORDER BY n.uid LIMIT $batch
 RETURN n.uid AS id, properties(n) AS props
 """
 _WRITE_KEYS = """
 UNWIND $rows AS row
-MATCH (n:Person {uid: row.id})
+MATCH (n:SubjectRecord {uid: row.id})
 SET n.match_keys = row.keys
 """
 
