@@ -105,20 +105,8 @@ def lock(tx, label: str, uid: str) -> dict | None:
 
 
 def require_readable(tx, actor: Actor, uid: str, kinds: tuple[str, ...] = (), what: str = "record") -> dict:
-    """The record's policy facts if the actor may read it; checked before any other rule of a use case.
-
-    NotFound when it is absent, deleted, not one of `kinds` ("Case", "SubjectRecord", "Document"), or
-    unreadable and its existence protected (`policy.scopes.hidden`); Forbidden when unreadable but known.
-    So a later "only the owner may..." cannot admit that a restricted record exists.
-    """
-    rules.require_active(actor)
-    facts = rules.load_facts(tx, uid)
-    if facts is None or facts["deleted"] or (kinds and facts["kind"] not in kinds):
-        raise NotFound(f"no {what} {uid}")
-    if not rules.can(actor, "read", facts):
-        error = rules.refusal(facts, "read")
-        raise NotFound(f"no {what} {uid}") if isinstance(error, NotFound) else error
-    return facts
+    """The policy's read check (`rules.require_read`), named as the workflow modules call it."""
+    return rules.require_read(tx, actor, uid, kinds, what)
 
 
 #: Kept here for the modules that import it from approvals; it lives with the audit log.

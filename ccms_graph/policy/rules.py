@@ -154,12 +154,20 @@ def refusal(record: dict | None, what: str) -> NotFound | Forbidden:
     return Forbidden(f"you may not {what} {record['kind'].lower()} {record['uid']}")
 
 
-def require_read(tx, actor: Actor, uid: str) -> dict:
-    """The record's facts if the actor may read it; else NotFound or Forbidden (see `scopes`)."""
+def require_read(tx, actor: Actor, uid: str, kinds: tuple[str, ...] = (), what: str | None = None) -> dict:
+    """The record's facts if the actor may read it; else NotFound or Forbidden (see `scopes`).
+
+    `kinds` ("Case", "SubjectRecord", "Document") narrows what counts as found; `what` names it in
+    the NotFound message. Use cases call this before any rule of their own, so a later "only the
+    owner may..." cannot admit that a restricted record exists.
+    """
     require_active(actor)
     facts = load_facts(tx, uid)
-    if facts is None or facts["deleted"] or not can(actor, "read", facts):
-        raise refusal(facts, "read")
+    if facts is None or facts["deleted"] or (kinds and facts["kind"] not in kinds):
+        raise NotFound(f"no {what or 'record'} {uid}")
+    if not can(actor, "read", facts):
+        error = refusal(facts, "read")
+        raise NotFound(f"no {what} {uid}") if what and isinstance(error, NotFound) else error
     return facts
 
 
