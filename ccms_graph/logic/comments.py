@@ -37,10 +37,10 @@ def add_comment(graph, actor: Actor, uid: str, data: dict) -> dict:
         clean = CommentInput().load(data)
     except ValidationError as exc:
         raise ValidationFailed(exc.normalized_messages()) from None
-    rules.require_active(actor)
-    if actor.role in rules.NON_WRITERS:
-        raise audit.refuse(graph, actor, Forbidden(f"the {actor.role} role does not annotate case content"),
-                           "comment", [uid])
+    try:
+        rules.require_writer(actor)  # auditors and administrators annotate nothing
+    except Forbidden as exc:
+        raise audit.refuse(graph, actor, exc, "comment", [uid]) from None
 
     def work(tx):
         rules.require_read(tx, actor, uid)

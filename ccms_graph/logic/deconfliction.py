@@ -21,7 +21,7 @@ import json
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..matching import blocking, deconflict, model
 from ..nodes.vocabulary import ENTITY_TYPES, caption
-from ..policy import scopes
+from ..policy import rules, scopes
 from ..policy.actor import Actor
 from ..policy.rules import actor_params, require_active
 from ..validation import validate_record
@@ -195,8 +195,7 @@ def _plain(props: dict) -> dict:
 
 
 def _may_review(actor: Actor, hit: dict, owners: list[str]) -> bool:
-    people = {hit.get("created_by"), *owners}
-    return actor.role != "auditor" and any(p and (p == actor.uid or p in actor.subordinates) for p in people)
+    return any(rules.owns_or_supervises(actor, p) for p in {hit.get("created_by"), *owners} if p)
 
 
 def review_hit(graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:

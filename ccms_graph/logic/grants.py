@@ -110,7 +110,7 @@ def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
             raise NotFound(f"no access grant {grant_uid}") from None
         owner = tx.run("MATCH (c:Case {uid: $c}) RETURN c.owner_uid AS o", c=grant["case_uid"]).single()
         owner_uid = owner["o"] if owner else None
-        if actor.role in ("auditor", "admin") or not (actor.uid == owner_uid or owner_uid in actor.subordinates):
+        if not rules.owns_or_supervises(actor, owner_uid):
             raise Forbidden("only the case owner or a supervisor above the owner may revoke its grants")
         if grant["status"] != "active":
             raise Conflict(f"access grant {grant_uid} is {grant['status']}, not active", status=grant["status"])

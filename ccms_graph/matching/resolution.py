@@ -19,6 +19,7 @@ import uuid
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..logic import audit, notifications
 from ..nodes.vocabulary import ENTITY_TYPES, caption
+from ..policy import rules
 from ..policy.actor import Actor
 from ..policy.rules import require_active, require_read
 from . import deconflict
@@ -122,8 +123,7 @@ RETURN r.uid AS uid
 
 
 def _owned_by(actor: Actor, props: dict) -> bool:
-    owner = props.get("owner_uid")
-    return actor.role == "system" or owner == actor.uid or owner in actor.subordinates
+    return rules.owns_or_supervises(actor, props.get("owner_uid"))
 
 
 def _check_pair(master: dict, other: dict) -> None:
@@ -178,10 +178,8 @@ def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> 
     Answers {"status": "merged", ...} or {"status": "pending_approval", "request_uid": ...}.
     The actor must be able to read both records.
     """
-    require_active(actor)
+    rules.require_writer(actor)  # auditors and administrators merge nothing
     why = _reason(reason)
-    if actor.role in ("auditor", "admin"):
-        raise Forbidden(f"the {actor.role} role does not change case content")
 
     def work(tx):
         tx.run(_LOCK, uids=[master_uid, other_uid]).consume()
@@ -231,8 +229,8 @@ def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comm
         raise Conflict(f"request {request_uid} is already {req['status']}", status=req["status"])
     if supervisor.uid == req["requested_by"]:
         raise Forbidden("you may not decide your own merge request")
-    if supervisor.role in ("auditor", "admin") or req.get("target_owner_uid") not in supervisor.subordinates:
-        raise Forbidden("only a supervisor of the record's owner may decide this merge")
+    rules.require_supervisor_of(supervisor, req.get("target_owner_uid"),
+                                "only a supervisor of the record's owner may decide this merge")
     result = {"status": decision, "request_uid": request_uid}
     if decision == "approved":
         payload = json.loads(req["payload"])

@@ -87,6 +87,33 @@ def _owns(actor: Actor, uid: str | None) -> bool:
     return uid is not None and (uid == actor.uid or uid in actor.subordinates)
 
 
+def owns_or_supervises(actor: Actor, owner_uid: str | None) -> bool:
+    """Whether `owner_uid` is the actor or someone below them; the system owns everything,
+    auditors and administrators nothing."""
+    if actor.role == "system":
+        return True
+    return actor.role not in NON_WRITERS and _owns(actor, owner_uid)
+
+
+def require_supervisor_of(actor: Actor, person_uid: str | None, message: str) -> None:
+    """Refuse (Forbidden, with `message`) unless the actor is a supervisor above `person_uid`."""
+    require_active(actor)
+    if actor.role in NON_WRITERS:
+        raise Forbidden(f"the {actor.role} role approves nothing")
+    if person_uid not in actor.subordinates:
+        raise Forbidden(message)
+
+
+def require_approver(actor: Actor, requester_uid: str | None, what: str = "this item") -> None:
+    """Refuse unless the actor is a supervisor above the requester; nobody approves their own items."""
+    require_active(actor)
+    if actor.role in NON_WRITERS:
+        raise Forbidden(f"the {actor.role} role approves nothing")
+    if actor.uid == requester_uid:
+        raise Forbidden(f"you may not approve or return your own request ({what}): no self-approval")
+    require_supervisor_of(actor, requester_uid, f"only a supervisor in the requester's chain may decide {what}")
+
+
 def _case_read(actor: Actor, case: dict) -> bool:
     if _owns(actor, case.get("owner_uid")) or any(_owns(actor, t) for t in case.get("team_uids") or ()):
         return True

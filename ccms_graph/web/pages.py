@@ -44,5 +44,5 @@ def desktop():
         cases=cases.my_cases(graph, actor),
         queue=approvals.approval_queue(graph, actor),
         inbox=notifications.inbox(graph, actor, limit=8),
-        hits=deconfliction.list_hits(graph, actor)[:10] if actor.role not in ("auditor", "admin") else [],
+        hits=deconfliction.list_hits(graph, actor)[:10],
     )
