@@ -273,7 +273,7 @@ def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | Non
     _ensure_appliers()
     req = lock(tx, "ApprovalRequest", item_uid)
     if req is not None and req.get("kind") == "merge":
-        from ..matching.resolution import decide_merge_in  # merges are carried out by identity resolution
+        from .resolution import decide_merge_in  # merges are carried out by identity resolution
 
         return decide_merge_in(tx, actor, item_uid, clean["decision"], clean["comment"])
     if req is not None:

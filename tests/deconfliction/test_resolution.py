@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccms_graph.errors import Conflict, Forbidden, ValidationFailed
-from ccms_graph.logic import links, records
-from ccms_graph.matching import resolution
+from ccms_graph.logic import links, records, resolution
 from tests.factories import make_person
 
 AUDIT = ["AuditEntry", "AuditHead"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ...logic import deconfliction
-from ...matching import deconflict, resolution
+from ...logic import deconfliction, resolution
+from ...matching import deconflict
 from ...nodes.vocabulary import ENTITY_TYPES
 from . import schemas
 from .common import Blueprint, actor, graph, raw_body

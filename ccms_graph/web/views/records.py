@@ -6,8 +6,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from ...errors import ValidationFailed
-from ...logic import access, comments, deconfliction, links, records
-from ...matching import resolution
+from ...logic import access, comments, deconfliction, links, records, resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .forms import HAD_FIELD, field_errors, form_values, record_input

@@ -17,13 +17,13 @@ import json
 import uuid
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..logic import audit, notifications
+from ..matching import deconflict
+from ..matching.blocking import matching_record
 from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules
 from ..policy.actor import Actor
 from ..policy.rules import require_active, require_read
-from . import deconflict
-from .blocking import matching_record
+from . import audit, notifications
 
 #: The link a merge draws (declared in the vocabulary as SUBJECTS -> SUBJECTS, same type).
 SUB_RECORD_OF = "SUB_RECORD_OF"
@@ -91,7 +91,7 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
             fields.append({"field": name, "label": name.capitalize(), "a": a[name], "b": b[name],
                            "same": a[name] == b[name]})
     match_t, possible_t = deconflict.thresholds()
-    from . import model
+    from ..matching import model
 
     scored = model.score(a["type"], a["record"], b["record"], match_threshold=match_t, possible_threshold=possible_t)
     return {
