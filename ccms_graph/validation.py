@@ -33,10 +33,6 @@ class HandleSchema(Schema):
     handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-class DobField(fields.String):
-    """A date of birth: kept as given; `parse_dob` decides whether it is a full, partial or raw date."""
-
-
 def _field(f: Field) -> fields.Field:
     opts = {"allow_none": True, "metadata": {"label": f.label}}
     if f.kind in ("str", "dob"):

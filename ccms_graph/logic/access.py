@@ -24,8 +24,6 @@ from .records import node_dict, record_type_of
 
 #: Record types a search may be narrowed to (the ones the full-text indexes cover).
 SEARCH_TYPES = (*ENTITY_TYPES, "Case")
-#: The full-text indexes a search consults (names from cypher/schema.cypher).
-SEARCH_INDEXES = ("record_search", "person_names", "case_search")
 #: How many index hits per index a search considers before the policy filter.
 SEARCH_CAP = 1000
 #: At most this many "matched but not displayed" notifications per search.

@@ -23,9 +23,6 @@ from .records import new_uid
 
 #: Every kind of ApprovalRequest, declared once. "subject_record" items live on the record itself.
 REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant")
-QUEUE_KINDS = (*REQUEST_KINDS, "subject_record", "merge")
-#: Stored request statuses. Only `pending` may be decided.
-REQUEST_STATUSES = ("pending", "approved", "returned")
 DECISIONS = ("approved", "returned")
 
 #: What happens to the target when a request of a kind is decided: `(tx, actor, request, decision)`.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..matching import blocking, deconflict, model
+from ..matching import blocking, deconflict
 from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules, scopes
 from ..policy.actor import Actor
@@ -264,9 +264,3 @@ def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | 
         return out
 
     return graph.read(work)
-
-
-def score_pair(type_name: str, a: dict, b: dict) -> dict:
-    """Score two record dicts with the configured thresholds (for side-by-side comparison)."""
-    match_t, possible_t = deconflict.thresholds()
-    return model.score(type_name, a, b, match_threshold=match_t, possible_threshold=possible_t)

@@ -17,8 +17,6 @@ from .approvals import applies, file_request, load_input, lock, plain, require_r
 from .notifications import notify
 from .records import new_uid
 
-GRANT_STATUSES = ("pending", "active", "returned", "revoked")
-
 
 class GrantInput(Schema):
     grantee_uid = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))

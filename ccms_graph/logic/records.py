@@ -19,13 +19,6 @@ from ..policy.actor import Actor
 from ..validation import parse_dob, validate_record
 from . import audit
 
-#: Properties derived from a record's fields for indexes; never accepted from input.
-DERIVED = ("search_text", "name_text", "aliases_text", "dbas_text", "vin_key", "imo_key", "tail_key",
-           "match_keys")
-#: Record properties that only the service sets.
-SYSTEM_PROPS = ("uid", "created_at", "created_by", "updated_at", "updated_by", "owner_uid", "office_code",
-                "approval_status", "source", "source_ref", "imported_at", "version", "deleted",
-                "dob_year", "dob_month", "dob_day", "dob_flagged", "master_uid", *DERIVED)
 #: The first identifier of these types must be unique per record type (schema constraints).
 UNIQUE_KEYS = {"Vehicle": ("vin", "vin_key"), "Vessel": ("imo", "imo_key"), "Aircraft": ("tail_number", "tail_key")}
 
