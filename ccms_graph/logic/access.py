@@ -15,6 +15,7 @@ import re
 from unidecode import unidecode
 
 from ..errors import DomainError, NotFound, ValidationFailed
+from ..matching.blocking import lucene_escape
 from ..nodes.vocabulary import ENTITY_TYPES, LINK_TYPES
 from ..policy import scopes
 from ..policy.actor import Actor
@@ -150,12 +151,6 @@ def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_li
 # Search
 # ---------------------------------------------------------------------------------------------
 
-_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
-
-
-def lucene_escape(term: str) -> str:
-    """Escape every Lucene query-syntax character in one term."""
-    return _LUCENE_SPECIAL.sub(r"\\\1", term)
 
 
 def lucene_query(text: str, max_terms: int = 12) -> str:

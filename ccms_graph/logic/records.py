@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -29,10 +28,6 @@ def new_uid() -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _alnum(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", unidecode(str(value))).upper()
 
 
 def identifier_key(kind: str, value: str) -> str | None:
