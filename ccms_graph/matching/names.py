@@ -109,24 +109,29 @@ def _nicknamer() -> NickNamer:
 
 
 @lru_cache(maxsize=8192)
-def name_variants(given: str) -> frozenset[str]:
-    """The canonical forms of a given name: itself plus the names it is a nickname of.
-
-    name_variants("Bill") contains "william"; name_variants("William") contains "william".
-    Two given names are nickname-equivalent when their variant sets overlap. The data comes
-    from the `nicknames` package (Old-Friends/carltonnorthern names.csv).
-    """
-    base = ascii_text(given).replace(" ", "")
-    if not base:
-        return frozenset()
-    return frozenset({base} | _nicknamer().canonicals_of(base))
+def _relatives(given: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(nicknames of, names it is a nickname of) one normalized given-name token."""
+    namer = _nicknamer()
+    return frozenset(namer.nicknames_of(given)), frozenset(namer.canonicals_of(given))
 
 
 def nickname_related(a: str, b: str) -> bool:
-    """Whether two given-name tokens are the same name or nicknames of a common name."""
+    """Whether two given-name tokens are the same name, one a nickname of the other ("Bill",
+    "William"), or two nicknames of one name ("Peggy", "Maggie": Margaret).
+
+    The `nicknames` package (Old-Friends/carltonnorthern names.csv) lists relations both ways
+    round, so "Robert" and "William" both count "Bill" among their names; a shared name only
+    links two tokens when it is a full name of both, not a nickname of either.
+    """
+    a, b = ascii_text(a).replace(" ", ""), ascii_text(b).replace(" ", "")
     if not a or not b:
         return False
-    return a == b or bool(name_variants(a) & name_variants(b))
+    if a == b:
+        return True
+    (nick_a, canon_a), (nick_b, canon_b) = _relatives(a), _relatives(b)
+    if b in nick_a or b in canon_a or a in nick_b or a in canon_b:
+        return True
+    return any(c not in nick_a and c not in nick_b for c in canon_a & canon_b)
 
 
 @lru_cache(maxsize=16384)
