@@ -43,9 +43,13 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "ccms-graph@localhost"
-    # Deconfliction decision thresholds on the 0..1 score.
+    # Deconfliction decision thresholds on the 0..1 score (the chance the candidate is the one).
     match_threshold: float = 0.90
-    possible_threshold: float = 0.60
+    possible_threshold: float = 0.50
+    # Share of new person records expected to duplicate a stored one (the matching prior), and
+    # the smallest population the prior assumes.
+    duplicate_rate: float = 0.5
+    population_floor: int = 100_000
     # Header carrying a reverse proxy's authenticated username (PIV SSO); unset disables SSO.
     sso_header: str | None = None
     # Largest accepted upload, bytes.
@@ -91,6 +95,8 @@ def load_settings() -> Settings:
         smtp_sender=_env("CCMS_SMTP_SENDER", d.smtp_sender),
         match_threshold=float(_env("CCMS_MATCH_THRESHOLD", str(d.match_threshold))),
         possible_threshold=float(_env("CCMS_POSSIBLE_THRESHOLD", str(d.possible_threshold))),
+        duplicate_rate=float(_env("CCMS_MATCH_DUPLICATE_RATE", str(d.duplicate_rate))),
+        population_floor=int(_env("CCMS_MATCH_POPULATION_FLOOR", str(d.population_floor))),
         sso_header=_env("CCMS_SSO_HEADER"),
         max_upload_bytes=int(_env("CCMS_MAX_UPLOAD_BYTES", str(d.max_upload_bytes))),
         session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),

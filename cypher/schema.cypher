@@ -91,6 +91,7 @@ CREATE INDEX user_separated IF NOT EXISTS FOR (u:User) ON (u.separated_at);
 CREATE CONSTRAINT saved_query_name IF NOT EXISTS FOR (q:SavedQuery) REQUIRE q.name IS UNIQUE;
 CREATE CONSTRAINT saved_query_version IF NOT EXISTS FOR (v:SavedQueryVersion) REQUIRE (v.name, v.version) IS UNIQUE;
 CREATE CONSTRAINT audit_head_id IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.id IS UNIQUE;
+CREATE CONSTRAINT name_stats_type IF NOT EXISTS FOR (s:NameStats) REQUIRE s.entity_type IS UNIQUE;
 CREATE CONSTRAINT notification_uid IF NOT EXISTS FOR (n:Notification) REQUIRE n.uid IS UNIQUE;
 CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_uid);
 CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.emailed_at);

@@ -14,6 +14,7 @@ from ccms_graph.db import Graph, clear_database, install_schema
 from ccms_graph.logic import records
 from ccms_graph.logic.cases import fiscal_year
 from ccms_graph.logic.users import hash_password
+from ccms_graph.matching import frequencies
 from ccms_graph.policy.actor import SYSTEM, Actor
 
 SEED = 2026
@@ -425,6 +426,7 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
     counts["cases"] = len(cases)
     counts["users"] = len(users)
     counts["offices"] = len(OFFICES)
+    frequencies.recount(graph)  # deconfliction weighs names by how common they are in the graph
     return counts
 
 

@@ -34,10 +34,15 @@ def _init_db(args) -> int:
 
 
 def _reindex(args) -> int:
-    from ..matching import blocking
+    from ..matching import blocking, frequencies
 
-    n = blocking.recompute_keys(get_graph(), batch=args.batch)
-    print(f"blocking keys rewritten on {n} person records")
+    graph = get_graph()
+    if not args.names_only:
+        n = blocking.recompute_keys(graph, batch=args.batch)
+        print(f"blocking keys rewritten on {n} person records")
+    counts = frequencies.recount(graph)
+    print(f"name frequencies counted over {counts.total} people "
+          f"({len(counts.family)} family-name and {len(counts.given)} given-name tokens)")
     return 0
 
 
@@ -48,6 +53,8 @@ def register(sub) -> None:
     p = sub.add_parser("init-db", help="install constraints and indexes (idempotent)")
     p.set_defaults(func=_init_db)
     p = sub.add_parser("reindex-matching",
-                       help="recompute persons' deconfliction blocking keys (after the key set changes)")
+                       help="recompute persons' deconfliction blocking keys (after the key set changes) "
+                            "and recount the name frequencies matching weighs names by")
     p.add_argument("--batch", type=int, default=5000)
+    p.add_argument("--names-only", action="store_true", help="only recount the name frequencies")
     p.set_defaults(func=_reindex)

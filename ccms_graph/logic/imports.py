@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import NotFound, ValidationFailed
+from ..matching import frequencies
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import Actor
 from ..policy.rules import require_active, require_case_write, require_writer
@@ -134,6 +135,8 @@ def import_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], *, c
         if len(pending) >= batch:
             flush()
     flush()
+    if type_name == "Person" and counts["created"]:
+        frequencies.refresh(graph)  # name weights follow the population the import has grown
     return counts
 
 

@@ -271,6 +271,7 @@ RETURN p.i AS i, n.uid AS uid, w, n {{.*, {dropped}}} AS props,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
+       coalesce(head([(n)-[:SUB_RECORD_OF {{status: 'active'}}]->(m) | m.uid]), n.uid) AS individual,
        {readable} AS readable
 """
 
@@ -303,7 +304,8 @@ def candidate_statement(type_name: str, readable: str = "true") -> str:
 
 def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None = None,
                readable: str = "true", cap: int = CANDIDATE_CAP) -> list[list[dict]]:
-    """Ranked candidates per probe: [{uid, w, props, record, readable}], at most `cap` each, in probe order.
+    """Ranked candidates per probe: [{uid, w, props, record, readable, individual}], at most `cap` each, in
+    probe order. `individual` is the uid of the master record a merged record is SUB_RECORD_OF (else its own).
 
     `readable` is a read-policy predicate on `n` (e.g. `scopes.subject_readable("n")`) evaluated with
     `params` (`rules.actor_params(actor)`); each candidate says whether the actor may read it.
@@ -317,6 +319,7 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     for r in rows:
         out[r["i"]].append({
             "uid": r["uid"], "w": r["w"], "props": r["props"], "readable": bool(r["readable"]),
+            "individual": r["individual"],
             "record": matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"]),
         })
     return out

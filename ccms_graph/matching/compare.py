@@ -36,7 +36,8 @@ def _close(a: str, b: str) -> bool:
 
 NAME_LEVELS = (
     "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy", "swapped_fuzzy",
-    "family_only", "given_only", "family_fuzzy_only", "given_differs", "disagree", MISSING,
+    "swapped_respelled",
+    "family_only", "given_only", "family_fuzzy_only", "given_fuzzy_only", "given_differs", "disagree", MISSING,
 )
 
 
@@ -88,10 +89,13 @@ _COMBINED = {
 }
 
 #: What a level found with one side's given and family names exchanged becomes: a swap plus one
-#: more slip (a typo, an initial) is its own level, weaker than a clean swap; a lone name that
-#: equals the other record's given name is `given_only`.
+#: more slip (a typo, an initial) is its own level, weaker than a clean swap, and a swap with both
+#: parts respelled weaker again; a
+#: lone name that equals (or is a respelling of) the other record's given name is `given_only`
+#: (`given_fuzzy_only`).
 _SWAPPED = {"exact": "swapped", "nickname": "swapped", "given_fuzzy": "swapped_fuzzy",
-            "family_fuzzy": "swapped_fuzzy", "initial": "swapped_fuzzy", "family_only": "given_only"}
+            "family_fuzzy": "swapped_fuzzy", "initial": "swapped_fuzzy", "fuzzy": "swapped_respelled",
+            "family_only": "given_only", "family_fuzzy_only": "given_fuzzy_only"}
 
 
 def _oriented(a: PersonName, b: PersonName) -> str:
@@ -107,7 +111,9 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     """Agreement means the same person name, allowing nicknames, typos, initials and given/family swap.
 
     'swapped_fuzzy' is a swap plus one more slip (a typo or an initial in either part);
-    'family_fuzzy_only' a respelled family name where one side has no given name.
+    'swapped_respelled' a swap with both parts respelled (three slips);
+    'family_fuzzy_only' a respelled family name where one side has no given name, and
+    'given_fuzzy_only' a lone name that is a respelling of the other record's given name.
     """
     if a.is_empty or b.is_empty:
         return MISSING

@@ -13,11 +13,13 @@ the audit entry) is the use case's job, in `logic.deconfliction`.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from ..nodes.vocabulary import ENTITY_TYPES
-from . import blocking, model
+from . import blocking, frequencies, model
 
 #: Decisions that raise a hit.
 HIT_DECISIONS = (model.MATCH, model.POSSIBLE)
@@ -67,22 +69,132 @@ def thresholds() -> tuple[float, float]:
     return model.thresholds_from_settings()
 
 
+@dataclass(frozen=True)
+class Context:
+    """What scoring needs to know about the stored records of one type (see `context`)."""
+
+    #: Prior log2-odds that the new record is one given stored record (None: model.PRIORS).
+    prior: float | None = None
+    #: log2 weight of "none of the stored records" against the candidates (None: -prior).
+    no_match: float | None = None
+    #: Name frequencies counted over the stored people (None: the built-in table).
+    name_frequency: frequencies.NameCounts | None = None
+    #: How many records of the type are stored (for the explanation).
+    population: int | None = None
+
+
+_POPULATION = "MATCH (n:Person) RETURN count(n) AS n"
+
+
+def context(tx, type_name: str, duplicate_rate: float | None = None, floor: int | None = None) -> Context:
+    """The scoring context of `type_name` from the graph and configuration.
+
+    People: the prior is `model.person_prior` of the stored population and the configured share of
+    new records that duplicate a stored one (CCMS_MATCH_DUPLICATE_RATE), and names weigh by the
+    frequencies last counted over the stored people (`frequencies.recount`). Other types keep
+    their fixed priors.
+    """
+    _label(type_name)
+    if type_name != "Person":
+        return Context()
+    from ..settings import load_settings
+
+    settings = load_settings()
+    q = settings.duplicate_rate if duplicate_rate is None else duplicate_rate
+    population = tx.run(_POPULATION).single()["n"]
+    prior = model.person_prior(population, q, settings.population_floor if floor is None else floor)
+    # Each stored person is the one with probability q/N; nobody stored with 1 - q. In units of
+    # the per-record prior that is (1 - q) / (q / N).
+    no_match = -prior + math.log2(max(1 - q, 1e-9))
+    return Context(prior, no_match, frequencies.stored(tx), population)
+
+
+def _posterior_log_odds(lrs: list[float], groups: list[str], no_match: float) -> list[float]:
+    """Each candidate's log2-odds of being THE stored record the new one duplicates, given the
+    others: its likelihood ratio against the sum over every other individual's and "nobody
+    stored". Records merged into one individual (one group) count once, by their best."""
+    if not lrs:
+        return []
+    top = max([*lrs, no_match])
+    best: dict[str, float] = {}
+    for lr, g in zip(lrs, groups, strict=True):
+        best[g] = max(best.get(g, -math.inf), lr)
+    total = sum(2.0 ** (v - top) for v in best.values()) + 2.0 ** (no_match - top)
+    out = []
+    for lr in lrs:
+        others = total - 2.0 ** (lr - top)  # a merged sibling that scores higher still competes
+        out.append(60.0 if others <= 1e-15 else (lr - top) - math.log2(others))
+    return out
+
+
+#: Candidates within this many bits of the best one are checked against each other: two stored
+#: records that match each other are one individual recorded twice (the duplicate deconfliction
+#: exists to find), so they do not compete for the new record (up to COMPARED of them).
+NEAR_BITS = 10.0
+COMPARED = 6
+
+
+def _individuals(type_name: str, cands: list[dict], lrs: list[float], prior: float, ctx: Context) -> list[str]:
+    """One label per candidate: merged records (SUB_RECORD_OF) share their master's, and leading
+    candidates that `match` each other share one too."""
+    labels = [c.get("individual") or c["uid"] for c in cands]
+    if len(cands) < 2:
+        return labels
+    top = max(lrs)
+    near = sorted((i for i, lr in enumerate(lrs) if lr >= top - NEAR_BITS), key=lambda i: -lrs[i])[:COMPARED]
+    for x, i in enumerate(near):
+        for j in near[x + 1:]:
+            if labels[i] == labels[j]:
+                continue
+            pair = model.score(type_name, cands[i]["record"], cands[j]["record"], name_frequency=ctx.name_frequency,
+                               prior=prior)
+            if pair["decision"] == model.MATCH:
+                old = labels[j]
+                labels = [labels[i] if lab == old else lab for lab in labels]
+    return labels
+
+
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],
-                     limits: tuple[float, float] | None = None) -> list[dict]:
-    """Score each candidate against `record`; best first. Adds score, decision, decisive, explanation."""
+                     limits: tuple[float, float] | None = None, ctx: Context | None = None) -> list[dict]:
+    """Score each candidate against `record`; best first. Adds score, decision, decisive, explanation.
+
+    The score is the chance that the candidate is the one stored record the new one duplicates:
+    the pair's likelihood ratio (its field weights) set against the prior and against the other
+    candidates, so a record that is the only plausible one scores higher than one of several
+    look-alikes. Candidates that are one individual (merged, or matching each other) do not
+    compete. The explanation carries the fields' weights plus a "prior" row (log2-odds of this
+    stored record against nobody stored, before any evidence) and an "other_candidates" row
+    (what the competing candidates take away, never positive); their sum is the log-odds.
+    """
     match_t, possible_t = limits or thresholds()
+    ctx = ctx or Context()
+    prior = model.PRIORS[type_name] if ctx.prior is None else ctx.prior
+    no_match = -prior if ctx.no_match is None else ctx.no_match
+    pairs = [model.score(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
+                         name_frequency=ctx.name_frequency, prior=prior) for c in cands]
+    lrs = [s["log_odds"] - prior for s in pairs]
+    posterior = _posterior_log_odds(lrs, _individuals(type_name, cands, lrs, prior, ctx), no_match)
     scored = []
-    for c in cands:
-        s = model.score(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t)
-        scored.append({**c, "score": s["score"], "decision": s["decision"], "decisive": s["decisive"],
-                       "explanation": s["explanation"], "log_odds": s["log_odds"]})
+    for c, s, lr, lo in zip(cands, pairs, lrs, posterior, strict=True):
+        value = 1.0 / (1.0 + 2.0 ** (-lo)) if lo > -1000 else 0.0
+        if s["decisive"]:
+            value = max(value, match_t)
+        decision = model.MATCH if s["decisive"] else model.decide(value, match_t, possible_t)
+        explanation = [*s["explanation"],
+                       {"field": "prior", "a": None, "b": ctx.population, "level": "population",
+                        "weight": round(-no_match, 3)},
+                       {"field": "other_candidates", "a": None, "b": len(cands) - 1, "level": "competition",
+                        "weight": round(lo - lr + no_match, 3)}]
+        scored.append({**c, "score": value, "decision": decision, "decisive": s["decisive"],
+                       "explanation": explanation, "log_odds": lo})
     scored.sort(key=lambda x: (-x["score"], -x["log_odds"], x["uid"]))
     return scored
 
 
 def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
          params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
-         limits: tuple[float, float] | None = None, prefix: bool = False) -> list[list[dict]]:
+         limits: tuple[float, float] | None = None, prefix: bool = False,
+         ctx: Context | None = None) -> list[list[dict]]:
     """Scored candidates (best first) for each record, in one candidate query; nothing is written.
 
     `prefix` also matches unfinished name words (query before create, as the user types).
@@ -91,7 +203,8 @@ def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[
     probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
     found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap)
     limits = limits or thresholds()
-    return [score_candidates(type_name, r, c, limits) for r, c in zip(records, found, strict=True)]
+    ctx = ctx or context(tx, type_name)
+    return [score_candidates(type_name, r, c, limits, ctx) for r, c in zip(records, found, strict=True)]
 
 
 _STORE = """

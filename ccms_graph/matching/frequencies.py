@@ -1,8 +1,13 @@
-"""A small built-in table of how common US surnames and given names are, for term-frequency weighting."""
+"""How common each name is, for term-frequency weighting: a built-in census table, and counts over the stored people."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 # Share of the US population carrying each name, rounded. Surnames: US Census Bureau, 2010
 # surname file (per-100k counts / 100000). Given names: US Census Bureau 1990 name files
@@ -56,7 +61,8 @@ GIVEN_NAMES: dict[str, float] = {
 RARE_SURNAME = 5e-5
 RARE_GIVEN_NAME = 2e-4
 
-#: What a caller may pass: token -> share of the population, as a function or a mapping.
+#: What a caller may pass: token -> share of the population, as a function or a mapping (used for
+#: both roles), or a role -> lookup function such as `NameCounts` (role is "family" or "given").
 NameFrequency = Callable[[str], float] | Mapping[str, float]
 
 
@@ -73,10 +79,126 @@ def given_name_frequency(token: str) -> float:
 def as_lookup(freq: NameFrequency | None, role: str) -> Callable[[str], float]:
     """A token -> share function for `role` ("family" or "given") from what the caller passed.
 
-    None gives the built-in tables; a mapping is looked up with RARE_SURNAME as its default.
+    None gives the built-in tables; a mapping is looked up with RARE_SURNAME as its default;
+    `NameCounts` gives its blended lookup for the role.
     """
+    if isinstance(freq, NameCounts):
+        return freq.lookup(role)
     if freq is None:
         return surname_frequency if role == "family" else given_name_frequency
     if isinstance(freq, Mapping):
         return lambda token: float(freq.get(token, RARE_SURNAME))
     return freq
+
+
+# ---------------------------------------------------------------------------------------------
+# Frequencies counted over the stored people
+# ---------------------------------------------------------------------------------------------
+#
+# The built-in table knows the census's common names and nothing of a deployment's long tail
+# ("Abdulrahman" is rare in the census, common in some offices' files). `recount` counts the
+# name tokens of every stored person and keeps the counts on one (:NameStats) node; `stored`
+# reads them back (cached per process until the next recount) as a lookup that blends the counts
+# with the built-in table, so a small or empty database still behaves like the table.
+
+#: Weight of the built-in table in the blend, in people: a database of this many counted
+#: people is trusted as much as the table; past that its own counts dominate.
+TABLE_PSEUDO_PEOPLE = 10_000
+
+_COUNT = """
+MATCH (n:Person) WHERE coalesce(n.deleted, false) = false
+RETURN n {.given_name, .middle_name, .family_name, .aliases} AS r
+"""
+_STORE = """
+MERGE (s:NameStats {entity_type: 'Person'})
+SET s.total = $total, s.family_json = $family, s.given_json = $given, s.version = $version,
+    s.counted_at = datetime()
+"""
+_VERSION = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.version AS version"
+_LOAD = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.version AS version, s.total AS total, " \
+        "s.family_json AS family, s.given_json AS given"
+
+
+@dataclass(frozen=True)
+class NameCounts:
+    """Token counts over `total` stored people: how many carry each family-name and first given-name token."""
+
+    total: int
+    family: Mapping[str, int]
+    given: Mapping[str, int]
+
+    def lookup(self, role: str) -> Callable[[str], float]:
+        """token -> share for `role` ("family" or "given"): the counts blended with the built-in table."""
+        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
+                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
+        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
+
+        def share(token: str) -> float:
+            return (counts.get(token, 0) + k * table.get(token, rare)) / denominator
+
+        return share
+
+    def __call__(self, role: str) -> Callable[[str], float]:
+        return self.lookup(role)
+
+
+def count_names(rows: Iterable[Mapping]) -> NameCounts:
+    """Count each person's family-name tokens (particles dropped) and first given-name token, once
+    per person over all their names and aliases."""
+    from ccms_graph.matching.records import person_view  # records imports this module
+
+    family: Counter[str] = Counter()
+    given: Counter[str] = Counter()
+    total = 0
+    for row in rows:
+        total += 1
+        names = person_view(row).names
+        family.update({t for n in names for t in n.family_core})
+        given.update({n.given[0] for n in names if n.given})
+    return NameCounts(total, dict(family), dict(given))
+
+
+def recount(graph) -> NameCounts:
+    """Count the names of every stored person and keep the counts for `stored` (one read, one write)."""
+    counts = graph.read(lambda tx: count_names(r["r"] for r in tx.run(_COUNT)))
+    graph.write(lambda tx: tx.run(_STORE, total=counts.total, family=json.dumps(counts.family),
+                                  given=json.dumps(counts.given), version=uuid.uuid4().hex).consume())
+    return counts
+
+
+_cache: dict[str, tuple[str, NameCounts]] = {}
+_cache_lock = threading.Lock()
+
+
+def stored(tx, cache_key: str = "") -> NameCounts | None:
+    """The counts last kept by `recount`, or None when there are none. Cached per `cache_key`
+    (e.g. the database) and re-read only when a recount has changed their version."""
+    row = tx.run(_VERSION).single()
+    if row is None:
+        return None
+    held = _cache.get(cache_key)
+    if held is not None and held[0] == row["version"]:
+        return held[1]
+    full = tx.run(_LOAD).single()
+    if full is None:
+        return None
+    counts = NameCounts(int(full["total"] or 0), json.loads(full["family"] or "{}"), json.loads(full["given"] or "{}"))
+    with _cache_lock:
+        _cache[cache_key] = (full["version"], counts)
+    return counts
+
+
+_STALENESS = """
+OPTIONAL MATCH (s:NameStats {entity_type: 'Person'})
+RETURN s.total AS counted, COUNT { MATCH (n:Person) WHERE coalesce(n.deleted, false) = false } AS live
+"""
+
+
+def refresh(graph, tolerance: float = 0.05) -> NameCounts | None:
+    """Recount when no counts are kept or the live population has moved by more than `tolerance`
+    of the counted one (e.g. after an import); returns the new counts, or None when still fresh."""
+    row = graph.read(lambda tx: tx.run(_STALENESS).single())
+    counted, live = row["counted"], row["live"]
+    if counted is not None and abs(live - counted) <= tolerance * max(counted, 1):
+        return None
+    return recount(graph)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import records
-from ccms_graph.matching.frequencies import NameFrequency, as_lookup
+from ccms_graph.matching.frequencies import NameCounts, NameFrequency, as_lookup
 from ccms_graph.matching.names import PersonName
 
 MATCH = "match"
@@ -30,42 +30,76 @@ NO_MATCH = "no_match"
 #: Default decision thresholds on the score; deployments read theirs from settings
 #: (`thresholds_from_settings`).
 MATCH_THRESHOLD = 0.90
-POSSIBLE_THRESHOLD = 0.60
+POSSIBLE_THRESHOLD = 0.50
 
-#: Prior log2-odds that a blocked candidate pair is the same entity. People: about one in a
-#: million stored records, since names and dates alone must carry a pair to `match`. Other
-#: types are blocked on sharper keys and have fewer records.
+#: Prior log2-odds that a blocked candidate pair is the same entity, when the caller gives none.
+#: People: about one in a million stored records; deconfliction passes `person_prior` of the
+#: actual population instead. Other types are blocked on sharper keys and have fewer records.
 PRIORS = {"Person": -20.0, "Business": -10.0, "Vehicle": -10.0, "Vessel": -10.0, "Aircraft": -10.0, "Thing": -8.0}
+
+#: Defaults of `person_prior`: the share of new person records that duplicate a stored one, and
+#: the smallest population the prior assumes (so a near-empty database does not make every weak
+#: resemblance a match). Deployments set theirs (CCMS_MATCH_DUPLICATE_RATE, _POPULATION_FLOOR).
+DUPLICATE_RATE = 0.5
+POPULATION_FLOOR = 100_000
+
+
+def person_prior(population: int, duplicate_rate: float = DUPLICATE_RATE, floor: int = POPULATION_FLOOR) -> float:
+    """Prior log2-odds that a new person record is one given stored person: with a share q of new
+    records duplicating someone among N stored people, each stored person is the one with
+    probability q/N."""
+    q = min(max(duplicate_rate, 1e-6), 1 - 1e-6)
+    n = max(population, floor, 1)
+    return math.log2(q / n) - math.log2(1 - q / n)
+
 
 # Name weights are built from parts (see _name_weight): the family and given name agreement
 # weights are log2(0.95 / share of population with that name), clamped, so "John Smith" is
-# worth less than "Zbigniew Brzezinski". Fixed parts, log2 units:
-# Clamps, log2 units. Measured on the generator's labelled pairs (training split, then held-out):
-# raising the family cap to 13-14.3 flagged the wrong record for surnames the built-in table
-# misses (Abdulrahman is common in the generator but RARE here); raising the given cap to 12.3
-# would let a rare name with nothing else be a `match`, which we leave to an analyst (`possible`,
-# see tests/matching/test_model.py). A deployment should pass frequencies counted over its data.
+# worth less than "Zbigniew Brzezinski". Clamps, log2 units, by where the shares come from:
+# - the built-in census table (or a caller's mapping) knows only common names and gives every
+#   other name one assumed share, so a name it does not list may still be common in a
+#   deployment's files ("Abdulrahman"): a rare-looking name alone stays `possible`;
+# - names counted over the stored people (`frequencies.NameCounts`, blended with the table) are
+#   observed: a name unique among a million people is worth about 20 bits.
 FAMILY_WEIGHT_RANGE = (3.0, 12.0)
 GIVEN_WEIGHT_RANGE = (2.0, 10.0)
+COUNTED_FAMILY_WEIGHT_RANGE = (3.0, 22.0)
+COUNTED_GIVEN_WEIGHT_RANGE = (2.0, 20.0)
 NAME_LEVEL_PARTS = {
-    # level: (family part, given part); "tf" means the frequency-adjusted agreement weight.
+    # level: (family part, given part[, fixed adjustment]); "tf" is the frequency-adjusted
+    # agreement weight, "tf~" the same less FUZZY_DISCOUNT (a respelled name: see below).
     "exact": ("tf", "tf"),
     "swapped": ("tf", "tf", -2.0),  # a swap is itself a (common) clerical error
     "nickname": ("tf", 5.0),  # Bill/William: nickname tables link many names, so weaker
-    "given_fuzzy": ("tf", 3.0),
+    "given_fuzzy": ("tf", "tf~"),
     "initial": ("tf", 2.0),
-    "family_fuzzy": (6.0, "tf"),
-    # Both parts respelled: two spelling variants at once agree by chance far less often than one.
-    "fuzzy": (6.0, 3.0),
+    "family_fuzzy": ("tf~", "tf"),
+    "fuzzy": ("tf~", "tf~"),
     # A swap plus a typo or an initial (two slips): a little below "fuzzy".
-    "swapped_fuzzy": (6.0, 3.0, -1.0),
+    "swapped_fuzzy": ("tf~", "tf~", -1.0),
+    # A swap with both parts respelled: three slips at once, rare in one clerk's copy.
+    "swapped_respelled": ("tf~", "tf~", -3.0),
     "family_only": ("tf", 0.0),
     "given_only": (0.0, "tf"),
-    "family_fuzzy_only": (6.0, 0.0),
+    "family_fuzzy_only": ("tf~", 0.0),
+    "given_fuzzy_only": (0.0, "tf~"),
     "given_differs": ("tf", -6.0),
     "disagree": (-8.0, 0.0),
     cmp.MISSING: (0.0, 0.0),
 }
+
+#: What a respelled name ("Tihiclu" for "Tihilu") is worth below the exact spelling, log2 units:
+#: m falls to the share of copies with a slip in that name (~10%, -3.3) and u grows by the few
+#: stored names one edit away from it (~x2, -1). A rare name respelled still says a lot; a common
+#: one falls to the floors below.
+FUZZY_DISCOUNT = 4.5
+#: A respelled name is worth at most this many bits per letter of its shortest token (before the
+#: discount): short names have many neighbours one edit away ("Gopa": Vopa, Goba, Copa, ...), so
+#: agreeing up to a typo says less than the name's own rarity suggests.
+FUZZY_BITS_PER_LETTER = 2.0
+#: Lowest weight of a respelled (family, given) name: what the fixed levels were worth before the
+#: term-frequency adjustment (two spelling variants agreeing by chance is still unusual).
+FUZZY_FLOOR = (6.0, 3.0)
 
 #: The feature table: field -> level -> weight (log2 m/u). Person name weights are computed.
 WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
@@ -90,8 +124,8 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
                             "disagree": -1.0, cmp.MISSING: 0.0},
         "other_ids": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
-        "phones": {"agree": 7.0, "disagree": 0.0, cmp.MISSING: 0.0},
-        "emails": {"agree": 9.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "addresses": {"agree": 4.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
     },
     "Business": {
@@ -174,26 +208,48 @@ def _clamp(x: float, bounds: tuple[float, float]) -> float:
 
 
 def _tf_weight(tokens: tuple[str, ...], lookup: Callable[[str], float], bounds: tuple[float, float]) -> float:
-    # The rarest token decides how telling a multi-part name is ("garcia lopez" -> "lopez").
-    share = min((lookup(t) for t in tokens), default=1.0)
-    return _clamp(math.log2(0.95 / max(share, 1e-9)), bounds)
+    # Every agreeing token of a multi-part name counts ("garcia lopez" is rarer than either half,
+    # taken as independent), less the chance (5%) that a clerk gets the whole part wrong.
+    if not tokens:
+        return bounds[0]
+    bits = sum(math.log2(1.0 / max(lookup(t), 1e-9)) for t in dict.fromkeys(tokens))
+    return _clamp(bits + math.log2(0.95), bounds)
+
+
+def _part_weight(part: object, a_tokens: tuple[str, ...], b_tokens: tuple[str, ...],
+                 lookup: Callable[[str], float], bounds: tuple[float, float], floor: float) -> float:
+    """One name part's weight: a fixed number, or the term-frequency weight ("tf", "tf~").
+
+    The more common of the two spellings sets the weight (min over both sides, so the weight is
+    symmetric and a typo'd spelling, unknown to the frequency table, does not inflate it). A side
+    with no tokens in this part (a lone name matched through a swap) is left out.
+    """
+    if not isinstance(part, str):
+        return float(part)
+    sides = [t for t in (a_tokens, b_tokens) if t] or [()]
+    if part == "tf":
+        return min(_tf_weight(t, lookup, bounds) for t in sides)
+    # Respelled: only one token may have matched, so each side counts its most common token.
+    common = [(max(t, key=lookup),) if t else () for t in sides]
+    weight = min(_tf_weight(t, lookup, bounds) for t in common)
+    shortest = min((len(tok) for t in sides for tok in t), default=0)
+    return max(floor, min(weight, FUZZY_BITS_PER_LETTER * shortest) - FUZZY_DISCOUNT)
 
 
 def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
-    """Weight of a name level with term-frequency adjustment, symmetric in a and b."""
+    """Weight of a name level with term-frequency adjustment, symmetric in a and b.
+
+    For swapped levels the family part compares one side's surname with the other's given name;
+    the family lookup is used for both (a surname table is the stricter of the two).
+    """
     parts = NAME_LEVEL_PARTS[level]
-    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
     total = parts[2] if len(parts) > 2 else 0.0
-    fam, giv = parts[0], parts[1]
-    if fam == "tf":
-        # min over both records: the more common spelling sets the weight (symmetric, and for
-        # swapped names it picks the surname, whichever field it sits in).
-        fam = min(_tf_weight(a.family_core, family_lookup, FAMILY_WEIGHT_RANGE),
-                  _tf_weight(b.family_core, family_lookup, FAMILY_WEIGHT_RANGE))
-    if giv == "tf":
-        giv = min(_tf_weight(a.given[:1], given_lookup, GIVEN_WEIGHT_RANGE),
-                  _tf_weight(b.given[:1], given_lookup, GIVEN_WEIGHT_RANGE))
-    return total + float(fam) + float(giv)
+    counted = isinstance(freq, NameCounts)
+    family = _part_weight(parts[0], a.family_core, b.family_core, as_lookup(freq, "family"),
+                          COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0])
+    given = _part_weight(parts[1], a.given[:1], b.given[:1], as_lookup(freq, "given"),
+                         COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1])
+    return total + family + given
 
 
 def _person_names(
@@ -313,19 +369,21 @@ def score(
     match_threshold: float = MATCH_THRESHOLD,
     possible_threshold: float = POSSIBLE_THRESHOLD,
     name_frequency: NameFrequency | None = None,
+    prior: float | None = None,
 ) -> dict:
     """Score two records of `entity_type` ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing").
 
     Returns {"score": 0..1, "decision": "match"|"possible"|"no_match", "log_odds": float,
     "decisive": [fields], "explanation": [{"field", "a", "b", "level", "weight"}, ...]} with one
     explanation row per field, missing ones included (weight 0). `name_frequency` (token -> share
-    of population, function or dict) overrides the built-in US name table for Person names.
+    of population, function or dict, or `frequencies.NameCounts`) overrides the built-in US name
+    table for Person names; `prior` (log2 odds) overrides the type's PRIORS entry.
     """
     if entity_type not in WEIGHTS:
         raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
     table = WEIGHTS[entity_type]
     explanation: list[dict] = []
-    total = PRIORS[entity_type]
+    total = PRIORS[entity_type] if prior is None else prior
     if entity_type == "Person":
         rows, name_weight = _person_rows(a, b, name_frequency)
     elif entity_type == "Business":

@@ -354,7 +354,8 @@ LINK_TYPES: dict[str, LinkType] = {
 #: deconfliction hits and the judgements on them, telecom import bookkeeping, workflow and audit state.
 SERVICE_LABELS = ("DeconflictionHit", "Judgement", "CallRecord", "SubscriberRecord", "TelecomLink",
                   "ApprovalRequest", "AccessGrant", "Disclosure", "Comment", "Notification", "AuditEntry",
-                  "AuditHead", "Session", "ApiToken", "Sequence", "SavedQuery", "SavedQueryVersion", "BlockKey")
+                  "AuditHead", "Session", "ApiToken", "Sequence", "SavedQuery", "SavedQueryVersion", "BlockKey",
+                  "NameStats")
 SERVICE_RELATIONSHIPS = ("HIT_ON", "ANNOTATES", "OWNED_BY", "MEMBER_OF", "REPORTS_TO", "WITHIN")
 
 #: Link types a user may draw between records by hand (system links are maintained by the service).

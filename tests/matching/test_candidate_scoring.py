@@ -1,0 +1,112 @@
+"""Scoring a new record against its candidates together: prior, competition, duplicates, counted names."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ccms_graph.matching import deconflict, model
+from ccms_graph.matching.compare import compare_person_name
+from ccms_graph.matching.frequencies import NameCounts
+from ccms_graph.matching.names import PersonName
+
+PRIOR = model.person_prior(1_000_000, 0.5)
+CTX = deconflict.Context(PRIOR, -PRIOR + math.log2(0.5), None, 1_000_000)
+
+
+def cand(uid, **fields):
+    return {"uid": uid, "record": fields}
+
+
+def by_uid(scored):
+    return {c["uid"]: c for c in scored}
+
+
+NEW = {"given_name": "Marta", "family_name": "Kowalczyk", "dob": "1971-06-02", "sex": "F"}
+
+
+def test_a_lone_look_alike_scores_higher_than_one_of_two():
+    slipped = cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-03", sex="F")
+    other = cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-07-02", sex="F")
+    alone = by_uid(deconflict.score_candidates("Person", NEW, [slipped], ctx=CTX))["a"]
+    shared = by_uid(deconflict.score_candidates("Person", NEW, [slipped, other], ctx=CTX))["a"]
+    assert shared["score"] < alone["score"]
+    assert shared["decision"] != "match"
+
+
+def test_two_stored_copies_of_one_person_do_not_split_the_hit():
+    # One individual recorded twice (in two offices): both are raised as a match, not halved.
+    first = cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-02", sex="F")
+    second = cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-06-02", sex="F", ssn="212-55-1234")
+    scored = by_uid(deconflict.score_candidates("Person", NEW, [first, second], ctx=CTX))
+    assert scored["a"]["decision"] == scored["b"]["decision"] == "match"
+
+
+def test_merged_records_count_as_one_individual():
+    first = {**cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-03", sex="F"), "individual": "m"}
+    second = {**cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-07-02", sex="F"), "individual": "m"}
+    alone = by_uid(deconflict.score_candidates("Person", NEW, [first], ctx=CTX))["a"]
+    merged = by_uid(deconflict.score_candidates("Person", NEW, [first, second], ctx=CTX))["a"]
+    assert merged["score"] == pytest.approx(alone["score"])
+
+
+def test_explanation_adds_prior_and_competition_to_the_fields():
+    scored = deconflict.score_candidates(
+        "Person", NEW, [cand("a", **NEW), cand("b", given_name="Maria", family_name="Kowalczyk", dob="1971-06-02")],
+        ctx=CTX)
+    for c in scored:
+        rows = {e["field"]: e for e in c["explanation"]}
+        assert rows["prior"]["weight"] == pytest.approx(-CTX.no_match, abs=1e-3)
+        assert "other_candidates" in rows and rows["other_candidates"]["weight"] <= 0
+        assert sum(e["weight"] for e in c["explanation"]) == pytest.approx(c["log_odds"], abs=0.01)
+
+
+def test_an_equal_ssn_stays_a_match_whatever_the_competition():
+    first = cand("a", given_name="M", family_name="Kowalczyk", ssn="212-55-1234")
+    second = cand("b", **NEW)
+    scored = by_uid(deconflict.score_candidates("Person", {**NEW, "ssn": "212551234"}, [first, second], ctx=CTX))
+    assert scored["a"]["decision"] == "match"
+
+
+def test_the_prior_falls_with_the_population_down_to_a_floor():
+    assert model.person_prior(1_000_000) < model.person_prior(200_000) < model.person_prior(100_000)
+    assert model.person_prior(10) == model.person_prior(100_000)  # a near-empty database is not credulous
+    assert model.person_prior(1_000_000, 0.9) > model.person_prior(1_000_000, 0.1)
+
+
+def _name_weight(a, b, freq=None):
+    pa = PersonName(given=(a[0],), family=(a[1],))
+    pb = PersonName(given=(b[0],), family=(b[1],))
+    return model._name_weight(compare_person_name(pa, pb), pa, pb, freq)
+
+
+def test_a_respelled_rare_name_weighs_more_than_a_respelled_common_one():
+    counts = NameCounts(1_000_000, {"smith": 9_000, "kowalczyk": 2}, {"john": 16_000, "marta": 300})
+    rare = _name_weight(("marta", "kowalcyzk"), ("marta", "kowalczyk"), counts)
+    common = _name_weight(("john", "smiht"), ("john", "smith"), counts)
+    assert rare > common + 8
+
+
+def test_a_short_respelled_name_says_less_than_its_rarity():
+    counts = NameCounts(1_000_000, {"gopa": 1, "kowalczyk": 1}, {"marta": 300})
+    short = _name_weight(("marta", "gapa"), ("marta", "gopa"), counts)
+    long_ = _name_weight(("marta", "kowalcyzk"), ("marta", "kowalczyk"), counts)
+    assert short < long_ - 5
+
+
+def test_counted_names_outweigh_the_table_for_a_name_unique_in_the_graph():
+    counts = NameCounts(1_000_000, {"brzezinski": 1}, {"zbigniew": 1})
+    name = ("zbigniew", "brzezinski")
+    assert _name_weight(name, name, counts) > _name_weight(name, name) + 8
+    # ...and a name the graph holds often weighs less than the table's guess for an unknown name.
+    crowded = NameCounts(1_000_000, {"abdulrahman": 20_000}, {"john": 16_000})
+    name = ("john", "abdulrahman")
+    assert _name_weight(name, name, crowded) < _name_weight(name, name) - 4
+
+
+def test_a_swap_with_both_parts_respelled_is_still_recognised():
+    a = PersonName(given=("sewtisi",), family=("hipl",))
+    b = PersonName(given=("hill",), family=("sewisi",))
+    assert compare_person_name(a, b) == "swapped_respelled"
+    assert model._name_weight("swapped_respelled", a, b, None) > 0
