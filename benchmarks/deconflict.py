@@ -41,7 +41,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
 from ccms_graph.logic import records  # noqa: E402
-from ccms_graph.matching import blocking, deconflict, model  # noqa: E402
+from ccms_graph.matching import blocking, deconflict, frequencies, model  # noqa: E402
 from ccms_graph.matching.names import ascii_text  # noqa: E402
 from ccms_graph.policy import scopes  # noqa: E402
 from ccms_graph.policy.actor import SYSTEM, Actor  # noqa: E402
@@ -104,7 +104,7 @@ def _quality(results: list[tuple[int, list[dict]]], decisions: tuple[str, ...], 
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "positives": positives}
 
 
-def run_neo4j(graph: Graph, qs: list[dict], truth: list[int]) -> tuple[list, list[float]]:
+def run_neo4j(graph: Graph, qs: list[dict], truth: list[int], rate: float) -> tuple[list, list[float]]:
     params = actor_params(READER)
     readable = scopes.subject_readable("n")
     limits = model.thresholds_from_settings()
@@ -112,15 +112,17 @@ def run_neo4j(graph: Graph, qs: list[dict], truth: list[int]) -> tuple[list, lis
     for q, t in zip(qs, truth, strict=True):
         rec = {k: v for k, v in q.items() if not k.startswith("_") and k != "ref"}
         t0 = time.perf_counter()
-        (scored,) = graph.read(lambda tx, r=rec: deconflict.find(tx, "Person", [r], params=params, readable=readable,
-                                                                 limits=limits))
+        (scored,) = graph.read(lambda tx, r=rec: deconflict.find(
+            tx, "Person", [r], params=params, readable=readable, limits=limits,
+            ctx=deconflict.context(tx, "Person", duplicate_rate=rate)))
         times.append(time.perf_counter() - t0)
         out.append((t, [{"ref": c["props"].get("source_ref"), "decision": c["decision"], "score": c["score"]}
                         for c in scored]))
     return out, times
 
 
-def run_brute(people: list[dict], names: list[str], qs: list[dict], truth: list[int]) -> tuple[list, list[float]]:
+def run_brute(people: list[dict], names: list[str], qs: list[dict], truth: list[int],
+              ctx: deconflict.Context) -> tuple[list, list[float]]:
     limits = model.thresholds_from_settings()
     out, times = [], []
     for q, t in zip(qs, truth, strict=True):
@@ -129,7 +131,7 @@ def run_brute(people: list[dict], names: list[str], qs: list[dict], truth: list[
         top = process.extract(_name(rec), names, scorer=fuzz.token_sort_ratio, limit=blocking.CANDIDATE_CAP,
                               processor=None)
         cands = [{"uid": people[i]["ref"], "record": people[i]} for _, _, i in top]
-        scored = deconflict.score_candidates("Person", rec, cands, limits)
+        scored = deconflict.score_candidates("Person", rec, cands, limits, ctx)
         times.append(time.perf_counter() - t0)
         out.append((t, [{"ref": c["uid"], "decision": c["decision"], "score": c["score"]} for c in scored]))
     return out, times
@@ -168,6 +170,9 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=5000)
     ap.add_argument("--yes-wipe", action="store_true", help="wipe a benchmark database that holds data")
     ap.add_argument("--reuse", action="store_true", help="keep persons already loaded by an earlier run")
+    ap.add_argument("--duplicate-rate", type=float, default=None,
+                    help="the matching prior's share of new records that duplicate a stored one "
+                         "(default: the generator's share of copies among the queries)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     settings = load_settings()
@@ -183,6 +188,7 @@ def main() -> int:
         clear_database(graph)
     install_schema(graph)
     match_t, possible_t = model.thresholds_from_settings()
+    rate = args.duplicate_rate if args.duplicate_rate is not None else gen.MATCH_SHARE
     rows = []
     for size in sizes:
         load_s = 0.0
@@ -190,6 +196,9 @@ def main() -> int:
             progress(f"loading persons {loaded:,}..{size:,}")
             load_s = load(graph, loaded, size, args.batch)
             loaded = size
+        t0 = time.perf_counter()
+        counted = frequencies.recount(graph)
+        progress(f"name frequencies counted over {counted.total:,} people in {time.perf_counter() - t0:.1f} s")
         qs, truth = gen.queries(args.queries, size)
         if size == sizes[0]:
             ops = profile_once(graph, qs[0])
@@ -197,12 +206,13 @@ def main() -> int:
             progress(f"PROFILE operators: {sorted(set(ops))}; scans: {bad or 'none'}")
         progress(f"size {size:,}: {len(qs)} queries through Neo4j")
         graph.read(lambda tx, q=qs[0]: deconflict.find(tx, "Person", [q], readable="true"))  # warm-up
-        neo, neo_t = run_neo4j(graph, qs, truth)
+        neo, neo_t = run_neo4j(graph, qs, truth, rate)
         nb = args.brute_queries or len(qs)
         progress(f"size {size:,}: {nb} queries by brute-force scan")
         people = list(gen.persons(size))
         names = [_name(p) for p in people]
-        brute, brute_t = run_brute(people, names, qs[:nb], truth[:nb])
+        ctx = graph.read(lambda tx: deconflict.context(tx, "Person", duplicate_rate=rate))
+        brute, brute_t = run_brute(people, names, qs[:nb], truth[:nb], ctx)
         del people, names
         blind = {i for i, q in enumerate(qs) if q.get("_indistinguishable")}
         for label, res, times in (("neo4j", neo, neo_t), ("brute", brute, brute_t)):
@@ -216,12 +226,13 @@ def main() -> int:
                          "p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * _pct(times, 0.95)})
         rows[-2]["ratio_p50"] = rows[-1]["p50_ms"] / rows[-2]["p50_ms"]
         rows[-2]["ratio_p95"] = rows[-1]["p95_ms"] / rows[-2]["p95_ms"]
-        _print(rows, match_t, possible_t)
+        _print(rows, match_t, possible_t, rate)
     return 0
 
 
-def _print(rows: list[dict], match_t: float, possible_t: float) -> None:
-    print(f"\nthresholds: match >= {match_t}, hit (possible) >= {possible_t}; candidate cap {blocking.CANDIDATE_CAP}")
+def _print(rows: list[dict], match_t: float, possible_t: float, rate: float) -> None:
+    print(f"\nthresholds: match >= {match_t}, hit (possible) >= {possible_t}; candidate cap {blocking.CANDIDATE_CAP}; "
+          f"prior: duplicate rate {rate}")
     head = (f"{'size':>9} {'method':<6} {'n':>4} {'P@match':>8} {'R@match':>8} {'F1@match':>8} {'P@hit':>7} "
             f"{'R@hit':>7} {'F1@hit':>7} {'candR':>7} {'p50 ms':>8} {'p95 ms':>8} {'brute/neo p50':>13} "
             f"{'p95':>6} {'load s':>7} {'indist':>6}")

@@ -218,7 +218,11 @@ def _evidence_keys(rec: dict) -> tuple[int, ...]:
     return tuple(evidence_key(rec, d, g) for d in (True, False) for g in (True, False))
 
 
-def queries(count: int, population: int, seed: int = 11, match_share: float = 0.85) -> tuple[list[dict], list[int]]:
+#: Share of queries that are copies of a stored person (the rest are new people).
+MATCH_SHARE = 0.85
+
+
+def queries(count: int, population: int, seed: int = 11, match_share: float = MATCH_SHARE) -> tuple[list[dict], list[int]]:
     """`count` query records over a population of `population`: (queries, truth), truth[i] = stored index or -1.
 
     Regenerates the population stream to pick up the targets (cheap); it also counts every stored
