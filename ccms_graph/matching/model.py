@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import records
+from ccms_graph.matching.compare import swap
 from ccms_graph.matching.frequencies import NameCounts, NameFrequency, as_lookup
 from ccms_graph.matching.names import PersonName
 
@@ -236,20 +237,38 @@ def _part_weight(part: object, a_tokens: tuple[str, ...], b_tokens: tuple[str, .
     return max(floor, min(weight, FUZZY_BITS_PER_LETTER * shortest) - FUZZY_DISCOUNT)
 
 
+def _aligned_weight(parts: tuple, a: PersonName, b: PersonName, family_lookup: Callable[[str], float],
+                    given_lookup: Callable[[str], float], counted: bool) -> float:
+    family = _part_weight(parts[0], a.family_core, b.family_core, family_lookup,
+                          COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0])
+    given = _part_weight(parts[1], a.given[:1], b.given[:1], given_lookup,
+                         COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1])
+    return family + given
+
+
+#: Levels whose names agree with one side's given and family names exchanged.
+_SWAPPED_LEVELS = frozenset({"swapped", "swapped_fuzzy", "swapped_respelled"})
+
+
 def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
     """Weight of a name level with term-frequency adjustment, symmetric in a and b.
 
-    For swapped levels the family part compares one side's surname with the other's given name;
-    the family lookup is used for both (a surname table is the stricter of the two).
+    For swapped levels each part weighs the tokens that agree (one side's surname with the other's
+    given name), each looked up as the more common of a surname and a given name, and the lower
+    of the two ways round is kept (so the weight stays symmetric).
     """
     parts = NAME_LEVEL_PARTS[level]
     total = parts[2] if len(parts) > 2 else 0.0
     counted = isinstance(freq, NameCounts)
-    family = _part_weight(parts[0], a.family_core, b.family_core, as_lookup(freq, "family"),
-                          COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0])
-    given = _part_weight(parts[1], a.given[:1], b.given[:1], as_lookup(freq, "given"),
-                         COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1])
-    return total + family + given
+    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
+    if level not in _SWAPPED_LEVELS:
+        return total + _aligned_weight(parts, a, b, family_lookup, given_lookup, counted)
+
+    def either(token: str) -> float:
+        return max(family_lookup(token), given_lookup(token))
+
+    return total + min(_aligned_weight(parts, a, swap(b), either, either, counted),
+                       _aligned_weight(parts, swap(a), b, either, either, counted))
 
 
 def _person_names(

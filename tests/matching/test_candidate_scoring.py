@@ -110,3 +110,14 @@ def test_a_swap_with_both_parts_respelled_is_still_recognised():
     b = PersonName(given=("hill",), family=("sewisi",))
     assert compare_person_name(a, b) == "swapped_respelled"
     assert model._name_weight("swapped_respelled", a, b, None) > 0
+
+
+def test_a_swap_weighs_the_tokens_that_agree():
+    # "Kovdukde Abdulrahman" for "Abdulrahman Kovdukde": the rare "kovdukde" agrees with itself and
+    # counts as rare; the common "abdulrahman" only lowers its own part.
+    counts = NameCounts(1_000_000, {"abdulrahman": 1_800, "kovdukde": 10}, {"abdulrahman": 3_800})
+    swapped = _name_weight(("kovdukde", "abdulrahman"), ("abdulrahman", "kovdukde"), counts)
+    straight = _name_weight(("abdulrahman", "kovdukde"), ("abdulrahman", "kovdukde"), counts)
+    assert compare_person_name(PersonName(given=("kovdukde",), family=("abdulrahman",)),
+                               PersonName(given=("abdulrahman",), family=("kovdukde",))) == "swapped"
+    assert straight - 4 <= swapped < straight
