@@ -83,9 +83,6 @@ class Context:
     population: int | None = None
 
 
-_POPULATION = "MATCH (n:Person) RETURN count(n) AS n"
-
-
 def context(tx, type_name: str, duplicate_rate: float | None = None, floor: int | None = None) -> Context:
     """The scoring context of `type_name` from the graph and configuration.
 
@@ -101,7 +98,7 @@ def context(tx, type_name: str, duplicate_rate: float | None = None, floor: int 
 
     settings = load_settings()
     q = settings.duplicate_rate if duplicate_rate is None else duplicate_rate
-    population = tx.run(_POPULATION).single()["n"]
+    population = frequencies.population(tx)
     prior = model.person_prior(population, q, settings.population_floor if floor is None else floor)
     # Each stored person is the one with probability q/N; nobody stored with 1 - q. In units of
     # the per-record prior that is (1 - q) / (q / N).

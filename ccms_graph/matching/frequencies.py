@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -62,7 +61,7 @@ RARE_SURNAME = 5e-5
 RARE_GIVEN_NAME = 2e-4
 
 #: What a caller may pass: token -> share of the population, as a function or a mapping (used for
-#: both roles), or a role -> lookup function such as `NameCounts` (role is "family" or "given").
+#: both roles); `as_lookup` also takes `NameCounts`, which has one lookup per role.
 NameFrequency = Callable[[str], float] | Mapping[str, float]
 
 
@@ -112,8 +111,11 @@ RETURN n {.given_name, .middle_name, .family_name, .aliases} AS r
 _STORE = """
 MERGE (s:NameStats {entity_type: 'Person'})
 SET s.total = $total, s.family_json = $family, s.given_json = $given, s.version = $version,
-    s.counted_at = datetime()
+    s.population = COUNT { MATCH (:Person) }, s.counted_at = datetime()
 """
+# Person nodes in Neo4j's count store (deleted ones included): O(1), so deconfliction's prior can
+# read it on every query; `refresh` compares it with the figure kept at the last recount.
+_POPULATION = "MATCH (n:Person) RETURN count(n) AS n"
 _VERSION = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.version AS version"
 _LOAD = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.version AS version, s.total AS total, " \
         "s.family_json AS family, s.given_json AS given"
@@ -137,9 +139,6 @@ class NameCounts:
             return (counts.get(token, 0) + k * table.get(token, rare)) / denominator
 
         return share
-
-    def __call__(self, role: str) -> Callable[[str], float]:
-        return self.lookup(role)
 
 
 def count_names(rows: Iterable[Mapping]) -> NameCounts:
@@ -166,39 +165,44 @@ def recount(graph) -> NameCounts:
     return counts
 
 
-_cache: dict[str, tuple[str, NameCounts]] = {}
-_cache_lock = threading.Lock()
+#: The counts last read, with their version: (version, counts). One slot: a process serves one graph.
+_held: tuple[str, NameCounts] | None = None
 
 
-def stored(tx, cache_key: str = "") -> NameCounts | None:
-    """The counts last kept by `recount`, or None when there are none. Cached per `cache_key`
-    (e.g. the database) and re-read only when a recount has changed their version."""
+def stored(tx) -> NameCounts | None:
+    """The counts last kept by `recount`, or None when there are none; re-read only when a recount
+    has changed their version."""
+    global _held
     row = tx.run(_VERSION).single()
     if row is None:
         return None
-    held = _cache.get(cache_key)
+    held = _held  # one read: another thread may replace the slot meanwhile
     if held is not None and held[0] == row["version"]:
         return held[1]
     full = tx.run(_LOAD).single()
     if full is None:
         return None
     counts = NameCounts(int(full["total"] or 0), json.loads(full["family"] or "{}"), json.loads(full["given"] or "{}"))
-    with _cache_lock:
-        _cache[cache_key] = (full["version"], counts)
+    _held = (full["version"], counts)
     return counts
 
 
-_STALENESS = """
-OPTIONAL MATCH (s:NameStats {entity_type: 'Person'})
-RETURN s.total AS counted, COUNT { MATCH (n:Person) WHERE coalesce(n.deleted, false) = false } AS live
-"""
+def population(tx) -> int:
+    """How many Person nodes the graph holds (the count store: deleted records included)."""
+    return tx.run(_POPULATION).single()["n"]
+
+
+_COUNTED_POPULATION = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.population AS n"
 
 
 def refresh(graph, tolerance: float = 0.05) -> NameCounts | None:
-    """Recount when no counts are kept or the live population has moved by more than `tolerance`
-    of the counted one (e.g. after an import); returns the new counts, or None when still fresh."""
-    row = graph.read(lambda tx: tx.run(_STALENESS).single())
-    counted, live = row["counted"], row["live"]
+    """Recount when no counts are kept or the population has moved by more than `tolerance` of the
+    one counted (e.g. after an import); returns the new counts, or None when still fresh."""
+    def read(tx):
+        row = tx.run(_COUNTED_POPULATION).single()
+        return (row["n"] if row else None), population(tx)
+
+    counted, live = graph.read(read)
     if counted is not None and abs(live - counted) <= tolerance * max(counted, 1):
         return None
     return recount(graph)
