@@ -129,6 +129,11 @@ def _is_draft(facts: dict) -> bool:
     return "ReportOfInvestigation" in facts["labels"] and (facts.get("status") or "draft") in scopes.DRAFT_STATUSES
 
 
+def _drafted_by(actor: Actor, record: dict) -> bool:
+    """A draft is its author's (and their supervisors') alone, for reading and for changing."""
+    return _owns(actor, record.get("author_uid") or record.get("owner_uid"))
+
+
 def _member_read(actor: Actor, facts: dict) -> bool:
     linked = [c for c in facts["cases"] if c.get("linked", True)]
     if _owns(actor, facts.get("owner_uid")) or any(_case_read(actor, c) for c in linked):
@@ -158,7 +163,7 @@ def can(actor: Actor, action: str, record: dict | None = None) -> bool:
         if kind == "Case":
             return _case_read(actor, record)
         if kind == "Document" and _is_draft(record):
-            return _owns(actor, record.get("author_uid") or record.get("owner_uid"))
+            return _drafted_by(actor, record)
         if kind in ("SubjectRecord", "Document"):
             return _member_read(actor, record)
         return True
@@ -167,7 +172,7 @@ def can(actor: Actor, action: str, record: dict | None = None) -> bool:
     if kind == "Case":
         return _case_write(actor, record)
     if kind == "Document" and _is_draft(record):
-        return _owns(actor, record.get("author_uid") or record.get("owner_uid"))
+        return _drafted_by(actor, record)
     if kind in ("SubjectRecord", "Document"):
         return _owns(actor, record.get("owner_uid")) or any(
             _case_write(actor, c) for c in record["cases"] if c.get("linked", True))
