@@ -44,3 +44,43 @@ def test_given_year_key_format():
     rec = {"given_name": "John", "family_name": "de la Cruz", "dob": "1980-05-03"}
     assert _gfy(stored_keys("Person", rec)) == {"Person:gfy:JN|c|1980", "Person:gfy:KRS|j|1980"}
     assert _gfy(query_keys("Person", rec)) == {"Person:gfy:JN|c|1979", "Person:gfy:JN|c|1980", "Person:gfy:JN|c|1981"}
+
+
+def _ym(keys):
+    return {k for k in keys if k.startswith("Person:ym:")}
+
+
+MUST_MEET_ON_YEAR_MONTH = [
+    ("no given name, day one off", {"family_name": "Anderson", "dob": "1982-05-08"},
+     {"given_name": "Jofiza", "family_name": "Anderson", "dob": "1982-05-07"}),
+    ("no given name, year and day off", {"family_name": "Yusuf", "dob": "2004-04-22"},
+     {"given_name": "Frank", "family_name": "Yusuf", "dob": "2005-04-21"}),
+    ("day and month swapped, then the day off", {"family_name": "Okafor", "dob": "1990-07-04"},
+     {"family_name": "Okafor", "dob": "1990-04-08"}),
+    ("month and year only on the copy", {"family_name": "Okafor", "dob": "1990-04"},
+     {"given_name": "Ada", "family_name": "Okafor", "dob": "1990-04-08"}),
+]
+
+
+@pytest.mark.parametrize("label, query, stored", MUST_MEET_ON_YEAR_MONTH, ids=[c[0] for c in MUST_MEET_ON_YEAR_MONTH])
+def test_year_month_key_meets(label, query, stored):
+    assert _ym(query_keys("Person", query)) & _ym(stored_keys("Person", stored))
+
+
+@pytest.mark.parametrize(
+    "query, stored",
+    [
+        ({"family_name": "Anderson", "dob": "1982-05-08"}, {"family_name": "Anderson", "dob": "1982-06-08"}),
+        ({"family_name": "Anderson", "dob": "1982-05-08"}, {"family_name": "Anderson", "dob": "1984-05-08"}),
+        ({"family_name": "Anderson", "dob": "1982-05-08"}, {"family_name": "Baker", "dob": "1982-05-08"}),
+    ],
+    ids=["another month", "two years off", "another surname"],
+)
+def test_year_month_key_keeps_others_apart(query, stored):
+    assert not _ym(query_keys("Person", query)) & _ym(stored_keys("Person", stored))
+
+
+def test_year_month_key_format():
+    rec = {"given_name": "John", "family_name": "de la Cruz", "dob": "1980-05-03"}
+    assert _ym(stored_keys("Person", rec)) == {"Person:ym:1980-05|JN", "Person:ym:1980-05|KRS"}
+    assert len(_ym(query_keys("Person", rec))) == 3 * 2 * 2  # years either side, month or day as month, two keys
