@@ -132,6 +132,21 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     return best_level({direct, *swapped}, NAME_LEVELS)
 
 
+MIDDLE_LEVELS = ("agree", "fuzzy", "initial", "disagree", MISSING)
+
+
+def compare_middle_name(a: PersonName, b: PersonName) -> str:
+    """Agreement means both names give the same middle name; 'initial' an initial that fits the other's."""
+    if not a.middle or not b.middle:
+        return MISSING
+    ma, mb = a.middle[0], b.middle[0]
+    if ma == mb or set(a.middle) & set(b.middle):
+        return "agree"
+    if len(ma) == 1 or len(mb) == 1:
+        return "initial" if ma[0] == mb[0] else "disagree"
+    return "fuzzy" if _close(ma, mb) else "disagree"
+
+
 def best_level(levels: Iterable[str], order: tuple[str, ...]) -> str:
     """The best of several levels of one comparator, by its order; MISSING when there are none."""
     rank = {lvl: i for i, lvl in enumerate(order)}

@@ -131,9 +131,18 @@ NEAR_BITS = 10.0
 COMPARED = 6
 
 
+#: Name levels that keep two stored records apart however much else agrees (twins share a surname
+#: and a date of birth, and often a middle name): only an analyst's merge makes them one individual.
+_CONFLICTING_NAMES = frozenset({"given_differs", "disagree"})
+
+
+def _names_conflict(pair: dict) -> bool:
+    return any(row["field"] == "name" and row["level"] in _CONFLICTING_NAMES for row in pair["explanation"])
+
+
 def _individuals(type_name: str, cands: list[dict], lrs: list[float], prior: float, ctx: Context) -> list[str]:
     """One label per candidate: merged records (SUB_RECORD_OF) share their master's, and leading
-    candidates that `match` each other share one too."""
+    candidates that `match` each other, names not in conflict, share one too."""
     labels = [c.get("individual") or c["uid"] for c in cands]
     if len(cands) < 2:
         return labels
@@ -145,7 +154,7 @@ def _individuals(type_name: str, cands: list[dict], lrs: list[float], prior: flo
                 continue
             pair = model.score(type_name, cands[i]["record"], cands[j]["record"], name_frequency=ctx.name_frequency,
                                prior=prior)
-            if pair["decision"] == model.MATCH:
+            if pair["decision"] == model.MATCH and not _names_conflict(pair):
                 old = labels[j]
                 labels = [labels[i] if lab == old else lab for lab in labels]
     return labels

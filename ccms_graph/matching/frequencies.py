@@ -6,7 +6,9 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ccms_graph.matching.names import phonetic_key
 
 # Share of the US population carrying each name, rounded. Surnames: US Census Bureau, 2010
 # surname file (per-100k counts / 100000). Given names: US Census Bureau 1990 name files
@@ -128,6 +130,8 @@ class NameCounts:
     total: int
     family: Mapping[str, int]
     given: Mapping[str, int]
+    #: What `neighbours` and `sounds` derive from the counts, kept per instance.
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, role: str) -> Callable[[str], float]:
         """token -> share for `role` ("family" or "given"): the counts blended with the built-in table."""
@@ -139,6 +143,58 @@ class NameCounts:
             return (counts.get(token, 0) + k * table.get(token, rare)) / denominator
 
         return share
+
+    def neighbours(self, role: str) -> Callable[[str], float]:
+        """token -> share of people whose `role` token is one edit (Damerau) from it, itself excluded:
+        how often a respelling "agrees" by chance. Blended with the table as `lookup` is, the table
+        assuming a token has as many neighbours as its own share."""
+        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
+                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
+        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
+        cache = self._cache.setdefault(("near", role), {})
+
+        def share(token: str) -> float:
+            near = cache.get(token)
+            if near is None:
+                near = sum(counts.get(v, 0) for v in one_edit(token))
+                if len(cache) < 100_000:
+                    cache[token] = near
+            return (near + k * table.get(token, rare)) / denominator
+
+        return share
+
+
+    def sounds(self, role: str) -> Callable[[str], float]:
+        """token -> share of people whose `role` token has its Metaphone key (itself included): how
+        often a name that only sounds the same "agrees" by chance. Blended with the table likewise."""
+        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
+                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
+        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
+        groups = self._cache.get(("sounds", role))
+        if groups is None:
+            groups = Counter()
+            for token, n in counts.items():
+                groups[phonetic_key(token)] += n
+            self._cache[("sounds", role)] = groups
+
+        def share(token: str) -> float:
+            return (groups.get(phonetic_key(token), 0) + k * table.get(token, rare)) / denominator
+
+        return share
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit(token: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or adjacent transposition (a-z) from `token`."""
+    splits = [(token[:i], token[i:]) for i in range(len(token) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    out |= {a + c + b for a, b in splits for c in _ALPHABET}
+    out.discard(token)
+    return out
 
 
 def count_names(rows: Iterable[Mapping]) -> NameCounts:

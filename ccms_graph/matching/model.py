@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz.distance import DamerauLevenshtein
 
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import records
 from ccms_graph.matching.compare import swap
 from ccms_graph.matching.frequencies import NameCounts, NameFrequency, as_lookup
-from ccms_graph.matching.names import PersonName
+from ccms_graph.matching.names import PersonName, phonetic_key
 
 MATCH = "match"
 POSSIBLE = "possible"
@@ -89,7 +92,9 @@ NAME_LEVEL_PARTS = {
     cmp.MISSING: (0.0, 0.0),
 }
 
-#: What a respelled name ("Tihiclu" for "Tihilu") is worth below the exact spelling, log2 units:
+#: Without counted frequencies (the built-in table only), or for respellings neither one edit apart
+#: nor sounding alike, what a respelled name ("Tihiclu" for "Tihilu") is worth below the exact
+#: spelling, log2 units:
 #: m falls to the share of copies with a slip in that name (~10%, -3.3) and u grows by the few
 #: stored names one edit away from it (~x2, -1). A rare name respelled still says a lot; a common
 #: one falls to the floors below.
@@ -98,6 +103,22 @@ FUZZY_DISCOUNT = 4.5
 #: discount): short names have many neighbours one edit away ("Gopa": Vopa, Goba, Copa, ...), so
 #: agreeing up to a typo says less than the name's own rarity suggests.
 FUZZY_BITS_PER_LETTER = 2.0
+#: Counted frequencies (`frequencies.NameCounts`) replace the length cap and FUZZY_DISCOUNT for a
+#: token one edit from the other side's: its weight is log2(TYPO_SHARE / u), with TYPO_SHARE the
+#: share of copies with a slip in that name and u the share of people whose token is it or one edit
+#: from it (counted, so a short name in a crowded neighbourhood weighs little on its own).
+TYPO_SHARE = 0.1
+#: The same for two spellings further apart that sound alike ("Mohammed", "Muhammad"): a clerk's
+#: transliteration, rarer than a typo; u is then the share of people whose token sounds the same.
+VARIANT_SHARE = 0.02
+#: A name part one side has only half of ("Lana" for "Fejene-Lana"): the shared half's weight less
+#: this (the copy dropped a part, itself a common slip).
+PART_DISCOUNT = 2.0
+#: Both sides carry the same surname particles ("van der Williams"), log2 units: the share of people
+#: with particles is a few percent, and a clerk keeps them most of the time.
+PARTICLES_AGREE = 3.0
+#: Middle names: an initial agreeing or a different name; an agreeing name weighs as a given name.
+MIDDLE_WEIGHTS = {"initial": 1.0, "disagree": -2.0, cmp.MISSING: 0.0}
 #: Lowest weight of a respelled (family, given) name: what the fixed levels were worth before the
 #: term-frequency adjustment (two spelling variants agreeing by chance is still unusual).
 FUZZY_FLOOR = (6.0, 3.0)
@@ -217,32 +238,106 @@ def _tf_weight(tokens: tuple[str, ...], lookup: Callable[[str], float], bounds: 
     return _clamp(bits + math.log2(0.95), bounds)
 
 
-def _part_weight(part: object, a_tokens: tuple[str, ...], b_tokens: tuple[str, ...],
-                 lookup: Callable[[str], float], bounds: tuple[float, float], floor: float) -> float:
+@dataclass(frozen=True)
+class _Role:
+    """How one name part is weighed: share lookups, clamps, and the respelling floor (table only)."""
+
+    lookup: Callable[[str], float]
+    near: Callable[[str], float] | None  # share one edit away; None without counted frequencies
+    sounds: Callable[[str], float] | None  # share with the same Metaphone key; likewise
+    bounds: tuple[float, float]
+    floor: float
+
+
+def _pair(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], close: Callable[[str, str], bool]) -> tuple[str, str] | None:
+    return next(((x, y) for x in a_tokens for y in b_tokens if x != y and close(x, y)), None)
+
+
+def _one_edit(x: str, y: str) -> bool:
+    return DamerauLevenshtein.distance(x, y, score_cutoff=1) <= 1
+
+
+def _sound_alike(x: str, y: str) -> bool:
+    return phonetic_key(x) == phonetic_key(y)
+
+
+def _respelled_weight(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role: _Role) -> float:
+    """A respelled part: tokens both sides share count in full; a token one edit from the other side's
+    weighs log2(TYPO_SHARE / u), u being the share of people with that token or one an edit away
+    (counted frequencies only); one side's tokens all within the other's is a dropped half."""
+    shared = tuple(t for t in dict.fromkeys(a_tokens) if t in b_tokens)
+    base = _tf_weight(shared, role.lookup, (0.0, role.bounds[1])) if shared else 0.0
+    rest_a = tuple(t for t in a_tokens if t not in shared)
+    rest_b = tuple(t for t in b_tokens if t not in shared)
+    counted = role.near is not None and role.sounds is not None
+    if counted and (pair := _pair(rest_a, rest_b, _one_edit)):
+        u = max(role.lookup(t) + role.near(t) for t in pair)  # type: ignore[misc]
+        weight = base + math.log2(TYPO_SHARE / u)
+    elif counted and (pair := _pair(rest_a, rest_b, _sound_alike)):
+        u = max(max(role.sounds(t), role.lookup(t) + role.near(t)) for t in pair)  # type: ignore[misc]
+        weight = base + math.log2(VARIANT_SHARE / u)
+    elif shared and (not rest_a or not rest_b):
+        weight = base - PART_DISCOUNT
+    else:
+        # Neither: the more common token of each side sets the weight, capped by length.
+        sides = [t for t in (a_tokens, b_tokens) if t] or [()]
+        common = [(max(t, key=role.lookup),) if t else () for t in sides]
+        weight = min(_tf_weight(t, role.lookup, role.bounds) for t in common)
+        shortest = min((len(tok) for t in sides for tok in t), default=0)
+        weight = min(weight, FUZZY_BITS_PER_LETTER * shortest) - FUZZY_DISCOUNT
+    # Counted frequencies measured how often such a pair agrees by chance; the table did not, so
+    # there the fixed floor stands.
+    return _clamp(weight, role.bounds) if counted else max(role.floor, min(weight, role.bounds[1]))
+
+
+def _part_weight(part: object, a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role: _Role) -> float:
     """One name part's weight: a fixed number, or the term-frequency weight ("tf", "tf~").
 
     The more common of the two spellings sets the weight (min over both sides, so the weight is
     symmetric and a typo'd spelling, unknown to the frequency table, does not inflate it). A side
-    with no tokens in this part (a lone name matched through a swap) is left out.
+    with no tokens in this part (a lone name matched through a swap) is left out. Token sets that
+    overlap without being equal ("Fosewuri" vs "Fosewuri Luwo") weigh as a dropped half.
     """
     if not isinstance(part, str):
         return float(part)
+    if part == "tf~":
+        return _respelled_weight(a_tokens, b_tokens, role)
+    if a_tokens and b_tokens and set(a_tokens) != set(b_tokens) and set(a_tokens) & set(b_tokens):
+        return _respelled_weight(a_tokens, b_tokens, role)
     sides = [t for t in (a_tokens, b_tokens) if t] or [()]
-    if part == "tf":
-        return min(_tf_weight(t, lookup, bounds) for t in sides)
-    # Respelled: only one token may have matched, so each side counts its most common token.
-    common = [(max(t, key=lookup),) if t else () for t in sides]
-    weight = min(_tf_weight(t, lookup, bounds) for t in common)
-    shortest = min((len(tok) for t in sides for tok in t), default=0)
-    return max(floor, min(weight, FUZZY_BITS_PER_LETTER * shortest) - FUZZY_DISCOUNT)
+    return min(_tf_weight(t, role.lookup, role.bounds) for t in sides)
 
 
-def _aligned_weight(parts: tuple, a: PersonName, b: PersonName, family_lookup: Callable[[str], float],
-                    given_lookup: Callable[[str], float], counted: bool) -> float:
-    family = _part_weight(parts[0], a.family_core, b.family_core, family_lookup,
-                          COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0])
-    given = _part_weight(parts[1], a.given[:1], b.given[:1], given_lookup,
-                         COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1])
+def _larger(f: Callable[[str], float], g: Callable[[str], float]) -> Callable[[str], float]:
+    return lambda token: max(f(token), g(token))
+
+
+def _roles(freq: NameFrequency | None, swapped: bool) -> tuple[_Role, _Role]:
+    counted = isinstance(freq, NameCounts)
+    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
+    family_near = freq.neighbours("family") if counted else None
+    given_near = freq.neighbours("given") if counted else None
+    family_sounds = freq.sounds("family") if counted else None
+    given_sounds = freq.sounds("given") if counted else None
+    if swapped:  # a token may be a surname on one side and a given name on the other
+        family_lookup = given_lookup = _larger(family_lookup, given_lookup)
+        if counted:
+            family_near = given_near = _larger(family_near, given_near)
+            family_sounds = given_sounds = _larger(family_sounds, given_sounds)
+    return (_Role(family_lookup, family_near, family_sounds,
+                  COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0]),
+            _Role(given_lookup, given_near, given_sounds,
+                  COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1]))
+
+
+def _aligned_weight(parts: tuple, a: PersonName, b: PersonName, roles: tuple[_Role, _Role],
+                    whole_given: bool = False) -> float:
+    family_role, given_role = roles
+    family = _part_weight(parts[0], a.family_core, b.family_core, family_role)
+    if parts[0] == "tf" and a.family == b.family and len(a.family) > len(a.family_core):
+        family += PARTICLES_AGREE  # "van der Williams" on both sides, not just "Williams"
+    span = slice(None) if whole_given else slice(1)
+    given = _part_weight(parts[1], a.given[span], b.given[span], given_role)
     return family + given
 
 
@@ -253,22 +348,25 @@ _SWAPPED_LEVELS = frozenset({"swapped", "swapped_fuzzy", "swapped_respelled"})
 def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
     """Weight of a name level with term-frequency adjustment, symmetric in a and b.
 
-    For swapped levels each part weighs the tokens that agree (one side's surname with the other's
-    given name), each looked up as the more common of a surname and a given name, and the lower
-    of the two ways round is kept (so the weight stays symmetric).
+    For swapped levels each part weighs the tokens that agree (one side's surname, every token of
+    it, with the other's given name), each looked up as the more common of a surname and a given
+    name, and the lower of the two ways round is kept (so the weight stays symmetric).
     """
     parts = NAME_LEVEL_PARTS[level]
     total = parts[2] if len(parts) > 2 else 0.0
-    counted = isinstance(freq, NameCounts)
-    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
     if level not in _SWAPPED_LEVELS:
-        return total + _aligned_weight(parts, a, b, family_lookup, given_lookup, counted)
+        return total + _aligned_weight(parts, a, b, _roles(freq, swapped=False))
+    roles = _roles(freq, swapped=True)
+    return total + min(_aligned_weight(parts, a, swap(b), roles, whole_given=True),
+                       _aligned_weight(parts, swap(a), b, roles, whole_given=True))
 
-    def either(token: str) -> float:
-        return max(family_lookup(token), given_lookup(token))
 
-    return total + min(_aligned_weight(parts, a, swap(b), either, either, counted),
-                       _aligned_weight(parts, swap(a), b, either, either, counted))
+def _middle_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
+    """Middle names: an agreeing one weighs as a given name does; a different one counts against."""
+    if level in ("agree", "fuzzy"):
+        role = _roles(freq, swapped=False)[1]
+        return _part_weight("tf" if level == "agree" else "tf~", a.middle[:1], b.middle[:1], role)
+    return MIDDLE_WEIGHTS[level]
 
 
 def _person_names(
@@ -304,10 +402,15 @@ def _view_of_probe(rec: Mapping) -> records.PersonView:
     return view
 
 
-def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[list[Row], float]:
+def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[list[Row], dict[str, float]]:
     a, b = _view_of_probe(ra), records.person_view(rb)
     name_level, name_weight, na, nb = _person_names(a, b, freq)
+    middle_level = cmp.compare_middle_name(na, nb) if na and nb else cmp.MISSING
+    weights = {"name": name_weight,
+               "middle_name": _middle_weight(middle_level, na, nb, freq) if na and nb else 0.0}
     rows: list[Row] = [
+        ("middle_name", " ".join(na.middle) if na and na.middle else None,
+         " ".join(nb.middle) if nb and nb.middle else None, middle_level),
         ("dob", a.dob.iso() or (a.dob.raw or None), b.dob.iso() or (b.dob.raw or None), cmp.compare_dob(a.dob, b.dob)),
         ("sex", a.sex, b.sex, cmp.compare_sex(a.sex, b.sex)),
     ]
@@ -322,7 +425,7 @@ def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[
         ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
          cmp.compare_addresses(a.addresses, b.addresses)),
     ]
-    return [("name", _name_str(na), _name_str(nb), name_level), *rows], name_weight
+    return [("name", _name_str(na), _name_str(nb), name_level), *rows], weights
 
 
 def _addr_str(addr: dict[str, str]) -> str:
@@ -403,18 +506,16 @@ def score(
     table = WEIGHTS[entity_type]
     explanation: list[dict] = []
     total = PRIORS[entity_type] if prior is None else prior
+    computed: dict[str, float] = {}
     if entity_type == "Person":
-        rows, name_weight = _person_rows(a, b, name_frequency)
+        rows, computed = _person_rows(a, b, name_frequency)
     elif entity_type == "Business":
         rows = _business_rows(a, b)
     else:
         view, spec = _VIEWS[entity_type]
         rows = _generic_rows(view(a), view(b), spec)
     for field_name, va, vb, level in rows:
-        if entity_type == "Person" and field_name == "name":
-            weight = name_weight
-        else:
-            weight = table[field_name][level]
+        weight = computed[field_name] if field_name in computed else table[field_name][level]
         total += weight
         explanation.append({"field": field_name, "a": va, "b": vb, "level": level, "weight": round(weight, 3)})
     rules = DECISIVE[entity_type]

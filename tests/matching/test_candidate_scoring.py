@@ -9,7 +9,7 @@ import pytest
 from ccms_graph.matching import deconflict, model
 from ccms_graph.matching.compare import compare_person_name
 from ccms_graph.matching.frequencies import NameCounts
-from ccms_graph.matching.names import PersonName
+from ccms_graph.matching.names import PersonName, person_name
 
 PRIOR = model.person_prior(1_000_000, 0.5)
 CTX = deconflict.Context(PRIOR, -PRIOR + math.log2(0.5), None, 1_000_000)
@@ -76,8 +76,7 @@ def test_the_prior_falls_with_the_population_down_to_a_floor():
 
 
 def _name_weight(a, b, freq=None):
-    pa = PersonName(given=(a[0],), family=(a[1],))
-    pb = PersonName(given=(b[0],), family=(b[1],))
+    pa, pb = person_name(a[0], None, a[1]), person_name(b[0], None, b[1])
     return model._name_weight(compare_person_name(pa, pb), pa, pb, freq)
 
 
@@ -88,11 +87,20 @@ def test_a_respelled_rare_name_weighs_more_than_a_respelled_common_one():
     assert rare > common + 8
 
 
-def test_a_short_respelled_name_says_less_than_its_rarity():
-    counts = NameCounts(1_000_000, {"gopa": 1, "kowalczyk": 1}, {"marta": 300})
-    short = _name_weight(("marta", "gapa"), ("marta", "gopa"), counts)
-    long_ = _name_weight(("marta", "kowalcyzk"), ("marta", "kowalczyk"), counts)
-    assert short < long_ - 5
+def test_a_respelled_name_says_less_among_many_names_one_edit_away():
+    # "Gopa" alone among a million people, then with 800 people named Vopa, Goba, Copa, Gopo...
+    lonely = NameCounts(1_000_000, {"gopa": 1}, {"marta": 300})
+    crowd = NameCounts(1_000_000, {"gopa": 1, "vopa": 200, "goba": 200, "copa": 200, "gopo": 200}, {"marta": 300})
+    alone = _name_weight(("marta", "gapa"), ("marta", "gopa"), lonely)
+    crowded = _name_weight(("marta", "gapa"), ("marta", "gopa"), crowd)
+    assert crowded < alone - 5
+
+
+def test_a_dropped_half_of_a_double_surname_weighs_the_half_that_is_kept():
+    counts = NameCounts(1_000_000, {"lana": 40, "laka": 40, "fejene": 1}, {"helen": 3_000})
+    half = _name_weight(("helen", "lana"), ("helen", "fejene-lana"), counts)
+    respelled = _name_weight(("helen", "lana"), ("helen", "laka"), counts)
+    assert half > respelled + 2
 
 
 def test_counted_names_outweigh_the_table_for_a_name_unique_in_the_graph():
@@ -121,3 +129,54 @@ def test_a_swap_weighs_the_tokens_that_agree():
     assert compare_person_name(PersonName(given=("kovdukde",), family=("abdulrahman",)),
                                PersonName(given=("abdulrahman",), family=("kovdukde",))) == "swapped"
     assert straight - 4 <= swapped < straight
+
+
+def test_a_swapped_double_surname_weighs_more_when_both_halves_agree():
+    # "Fosewuri Richard" (swapped) is Richard Fosewuri; Richard Fosewuri-Luwo shares only half.
+    counts = NameCounts(1_000_000, {"fosewuri": 2, "luwo": 5}, {"richard": 8_000})
+    whole = _name_weight(("fosewuri", "richard"), ("richard", "fosewuri"), counts)
+    half = _name_weight(("fosewuri", "richard"), ("richard", "fosewuri-luwo"), counts)
+    assert whole > half + 1
+
+
+def test_a_respelling_that_only_sounds_alike_says_less_than_one_typo():
+    counts = NameCounts(1_000_000, {"beca": 30}, {"jofo": 3, "jovvo": 3, "jose": 3_000})
+    typo = _name_weight(("jofe", "beca"), ("jofo", "beca"), counts)
+    sounds = _name_weight(("jofe", "beca"), ("jovvo", "beca"), counts)
+    assert sounds < typo - 2
+
+
+def test_middle_names_count_for_and_against():
+    counts = NameCounts(1_000_000, {"djawi": 3}, {"james": 16_000, "ziwawe": 2, "robert": 15_000})
+    query = {"given_name": "James", "middle_name": "Ziwawe", "family_name": "Djawi"}
+    same = model.score("Person", query, {**query, "family_name": "Dajawi"}, name_frequency=counts)
+    none = model.score("Person", {**query, "middle_name": None}, {**query, "family_name": "Dajawi"},
+                       name_frequency=counts)
+    other = model.score("Person", query, {**query, "family_name": "Dajawi", "middle_name": "Robert"},
+                        name_frequency=counts)
+    rows = {e["field"]: e for e in same["explanation"]}
+    assert rows["middle_name"]["level"] == "agree" and rows["middle_name"]["weight"] > 10
+    assert same["log_odds"] > none["log_odds"] > other["log_odds"]
+    initial = model.score("Person", query, {**query, "middle_name": "Z."}, name_frequency=counts)
+    assert {e["field"]: e for e in initial["explanation"]}["middle_name"]["level"] == "initial"
+
+
+def test_surname_particles_on_both_sides_weigh_more_than_the_bare_surname():
+    counts = NameCounts(1_000_000, {"williams": 5_500}, {"maria": 4_000})
+    query = {"given_name": "Maria", "family_name": "Van Der Williams"}
+    both = model.score("Person", query, query, name_frequency=counts)["log_odds"]
+    bare = model.score("Person", query, {"given_name": "Maria", "family_name": "Williams"},
+                       name_frequency=counts)["log_odds"]
+    assert both == pytest.approx(bare + model.PARTICLES_AGREE)
+
+
+def test_stored_records_with_different_given_names_still_compete():
+    # Two Smiths born the same day with the same middle name are two people (no analyst merged them):
+    # a copy naming neither given name must not be a match for both.
+    query = {"family_name": "Smith", "dob": "1970-04-08", "sex": "M"}
+    first = cand("a", given_name="Jozfipu", middle_name="Raymond", family_name="Smith", dob="1970-04-08", sex="M")
+    second = cand("b", given_name="Scott", middle_name="Raymond", family_name="Smith", dob="1970-04-08", sex="M")
+    alone = by_uid(deconflict.score_candidates("Person", query, [first], ctx=CTX))["a"]
+    both = by_uid(deconflict.score_candidates("Person", query, [first, second], ctx=CTX))
+    assert both["a"]["score"] < alone["score"]
+    assert both["a"]["decision"] != "match" and both["b"]["decision"] != "match"
