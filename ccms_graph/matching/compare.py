@@ -12,7 +12,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from ccms_graph.matching.dates import Dob
-from ccms_graph.matching.names import PersonName, ascii_text, nickname_related, phonetic_key
+from ccms_graph.matching.names import (
+    PersonName,
+    ascii_text,
+    mistyped_nickname,
+    nickname_related,
+    phonetic_key,
+)
 
 MISSING = "missing"
 
@@ -69,7 +75,7 @@ def _given_level(a: PersonName, b: PersonName) -> str:
         return "nick"
     if _close(ga, gb):
         return "fuzzy"
-    return "no"
+    return "nick" if mistyped_nickname(ga, gb) else "no"
 
 
 _COMBINED = {

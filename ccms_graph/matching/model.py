@@ -87,7 +87,10 @@ NAME_LEVEL_PARTS = {
     "given_only": (0.0, "tf"),
     "family_fuzzy_only": ("tf~", 0.0),
     "given_fuzzy_only": (0.0, "tf~"),
-    "given_differs": ("tf", -6.0),
+    # Both given names stated and unrelated (no nickname, respelling or initial): a clerk rarely
+    # writes another first name for the same person (m ~ 0.5%; aliases are compared on their own).
+    # At -6 two same-surname strangers born the same day were raised as `possible`.
+    "given_differs": ("tf", -8.0),
     "disagree": (-8.0, 0.0),
     cmp.MISSING: (0.0, 0.0),
 }
@@ -276,6 +279,8 @@ def _respelled_weight(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role
     elif counted and (pair := _pair(rest_a, rest_b, _sound_alike)):
         u = max(max(role.sounds(t), role.lookup(t) + role.near(t)) for t in pair)  # type: ignore[misc]
         weight = base + math.log2(VARIANT_SHARE / u)
+    elif shared and not rest_a and not rest_b:
+        weight = base  # the same tokens (the other part of the name was the respelled one)
     elif shared and (not rest_a or not rest_b):
         weight = base - PART_DISCOUNT
     else:

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import jellyfish
 from nicknames import NickNamer
+from rapidfuzz.distance import DamerauLevenshtein
 from unidecode import unidecode
 
 # Apostrophes and similar marks join the letters around them ("O'Brien" -> "obrien"); every
@@ -132,6 +133,22 @@ def nickname_related(a: str, b: str) -> bool:
     if b in nick_a or b in canon_a or a in nick_b or a in canon_b:
         return True
     return any(c not in nick_a and c not in nick_b for c in canon_a & canon_b)
+
+
+@lru_cache(maxsize=65536)
+def mistyped_nickname(a: str, b: str) -> bool:
+    """Whether one normalized given-name token is one typo (an edit) from a nickname or full name
+    of the other ("Mmike" for "Michael"); tokens of four letters or more. A token the nickname
+    table knows is a name in its own right ("Mark" is not a typo of "Mari"), never a typo."""
+    if min(len(a), len(b)) < 4 or a == b:
+        return False
+    for typed, other in ((a, b), (b, a)):
+        if any(_relatives(typed)):
+            continue
+        nicks, canons = _relatives(other)
+        if any(DamerauLevenshtein.distance(typed, t, score_cutoff=1) <= 1 for t in nicks | canons):
+            return True
+    return False
 
 
 @lru_cache(maxsize=16384)

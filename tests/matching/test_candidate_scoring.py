@@ -180,3 +180,12 @@ def test_stored_records_with_different_given_names_still_compete():
     both = by_uid(deconflict.score_candidates("Person", query, [first, second], ctx=CTX))
     assert both["a"]["score"] < alone["score"]
     assert both["a"]["decision"] != "match" and both["b"]["decision"] != "match"
+
+
+def test_the_exact_part_of_a_respelled_level_is_not_discounted():
+    # "Pucvupim Patricka" for "Patricia Pucvupim" is `swapped_fuzzy`: both parts are weighed as
+    # respellings, but the part that agrees exactly keeps its whole weight.
+    counts = NameCounts(1_000_000, {"pucvupim": 1}, {"patricia": 2_700})
+    family_role, _ = model._roles(counts, swapped=False)
+    exact = model._part_weight("tf", ("pucvupim",), ("pucvupim",), family_role)
+    assert model._part_weight("tf~", ("pucvupim",), ("pucvupim",), family_role) == exact

@@ -24,6 +24,8 @@ def pn(given=None, family=None, middle=None):
         (parse_full_name("Smith, John"), pn("John", "Smith"), "exact"),
         (pn("Bill", "Smith"), pn("William", "Smith"), "nickname"),
         (pn("Peggy", "Jones"), pn("Margaret", "Jones"), "nickname"),
+        (pn("Mmike", "Martinez"), pn("Michael", "Martinez"), "nickname"),  # a nickname, mistyped
+        (pn("Marie", "Semgojap"), pn("Mark", "Semgojap"), "given_differs"),  # Mark is a name, not a typo
         (pn("Jhon", "Smith"), pn("John", "Smith"), "given_fuzzy"),
         (pn("J", "Smith"), pn("John", "Smith"), "initial"),
         (pn("Mohammed", "Khan"), pn("Muhammad", "Khan"), "given_fuzzy"),

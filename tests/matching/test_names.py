@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from ccms_graph.matching.names import (
     ascii_text,
     business_key,
+    mistyped_nickname,
     nickname_related,
     parse_full_name,
     person_name,
@@ -130,3 +131,12 @@ def test_ascii_text_is_idempotent_and_ascii(text):
 def test_business_key_is_idempotent(text):
     once = business_key(text)
     assert business_key(once) == once
+
+
+@pytest.mark.parametrize("a, b, related", [
+    ("mmike", "michael", True), ("bilyl", "william", True), ("michael", "mmike", True),
+    ("mark", "marie", False),  # "mari" is a nickname of Marie, but Mark is a name of its own
+    ("robert", "william", False), ("jon", "jonathan", False),  # three letters: too short to call a typo
+])
+def test_a_mistyped_nickname_is_recognised(a, b, related):
+    assert mistyped_nickname(a, b) is related
