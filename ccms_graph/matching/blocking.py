@@ -202,7 +202,7 @@ def _keys_query(keys: list[str]) -> str:
 
 def _fuzzy(token: str) -> str:
     t = lucene_escape(token)
-    return f"{t}~1" if len(token) >= 4 else t
+    return f"{t}~1" if len(token) >= 3 else t
 
 
 #: The full-text fields a fuzzy name query searches (fewer fields, fewer fuzzy term expansions).
