@@ -133,24 +133,26 @@ class NameCounts:
     #: What `neighbours` and `sounds` derive from the counts, kept per instance.
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def _sources(self, role: str) -> tuple[Mapping[str, int], Mapping[str, float], float]:
+        """(counts, built-in table, the table's share for a name it does not list) for `role`."""
+        if role == "family":
+            return self.family, SURNAMES, RARE_SURNAME
+        return self.given, GIVEN_NAMES, RARE_GIVEN_NAME
+
+    def _blend(self, count: int, table_share: float) -> float:
+        """A count over the stored people blended with a table share (TABLE_PSEUDO_PEOPLE)."""
+        return (count + TABLE_PSEUDO_PEOPLE * table_share) / (self.total + TABLE_PSEUDO_PEOPLE)
+
     def lookup(self, role: str) -> Callable[[str], float]:
         """token -> share for `role` ("family" or "given"): the counts blended with the built-in table."""
-        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
-                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
-        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
-
-        def share(token: str) -> float:
-            return (counts.get(token, 0) + k * table.get(token, rare)) / denominator
-
-        return share
+        counts, table, rare = self._sources(role)
+        return lambda token: self._blend(counts.get(token, 0), table.get(token, rare))
 
     def neighbours(self, role: str) -> Callable[[str], float]:
         """token -> share of people whose `role` token is one edit (Damerau) from it, itself excluded:
         how often a respelling "agrees" by chance. Blended with the table as `lookup` is, the table
         assuming a token has as many neighbours as its own share."""
-        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
-                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
-        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
+        counts, table, rare = self._sources(role)
         cache = self._cache.setdefault(("near", role), {})
 
         def share(token: str) -> float:
@@ -159,28 +161,21 @@ class NameCounts:
                 near = sum(counts.get(v, 0) for v in one_edit(token))
                 if len(cache) < 100_000:
                     cache[token] = near
-            return (near + k * table.get(token, rare)) / denominator
+            return self._blend(near, table.get(token, rare))
 
         return share
-
 
     def sounds(self, role: str) -> Callable[[str], float]:
         """token -> share of people whose `role` token has its Metaphone key (itself included): how
         often a name that only sounds the same "agrees" by chance. Blended with the table likewise."""
-        counts, table, rare = ((self.family, SURNAMES, RARE_SURNAME) if role == "family"
-                               else (self.given, GIVEN_NAMES, RARE_GIVEN_NAME))
-        k, denominator = TABLE_PSEUDO_PEOPLE, self.total + TABLE_PSEUDO_PEOPLE
+        counts, table, rare = self._sources(role)
         groups = self._cache.get(("sounds", role))
         if groups is None:
             groups = Counter()
             for token, n in counts.items():
                 groups[phonetic_key(token)] += n
             self._cache[("sounds", role)] = groups
-
-        def share(token: str) -> float:
-            return (groups.get(phonetic_key(token), 0) + k * table.get(token, rare)) / denominator
-
-        return share
+        return lambda token: self._blend(groups.get(phonetic_key(token), 0), table.get(token, rare))
 
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
