@@ -126,18 +126,19 @@ def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
     dob = parse_dob(record.get("dob"))
     if dob.is_missing:
         return []
-    keys = _year_month_keys(dob, record, query) + _given_year_keys(record, dob.year, query)
+    surnames = sorted(_surname_keys(record))
+    keys = _year_month_keys(dob, surnames, query) + _given_year_keys(record, dob.year, query)
     if not dob.is_full:
         return keys
     days = {(dob.month, dob.day)}
     if query and dob.day <= 12 and dob.day != dob.month:
         days.add((dob.day, dob.month))  # the clerk may have swapped day and month
     keys += [f"dob:{dob.year:04d}-{m:02d}-{d:02d}" for m, d in days]
-    keys += [f"md:{m:02d}-{d:02d}|{p}" for m, d in days for p in _surname_keys(record)]
+    keys += [f"md:{m:02d}-{d:02d}|{p}" for m, d in days for p in surnames]
     return keys
 
 
-def _year_month_keys(dob, record: Mapping, query: bool) -> list[str]:
+def _year_month_keys(dob, surnames: list[str], query: bool) -> list[str]:
     """"ym:<YYYY-MM>|<surname Metaphone>": a lone surname whose day slipped, or day and year at once.
 
     About N/1000 people per key for a surname N people share (4 Andersons per key at 1M). Asked for
@@ -151,7 +152,7 @@ def _year_month_keys(dob, record: Mapping, query: bool) -> list[str]:
         years = (dob.year - 1, dob.year, dob.year + 1)
         if dob.day is not None and dob.day <= 12:
             months.add(dob.day)
-    return [f"ym:{y:04d}-{m:02d}|{p}" for y in years for m in sorted(months) for p in sorted(_surname_keys(record))]
+    return [f"ym:{y:04d}-{m:02d}|{p}" for y in years for m in sorted(months) for p in surnames]
 
 
 def _given_year_keys(record: Mapping, year: int, query: bool) -> list[str]:

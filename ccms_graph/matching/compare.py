@@ -17,6 +17,7 @@ from ccms_graph.matching.names import (
     ascii_text,
     mistyped_nickname,
     nickname_related,
+    one_edit_apart,
     phonetic_key,
 )
 
@@ -35,7 +36,7 @@ def _close(a: str, b: str) -> bool:
     """Spelling variants: Jaro-Winkler >= NAME_JW, the same Metaphone key, or one edit in a name of 4+ letters."""
     if JaroWinkler.similarity(a, b) >= NAME_JW or phonetic_key(a) == phonetic_key(b):
         return True
-    return min(len(a), len(b)) >= NAME_DL_MIN_LENGTH and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
+    return min(len(a), len(b)) >= NAME_DL_MIN_LENGTH and one_edit_apart(a, b)
 
 
 # --- person names -------------------------------------------------------------------------------
@@ -145,9 +146,9 @@ def compare_middle_name(a: PersonName, b: PersonName) -> str:
     """Agreement means both names give the same middle name; 'initial' an initial that fits the other's."""
     if not a.middle or not b.middle:
         return MISSING
-    ma, mb = a.middle[0], b.middle[0]
-    if ma == mb or set(a.middle) & set(b.middle):
+    if set(a.middle) & set(b.middle):
         return "agree"
+    ma, mb = a.middle[0], b.middle[0]
     if len(ma) == 1 or len(mb) == 1:
         return "initial" if ma[0] == mb[0] else "disagree"
     return "fuzzy" if _close(ma, mb) else "disagree"

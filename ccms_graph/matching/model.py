@@ -19,13 +19,11 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz.distance import DamerauLevenshtein
-
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import records
 from ccms_graph.matching.compare import swap
 from ccms_graph.matching.frequencies import NameCounts, NameFrequency, as_lookup
-from ccms_graph.matching.names import PersonName, phonetic_key
+from ccms_graph.matching.names import PersonName, one_edit_apart, phonetic_key
 
 MATCH = "match"
 POSSIBLE = "possible"
@@ -256,10 +254,6 @@ def _pair(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], close: Callable[
     return next(((x, y) for x in a_tokens for y in b_tokens if x != y and close(x, y)), None)
 
 
-def _one_edit(x: str, y: str) -> bool:
-    return DamerauLevenshtein.distance(x, y, score_cutoff=1) <= 1
-
-
 def _sound_alike(x: str, y: str) -> bool:
     return phonetic_key(x) == phonetic_key(y)
 
@@ -272,8 +266,8 @@ def _respelled_weight(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role
     base = _tf_weight(shared, role.lookup, (0.0, role.bounds[1])) if shared else 0.0
     rest_a = tuple(t for t in a_tokens if t not in shared)
     rest_b = tuple(t for t in b_tokens if t not in shared)
-    counted = role.near is not None and role.sounds is not None
-    if counted and (pair := _pair(rest_a, rest_b, _one_edit)):
+    counted = role.near is not None  # near and sounds come together, from NameCounts
+    if counted and (pair := _pair(rest_a, rest_b, one_edit_apart)):
         u = max(role.lookup(t) + role.near(t) for t in pair)  # type: ignore[misc]
         weight = base + math.log2(TYPO_SHARE / u)
     elif counted and (pair := _pair(rest_a, rest_b, _sound_alike)):

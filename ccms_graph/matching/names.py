@@ -135,6 +135,11 @@ def nickname_related(a: str, b: str) -> bool:
     return any(c not in nick_a and c not in nick_b for c in canon_a & canon_b)
 
 
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether two tokens are at most one edit apart (Damerau: a transposition counts as one)."""
+    return DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
 @lru_cache(maxsize=65536)
 def mistyped_nickname(a: str, b: str) -> bool:
     """Whether one normalized given-name token is one typo (an edit) from a nickname or full name
@@ -146,7 +151,7 @@ def mistyped_nickname(a: str, b: str) -> bool:
         if any(_relatives(typed)):
             continue
         nicks, canons = _relatives(other)
-        if any(DamerauLevenshtein.distance(typed, t, score_cutoff=1) <= 1 for t in nicks | canons):
+        if any(one_edit_apart(typed, t) for t in nicks | canons):
             return True
     return False
 
