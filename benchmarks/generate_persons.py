@@ -254,7 +254,7 @@ def queries(count: int, population: int, seed: int = 11, match_share: float = MA
     frng = random.Random(seed + 98)
     for qi in range(count):
         if out[qi] is None:
-            rec = person(frng, fresh, -1)
+            rec = person(frng, fresh, population + qi)  # its own SSN, held by no stored person
             out[qi] = {**{k: v for k, v in rec.items() if k != "ref"}, "ref": f"Q{qi}", "_corruptions": ["new"]}
     return out, truth  # type: ignore[return-value]
 
