@@ -44,7 +44,8 @@ def _close(a: str, b: str) -> bool:
 NAME_LEVELS = (
     "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy", "swapped_fuzzy",
     "swapped_respelled",
-    "family_only", "given_only", "family_fuzzy_only", "given_fuzzy_only", "given_differs", "disagree", MISSING,
+    "family_only", "given_only", "family_fuzzy_only", "given_fuzzy_only", "swapped_only", "swapped_fuzzy_only",
+    "given_differs", "disagree", MISSING,
 )
 
 
@@ -92,17 +93,18 @@ _COMBINED = {
     ("fuzzy", "initial"): "fuzzy",
     (MISSING, "eq"): "given_only",
     (MISSING, "nick"): "given_only",
+    (MISSING, "fuzzy"): "given_fuzzy_only",
     ("fuzzy", MISSING): "family_fuzzy_only",
 }
 
 #: What a level found with one side's given and family names exchanged becomes: a swap plus one
 #: more slip (a typo, an initial) is its own level, weaker than a clean swap, and a swap with both
 #: parts respelled weaker again; a
-#: lone name that equals (or is a respelling of) the other record's given name is `given_only`
-#: (`given_fuzzy_only`).
+#: lone name that equals (or is a respelling of) the other record's name in the other field
+#: ("Aleksandr" as a surname, "Aleksandr Petrov") is `swapped_only` (`swapped_fuzzy_only`).
 _SWAPPED = {"exact": "swapped", "nickname": "swapped", "given_fuzzy": "swapped_fuzzy",
             "family_fuzzy": "swapped_fuzzy", "initial": "swapped_fuzzy", "fuzzy": "swapped_respelled",
-            "family_only": "given_only", "family_fuzzy_only": "given_fuzzy_only"}
+            "family_only": "swapped_only", "family_fuzzy_only": "swapped_fuzzy_only"}
 
 
 def _oriented(a: PersonName, b: PersonName) -> str:
@@ -120,7 +122,9 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     'swapped_fuzzy' is a swap plus one more slip (a typo or an initial in either part);
     'swapped_respelled' a swap with both parts respelled (three slips);
     'family_fuzzy_only' a respelled family name where one side has no given name, and
-    'given_fuzzy_only' a lone name that is a respelling of the other record's given name.
+    'given_fuzzy_only' a respelled given name where one side has no family name;
+    'swapped_only' a lone name equal to the other record's name in the other field (a surname
+    "Aleksandr" for the given name of "Aleksandr Petrov"), 'swapped_fuzzy_only' a respelling of it.
     """
     if a.is_empty or b.is_empty:
         return MISSING

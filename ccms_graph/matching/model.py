@@ -85,6 +85,10 @@ NAME_LEVEL_PARTS = {
     "given_only": (0.0, "tf"),
     "family_fuzzy_only": ("tf~", 0.0),
     "given_fuzzy_only": (0.0, "tf~"),
+    # A lone name matching the other record's name in the other field: a clerk put it in the wrong
+    # field, which costs what a swap does. Weighed on the tokens that agree (_crossed_lone_weight).
+    "swapped_only": (0.0, "tf", -2.0),
+    "swapped_fuzzy_only": (0.0, "tf~", -2.0),
     # Both given names stated and unrelated (no nickname, respelling or initial): a clerk rarely
     # writes another first name for the same person (m ~ 0.5%; aliases are compared on their own).
     # At -6 two same-surname strangers born the same day were raised as `possible`.
@@ -342,6 +346,17 @@ def _aligned_weight(parts: tuple, a: PersonName, b: PersonName, roles: tuple[_Ro
 
 #: Levels whose names agree with one side's given and family names exchanged.
 _SWAPPED_LEVELS = frozenset({"swapped", "swapped_fuzzy", "swapped_respelled"})
+#: Levels where one side's lone name agrees with the other's name in the other field.
+_CROSSED_LONE_LEVELS = frozenset({"swapped_only", "swapped_fuzzy_only"})
+
+
+def _crossed_lone_weight(part: object, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
+    """The lone name ("Aleksandr" as a surname) against the other record's name in the other field
+    (its given name), looked up as the more common of a surname and a given name."""
+    lone, full = (b, a) if a.given and a.family else (a, b)
+    here = lone.family_core or lone.given[:1]
+    there = full.given[:1] if lone.family else full.family_core
+    return _part_weight(part, here, there, _roles(freq, swapped=True)[1])
 
 
 def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
@@ -353,6 +368,8 @@ def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency |
     """
     parts = NAME_LEVEL_PARTS[level]
     total = parts[2] if len(parts) > 2 else 0.0
+    if level in _CROSSED_LONE_LEVELS:
+        return total + _crossed_lone_weight(parts[1], a, b, freq)
     if level not in _SWAPPED_LEVELS:
         return total + _aligned_weight(parts, a, b, _roles(freq, swapped=False))
     roles = _roles(freq, swapped=True)

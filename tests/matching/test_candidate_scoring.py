@@ -189,3 +189,26 @@ def test_the_exact_part_of_a_respelled_level_is_not_discounted():
     family_role, _ = model._roles(counts, swapped=False)
     exact = model._part_weight("tf", ("pucvupim",), ("pucvupim",), family_role)
     assert model._part_weight("tf~", ("pucvupim",), ("pucvupim",), family_role) == exact
+
+
+def test_a_lone_name_in_the_other_field_weighs_less_than_one_in_its_own():
+    # "Aleksandr" alone as a surname: Piku Aleksandr (same field) is likelier than Aleksandr
+    # Wafutludgop (a lone name put in the wrong field, a swap), though the name is as common.
+    counts = NameCounts(1_000_000, {"aleksandr": 1_500, "wafutludgop": 1, "piku": 3}, {"aleksandr": 1_500})
+    lone = {"family_name": "Aleksandr"}
+    own = model.score("Person", lone, {"given_name": "Piku", "family_name": "Aleksandr"}, name_frequency=counts)
+    crossed = model.score("Person", lone, {"given_name": "Aleksandr", "family_name": "Wafutludgop"},
+                          name_frequency=counts)
+    assert own["explanation"][0]["level"] == "family_only"
+    assert crossed["explanation"][0]["level"] == "swapped_only"
+    assert crossed["log_odds"] == pytest.approx(own["log_odds"] - 2.0, abs=0.01)
+    # the weight comes from the lone name, not from the other record's rare surname
+    assert crossed["explanation"][0]["weight"] < 10
+
+
+def test_a_lone_respelled_given_name_is_evidence_not_a_disagreement():
+    counts = NameCounts(1_000_000, {"kowalczyk": 40}, {"marta": 900})
+    lone = model.score("Person", {"given_name": "Mrta"}, {"given_name": "Marta", "family_name": "Kowalczyk"},
+                       name_frequency=counts)
+    assert lone["explanation"][0]["level"] == "given_fuzzy_only"
+    assert lone["explanation"][0]["weight"] > 0

@@ -38,8 +38,12 @@ def pn(given=None, family=None, middle=None):
         (pn("Lesu", "Mqary"), pn("Mary", "Lesu"), "swapped_fuzzy"),
         (pn("Garisu", "Ruh"), pn("Ruth", "Garisu"), "swapped_fuzzy"),
         (pn("J", "Smith"), pn("Smith", "John"), "swapped_fuzzy"),
-        # a lone name equal to the other record's given name
-        (pn(None, "Susan"), pn("Susan", "Somi"), "given_only"),
+        # a lone name: in the same field as the other record's, or crossing fields
+        (pn("Susan", None), pn("Susan", "Somi"), "given_only"),
+        (pn("Susn", None), pn("Susan", "Somi"), "given_fuzzy_only"),
+        (pn(None, "Susan"), pn("Susan", "Somi"), "swapped_only"),
+        (pn("Somi", None), pn("Susan", "Somi"), "swapped_only"),
+        (pn(None, "Jakcson"), pn("Jackson", "Wise"), "swapped_fuzzy_only"),
         # given name missing on one side, family name respelled
         (pn(None, "Herbnandez"), pn("Robert", "Hernandez"), "family_fuzzy_only"),
         # one half of a double surname, in another transliteration
