@@ -31,7 +31,7 @@ SEARCH_CAP = 1000
 UNSHOWN_CAP = 200
 
 
-def _guard(graph, actor: Actor, op: str, targets=(), **details) -> None:
+def guard(graph, actor: Actor, op: str, targets=(), **details) -> None:
     """The training guard, with the refusal audited."""
     try:
         require_active(actor)
@@ -90,7 +90,7 @@ ORDER BY ok DESC, d.created_at
 """
 
 
-def _check_center(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
+def check_record(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
     """Load the record under the policy; on refusal write the deny entry (and tell the owner) here.
 
     Returns (row, None) when readable, or (None, error) when refused — the caller commits and raises.
@@ -119,10 +119,10 @@ def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_li
     `with_links` adds the record's links ({type, outgoing, link, other}, as `neighbours` gives them)
     in the same read, so a record page is one audited view.
     """
-    _guard(graph, actor, "view", [uid])
+    guard(graph, actor, "view", [uid])
 
     def work(tx):
-        row, error = _check_center(tx, actor, uid, "view")
+        row, error = check_record(tx, actor, uid, "view")
         if error is not None:
             return None, error
         out = node_dict(row["node"], row["labels"])
@@ -206,7 +206,7 @@ def search(graph, actor: Actor, text: str, types=None, office: str | None = None
     criteria = {"text": text, "types": types, "office": office or None, "status": status or None,
                 "limit": int(limit)}
     q = lucene_query(text)
-    _guard(graph, actor, "search", criteria=criteria)
+    guard(graph, actor, "search", criteria=criteria)
 
     def work(tx):
         rec = tx.run(_SEARCH, q=q, cap=SEARCH_CAP, types=types, office=office or None, status=status or None,
@@ -270,10 +270,10 @@ def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200)
         raise ValidationFailed({"link_types": [f"unknown link type(s): {', '.join(bad)}"]})
     if not 1 <= int(limit) <= 1000:
         raise ValidationFailed({"limit": ["use 1 to 1000"]})
-    _guard(graph, actor, "neighbours", [uid])
+    guard(graph, actor, "neighbours", [uid])
 
     def work(tx):
-        row, error = _check_center(tx, actor, uid, "neighbours", any_kind=True)
+        row, error = check_record(tx, actor, uid, "neighbours", any_kind=True)
         if error is not None:
             return None, error
         center = node_dict(row["node"], row["labels"])

@@ -23,7 +23,7 @@ from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules
 from ..policy.actor import Actor
 from ..policy.rules import require_active, require_read
-from . import audit, notifications
+from . import access, audit, notifications
 
 #: The link a merge draws (declared in the vocabulary as SUBJECTS -> SUBJECTS, same type).
 SUB_RECORD_OF = "SUB_RECORD_OF"
@@ -69,16 +69,33 @@ def _shown(value):
 def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
     """Both records side by side, field by field, with `same` per field and the model's explanation.
 
-    The actor must be able to read both records (NotFound/Forbidden otherwise, by the policy).
+    The actor must be able to read both records (NotFound/Forbidden otherwise, by the policy, and
+    the refusal audited). Showing them is a view of both: audited in the same transaction, and
+    each owner told as a record page tells them. The score is the one deconfliction gives the pair
+    (the stored population's prior and counted name frequencies), with no other candidates.
     """
     def work(tx):
-        require_read(tx, actor, a_uid)
-        require_read(tx, actor, b_uid)
-        return _load(tx, a_uid), _load(tx, b_uid)
+        rows = []
+        for uid in (a_uid, b_uid):
+            row, error = access.check_record(tx, actor, uid, "compare")
+            if error is not None:
+                return None, error
+            rows.append(row)
+        a, b = _load(tx, a_uid), _load(tx, b_uid)
+        if a["type"] != b["type"]:
+            return None, ValidationFailed({"b_uid": [f"a {a['type']} cannot be compared with a {b['type']}"]})
+        audit.record(tx, actor, "view", [a_uid, b_uid], details={"op": "compare", "type": a["type"]})
+        for rec, row in ((a, rows[0]), (b, rows[1])):
+            notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=rec["uid"],
+                                       record_type=rec["type"], record_caption=caption(rec["type"], rec["props"]),
+                                       displayed=True)
+        return (a, b, deconflict.context(tx, a["type"])), None
 
-    a, b = graph.read(work)
-    if a["type"] != b["type"]:
-        raise ValidationFailed({"b_uid": [f"a {a['type']} cannot be compared with a {b['type']}"]})
+    access.guard(graph, actor, "compare", [a_uid, b_uid])
+    loaded, error = graph.write(work)
+    if error is not None:
+        raise error
+    a, b, ctx = loaded
     rtype = ENTITY_TYPES[a["type"]]
     fields = []
     for f in rtype.fields:
@@ -90,10 +107,8 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
         if a[name] or b[name]:
             fields.append({"field": name, "label": name.capitalize(), "a": a[name], "b": b[name],
                            "same": a[name] == b[name]})
-    match_t, possible_t = deconflict.thresholds()
-    from ..matching import model
-
-    scored = model.score(a["type"], a["record"], b["record"], match_threshold=match_t, possible_threshold=possible_t)
+    (scored,) = deconflict.score_candidates(a["type"], a["record"], [{"uid": b_uid, "record": b["record"]}],
+                                            deconflict.thresholds(), ctx)
     return {
         "type": a["type"],
         "a": {"uid": a_uid, "caption": caption(a["type"], a["props"]), "owner_uid": a["props"].get("owner_uid"),

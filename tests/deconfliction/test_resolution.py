@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ccms_graph.errors import Conflict, Forbidden, ValidationFailed
-from ccms_graph.logic import links, records, resolution
+from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ccms_graph.logic import links, notifications, records, resolution
 from tests.factories import make_person
 
 AUDIT = ["AuditEntry", "AuditHead"]
@@ -124,3 +124,42 @@ def test_merge_request_reaches_the_record_owners_supervisor_queue_and_is_decided
     assert graph.query("MATCH (o {uid: $o})-[r:SUB_RECORD_OF {status: 'active'}]->(m {uid: $m}) "
                        "RETURN r.approved_by AS ok", {"o": other["uid"], "m": master["uid"]}) == [
         {"ok": org.chief.uid}]
+
+
+def _views(graph, uid):
+    return graph.query("MATCH (e:AuditEntry) WHERE e.action = 'view' AND $uid IN e.targets "
+                       "RETURN e.actor_uid AS who, e.targets AS targets, e.details AS details ORDER BY e.seq",
+                       {"uid": uid})
+
+
+def test_a_comparison_is_an_audited_view_of_both_records_and_tells_their_owners(graph, org):
+    master, other = _pair(graph, org, owner_b=org.agent_b)
+    resolution.compare(graph, org.agent_a, master["uid"], other["uid"])
+    (entry,) = _views(graph, other["uid"])
+    assert entry["who"] == org.agent_a.uid and entry["targets"] == [master["uid"], other["uid"]]
+    assert '"op": "compare"' in entry["details"]
+    seen = [n for n in notifications.inbox(graph, org.agent_b) if n["kind"] == "view"]
+    assert [n["record_uid"] for n in seen] == [other["uid"]]
+
+    resolution.compare(graph, org.auditor, master["uid"], other["uid"])  # auditors read silently
+    assert len(_views(graph, other["uid"])) == 2
+    assert len([n for n in notifications.inbox(graph, org.agent_b) if n["kind"] == "view"]) == 1
+
+
+def test_a_refused_comparison_is_audited_and_shows_nothing(graph, org):
+    master, _ = _pair(graph, org)
+    theirs = make_person(graph, org.agent_nyc, given_name="Ivan", family_name="Drago", dob="1961-11-30")
+    with pytest.raises((Forbidden, NotFound)):
+        resolution.compare(graph, org.agent_a, master["uid"], theirs["uid"])
+    denied = graph.query("MATCH (e:AuditEntry {action: 'deny'}) WHERE $uid IN e.targets RETURN e.actor_uid AS who",
+                         {"uid": theirs["uid"]})
+    assert denied == [{"who": org.agent_a.uid}]
+    assert _views(graph, master["uid"]) == []
+
+
+def test_a_comparison_scores_the_pair_as_deconfliction_does(graph, org):
+    master, other = _pair(graph, org)
+    pair = resolution.compare(graph, org.agent_a, master["uid"], other["uid"])
+    rows = {e["field"]: e for e in pair["explanation"]}
+    assert rows["prior"]["b"] == 2  # the stored population, as in a deconfliction hit
+    assert pair["score"] == pytest.approx(other["hits"][0]["score"])
