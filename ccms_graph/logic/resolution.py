@@ -22,7 +22,7 @@ from ..matching.blocking import matching_record
 from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules
 from ..policy.actor import Actor
-from ..policy.rules import require_active, require_read
+from ..policy.rules import require_active
 from . import access, audit, notifications
 
 #: The link a merge draws (declared in the vocabulary as SUBJECTS -> SUBJECTS, same type).
@@ -187,24 +187,49 @@ RETURN r.uid AS uid LIMIT 1
 """
 
 
+def _checked(graph, actor: Actor, op: str, targets: list[str], work):
+    """Run `work(tx) -> (result, refusal)` in one write transaction, every refusal audited ("deny").
+
+    `work` reads its records through `_unreadable` first (a hidden record answers as a missing one,
+    and that refusal is committed with the transaction); a NotFound or Forbidden it raises later
+    (an owner rule) is audited by `audit.write_or_refuse`. The training guard runs before either.
+    """
+    access.guard(graph, actor, op, targets)
+    result, error = audit.write_or_refuse(graph, actor, op, targets, work)
+    if error is not None:
+        raise error
+    return result
+
+
+def _unreadable(tx, actor: Actor, uids: list[str], op: str):
+    """The refusal for the first record the actor may not read (deny entry written, owner told), or None."""
+    for uid in uids:
+        _, error = access.check_record(tx, actor, uid, op)
+        if error is not None:
+            return error
+    return None
+
+
 def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> dict:
     """Make `other_uid` a sub-record of `master_uid`; or, for someone else's record, ask their supervisor.
 
     Answers {"status": "merged", ...} or {"status": "pending_approval", "request_uid": ...}.
-    The actor must be able to read both records.
+    The actor must be able to read both records, checked before anything else (NotFound/Forbidden by
+    the policy, so a hidden record answers as a missing one); every refusal is audited ("deny").
     """
-    rules.require_writer(actor)  # auditors and administrators merge nothing
     why = _reason(reason)
 
     def work(tx):
+        rules.require_writer(actor)  # auditors and administrators merge nothing
         tx.run(_LOCK, uids=[master_uid, other_uid]).consume()
-        require_read(tx, actor, master_uid)
-        require_read(tx, actor, other_uid)
+        error = _unreadable(tx, actor, [master_uid, other_uid], "merge")
+        if error is not None:
+            return None, error
         master, other = _load(tx, master_uid), _load(tx, other_uid)
         _check_pair(master, other)
         foreign = next((r for r in (other, master) if not _owned_by(actor, r["props"])), None)
         if foreign is None:
-            return _do_merge(tx, actor, master, other, why)
+            return _do_merge(tx, actor, master, other, why), None
         if tx.run(_PENDING, uids=[master_uid, other_uid]).single():
             raise Conflict("a merge request for one of these records is already pending")
         owner = foreign["props"].get("owner_uid")
@@ -221,14 +246,17 @@ def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> 
         for sup in approvers:
             notifications.notify(tx, sup, "approval_needed", item_kind=MERGE_KIND, item_uid=req["uid"],
                                  target_uid=foreign["uid"], requested_by=actor.uid, actor_name=actor.name)
-        return {"status": "pending_approval", "request_uid": req["uid"], "approvers": approvers}
+        return {"status": "pending_approval", "request_uid": req["uid"], "approvers": approvers}, None
 
-    return graph.write(work)
+    return _checked(graph, actor, "merge", [master_uid, other_uid], work)
 
 
 def _decide(graph, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
-    require_active(supervisor)
-    return graph.write(decide_merge_in, supervisor, request_uid, decision, comment)
+    """Decide a merge request in its own transaction; a refusal (no such request, not theirs) is audited."""
+    op = "approve_merge" if decision == "approved" else "return_merge"
+    access.guard(graph, supervisor, op, [request_uid])
+    return audit.write_or_refuse(graph, supervisor, op, [request_uid], decide_merge_in, supervisor, request_uid,
+                                 decision, comment)
 
 
 def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
@@ -295,12 +323,18 @@ RETURN m.uid AS master_uid, link_uid, link
 
 
 def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
-    """Undo a merge: remove the SUB_RECORD_OF link and `master_uid`, restoring the graph exactly; audited."""
-    require_active(actor)
+    """Undo a merge: remove the SUB_RECORD_OF link and `master_uid`, restoring the graph exactly; audited.
+
+    The actor must be able to read the sub-record, checked first: a record they may not read answers
+    exactly as a missing one, never "is not a sub-record" or "only the owner...". Refusals are audited.
+    """
     why = _reason(reason)
 
     def work(tx):
         tx.run(_LOCK, uids=[other_uid]).consume()
+        error = _unreadable(tx, actor, [other_uid], "unmerge")
+        if error is not None:
+            return None, error
         other = _load(tx, other_uid)
         if not other["masters"]:
             raise Conflict(f"record {other_uid} is not a sub-record")
@@ -312,17 +346,25 @@ def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
         audit.record(tx, actor, "unmerge", [rec["master_uid"], other_uid],
                      details={"master_uid": rec["master_uid"], "other_uid": other_uid, "reason": why,
                               "link": link})
-        return {"status": "unmerged", "master_uid": rec["master_uid"], "other_uid": other_uid}
+        return {"status": "unmerged", "master_uid": rec["master_uid"], "other_uid": other_uid}, None
 
-    return graph.write(work)
+    return _checked(graph, actor, "unmerge", [other_uid], work)
 
 
 def dismiss(graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
-    """Record that two records are NOT the same individual (the pair's hit becomes dismissed)."""
-    require_active(actor)
+    """Record that two records are NOT the same individual (the pair's hit becomes dismissed).
+
+    The actor must be able to read both records, checked first (a hidden record answers as a missing
+    one); then only the owner of either, or their supervisor, may dismiss. Refusals are audited.
+    """
     why = _reason(reason)
+    if a_uid == b_uid:
+        raise ValidationFailed({"b_uid": ["a record cannot be dismissed against itself"]})
 
     def work(tx):
+        error = _unreadable(tx, actor, [a_uid, b_uid], "dismiss")
+        if error is not None:
+            return None, error
         a, b = _load(tx, a_uid), _load(tx, b_uid)
         if not (_owned_by(actor, a["props"]) or _owned_by(actor, b["props"])):
             raise Forbidden("only the owner of either record, or their supervisor, may dismiss the pair")
@@ -341,9 +383,9 @@ def dismiss(graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
             type=a["type"], reason=why).single()
         audit.record(tx, actor, "resolve", [rec["uid"], a_uid, b_uid],
                      details={"decision": "dismissed", "reason": why})
-        return {"status": "dismissed", "hit_uid": rec["uid"]}
+        return {"status": "dismissed", "hit_uid": rec["uid"]}, None
 
-    return graph.write(work)
+    return _checked(graph, actor, "dismiss", [a_uid, b_uid], work)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ for _type_name in ENTITY_TYPES:
 @blp.arguments(HitsQuery, location="query")
 @blp.response(200, Loose(many=True))
 def list_hits(query):
-    """Hits on records you own or supervise, for review; the other side redacted as the policy says."""
+    """Hits on records you own or supervise, for review; the other side redacted as the policy says (an audited view)."""
     return deconfliction.list_hits(graph(), actor(), record_uid=query["record_uid"], status=query["status"])
 
 
@@ -76,7 +76,7 @@ def list_hits(query):
 @blp.arguments(HitReviewInput)
 @blp.response(200, Loose)
 def review_hit(data, hit_uid):
-    """Judge a hit: confirmed_same or dismissed, with why (kept as history)."""
+    """Judge a hit: confirmed_same or dismissed, with why (kept as history); a refusal is audited."""
     return deconfliction.review_hit(graph(), actor(), hit_uid, data["decision"], data["reason"])
 
 
@@ -92,7 +92,10 @@ def compare(query):
 @blp.arguments(MergeInput)
 @blp.response(200, Loose)
 def merge(data):
-    """Make `other_uid` a sub-record of `master_uid` (or ask its owner's supervisor); audited."""
+    """Make `other_uid` a sub-record of `master_uid` (or ask its owner's supervisor); audited, refusals too.
+
+    A record you may not read answers 404 or 403 as the record page would, before any other rule.
+    """
     return resolution.merge(graph(), actor(), data["master_uid"], data["other_uid"], data["reason"])
 
 
@@ -100,5 +103,8 @@ def merge(data):
 @blp.arguments(UnmergeInput)
 @blp.response(200, Loose)
 def unmerge(data):
-    """Undo a merge, restoring the graph exactly; audited."""
+    """Undo a merge, restoring the graph exactly; audited, refusals too.
+
+    A record you may not read answers exactly as one that does not exist, merged or not.
+    """
     return resolution.unmerge(graph(), actor(), data["other_uid"], data["reason"])
