@@ -11,7 +11,9 @@ What a user learns about a matching record depends on whether they may read it (
 
 The owner of each matched record is notified (kind "deconfliction_hit") when a new hit is raised,
 unless the owner is the one who created the record. Everything happens in the caller's transaction,
-audited as "deconflict" (hits) or "search" (query before create).
+audited as "deconflict" (hits and checks of records that are not stored), "search" (query before
+create), "view" (the list of hits to review) or "resolve" (a judgement on a hit); a refusal is
+audited as "deny".
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from ..matching import blocking, deconflict
 from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules, scopes
 from ..policy.actor import Actor
-from ..policy.rules import actor_params, require_active
+from ..policy.rules import actor_params
 from ..validation import validate_record
-from . import audit, notifications
+from . import access, audit, notifications
 
 #: Decisions a reviewer may record on a hit.
 REVIEW_DECISIONS = ("confirmed_same", "dismissed")
+#: At most this many uids are named in one audit entry of a check (its counts are always complete).
+AUDIT_UID_CAP = 1000
 
 _CONTACTS = f"""
 UNWIND $uids AS uid
@@ -132,7 +136,7 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
     Readable candidates come with score, decision and explanation; a record the actor may not read
     is listed (contact only) when it scores `possible` or better, and left out otherwise.
     """
-    require_active(actor)
+    access.guard(graph, actor, "query_before_create")
     if not 1 <= int(limit) <= 100:
         raise ValidationFailed({"limit": ["use 1 to 100"]})
     record = _partial_record(entity_type, partial_record)
@@ -152,18 +156,44 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
     return graph.write(work)
 
 
-def check_records(graph, actor: Actor, entity_type: str, records: list[dict], cap: int = 20) -> list[list[dict]]:
-    """Candidates for records that are not stored (the `deconflict` command): scored, best first, no writes."""
+def check_records(graph, actor: Actor, entity_type: str, records: list[dict], cap: int = 20, *,
+                  include_no_match: bool = True, checked: dict | None = None) -> list[list[dict]]:
+    """Candidates for records that are not stored (the `deconflict` command): scored, best first.
+
+    Nothing is stored, but what is returned is audited: the candidate query and one "deconflict"
+    entry run in ONE write transaction, so no candidate leaves unless its entry committed. The entry
+    names the candidates returned (readable and restricted alike; the first `AUDIT_UID_CAP` uids, with
+    complete counts) and what was checked (how many records, plus the caller's `checked`, e.g. the
+    lines and refs of a file). A candidate the actor may not read is returned only at `possible` or
+    better (contact only, see `hit_view`); `include_no_match=False` drops readable no-match ones too.
+    Owners are not notified: nothing was created, as in query before create.
+    """
+    if entity_type not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
+    access.guard(graph, actor, "deconflict")
     matching = [blocking.matching_record(entity_type, r, r.get("phones") or (), r.get("emails") or (),
                                          r.get("addresses") or ()) for r in records]
 
-    def work(tx):
-        return deconflict.find(tx, entity_type, matching, params=actor_params(actor),
-                               readable=scopes.subject_readable("n"))
+    def kept(c: dict) -> bool:
+        if c["decision"] in deconflict.HIT_DECISIONS:
+            return True
+        return c["readable"] and include_no_match
 
-    found = graph.read(work)
-    return [[c for c in scored if c["readable"] or c["decision"] in deconflict.HIT_DECISIONS][:cap]
-            for scored in found]
+    def work(tx):
+        found = deconflict.find(tx, entity_type, matching, params=actor_params(actor),
+                                readable=scopes.subject_readable("n"))
+        out = [[c for c in scored if kept(c)][:cap] for scored in found]
+        uids = [c["uid"] for cands in out for c in cands]
+        unique = list(dict.fromkeys(uids))
+        audit.record(tx, actor, "deconflict", unique[:AUDIT_UID_CAP],
+                     details={**(checked or {}), "kind": "check", "type": entity_type, "records": len(records),
+                              "records_with_candidates": sum(1 for cands in out if cands),
+                              "candidates": len(uids), "candidate_records": len(unique),
+                              "restricted": sum(1 for cands in out for c in cands if not c["readable"]),
+                              "uids_named": min(len(unique), AUDIT_UID_CAP)})
+        return out
+
+    return graph.write(work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,8 +229,12 @@ def _may_review(actor: Actor, hit: dict, owners: list[str]) -> bool:
 
 
 def review_hit(graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:
-    """Record a judgement on a hit: confirmed_same or dismissed, with who, when and why (kept as history)."""
-    require_active(actor)
+    """Record a judgement on a hit: confirmed_same or dismissed, with who, when and why (kept as history).
+
+    Only the people on either side of the hit, or their supervisors, may; a refusal (no such hit,
+    not theirs) is audited ("deny").
+    """
+    access.guard(graph, actor, "review_hit", [hit_uid])
     if decision not in REVIEW_DECISIONS:
         raise ValidationFailed({"decision": [f"one of {', '.join(REVIEW_DECISIONS)}"]})
     if not (reason or "").strip() or len(reason) > 2000:
@@ -218,7 +252,7 @@ def review_hit(graph, actor: Actor, hit_uid: str, decision: str, reason: str) ->
                               "previous_status": rec["h"].get("status")})
         return _plain(out["h"])
 
-    return graph.write(work)
+    return audit.write_or_refuse(graph, actor, "review_hit", [hit_uid], work)
 
 
 _JUDGEMENTS = """
@@ -243,8 +277,17 @@ ORDER BY h.created_at DESC LIMIT 500
 
 
 def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | None = "open") -> list[dict]:
-    """Hits on records the actor owns (or supervises), for review; the other side redacted as for the creator."""
-    require_active(actor)
+    """Hits on records the actor owns (or supervises), for review; the other side redacted as for the creator.
+
+    The list shows the other side of each hit (its record, score and owner where the actor may read
+    it, the owner's contact only where not), so it is an audited view: the query and one "view"
+    entry (details op "hits") run in ONE write transaction. The entry names the hits shown and the
+    records whose content was shown (the actor's own and the readable other sides); restricted hits
+    are counted and named by hit only. An empty list shows nothing and writes no entry. The owners of
+    the other records are NOT notified here: they were told when the hit was raised, and a reviewer
+    opening their queue again is not news to them.
+    """
+    access.guard(graph, actor, "hits", [record_uid] if record_uid else [])
     if status is not None and status not in deconflict.STATUSES:
         raise ValidationFailed({"status": [f"one of {', '.join(deconflict.STATUSES)}"]})
 
@@ -261,6 +304,14 @@ def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | 
             view = hit_view(type_name, cand, info.get(r["other"]), h["uid"])
             view.update(status=h["status"], record_uid=r["mine"], created_at=h.get("created_at"))
             out.append(view)
+        if out:
+            hits = list(dict.fromkeys(v["hit_uid"] for v in out))
+            shown = list(dict.fromkeys([*(v["record_uid"] for v in out),
+                                        *(v["uid"] for v in out if not v["restricted"])]))
+            restricted = list(dict.fromkeys(v["hit_uid"] for v in out if v["restricted"]))
+            audit.record(tx, actor, "view", [*hits, *shown],
+                         details={"op": "hits", "record_uid": record_uid, "status": status, "hits": len(hits),
+                                  "records_shown": shown, "restricted_hits": restricted})
         return out
 
-    return graph.read(work)
+    return graph.write(work)

@@ -20,8 +20,8 @@ from ..errors import NotFound, ValidationFailed
 from ..matching import frequencies
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import Actor
-from ..policy.rules import require_active, require_case_write, require_writer
-from . import audit, deconfliction, records
+from ..policy.rules import require_case_write, require_writer
+from . import access, audit, deconfliction, records
 
 BATCH = 1000
 
@@ -146,18 +146,23 @@ def deconflict_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], 
 
     Creates nothing. A line that cannot be read yields {"line", "ref", "error"}. Candidates the actor
     may not read appear (at `possible` or better) as {"uid": None, "restricted": True, "owner": ...}.
+    Each batch is one `deconfliction.check_records` call: its candidate query and its "deconflict"
+    audit entry (the lines and refs checked, the candidates returned) share one transaction, so the
+    log holds one entry per batch with real counts rather than one entry before anything was read.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
-    require_active(actor)
-    graph.write(lambda tx: audit.record(tx, actor, "deconflict", [], details={"kind": "check_file", "type": type_name}))
+    access.guard(graph, actor, "deconflict")
     chunk: list[tuple[int, object, dict]] = []
 
     def emit() -> Iterator[dict]:
-        found = deconfliction.check_records(graph, actor, type_name, [rec for _, _, rec in chunk], cap=limit)
+        refs = [ref for _, ref, _ in chunk if ref is not None]
+        checked = {"source": "check_file", "first_line": chunk[0][0], "last_line": chunk[-1][0],
+                   "refs": [str(r) for r in refs[:deconfliction.AUDIT_UID_CAP]], "refs_total": len(refs)}
+        found = deconfliction.check_records(graph, actor, type_name, [rec for _, _, rec in chunk], cap=limit,
+                                            include_no_match=include_no_match, checked=checked)
         for (_, ref, _), cands in zip(chunk, found, strict=True):
-            yield {"ref": ref, "candidates": [_candidate(c) for c in cands
-                                              if include_no_match or c["decision"] != "no_match"]}
+            yield {"ref": ref, "candidates": [_candidate(c) for c in cands]}
         chunk.clear()
 
     for number, text in enumerate(lines, start=1):

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from ccms_graph.errors import DomainError, Forbidden, NotFound
-from ccms_graph.logic import resolution
+from ccms_graph.logic import deconfliction, notifications, resolution
 from ccms_graph.logic.cases import create_case
+from ccms_graph.logic.imports import deconflict_jsonl
 from tests.factories import make_person
 
 MISSING = "0" * 32
@@ -19,6 +20,11 @@ def _entries(graph, action, uid=None):
                        "RETURN e.actor_uid AS who, e.targets AS targets, e.outcome AS outcome, e.details AS details "
                        "ORDER BY e.seq", {"action": action, "uid": uid})
     return [{**r, "details": json.loads(r["details"])} for r in rows]
+
+
+def _checks(graph):
+    """The "deconflict" entries of checks (creating a record writes one too, kind-less)."""
+    return [e for e in _entries(graph, "deconflict") if e["details"].get("kind") == "check"]
 
 
 def _hidden_pair(graph, org):
@@ -113,3 +119,91 @@ def test_a_refused_merge_approval_is_audited(graph, org):
     denied = [(e["who"], e["details"]["op"], e["targets"]) for e in _entries(graph, "deny")]
     assert denied == [(org.sup_nyc.uid, "approve_merge", [asked["request_uid"]]),
                       (org.sup_mia.uid, "return_merge", [MISSING])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hits: review refusals, the audited list
+# ---------------------------------------------------------------------------------------------
+
+
+def test_refused_hit_reviews_are_audited(graph, org):
+    make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    hit_uid = mine["hits"][0]["hit_uid"]
+    with pytest.raises(Forbidden):
+        deconfliction.review_hit(graph, org.agent_nyc, hit_uid, "dismissed", "not my business")
+    with pytest.raises(NotFound):
+        deconfliction.review_hit(graph, org.agent_nyc, MISSING, "dismissed", "no such hit")
+    denied = [(e["who"], e["details"]["op"], e["details"]["answer"], e["targets"]) for e in _entries(graph, "deny")]
+    assert denied == [(org.agent_nyc.uid, "review_hit", 403, [hit_uid]),
+                      (org.agent_nyc.uid, "review_hit", 404, [MISSING])]
+    assert graph.query("MATCH (h:DeconflictionHit {uid: $u}) RETURN h.status AS s", {"u": hit_uid}) == [{"s": "open"}]
+
+
+def test_the_list_of_hits_is_an_audited_view_that_tells_nobody(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    hidden = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
+                         dob="1975-03-14", ssn="212-55-1234")
+    readable_hit = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado",
+                               dob="1988-07-02")["hits"][0]
+    restricted_hit = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov",
+                                 dob="1975-03-14")["hits"][0]
+    inbox_before = {who.uid: len(notifications.inbox(graph, who)) for who in (org.agent_b, org.agent_nyc)}
+
+    shown = deconfliction.list_hits(graph, org.agent_a)
+
+    assert {h["hit_uid"] for h in shown} == {readable_hit["hit_uid"], restricted_hit["hit_uid"]}
+    locked = next(h for h in shown if h["restricted"])
+    assert hidden["uid"] not in repr(locked) and "Orlov" not in repr(locked)
+    (entry,) = [e for e in _entries(graph, "view") if e["details"].get("op") == "hits"]
+    assert entry["who"] == org.agent_a.uid
+    assert {readable_hit["hit_uid"], restricted_hit["hit_uid"], theirs["uid"]} <= set(entry["targets"])
+    assert hidden["uid"] not in entry["targets"]
+    assert theirs["uid"] in entry["details"]["records_shown"]
+    assert entry["details"]["restricted_hits"] == [restricted_hit["hit_uid"]]
+    assert {who.uid: len(notifications.inbox(graph, who)) for who in (org.agent_b, org.agent_nyc)} == inbox_before
+
+    assert deconfliction.list_hits(graph, org.auditor) == []  # nothing shown, nothing to record
+    assert len([e for e in _entries(graph, "view") if e["details"].get("op") == "hits"]) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking records that are not stored (the `deconflict` command)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_check_records_what_it_checked_and_the_candidates_it_returned(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    hidden = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
+                         dob="1975-03-14", ssn="212-55-1234")
+    lines = [json.dumps(x) for x in (
+        {"ref": "Q1", "given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q2", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"},
+        {"ref": "Q3", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"})]
+
+    out = list(deconflict_jsonl(graph, org.agent_a, "Person", lines, batch=2))
+
+    assert [o["candidates"][0]["uid"] for o in out[:2]] == [theirs["uid"], None]
+    first, second = _checks(graph)
+    assert first["who"] == org.agent_a.uid
+    assert first["targets"] == [theirs["uid"], hidden["uid"]]  # the auditor learns what the agent could not
+    assert first["details"] | {"kind": "check", "type": "Person", "records": 2, "records_with_candidates": 2,
+                               "candidates": 2, "restricted": 1, "first_line": 1, "last_line": 2,
+                               "refs": ["Q1", "Q2"]} == first["details"]
+    assert second["targets"] == [] and second["details"]["records"] == 1
+    assert second["details"]["candidates"] == 0 and second["details"]["refs"] == ["Q3"]
+
+
+def test_a_check_names_at_most_the_capped_uids_but_counts_them_all(graph, org, monkeypatch):
+    a = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    b = make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    monkeypatch.setattr(deconfliction, "AUDIT_UID_CAP", 1)
+    found = deconfliction.check_records(graph, org.agent_a, "Person", [
+        {"given_name": "William", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"given_name": "Maria", "family_name": "Delgado", "dob": "1988-07-02"}], include_no_match=False)
+    assert [[c["uid"] for c in cands] for cands in found] == [[a["uid"]], [b["uid"]]]
+    (entry,) = _checks(graph)
+    assert entry["targets"] == [a["uid"]]
+    assert entry["details"]["candidate_records"] == 2 and entry["details"]["uids_named"] == 1

@@ -106,3 +106,20 @@ def test_reindex_matching_rewrites_stale_blocking_keys(graph, org, test_settings
     monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.bolt_uri)
     assert main(["reindex-matching"]) == 0
     assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.match_keys AS k", {"u": p["uid"]})[0]["k"] == fresh
+
+
+def test_deconflict_command_audits_each_batch_with_what_it_checked_and_found(graph, org, tmp_path, cli_env):
+    existing = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    src = _write(tmp_path / "check.jsonl", [
+        {"ref": "Q1", "given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+    ])
+
+    assert main(["deconflict", "--type", "person", src, "--as", "agent_a", "--out", str(tmp_path / "o")]) == 0
+
+    rows = graph.query("MATCH (e:AuditEntry {action: 'deconflict', actor_uid: $me}) "
+                       "RETURN e.targets AS targets, e.details AS details", {"me": org.agent_a.uid})
+    (entry,) = [{**r, "details": json.loads(r["details"])} for r in rows]
+    assert entry["targets"] == [existing["uid"]]
+    assert entry["details"]["records"] == 2 and entry["details"]["candidates"] == 1
+    assert entry["details"]["refs"] == ["Q1", "Q2"]
