@@ -90,6 +90,14 @@ ORDER BY ok DESC, d.created_at
 """
 
 
+def record_cases(tx, actor: Actor, uid: str) -> list[dict]:
+    """The cases a record is in, as the actor may see them: {uid, case_number, title} where the case is
+    readable, a locked placeholder elsewhere. Every answer that carries a record's cases uses this."""
+    return [{"uid": r["uid"], "case_number": r["case_number"], "title": r["title"]} if r["ok"]
+            else placeholder(r["uid"], ["Case"], r["hidden"])
+            for r in tx.run(_RECORD_CASES, uid=uid, **actor_params(actor))]
+
+
 def check_record(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
     """Load the record under the policy; on refusal write the deny entry (and tell the owner) here.
 
@@ -130,10 +138,7 @@ def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_li
             out["subjects"] = [_item(r.data()) for r in tx.run(_CASE_SUBJECTS, uid=uid, **actor_params(actor))]
             out["documents"] = [_item(r.data()) for r in tx.run(_CASE_DOCUMENTS, uid=uid, **actor_params(actor))]
         else:
-            out["cases"] = [
-                {"uid": r["uid"], "case_number": r["case_number"], "title": r["title"]} if r["ok"]
-                else placeholder(r["uid"], ["Case"], r["hidden"])
-                for r in tx.run(_RECORD_CASES, uid=uid, **actor_params(actor))]
+            out["cases"] = record_cases(tx, actor, uid)
         if with_links:
             out["links"] = _links(tx, actor, uid, list(LINK_TYPES), link_limit)
         audit.record(tx, actor, "view", [uid], details={"type": out["type"]})
