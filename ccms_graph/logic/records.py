@@ -234,10 +234,10 @@ def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: 
                      details={"type": type_name})
         from . import deconfliction
 
-        return uid, deconfliction.after_write(tx, actor, type_name, [uid]).get(uid, [])
+        hits = deconfliction.after_write(tx, actor, type_name, [uid]).get(uid, [])
+        return {**answer(tx, actor, uid), "hits": hits}
 
-    uid, hits = audit.write_or_refuse(graph, actor, "create", [case_uid], work)
-    return {**get_entity(graph, uid), "hits": hits}
+    return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
 
 
 _BUMP = """
@@ -270,28 +270,30 @@ RETURN a {.line1, .line2, .city, .state, .postcode, .country} AS a
 def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
     """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create.
 
+    The write policy is checked before the record is read at all, so a refusal (audited as "deny")
+    tells nothing of the record's type or fields, and one the actor may not read answers like a missing one.
     An approved record that is edited is pending again until a supervisor approves the change
     (CCMS PIA §2.4: new and updated records are preliminary until approved); a returned one stays returned.
     """
-    current = get_entity(graph, uid)
-    type_name = current["type"]
-    rtype = ENTITY_TYPES[type_name]
-    clean = validate_record(type_name, changes, partial=True)
-    merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
-    if isinstance(merged.get("identifiers"), str):
-        merged["identifiers"] = json.loads(merged["identifiers"])
-    merged.update(clean)
-    props, sel = prepare(rtype, merged)
-    # Blocking keys also come from the addresses the record already has (they live on Address nodes).
-    known = graph.query(_ADDRESSES, {"uid": uid})
-    props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(
-        rtype.name, {**merged, "addresses": [r["a"] for r in known] + list(clean.get("addresses") or [])})
-    cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
 
     def work(tx):
         from ..policy import rules
 
         rules.require_record_write(tx, actor, uid)
+        current = _subject(tx, uid)
+        type_name = current["type"]
+        rtype = ENTITY_TYPES[type_name]
+        clean = validate_record(type_name, changes, partial=True)
+        merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
+        if isinstance(merged.get("identifiers"), str):
+            merged["identifiers"] = json.loads(merged["identifiers"])
+        merged.update(clean)
+        props, sel = prepare(rtype, merged)
+        # Blocking keys also come from the addresses the record already has (they live on Address nodes).
+        known = [r["a"] for r in tx.run(_ADDRESSES, uid=uid)]
+        props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(
+            rtype.name, {**merged, "addresses": known + list(clean.get("addresses") or [])})
+        cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
         # Bumping the version first takes the node's write lock, so the check below cannot race.
         rec = tx.run(_BUMP, uid=uid).single()
         if rec is None:
@@ -306,10 +308,10 @@ def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
         from . import deconfliction
 
-        return deconfliction.after_write(tx, actor, type_name, [uid], operation="update").get(uid, [])
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], operation="update").get(uid, [])
+        return {**answer(tx, actor, uid), "hits": hits}
 
-    hits = graph.write(work)
-    return {**get_entity(graph, uid), "hits": hits}
+    return audit.write_or_refuse(graph, actor, "update", [uid], work)
 
 
 _ADD_SELECTORS = """
@@ -373,6 +375,29 @@ def node_dict(node, labels) -> dict:
             props[k] = v.iso_format()
     type_name = record_type_of(labels)
     return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "props": props}
+
+
+_SUBJECT = """
+MATCH (n:SubjectRecord {uid: $uid}) WHERE coalesce(n.deleted, false) = false
+RETURN n, labels(n) AS labels
+"""
+
+
+def _subject(tx, uid: str) -> dict:
+    """A live Subject Record as {uid, type, caption, props}; NotFound if absent. Access checks are the caller's."""
+    rec = tx.run(_SUBJECT, uid=uid).single()
+    out = node_dict(rec["n"], rec["labels"]) if rec else None
+    if out is None or out["type"] not in ENTITY_TYPES:
+        raise NotFound(f"no subject record {uid}")
+    return out
+
+
+def answer(tx, actor: Actor, uid: str) -> dict:
+    """A Subject Record as the actor who wrote it sees it, in `tx`: {uid, type, caption, props, cases},
+    the cases filtered by the policy as `access.view_record` does (locked placeholders where unreadable)."""
+    from . import access
+
+    return {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
 
 
 def get_entity(graph, uid: str) -> dict:

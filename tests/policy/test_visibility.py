@@ -160,7 +160,8 @@ def test_expired_training_refuses_every_read_and_write(graph, world):
     assert records.get_entity(graph, world.s_open)["props"]["given_name"] == "Open"
     reasons = graph.query("""MATCH (e:AuditEntry {action: 'deny'}) WHERE e.actor_uid = $a
                              RETURN e.details AS d""", {"a": a.uid})
-    assert len(reasons) == 3 and all("TrainingExpired" in r["d"] for r in reasons)
+    # One "deny" per refused call: the view, the search, the expansion and the update (all four).
+    assert len(reasons) == 4 and all("TrainingExpired" in r["d"] for r in reasons)
 
 
 def test_writes_follow_the_rules(graph, world):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ...errors import NotFound
 from ...logic import access, approvals, comments, records
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...validation import record_schema
@@ -53,9 +52,8 @@ def get_record(record_uid):
 @blp.arguments(schemas.RecordChanges)
 @blp.response(200, schemas.RecordOut)
 def update_record(data, record_uid):
-    """Change some fields of a Subject Record; 409 if `version` or If-Match names a stale version."""
-    if records.get_entity(graph(), record_uid)["type"] not in ENTITY_TYPES:
-        raise NotFound(f"no subject record {record_uid}")
+    """Change some fields of a Subject Record you may change (404 if it is not one you may read, 403 if it is
+    not yours to change; audited); 409 if `version` or If-Match names a stale version."""
     changes = {k: v for k, v in raw_body().items() if k != "version"}
     expected = data.get("version") or if_match_version()
     out = records.update_entity(graph(), actor(), record_uid, changes, expected_version=expected)
