@@ -35,19 +35,6 @@ def _load(schema: Schema, data: dict) -> dict:
         raise ValidationFailed(exc.normalized_messages()) from None
 
 
-_ENDPOINTS = """
-MATCH (a:Linkable {uid: $a}) MATCH (b:Linkable {uid: $b})
-RETURN labels(a) AS a_labels, labels(b) AS b_labels, coalesce(a.deleted, false) OR coalesce(b.deleted, false) AS gone
-"""
-
-
-def _endpoint_types(tx, a: str, b: str) -> tuple[str, str]:
-    rec = tx.run(_ENDPOINTS, a=a, b=b).single()
-    if rec is None or rec["gone"]:
-        raise NotFound("one or both records do not exist")
-    return record_type_of(rec["a_labels"]), record_type_of(rec["b_labels"])
-
-
 def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, b_type: str) -> None:
     if link_type in ("SUBJECT_IN", "PART_OF"):
         rules.require_case_write(tx, actor, b)
@@ -57,8 +44,19 @@ def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, 
         rules.require_record_write(tx, actor, a)
 
 
+def _endpoint_types(tx, actor: Actor, link_type: str, a: str, b: str) -> tuple[str, str]:
+    """The policy on both endpoints, before anything is said about them: each must be readable (one the
+    actor may not read answers exactly like a missing one) and the side the link belongs to writable.
+    Only then their types, which the caller checks against the link vocabulary."""
+    a_type = record_type_of(rules.require_read(tx, actor, a)["labels"])
+    b_type = record_type_of(rules.require_read(tx, actor, b)["labels"])
+    _check_write(tx, actor, link_type, a, a_type, b, b_type)
+    return a_type, b_type
+
+
 def link(graph, actor: Actor, data: dict) -> dict:
-    """Create an active link after checking its type allows these endpoint types; audited."""
+    """Create an active link after checking the policy on both endpoints, then that its type allows their
+    types; audited, and a refusal audited as "deny"."""
     clean = _load(LinkInput(), data)
     lt = LINK_TYPES[clean["type"]]
     extra = clean["properties"]
@@ -69,10 +67,9 @@ def link(graph, actor: Actor, data: dict) -> dict:
         raise ValidationFailed({"target_uid": ["a record cannot be linked to itself"]})
 
     def work(tx):
-        a_type, b_type = _endpoint_types(tx, clean["source_uid"], clean["target_uid"])
+        a_type, b_type = _endpoint_types(tx, actor, lt.name, clean["source_uid"], clean["target_uid"])
         if not lt.allows(a_type, b_type):
             raise ValidationFailed({"type": [f"{lt.name} does not link a {a_type} to a {b_type}"]})
-        _check_write(tx, actor, lt.name, clean["source_uid"], a_type, clean["target_uid"], b_type)
         pattern = f"-[r:{lt.name} {{status: 'active'}}]->" if lt.directed else f"-[r:{lt.name} {{status: 'active'}}]-"
         exists = tx.run(f"MATCH (a:Linkable {{uid: $a}}){pattern}(b:Linkable {{uid: $b}}) RETURN r.uid AS uid",
                         a=clean["source_uid"], b=clean["target_uid"]).single()
@@ -94,18 +91,18 @@ def link(graph, actor: Actor, data: dict) -> dict:
         return {"uid": rec["uid"], "type": lt.name, "source_uid": clean["source_uid"],
                 "target_uid": clean["target_uid"], "status": "active"}
 
-    return graph.write(work)
+    return audit.write_or_refuse(graph, actor, "link", [clean["source_uid"], clean["target_uid"]], work)
 
 
 def unlink(graph, actor: Actor, data: dict) -> dict:
-    """Retire an active link with who, when and why; the edge stays as history."""
+    """Retire an active link with who, when and why, under the same policy as `link` (refusals audited);
+    the edge stays as history."""
     clean = _load(UnlinkInput(), data)
     lt = LINK_TYPES[clean["type"]]
     arrow = "-[r:%s {status: 'active'}]->" if lt.directed else "-[r:%s {status: 'active'}]-"
 
     def work(tx):
-        a_type, b_type = _endpoint_types(tx, clean["source_uid"], clean["target_uid"])
-        _check_write(tx, actor, lt.name, clean["source_uid"], a_type, clean["target_uid"], b_type)
+        _endpoint_types(tx, actor, lt.name, clean["source_uid"], clean["target_uid"])
         rec = tx.run(
             f"""MATCH (a:Linkable {{uid: $a}}){arrow % lt.name}(b:Linkable {{uid: $b}})
             SET r.status = 'retired', r.retired_at = datetime(), r.retired_by = $actor, r.retired_reason = $reason
@@ -117,7 +114,7 @@ def unlink(graph, actor: Actor, data: dict) -> dict:
                      details={"type": lt.name, "reason": clean["reason"], "link_uid": rec["uid"]})
         return {"uid": rec["uid"], "type": lt.name, "status": "retired"}
 
-    return graph.write(work)
+    return audit.write_or_refuse(graph, actor, "unlink", [clean["source_uid"], clean["target_uid"]], work)
 
 
 def links_of(graph, uid: str, include_retired: bool = False) -> list[dict]:
