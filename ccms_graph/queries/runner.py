@@ -9,8 +9,10 @@ placeholders (maps with `locked: true`) are kept, reduced to {uid, type, locked}
 offices, requests) never leave as nodes.
 
 Only then, in a write transaction, the run is audited ("query": name, version, parameters, the uids
-returned) and the owners of the returned records are told (displayed or not), as for views. Nothing is
-returned unless that entry was committed.
+returned, and the records the parameters name, e.g. the numbers of `call_history`, whose rows hold no
+uids) and the owners of the returned records are told (displayed or not), as for views. A run whose
+result leaves as a file (`export="csv"`) is audited as an "export" instead, with the same details. Nothing
+is returned unless that entry was committed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ DEFAULT_ROWS = load_settings().query_max_rows
 MAX_ROWS = 10_000
 #: At most this many owner notifications per run.
 NOTIFY_CAP = 200
+#: The file formats a run may leave in; such a run is audited as an "export".
+EXPORT_FORMATS = ("csv",)
 
 
 class QueryTimedOut(DomainError):
@@ -334,8 +338,32 @@ def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str
 # Running
 # ---------------------------------------------------------------------------------------------
 
-def _refused(graph, actor: Actor, error: DomainError, name: str, params=None) -> DomainError:
-    return audit.refuse(graph, actor, error, "query", [], query=name, params=params)
+#: The records a query's parameters name: uid parameters directly, phone parameters by their number.
+_PARAM_RECORDS = """
+UNWIND $uids AS u
+MATCH (n:Linkable {uid: u})
+RETURN n.uid AS uid
+UNION
+UNWIND $phones AS e
+MATCH (n:Phone {e164: e})
+RETURN n.uid AS uid
+"""
+
+
+def _param_records(tx, qdef: loader.QueryDef, params: dict) -> list[str]:
+    """The uids of the records the run's parameters name, for the audit entry only (never returned)."""
+    def values(ptype: str) -> list[str]:
+        return [str(params[p.name]) for p in qdef.params if p.type == ptype and params.get(p.name)]
+
+    uids, phones = values("uid"), values("phone")
+    if not uids and not phones:
+        return []
+    return sorted(r["uid"] for r in tx.run(_PARAM_RECORDS, uids=uids, phones=phones))
+
+
+def _refused(graph, actor: Actor, error: DomainError, name: str, params=None, export: str | None = None) -> DomainError:
+    extra = {"format": export} if export else {}
+    return audit.refuse(graph, actor, error, "query", [], query=name, params=params, **extra)
 
 
 def _limits(qdef: loader.QueryDef, timeout: float | None, row_limit: int | None) -> tuple[float, int]:
@@ -351,8 +379,10 @@ def _jsonable(params: dict) -> dict:
 
 
 def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None, *, version: int | None = None,
-            timeout: float | None = None, row_limit: int | None = None) -> Result:
+            timeout: float | None = None, row_limit: int | None = None, export: str | None = None) -> Result:
     """Run an already-resolved query for `actor` (see `run_query`, which resolves it by name)."""
+    if export is not None and export not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {export!r}")
     try:
         require_active(actor)
         if actor.role not in qdef.roles:
@@ -360,7 +390,7 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
         params = validate_params(qdef, raw_params)
         seconds, limit = _limits(qdef, timeout, row_limit)
     except DomainError as exc:
-        raise _refused(graph, actor, exc, qdef.name, raw_params) from None
+        raise _refused(graph, actor, exc, qdef.name, raw_params, export) from None
     shown_params = _jsonable(params)
 
     @neo4j.unit_of_work(timeout=seconds)
@@ -371,19 +401,20 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
         records = records[:limit]
         result.consume()
         checked = _Checked(tx, actor, records)
+        named = _param_records(tx, qdef, params)
         keys = list(records[0].keys()) if records else list(result.keys())
         if qdef.kind == "table":
             rows, shown, refused = _table(records, checked)
             return Result(qdef.name, "table", columns=keys, rows=rows, truncated=truncated,
                           withheld=len(records) - len(rows), version=version, params=shown_params), \
-                shown, refused, checked
+                shown, refused, checked, named
         nodes, edges, shown, refused, locked = _graph(records, checked)
         return Result(qdef.name, "graph", nodes=nodes, edges=edges, truncated=truncated, withheld=locked,
-                      version=version, params=shown_params), shown, refused, checked
+                      version=version, params=shown_params), shown, refused, checked, named
 
     try:
         with graph.driver.session(database=graph.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            result, shown, refused, checked = session.execute_read(read)
+            result, shown, refused, checked, named = session.execute_read(read)
     except neo4j.exceptions.ClientError as exc:
         code = exc.code or ""
         if "TransactionTimedOut" in code or "Terminated" in code:
@@ -394,13 +425,17 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
                               "refused it")
         else:
             error = ValidationFailed({"query": [f"{qdef.name} failed: {exc.message}"]})
-        raise _refused(graph, actor, error, qdef.name, shown_params) from None
+        raise _refused(graph, actor, error, qdef.name, shown_params, export) from None
 
     def record(tx):
-        audit.record(tx, actor, "query", shown, details={
+        details = {
             "query": qdef.name, "source": qdef.source, "version": version, "params": shown_params,
             "kind": result.kind, "returned": len(result.rows) if result.kind == "table" else len(result.nodes),
-            "withheld": result.withheld, "truncated": result.truncated})
+            "withheld": result.withheld, "truncated": result.truncated}
+        if export:
+            details["format"] = export
+        targets = list(dict.fromkeys(shown + named))
+        audit.record(tx, actor, "export" if export else "query", targets, details=details)
         criteria = {"query": qdef.name, "params": shown_params}
         sent = 0
         for uid in shown:
@@ -426,12 +461,13 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
 
 
 def run_query(graph, actor: Actor, name: str, params: dict | None = None, *, version: int | None = None,
-              timeout: float | None = None, row_limit: int | None = None) -> Result:
-    """Run the catalogue query (or the saved query the actor may run) called `name` with `params`."""
+              timeout: float | None = None, row_limit: int | None = None, export: str | None = None) -> Result:
+    """Run the catalogue query (or the saved query the actor may run) called `name` with `params`;
+    `export="csv"` when the result leaves as a CSV file, which audits the run as an export."""
     from . import store
 
     try:
         qdef, ver = store.resolve(graph, actor, name, version)
     except DomainError as exc:
-        raise _refused(graph, actor, exc, name, params) from None
-    return execute(graph, actor, qdef, params, version=ver, timeout=timeout, row_limit=row_limit)
+        raise _refused(graph, actor, exc, name, params, export) from None
+    return execute(graph, actor, qdef, params, version=ver, timeout=timeout, row_limit=row_limit, export=export)

@@ -152,3 +152,16 @@ def test_graph_results_are_nodes_and_edges_for_the_link_explorer(seed_graph, use
     assert {"Case", "Person"} <= {n["type"] for n in result.nodes}
     csv_rows = list(csv.reader(io.StringIO(queries.to_csv(result))))
     assert csv_rows[0] == ["uid", "type", "caption", "locked"] and len(csv_rows) == len(result.nodes) + 1
+
+
+def test_a_run_whose_rows_hold_only_plain_values_names_the_records_its_parameters_point_at(seed_graph, snap,
+                                                                                            users):
+    actor = users["analyst_miami"]
+    a, b = next((e["a"], e["b"]) for e in snap.active("CALLED")
+                if snap.readable(actor, e["a"]) and snap.readable(actor, e["b"]))
+    params = {"phone_a": snap.p(a)["e164"], "phone_b": snap.p(b)["e164"]}
+    result = queries.run_query(seed_graph, actor, "call_history", params)
+    assert result.rows and not any(isinstance(v, dict) for r in result.rows for v in r.values())
+    entry = last_entry(seed_graph, actor)
+    assert entry["action"] == "query" and entry["details"]["query"] == "call_history"
+    assert set(entry["targets"]) == {a, b}
