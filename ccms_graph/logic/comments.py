@@ -59,8 +59,12 @@ def add_comment(graph, actor: Actor, uid: str, data: dict) -> dict:
         raise audit.refuse(graph, actor, exc, "comment", [uid]) from None
 
 
-def comments_for(graph, actor: Actor, uid: str) -> list[dict]:
-    """The comments on a record the actor may read, oldest first."""
+def comments_for(graph, actor: Actor, uid: str, *, audit_view: bool = True) -> list[dict]:
+    """The comments on a record the actor may read, oldest first; the read is audited as a view.
+
+    `audit_view=False` is for a page that has just audited its own view of this very record (the entity
+    page's `access.view_record`), so one page load stays one view entry; a refusal is audited regardless.
+    """
 
     def work(tx):
         rules.require_read(tx, actor, uid)
@@ -69,9 +73,8 @@ def comments_for(graph, actor: Actor, uid: str) -> list[dict]:
             m = dict(r["m"])
             m["created_at"] = m["created_at"].iso_format()
             out.append(m)
+        if audit_view:
+            audit.record(tx, actor, "view", [uid], details={"op": "comments", "count": len(out)})
         return out
 
-    try:
-        return graph.read(work)
-    except (NotFound, Forbidden) as exc:
-        raise audit.refuse(graph, actor, exc, "comments", [uid]) from None
+    return audit.write_or_refuse(graph, actor, "comments", [uid], work)

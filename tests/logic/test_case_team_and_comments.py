@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ccms_graph.errors import Forbidden, NotFound, ValidationFailed
@@ -100,3 +102,12 @@ def test_auditors_and_admins_create_no_records(graph, org, who):
     with pytest.raises(Forbidden):
         records.create_entity(graph, getattr(org, who), "Person", {"given_name": "Nobody"})
     assert graph.query("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
+
+
+def test_reading_a_records_comments_is_audited_as_a_view(graph, org, case):
+    person = case_person(graph, case)
+    comments.add_comment(graph, org.agent_a, person, {"text": "Seen at the marina."})
+    assert len(comments.comments_for(graph, org.agent_b, person)) == 1
+    rows = graph.query("""MATCH (e:AuditEntry {actor_uid: $u, action: 'view'}) WHERE $p IN e.targets
+                          RETURN e.details AS details, e.outcome AS outcome""", {"u": org.agent_b.uid, "p": person})
+    assert [(r["outcome"], json.loads(r["details"])) for r in rows] == [("success", {"op": "comments", "count": 1})]
