@@ -100,12 +100,21 @@ def get_case(graph, uid_or_number: str) -> dict:
     return out
 
 
+_MY_CASES = """
+MATCH (c:Case) WHERE c.owner_uid = $me OR $me IN c.team_uids
+RETURN c ORDER BY c.last_activity_at DESC LIMIT 500
+"""
+
+
 def my_cases(graph, actor: Actor) -> list[dict]:
-    """Cases the actor owns or is on the team of, newest activity first."""
-    rows = graph.query(
-        """MATCH (c:Case) WHERE c.owner_uid = $me OR $me IN c.team_uids
-        RETURN c ORDER BY c.last_activity_at DESC LIMIT 500""", {"me": actor.uid})
-    return [node_dict(r["c"], ["Case"]) for r in rows]
+    """Cases the actor owns or is on the team of, newest activity first; audited as a view of them."""
+
+    def work(tx):
+        out = [node_dict(r["c"], ["Case"]) for r in tx.run(_MY_CASES, me=actor.uid)]
+        audit.record(tx, actor, "view", [c["uid"] for c in out], details={"op": "my_cases", "count": len(out)})
+        return out
+
+    return graph.write(work)
 
 
 _SET_RESTRICTED = """

@@ -244,3 +244,16 @@ def test_a_pending_combination_blocks_requests_on_the_absorbed_case(graph, org):
     workflows.request_case_action(graph, org.agent_a, keep["uid"], "combine", {"other_case_uid": gone["uid"]})
     with pytest.raises(Conflict, match="already pending"):
         workflows.request_case_action(graph, org.agent_a, gone["uid"], "close", {"reason": "no_new_information"})
+
+
+def test_listing_my_cases_is_audited_as_a_view_of_the_cases_shown(graph, org):
+    from ccms_graph.logic.cases import my_cases
+
+    mine = [new_case(graph, org.agent_a, title=t)["uid"] for t in ("Harbour", "Airfield")]
+    new_case(graph, org.agent_b)  # not agent_a's
+    shown = my_cases(graph, org.agent_a)
+    assert sorted(c["uid"] for c in shown) == sorted(mine)
+    entry = graph.query("""MATCH (e:AuditEntry {actor_uid: $u}) RETURN e.action AS action, e.targets AS targets,
+                           e.details AS details ORDER BY e.seq DESC LIMIT 1""", {"u": org.agent_a.uid})[0]
+    assert entry["action"] == "view" and '"op": "my_cases"' in entry["details"]
+    assert sorted(entry["targets"]) == sorted(mine)
