@@ -15,11 +15,12 @@ from collections.abc import Callable
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..nodes.vocabulary import caption
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
 from .notifications import notify
-from .records import new_uid
+from .records import new_uid, record_type_of
 
 #: Every kind of ApprovalRequest, declared once. "subject_record" items live on the record itself.
 REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant")
@@ -351,22 +352,38 @@ CALL () {
   OPTIONAL MATCH (t:Linkable {uid: r.target_uid})
   RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target_uid, r.requested_by AS requested_by,
          r.requested_at AS requested_at, r.comment AS comment, r.payload AS payload,
-         coalesce(t.case_number, t.title, t.case_uid) AS target_caption
+         coalesce(t.case_number, t.title, t.case_uid) AS target_caption, null AS record
   UNION ALL
   MATCH (n:SubjectRecord {approval_status: 'pending'})
   WHERE n.owner_uid IN $subordinates AND coalesce(n.deleted, false) = false
   RETURN n.uid AS uid, 'subject_record' AS kind, n.uid AS target_uid, n.owner_uid AS requested_by,
          coalesce(n.submitted_at, n.created_at) AS requested_at, null AS comment, null AS payload,
-         coalesce(n.name_text, n.name, n.search_text) AS target_caption
+         null AS target_caption, n AS record
 }
-RETURN uid, kind, target_uid, requested_by, requested_at, comment, payload, target_caption
+RETURN uid, kind, target_uid, requested_by, requested_at, comment, payload, target_caption, record
 ORDER BY requested_at ASC, uid ASC
 """
 
 
+def _queue_item(row) -> dict:
+    """One queue row; a pending record is captioned by its type's caption fields (never its search text,
+    which holds every field value, identifiers included)."""
+    item = plain({k: row[k] for k in row.keys() if k != "record"})
+    if row["record"] is not None:
+        item["target_caption"] = caption(record_type_of(row["record"].labels), dict(row["record"]))
+    return item
+
+
 def approval_queue(graph, supervisor: Actor) -> list[dict]:
-    """The supervisor's subordinates' pending items of every kind, oldest first."""
+    """The supervisor's subordinates' pending items of every kind, oldest first; audited as a view."""
     if not supervisor.subordinates or supervisor.role in rules.NON_WRITERS:
         return []
-    rows = graph.query(_QUEUE, {"subordinates": list(supervisor.subordinates)})
-    return [plain(r) for r in rows]
+
+    def work(tx):
+        items = [_queue_item(r) for r in tx.run(_QUEUE, subordinates=list(supervisor.subordinates))]
+        shown = [i["uid"] for i in items] + [i["target_uid"] for i in items if i["target_uid"]]
+        audit.record(tx, supervisor, "view", list(dict.fromkeys(shown)),
+                     details={"op": "approval_queue", "count": len(items)})
+        return items
+
+    return graph.write(work)

@@ -206,3 +206,19 @@ def test_queue_does_not_show_a_supervisors_own_items_to_them(graph, org):
     req = workflows.request_case_action(graph, org.sup_mia, case["uid"], "open")
     assert req["uid"] not in [q["uid"] for q in approvals.approval_queue(graph, org.sup_mia)]
     assert req["uid"] in [q["uid"] for q in approvals.approval_queue(graph, org.chief)]
+
+
+def test_the_queue_captions_a_pending_record_by_its_caption_fields_and_is_audited_as_a_view(graph, org):
+    from ccms_graph.logic import records
+
+    car = records.create_entity(graph, org.agent_b, "Vehicle", {"vin": "1HGCM82633A004352"})
+    case = new_case(graph, org.agent_b)
+    req = workflows.request_case_action(graph, org.agent_b, case["uid"], "open")
+    queue = {q["uid"]: q for q in approvals.approval_queue(graph, org.sup_mia)}
+    assert set(queue) == {car["uid"], req["uid"]}
+    caption = queue[car["uid"]]["target_caption"]
+    assert caption == car["caption"] and "1hgcm82633a004352" not in caption.lower()
+    entry = graph.query("""MATCH (e:AuditEntry {actor_uid: $u}) RETURN e.action AS action, e.targets AS targets,
+                           e.details AS details ORDER BY e.seq DESC LIMIT 1""", {"u": org.sup_mia.uid})[0]
+    assert entry["action"] == "view" and '"op": "approval_queue"' in entry["details"]
+    assert {car["uid"], req["uid"]} <= set(entry["targets"])
