@@ -45,7 +45,8 @@ def _run(args) -> int:
 
     graph = get_graph()
     actor = _actor(graph, args.as_user)
-    result = queries.run_query(graph, actor, args.name, _params(args.param), version=args.version)
+    result = queries.run_query(graph, actor, args.name, _params(args.param), version=args.version,
+                              export="csv" if args.csv else None)
     if args.sort:
         result = result.sorted(args.sort, descending=args.desc)
     if args.csv:

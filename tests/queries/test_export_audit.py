@@ -39,3 +39,17 @@ def test_a_csv_run_is_audited_as_an_export_with_its_query_parameters_and_rows(ap
 
     assert api.post("queries/recent_office_entities/run", json={"params": {"days": 30}}).status_code == 200
     assert len(entries(graph, org.agent_a, "query")) == 1 and len(entries(graph, org.agent_a, "export")) == 1
+
+
+def test_the_query_page_download_is_audited_as_an_export(graph, org):
+    from tests.web.conftest import csrf_from, sign_in
+
+    case = open_case(graph, org.agent_a, org.sup_mia, title="Port smuggling")
+    make_person(graph, org.agent_a, case_uid=case["uid"], family_name="Quill")
+    client = create_app({"TESTING": True}, graph=graph).test_client()
+    sign_in(client, "agent_a")
+    page = client.get("/queries/recent_office_entities").get_data(as_text=True)
+    r = client.post("/queries/recent_office_entities",
+                    data={"csrf_token": csrf_from(page), "days": "30", "format": "csv"})
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert len(entries(graph, org.agent_a, "export")) == 1 and entries(graph, org.agent_a, "query") == []

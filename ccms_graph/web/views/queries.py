@@ -24,7 +24,8 @@ def queries_page(name: str | None = None):
     values = {p.name: request.values.get(p.name, "").strip() for p in (chosen.params if chosen else ())}
     if chosen is not None and request.method == "POST":
         try:
-            result = queries.run_query(graph, actor, name, {k: v for k, v in values.items() if v})
+            result = queries.run_query(graph, actor, name, {k: v for k, v in values.items() if v},
+                                       export="csv" if request.form.get("format") == "csv" else None)
         except DomainError as exc:
             error = message_of(exc)
         else:

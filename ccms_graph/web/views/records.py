@@ -39,7 +39,7 @@ def record_page(uid: str):
     subs = grouped.pop("SUB_RECORD_OF", [])
     grouped.pop("SUBJECT_IN", None)  # shown as "Cases"
     hits = deconfliction.list_hits(graph, actor, record_uid=uid, status=None)
-    notes = comments.comments_for(graph, actor, uid)  # not audited again: the view above is the page's one
+    notes = comments.comments_for(graph, actor, uid, audit_view=False)  # not audited again: the view above is the page's one
     return render_template("record.html", record=record, rtype=ENTITY_TYPES[record["type"]], grouped=grouped,
                            subs=subs, hits=hits, provenance=PROVENANCE, comments=notes,
                            comment_kinds=comments.KINDS)
