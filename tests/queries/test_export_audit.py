@@ -53,3 +53,12 @@ def test_the_query_page_download_is_audited_as_an_export(graph, org):
                     data={"csrf_token": csrf_from(page), "days": "30", "format": "csv"})
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert len(entries(graph, org.agent_a, "export")) == 1 and entries(graph, org.agent_a, "query") == []
+
+
+def test_the_command_line_csv_run_is_audited_as_an_export(graph, org, monkeypatch, test_settings, capsys):
+    from ccms_graph.cli import main
+
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.neo4j_uri or test_settings.local_bolt_uri)
+    assert main(["queries", "run", "recent_office_entities", "--param", "days=30", "--as", "agent_a", "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0]  # the CSV header
+    assert len(entries(graph, org.agent_a, "export")) == 1 and entries(graph, org.agent_a, "query") == []
