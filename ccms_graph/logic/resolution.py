@@ -75,27 +75,20 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
     (the stored population's prior and counted name frequencies), with no other candidates.
     """
     def work(tx):
-        rows = []
-        for uid in (a_uid, b_uid):
-            row, error = access.check_record(tx, actor, uid, "compare")
-            if error is not None:
-                return None, error
-            rows.append(row)
+        error = _unreadable(tx, actor, [a_uid, b_uid], "compare")
+        if error is not None:
+            return None, error
         a, b = _load(tx, a_uid), _load(tx, b_uid)
         if a["type"] != b["type"]:
             return None, ValidationFailed({"b_uid": [f"a {a['type']} cannot be compared with a {b['type']}"]})
         audit.record(tx, actor, "view", [a_uid, b_uid], details={"op": "compare", "type": a["type"]})
-        for rec, row in ((a, rows[0]), (b, rows[1])):
-            notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=rec["uid"],
+        for rec in (a, b):
+            notifications.notify_owner(tx, actor, rec["props"].get("owner_uid"), "view", record_uid=rec["uid"],
                                        record_type=rec["type"], record_caption=caption(rec["type"], rec["props"]),
                                        displayed=True)
         return (a, b, deconflict.context(tx, a["type"])), None
 
-    access.guard(graph, actor, "compare", [a_uid, b_uid])
-    loaded, error = graph.write(work)
-    if error is not None:
-        raise error
-    a, b, ctx = loaded
+    a, b, ctx = _checked(graph, actor, "compare", [a_uid, b_uid], work)
     rtype = ENTITY_TYPES[a["type"]]
     fields = []
     for f in rtype.fields:
