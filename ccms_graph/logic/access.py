@@ -44,6 +44,12 @@ def placeholder(uid: str | None, labels, hidden: bool) -> dict:
     return {"uid": None if hidden else uid, "type": record_type_of(labels), "locked": True}
 
 
+def _shown(items, center: str) -> list[str]:
+    """The uids of the readable records among `items` (placeholders excepted), once each: a view's
+    audit entry names them beside its centre, so "who saw record X" finds the pages that showed it."""
+    return list(dict.fromkeys(i["uid"] for i in items if not i.get("locked") and i.get("uid") not in (None, center)))
+
+
 def _item(row: dict) -> dict:
     if row["ok"]:
         return node_dict(row["node"], row["labels"])
@@ -141,7 +147,10 @@ def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_li
             out["cases"] = record_cases(tx, actor, uid)
         if with_links:
             out["links"] = _links(tx, actor, uid, list(LINK_TYPES), link_limit)
-        audit.record(tx, actor, "view", [uid], details={"type": out["type"]})
+        members = [*out.get("subjects", ()), *out.get("documents", ()), *out.get("cases", ()),
+                   *(link["other"] for link in out.get("links", ()))]
+        shown = _shown(members, uid)
+        audit.record(tx, actor, "view", [uid, *shown], details={"type": out["type"], "shown": len(shown)})
         notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid, record_type=out["type"],
                                    record_caption=out["caption"], displayed=True)
         return out, None
@@ -284,7 +293,8 @@ def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200)
         center = node_dict(row["node"], row["labels"])
         links = _links(tx, actor, uid, link_types, limit)
         locked = sum(1 for link in links if link["other"].get("locked"))
-        audit.record(tx, actor, "view", [uid], details={"op": "neighbours", "shown": len(links) - locked,
+        shown = _shown([link["other"] for link in links], uid)
+        audit.record(tx, actor, "view", [uid, *shown], details={"op": "neighbours", "shown": len(links) - locked,
                                                         "locked": locked, "link_types": sorted(link_types)})
         notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid, record_type=center["type"],
                                    record_caption=center["caption"], displayed=True, message="expanded its links")

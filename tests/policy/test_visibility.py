@@ -125,6 +125,21 @@ def test_neighbours_lock_unreadable_ends(graph, world):
     assert locked["link"] is None
 
 
+def _last_view(graph, actor):
+    return graph.query("MATCH (e:AuditEntry {action: 'view', actor_uid: $u}) RETURN e.targets AS t "
+                       "ORDER BY e.seq DESC LIMIT 1", {"u": actor.uid})[0]["t"]
+
+
+def test_a_view_entry_names_the_records_it_showed_and_not_the_locked_ones(graph, world):
+    access.view_record(graph, world.org.agent_a, world.s_shared, with_links=True)
+    assert _last_view(graph, world.org.agent_a) == [world.s_shared, world.case_open]  # not the restricted case
+    access.view_record(graph, world.org.sup_mia, world.case_restricted)
+    assert set(_last_view(graph, world.org.sup_mia)) == {world.case_restricted, world.s_restricted,
+                                                         world.s_shared, world.arrest}
+    access.neighbours(graph, world.org.agent_a, world.s_shared, link_types=["SUBJECT_IN"])
+    assert _last_view(graph, world.org.agent_a) == [world.s_shared, world.case_open]
+
+
 def test_grants_open_an_unrestricted_case_but_not_a_restricted_one(graph, world):
     h.grant(graph, world.case_nyc, grantee=world.org.agent_a)
     h.grant(graph, world.case_restricted, office="NYC")
