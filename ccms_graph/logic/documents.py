@@ -264,25 +264,6 @@ def add_attachment(graph, actor: Actor, document_uid: str, filename: str, conten
     return write_or_refuse(graph, actor, "upload", [document_uid], work)
 
 
-def read_attachment(graph, actor: Actor, attachment_uid: str, store: Path | None = None) -> tuple[dict, bytes]:
-    """The attachment's metadata and bytes, audited as a download; Conflict if the bytes no longer match.
-
-    Whether the actor may read the document is the read policy's decision, taken by the caller first.
-    """
-    store = store or graph.settings.file_store
-
-    def work(tx):
-        rec = tx.run("""MATCH (d:Document)-[:HAS_ATTACHMENT]->(a:Attachment {uid: $uid})
-                        RETURN properties(a) AS a, d.uid AS doc""", uid=attachment_uid).single()
-        if rec is None:
-            raise NotFound(f"no attachment {attachment_uid}")
-        audit.record(tx, actor, "download", [attachment_uid, rec["doc"]], details={"sha256": rec["a"]["sha256"]})
-        return plain(rec["a"])
-
-    meta = graph.write(work)
-    return meta, _blob(store, attachment_uid, meta["sha256"])
-
-
 def _blob(store: Path, attachment_uid: str, sha256: str) -> bytes:
     """The stored bytes, proven by their hash: NotFound if missing, Conflict if they changed."""
     path = blob_path(store, sha256)

@@ -150,7 +150,7 @@ def test_attachment_bytes_stored_by_sha256_and_read_back(graph, org, case, tmp_p
     assert att["content_type"] == "application/pdf"
     assert (tmp_path / sha[:2] / sha).read_bytes() == PDF
     assert [a["uid"] for a in documents.get_document(graph, ev["uid"])["attachments"]] == [att["uid"]]
-    meta, data = documents.read_attachment(graph, org.agent_a, att["uid"], store=tmp_path)
+    meta, data = documents.download_attachment(graph, org.agent_a, ev["uid"], att["uid"], store=tmp_path)
     assert data == PDF and meta["uid"] == att["uid"]
     assert audit_actions(graph, att["uid"]) == ["upload", "download"]
 
@@ -160,7 +160,7 @@ def test_tampered_attachment_bytes_are_detected(graph, org, case, tmp_path):
     att = documents.add_attachment(graph, org.agent_a, ev["uid"], "p.png", "image/png", b"\x89PNG fake", store=tmp_path)
     (tmp_path / att["sha256"][:2] / att["sha256"]).write_bytes(b"\x89PNG other")
     with pytest.raises(Conflict, match="sha256"):
-        documents.read_attachment(graph, org.agent_a, att["uid"], store=tmp_path)
+        documents.download_attachment(graph, org.agent_a, ev["uid"], att["uid"], store=tmp_path)
 
 
 @pytest.mark.parametrize("filename,ctype,data,field", [
