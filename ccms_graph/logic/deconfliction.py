@@ -134,7 +134,9 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
     """Query before create: ranked candidates for partial details, best first, audited as a search.
 
     Readable candidates come with score, decision and explanation; a record the actor may not read
-    is listed (contact only) when it scores `possible` or better, and left out otherwise.
+    is listed (contact only) when it scores `possible` or better, and left out otherwise. The owner of
+    each candidate at `possible` or better is told (kind "query"), once a day per searcher and record,
+    since the form asks again at every pause in typing.
     """
     access.guard(graph, actor, "query_before_create")
     if not 1 <= int(limit) <= 100:
@@ -151,6 +153,12 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
                      details={"kind": "query_before_create", "type": entity_type,
                               "criteria": sorted(k for k, v in partial_record.items() if v not in (None, "", [])),
                               "results": len(out), "restricted": sum(1 for h in out if h["restricted"])})
+        for c in shown:
+            if c["decision"] in deconflict.HIT_DECISIONS:
+                notifications.notify_owner_daily(
+                    tx, actor, c["props"].get("owner_uid"), "query", c["uid"], record_type=entity_type,
+                    record_caption=caption(entity_type, c["props"]), displayed=c["readable"],
+                    message="a record being created looks like yours (query before create)")
         return out
 
     return graph.write(work)

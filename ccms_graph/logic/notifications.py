@@ -78,6 +78,24 @@ def notify_owner(tx, actor: Actor, owner_uid: str | None, kind: str, **fields) -
                   actor_office=actor.office_code, **fields)
 
 
+_TOLD_TODAY = """
+MATCH (n:Notification {recipient_uid: $to})
+WHERE n.kind = $kind AND n.actor_uid = $actor AND n.record_uid = $record
+  AND n.created_at > datetime() - duration('P1D')
+RETURN count(n) > 0 AS told
+"""
+
+
+def notify_owner_daily(tx, actor: Actor, owner_uid: str | None, kind: str, record_uid: str, **fields) -> str | None:
+    """`notify_owner`, unless this owner was already told of the same actor and record (and kind) in
+    the last 24 hours: a query typed letter by letter tells the owner once, not once per letter."""
+    if not owner_uid or owner_uid == actor.uid or actor.role in SILENT_ROLES:
+        return None
+    if tx.run(_TOLD_TODAY, to=owner_uid, kind=kind, actor=actor.uid, record=record_uid).single()["told"]:
+        return None
+    return notify_owner(tx, actor, owner_uid, kind, record_uid=record_uid, **fields)
+
+
 def _out(props: dict) -> dict:
     out = dict(props)
     for k, v in list(out.items()):

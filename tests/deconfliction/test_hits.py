@@ -154,3 +154,20 @@ def test_query_before_create_ranks_candidates_as_you_type_and_audits_the_search(
     assert len(searches) == 2 and "query_before_create" in searches[0]["d"]
     assert graph.query("MATCH (h:DeconflictionHit) WHERE h.created_by = $me RETURN count(h) AS n",
                        {"me": org.agent_a.uid}) == [{"n": 0}]
+
+
+def test_query_before_create_tells_the_owner_once_a_day_and_auditors_tell_nobody(graph, org):
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    theirs = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Olga", family_name="Brzezinska",
+                         dob="1969-02-11")
+    for typed in ({"family_name": "Brzezinska", "dob": "1969-02-11"},
+                  {"given_name": "Olga", "family_name": "Brzezinska", "dob": "1969-02-11"}):
+        assert deconfliction.search_candidates(graph, org.agent_a, "Person", typed)[0]["restricted"] is True
+    (told,) = _inbox(graph, org.agent_nyc, kind="query")
+    assert told["record_uid"] == theirs["uid"] and told["actor_uid"] == org.agent_a.uid
+    assert told["displayed"] is False  # the searcher saw only whom to contact
+
+    deconfliction.search_candidates(graph, org.agent_b, "Person", {"family_name": "Brzezinska", "dob": "1969-02-11"})
+    assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2  # another searcher is news
+    deconfliction.search_candidates(graph, org.auditor, "Person", {"family_name": "Brzezinska", "dob": "1969-02-11"})
+    assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2
