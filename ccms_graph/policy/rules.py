@@ -183,7 +183,8 @@ def refusal(record: dict | None, what: str) -> NotFound | Forbidden:
     """The answer to a refused `what`: NotFound if the record's existence is protected, else Forbidden."""
     if record is None or record.get("deleted") or record.get("hidden"):
         return NotFound(f"no record {record['uid'] if record else ''}".strip())
-    return Forbidden(f"you may not {what} {record['kind'].lower()} {record['uid']}")
+    noun = {"SubjectRecord": "record", "Case": "case", "Document": "document"}.get(record["kind"], "record")
+    return Forbidden(f"you may not {what} {noun} {record['uid']}")
 
 
 def require_read(tx, actor: Actor, uid: str, kinds: tuple[str, ...] = (), what: str | None = None) -> dict:

@@ -90,8 +90,10 @@ def test_other_office_unrestricted_answers_forbidden(graph, world):
     with pytest.raises(Forbidden) as info:
         access.view_record(graph, world.org.agent_nyc, world.s_open)
     assert not isinstance(info.value, NotFound) and info.value.status == 403
-    with pytest.raises(Forbidden):
+    assert info.value.detail == f"you may not read record {world.s_open}"
+    with pytest.raises(Forbidden) as info:
         access.view_record(graph, world.org.admin, world.case_open)
+    assert info.value.detail == f"you may not read case {world.case_open}"
     assert graph.query("MATCH (e:AuditEntry {action: 'deny'}) RETURN count(e) AS n")[0]["n"] == 2
 
 
