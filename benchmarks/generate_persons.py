@@ -11,7 +11,8 @@ drawn the same way (ground truth: no match). Each copy gets one to three corrupt
 either name (substitution, deletion, insertion or transposition), a nickname, swapped given and
 family names, day/month transposed, a date off by one day or year, a missing date of birth, a
 missing given name, one half of a hyphenated surname, a transliteration variant; it keeps the
-SSN/phone the stored record has at the rates a clerk would copy them.
+SSN/phone the stored record has at the rates a clerk would copy them. The "clerical" profile
+instead gives each kind of corruption a 3% chance, so most copies are exact (`PROFILES`).
 
 Some copies carry no identifying evidence: no SSN, no phone, and a name (plus the date of birth,
 where the copy still has one) that two or more stored people share exactly, e.g. "James Gonzalez"
@@ -161,8 +162,15 @@ CORRUPTIONS = ("family_typo", "given_typo", "nickname", "swap", "dob_transpose",
                "dob_missing", "given_missing", "hyphen_half", "variant")
 
 
-def corrupt(rng: random.Random, rec: dict) -> tuple[dict, list[str]]:
-    """A clerk's copy of `rec`: one to three corruptions; returns (copy, corruption names)."""
+#: Query profiles: "benchmark" (the default) puts one to three corruptions on every copy, far more
+#: than clerks make; "clerical" gives each kind of corruption its own chance, CLERICAL_RATE, the 2-5%
+#: per field the record-linkage literature reports (so most copies are exact), for comparison.
+PROFILES = ("benchmark", "clerical")
+CLERICAL_RATE = 0.03
+
+
+def corrupt(rng: random.Random, rec: dict, profile: str = "benchmark") -> tuple[dict, list[str]]:
+    """A clerk's copy of `rec` (one to three corruptions, or per `profile`); returns (copy, corruption names)."""
     q = {k: v for k, v in rec.items() if k in ("given_name", "middle_name", "family_name", "dob", "sex")}
     if rec.get("ssn") and rng.random() < 0.5:
         q["ssn"] = rec["ssn"]
@@ -171,7 +179,12 @@ def corrupt(rng: random.Random, rec: dict) -> tuple[dict, list[str]]:
     if rng.random() < 0.5:
         q.pop("middle_name", None)
     applied: list[str] = []
-    for what in rng.sample(CORRUPTIONS, rng.choice((1, 1, 2, 2, 3))):
+    if profile == "clerical":
+        kinds = [what for what in CORRUPTIONS if rng.random() < CLERICAL_RATE]
+        rng.shuffle(kinds)
+    else:
+        kinds = rng.sample(CORRUPTIONS, rng.choice((1, 1, 2, 2, 3)))
+    for what in kinds:
         if what == "family_typo":
             q["family_name"] = typo(rng, q["family_name"])
         elif what == "given_typo" and q.get("given_name"):
@@ -222,7 +235,8 @@ def _evidence_keys(rec: dict) -> tuple[int, ...]:
 MATCH_SHARE = 0.85
 
 
-def queries(count: int, population: int, seed: int = 11, match_share: float = MATCH_SHARE) -> tuple[list[dict], list[int]]:
+def queries(count: int, population: int, seed: int = 11, match_share: float = MATCH_SHARE,
+            profile: str = "benchmark") -> tuple[list[dict], list[int]]:
     """`count` query records over a population of `population`: (queries, truth), truth[i] = stored index or -1.
 
     Regenerates the population stream to pick up the targets (cheap); it also counts every stored
@@ -240,7 +254,7 @@ def queries(count: int, population: int, seed: int = 11, match_share: float = MA
     for i, rec in enumerate(persons(population)):
         seen.update(_evidence_keys(rec))
         for qi in targets.get(i, ()):
-            q, applied = corrupt(random.Random(seed * 1_000_003 + qi), rec)
+            q, applied = corrupt(random.Random(seed * 1_000_003 + qi), rec, profile)
             out[qi] = {**q, "ref": f"Q{qi}", "_corruptions": applied}
             truth[qi] = i
             kept[qi] = rec
