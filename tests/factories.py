@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from ccms_graph.logic import records
+from ccms_graph.logic.records import node_dict
 from ccms_graph.logic.users import create_office, create_user
 from ccms_graph.policy.actor import SYSTEM, load_actor
 
@@ -46,3 +47,16 @@ def make_person(graph, who, case_uid=None, **fields):
     fields.setdefault("given_name", "John")
     fields.setdefault("family_name", "Smith")
     return records.create_entity(graph, who, "Person", fields, case_uid=case_uid)
+
+
+_STORED = """
+MATCH (n:Linkable {uid: $uid}) WHERE coalesce(n.deleted, false) = false
+OPTIONAL MATCH (n)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
+RETURN n, labels(n) AS labels, [x IN collect(c) | {uid: x.uid, case_number: x.case_number, title: x.title}] AS cases
+"""
+
+
+def stored_record(graph, uid: str) -> dict:
+    """A record as stored, {uid, type, caption, props, cases}, read past the policy: what tests check."""
+    (row,) = graph.query(_STORED, {"uid": uid})
+    return {**node_dict(row["n"], row["labels"]), "cases": row["cases"]}

@@ -8,6 +8,7 @@ from ccms_graph.errors import Conflict, Forbidden, ValidationFailed
 from ccms_graph.logic import links, records
 from ccms_graph.logic.cases import create_case
 from ccms_graph.nodes.vocabulary import LINK_TYPES
+from tests.factories import stored_record
 
 
 def _person(graph, who, name):
@@ -74,4 +75,4 @@ def test_subject_in_case_requires_write_access_to_the_case(graph, org):
     with pytest.raises(Forbidden):
         links.link(graph, org.agent_nyc, {"source_uid": theirs["uid"], "target_uid": case["uid"],
                                           "type": "SUBJECT_IN", "reason": "I think so"})
-    assert records.get_entity(graph, mine["uid"])["cases"][0]["uid"] == case["uid"]
+    assert stored_record(graph, mine["uid"])["cases"][0]["uid"] == case["uid"]

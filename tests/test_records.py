@@ -7,6 +7,7 @@ import pytest
 from ccms_graph.errors import Conflict, ValidationFailed
 from ccms_graph.logic import records
 from ccms_graph.logic.cases import create_case, get_case
+from tests.factories import stored_record
 
 SAMPLES = {
     "Person": {"given_name": "José", "family_name": "Müller-Ortiz", "aliases": ["Pepe"], "dob": "1980-05-03",
@@ -32,7 +33,7 @@ SAMPLES = {
 def test_each_entity_type_round_trips(graph, org, type_name):
     data = SAMPLES[type_name]
     created = records.create_entity(graph, org.agent_a, type_name, data)
-    got = records.get_entity(graph, created["uid"])
+    got = stored_record(graph, created["uid"])
     assert got["type"] == type_name
     assert got["props"]["approval_status"] == "pending"
     assert got["props"]["owner_uid"] == org.agent_a.uid
@@ -127,7 +128,7 @@ def test_stale_update_is_refused(graph, org):
     assert updated["props"]["family_name"] == "Leigh" and updated["props"]["version"] == 2
     with pytest.raises(Conflict):
         records.update_entity(graph, org.agent_a, p["uid"], {"family_name": "Lea"}, expected_version=1)
-    assert records.get_entity(graph, p["uid"])["props"]["family_name"] == "Leigh"
+    assert stored_record(graph, p["uid"])["props"]["family_name"] == "Leigh"
 
 
 def test_every_write_is_audited_in_the_same_transaction(graph, org):

@@ -128,7 +128,7 @@ def check_record(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
 def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_limit: int = 500) -> dict:
     """A Subject Record, Document or Case as the actor may see it; audited, and the owner notified.
 
-    Shape: like `records.get_entity` ({uid, type, caption, props, cases}) or, for a case, like
+    Shape: {uid, type, caption, props, cases} or, for a case, like
     `cases.get_case` ({..., subjects, documents}); unreadable members are locked placeholders.
     `with_links` adds the record's links ({type, outgoing, link, other}, as `neighbours` gives them)
     in the same read, so a record page is one audited view.

@@ -348,14 +348,6 @@ def add_selectors(tx, actor: Actor, uid: str, type_name: str, sel: dict) -> None
     tx.run(stmt, uid=uid, sel=sel, actor=actor.uid).consume()
 
 
-_GET = """
-MATCH (n:Linkable {uid: $uid})
-WHERE n:SubjectRecord OR n:Document OR n:Case
-OPTIONAL MATCH (n)-[r:SUBJECT_IN {status: 'active'}]->(c:Case)
-RETURN n, labels(n) AS labels, collect({uid: c.uid, case_number: c.case_number, title: c.title}) AS cases
-"""
-
-
 #: Labels that group records rather than name their type.
 GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
 
@@ -398,20 +390,6 @@ def answer(tx, actor: Actor, uid: str) -> dict:
     from . import access
 
     return {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
-
-
-def get_entity(graph, uid: str) -> dict:
-    """A record as {uid, type, caption, props, cases}; NotFound if absent. Access checks are the caller's."""
-
-    def work(tx):
-        return tx.run(_GET, uid=uid).single()
-
-    rec = graph.read(work)
-    if rec is None or rec["n"] is None or rec["n"].get("deleted"):
-        raise NotFound(f"no record {uid}")
-    out = node_dict(rec["n"], rec["labels"])
-    out["cases"] = [c for c in rec["cases"] if c["uid"]]
-    return out
 
 
 _DELETE = """

@@ -9,6 +9,7 @@ import pytest
 from ccms_graph.errors import Forbidden, NotFound, TrainingExpired
 from ccms_graph.logic import access, records
 from ccms_graph.policy import rules
+from tests.factories import stored_record
 from tests.policy import helpers as h
 
 
@@ -174,7 +175,7 @@ def test_expired_training_refuses_every_read_and_write(graph, world):
             call()
         assert "training" in info.value.detail and "2020-01-01" in info.value.detail
     assert h.readable_uids(graph, a) == set()
-    assert records.get_entity(graph, world.s_open)["props"]["given_name"] == "Open"
+    assert stored_record(graph, world.s_open)["props"]["given_name"] == "Open"
     reasons = graph.query("""MATCH (e:AuditEntry {action: 'deny'}) WHERE e.actor_uid = $a
                              RETURN e.details AS d""", {"a": a.uid})
     # One "deny" per refused call: the view, the search, the expansion and the update (all four).

@@ -10,6 +10,7 @@ import pytest
 
 from ccms_graph.errors import Forbidden, NotFound
 from ccms_graph.logic import links, records
+from tests.factories import stored_record
 from tests.policy import helpers as h
 
 
@@ -41,7 +42,7 @@ def test_refused_updates_are_audited_and_decided_before_the_record_is_read(graph
         ("update", [mine], 403)]
     assert [(d["op"], d["targets"], d["answer"]) for d in _denials(graph, org.agent_a)] == [
         ("update", [hidden], 404), ("update", [missing], 404)]
-    assert records.get_entity(graph, mine)["props"]["given_name"] == "Open"
+    assert stored_record(graph, mine)["props"]["given_name"] == "Open"
 
 
 def test_update_answer_locks_a_restricted_case_the_writer_cannot_read(graph, org):

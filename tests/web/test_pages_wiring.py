@@ -8,7 +8,7 @@ import re
 import time
 
 from ccms_graph.logic import access, cases, comments, records
-from tests.factories import make_person
+from tests.factories import make_person, stored_record
 from tests.web.conftest import csrf_from, sign_in
 
 
@@ -135,7 +135,7 @@ def test_edit_form_clears_a_field_emptied_by_the_user(client, graph, org):
         "_had": ["given_name", "family_name", "eye_colour", "aliases", "identifiers"]}
     saved = client.post(f"/records/{person['uid']}/edit", data=data)
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
-    props = records.get_entity(graph, person["uid"])["props"]
+    props = stored_record(graph, person["uid"])["props"]
     assert props.get("eye_colour") is None and props.get("aliases") in (None, [])
     assert props["given_name"] == "Ana" and json.loads(props["identifiers"]) == [{"type": "custom", "value": "X-1"}]
     entry = graph.query("MATCH (e:AuditEntry {action: 'update'}) WHERE $u IN e.targets RETURN e.details AS d",
