@@ -70,9 +70,13 @@ def notify(tx, recipient_uid: str, kind: str, **fields) -> str:
     return tx.run(_CREATE, props=props).single()["uid"]
 
 
+def _tells(actor: Actor, owner_uid: str | None) -> bool:
+    return bool(owner_uid) and owner_uid != actor.uid and actor.role not in SILENT_ROLES
+
+
 def notify_owner(tx, actor: Actor, owner_uid: str | None, kind: str, **fields) -> str | None:
     """Tell an owner that `actor` reached their record — unless it is their own, or the actor is an auditor."""
-    if not owner_uid or owner_uid == actor.uid or actor.role in SILENT_ROLES:
+    if not _tells(actor, owner_uid):
         return None
     return notify(tx, owner_uid, kind, actor_uid=actor.uid, actor_name=actor.name,
                   actor_office=actor.office_code, **fields)
@@ -89,7 +93,7 @@ RETURN count(n) > 0 AS told
 def notify_owner_daily(tx, actor: Actor, owner_uid: str | None, kind: str, record_uid: str, **fields) -> str | None:
     """`notify_owner`, unless this owner was already told of the same actor and record (and kind) in
     the last 24 hours: a query typed letter by letter tells the owner once, not once per letter."""
-    if not owner_uid or owner_uid == actor.uid or actor.role in SILENT_ROLES:
+    if not _tells(actor, owner_uid):
         return None
     if tx.run(_TOLD_TODAY, to=owner_uid, kind=kind, actor=actor.uid, record=record_uid).single()["told"]:
         return None
