@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
+from typing import TypedDict
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -33,8 +34,15 @@ class HandleSchema(Schema):
     handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class _FieldOpts(TypedDict):
+    """The keyword arguments every generated field takes (typed, so they unpack into marshmallow's)."""
+
+    allow_none: bool
+    metadata: dict[str, str]
+
+
 def _field(f: Field) -> fields.Field:
-    opts = {"allow_none": True, "metadata": {"label": f.label}}
+    opts: _FieldOpts = {"allow_none": True, "metadata": {"label": f.label}}
     if f.kind in ("str", "dob"):
         return fields.String(validate=validate.Length(max=f.max_length), **opts)
     if f.kind == "text":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ccms_graph.db import Graph, clear_database, install_schema
 from ccms_graph.logic import records
@@ -18,6 +19,10 @@ from ccms_graph.matching import frequencies
 from ccms_graph.policy.actor import SYSTEM, Actor
 
 SEED = 2026
+
+#: A node's properties (or a record's input) as the sandbox builds them: mixed values bound for
+#: `SET n = row` or `records.build_row`. Their schema is declared in ccms_graph.nodes, not here.
+Props = dict[str, Any]
 
 OFFICES = [
     # code, name, kind, parent
@@ -104,7 +109,7 @@ def make_ssn(rng: random.Random) -> str:
     return f"{rng.randint(1, 665):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
 
 
-def _actor(user: dict) -> Actor:
+def _actor(user: Props) -> Actor:
     return Actor(uid=user["uid"], username=user["username"], name=user["name"], role=user["role"],
                  office_code=user["office_code"])
 
@@ -131,7 +136,7 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
                   "address": f"{100 + i} Federal Plaza"} for i, (c, n, k, p) in enumerate(OFFICES)])
     tx_run("MATCH (o:Office) WHERE o.parent_code IS NOT NULL MATCH (p:Office {code: o.parent_code}) "
            "CREATE (o)-[:WITHIN]->(p)")
-    users = {}
+    users: dict[str, Props] = {}
     for i, (username, name, role, office, sup) in enumerate(USERS):
         users[username] = {
             "uid": f"user-{username}", "username": username, "name": name, "role": role, "office_code": office,
@@ -149,7 +154,7 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
     # --- cases -----------------------------------------------------------------------------------
     agents = {fo: [u for u in users.values() if u["role"] == "agent" and _field_office(u["office_code"]) == fo]
               for fo in ("MIA", "NYC", "HOU")}
-    cases = []
+    cases: list[Props] = []
     seq: dict[str, int] = {}
     statuses = ["open"] * 20 + ["requested"] * 4 + ["referred"] * 3 + ["closed"] * 8 + ["combined"]
     for i, name in enumerate(OPERATIONS):
@@ -166,7 +171,7 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
         if i in (3, 9, 15):  # stale: closure candidates
             last_activity = now - timedelta(days=200 + i)
         closed = status in ("closed", "combined")
-        case = {
+        case: Props = {
             "uid": f"case-{i + 1:03d}", "case_number": f"{fo}-FY{fy % 100:02d}-{seq[f'{fo}:{fy}']:05d}",
             "title": f"Operation {name}", "violations": rng.sample(VIOLATIONS, rng.randint(1, 2)),
             "predication": rng.choice(["Seizure at port of entry", "Confidential informant tip",
@@ -207,14 +212,14 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
 
     # --- subject records ----------------------------------------------------------------------------
     open_like = [c for c in cases if c["status"] != "combined"]
-    by_type: dict[str, list[tuple[dict, dict, str]]] = {t: [] for t in
-                                                         ("Person", "Business", "Vehicle", "Vessel",
-                                                          "Aircraft", "Thing")}
+    by_type: dict[str, list[tuple[Props, Props, str]]] = {t: [] for t in
+                                                           ("Person", "Business", "Vehicle", "Vessel",
+                                                            "Aircraft", "Thing")}
 
     def owner_of(case):
         return users[next(u for u in users if users[u]["uid"] == case["owner_uid"])]
 
-    persons = []
+    persons: list[tuple[Props, Props]] = []
     for i in range(320):
         case = open_like[i % len(open_like)]
         fo = _field_office(case["office_code"])
@@ -223,10 +228,10 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
         family = rng.choice(FAMILY)
         if rng.random() < 0.1:
             family = f"{family}-{rng.choice(FAMILY)}"
-        p = {"given_name": given, "family_name": family, "sex": sex,
-             "dob": f"{rng.randint(1955, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-             "phones": [rng.choice(phone_pool[fo])],
-             "addresses": [rng.choice(addr_pool[fo])], "ref": f"SEED-P{i:04d}"}
+        p: Props = {"given_name": given, "family_name": family, "sex": sex,
+                    "dob": f"{rng.randint(1955, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    "phones": [rng.choice(phone_pool[fo])],
+                    "addresses": [rng.choice(addr_pool[fo])], "ref": f"SEED-P{i:04d}"}
         if rng.random() < 0.35:
             p["ssn"] = make_ssn(rng)
         if rng.random() < 0.2:
@@ -405,9 +410,9 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
         calls.append({"a": a, "b": b, "count": rng.randint(1, 60), "first": first.isoformat(),
                       "last": last.isoformat(), "seconds": rng.randint(30, 9000)})
     # Two numbers used by subjects of different cases call the same shared number.
-    for p in shared_phones[:4]:
+    for shared in shared_phones[:4]:
         for _ in range(3):
-            calls.append({"a": rng.choice(phones), "b": p, "count": rng.randint(2, 20),
+            calls.append({"a": rng.choice(phones), "b": shared, "count": rng.randint(2, 20),
                           "first": (now - timedelta(days=90)).isoformat(),
                           "last": (now - timedelta(days=3)).isoformat(), "seconds": 600})
     graph.write(lambda tx: tx.run(

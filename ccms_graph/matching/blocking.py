@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping
 
 from ..nodes.vocabulary import ENTITY_TYPES
 from . import features
-from .dates import parse_dob
+from .dates import Dob, parse_dob
 from .names import phonetic_key, tokens
 from .records import person_view
 
@@ -124,11 +124,12 @@ def _surname_keys(record: Mapping) -> set[str]:
 
 def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
     dob = parse_dob(record.get("dob"))
-    if dob.is_missing:
+    # The None tests repeat what is_missing / is_full check, so the types narrow.
+    if dob.is_missing or dob.year is None:
         return []
     surnames = sorted(_surname_keys(record))
     keys = _year_month_keys(dob, surnames, query) + _given_year_keys(record, dob.year, query)
-    if not dob.is_full:
+    if not dob.is_full or dob.month is None or dob.day is None:
         return keys
     days = {(dob.month, dob.day)}
     if query and dob.day <= 12 and dob.day != dob.month:
@@ -138,16 +139,16 @@ def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
     return keys
 
 
-def _year_month_keys(dob, surnames: list[str], query: bool) -> list[str]:
+def _year_month_keys(dob: Dob, surnames: list[str], query: bool) -> list[str]:
     """"ym:<YYYY-MM>|<surname Metaphone>": a lone surname whose day slipped, or day and year at once.
 
     About N/1000 people per key for a surname N people share (4 Andersons per key at 1M). Asked for
     the years either side and, when the day could be a month, the transposed month.
     """
-    if dob.month is None:
+    if dob.year is None or dob.month is None:
         return []
     months = {dob.month}
-    years = (dob.year,)
+    years: tuple[int, ...] = (dob.year,)
     if query:
         years = (dob.year - 1, dob.year, dob.year + 1)
         if dob.day is not None and dob.day <= 12:
@@ -246,7 +247,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
     emails = sorted({k.split(":", 1)[1] for k in id_keys if k.startswith("email:")})
     dob = parse_dob(record.get("dob")) if type_name == "Person" else None
     dob_alt = []
-    if dob is not None and dob.is_full and dob.day <= 12 and dob.day != dob.month:
+    if dob is not None and dob.is_full and dob.day is not None and dob.day <= 12 and dob.day != dob.month:
         dob_alt.append(f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}")
     return {
         "ids": id_keys, "phones": phones, "emails": emails,

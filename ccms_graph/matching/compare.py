@@ -132,7 +132,8 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     if direct == "exact":
         return direct
     # Both ways round, so that the comparator stays symmetric.
-    swapped = {_SWAPPED.get(_oriented(a, swap(b))), _SWAPPED.get(_oriented(swap(a), b))} - {None}
+    turned = (_SWAPPED.get(_oriented(a, swap(b))), _SWAPPED.get(_oriented(swap(a), b)))
+    swapped = {lvl for lvl in turned if lvl is not None}
     if "swapped" in swapped:
         return "swapped"
     # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith").

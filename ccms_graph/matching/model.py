@@ -67,7 +67,9 @@ FAMILY_WEIGHT_RANGE = (3.0, 12.0)
 GIVEN_WEIGHT_RANGE = (2.0, 10.0)
 COUNTED_FAMILY_WEIGHT_RANGE = (3.0, 22.0)
 COUNTED_GIVEN_WEIGHT_RANGE = (2.0, 20.0)
-NAME_LEVEL_PARTS = {
+#: One part of a name level: a fixed weight, or "tf" / "tf~" (computed from name frequencies).
+Part = str | float
+NAME_LEVEL_PARTS: dict[str, tuple[Part, Part] | tuple[Part, Part, float]] = {
     # level: (family part, given part[, fixed adjustment]); "tf" is the frequency-adjusted
     # agreement weight, "tf~" the same less FUZZY_DISCOUNT (a respelled name: see below).
     "exact": ("tf", "tf"),
@@ -293,7 +295,7 @@ def _respelled_weight(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role
     return _clamp(weight, role.bounds) if counted else max(role.floor, min(weight, role.bounds[1]))
 
 
-def _part_weight(part: object, a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role: _Role) -> float:
+def _part_weight(part: Part, a_tokens: tuple[str, ...], b_tokens: tuple[str, ...], role: _Role) -> float:
     """One name part's weight: a fixed number, or the term-frequency weight ("tf", "tf~").
 
     The more common of the two spellings sets the weight (min over both sides, so the weight is
@@ -315,25 +317,31 @@ def _larger(f: Callable[[str], float], g: Callable[[str], float]) -> Callable[[s
     return lambda token: max(f(token), g(token))
 
 
+def _per_role(
+    share: Callable[[str], Callable[[str], float]], swapped: bool
+) -> tuple[Callable[[str], float], Callable[[str], float]]:
+    """(family, given) share lookups from a role -> lookup source."""
+    family, given = share("family"), share("given")
+    if swapped:  # a token may be a surname on one side and a given name on the other
+        family = given = _larger(family, given)
+    return family, given
+
+
 def _roles(freq: NameFrequency | None, swapped: bool) -> tuple[_Role, _Role]:
     counted = isinstance(freq, NameCounts)
-    family_lookup, given_lookup = as_lookup(freq, "family"), as_lookup(freq, "given")
-    family_near = freq.neighbours("family") if counted else None
-    given_near = freq.neighbours("given") if counted else None
-    family_sounds = freq.sounds("family") if counted else None
-    given_sounds = freq.sounds("given") if counted else None
-    if swapped:  # a token may be a surname on one side and a given name on the other
-        family_lookup = given_lookup = _larger(family_lookup, given_lookup)
-        if counted:
-            family_near = given_near = _larger(family_near, given_near)
-            family_sounds = given_sounds = _larger(family_sounds, given_sounds)
-    return (_Role(family_lookup, family_near, family_sounds,
+    family_lookup, given_lookup = _per_role(lambda role: as_lookup(freq, role), swapped)
+    # (family, given); only counted frequencies know names one edit away or sounding alike.
+    near: tuple[Callable[[str], float] | None, Callable[[str], float] | None] = (None, None)
+    sounds: tuple[Callable[[str], float] | None, Callable[[str], float] | None] = (None, None)
+    if isinstance(freq, NameCounts):
+        near, sounds = _per_role(freq.neighbours, swapped), _per_role(freq.sounds, swapped)
+    return (_Role(family_lookup, near[0], sounds[0],
                   COUNTED_FAMILY_WEIGHT_RANGE if counted else FAMILY_WEIGHT_RANGE, FUZZY_FLOOR[0]),
-            _Role(given_lookup, given_near, given_sounds,
+            _Role(given_lookup, near[1], sounds[1],
                   COUNTED_GIVEN_WEIGHT_RANGE if counted else GIVEN_WEIGHT_RANGE, FUZZY_FLOOR[1]))
 
 
-def _aligned_weight(parts: tuple, a: PersonName, b: PersonName, roles: tuple[_Role, _Role],
+def _aligned_weight(parts: tuple[Part, ...], a: PersonName, b: PersonName, roles: tuple[_Role, _Role],
                     whole_given: bool = False) -> float:
     family_role, given_role = roles
     family = _part_weight(parts[0], a.family_core, b.family_core, family_role)
@@ -350,7 +358,7 @@ _SWAPPED_LEVELS = frozenset({"swapped", "swapped_fuzzy", "swapped_respelled"})
 _CROSSED_LONE_LEVELS = frozenset({"swapped_only", "swapped_fuzzy_only"})
 
 
-def _crossed_lone_weight(part: object, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
+def _crossed_lone_weight(part: Part, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
     """The lone name ("Aleksandr" as a surname) against the other record's name in the other field
     (its given name), looked up as the more common of a surname and a given name."""
     lone, full = (b, a) if a.given and a.family else (a, b)
@@ -398,7 +406,7 @@ def _person_names(
             if best is None or (weight, -rank[level]) > best[:2]:
                 best = (weight, -rank[level], level, na, nb)
     if best is None:
-        return cmp.MISSING, 0.0, (a.names[:1] or [None])[0], (b.names[:1] or [None])[0]
+        return cmp.MISSING, 0.0, a.names[0] if a.names else None, b.names[0] if b.names else None
     return best[2], best[0], best[3], best[4]
 
 

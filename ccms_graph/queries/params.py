@@ -53,7 +53,7 @@ def check_rules(ptype: str, rules: dict) -> None:
 
 
 def _field(ptype: str, rules: dict, **kw) -> fields.Field:
-    checks = []
+    checks: list[validate.Validator] = []
     if ptype in ("int", "float"):
         num = int if ptype == "int" else float
         lo = num(rules["min"]) if "min" in rules else None
