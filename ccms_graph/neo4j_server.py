@@ -18,9 +18,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .settings import PROJECT_ROOT, Settings
+from .settings import PACKAGE_ROOT, Settings
 
-POM = PROJECT_ROOT / "deploy" / "neo4j" / "pom.xml"
+#: `deploy/neo4j/pom.xml`, through a link in the package so that a wheel carries a copy of it.
+POM = PACKAGE_ROOT / "neo4j_pom.xml"
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"

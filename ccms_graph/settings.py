@@ -4,21 +4,54 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import overload
 
-#: The repository root (where `deploy/`, `cypher/` and `.neo4j/` live).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: This package's folder: in a source checkout, an editable install or a wheel install alike.
 PACKAGE_ROOT = Path(__file__).resolve().parent
-CYPHER_DIR = PROJECT_ROOT / "cypher"
+#: The folder above the package: the repository root in a checkout, site-packages in a wheel install.
+PROJECT_ROOT = PACKAGE_ROOT.parent
+#: True when the package runs from a source checkout (plain or `pip install -e`), not a built wheel.
+SOURCE_CHECKOUT = (PROJECT_ROOT / "setup.cfg").is_file()
+
+
+def _package_dir(package: str) -> Path:
+    """The folder an importable package's files live in, so data files are found the same way in a
+    checkout, an editable install and a wheel install (never relative to the working directory)."""
+    folder = resources.files(package)
+    if not isinstance(folder, Path):  # a zip import: the .cypher files would need extracting first
+        raise RuntimeError(f"package {package!r} must be installed as files, not inside {folder}")
+    return folder
+
+
+#: Schema and saved queries: the top-level `cypher` package (`cypher/` in the repository).
+CYPHER_DIR = _package_dir("cypher")
+
+
+def default_home() -> Path:
+    """The instance folder when CCMS_HOME is unset: the source checkout, else the working directory."""
+    return PROJECT_ROOT if SOURCE_CHECKOUT else Path.cwd()
+
+
+@overload
+def _env(name: str) -> str | None: ...
+
+
+@overload
+def _env(name: str, default: str) -> str: ...
 
 
 def _env(name: str, default: str | None = None) -> str | None:
+    """The variable's value; unset or empty gives `default`."""
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    return value if value else default
 
 
 @dataclass(frozen=True)
 class Settings:
+    # Instance folder for local state (`.neo4j/`, `var/`): the source checkout, else the working directory.
+    home: Path = field(default_factory=default_home)
     # Bolt URI of an existing Neo4j (bolt://, neo4j://, neo4j+s://). Unset: the project's local server.
     neo4j_uri: str | None = None
     # Credentials for Neo4j; the local server gets this password as its initial password.
@@ -28,8 +61,8 @@ class Settings:
     neo4j_database: str = "neo4j"
     # Port the local server's Bolt connector listens on (127.0.0.1 only).
     neo4j_bolt_port: int = 17687
-    # Where the local server's jars (lib/) and instances live; ignored by git.
-    neo4j_home: Path = PROJECT_ROOT / ".neo4j"
+    # Where the local server's jars (lib/) and instances live: `<home>/.neo4j` (ignored by git).
+    neo4j_home: Path = field(default_factory=lambda: default_home() / ".neo4j")
     # JVM heap and page cache for the local server, sized for a 2-core / 24 GB machine.
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "2g"
@@ -37,8 +70,8 @@ class Settings:
     secret_key: str = "ccms-sandbox-secret-change-me"
     # Password every sandbox seed user gets.
     sandbox_password: str = "sandbox-pass-2026"
-    # Where uploaded attachment bytes are kept (metadata and sha256 live in the graph).
-    file_store: Path = PROJECT_ROOT / "var" / "files"
+    # Where uploaded attachment bytes are kept: `<home>/var/files` (metadata and sha256 live in the graph).
+    file_store: Path = field(default_factory=lambda: default_home() / "var" / "files")
     # SMTP relay for notification email; unset host means in-app inbox only.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -52,6 +85,8 @@ class Settings:
     population_floor: int = 100_000
     # Header carrying a reverse proxy's authenticated username (PIV SSO); unset disables SSO.
     sso_header: str | None = None
+    # Send the session cookie only over TLS (CCMS_SECURE_COOKIES=1 behind a TLS-terminating proxy).
+    secure_cookies: bool = False
     # Largest accepted upload, bytes.
     max_upload_bytes: int = 25 * 1024 * 1024
     # Idle minutes before a session ends.
@@ -78,18 +113,20 @@ class Settings:
 def load_settings() -> Settings:
     """Build settings from the environment; unset variables keep the sandbox defaults."""
     d = Settings()
+    home = Path(_env("CCMS_HOME", str(d.home))).expanduser().absolute()
     return Settings(
+        home=home,
         neo4j_uri=_env("CCMS_NEO4J_URI"),
         neo4j_user=_env("CCMS_NEO4J_USER", d.neo4j_user),
         neo4j_password=_env("CCMS_NEO4J_PASSWORD", d.neo4j_password),
         neo4j_database=_env("CCMS_NEO4J_DATABASE", d.neo4j_database),
         neo4j_bolt_port=int(_env("CCMS_NEO4J_BOLT_PORT", str(d.neo4j_bolt_port))),
-        neo4j_home=Path(_env("CCMS_NEO4J_HOME", str(d.neo4j_home))),
+        neo4j_home=Path(_env("CCMS_NEO4J_HOME", str(home / ".neo4j"))),
         neo4j_heap=_env("CCMS_NEO4J_HEAP", d.neo4j_heap),
         neo4j_pagecache=_env("CCMS_NEO4J_PAGECACHE", d.neo4j_pagecache),
         secret_key=_env("CCMS_SECRET_KEY", d.secret_key),
         sandbox_password=_env("CCMS_SANDBOX_PASSWORD", d.sandbox_password),
-        file_store=Path(_env("CCMS_FILE_STORE", str(d.file_store))),
+        file_store=Path(_env("CCMS_FILE_STORE", str(home / "var" / "files"))),
         smtp_host=_env("CCMS_SMTP_HOST"),
         smtp_port=int(_env("CCMS_SMTP_PORT", str(d.smtp_port))),
         smtp_sender=_env("CCMS_SMTP_SENDER", d.smtp_sender),
@@ -98,6 +135,7 @@ def load_settings() -> Settings:
         duplicate_rate=float(_env("CCMS_MATCH_DUPLICATE_RATE", str(d.duplicate_rate))),
         population_floor=int(_env("CCMS_MATCH_POPULATION_FLOOR", str(d.population_floor))),
         sso_header=_env("CCMS_SSO_HEADER"),
+        secure_cookies=_env("CCMS_SECURE_COOKIES") == "1",
         max_upload_bytes=int(_env("CCMS_MAX_UPLOAD_BYTES", str(d.max_upload_bytes))),
         session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
         query_timeout=float(_env("CCMS_QUERY_TIMEOUT", str(d.query_timeout))),
