@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint bench api-fuzz clean stop
+.PHONY: setup python vendor browser neo4j run test lint typecheck bench api-fuzz clean stop
 
 setup: python vendor neo4j-jars
 
@@ -42,12 +42,16 @@ run: neo4j
 	$(BIN)/ccms-graph seed --if-empty
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --limit-request-line 8190 --access-logfile - 'ccms_graph.web.wsgi:app'
 
-# Sets everything up and runs the whole suite against a real Neo4j (a test instance the suite starts and stops).
-test: setup browser
+# Sets everything up, lints and type-checks, then runs the whole suite against a real Neo4j (a test
+# instance the suite starts and stops).
+test: setup browser lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: python
-	$(BIN)/ruff check ccms_graph tests seed benchmarks
+	$(BIN)/ruff check ccms_graph tests seed benchmarks scripts
+
+typecheck: python
+	$(BIN)/mypy ccms_graph
 
 # Benchmarks print their tables; they use their own Neo4j instance (never `make run`'s data) and stop it.
 BENCH := CCMS_NEO4J_BOLT_PORT=17694 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=4g

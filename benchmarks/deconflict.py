@@ -112,7 +112,7 @@ def _quality(results: list[tuple[int, list[dict]]], decisions: tuple[str, ...], 
 def run_neo4j(graph: Graph, qs: list[dict], truth: list[int], rate: float) -> tuple[list, list[float]]:
     params = actor_params(READER)
     readable = scopes.subject_readable("n")
-    limits = model.thresholds_from_settings()
+    limits = deconflict.Config.of(load_settings()).limits
     out, times = [], []
     for q, t in zip(qs, truth, strict=True):
         rec = {k: v for k, v in q.items() if not k.startswith("_") and k != "ref"}
@@ -128,7 +128,7 @@ def run_neo4j(graph: Graph, qs: list[dict], truth: list[int], rate: float) -> tu
 
 def run_brute(people: list[dict], names: list[str], qs: list[dict], truth: list[int],
               ctx: deconflict.Context) -> tuple[list, list[float]]:
-    limits = model.thresholds_from_settings()
+    limits = deconflict.Config.of(load_settings()).limits
     out, times = [], []
     for q, t in zip(qs, truth, strict=True):
         rec = {k: v for k, v in q.items() if not k.startswith("_") and k != "ref"}
@@ -198,7 +198,7 @@ def main() -> int:
             return 2
         clear_database(graph)
     install_schema(graph)
-    match_t, possible_t = model.thresholds_from_settings()
+    match_t, possible_t = deconflict.Config.of(load_settings()).limits
     rate = args.duplicate_rate if args.duplicate_rate is not None else gen.MATCH_SHARE
     rows = []
     for size in sizes:

@@ -1,10 +1,11 @@
-"""One neo4j Driver shared with neomodel, managed read/write transactions, and schema install.
+"""One neo4j Driver, managed read/write transactions, and schema install.
 
 Logic functions run their Cypher inside `graph.write(fn)` / `graph.read(fn)`: the driver's
 managed transactions, which retry on transient errors (so a unit of work must be idempotent).
-The neomodel classes in `ccms_graph.nodes` declare and inflate records; set-based writes use
-Cypher from `cypher/` or the logic modules, because a per-node `.save()` cannot share the
-transaction that also writes the audit entry.
+Answers are shaped from the driver's records by `logic.common` (`node_dict`, `plain`). There is no
+object mapper: every read composes the policy's predicate into its Cypher and every write shares its
+transaction with the audit entry, which neomodel's node-at-a-time API could do neither of (see the
+README, "Why no neomodel").
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ class Graph:
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self.database = settings.neo4j_database
-        from neomodel import db as neomodel_db
-
-        neomodel_db.set_connection(driver=self.driver)
 
     def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""

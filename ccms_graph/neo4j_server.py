@@ -18,6 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from neo4j import GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
+
 from .settings import PACKAGE_ROOT, Settings
 
 #: `deploy/neo4j/pom.xml`, through a link in the package so that a wheel carries a copy of it.
@@ -175,9 +178,6 @@ def _read_pid(inst: Instance) -> int | None:
 
 def bolt_answers(settings: Settings, uri: str | None = None, timeout: float = 3.0) -> bool:
     """True when a Bolt handshake and authentication succeed."""
-    from neo4j import GraphDatabase
-    from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
-
     try:
         with GraphDatabase.driver(
             uri or settings.local_bolt_uri,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from ccms_graph.errors import NotFound
 from ccms_graph.logic import records
-from ccms_graph.logic.records import node_dict
+from ccms_graph.logic.common import node_dict, plain
 from ccms_graph.logic.users import create_office, create_user
+from ccms_graph.nodes.vocabulary import USER_LINK_TYPES
 from ccms_graph.policy.actor import SYSTEM, load_actor
 
 PASSWORD = "correct-horse-battery"
@@ -60,3 +62,46 @@ def stored_record(graph, uid: str) -> dict:
     """A record as stored, {uid, type, caption, props, cases}, read past the policy: what tests check."""
     (row,) = graph.query(_STORED, {"uid": uid})
     return {**node_dict(row["n"], row["labels"]), "cases": row["cases"]}
+
+
+def links_of(graph, uid: str, include_retired: bool = False) -> list[dict]:
+    """Every link touching a record, newest first, with the other end's properties, read past the policy."""
+    rows = graph.query(
+        """MATCH (n:Linkable {uid: $uid})-[r]-(m)
+        WHERE type(r) IN $types AND ($all OR r.status = 'active')
+        RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props,
+               m.uid AS other_uid, labels(m) AS other_labels, properties(m) AS other
+        ORDER BY r.created_at DESC""",
+        {"uid": uid, "types": list(USER_LINK_TYPES), "all": include_retired})
+    for row in rows:
+        row["props"] = plain(row["props"])
+    return rows
+
+
+_FAMILY = """
+MATCH (n:SubjectRecord {uid: $uid})
+OPTIONAL MATCH (n)-[:SUB_RECORD_OF* {status: 'active'}]->(top:SubjectRecord)
+WHERE NOT (top)-[:SUB_RECORD_OF {status: 'active'}]->()
+WITH coalesce(top, n) AS root
+OPTIONAL MATCH (sub:SubjectRecord)-[:SUB_RECORD_OF* {status: 'active'}]->(root)
+RETURN root.uid AS root, collect(DISTINCT sub.uid) AS subs
+"""
+
+
+def family_uids(tx, uid: str) -> tuple[str, list[str]]:
+    """(master uid, sub-record uids) of the individual `uid` belongs to; (uid, []) when it is unmerged."""
+    rec = tx.run(_FAMILY, uid=uid).single()
+    if rec is None:
+        raise NotFound(f"no record {uid}")
+    return rec["root"], sorted(u for u in rec["subs"] if u)
+
+
+def links_via_master(graph, master_uid: str) -> list[dict]:
+    """Every active link of the master and of its sub-records: what the merged individual is linked to."""
+    root, subs = graph.read(family_uids, master_uid)
+    out = []
+    for uid in [root, *subs]:
+        for link in links_of(graph, uid):
+            if link.get("type") != "SUB_RECORD_OF":
+                out.append({**link, "via_uid": uid})
+    return out

@@ -7,7 +7,7 @@ import pytest
 from ccms_graph.errors import Conflict, ValidationFailed
 from ccms_graph.logic import records
 from ccms_graph.logic.cases import create_case, get_case
-from tests.factories import stored_record
+from tests.factories import links_of, stored_record
 
 SAMPLES = {
     "Person": {"given_name": "José", "family_name": "Müller-Ortiz", "aliases": ["Pepe"], "dob": "1980-05-03",
@@ -140,7 +140,7 @@ def test_every_write_is_audited_in_the_same_transaction(graph, org):
 
 def test_delete_is_soft_retires_links_and_leaves_reads_and_matches(graph, org):
     from ccms_graph.errors import Forbidden, NotFound
-    from ccms_graph.logic import access, links
+    from ccms_graph.logic import access
 
     case = create_case(graph, org.agent_a, {"title": "Operation Ferry"})
     p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Rolf", "family_name": "Amsel",
@@ -153,7 +153,7 @@ def test_delete_is_soft_retires_links_and_leaves_reads_and_matches(graph, org):
     records.delete_entity(graph, org.agent_a, p["uid"], "entered in error")
     with pytest.raises(NotFound):
         access.view_record(graph, org.agent_a, p["uid"])
-    history = links.links_of(graph, p["uid"], include_retired=True)
+    history = links_of(graph, p["uid"], include_retired=True)
     assert history and all(h["props"]["status"] == "retired" for h in history)
     assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.deleted AS d, n.deleted_reason AS r",
                        {"u": p["uid"]}) == [{"d": True, "r": "entered in error"}]

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import pkgutil
 import sys
 
 from ..errors import DomainError
+from . import audit, imports, notifications, queries, seed, server, workflow
+
+#: Every command group, each registering its sub-commands.
+COMMANDS = (audit, imports, notifications, queries, seed, server, workflow)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ccms-graph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if mod.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{mod.name}")
+    for module in COMMANDS:
         module.register(sub)
     return parser
-
-
-def emit(value) -> None:
-    """Print a result as indented JSON."""
-    print(json.dumps(value, indent=2, default=str))
 
 
 def main(argv: list[str] | None = None) -> int:

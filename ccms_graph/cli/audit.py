@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from ..db import get_graph
+from ..db import Graph, get_graph
 from ..logic import audit
 from ..policy.actor import load_actor
-from . import emit
+from .output import emit
 
 
 def _verify(args) -> int:
@@ -16,7 +16,7 @@ def _verify(args) -> int:
     return 0 if result.ok else 1
 
 
-def _auditor(graph, args):
+def _auditor(graph: Graph, args):
     return graph.read(load_actor, args.as_user).with_request("cli", args.purpose)
 
 

@@ -6,7 +6,9 @@ import json
 import sys
 import time
 
-from ..db import get_graph
+from ..db import Graph, get_graph
+from ..logic import telecom
+from ..logic.imports import deconflict_jsonl, import_jsonl
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
 from ..settings import load_settings
@@ -14,13 +16,11 @@ from ..settings import load_settings
 TYPES = {t.lower(): t for t in ENTITY_TYPES}
 
 
-def _actor(graph, username: str | None):
+def _actor(graph: Graph, username: str | None):
     return graph.read(load_actor, username) if username else SYSTEM
 
 
 def _import(args) -> int:
-    from ..logic.imports import import_jsonl
-
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
@@ -47,8 +47,6 @@ def _import(args) -> int:
 
 
 def _deconflict(args) -> int:
-    from ..logic.imports import deconflict_jsonl
-
     graph = get_graph(load_settings())
     actor = _actor(graph, args.as_user)
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
@@ -70,8 +68,6 @@ def _deconflict(args) -> int:
 
 
 def _telecom(args) -> int:
-    from ..logic import telecom
-
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     fn = telecom.import_cdr if args.telecom_command == "import-cdr" else telecom.import_subscribers

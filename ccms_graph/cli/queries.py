@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from ..db import get_graph
+from .. import queries
+from ..db import Graph, get_graph
 from ..errors import ValidationFailed
 from ..policy.actor import load_actor
-from . import emit
+from .output import emit
 
 
-def _actor(graph, username: str):
+def _actor(graph: Graph, username: str):
     return graph.read(load_actor, username).with_request("cli")
 
 
 def _list(args) -> int:
-    from .. import queries
-
     if args.as_user:
         graph = get_graph()
         infos = queries.catalogue(_actor(graph, args.as_user), graph)
@@ -41,8 +40,6 @@ def _params(pairs: list[str]) -> dict:
 
 
 def _run(args) -> int:
-    from .. import queries
-
     graph = get_graph()
     actor = _actor(graph, args.as_user)
     result = queries.run_query(graph, actor, args.name, _params(args.param), version=args.version,

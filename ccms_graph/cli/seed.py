@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 
+from seed.sandbox import load
+
 from ..db import get_graph
 from ..settings import load_settings
-from . import emit
+from .output import emit
 
 
 def _seed(args) -> int:
-    from seed.sandbox import load
-
     settings = load_settings()
     graph = get_graph(settings)
     n = graph.query("MATCH (n) RETURN count(n) AS n")[0]["n"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .. import neo4j_server
 from ..db import get_graph, install_schema
+from ..matching import blocking, frequencies
 from ..settings import load_settings
-from . import emit
+from .output import emit
 
 
 def _neo4j(args) -> int:
@@ -34,8 +35,6 @@ def _init_db(args) -> int:
 
 
 def _reindex(args) -> int:
-    from ..matching import blocking, frequencies
-
     graph = get_graph()
     if not args.names_only:
         n = blocking.recompute_keys(graph, batch=args.batch)

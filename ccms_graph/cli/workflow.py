@@ -7,7 +7,7 @@ from datetime import date
 from ..db import get_graph
 from ..logic import retention, workflows
 from ..policy.actor import SYSTEM, load_actor
-from . import emit
+from .output import emit
 
 
 def _day(text: str | None) -> date | None:

@@ -14,14 +14,16 @@ import re
 
 from unidecode import unidecode
 
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..db import Graph
+from ..errors import ValidationFailed
 from ..matching.blocking import lucene_escape
 from ..nodes.vocabulary import ENTITY_TYPES, LINK_TYPES
 from ..policy import scopes
 from ..policy.actor import Actor
-from ..policy.rules import actor_params, refusal, require_active
+from ..policy.rules import actor_params
 from . import audit, notifications
-from .records import node_dict, record_type_of
+from .checks import check_record, guard
+from .common import node_dict, placeholder, plain, record_type_of
 
 #: Record types a search may be narrowed to (the ones the full-text indexes cover).
 SEARCH_TYPES = (*ENTITY_TYPES, "Case")
@@ -29,19 +31,6 @@ SEARCH_TYPES = (*ENTITY_TYPES, "Case")
 SEARCH_CAP = 1000
 #: At most this many "matched but not displayed" notifications per search.
 UNSHOWN_CAP = 200
-
-
-def guard(graph, actor: Actor, op: str, targets=(), **details) -> None:
-    """The training guard, with the refusal audited."""
-    try:
-        require_active(actor)
-    except DomainError as exc:
-        raise audit.refuse(graph, actor, exc, op, targets, **details) from None
-
-
-def placeholder(uid: str | None, labels, hidden: bool) -> dict:
-    """What a reader sees of a record they may not read."""
-    return {"uid": None if hidden else uid, "type": record_type_of(labels), "locked": True}
 
 
 def _shown(items, center: str) -> list[str]:
@@ -59,15 +48,6 @@ def _item(row: dict) -> dict:
 # ---------------------------------------------------------------------------------------------
 # View one record
 # ---------------------------------------------------------------------------------------------
-
-_CENTER = f"""
-MATCH (n:Linkable {{uid: $uid}})
-WHERE n:SubjectRecord OR n:Document OR n:Case OR $any_kind
-WITH n, labels(n) AS labels, coalesce(n.deleted, false) AS deleted,
-     {scopes.record_readable("n")} AS ok, {scopes.hidden("n")} AS hidden
-RETURN CASE WHEN ok AND NOT deleted THEN n END AS node, n.uid AS uid, labels, deleted, ok, hidden,
-       coalesce(n.owner_uid, n.author_uid) AS owner_uid
-"""
 
 _RECORD_CASES = f"""
 MATCH (n:Linkable {{uid: $uid}})-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c:Case)
@@ -104,28 +84,7 @@ def record_cases(tx, actor: Actor, uid: str) -> list[dict]:
             for r in tx.run(_RECORD_CASES, uid=uid, **actor_params(actor))]
 
 
-def check_record(tx, actor: Actor, uid: str, op: str, any_kind: bool = False):
-    """Load the record under the policy; on refusal write the deny entry (and tell the owner) here.
-
-    Returns (row, None) when readable, or (None, error) when refused — the caller commits and raises.
-    """
-    params = actor_params(actor)
-    row = tx.run(_CENTER, uid=uid, any_kind=any_kind, **params).single()
-    if row is None or row["deleted"]:
-        audit.record(tx, actor, "view", [uid], outcome="not_found", details={"op": op})
-        return None, NotFound(f"no record {uid}")
-    if not row["ok"]:
-        facts = {"uid": uid, "kind": record_type_of(row["labels"]), "hidden": row["hidden"], "deleted": False}
-        error = refusal(facts, "read")
-        audit.record(tx, actor, "deny", [uid], outcome="denied",
-                     details={"op": op, "answer": error.status, "reason": "policy"})
-        notifications.notify_owner(tx, actor, row["owner_uid"], "view", record_uid=uid,
-                                   record_type=record_type_of(row["labels"]), displayed=False)
-        return None, error
-    return row, None
-
-
-def view_record(graph, actor: Actor, uid: str, with_links: bool = False, link_limit: int = 500) -> dict:
+def view_record(graph: Graph, actor: Actor, uid: str, with_links: bool = False, link_limit: int = 500) -> dict:
     """A Subject Record, Document or Case as the actor may see it; audited, and the owner notified.
 
     Shape: {uid, type, caption, props, cases} or, for a case, like
@@ -201,7 +160,7 @@ RETURN [r IN readable[..$limit] | {{node: r.n, labels: labels(r.n), score: r.sco
 """
 
 
-def search(graph, actor: Actor, text: str, types=None, office: str | None = None, status: str | None = None,
+def search(graph: Graph, actor: Actor, text: str, types=None, office: str | None = None, status: str | None = None,
            limit: int = 50) -> list[dict]:
     """Full-text search over Subject Records and cases, filtered by the policy inside the query.
 
@@ -265,15 +224,12 @@ def _links(tx, actor: Actor, uid: str, link_types: list[str], limit: int) -> lis
     """The policy-filtered links of one record, as [{type, outgoing, link, other}]."""
     links = []
     for r in tx.run(_NEIGHBOURS, uid=uid, types=link_types, limit=int(limit), **actor_params(actor)):
-        link = dict(r["link"]) if r["link"] else None
-        for k, v in list((link or {}).items()):
-            if hasattr(v, "iso_format"):
-                link[k] = v.iso_format()
+        link = plain(r["link"]) if r["link"] else None
         links.append({"type": r["type"], "outgoing": r["outgoing"], "link": link, "other": _item(r.data())})
     return links
 
 
-def neighbours(graph, actor: Actor, uid: str, link_types=None, limit: int = 200) -> dict:
+def neighbours(graph: Graph, actor: Actor, uid: str, link_types=None, limit: int = 200) -> dict:
     """The records one link away from `uid`, as {center, links: [{type, outgoing, link, other}]}.
 
     Unreadable neighbours come back as locked placeholders (the link's properties withheld too).

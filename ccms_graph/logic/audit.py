@@ -8,10 +8,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import IO
+from typing import IO, cast
 
-from ..errors import DomainError, Forbidden, ValidationFailed
+from ..db import Graph
+from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
 from ..policy.actor import Actor
+from ..policy.rules import can, require_active
 
 #: Every audit action, declared once. A logic function may only record one of these.
 ACTIONS = frozenset({
@@ -90,7 +92,7 @@ _record = record
 # Refusals: a denied action leaves its own entry, in its own transaction
 # ---------------------------------------------------------------------------------------------
 
-def refuse(graph, actor: Actor, error: DomainError, op: str, targets: Iterable[str] = (),
+def refuse(graph: Graph, actor: Actor, error: DomainError, op: str, targets: Iterable[str] = (),
            **details) -> DomainError:
     """Audit a refusal (action "deny") in its own transaction and return the error for the caller to raise.
 
@@ -144,23 +146,23 @@ _HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS
                "h.pruned_through_seq AS pruned_seq, h.pruned_hash AS pruned_hash")
 
 
-def _plain(entry: dict) -> dict:
+def as_hashed(entry: dict) -> dict:
     """An entry's properties as they were hashed (the time back to its ISO text)."""
     out = dict(entry)
     at = out.get("at")
-    if hasattr(at, "to_native"):
+    if at is not None and hasattr(at, "to_native"):
         out["at"] = at.to_native().isoformat(timespec="microseconds")
     if out.get("targets") is not None:
         out["targets"] = list(out["targets"])
     return out
 
 
-def verify(graph, page_size: int = 5000) -> VerifyResult:
+def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
     """Walk the log in seq order, recomputing every hash and link; report each break and where it is."""
     result = VerifyResult()
     prev: dict | None = None
     by_hash: dict[str, int] = {}
-    breaks: list[tuple[int, str]] = []  # (seq, prev_hash) links that did not match their predecessor
+    breaks: list[tuple[int, str | None]] = []  # (seq, prev_hash) links that did not match their predecessor
     after = -1
     head_state = graph.query(_HEAD_STATE)
     if head_state and head_state[0]["pruned_seq"]:
@@ -173,8 +175,8 @@ def verify(graph, page_size: int = 5000) -> VerifyResult:
         if not rows:
             break
         for row in rows:
-            e = _plain(row["e"])
-            seq = e.get("seq")
+            e = as_hashed(row["e"])
+            seq = cast(int, e.get("seq"))  # every entry is written with its sequence number
             result.checked += 1
             if prev is not None and seq == prev["seq"]:
                 result.problems.append(Problem(seq, "duplicate", "two entries carry this sequence number"))
@@ -195,7 +197,7 @@ def verify(graph, page_size: int = 5000) -> VerifyResult:
         if len(rows) < page_size:
             break
     for seq, prev_hash in breaks:
-        origin = by_hash.get(prev_hash)
+        origin = by_hash.get(prev_hash) if prev_hash else None
         if origin is not None:
             result.problems.append(Problem(seq, "reordered", f"it follows entry {origin} in the chain, "
                                                             f"not entry {seq - 1}"))
@@ -262,9 +264,7 @@ def _criteria(user, record_uid, since, until, action) -> dict:
             "until": _when(until, "until"), "action": action or None}
 
 
-def _require_auditor(graph, actor: Actor, op: str, criteria: dict) -> None:
-    from ..policy.rules import can, require_active
-
+def _require_auditor(graph: Graph, actor: Actor, op: str, criteria: dict) -> None:
     try:
         require_active(actor)
     except DomainError as exc:
@@ -274,7 +274,7 @@ def _require_auditor(graph, actor: Actor, op: str, criteria: dict) -> None:
 
 
 def _out(entry: dict) -> dict:
-    e = _plain(entry)
+    e = as_hashed(entry)
     try:
         e["details"] = json.loads(e.get("details") or "{}")
     except ValueError:
@@ -282,7 +282,7 @@ def _out(entry: dict) -> dict:
     return e
 
 
-def search(graph, actor: Actor, user: str | None = None, record: str | None = None, since=None,
+def search(graph: Graph, actor: Actor, user: str | None = None, record: str | None = None, since=None,
            until=None, action: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
     """Audit entries matching every given criterion, newest first; auditors only, and itself audited."""
     criteria = _criteria(user, record, since, until, action)
@@ -299,7 +299,7 @@ def search(graph, actor: Actor, user: str | None = None, record: str | None = No
     return [_out(e) for e in graph.write(work)]
 
 
-def export_csv(graph, actor: Actor, out: IO[str], user: str | None = None, record: str | None = None,
+def export_csv(graph: Graph, actor: Actor, out: IO[str], user: str | None = None, record: str | None = None,
                since=None, until=None, action: str | None = None) -> int:
     """Write every matching entry (oldest first) as CSV to `out`; auditors only, audited as an export."""
     criteria = _criteria(user, record, since, until, action)
@@ -315,25 +315,23 @@ def export_csv(graph, actor: Actor, out: IO[str], user: str | None = None, recor
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for entry in reversed(rows):
-        e = _plain(entry)
+        e = as_hashed(entry)
         writer.writerow([json.dumps(e.get(k)) if k == "targets" else e.get(k) for k in CSV_COLUMNS])
     return len(rows)
 
 
-def write_or_refuse(graph, actor: Actor, op: str, targets, work, *args):
+def write_or_refuse(graph: Graph, actor: Actor, op: str, targets, work, *args):
     """`graph.write(work, *args)`; a NotFound or Forbidden it raises is audited ("deny", in its own
     transaction, since this one rolled back) and raised."""
     return _or_refuse(graph.write, graph, actor, op, targets, work, *args)
 
 
-def read_or_refuse(graph, actor: Actor, op: str, targets, work, *args):
+def read_or_refuse(graph: Graph, actor: Actor, op: str, targets, work, *args):
     """`graph.read(work, *args)`, with a NotFound or Forbidden audited as a denial and raised."""
     return _or_refuse(graph.read, graph, actor, op, targets, work, *args)
 
 
-def _or_refuse(run, graph, actor: Actor, op: str, targets, work, *args):
-    from ..errors import Forbidden, NotFound
-
+def _or_refuse(run, graph: Graph, actor: Actor, op: str, targets, work, *args):
     try:
         return run(work, *args)
     except (NotFound, Forbidden) as exc:

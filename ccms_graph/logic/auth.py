@@ -7,10 +7,12 @@ why a failed attempt commits its transaction and only then raises.
 
 from __future__ import annotations
 
+from ..db import Graph
 from ..errors import DomainError, Forbidden, NotFound, TrainingExpired
 from ..policy.actor import Actor, load_actor
 from ..policy.rules import can, require_active
 from . import audit
+from .common import iso
 from .users import password_matches
 
 #: Consecutive failures that lock an account, and for how long.
@@ -51,11 +53,7 @@ def _attempt_actor(row: dict | None, username: str, client_address: str | None) 
                  office_code=row["office_code"], client_address=client_address)
 
 
-def _iso(value) -> str | None:
-    return value.iso_format() if hasattr(value, "iso_format") else value
-
-
-def _sign_in(graph, username: str, client_address: str | None, method: str, check) -> Actor:
+def _sign_in(graph: Graph, username: str, client_address: str | None, method: str, check) -> Actor:
     username = (username or "").strip().lower()
 
     def work(tx):
@@ -74,7 +72,7 @@ def _sign_in(graph, username: str, client_address: str | None, method: str, chec
         if row is None:
             return fail("unknown_user", Forbidden(BAD_CREDENTIALS))
         if row["locked"]:
-            until = _iso(row["locked_until"])
+            until = iso(row["locked_until"])
             return fail("locked", Forbidden(f"this account is locked after {MAX_FAILURES} failed sign-ins "
                                             f"until {until[:19].replace('T', ' ')} UTC, or until an "
                                             "administrator releases it", locked_until=until),
@@ -82,7 +80,7 @@ def _sign_in(graph, username: str, client_address: str | None, method: str, chec
         if not check(row):
             rec = tx.run(_FAILED, uid=row["uid"], max=MAX_FAILURES, minutes=LOCK_MINUTES).single()
             if rec["lock"]:
-                until = _iso(rec["locked_until"])
+                until = iso(rec["locked_until"])
                 return fail("bad_password", Forbidden(
                     f"{BAD_CREDENTIALS}; after {MAX_FAILURES} failures the account is locked for "
                     f"{LOCK_MINUTES} minutes", locked_until=until), locked_until=until)
@@ -105,23 +103,23 @@ def _sign_in(graph, username: str, client_address: str | None, method: str, chec
     return actor
 
 
-def authenticate(graph, username: str, password: str, client_address: str | None = None) -> Actor:
+def authenticate(graph: Graph, username: str, password: str, client_address: str | None = None) -> Actor:
     """The signed-in Actor for a username and password; Forbidden (or TrainingExpired) otherwise, audited."""
     return _sign_in(graph, username, client_address, "password",
                     lambda row: password_matches(row["password_hash"], password or ""))
 
 
-def authenticate_trusted(graph, username: str, client_address: str | None = None) -> Actor:
+def authenticate_trusted(graph: Graph, username: str, client_address: str | None = None) -> Actor:
     """Sign in a user a trusted reverse proxy has already authenticated (PIV SSO header); same guards."""
     return _sign_in(graph, username, client_address, "sso", lambda row: True)
 
 
-def sign_out(graph, actor: Actor) -> None:
+def sign_out(graph: Graph, actor: Actor) -> None:
     """Record a sign-out (the web layer ends the session itself)."""
     graph.write(lambda tx: audit.record(tx, actor, "sign_out", [actor.uid]))
 
 
-def release_lockout(graph, admin: Actor, username: str) -> dict:
+def release_lockout(graph: Graph, admin: Actor, username: str) -> dict:
     """Let an administrator end a lockout and reset the failure count; audited."""
     try:
         require_active(admin)
@@ -147,7 +145,7 @@ def release_lockout(graph, admin: Actor, username: str) -> dict:
     return out
 
 
-def lock_state(graph, username: str) -> dict:
+def lock_state(graph: Graph, username: str) -> dict:
     """Failure count and lock expiry of an account (for administrators' screens)."""
     rows = graph.query("""MATCH (u:User {username: $username})
                           RETURN u.failed_logins AS failed_logins, u.locked_until AS locked_until,
@@ -156,6 +154,6 @@ def lock_state(graph, username: str) -> dict:
     if not rows:
         raise NotFound(f"no user {username}")
     row = rows[0]
-    row["locked_until"] = _iso(row["locked_until"])
+    row["locked_until"] = iso(row["locked_until"])
     row["failed_logins"] = row["failed_logins"] or 0
     return row

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
+from ..db import Graph
 from ..errors import ValidationFailed
 from ..policy.actor import Actor
 from . import records
@@ -31,7 +32,7 @@ def prepare_batch(type_name: str, items: list[tuple[int, dict]], actor: Actor, c
     return rows, accepted, refused
 
 
-def bulk_insert(graph, actor: Actor, type_name: str, items: Iterable[tuple[int, dict]], *,
+def bulk_insert(graph: Graph, actor: Actor, type_name: str, items: Iterable[tuple[int, dict]], *,
                 batch_size: int = 5000, case_uid: str | None = None, source: str = "manual",
                 in_tx: Callable | None = None, progress: Callable[[int], None] | None = None) -> dict:
     """Insert (line, record) pairs in UNWIND batches, one transaction per batch.
@@ -59,7 +60,7 @@ def bulk_insert(graph, actor: Actor, type_name: str, items: Iterable[tuple[int, 
     return {"created": len(created), "refused": refused, "uids": created}
 
 
-def _write(graph, actor, type_name, prepared, created, refused, in_tx) -> int:
+def _write(graph: Graph, actor, type_name, prepared, created, refused, in_tx) -> int:
     rows, accepted, bad = prepared
     refused.extend(bad)
 

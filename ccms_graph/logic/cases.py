@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from ..db import Graph
 from ..errors import NotFound, ValidationFailed
+from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .records import new_uid, node_dict
+from .common import load_input, new_uid, node_dict
 
 
 class CaseInput(Schema):
@@ -51,12 +53,9 @@ RETURN c
 """
 
 
-def create_case(graph, actor: Actor, data: dict, status: str = "requested") -> dict:
+def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested") -> dict:
     """Open a case request (status `requested` until a supervisor approves it)."""
-    try:
-        clean = CaseInput().load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.normalized_messages()) from None
+    clean = load_input(CaseInput(), data)
     if not actor.office_code:
         raise ValidationFailed({"office_code": ["you belong to no office, so you cannot own a case"]})
 
@@ -79,7 +78,7 @@ def create_case(graph, actor: Actor, data: dict, status: str = "requested") -> d
     return graph.write(work)
 
 
-def get_case(graph, uid_or_number: str) -> dict:
+def get_case(graph: Graph, uid_or_number: str) -> dict:
     """A case with its subjects and documents; NotFound if absent. Access checks are the caller's."""
 
     def work(tx):
@@ -106,7 +105,7 @@ RETURN c ORDER BY c.last_activity_at DESC LIMIT 500
 """
 
 
-def my_cases(graph, actor: Actor) -> list[dict]:
+def my_cases(graph: Graph, actor: Actor) -> list[dict]:
     """Cases the actor owns or is on the team of, newest activity first; audited as a view of them."""
 
     def work(tx):
@@ -126,10 +125,8 @@ RETURN before
 """
 
 
-def set_restricted(graph, actor: Actor, case_uid: str, restricted: bool, reason: str) -> dict:
+def set_restricted(graph: Graph, actor: Actor, case_uid: str, restricted: bool, reason: str) -> dict:
     """Restrict a case to its team (and the supervisors above them), or lift the restriction; audited."""
-    from ..policy import rules
-
     if not isinstance(restricted, bool):
         raise ValidationFailed({"restricted": ["must be true or false"]})
     if not reason or len(reason.strip()) < 3:
@@ -153,11 +150,9 @@ RETURN c.owner_uid AS owner, coalesce(c.team_uids, []) AS team, u.uid AS member,
 """
 
 
-def change_team(graph, actor: Actor, case_uid: str, member_uid: str, add: bool) -> dict:
+def change_team(graph: Graph, actor: Actor, case_uid: str, member_uid: str, add: bool) -> dict:
     """Add a user to, or remove one from, a case team; the owner stays. Supervisors above any member
     keep their view whatever the team is (the policy follows the reporting chain, not the team list)."""
-    from ..policy import rules
-
     def work(tx):
         rules.require_case_write(tx, actor, case_uid)
         row = tx.run(_TEAM, uid=case_uid, member=member_uid).single()
@@ -179,7 +174,7 @@ def change_team(graph, actor: Actor, case_uid: str, member_uid: str, add: bool) 
     return _access_settings(graph, case_uid)
 
 
-def _access_settings(graph, case_uid: str) -> dict:
+def _access_settings(graph: Graph, case_uid: str) -> dict:
     """What a change of access settings answers: the settings only, never the case's contents."""
     row = graph.query("MATCH (c:Case {uid: $uid}) RETURN c.uid AS uid, c.case_number AS case_number, "
                       "coalesce(c.restricted, false) AS restricted, c.team_uids AS team_uids, "

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..db import Graph
+from ..errors import Forbidden, NotFound
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit, notifications
-from .records import new_uid
+from .common import load_input, new_uid
 
 KINDS = ("note", "correction")
 
@@ -31,12 +32,9 @@ RETURN m ORDER BY m.created_at
 """
 
 
-def add_comment(graph, actor: Actor, uid: str, data: dict) -> dict:
+def add_comment(graph: Graph, actor: Actor, uid: str, data: dict) -> dict:
     """Annotate a record the actor may read. Comments are never edited: a correction is a new comment."""
-    try:
-        clean = CommentInput().load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.normalized_messages()) from None
+    clean = load_input(CommentInput(), data)
     try:
         rules.require_writer(actor)  # auditors and administrators annotate nothing
     except Forbidden as exc:
@@ -59,7 +57,7 @@ def add_comment(graph, actor: Actor, uid: str, data: dict) -> dict:
         raise audit.refuse(graph, actor, exc, "comment", [uid]) from None
 
 
-def comments_for(graph, actor: Actor, uid: str, *, audit_view: bool = True) -> list[dict]:
+def comments_for(graph: Graph, actor: Actor, uid: str, *, audit_view: bool = True) -> list[dict]:
     """The comments on a record the actor may read, oldest first; the read is audited as a view.
 
     `audit_view=False` is for a page that has just audited its own view of this very record (the entity

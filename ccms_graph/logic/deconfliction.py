@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 
+from ..db import Graph
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..matching import blocking, deconflict
 from ..nodes.vocabulary import ENTITY_TYPES, caption
@@ -27,7 +28,8 @@ from ..policy import rules, scopes
 from ..policy.actor import Actor
 from ..policy.rules import actor_params
 from ..validation import validate_record
-from . import access, audit, notifications
+from . import audit, checks, notifications
+from .common import plain
 
 #: Decisions a reviewer may record on a hit.
 REVIEW_DECISIONS = ("confirmed_same", "dismissed")
@@ -75,7 +77,8 @@ def _actor_contact(actor: Actor) -> dict:
     return {"name": actor.name, "office_code": actor.office_code, "phone": actor.phone, "email": actor.email}
 
 
-def after_write(tx, actor: Actor, type_name: str, uids: list[str], *, operation: str = "create") -> dict[str, list]:
+def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,
+                operation: str = "create") -> dict[str, list]:
     """Deconflict records just created or updated in `tx`: store hits, notify owners, audit; uid -> hits.
 
     Called by `records.create_entity`, `records.update_entity` and the import, in their transaction.
@@ -87,7 +90,7 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], *, operation:
     found = deconflict.find(
         tx, type_name, [loaded[u]["record"] for u in order],
         excludes=[[u, *loaded[u]["family"]] for u in order],
-        params=actor_params(actor), readable=scopes.subject_readable("n"))
+        params=actor_params(actor), readable=scopes.subject_readable("n"), config=config)
     per_record: dict[str, list[tuple[dict, dict]]] = {}
     for uid, scored in zip(order, found, strict=True):
         by_uid = {c["uid"]: c for c in scored}
@@ -130,7 +133,7 @@ def _partial_record(type_name: str, partial: dict) -> dict:
                                     clean.get("addresses") or ())
 
 
-def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dict, limit: int = 20) -> list[dict]:
+def search_candidates(graph: Graph, actor: Actor, entity_type: str, partial_record: dict, limit: int = 20) -> list[dict]:
     """Query before create: ranked candidates for partial details, best first, audited as a search.
 
     Readable candidates come with score, decision and explanation; a record the actor may not read
@@ -138,14 +141,15 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
     each candidate at `possible` or better is told (kind "query"), once a day per searcher and record,
     since the form asks again at every pause in typing.
     """
-    access.guard(graph, actor, "query_before_create")
+    checks.guard(graph, actor, "query_before_create")
     if not 1 <= int(limit) <= 100:
         raise ValidationFailed({"limit": ["use 1 to 100"]})
     record = _partial_record(entity_type, partial_record)
 
     def work(tx):
         (scored,) = deconflict.find(tx, entity_type, [record], params=actor_params(actor),
-                                    readable=scopes.subject_readable("n"), prefix=True)
+                                    readable=scopes.subject_readable("n"), prefix=True,
+                                    config=deconflict.Config.of(graph.settings))
         shown = [c for c in scored if c["readable"] or c["decision"] in deconflict.HIT_DECISIONS][:int(limit)]
         info = contacts(tx, actor, [c["uid"] for c in shown])
         out = [hit_view(entity_type, c, info.get(c["uid"])) for c in shown]
@@ -164,7 +168,7 @@ def search_candidates(graph, actor: Actor, entity_type: str, partial_record: dic
     return graph.write(work)
 
 
-def check_records(graph, actor: Actor, entity_type: str, records: list[dict], cap: int = 20, *,
+def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[dict], cap: int = 20, *,
                   include_no_match: bool = True, checked: dict | None = None) -> list[list[dict]]:
     """Candidates for records that are not stored (the `deconflict` command): scored, best first.
 
@@ -178,7 +182,7 @@ def check_records(graph, actor: Actor, entity_type: str, records: list[dict], ca
     """
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
-    access.guard(graph, actor, "deconflict")
+    checks.guard(graph, actor, "deconflict")
     matching = [blocking.matching_record(entity_type, r, r.get("phones") or (), r.get("emails") or (),
                                          r.get("addresses") or ()) for r in records]
 
@@ -189,7 +193,7 @@ def check_records(graph, actor: Actor, entity_type: str, records: list[dict], ca
 
     def work(tx):
         found = deconflict.find(tx, entity_type, matching, params=actor_params(actor),
-                                readable=scopes.subject_readable("n"))
+                                readable=scopes.subject_readable("n"), config=deconflict.Config.of(graph.settings))
         out = [[c for c in scored if kept(c)][:cap] for scored in found]
         uids = [c["uid"] for cands in out for c in cands]
         unique = list(dict.fromkeys(uids))
@@ -225,8 +229,9 @@ RETURN properties(h) AS h
 """
 
 
-def _plain(props: dict) -> dict:
-    out = {k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in props.items()}
+def _hit(props: dict) -> dict:
+    """A stored hit or judgement as an answer, its explanation decoded."""
+    out = plain(props)
     if isinstance(out.get("explanation_json"), str):
         out["explanation"] = json.loads(out.pop("explanation_json"))
     return out
@@ -236,13 +241,13 @@ def _may_review(actor: Actor, hit: dict, owners: list[str]) -> bool:
     return any(rules.owns_or_supervises(actor, p) for p in {hit.get("created_by"), *owners} if p)
 
 
-def review_hit(graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:
+def review_hit(graph: Graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:
     """Record a judgement on a hit: confirmed_same or dismissed, with who, when and why (kept as history).
 
     Only the people on either side of the hit, or their supervisors, may; a refusal (no such hit,
     not theirs) is audited ("deny").
     """
-    access.guard(graph, actor, "review_hit", [hit_uid])
+    checks.guard(graph, actor, "review_hit", [hit_uid])
     if decision not in REVIEW_DECISIONS:
         raise ValidationFailed({"decision": [f"one of {', '.join(REVIEW_DECISIONS)}"]})
     if not (reason or "").strip() or len(reason) > 2000:
@@ -258,7 +263,7 @@ def review_hit(graph, actor: Actor, hit_uid: str, decision: str, reason: str) ->
         audit.record(tx, actor, "resolve", [hit_uid, *(r["uid"] for r in rec["records"])],
                      details={"hit": hit_uid, "decision": decision, "reason": reason.strip(),
                               "previous_status": rec["h"].get("status")})
-        return _plain(out["h"])
+        return _hit(out["h"])
 
     return audit.write_or_refuse(graph, actor, "review_hit", [hit_uid], work)
 
@@ -268,9 +273,9 @@ MATCH (j:Judgement {hit_uid: $uid}) RETURN properties(j) AS j ORDER BY j.at, j.u
 """
 
 
-def judgements(graph, hit_uid: str) -> list[dict]:
+def judgements(graph: Graph, hit_uid: str) -> list[dict]:
     """Every judgement recorded on a hit, oldest first (who, when, why, and the status before)."""
-    return [_plain(r["j"]) for r in graph.query(_JUDGEMENTS, {"uid": hit_uid})]
+    return [_hit(r["j"]) for r in graph.query(_JUDGEMENTS, {"uid": hit_uid})]
 
 
 _LIST = f"""
@@ -284,7 +289,7 @@ ORDER BY h.created_at DESC LIMIT 500
 """
 
 
-def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | None = "open") -> list[dict]:
+def list_hits(graph: Graph, actor: Actor, record_uid: str | None = None, status: str | None = "open") -> list[dict]:
     """Hits on records the actor owns (or supervises), for review; the other side redacted as for the creator.
 
     The list shows the other side of each hit (its record, score and owner where the actor may read
@@ -295,7 +300,7 @@ def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | 
     the other records are NOT notified here: they were told when the hit was raised, and a reviewer
     opening their queue again is not news to them.
     """
-    access.guard(graph, actor, "hits", [record_uid] if record_uid else [])
+    checks.guard(graph, actor, "hits", [record_uid] if record_uid else [])
     if status is not None and status not in deconflict.STATUSES:
         raise ValidationFailed({"status": [f"one of {', '.join(deconflict.STATUSES)}"]})
 
@@ -304,7 +309,7 @@ def list_hits(graph, actor: Actor, record_uid: str | None = None, status: str | 
         info = contacts(tx, actor, [r["other"] for r in rows])
         out = []
         for r in rows:
-            h = _plain(r["h"])
+            h = _hit(r["h"])
             type_name = h.get("entity_type") or "Person"
             cand = {"uid": r["other"], "props": r["props"], "readable": bool(r["readable"]),
                     "score": h.get("score") or 0.0, "decision": h.get("decision"),

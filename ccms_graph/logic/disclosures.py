@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from marshmallow import Schema, fields, validate, validates
 from marshmallow import ValidationError as SchemaError
 
+from ..db import Graph
 from ..errors import ValidationFailed
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import load_input, plain, require_readable, write_or_refuse
-from .records import new_uid
+from .common import load_input, new_uid, plain
 
 METHODS = ("electronic", "paper", "email", "in_person", "telephone", "other")
 
@@ -65,7 +65,7 @@ RETURN count(*) AS n
 """
 
 
-def record_disclosure(graph, actor: Actor, case_uid: str, data: dict) -> dict:
+def record_disclosure(graph: Graph, actor: Actor, case_uid: str, data: dict) -> dict:
     """Record one external disclosure on a case (anyone who may write the case); audited as "disclose"."""
     clean = load_input(DisclosureInput(), data)
     subjects = sorted(set(clean["subject_uids"]))
@@ -75,7 +75,7 @@ def record_disclosure(graph, actor: Actor, case_uid: str, data: dict) -> dict:
              "disclosed_by": actor.uid, "disclosed_by_name": actor.name, "subject_uids": subjects}
 
     def work(tx):
-        require_readable(tx, actor, case_uid, ("Case",), "case")
+        rules.require_read(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         found = {r["uid"] for r in tx.run(
             """MATCH (s:SubjectRecord)-[:SUBJECT_IN]->(:Case {uid: $c}) WHERE s.uid IN $subjects
@@ -89,7 +89,7 @@ def record_disclosure(graph, actor: Actor, case_uid: str, data: dict) -> dict:
                               "nature": clean["nature"], "disclosed_on": props["disclosed_on"]})
         return _get(tx, uid)
 
-    return write_or_refuse(graph, actor, "disclose", [case_uid], work)
+    return audit.write_or_refuse(graph, actor, "disclose", [case_uid], work)
 
 
 def _get(tx, uid: str) -> dict:
@@ -108,12 +108,12 @@ RETURN properties(d) AS d ORDER BY d.disclosed_on, d.recorded_at
 """
 
 
-def disclosures_for_case(graph, case_uid: str) -> list[dict]:
+def disclosures_for_case(graph: Graph, case_uid: str) -> list[dict]:
     """Every disclosure recorded on a case, oldest first. Access checks are the caller's."""
     return [plain(r["d"]) for r in graph.query(_FOR_CASE, {"uid": case_uid})]
 
 
-def disclosures_for_subject(graph, subject_uid: str) -> list[dict]:
+def disclosures_for_subject(graph: Graph, subject_uid: str) -> list[dict]:
     """Every disclosure that covered a Subject Record, in any case, oldest first. Access checks are the caller's."""
     return [plain(r["d"]) for r in graph.query(_FOR_SUBJECT, {"uid": subject_uid})]
 
@@ -129,7 +129,7 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def export_csv(graph, actor: Actor, *, case_uid: str | None = None, subject_uid: str | None = None) -> str:
+def export_csv(graph: Graph, actor: Actor, *, case_uid: str | None = None, subject_uid: str | None = None) -> str:
     """Export the disclosures of one case or one subject as CSV, audited as "export" before any data leaves.
 
     Auditors may export any; others must be able to write the case (or the Subject Record). NotFound
@@ -140,7 +140,7 @@ def export_csv(graph, actor: Actor, *, case_uid: str | None = None, subject_uid:
     kind, what = ("Case", "case") if case_uid else ("SubjectRecord", "subject record")
 
     def work(tx):
-        require_readable(tx, actor, case_uid or subject_uid, (kind,), what)
+        rules.require_read(tx, actor, case_uid or subject_uid, (kind,), what)
         if not actor.is_auditor:
             if case_uid:
                 rules.require_case_write(tx, actor, case_uid)
@@ -152,4 +152,4 @@ def export_csv(graph, actor: Actor, *, case_uid: str | None = None, subject_uid:
                                                           "rows": len(rows)})
         return rows
 
-    return to_csv(write_or_refuse(graph, actor, "export_disclosures", [case_uid or subject_uid], work))
+    return to_csv(audit.write_or_refuse(graph, actor, "export_disclosures", [case_uid or subject_uid], work))

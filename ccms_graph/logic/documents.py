@@ -15,14 +15,15 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from ..db import Graph
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..nodes.vocabulary import DOCUMENT_TYPES
 from ..policy import rules
 from ..policy.actor import Actor
 from ..validation import validate_record
 from . import audit, notifications
-from .approvals import applies, file_request, lock, plain, require_readable, write_or_refuse
-from .records import new_uid, node_dict
+from .common import new_uid, node_dict, plain
+from .pending import file_request, lock
 
 ROI = "ReportOfInvestigation"
 #: ROI statuses in which the author may still edit it.
@@ -63,7 +64,7 @@ RETURN d, labels(d) AS labels
 """
 
 
-def create_document(graph, actor: Actor, case_uid: str, type_name: str, data: dict) -> dict:
+def create_document(graph: Graph, actor: Actor, case_uid: str, type_name: str, data: dict) -> dict:
     """File a document in a case. A Report of Investigation starts as the author's draft; others are filed."""
     if type_name not in DOCUMENT_TYPES:
         raise ValidationFailed({"type": [f"unknown document type {type_name!r}; one of {', '.join(DOCUMENT_TYPES)}"]})
@@ -75,7 +76,7 @@ def create_document(graph, actor: Actor, case_uid: str, type_name: str, data: di
     stmt = _CREATE.format(labels=":".join(DOCUMENT_TYPES[type_name].labels))
 
     def work(tx):
-        require_readable(tx, actor, case_uid, ("Case",), "case")
+        rules.require_read(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = lock(tx, "Case", case_uid)
         if case["status"] not in CASE_ACCEPTS_DOCUMENTS:
@@ -85,13 +86,13 @@ def create_document(graph, actor: Actor, case_uid: str, type_name: str, data: di
         audit.record(tx, actor, "create", [uid, case_uid], details={"type": type_name})
         return node_dict(rec["d"], rec["labels"])
 
-    return write_or_refuse(graph, actor, "create_document", [case_uid], work)
+    return audit.write_or_refuse(graph, actor, "create_document", [case_uid], work)
 
 
 def _document(tx, uid: str, actor: Actor | None = None) -> dict:
     """The document, locked; with `actor`, only if they may read it (NotFound or Forbidden, see `require_readable`)."""
     if actor is not None:
-        require_readable(tx, actor, uid, ("Document",), "document")
+        rules.require_read(tx, actor, uid, ("Document",), "document")
     doc = lock(tx, "Document", uid)
     if doc is None or doc.get("deleted"):
         raise NotFound(f"no document {uid}")
@@ -107,7 +108,7 @@ def _require_roi_author(actor: Actor, doc: dict, doing: str) -> None:
         raise Conflict(f"this Report of Investigation is {doc['status']} and read-only", status=doc["status"])
 
 
-def update_document(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
+def update_document(graph: Graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
     """Change a document's fields. Editing a returned ROI revises it back to a draft; Conflict if stale."""
 
     def work(tx):
@@ -132,10 +133,10 @@ def update_document(graph, actor: Actor, uid: str, changes: dict, expected_versi
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean), "type": doc["type"]})
         return node_dict(rec["d"], rec["labels"])
 
-    return write_or_refuse(graph, actor, "update_document", [uid], work)
+    return audit.write_or_refuse(graph, actor, "update_document", [uid], work)
 
 
-def submit_roi(graph, actor: Actor, uid: str, comment: str | None = None) -> dict:
+def submit_roi(graph: Graph, actor: Actor, uid: str, comment: str | None = None) -> dict:
     """The author submits a draft (or revised) ROI for approval; returns the pending ApprovalRequest."""
 
     def work(tx):
@@ -149,10 +150,9 @@ def submit_roi(graph, actor: Actor, uid: str, comment: str | None = None) -> dic
                uid=uid).consume()
         return file_request(tx, actor, "roi", uid, payload={"title": doc.get("title")}, comment=comment)
 
-    return write_or_refuse(graph, actor, "submit_roi", [uid], work)
+    return audit.write_or_refuse(graph, actor, "submit_roi", [uid], work)
 
 
-@applies("roi")
 def _apply_roi(tx, actor: Actor, request: dict, decision: str) -> None:
     doc = _document(tx, request["target_uid"])
     if doc["status"] != "submitted":
@@ -165,7 +165,11 @@ def _apply_roi(tx, actor: Actor, request: dict, decision: str) -> None:
            uid=doc["uid"], decision=decision, actor=actor.uid, comment=request.get("decision_comment")).consume()
 
 
-def get_document(graph, uid: str) -> dict:
+#: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
+APPLIERS = {"roi": _apply_roi}
+
+
+def get_document(graph: Graph, uid: str) -> dict:
     """A document with its case and attachments; NotFound if absent. Access checks are the caller's."""
     rows = graph.query(
         """MATCH (d:Document {uid: $uid})
@@ -232,7 +236,7 @@ def _check_upload(filename: str, content_type: str, data: bytes, limit: int) -> 
     return name, ctype
 
 
-def add_attachment(graph, actor: Actor, document_uid: str, filename: str, content_type: str, data: bytes,
+def add_attachment(graph: Graph, actor: Actor, document_uid: str, filename: str, content_type: str, data: bytes,
                    store: Path | None = None) -> dict:
     """Attach a file to a document: bytes into the file store by sha256, metadata into an (:Attachment)."""
     name, ctype = _check_upload(filename, content_type, data, graph.settings.max_upload_bytes)
@@ -261,7 +265,7 @@ def add_attachment(graph, actor: Actor, document_uid: str, filename: str, conten
                      details={"filename": name, "content_type": ctype, "size": len(data), "sha256": sha})
         return plain(rec["a"])
 
-    return write_or_refuse(graph, actor, "upload", [document_uid], work)
+    return audit.write_or_refuse(graph, actor, "upload", [document_uid], work)
 
 
 def _blob(store: Path, attachment_uid: str, sha256: str) -> bytes:
@@ -282,7 +286,7 @@ RETURN properties(a) AS a, labels(d) AS labels, coalesce(d.author_uid, d.owner_u
 """
 
 
-def download_attachment(graph, actor: Actor, document_uid: str, attachment_uid: str,
+def download_attachment(graph: Graph, actor: Actor, document_uid: str, attachment_uid: str,
                         store: Path | None = None) -> tuple[dict, bytes]:
     """One attachment of a document the actor may read: (metadata, bytes), audited as "download".
 
@@ -293,7 +297,7 @@ def download_attachment(graph, actor: Actor, document_uid: str, attachment_uid: 
     store = store or graph.settings.file_store
 
     def work(tx):
-        require_readable(tx, actor, document_uid, ("Document",), "document")
+        rules.require_read(tx, actor, document_uid, ("Document",), "document")
         rec = tx.run(_ATTACHMENT_OF, doc=document_uid, uid=attachment_uid).single()
         if rec is None:
             raise NotFound(f"no attachment {attachment_uid} on document {document_uid}")
@@ -306,5 +310,5 @@ def download_attachment(graph, actor: Actor, document_uid: str, attachment_uid: 
                                    message=f"{actor.name} downloaded an attachment of your document")
         return meta
 
-    meta = write_or_refuse(graph, actor, "download", [document_uid, attachment_uid], work)
+    meta = audit.write_or_refuse(graph, actor, "download", [document_uid, attachment_uid], work)
     return meta, _blob(store, attachment_uid, meta["sha256"])

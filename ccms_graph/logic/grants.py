@@ -9,13 +9,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
+from ..db import Graph
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import applies, file_request, load_input, lock, plain, require_readable, write_or_refuse
+from .common import load_input, new_uid, plain
 from .notifications import notify
-from .records import new_uid
+from .pending import file_request, lock
 
 
 class GrantInput(Schema):
@@ -34,13 +35,13 @@ class RevokeInput(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
-def request_grant(graph, actor: Actor, case_uid: str, data: dict) -> dict:
+def request_grant(graph: Graph, actor: Actor, case_uid: str, data: dict) -> dict:
     """The case owner asks for their case to be shared with another user or office; returns the pending grant."""
     clean = load_input(GrantInput(), data)
     uid = new_uid()
 
     def work(tx):
-        require_readable(tx, actor, case_uid, ("Case",), "case")
+        rules.require_read(tx, actor, case_uid, ("Case",), "case")
         case = lock(tx, "Case", case_uid)
         if case.get("owner_uid") != actor.uid:
             raise Forbidden("only the case owner may request access for others")
@@ -72,10 +73,9 @@ def request_grant(graph, actor: Actor, case_uid: str, data: dict) -> dict:
                                         "grantee_office": clean["grantee_office"]})
         return {**plain(rec["g"]), "request_uid": request["uid"]}
 
-    return write_or_refuse(graph, actor, "request_grant", [case_uid], work)
+    return audit.write_or_refuse(graph, actor, "request_grant", [case_uid], work)
 
 
-@applies("access_grant")
 def _apply_grant(tx, actor: Actor, request: dict, decision: str) -> None:
     grant = lock(tx, "AccessGrant", request["target_uid"])
     if grant is None:
@@ -93,7 +93,11 @@ def _apply_grant(tx, actor: Actor, request: dict, decision: str) -> None:
                actor_uid=actor.uid, actor_name=actor.name, message="you were granted access to a case")
 
 
-def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
+#: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
+APPLIERS = {"access_grant": _apply_grant}
+
+
+def revoke_grant(graph: Graph, actor: Actor, grant_uid: str, reason: str) -> dict:
     """End an active grant (the case owner, or a supervisor above the owner); the grant stays as history."""
     clean = load_input(RevokeInput(), {"reason": reason})
 
@@ -103,7 +107,7 @@ def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
         if grant is None:
             raise NotFound(f"no access grant {grant_uid}")
         try:  # a grant on a case the actor may not know about is, to them, no grant at all
-            require_readable(tx, actor, grant["case_uid"], ("Case",), "case")
+            rules.require_read(tx, actor, grant["case_uid"], ("Case",), "case")
         except NotFound:
             raise NotFound(f"no access grant {grant_uid}") from None
         owner = tx.run("MATCH (c:Case {uid: $c}) RETURN c.owner_uid AS o", c=grant["case_uid"]).single()
@@ -124,10 +128,10 @@ def revoke_grant(graph, actor: Actor, grant_uid: str, reason: str) -> dict:
                               "grantee_office": grant.get("grantee_office")})
         return plain(rec["g"])
 
-    return write_or_refuse(graph, actor, "revoke_grant", [grant_uid], work)
+    return audit.write_or_refuse(graph, actor, "revoke_grant", [grant_uid], work)
 
 
-def grants_for_case(graph, case_uid: str) -> list[dict]:
+def grants_for_case(graph: Graph, case_uid: str) -> list[dict]:
     """Every grant of a case, in any status, oldest first."""
     rows = graph.query("""MATCH (g:AccessGrant {case_uid: $c}) RETURN properties(g) AS g
                           ORDER BY g.requested_at, g.uid""", {"c": case_uid})

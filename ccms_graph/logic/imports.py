@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
+from ..db import Graph
 from ..errors import NotFound, ValidationFailed
-from ..matching import frequencies
+from ..matching import deconflict, frequencies
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import Actor
 from ..policy.rules import require_case_write, require_writer
-from . import access, audit, deconfliction, records
+from . import audit, checks, deconfliction, records
 
 BATCH = 1000
 
@@ -48,8 +50,10 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
     """(row for insert_rows or None, refusal reason or None, dropped fields) for one input line."""
     try:
         obj = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return None, f"not valid JSON: {exc.msg} at column {exc.colno}", []
+    except RecursionError:
+        return None, "not valid JSON: nested too deeply", []
     if not isinstance(obj, dict):
         return None, "not a JSON object", []
     data = flatten(type_name, obj)
@@ -76,7 +80,7 @@ def _messages(errors: dict) -> list[str]:
     return out
 
 
-def _case_uid(graph, actor: Actor, case_key: str | None) -> str | None:
+def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     if not case_key:
         return None
 
@@ -90,7 +94,7 @@ def _case_uid(graph, actor: Actor, case_key: str | None) -> str | None:
     return audit.read_or_refuse(graph, actor, "import", [case_key], work)
 
 
-def import_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
+def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
                  batch: int = BATCH, progress: Callable[[dict], None] | None = None) -> dict:
     """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits}.
 
@@ -100,15 +104,16 @@ def import_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], *, c
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
     require_writer(actor)  # auditors and administrators import no case content
     case_uid = _case_uid(graph, actor, case_key)
-    counts = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0, "records_with_hits": 0}
+    counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0, "records_with_hits": 0}
     pending: list[tuple[int, dict]] = []
+    match_config = deconflict.Config.of(graph.settings)
 
     def work(tx, chunk):
         uids = records.insert_rows(tx, type_name, [row for _, row in chunk], actor.uid)
         audit.record(tx, actor, "import", [*uids, *([case_uid] if case_uid else [])],
                      details={"type": type_name, "records": len(uids), "first_line": chunk[0][0],
                               "last_line": chunk[-1][0]})
-        return deconfliction.after_write(tx, actor, type_name, uids, operation="import")
+        return deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import")
 
     def flush():
         if not pending:
@@ -140,7 +145,7 @@ def import_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], *, c
     return counts
 
 
-def deconflict_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], *, batch: int = 200,
+def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, batch: int = 200,
                      limit: int = 20, include_no_match: bool = False) -> Iterator[dict]:
     """For each line: {"ref", "candidates": [{uid, source_ref, score, decision, explanation}]}, best first.
 
@@ -152,7 +157,7 @@ def deconflict_jsonl(graph, actor: Actor, type_name: str, lines: Iterable[str], 
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
-    access.guard(graph, actor, "deconflict")
+    checks.guard(graph, actor, "deconflict")
     chunk: list[tuple[int, object, dict]] = []
 
     def emit() -> Iterator[dict]:

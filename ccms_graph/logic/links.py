@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from ..db import Graph
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..nodes.vocabulary import LINK_TYPES, USER_LINK_TYPES
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .records import record_type_of
+from .common import load_input, record_type_of
 
 
 class LinkInput(Schema):
@@ -26,13 +27,6 @@ class UnlinkInput(Schema):
     target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     type = fields.String(required=True, validate=validate.OneOf(USER_LINK_TYPES))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
-
-
-def _load(schema: Schema, data: dict) -> dict:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.normalized_messages()) from None
 
 
 def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, b_type: str) -> None:
@@ -54,10 +48,10 @@ def _endpoint_types(tx, actor: Actor, link_type: str, a: str, b: str) -> tuple[s
     return a_type, b_type
 
 
-def link(graph, actor: Actor, data: dict) -> dict:
+def link(graph: Graph, actor: Actor, data: dict) -> dict:
     """Create an active link after checking the policy on both endpoints, then that its type allows their
     types; audited, and a refusal audited as "deny"."""
-    clean = _load(LinkInput(), data)
+    clean = load_input(LinkInput(), data)
     lt = LINK_TYPES[clean["type"]]
     extra = clean["properties"]
     unknown = sorted(set(extra) - set(lt.properties))
@@ -94,10 +88,10 @@ def link(graph, actor: Actor, data: dict) -> dict:
     return audit.write_or_refuse(graph, actor, "link", [clean["source_uid"], clean["target_uid"]], work)
 
 
-def unlink(graph, actor: Actor, data: dict) -> dict:
+def unlink(graph: Graph, actor: Actor, data: dict) -> dict:
     """Retire an active link with who, when and why, under the same policy as `link` (refusals audited);
     the edge stays as history."""
-    clean = _load(UnlinkInput(), data)
+    clean = load_input(UnlinkInput(), data)
     lt = LINK_TYPES[clean["type"]]
     arrow = "-[r:%s {status: 'active'}]->" if lt.directed else "-[r:%s {status: 'active'}]-"
 
@@ -115,23 +109,3 @@ def unlink(graph, actor: Actor, data: dict) -> dict:
         return {"uid": rec["uid"], "type": lt.name, "status": "retired"}
 
     return audit.write_or_refuse(graph, actor, "unlink", [clean["source_uid"], clean["target_uid"]], work)
-
-
-def links_of(graph, uid: str, include_retired: bool = False) -> list[dict]:
-    """Every link touching a record, newest first, with the other end's properties.
-
-    No access check: for internal bookkeeping (merge snapshots) and tests. Users' reads go through
-    `access.neighbours` / `access.view_record(with_links=True)`, which apply the policy.
-    """
-    rows = graph.query(
-        """MATCH (n:Linkable {uid: $uid})-[r]-(m)
-        WHERE type(r) IN $types AND ($all OR r.status = 'active')
-        RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props,
-               m.uid AS other_uid, labels(m) AS other_labels, properties(m) AS other
-        ORDER BY r.created_at DESC""",
-        {"uid": uid, "types": list(USER_LINK_TYPES), "all": include_retired})
-    for row in rows:
-        for k, v in list(row["props"].items()):
-            if hasattr(v, "iso_format"):
-                row["props"][k] = v.iso_format()
-    return rows

@@ -11,11 +11,13 @@ import json
 import uuid
 from collections.abc import Iterable
 
+from ..db import Graph
 from ..errors import ValidationFailed
 from ..mailer import Mail, enabled, send_all
 from ..policy.actor import Actor
 from ..policy.rules import require_active
 from ..settings import Settings
+from .common import plain
 
 #: Every kind of notification, declared once.
 KINDS = frozenset({
@@ -76,7 +78,7 @@ def _tells(actor: Actor, owner_uid: str | None) -> bool:
 
 def notify_owner(tx, actor: Actor, owner_uid: str | None, kind: str, **fields) -> str | None:
     """Tell an owner that `actor` reached their record — unless it is their own, or the actor is an auditor."""
-    if not _tells(actor, owner_uid):
+    if owner_uid is None or not _tells(actor, owner_uid):
         return None
     return notify(tx, owner_uid, kind, actor_uid=actor.uid, actor_name=actor.name,
                   actor_office=actor.office_code, **fields)
@@ -101,10 +103,7 @@ def notify_owner_daily(tx, actor: Actor, owner_uid: str | None, kind: str, recor
 
 
 def _out(props: dict) -> dict:
-    out = dict(props)
-    for k, v in list(out.items()):
-        if hasattr(v, "iso_format"):
-            out[k] = v.iso_format()
+    out = plain(props)
     if isinstance(out.get("criteria"), str):
         try:
             out["criteria"] = json.loads(out["criteria"])
@@ -115,7 +114,7 @@ def _out(props: dict) -> dict:
     return out
 
 
-def inbox(graph, actor: Actor, unread_only: bool = False, limit: int = 50) -> list[dict]:
+def inbox(graph: Graph, actor: Actor, unread_only: bool = False, limit: int = 50) -> list[dict]:
     """The actor's notifications, newest first."""
     require_active(actor)
     if not 1 <= int(limit) <= 500:
@@ -128,13 +127,13 @@ def inbox(graph, actor: Actor, unread_only: bool = False, limit: int = 50) -> li
     return [_out(r["n"]) for r in rows]
 
 
-def unread_count(graph, actor: Actor) -> int:
+def unread_count(graph: Graph, actor: Actor) -> int:
     """How many of the actor's notifications are unread (for a badge)."""
     return graph.query("MATCH (n:Notification {recipient_uid: $me}) WHERE n.read = false RETURN count(n) AS n",
                        {"me": actor.uid})[0]["n"]
 
 
-def mark_read(graph, actor: Actor, uids: Iterable[str]) -> int:
+def mark_read(graph: Graph, actor: Actor, uids: Iterable[str]) -> int:
     """Mark the actor's own notifications read (others' are ignored); returns how many changed."""
     require_active(actor)
     uids = [str(u) for u in uids]
@@ -214,7 +213,7 @@ def digest(name: str | None, items: list[dict]) -> tuple[str, str]:
     return subject, body
 
 
-def deliver_pending(graph, settings: Settings, max_notifications: int = 10_000) -> int:
+def deliver_pending(graph: Graph, settings: Settings, max_notifications: int = 10_000) -> int:
     """Email every undelivered notification as one digest per recipient; returns emails sent.
 
     Without an SMTP host this does nothing (in-app inbox only). A failed relay releases the claim so

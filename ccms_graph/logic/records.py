@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterable
-from datetime import UTC, datetime
 
+from neo4j.exceptions import ConstraintError
 from unidecode import unidecode
 
+from ..db import Graph
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..matching import blocking
+from ..matching import blocking, deconflict
 from ..matching import identifiers as ids
 from ..matching.addresses import address_key
-from ..nodes.vocabulary import ENTITY_TYPES, RecordType, caption
+from ..nodes.vocabulary import ENTITY_TYPES, USER_LINK_TYPES, RecordType
+from ..policy import rules
 from ..policy.actor import Actor
 from ..validation import parse_dob, validate_record
-from . import audit
+from . import access, audit, deconfliction
+from .common import new_uid, node_dict, now
 
 #: The first identifier of these types must be unique per record type (schema constraints).
 UNIQUE_KEYS = {"Vehicle": ("vin", "vin_key"), "Vessel": ("imo", "imo_key"), "Aircraft": ("tail_number", "tail_key")}
-
-
-def new_uid() -> str:
-    return uuid.uuid4().hex
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def identifier_key(kind: str, value: str) -> str | None:
@@ -77,7 +70,7 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
     errors: dict = {}
     for f in rtype.identifier_fields:
         value = props.get(f.name)
-        if value:
+        if value and f.identifier:
             key = identifier_key(f.identifier, value)
             if key is None:
                 errors[f.name] = [f"{value!r} is not a valid {f.label}"]
@@ -93,8 +86,8 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
         props["identifiers"] = json.dumps(props["identifiers"] or [])
     if rtype.name in UNIQUE_KEYS:
         field_name, key_prop = UNIQUE_KEYS[rtype.name]
-        value = props.get(field_name)
-        props[key_prop] = ids.normalize_identifier(rtype.field(field_name).identifier, value) if value else None
+        value, kind = props.get(field_name), rtype.field(field_name).identifier
+        props[key_prop] = ids.normalize_identifier(kind, value) if value and kind else None
     selectors = {"phones": [], "emails": [], "addresses": [], "handles": [], "identifiers": idents}
     for i, raw in enumerate(clean.get("phones") or []):
         e164 = normalize_phone(raw)
@@ -197,23 +190,17 @@ def insert_rows(tx, type_name: str, rows: list[dict], actor_uid: str) -> list[st
     try:
         result = tx.run(create_statement(type_name), rows=rows, actor=actor_uid)
         return [r["uid"] for r in result]
-    except Exception as exc:  # constraint violations become a clear Conflict
-        from neo4j.exceptions import ConstraintError
-
-        if isinstance(exc, ConstraintError):
-            raise Conflict(f"a {type_name} with the same unique identifier already exists") from None
-        raise
+    except ConstraintError:  # a unique identifier already taken becomes a clear Conflict
+        raise Conflict(f"a {type_name} with the same unique identifier already exists") from None
 
 
 def _require_case_write(tx, actor: Actor, case_uid: str | None) -> None:
     if case_uid is None:
         return
-    from ..policy import rules
-
     rules.require_case_write(tx, actor, case_uid)
 
 
-def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: str | None = None,
+def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, case_uid: str | None = None,
                   source: str = "manual") -> dict:
     """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction.
 
@@ -222,19 +209,16 @@ def create_entity(graph, actor: Actor, type_name: str, data: dict, *, case_uid: 
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
-    from ..policy import rules
-
     rules.require_writer(actor)  # auditors and administrators create no case content
     row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
+    match_config = deconflict.Config.of(graph.settings)
 
     def work(tx):
         _require_case_write(tx, actor, case_uid)
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
-        from . import deconfliction
-
-        hits = deconfliction.after_write(tx, actor, type_name, [uid]).get(uid, [])
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config).get(uid, [])
         return {**answer(tx, actor, uid), "hits": hits}
 
     return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
@@ -267,7 +251,7 @@ RETURN a {.line1, .line2, .city, .state, .postcode, .country} AS a
 """
 
 
-def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
+def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
     """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create.
 
     The write policy is checked before the record is read at all, so a refusal (audited as "deny")
@@ -275,10 +259,9 @@ def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version
     An approved record that is edited is pending again until a supervisor approves the change
     (CCMS PIA §2.4: new and updated records are preliminary until approved); a returned one stays returned.
     """
+    match_config = deconflict.Config.of(graph.settings)
 
     def work(tx):
-        from ..policy import rules
-
         rules.require_record_write(tx, actor, uid)
         current = _subject(tx, uid)
         type_name = current["type"]
@@ -306,9 +289,7 @@ def update_entity(graph, actor: Actor, uid: str, changes: dict, expected_version
         if any(sel[k] for k in ("phones", "emails", "addresses", "handles")):
             add_selectors(tx, actor, uid, type_name, sel)
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
-        from . import deconfliction
-
-        hits = deconfliction.after_write(tx, actor, type_name, [uid], operation="update").get(uid, [])
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config, operation="update").get(uid, [])
         return {**answer(tx, actor, uid), "hits": hits}
 
     return audit.write_or_refuse(graph, actor, "update", [uid], work)
@@ -348,27 +329,6 @@ def add_selectors(tx, actor: Actor, uid: str, type_name: str, sel: dict) -> None
     tx.run(stmt, uid=uid, sel=sel, actor=actor.uid).consume()
 
 
-#: Labels that group records rather than name their type.
-GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
-
-
-def record_type_of(labels: Iterable[str]) -> str:
-    """The record's own type among its labels (Neo4j returns labels in no fixed order)."""
-    for label in labels:
-        if label not in GROUP_LABELS:
-            return label
-    return "Record"
-
-
-def node_dict(node, labels) -> dict:
-    props = dict(node)
-    for k, v in list(props.items()):
-        if hasattr(v, "iso_format"):
-            props[k] = v.iso_format()
-    type_name = record_type_of(labels)
-    return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "props": props}
-
-
 _SUBJECT = """
 MATCH (n:SubjectRecord {uid: $uid}) WHERE coalesce(n.deleted, false) = false
 RETURN n, labels(n) AS labels
@@ -387,8 +347,6 @@ def _subject(tx, uid: str) -> dict:
 def answer(tx, actor: Actor, uid: str) -> dict:
     """A Subject Record as the actor who wrote it sees it, in `tx`: {uid, type, caption, props, cases},
     the cases filtered by the policy as `access.view_record` does (locked placeholders where unreadable)."""
-    from . import access
-
     return {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
 
 
@@ -407,17 +365,13 @@ RETURN n.uid AS uid
 """
 
 
-def delete_entity(graph, actor: Actor, uid: str, reason: str) -> dict:
+def delete_entity(graph: Graph, actor: Actor, uid: str, reason: str) -> dict:
     """Soft-delete a Subject Record: it leaves every read and every match, its links are retired
     with who/when/why, and the node stays as history. A master with sub-records must be unmerged first."""
-    from ..nodes.vocabulary import USER_LINK_TYPES
-
     if not isinstance(reason, str) or len(reason.strip()) < 3:
         raise ValidationFailed({"reason": ["say why the record is deleted (at least 3 characters)"]})
 
     def work(tx):
-        from ..policy import rules
-
         rules.require_record_write(tx, actor, uid)
         if tx.run("MATCH (:SubjectRecord)-[:SUB_RECORD_OF {status: 'active'}]->(:SubjectRecord {uid: $uid}) "
                   "RETURN count(*) AS n", uid=uid).single()["n"]:

@@ -2,7 +2,7 @@
 
 Merging never deletes: the other record gets `master_uid` and a `SUB_RECORD_OF` link (with who,
 when, why and who approved) to the master, and every query that wants "everything about this
-individual" follows SUB_RECORD_OF (`family_uids`, `links_via_master`). Unmerging removes exactly
+individual" follows SUB_RECORD_OF. Unmerging removes exactly
 that link and that property, so the graph is as it was before the merge; the who/when/why of both
 steps stays in the audit log (which only grows).
 
@@ -16,17 +16,18 @@ from __future__ import annotations
 import json
 import uuid
 
+from ..db import Graph
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..matching import deconflict
 from ..matching.blocking import matching_record
 from ..nodes.vocabulary import ENTITY_TYPES, caption
 from ..policy import rules
-from ..policy.actor import Actor
+from ..policy.actor import Actor, load_actor
 from ..policy.rules import require_active
-from . import access, audit, notifications
+from . import audit, checks, notifications
+from .common import iso
 
-#: The link a merge draws (declared in the vocabulary as SUBJECTS -> SUBJECTS, same type).
-SUB_RECORD_OF = "SUB_RECORD_OF"
+#: The kind of ApprovalRequest a merge of another owner's record files (decided through `approvals`).
 MERGE_KIND = "merge"
 
 
@@ -60,13 +61,7 @@ def _load(tx, uid: str) -> dict:
             "record": matching_record(type_name, rec["props"], rec["phones"], rec["emails"], rec["addresses"])}
 
 
-def _shown(value):
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return value
-
-
-def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
+def compare(graph: Graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
     """Both records side by side, field by field, with `same` per field and the model's explanation.
 
     The actor must be able to read both records (NotFound/Forbidden otherwise, by the policy, and
@@ -74,6 +69,8 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
     each owner told as a record page tells them. The score is the one deconfliction gives the pair
     (the stored population's prior and counted name frequencies), with no other candidates.
     """
+    config = deconflict.Config.of(graph.settings)
+
     def work(tx):
         error = _unreadable(tx, actor, [a_uid, b_uid], "compare")
         if error is not None:
@@ -86,7 +83,7 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
             notifications.notify_owner(tx, actor, rec["props"].get("owner_uid"), "view", record_uid=rec["uid"],
                                        record_type=rec["type"], record_caption=caption(rec["type"], rec["props"]),
                                        displayed=True)
-        return (a, b, deconflict.context(tx, a["type"])), None
+        return (a, b, deconflict.context(tx, a["type"], config)), None
 
     a, b, ctx = _checked(graph, actor, "compare", [a_uid, b_uid], work)
     rtype = ENTITY_TYPES[a["type"]]
@@ -95,13 +92,13 @@ def compare(graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
         va, vb = a["props"].get(f.name), b["props"].get(f.name)
         if va in (None, "", []) and vb in (None, "", []):
             continue
-        fields.append({"field": f.name, "label": f.label, "a": _shown(va), "b": _shown(vb), "same": va == vb})
+        fields.append({"field": f.name, "label": f.label, "a": iso(va), "b": iso(vb), "same": va == vb})
     for name in ("phones", "emails", "addresses"):
         if a[name] or b[name]:
             fields.append({"field": name, "label": name.capitalize(), "a": a[name], "b": b[name],
                            "same": a[name] == b[name]})
     (scored,) = deconflict.score_candidates(a["type"], a["record"], [{"uid": b_uid, "record": b["record"]}],
-                                            deconflict.thresholds(), ctx)
+                                            config.limits, ctx)
     return {
         "type": a["type"],
         "a": {"uid": a_uid, "caption": caption(a["type"], a["props"]), "owner_uid": a["props"].get("owner_uid"),
@@ -180,14 +177,14 @@ RETURN r.uid AS uid LIMIT 1
 """
 
 
-def _checked(graph, actor: Actor, op: str, targets: list[str], work):
+def _checked(graph: Graph, actor: Actor, op: str, targets: list[str], work):
     """Run `work(tx) -> (result, refusal)` in one write transaction, every refusal audited ("deny").
 
     `work` reads its records through `_unreadable` first (a hidden record answers as a missing one,
     and that refusal is committed with the transaction); a NotFound or Forbidden it raises later
     (an owner rule) is audited by `audit.write_or_refuse`. The training guard runs before either.
     """
-    access.guard(graph, actor, op, targets)
+    checks.guard(graph, actor, op, targets)
     result, error = audit.write_or_refuse(graph, actor, op, targets, work)
     if error is not None:
         raise error
@@ -197,13 +194,13 @@ def _checked(graph, actor: Actor, op: str, targets: list[str], work):
 def _unreadable(tx, actor: Actor, uids: list[str], op: str):
     """The refusal for the first record the actor may not read (deny entry written, owner told), or None."""
     for uid in uids:
-        _, error = access.check_record(tx, actor, uid, op)
+        _, error = checks.check_record(tx, actor, uid, op)
         if error is not None:
             return error
     return None
 
 
-def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> dict:
+def merge(graph: Graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> dict:
     """Make `other_uid` a sub-record of `master_uid`; or, for someone else's record, ask their supervisor.
 
     Answers {"status": "merged", ...} or {"status": "pending_approval", "request_uid": ...}.
@@ -244,10 +241,10 @@ def merge(graph, actor: Actor, master_uid: str, other_uid: str, reason: str) -> 
     return _checked(graph, actor, "merge", [master_uid, other_uid], work)
 
 
-def _decide(graph, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
+def _decide(graph: Graph, supervisor: Actor, request_uid: str, decision: str, comment: str | None) -> dict:
     """Decide a merge request in its own transaction; a refusal (no such request, not theirs) is audited."""
     op = "approve_merge" if decision == "approved" else "return_merge"
-    access.guard(graph, supervisor, op, [request_uid])
+    checks.guard(graph, supervisor, op, [request_uid])
     return audit.write_or_refuse(graph, supervisor, op, [request_uid], decide_merge_in, supervisor, request_uid,
                                  decision, comment)
 
@@ -289,17 +286,15 @@ def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comm
 
 
 def _requester(tx, uid: str) -> Actor:
-    from ..policy.actor import load_actor
-
     return load_actor(tx, uid)
 
 
-def approve_merge(graph, supervisor_actor: Actor, request_uid: str, comment: str | None = None) -> dict:
+def approve_merge(graph: Graph, supervisor_actor: Actor, request_uid: str, comment: str | None = None) -> dict:
     """A supervisor of the record's owner approves a pending merge; the merge is made, credited to the requester."""
     return _decide(graph, supervisor_actor, request_uid, "approved", comment)
 
 
-def return_merge(graph, supervisor_actor: Actor, request_uid: str, comment: str) -> dict:
+def return_merge(graph: Graph, supervisor_actor: Actor, request_uid: str, comment: str) -> dict:
     """A supervisor of the record's owner refuses a pending merge, saying why."""
     if not (comment or "").strip():
         raise ValidationFailed({"comment": ["say why the merge is refused"]})
@@ -315,7 +310,7 @@ RETURN m.uid AS master_uid, link_uid, link
 """
 
 
-def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
+def unmerge(graph: Graph, actor: Actor, other_uid: str, reason: str) -> dict:
     """Undo a merge: remove the SUB_RECORD_OF link and `master_uid`, restoring the graph exactly; audited.
 
     The actor must be able to read the sub-record, checked first: a record they may not read answers
@@ -335,7 +330,7 @@ def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
         if not (_owned_by(actor, other["props"]) or _owned_by(actor, master["props"])):
             raise Forbidden("only the owner of either record, or their supervisor, may unmerge")
         rec = tx.run(_UNMERGE, other=other_uid).single()
-        link = {k: _shown(v) for k, v in rec["link"].items()}
+        link = {k: iso(v) for k, v in rec["link"].items()}
         audit.record(tx, actor, "unmerge", [rec["master_uid"], other_uid],
                      details={"master_uid": rec["master_uid"], "other_uid": other_uid, "reason": why,
                               "link": link})
@@ -344,7 +339,7 @@ def unmerge(graph, actor: Actor, other_uid: str, reason: str) -> dict:
     return _checked(graph, actor, "unmerge", [other_uid], work)
 
 
-def dismiss(graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
+def dismiss(graph: Graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
     """Record that two records are NOT the same individual (the pair's hit becomes dismissed).
 
     The actor must be able to read both records, checked first (a hidden record answers as a missing
@@ -379,41 +374,3 @@ def dismiss(graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> dict:
         return {"status": "dismissed", "hit_uid": rec["uid"]}, None
 
     return _checked(graph, actor, "dismiss", [a_uid, b_uid], work)
-
-
-# ---------------------------------------------------------------------------------------------
-# Following SUB_RECORD_OF
-# ---------------------------------------------------------------------------------------------
-
-_FAMILY = """
-MATCH (n:SubjectRecord {uid: $uid})
-OPTIONAL MATCH (n)-[:SUB_RECORD_OF* {status: 'active'}]->(top:SubjectRecord)
-WHERE NOT (top)-[:SUB_RECORD_OF {status: 'active'}]->()
-WITH coalesce(top, n) AS root
-OPTIONAL MATCH (sub:SubjectRecord)-[:SUB_RECORD_OF* {status: 'active'}]->(root)
-RETURN root.uid AS root, collect(DISTINCT sub.uid) AS subs
-"""
-
-
-def family_uids(tx, uid: str) -> tuple[str, list[str]]:
-    """(master uid, sub-record uids) of the individual `uid` belongs to; (uid, []) when it is unmerged."""
-    rec = tx.run(_FAMILY, uid=uid).single()
-    if rec is None:
-        raise NotFound(f"no record {uid}")
-    return rec["root"], sorted(u for u in rec["subs"] if u)
-
-
-def links_via_master(graph, master_uid: str) -> list[dict]:
-    """Every active link of the master and of its sub-records: what the individual is linked to.
-
-    Access checks are the caller's (compose `scopes.record_readable` on the other ends when showing them).
-    """
-    from ..logic.links import links_of
-
-    root, subs = graph.read(family_uids, master_uid)
-    out = []
-    for uid in [root, *subs]:
-        for link in links_of(graph, uid):
-            if link.get("type") != SUB_RECORD_OF:
-                out.append({**link, "via_uid": uid})
-    return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from ..db import Graph
 from ..errors import Forbidden
 from ..policy.actor import Actor
 from . import audit
@@ -123,7 +124,7 @@ def _candidates(tx, now: str) -> dict:
     }
 
 
-def retention_candidates(graph, today: date | datetime | None = None) -> dict:
+def retention_candidates(graph: Graph, today: date | datetime | None = None) -> dict:
     """Everything eligible for removal as of `today` (default now); what `apply_retention` would remove."""
     return graph.read(_candidates, as_of(today))
 
@@ -153,7 +154,7 @@ DETACH DELETE e
 """
 
 
-def apply_retention(graph, actor: Actor, today: date | datetime | None = None, store: Path | None = None) -> dict:
+def apply_retention(graph: Graph, actor: Actor, today: date | datetime | None = None, store: Path | None = None) -> dict:
     """Remove exactly what is eligible as of `today`, with a "retention" audit entry; returns what went.
 
     Only the system (the CLI job) or an administrator runs retention. Attachment bytes are deleted

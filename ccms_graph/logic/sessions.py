@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 
+from ..db import Graph
 from ..policy.actor import Actor, load_actor
 from . import audit
 
 
-def start_session(graph, actor: Actor) -> str:
+def start_session(graph: Graph, actor: Actor) -> str:
     """A new session id for a signed-in actor (a fresh id every sign-in, so none can be fixed in advance)."""
     sid = secrets.token_urlsafe(32)
     graph.write(lambda tx: tx.run(
@@ -28,7 +29,7 @@ RETURN s.user_uid AS uid, idle
 """
 
 
-def resume_session(graph, sid: str, idle_minutes: int) -> Actor | None:
+def resume_session(graph: Graph, sid: str, idle_minutes: int) -> Actor | None:
     """The actor of a live session, or None if it ended, idled out, or its user may no longer sign in."""
 
     def work(tx):
@@ -43,7 +44,7 @@ def resume_session(graph, sid: str, idle_minutes: int) -> Actor | None:
     return graph.write(work)
 
 
-def end_session(graph, actor: Actor, sid: str, reason: str = "sign_out") -> None:
+def end_session(graph: Graph, actor: Actor, sid: str, reason: str = "sign_out") -> None:
     """End a session on the server and audit the sign-out in the same transaction."""
 
     def work(tx):

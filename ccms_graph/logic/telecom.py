@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from ..db import Graph
 from ..errors import NotFound, ValidationFailed
 from ..matching.identifiers import normalize_identifier
 from ..policy.actor import Actor
@@ -119,7 +120,9 @@ def _rows(stream: Iterable[str], spec: dict, required: tuple[str, ...]):
 
 def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
     """(valid call rows, refused [{row, reason}]) of a CDR CSV; duplicates within the file are refused."""
-    valid, refused, seen = [], [], {}
+    valid: list[dict] = []
+    refused: list[dict] = []
+    seen: dict[str, int] = {}
     for line, row, ragged in _rows(stream, CDR_COLUMNS, ("originating_number", "terminating_number", "start_time",
                                                          "duration")):
         problems = []
@@ -140,7 +143,7 @@ def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
             seconds = parse_duration(row["duration"])
         except ValueError:
             problems.append(f"duration {row['duration']!r} is not a number of seconds")
-        if problems:
+        if problems or start is None or seconds is None:  # a missing start or duration is a problem above
             refused.append({"row": line, "reason": "; ".join(problems)})
             continue
         fp = _fingerprint("call", orig, term, start.isoformat(), seconds)
@@ -156,7 +159,9 @@ def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
 
 def parse_subscribers(stream: Iterable[str], case_uid: str) -> tuple[list[dict], list[dict]]:
     """(valid subscriber rows, refused [{row, reason}]) of a subscriber CSV."""
-    valid, refused, seen = [], [], {}
+    valid: list[dict] = []
+    refused: list[dict] = []
+    seen: dict[str, int] = {}
     for line, row, ragged in _rows(stream, SUBSCRIBER_COLUMNS, ("number",)):
         number = normalize_identifier("phone", row["number"])
         problems = ["more cells than the header has columns"] if ragged else []
@@ -240,7 +245,7 @@ def _aggregate(rows: list[dict]) -> list[dict]:
     return list(pairs.values())
 
 
-def _load_batches(graph, actor: Actor, case: dict, valid: list[dict], kind: str, batch: int) -> tuple[int, list]:
+def _load_batches(graph: Graph, actor: Actor, case: dict, valid: list[dict], kind: str, batch: int) -> tuple[int, list]:
     loaded, duplicates = 0, []
 
     def work(tx, rows):
@@ -336,7 +341,7 @@ def alert_linked_cases(tx, actor: Actor, case_uid: str, numbers: list[str]) -> i
     return sent
 
 
-def _import(graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int) -> dict:
+def _import(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int) -> dict:
     require_writer(actor)  # auditors and administrators load no case content
     case = audit.read_or_refuse(graph, actor, f"telecom_{kind}", [case_key], _case, actor, case_key)
     if kind == "cdr":
@@ -358,18 +363,18 @@ def _import(graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str
             "duplicates": duplicates, "refused": sorted(refused, key=lambda r: r["row"]), "alerts": sent}
 
 
-def import_cdr(graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+def import_cdr(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
     """Load a call-detail CSV into a case (uid or case number); {rows, loaded, duplicates, refused, alerts}."""
     return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream, "cdr", batch)
 
 
-def import_subscribers(graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+def import_subscribers(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
     """Load a subscriber CSV into a case; same answer as `import_cdr`."""
     return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream,
                    "subscribers", batch)
 
 
-def calls_between(graph, a: str, b: str) -> dict | None:
+def calls_between(graph: Graph, a: str, b: str) -> dict | None:
     """The CALLED aggregate from number `a` to number `b` (any format), or None."""
     ea, eb = normalize_identifier("phone", a), normalize_identifier("phone", b)
     rows = graph.query("MATCH (:Phone {e164: $a})-[r:CALLED]->(:Phone {e164: $b}) "

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 
+from ..db import Graph
 from ..errors import Conflict, NotFound
 from ..policy.actor import Actor, load_actor
 from ..policy.rules import require_active
 from . import audit
-from .approvals import load_input, plain
-from .records import new_uid
+from .common import load_input, new_uid, plain
 
 PREFIX = "ccms_"
 #: At most this many live (unrevoked, unexpired) tokens per user.
@@ -58,7 +58,7 @@ RETURN properties(t) AS t
 """
 
 
-def create_token(graph, actor: Actor, data: dict) -> dict:
+def create_token(graph: Graph, actor: Actor, data: dict) -> dict:
     """A new token for the actor; the secret is in `token` of the answer and nowhere else, ever."""
     clean = load_input(TokenInput(), data)
     require_active(actor)
@@ -79,14 +79,14 @@ def create_token(graph, actor: Actor, data: dict) -> dict:
     return {**graph.write(work), "token": secret}
 
 
-def list_tokens(graph, actor: Actor) -> list[dict]:
+def list_tokens(graph: Graph, actor: Actor) -> list[dict]:
     """The actor's own tokens (never anyone else's, never the secret), newest first."""
     rows = graph.query("""MATCH (t:ApiToken {user_uid: $me})
                           RETURN properties(t) AS t ORDER BY t.created_at DESC, t.uid""", {"me": actor.uid})
     return [_out(r["t"]) for r in rows]
 
 
-def revoke_token(graph, actor: Actor, token_uid: str) -> dict:
+def revoke_token(graph: Graph, actor: Actor, token_uid: str) -> dict:
     """Revoke one of the actor's own tokens; NotFound for anyone else's (their existence is not told)."""
 
     def work(tx):
@@ -111,7 +111,7 @@ RETURN t.uid AS uid, u.uid AS user_uid
 """
 
 
-def resolve_token(graph, token: str) -> tuple[Actor, str] | None:
+def resolve_token(graph: Graph, token: str) -> tuple[Actor, str] | None:
     """The (Actor, token uid) a presented bearer token stands for, or None if it is unknown, revoked or expired."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
+from ..db import Graph
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..nodes.vocabulary import OFFICE_KINDS, ROLES
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .records import new_uid
+from .common import load_input, new_uid
 
 _hasher = PasswordHasher()
 
@@ -59,14 +60,7 @@ class UserInput(Schema):
     training_expires = fields.Date(load_default=None, allow_none=True)
 
 
-def _load(schema: Schema, data: dict) -> dict:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.normalized_messages()) from None
-
-
-def require_admin(graph, actor: Actor, op: str, targets=()) -> None:
+def require_admin(graph: Graph, actor: Actor, op: str, targets=()) -> None:
     """Refuse (Forbidden, audited as a denial) anyone but an administrator or the system itself."""
     try:
         rules.require_active(actor)
@@ -76,10 +70,10 @@ def require_admin(graph, actor: Actor, op: str, targets=()) -> None:
         raise audit.refuse(graph, actor, exc, op, [t for t in targets if t]) from None
 
 
-def create_office(graph, actor: Actor, data: dict) -> dict:
+def create_office(graph: Graph, actor: Actor, data: dict) -> dict:
     """Create an office (administrators and the system only); Conflict if its code is taken."""
     require_admin(graph, actor, "create_office", [data.get("code") if isinstance(data, dict) else None])
-    clean = _load(OfficeInput(), data)
+    clean = load_input(OfficeInput(), data)
 
     def work(tx):
         if tx.run("MATCH (o:Office {code: $code}) RETURN o", code=clean["code"]).single():
@@ -97,10 +91,10 @@ def create_office(graph, actor: Actor, data: dict) -> dict:
     return graph.write(work)
 
 
-def create_user(graph, actor: Actor, data: dict) -> dict:
+def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
     """Create a user account (administrators and the system only); Conflict if the username is taken."""
     require_admin(graph, actor, "create_user", [data.get("username") if isinstance(data, dict) else None])
-    clean = _load(UserInput(), data)
+    clean = load_input(UserInput(), data)
     props = {
         "uid": new_uid(), "username": clean["username"], "name": clean["name"], "role": clean["role"],
         "office_code": clean["office_code"], "phone": clean["phone"], "email": clean["email"],
@@ -131,7 +125,7 @@ def create_user(graph, actor: Actor, data: dict) -> dict:
     return graph.write(work)
 
 
-def list_offices(graph) -> list[dict]:
+def list_offices(graph: Graph) -> list[dict]:
     """Every office with its parent, for pickers and filters (names are not case content)."""
     return graph.query("MATCH (o:Office) RETURN o.code AS code, o.name AS name, o.kind AS kind, "
                        "o.parent_code AS parent_code ORDER BY o.code")

@@ -12,12 +12,14 @@ from datetime import UTC, date, datetime
 
 from marshmallow import Schema, fields, validate
 
+from ..db import Graph
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..nodes.vocabulary import CLOSE_REASONS
 from ..policy import rules
 from ..policy.actor import Actor
 from . import audit
-from .approvals import applies, file_request, load_input, lock, plain, require_readable, write_or_refuse
+from .common import load_input, plain
+from .pending import file_request, lock
 
 #: action name -> (approval kind, statuses the case may be in, status once approved)
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -76,7 +78,7 @@ def _require_status(case: dict, allowed: tuple[str, ...], action: str) -> None:
                        f"(only from {', '.join(allowed)})", status=case.get("status"))
 
 
-def request_case_action(graph, actor: Actor, case_uid: str, action: str, data: dict | None = None) -> dict:
+def request_case_action(graph: Graph, actor: Actor, case_uid: str, action: str, data: dict | None = None) -> dict:
     """File a request to open, refer, close, reopen or combine a case; returns the pending ApprovalRequest.
 
     `data` per action: close {reason, comment}; reopen {comment: the new information}; refer
@@ -93,12 +95,12 @@ def request_case_action(graph, actor: Actor, case_uid: str, action: str, data: d
         raise ValidationFailed({"other_case_uid": ["a case cannot be combined with itself"]})
 
     def work(tx):
-        require_readable(tx, actor, case_uid, ("Case",), "case")
+        rules.require_read(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = _case(tx, case_uid)
         _require_status(case, allowed, action)
         if other:
-            require_readable(tx, actor, other, ("Case",), "case")
+            rules.require_read(tx, actor, other, ("Case",), "case")
             rules.require_case_write(tx, actor, other)
             _require_status(_case(tx, other), COMBINABLE, action)
         payload = {k: v for k, v in clean.items() if k != "comment" and v is not None}
@@ -106,7 +108,7 @@ def request_case_action(graph, actor: Actor, case_uid: str, action: str, data: d
         return file_request(tx, actor, kind, case_uid, payload=payload, comment=clean.get("comment"),
                             exclusive_kinds=CASE_KINDS, related_uid=other)
 
-    return write_or_refuse(graph, actor, f"request_{action}", [case_uid, other], work)
+    return audit.write_or_refuse(graph, actor, f"request_{action}", [case_uid, other], work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,9 +133,8 @@ _SET_STATUS["reopen"] = _SET_STATUS["open"]
 
 
 def _approved_transition(action: str):
-    kind, allowed, _ = TRANSITIONS[action]
+    _, allowed, _ = TRANSITIONS[action]
 
-    @applies(kind)
     def apply(tx, actor: Actor, request: dict, decision: str) -> None:
         if decision != "approved":
             return  # a returned request leaves the case as it is
@@ -142,10 +143,6 @@ def _approved_transition(action: str):
         tx.run(_SET_STATUS[action], uid=case["uid"], actor=actor.uid, p=request.get("payload") or {}).consume()
 
     return apply
-
-
-for _action in ("open", "refer", "close", "reopen"):
-    _approved_transition(_action)
 
 
 _MOVE_SUBJECTS = """
@@ -182,7 +179,6 @@ SET old.status = 'combined', old.close_reason = 'combined', old.combined_into = 
 """  # the kept case's team gains the absorbed team, so they can still write the documents they moved
 
 
-@applies("case_combine")
 def _apply_combine(tx, actor: Actor, request: dict, decision: str) -> None:
     if decision != "approved":
         return
@@ -197,6 +193,13 @@ def _apply_combine(tx, actor: Actor, request: dict, decision: str) -> None:
     tx.run(_CLOSE_COMBINED, **params).consume()
     audit.record(tx, actor, "update", [keep["uid"], other["uid"]],
                  details={"op": "combine", "subjects_moved": subjects, "documents_moved": documents})
+
+
+#: What a decided request of each kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
+APPLIERS = {
+    **{TRANSITIONS[action][0]: _approved_transition(action) for action in ("open", "refer", "close", "reopen")},
+    "case_combine": _apply_combine,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,14 +238,14 @@ def _owners(actor: Actor | None) -> list[str] | None:
     return [actor.uid, *actor.subordinates]
 
 
-def inactive_cases(graph, actor: Actor | None = None, today: date | datetime | None = None) -> list[dict]:
+def inactive_cases(graph: Graph, actor: Actor | None = None, today: date | datetime | None = None) -> list[dict]:
     """Open or referred cases with no activity for six months (closure candidates), stalest first."""
     rows = graph.query(_INACTIVE, {"active": list(ACTIVE_STATUSES), "owners": _owners(actor),
                                    "now": as_of(today)})
     return [plain(r["c"]) for r in rows]
 
 
-def review_due_cases(graph, actor: Actor | None = None, today: date | datetime | None = None) -> list[dict]:
+def review_due_cases(graph: Graph, actor: Actor | None = None, today: date | datetime | None = None) -> list[dict]:
     """Open or referred cases opened or last reviewed more than three months ago (quarterly review)."""
     rows = graph.query(_REVIEW_DUE, {"active": list(ACTIVE_STATUSES), "owners": _owners(actor),
                                      "now": as_of(today)})
@@ -253,12 +256,12 @@ class ReviewInput(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
-def record_review(graph, actor: Actor, case_uid: str, note: str | None = None) -> dict:
+def record_review(graph: Graph, actor: Actor, case_uid: str, note: str | None = None) -> dict:
     """Record the quarterly review of a case by its agent or supervisor (sets last_reviewed_at)."""
     clean = load_input(ReviewInput(), {"note": note})
 
     def work(tx):
-        require_readable(tx, actor, case_uid, ("Case",), "case")
+        rules.require_read(tx, actor, case_uid, ("Case",), "case")
         rules.require_case_write(tx, actor, case_uid)
         case = _case(tx, case_uid)
         _require_status(case, ACTIVE_STATUSES, "review")
@@ -268,4 +271,4 @@ def record_review(graph, actor: Actor, case_uid: str, note: str | None = None) -
         audit.record(tx, actor, "update", [case_uid], details={"op": "quarterly_review", "note": clean["note"]})
         return plain(rec["c"])
 
-    return write_or_refuse(graph, actor, "review", [case_uid], work)
+    return audit.write_or_refuse(graph, actor, "review", [case_uid], work)

@@ -45,6 +45,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
+from ..db import Graph
 from ..nodes.vocabulary import ENTITY_TYPES
 from . import features
 from .dates import Dob, parse_dob
@@ -366,7 +367,7 @@ SET n.match_keys = row.keys
 """
 
 
-def recompute_keys(graph, batch: int = 5000, type_name: str = "Person") -> int:
+def recompute_keys(graph: Graph, batch: int = 5000, type_name: str = "Person") -> int:
     """Rewrite `match_keys` on every stored record of `type_name` from its properties, in UNWIND
     batches of `batch` (after the key set changes); returns how many records were rewritten.
 

@@ -19,14 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..nodes.vocabulary import ENTITY_TYPES
+from ..settings import Settings
 from . import blocking, frequencies, model
 
 #: Decisions that raise a hit.
 HIT_DECISIONS = (model.MATCH, model.POSSIBLE)
 #: Hit statuses: open until someone confirms the pair is the same individual or dismisses it.
 STATUSES = ("open", "confirmed_same", "dismissed")
-#: Relationship from a hit to each of its two records (a system relationship, never drawn by hand).
-HIT_REL = "HIT_ON"
 
 
 def pair_key(a: str, b: str) -> str:
@@ -64,9 +63,31 @@ def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     return out
 
 
-def thresholds() -> tuple[float, float]:
-    """(match, possible) thresholds from configuration (CCMS_MATCH_THRESHOLD, CCMS_POSSIBLE_THRESHOLD)."""
-    return model.thresholds_from_settings()
+@dataclass(frozen=True)
+class Config:
+    """The configured decision thresholds and prior; the caller passes them in (the logic layer builds
+    them from the deployment's settings with `of`), so nothing here reads the environment."""
+
+    #: A score at or above this is a match, at or above `possible_threshold` a possible one.
+    match_threshold: float = model.MATCH_THRESHOLD
+    possible_threshold: float = model.POSSIBLE_THRESHOLD
+    #: Share of new person records expected to duplicate a stored one (the person prior's q).
+    duplicate_rate: float = 0.5
+    #: The smallest population the person prior assumes.
+    population_floor: int = 100_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> Config:
+        return cls(settings.match_threshold, settings.possible_threshold, settings.duplicate_rate,
+                   settings.population_floor)
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        """(match, possible) thresholds, as `score_candidates` takes them."""
+        return self.match_threshold, self.possible_threshold
+
+
+DEFAULT = Config()
 
 
 @dataclass(frozen=True)
@@ -83,23 +104,21 @@ class Context:
     population: int | None = None
 
 
-def context(tx, type_name: str, duplicate_rate: float | None = None, floor: int | None = None) -> Context:
-    """The scoring context of `type_name` from the graph and configuration.
+def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float | None = None,
+            floor: int | None = None) -> Context:
+    """The scoring context of `type_name` from the graph and `config`.
 
     People: the prior is `model.person_prior` of the stored population and the configured share of
-    new records that duplicate a stored one (CCMS_MATCH_DUPLICATE_RATE), and names weigh by the
-    frequencies last counted over the stored people (`frequencies.recount`). Other types keep
-    their fixed priors.
+    new records that duplicate a stored one (CCMS_MATCH_DUPLICATE_RATE, or `duplicate_rate`), and
+    names weigh by the frequencies last counted over the stored people (`frequencies.recount`).
+    Other types keep their fixed priors.
     """
     _label(type_name)
     if type_name != "Person":
         return Context()
-    from ..settings import load_settings
-
-    settings = load_settings()
-    q = settings.duplicate_rate if duplicate_rate is None else duplicate_rate
+    q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
-    prior = model.person_prior(population, q, settings.population_floor if floor is None else floor)
+    prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
     # Each stored person is the one with probability q/N; nobody stored with 1 - q. In units of
     # the per-record prior that is (1 - q) / (q / N).
     no_match = -prior + math.log2(max(1 - q, 1e-9))
@@ -172,7 +191,7 @@ def score_candidates(type_name: str, record: Mapping, cands: list[dict],
     stored record against nobody stored, before any evidence) and an "other_candidates" row
     (what the competing candidates take away, never positive); their sum is the log-odds.
     """
-    match_t, possible_t = limits or thresholds()
+    match_t, possible_t = limits or DEFAULT.limits
     ctx = ctx or Context()
     prior = model.PRIORS[type_name] if ctx.prior is None else ctx.prior
     no_match = -prior if ctx.no_match is None else ctx.no_match
@@ -200,7 +219,7 @@ def score_candidates(type_name: str, record: Mapping, cands: list[dict],
 def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
          params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
          limits: tuple[float, float] | None = None, prefix: bool = False,
-         ctx: Context | None = None) -> list[list[dict]]:
+         ctx: Context | None = None, config: Config = DEFAULT) -> list[list[dict]]:
     """Scored candidates (best first) for each record, in one candidate query; nothing is written.
 
     `prefix` also matches unfinished name words (query before create, as the user types).
@@ -208,8 +227,8 @@ def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[
     excludes = excludes or [() for _ in records]
     probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
     found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap)
-    limits = limits or thresholds()
-    ctx = ctx or context(tx, type_name)
+    limits = limits or config.limits
+    ctx = ctx or context(tx, type_name, config)
     return [score_candidates(type_name, r, c, limits, ctx) for r, c in zip(records, found, strict=True)]
 
 

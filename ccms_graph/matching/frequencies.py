@@ -9,6 +9,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ccms_graph.matching.names import phonetic_key
+from ccms_graph.matching.records import person_view
+
+from ..db import Graph
 
 # Share of the US population carrying each name, rounded. Surnames: US Census Bureau, 2010
 # surname file (per-100k counts / 100000). Given names: US Census Bureau 1990 name files
@@ -62,9 +65,6 @@ GIVEN_NAMES: dict[str, float] = {
 RARE_SURNAME = 5e-5
 RARE_GIVEN_NAME = 2e-4
 
-#: What a caller may pass: token -> share of the population, as a function or a mapping (used for
-#: both roles); `as_lookup` also takes `NameCounts`, which has one lookup per role.
-NameFrequency = Callable[[str], float] | Mapping[str, float]
 
 
 def surname_frequency(token: str) -> float:
@@ -178,6 +178,11 @@ class NameCounts:
         return lambda token: self._blend(groups.get(phonetic_key(token), 0), table.get(token, rare))
 
 
+#: What a caller may pass: token -> share of the population, as a function or a mapping (used for
+#: both roles); `as_lookup` also takes `NameCounts`, which has one lookup per role.
+NameFrequency = Callable[[str], float] | Mapping[str, float] | NameCounts
+
+
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -195,8 +200,6 @@ def one_edit(token: str) -> set[str]:
 def count_names(rows: Iterable[Mapping]) -> NameCounts:
     """Count each person's family-name tokens (particles dropped) and first given-name token, once
     per person over all their names and aliases."""
-    from ccms_graph.matching.records import person_view  # records imports this module
-
     family: Counter[str] = Counter()
     given: Counter[str] = Counter()
     total = 0
@@ -208,7 +211,7 @@ def count_names(rows: Iterable[Mapping]) -> NameCounts:
     return NameCounts(total, dict(family), dict(given))
 
 
-def recount(graph) -> NameCounts:
+def recount(graph: Graph) -> NameCounts:
     """Count the names of every stored person and keep the counts for `stored` (one read, one write)."""
     counts = graph.read(lambda tx: count_names(r["r"] for r in tx.run(_COUNT)))
     graph.write(lambda tx: tx.run(_STORE, total=counts.total, family=json.dumps(counts.family),
@@ -246,7 +249,7 @@ def population(tx) -> int:
 _COUNTED_POPULATION = "MATCH (s:NameStats {entity_type: 'Person'}) RETURN s.population AS n"
 
 
-def refresh(graph, tolerance: float = 0.05) -> NameCounts | None:
+def refresh(graph: Graph, tolerance: float = 0.05) -> NameCounts | None:
     """Recount when no counts are kept or the population has moved by more than `tolerance` of the
     one counted (e.g. after an import); returns the new counts, or None when still fresh."""
     def read(tx):

@@ -195,9 +195,6 @@ _NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "icao24": _icao24,
 }
 
-#: The kinds with a dedicated rule; any other kind is normalized to uppercase alphanumerics.
-KNOWN_KINDS = frozenset(_NORMALIZERS)
-
 #: Prefixes of identifier keys that differ from the kind name.
 _KEY_PREFIX = {"a_number": "anum"}
 

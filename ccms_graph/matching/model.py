@@ -29,8 +29,8 @@ MATCH = "match"
 POSSIBLE = "possible"
 NO_MATCH = "no_match"
 
-#: Default decision thresholds on the score; deployments read theirs from settings
-#: (`thresholds_from_settings`).
+#: Default decision thresholds on the score; deployments set theirs in settings, which the logic layer
+#: passes in (`deconflict.Config`).
 MATCH_THRESHOLD = 0.90
 POSSIBLE_THRESHOLD = 0.50
 
@@ -497,14 +497,6 @@ def decide(score: float, match_threshold: float = MATCH_THRESHOLD, possible_thre
     if score >= match_threshold:
         return MATCH
     return POSSIBLE if score >= possible_threshold else NO_MATCH
-
-
-def thresholds_from_settings() -> tuple[float, float]:
-    """(match_threshold, possible_threshold) from the CCMS_* environment via ccms_graph.settings."""
-    from ccms_graph.settings import load_settings
-
-    s = load_settings()
-    return s.match_threshold, s.possible_threshold
 
 
 def score(

@@ -1,6 +1,6 @@
 """The declaration of every record type, its fields, and the link types allowed between them.
 
-This is the single place types are described. The neomodel classes, the marshmallow schemas,
+This is the single place types are described. The marshmallow schemas, the API schemas,
 the forms, the graph legend and matching all read it instead of repeating it (principle 7).
 """
 
@@ -216,11 +216,6 @@ SELECTOR_TYPES: dict[str, str] = {
 }
 
 # Case documents. Each carries the label Document beside its own.
-ROI_STATUSES = ("draft", "submitted", "returned", "approved")
-#: Reports of Investigation move through ROI_STATUSES; other documents are "filed" once created.
-DOCUMENT_STATUSES = (*ROI_STATUSES, "filed")
-#: A grant request is pending until a supervisor makes it active or returns it; the owner may revoke it.
-GRANT_STATUSES = ("pending", "active", "returned", "revoked")
 DOCUMENT_TYPES: dict[str, RecordType] = {
     t.name: t
     for t in (
@@ -350,30 +345,9 @@ LINK_TYPES: dict[str, LinkType] = {
     )
 }
 
-#: Nodes and relationships the service keeps beside the records, never drawn or expanded as links:
-#: deconfliction hits and the judgements on them, telecom import bookkeeping, workflow and audit state.
-SERVICE_LABELS = ("DeconflictionHit", "Judgement", "CallRecord", "SubscriberRecord", "TelecomLink",
-                  "ApprovalRequest", "AccessGrant", "Disclosure", "Comment", "Notification", "AuditEntry",
-                  "AuditHead", "Session", "ApiToken", "Sequence", "SavedQuery", "SavedQueryVersion", "BlockKey",
-                  "NameStats")
-SERVICE_RELATIONSHIPS = ("HIT_ON", "ANNOTATES", "OWNED_BY", "MEMBER_OF", "REPORTS_TO", "WITHIN")
 
 #: Link types a user may draw between records by hand (system links are maintained by the service).
 USER_LINK_TYPES = tuple(name for name, lt in LINK_TYPES.items() if not lt.system)
-
-#: Which selector link a record uses for each kind of selector input.
-SELECTOR_LINKS = {"phones": "USES_PHONE", "emails": "USES_EMAIL", "social_handles": "USES_HANDLE"}
-
-
-def record_type(name: str) -> RecordType:
-    """Look up an entity or document type by label or plural slug; KeyError if unknown."""
-    if name in ALL_RECORD_TYPES:
-        return ALL_RECORD_TYPES[name]
-    for t in ALL_RECORD_TYPES.values():
-        if name.lower() in (t.slug, t.name.lower()):
-            return t
-    raise KeyError(name)
-
 
 def caption(type_name: str, props: dict) -> str:
     """A human caption for a record, built from its type's caption fields."""

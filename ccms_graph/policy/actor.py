@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..errors import NotFound
@@ -47,8 +47,6 @@ class Actor:
         return self.training_expires >= (today or date.today()).isoformat()
 
     def with_request(self, client_address: str | None, purpose: str | None = None) -> Actor:
-        from dataclasses import replace
-
         return replace(self, client_address=client_address, purpose=purpose)
 
 

@@ -12,13 +12,6 @@ from ..errors import Forbidden, NotFound, TrainingExpired
 from . import scopes
 from .actor import Actor
 
-#: Cypher predicate: may `$me` (with `$subordinates`) write case `c`? Owner, team, or their supervisors.
-CASE_WRITE = (
-    "(c.owner_uid = $me OR $me IN coalesce(c.team_uids, []) "
-    "OR c.owner_uid IN $subordinates "
-    "OR any(t IN coalesce(c.team_uids, []) WHERE t IN $subordinates))"
-)
-
 #: Roles that never change case content.
 NON_WRITERS = ("auditor", "admin")
 #: Roles that never read case content (the role alone gives none).

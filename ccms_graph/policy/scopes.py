@@ -123,10 +123,3 @@ def hidden(n: str = "n") -> str:
             f"WHERE coalesce({n}_uc.restricted, false) = false }} "
             f"WHEN {n}:Document THEN {is_draft(n)} OR {_in_restricted(n, 'PART_OF')} "
             f"ELSE false END)")
-
-
-def case_writable(c: str = "c") -> str:
-    """Predicate: may the actor change Case `c`? Owner, team, or the supervisors of any of them."""
-    c = _v(c)
-    return (f"($writer AND ({_owned(c)} "
-            f"OR any(_tw IN coalesce({c}.team_uids, []) WHERE _tw = $me OR _tw IN $subordinates)))")

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..db import Graph
 from ..policy.actor import Actor
+from ..policy.rules import require_active
 from . import loader
 from .loader import CatalogueError, ParamSpec, QueryDef, QueryFileError
 from .runner import QueryTimedOut, Result, run_query, to_csv
-from .store import approve_query, save_query
+from .store import approve_query, list_saved, save_query
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,12 @@ def _info(q: QueryDef, **extra) -> QueryInfo:
     return QueryInfo(q.name, q.description, q.kind, q.roles, q.params, q.source, **extra)
 
 
-def catalogue(actor: Actor, graph=None) -> list[QueryInfo]:
+def catalogue(actor: Actor, graph: Graph | None = None) -> list[QueryInfo]:
     """The queries `actor`'s role may run: the catalogue files, and with `graph` also saved queries
     (the actor's own, approved or not, and everyone's approved ones). Expired training is refused."""
-    from ..policy.rules import require_active
-
     require_active(actor)
     out = [_info(q) for q in loader.catalogue_queries().values() if actor.role in q.roles]
     if graph is not None:
-        from .store import list_saved
-
         for q, meta in list_saved(graph, actor):
             approved = meta.get("approved_version") == meta["version"]
             if actor.role in q.roles or meta["author_uid"] == actor.uid:

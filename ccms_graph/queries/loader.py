@@ -34,9 +34,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import neo4j
+
+from ..db import Graph
 from ..nodes.vocabulary import ALL_RECORD_TYPES, LINK_TYPES, ROLES, SELECTOR_TYPES
 from ..policy import scopes
+from ..policy.actor import SYSTEM
+from ..policy.rules import actor_params
 from ..settings import CYPHER_DIR
+from .params import TYPES, check_rules, parse_default
 
 #: Where the shared catalogue lives.
 QUERY_DIR = CYPHER_DIR / "queries"
@@ -194,8 +200,6 @@ def expand(name: str, body: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def _param(name: str, line: str) -> ParamSpec:
-    from .params import TYPES, check_rules  # params imports nothing from here at module level
-
     parts = [p.strip() for p in line.split("|")]
     if len(parts) < 3 or len(parts) > 4:
         raise QueryFileError(name, f"param line {line!r}: write 'name | type | default | validation'")
@@ -209,10 +213,10 @@ def _param(name: str, line: str) -> ParamSpec:
         raise QueryFileError(name, f"parameter {pname!r}: unknown type {ptype!r}; use {', '.join(TYPES)}")
     rules = []
     for token in rules_text.split():
-        key, sep, value = token.partition("=")
+        key, sep, setting = token.partition("=")
         if not sep:
             raise QueryFileError(name, f"parameter {pname!r}: validation {token!r} must be key=value")
-        rules.append((key, value))
+        rules.append((key, setting))
     try:
         check_rules(ptype, dict(rules))
     except ValueError as exc:
@@ -220,8 +224,6 @@ def _param(name: str, line: str) -> ParamSpec:
     required = default == "required"
     value = None
     if not required and default != "null":
-        from .params import parse_default
-
         try:
             value = parse_default(ptype, default, dict(rules))
         except ValueError as exc:
@@ -291,7 +293,7 @@ def parse(name: str, text: str, *, source: str = "catalogue", path: str | None =
     if undeclared:
         raise QueryFileError(name, f"undeclared parameter(s): {', '.join('$' + u for u in undeclared)}")
     return QueryDef(name=name, description=header["description"][0], kind=kind, roles=roles, params=params,
-                    body=body, cypher=cypher, text=text, max_rows=limits.get("max_rows"),
+                    body=body, cypher=cypher, text=text, max_rows=int(limits["max_rows"]) if "max_rows" in limits else None,
                     timeout=limits.get("timeout"), source=source, path=path)
 
 
@@ -327,16 +329,11 @@ def reload() -> dict[str, QueryDef]:
 # Checks that need the server: syntax and the planner's own verdict on writes
 # ---------------------------------------------------------------------------------------------
 
-def explain(graph, qdef: QueryDef) -> None:
+def explain(graph: Graph, qdef: QueryDef) -> None:
     """EXPLAIN the query in a read transaction; QueryFileError if it does not compile or would write.
 
     The planner's `query_type` catches a write the static check missed ('w', 'rw' or schema 's').
     """
-    import neo4j
-
-    from ..policy.actor import SYSTEM
-    from ..policy.rules import actor_params
-
     params = {**actor_params(SYSTEM), **{p.name: p.default for p in qdef.params}}
 
     def work(tx):
@@ -352,7 +349,7 @@ def explain(graph, qdef: QueryDef) -> None:
         raise QueryFileError(qdef.name, f"the planner classes this query as {query_type!r}, not read-only")
 
 
-def check_catalogue(graph) -> dict[str, QueryDef]:
+def check_catalogue(graph: Graph) -> dict[str, QueryDef]:
     """Start-up check: parse every file and EXPLAIN each against the server; CatalogueError lists failures."""
     queries = catalogue_queries()
     errors = []

@@ -25,22 +25,22 @@ from dataclasses import dataclass, field, replace
 import neo4j
 from neo4j.graph import Node, Path, Relationship
 
+from ..db import Graph
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..logic import audit, notifications
-from ..logic.records import record_type_of
+from ..logic.common import record_type_of
 from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption
 from ..policy import scopes
 from ..policy.actor import Actor
 from ..policy.rules import actor_params, require_active
-from ..settings import load_settings
-from . import loader
+from ..settings import Settings
+from . import loader, store
 from .params import validate_params
 
-#: Seconds a query may run unless its header asks for less (or, up to MAX_TIMEOUT, more).
-DEFAULT_TIMEOUT = load_settings().query_timeout
+#: A query may run the deployment's `query_timeout` seconds unless its header asks for less (or, up to
+#: MAX_TIMEOUT, more), and return its `query_max_rows` rows unless the header asks for fewer (or, up to
+#: MAX_ROWS, more); both settings come with the graph.
 MAX_TIMEOUT = 120.0
-#: Rows a query may return unless its header asks for fewer (or, up to MAX_ROWS, more).
-DEFAULT_ROWS = load_settings().query_max_rows
 MAX_ROWS = 10_000
 #: At most this many owner notifications per run.
 NOTIFY_CAP = 200
@@ -172,7 +172,8 @@ def _walk(value, nodes: dict, strings: set) -> None:
             _walk(v, nodes, strings)
 
 
-def _plain(v):
+def _scalar(v):
+    """One value of a result row as JSON: temporals as ISO text, anything else unknown as its text."""
     if hasattr(v, "iso_format"):
         return v.iso_format()
     if isinstance(v, float | int | str | bool) or v is None:
@@ -264,7 +265,7 @@ def _cell(value, checked: _Checked, seen: set):
         if value in checked.by_uid:
             seen.add(value)
         return value
-    return _plain(value)
+    return _scalar(value)
 
 
 class _Withhold(Exception):
@@ -323,12 +324,14 @@ def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str
             refused.append(info)
     edges = []
     for _eid, r in sorted(rels.items()):
+        if r.start_node is None or r.end_node is None:  # the driver always returns a result's ends
+            continue
         a, b = nodes[r.start_node.element_id], nodes[r.end_node.element_id]
         edge = {"source": a["id"], "target": b["id"], "type": r.type}
         if not a["locked"] and not b["locked"]:
             edge["uid"] = r.get("uid")
             if r.type == "CALLED":
-                edge["props"] = {k: _plain(r.get(k)) for k in ("count", "first_at", "last_at", "total_seconds")}
+                edge["props"] = {k: _scalar(r.get(k)) for k in ("count", "first_at", "last_at", "total_seconds")}
         edges.append(edge)
     shown = sorted(n["uid"] for n in nodes.values() if n["uid"])
     return list(nodes.values()), edges, shown, refused, locked
@@ -361,14 +364,15 @@ def _param_records(tx, qdef: loader.QueryDef, params: dict) -> list[str]:
     return sorted(r["uid"] for r in tx.run(_PARAM_RECORDS, uids=uids, phones=phones))
 
 
-def _refused(graph, actor: Actor, error: DomainError, name: str, params=None, export: str | None = None) -> DomainError:
+def _refused(graph: Graph, actor: Actor, error: DomainError, name: str, params=None, export: str | None = None) -> DomainError:
     extra = {"format": export} if export else {}
     return audit.refuse(graph, actor, error, "query", [], query=name, params=params, **extra)
 
 
-def _limits(qdef: loader.QueryDef, timeout: float | None, row_limit: int | None) -> tuple[float, int]:
-    t = min(float(timeout or qdef.timeout or DEFAULT_TIMEOUT), MAX_TIMEOUT)
-    n = min(int(row_limit or qdef.max_rows or DEFAULT_ROWS), MAX_ROWS)
+def _limits(settings: Settings, qdef: loader.QueryDef, timeout: float | None,
+            row_limit: int | None) -> tuple[float, int]:
+    t = min(float(timeout or qdef.timeout or settings.query_timeout), MAX_TIMEOUT)
+    n = min(int(row_limit or qdef.max_rows or settings.query_max_rows), MAX_ROWS)
     if t <= 0 or n <= 0:
         raise ValidationFailed({"limits": ["time-out and row limit must be positive"]})
     return t, n
@@ -378,7 +382,7 @@ def _jsonable(params: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()}
 
 
-def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None, *, version: int | None = None,
+def execute(graph: Graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None, *, version: int | None = None,
             timeout: float | None = None, row_limit: int | None = None, export: str | None = None) -> Result:
     """Run an already-resolved query for `actor` (see `run_query`, which resolves it by name)."""
     if export is not None and export not in EXPORT_FORMATS:
@@ -388,7 +392,7 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
         if actor.role not in qdef.roles:
             raise Forbidden(f"the {actor.role} role may not run {qdef.name} (roles: {', '.join(qdef.roles)})")
         params = validate_params(qdef, raw_params)
-        seconds, limit = _limits(qdef, timeout, row_limit)
+        seconds, limit = _limits(graph.settings, qdef, timeout, row_limit)
     except DomainError as exc:
         raise _refused(graph, actor, exc, qdef.name, raw_params, export) from None
     shown_params = _jsonable(params)
@@ -460,12 +464,10 @@ def execute(graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict | None,
     return result
 
 
-def run_query(graph, actor: Actor, name: str, params: dict | None = None, *, version: int | None = None,
+def run_query(graph: Graph, actor: Actor, name: str, params: dict | None = None, *, version: int | None = None,
               timeout: float | None = None, row_limit: int | None = None, export: str | None = None) -> Result:
     """Run the catalogue query (or the saved query the actor may run) called `name` with `params`;
     `export="csv"` when the result leaves as a CSV file, which audits the run as an export."""
-    from . import store
-
     try:
         qdef, ver = store.resolve(graph, actor, name, version)
     except DomainError as exc:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..db import Graph
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..logic import audit, notifications
+from ..logic.common import plain
 from ..policy.actor import Actor
 from ..policy.rules import require_active
 from . import loader
@@ -62,14 +64,6 @@ ORDER BY q.name
 """
 
 
-def _plain(props: dict | None) -> dict:
-    out = dict(props or {})
-    for k, v in list(out.items()):
-        if hasattr(v, "iso_format"):
-            out[k] = v.iso_format()
-    return out
-
-
 def parse_saved(name: str, text: str, version: int | None = None) -> loader.QueryDef:
     """Parse saved text as a query; ValidationFailed (on `text`) with the loader's reason if it is refused."""
     if not isinstance(text, str) or not text.strip():
@@ -82,14 +76,14 @@ def parse_saved(name: str, text: str, version: int | None = None) -> loader.Quer
         raise ValidationFailed({"text": [exc.message]}, detail=str(exc)) from None
 
 
-def _check_planner(graph, qdef: loader.QueryDef) -> None:
+def _check_planner(graph: Graph, qdef: loader.QueryDef) -> None:
     try:
         loader.explain(graph, qdef)
     except loader.QueryFileError as exc:
         raise ValidationFailed({"text": [exc.message]}, detail=str(exc)) from None
 
 
-def save_query(graph, actor: Actor, name: str, text: str) -> int:
+def save_query(graph: Graph, actor: Actor, name: str, text: str) -> int:
     """Save a new version of the actor's own query `name`; returns its version number (1, 2, ...).
 
     Refused (ValidationFailed on `text`) when the text is malformed or could write; Conflict when the
@@ -124,23 +118,15 @@ def save_query(graph, actor: Actor, name: str, text: str) -> int:
     return version
 
 
-def get_saved(graph, name: str) -> dict:
+def get_saved(graph: Graph, name: str) -> dict:
     """A saved query and all its versions (oldest first); NotFound if there is none."""
     rows = graph.query(_GET, {"name": name})
     if not rows or rows[0]["q"] is None:
         raise NotFound(f"no saved query {name}")
-    return {**_plain(rows[0]["q"]), "versions": [_plain(v) for v in rows[0]["versions"]]}
+    return {**plain(rows[0]["q"]), "versions": [plain(v) for v in rows[0]["versions"]]}
 
 
-def versions(graph, actor: Actor, name: str) -> list[dict]:
-    """Every saved version of `name`, for its author, a supervisor or an administrator."""
-    saved = get_saved(graph, name)
-    if saved["author_uid"] != actor.uid and not (actor.is_admin or actor.is_supervisor):
-        raise NotFound(f"no saved query {name}")
-    return saved["versions"]
-
-
-def approve_query(graph, approver: Actor, name: str, version: int) -> dict:
+def approve_query(graph: Graph, approver: Actor, name: str, version: int) -> dict:
     """Approve version `version` of a saved query into the shared catalogue (supervisor or admin, not the author)."""
     try:
         require_active(approver)
@@ -171,7 +157,7 @@ def approve_query(graph, approver: Actor, name: str, version: int) -> dict:
     return get_saved(graph, name)
 
 
-def resolve(graph, actor: Actor, name: str, version: int | None = None) -> tuple[loader.QueryDef, int | None]:
+def resolve(graph: Graph, actor: Actor, name: str, version: int | None = None) -> tuple[loader.QueryDef, int | None]:
     """The query `actor` runs under `name`: the catalogue file, else the saved version they may run."""
     catalogue = loader.catalogue_queries()
     if name in catalogue:
@@ -200,7 +186,7 @@ def resolve(graph, actor: Actor, name: str, version: int | None = None) -> tuple
     return qdef, wanted
 
 
-def list_saved(graph, actor: Actor) -> list[tuple[loader.QueryDef, dict]]:
+def list_saved(graph: Graph, actor: Actor) -> list[tuple[loader.QueryDef, dict]]:
     """The saved queries the actor may run: their own (latest version) and every approved one."""
     out = []
     for row in graph.query(_LIST, {"me": actor.uid}):
@@ -208,5 +194,5 @@ def list_saved(graph, actor: Actor) -> list[tuple[loader.QueryDef, dict]]:
             qdef = parse_saved(row["q"]["name"], row["text"], row["version"])
         except ValidationFailed:
             continue  # a version today's rules refuse is not offered (running it would be refused too)
-        out.append((qdef, {**_plain(row["q"]), "version": row["version"]}))
+        out.append((qdef, {**plain(row["q"]), "version": row["version"]}))
     return out

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
+from ..logic import auth as auth_logic
 from ..logic import sessions
 from ..policy.actor import Actor
 from . import context
@@ -48,8 +49,6 @@ def _sso(req):
     username = req.headers.get(header) if header else None
     if not username:
         return None
-    from ..logic import auth as auth_logic
-
     try:
         actor = auth_logic.authenticate_trusted(context.graph(), username, req.remote_addr)
     except DomainError:
@@ -75,8 +74,6 @@ def signin():
         elif not username or not password:
             error = "Enter your username and password."
         else:
-            from ..logic import auth as auth_logic
-
             try:
                 actor = auth_logic.authenticate(context.graph(), username, password, request.remote_addr)
             except DomainError as exc:

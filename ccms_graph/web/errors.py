@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from werkzeug.exceptions import HTTPException
@@ -29,10 +29,8 @@ def problem(status: int, title: str, detail: str, **extra):
         resp.status_code = status
         resp.mimetype = "application/problem+json"
     else:
-        resp = render_template("error.html", status=status, title=title, detail=detail, extra=extra), status
-        from flask import make_response
-
-        resp = make_response(resp)
+        resp = make_response(render_template("error.html", status=status, title=title, detail=detail,
+                                             extra=extra), status)
     if status == 503:
         resp.headers["Retry-After"] = "10"
     return resp
@@ -41,9 +39,10 @@ def problem(status: int, title: str, detail: str, **extra):
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        extra = {}
-        if getattr(exc, "errors", None) is not None:
-            extra["errors"] = exc.errors
+        extra: dict = {}
+        errors = getattr(exc, "errors", None)
+        if errors is not None:
+            extra["errors"] = errors
         extra.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)})
         return problem(exc.status, exc.title, exc.detail, **extra)
 

@@ -1,4 +1,4 @@
-"""Server-rendered pages: the health check, the desktop, and the registration of every page blueprint."""
+"""Server-rendered pages: the health check and the desktop (the other pages live in `web/views/`)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,6 @@ from ..logic import approvals, cases, deconfliction, notifications
 from . import context
 
 bp = Blueprint("pages", __name__)
-
-
-def register_pages(app) -> None:
-    """Register the page blueprints under web/views (idempotent: safe to call after `pages.bp` is registered)."""
-    if app.extensions.get("ccms_pages"):
-        return
-    app.extensions["ccms_pages"] = True
-    from .views import BLUEPRINTS, ui
-
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    ui.init_app(app)
-
-
-@bp.record_once
-def _with_views(state) -> None:
-    """Registering `pages.bp` brings the other page blueprints with it (create_app registers only this one)."""
-    register_pages(state.app)
 
 
 @bp.route("/health")

@@ -6,6 +6,7 @@ from flask import g
 
 from ..logic import tokens
 from . import context
+from .auth import WebUser
 
 
 def bearer_token(req) -> str | None:
@@ -36,11 +37,9 @@ def install(login_manager) -> None:
                 g.api_token_refused = True
                 return None  # a bad token never falls back to another way of signing in
             actor, token_uid = found
-            from .auth import WebUser
-
             g.api_token_uid = token_uid
             return WebUser(actor.with_request(req.remote_addr), f"token:{token_uid}")
         return previous(req) if previous is not None else None
 
-    load._ccms_bearer = True
+    load._ccms_bearer = True  # type: ignore[attr-defined]  # a marker on the function itself
     login_manager.request_loader(load)

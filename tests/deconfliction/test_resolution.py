@@ -6,7 +6,7 @@ import pytest
 
 from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic import links, notifications, records, resolution
-from tests.factories import make_person
+from tests.factories import links_via_master, make_person
 
 AUDIT = ["AuditEntry", "AuditHead"]
 
@@ -56,7 +56,7 @@ def test_merge_then_unmerge_leaves_the_graph_exactly_as_it_was(graph, org):
                       "r.reason AS why, r.created_at IS NOT NULL AS when, o.master_uid AS mu", {"o": other["uid"]})
     assert rel == [{"m": master["uid"], "by": org.agent_a.uid, "why": "same DOB, same face in photos",
                     "when": True, "mu": master["uid"]}]
-    reachable = resolution.links_via_master(graph, master["uid"])
+    reachable = links_via_master(graph, master["uid"])
     assert [(x["type"], x["via_uid"]) for x in reachable if x["type"] == "REGISTERED_TO"] == [
         ("REGISTERED_TO", other["uid"])]
     assert graph.query("MATCH (n:Person) RETURN count(n) AS n") == [{"n": 2}]  # nothing deleted

@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccms_graph.matching.model import WEIGHTS, score, thresholds_from_settings
+from ccms_graph.matching.deconflict import Config
+from ccms_graph.matching.model import WEIGHTS, score
+from ccms_graph.settings import load_settings
 
 
 def person(**fields):
@@ -139,10 +141,10 @@ def test_thresholds_are_parameters(match_threshold, possible_threshold, decision
     assert result["decision"] == decision
 
 
-def test_thresholds_from_settings(monkeypatch):
+def test_thresholds_come_from_settings(monkeypatch):
     monkeypatch.setenv("CCMS_MATCH_THRESHOLD", "0.95")
     monkeypatch.setenv("CCMS_POSSIBLE_THRESHOLD", "0.5")
-    assert thresholds_from_settings() == (0.95, 0.5)
+    assert Config.of(load_settings()).limits == (0.95, 0.5)
 
 
 BUSINESS = {"name": "The Acme Trading Co., Inc.", "addresses": [{"line1": "10 Harbor Blvd", "city": "Miami", "state": "FL"}]}

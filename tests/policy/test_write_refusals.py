@@ -10,7 +10,7 @@ import pytest
 
 from ccms_graph.errors import Forbidden, NotFound
 from ccms_graph.logic import links, records
-from tests.factories import stored_record
+from tests.factories import links_of, stored_record
 from tests.policy import helpers as h
 
 
@@ -70,7 +70,7 @@ def test_refused_links_and_unlinks_are_audited_as_deny(graph, org):
         links.unlink(graph, org.agent_b, body)
     assert [(d["op"], d["targets"], d["answer"]) for d in _denials(graph, org.agent_b)] == [
         ("link", [mine, other], 403), ("unlink", [mine, other], 403)]
-    assert len(links.links_of(graph, mine)) == 1
+    assert len(links_of(graph, mine)) == 1
 
 
 def test_linking_to_a_record_you_may_not_read_answers_like_a_missing_one(graph, org):
@@ -90,7 +90,7 @@ def test_linking_to_a_record_you_may_not_read_answers_like_a_missing_one(graph, 
                        ("unlink", [mine, hidden], f"no record {hidden}"),
                        ("link", [mine, missing], f"no record {missing}"),
                        ("unlink", [mine, missing], f"no record {missing}")]
-    assert links.links_of(graph, mine) == []
+    assert links_of(graph, mine) == []
 
 
 def test_patch_answers_from_the_policy_and_names_no_type(graph, org):

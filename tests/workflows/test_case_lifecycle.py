@@ -8,7 +8,7 @@ from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic import approvals, links, workflows
 from ccms_graph.logic.cases import get_case
 from ccms_graph.logic.documents import create_document
-from tests.factories import make_person
+from tests.factories import links_of, make_person
 from tests.workflows.helpers import audit_actions, case_props, inbox_kinds, new_case, open_case
 
 
@@ -181,7 +181,7 @@ def test_only_case_writers_request(graph, org):
 
 
 def _subject_links(graph, subject_uid):
-    return {(r["other_uid"], r["props"]["status"]) for r in links.links_of(graph, subject_uid, include_retired=True)
+    return {(r["other_uid"], r["props"]["status"]) for r in links_of(graph, subject_uid, include_retired=True)
             if r["type"] == "SUBJECT_IN"}
 
 

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import http
+from html import escape
 
 from flask import Response, current_app
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from ..auth import login_manager
 from ..security import csrf
+from ..tokens import install
+from . import (
+    admin_api,
+    approvals_api,
+    audit_api,
+    auth_api,
+    cases_api,
+    deconfliction_api,
+    documents_api,
+    graph_api,
+    imports_api,
+    links_api,
+    notifications_api,
+    offices_api,
+    queries_api,
+    records_api,
+    search_api,
+)
 from .common import PREFIX
 from .schemas import ProblemSchema
 
@@ -38,8 +58,6 @@ class CcmsApi(Api):
 def _docs_page():
     """A self-contained page listing every operation of the OpenAPI document (no scripts from elsewhere)."""
     spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
-    from html import escape
-
     rows = []
     for path, ops in spec.get("paths", {}).items():
         for method, op in ops.items():
@@ -74,30 +92,7 @@ def init_app(app) -> None:
         "security": [{"bearer": []}, {"session": []}],
     })
     api = CcmsApi(app)
-
-    from ..auth import login_manager
-    from ..tokens import install
-
     install(login_manager)
-
-    from . import (
-        admin_api,
-        approvals_api,
-        audit_api,
-        auth_api,
-        cases_api,
-        deconfliction_api,
-        documents_api,
-        graph_api,
-        imports_api,
-        links_api,
-        notifications_api,
-        offices_api,
-        queries_api,
-        records_api,
-        search_api,
-    )
-
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
                    queries_api, approvals_api, notifications_api, audit_api, admin_api, offices_api,
                    deconfliction_api, imports_api):

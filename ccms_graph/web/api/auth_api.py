@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from ...errors import Conflict, Forbidden, TrainingExpired, ValidationFailed
 from ...logic import auth as auth_logic
 from ...logic import sessions, tokens
+from .. import context
 from ..auth import BANNER, WebUser
 from ..tokens import token_authenticated
 from . import schemas
@@ -58,8 +59,6 @@ def sign_in(data):
 
 
 def _client_address():
-    from .. import context
-
     return context.client_address()
 
 

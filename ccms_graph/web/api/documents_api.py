@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response
 from flask_smorest.fields import Upload
 from marshmallow import Schema
@@ -92,6 +94,4 @@ def download_attachment(document_uid, attachment_uid):
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name, safe="")

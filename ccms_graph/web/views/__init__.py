@@ -1,4 +1,4 @@
-"""Page blueprints, one per area of the browser UI; `web.pages.register_pages` registers them all."""
+"""Page blueprints, one per area of the browser UI; `web.create_app` registers them all."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
+from ...db import Graph
 from ...errors import NotFound
 from ...logic import access, approvals, cases, disclosures, documents, grants, workflows
 from ...logic.disclosures import METHODS
@@ -57,7 +58,7 @@ def case_page(uid: str):
                            team=team)
 
 
-def _people(graph, uids: list[str | None]) -> list[dict]:
+def _people(graph: Graph, uids: list[str | None]) -> list[dict]:
     """Names of the case's owner and team, in one read (users' names are not case content).
 
     Stopgap: the logic layer offers no user directory for non-admins, so this borrows the sign-in
@@ -80,7 +81,7 @@ def _people(graph, uids: list[str | None]) -> list[dict]:
     return graph.read(work)
 
 
-def _user_uid(graph, username: str) -> str:
+def _user_uid(graph: Graph, username: str) -> str:
     """The uid of a username (or the text itself when no such user: `change_team` then says so by field)."""
     try:
         return graph.read(load_actor, username).uid if username else ""

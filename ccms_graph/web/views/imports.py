@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ...db import Graph
 from ...errors import DomainError
 from ...logic import cases, imports
 from ...nodes.vocabulary import ENTITY_TYPES
@@ -47,7 +48,7 @@ def _own_job(job_id: str) -> dict:
     return job
 
 
-def _run(graph, actor, job: dict, lines: list[str]) -> None:
+def _run(graph: Graph, actor, job: dict, lines: list[str]) -> None:
     def progress(counts: dict) -> None:
         job["counts"] = {**counts, "refused": list(counts["refused"]), "warnings": list(counts["warnings"])}
 

@@ -22,7 +22,7 @@ def queries_page(name: str | None = None):
     chosen = next((q for q in catalogue if q.name == name), None) if name else None
     result, error = None, None
     values = {p.name: request.values.get(p.name, "").strip() for p in (chosen.params if chosen else ())}
-    if chosen is not None and request.method == "POST":
+    if chosen is not None and name and request.method == "POST":
         try:
             result = queries.run_query(graph, actor, name, {k: v for k, v in values.items() if v},
                                        export="csv" if request.form.get("format") == "csv" else None)

@@ -1,0 +1,74 @@
+"""Building blocks every use case shares: new ids, input loading, and turning Neo4j values into answers.
+
+Nothing here reads or writes the database or decides access; it only shapes values, so every module
+of `logic/` may import it without forming a loop.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from ..errors import ValidationFailed
+from ..nodes.vocabulary import caption
+
+#: Labels that group records rather than name their type.
+GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: Any) -> Any:
+    """A Neo4j temporal as its ISO string; any other value unchanged."""
+    return value.iso_format() if hasattr(value, "iso_format") else value
+
+
+def plain(props: Mapping[str, Any] | None) -> dict:
+    """Node or relationship properties as JSON-ready values: temporals as ISO strings, and a JSON
+    `payload` (approval requests) decoded."""
+    out = {k: iso(v) for k, v in (props or {}).items()}
+    if isinstance(out.get("payload"), str):
+        out["payload"] = json.loads(out["payload"])
+    return out
+
+
+def load_input(schema: Schema, data: object) -> dict:
+    """Validate `data` with a marshmallow schema; ValidationFailed names each bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"_schema": ["expected an object"]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.normalized_messages()) from None
+
+
+def record_type_of(labels: Iterable[str]) -> str:
+    """The record's own type among its labels (Neo4j returns labels in no fixed order)."""
+    for label in labels:
+        if label not in GROUP_LABELS:
+            return label
+    return "Record"
+
+
+def node_dict(node: Mapping[str, Any], labels: Iterable[str]) -> dict:
+    """A record node as {uid, type, caption, props}, the shape every answer about a record has."""
+    props = plain(node)
+    type_name = record_type_of(labels)
+    return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "props": props}
+
+
+def placeholder(uid: str | None, labels: Iterable[str], hidden: bool) -> dict:
+    """What a reader sees of a record they may not read: its type and, unless its very existence is
+    protected, its uid."""
+    return {"uid": None if hidden else uid, "type": record_type_of(labels), "locked": True}
