@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ccms_graph import neo4j_server  # noqa: E402
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
-from ccms_graph.logic import bulk, records  # noqa: E402
+from ccms_graph.logic.entities import bulk, records  # noqa: E402
 from ccms_graph.policy.actor import Actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
 

@@ -45,7 +45,7 @@ import generate_persons as gen  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
-from ccms_graph.logic import records  # noqa: E402
+from ccms_graph.logic.entities import records  # noqa: E402
 from ccms_graph.matching import blocking, deconflict, frequencies, model  # noqa: E402
 from ccms_graph.matching.names import ascii_text  # noqa: E402
 from ccms_graph.policy import scopes  # noqa: E402

@@ -32,8 +32,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CCMS_NEO4J_BOLT_PORT", "17699")
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
-from ccms_graph.logic import cases, records  # noqa: E402
-from ccms_graph.logic.users import create_office, create_user  # noqa: E402
+from ccms_graph.logic.casework import cases  # noqa: E402
+from ccms_graph.logic.entities import records  # noqa: E402
+from ccms_graph.logic.people.users import create_office, create_user  # noqa: E402
 from ccms_graph.policy.actor import SYSTEM, load_actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
 

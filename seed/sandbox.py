@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ccms_graph.db import Graph, clear_database, install_schema
-from ccms_graph.logic import records
-from ccms_graph.logic.cases import fiscal_year
-from ccms_graph.logic.users import hash_password
+from ccms_graph.logic.casework.cases import fiscal_year
+from ccms_graph.logic.entities import records
+from ccms_graph.logic.people.users import hash_password
 from ccms_graph.matching import frequencies
 from ccms_graph.policy.actor import SYSTEM, Actor
 

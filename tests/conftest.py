@@ -52,7 +52,7 @@ def test_settings():
 def session_graph(test_settings):
     from argon2 import PasswordHasher
 
-    from ccms_graph.logic import users
+    from ccms_graph.logic.people import users
 
     # Real Argon2id, with parameters cheap enough that building an org chart per test stays fast.
     users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from ccms_graph.errors import NotFound
-from ccms_graph.logic import records
 from ccms_graph.logic.common import node_dict, plain
-from ccms_graph.logic.users import create_office, create_user
+from ccms_graph.logic.entities import records
+from ccms_graph.logic.people.users import create_office, create_user
 from ccms_graph.nodes.vocabulary import USER_LINK_TYPES
 from ccms_graph.policy.actor import SYSTEM, load_actor
 

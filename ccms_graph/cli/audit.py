@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..db import Graph, get_graph
-from ..logic import audit
+from ..logic.oversight import audit
 from ..policy.actor import load_actor
 from .output import emit
 

@@ -7,8 +7,8 @@ import sys
 import time
 
 from ..db import Graph, get_graph
-from ..logic import telecom
-from ..logic.imports import deconflict_jsonl, import_jsonl
+from ..logic.entities.imports import deconflict_jsonl, import_jsonl
+from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
 from ..settings import load_settings

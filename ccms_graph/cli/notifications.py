@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..db import get_graph
-from ..logic import notifications
+from ..logic.oversight import notifications
 from ..settings import load_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..db import get_graph
-from ..logic import retention, workflows
+from ..logic.casework import retention, workflows
 from ..policy.actor import SYSTEM, load_actor
 from .output import emit
 

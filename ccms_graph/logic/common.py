@@ -43,6 +43,23 @@ def plain(props: Mapping[str, Any] | None) -> dict:
     return out
 
 
+#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """One CSV cell that a spreadsheet shows as text: a string that would start a formula gets a leading
+    apostrophe (OWASP's advice); numbers and booleans are written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def load_input(schema: Schema, data: object) -> dict:
     """Validate `data` with a marshmallow schema; ValidationFailed names each bad field."""
     if not isinstance(data, dict):

@@ -7,7 +7,7 @@ retried transaction re-scores the open hit instead of adding a second one, and a
 already dismissed or confirmed is not raised again. Statuses: open, confirmed_same, dismissed.
 
 This module decides and stores; telling people (the creator's answer, the owners' notifications,
-the audit entry) is the use case's job, in `logic.deconfliction`.
+the audit entry) is the use case's job, in `logic.identity.deconfliction`.
 """
 
 from __future__ import annotations

@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 
 from ccms_graph.matching.addresses import normalize_address, normalize_state
 from ccms_graph.matching.dates import Dob, parse_dob
-from ccms_graph.matching.identifiers import (
-    alnum_upper,
-    canonical_kind,
-    identifier_key,
-    normalize_identifier,
-)
+from ccms_graph.matching.identifiers import alnum_upper, canonical_kind, identifier_key, normalize_identifier
 from ccms_graph.matching.names import PersonName, ascii_text, business_key, parse_full_name, person_name
 
 ENTITY_TYPES = ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing")

@@ -3,7 +3,7 @@
 `scopes` holds the Cypher predicates every read query composes; this module holds the same rules in
 Python (`can`) for decisions about one record already loaded (`load_facts`), and the `require_*`
 guards the logic layer calls inside its transactions. `require_*` raise; they never audit, because a
-raise rolls the transaction back — `logic.access.refuse` audits a refusal in its own transaction.
+raise rolls the transaction back — `logic.oversight.audit.refuse` audits a refusal in its own transaction.
 """
 
 from __future__ import annotations

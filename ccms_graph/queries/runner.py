@@ -27,8 +27,8 @@ from neo4j.graph import Node, Path, Relationship
 
 from ..db import Graph
 from ..errors import DomainError, Forbidden, ValidationFailed
-from ..logic import audit, notifications
-from ..logic.common import record_type_of
+from ..logic.common import csv_safe, record_type_of
+from ..logic.oversight import audit, notifications
 from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption
 from ..policy import scopes
 from ..policy.actor import Actor
@@ -99,15 +99,13 @@ def _csv_cell(v) -> str:
         return ""
     if isinstance(v, dict):
         if v.get("locked"):
-            return f"[locked {v.get('type') or 'record'}]"
+            return csv_safe(f"[locked {v.get('type') or 'record'}]")
         if "caption" in v or "uid" in v:
-            return str(v.get("caption") or v.get("uid") or "")
-        return json.dumps(v, sort_keys=True, default=str)
+            return csv_safe(v.get("caption") or v.get("uid") or "")
+        return csv_safe(json.dumps(v, sort_keys=True, default=str))
     if isinstance(v, list):
-        return "; ".join(_csv_cell(x) for x in v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+        return csv_safe("; ".join(_csv_cell(x).removeprefix("'") for x in v))
+    return csv_safe(v)
 
 
 def to_csv(result: Result) -> str:
@@ -117,10 +115,10 @@ def to_csv(result: Result) -> str:
     if result.kind == "graph":
         writer.writerow(["uid", "type", "caption", "locked"])
         for n in result.nodes:
-            writer.writerow([n.get("uid") or "", n.get("type") or "", n.get("caption") or "",
-                             "true" if n.get("locked") else "false"])
+            writer.writerow([csv_safe(n.get("uid")), csv_safe(n.get("type")), csv_safe(n.get("caption")),
+                             csv_safe(bool(n.get("locked")))])
         return out.getvalue()
-    writer.writerow(result.columns)
+    writer.writerow([csv_safe(c) for c in result.columns])
     for row in result.rows:
         writer.writerow([_csv_cell(row.get(c)) for c in result.columns])
     return out.getvalue()

@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from ..db import Graph
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from ..logic import audit, notifications
 from ..logic.common import plain
+from ..logic.oversight import audit, notifications
 from ..policy.actor import Actor
 from ..policy.rules import require_active
 from . import loader

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
-from ..logic import auth as auth_logic
-from ..logic import sessions
+from ..logic.people import auth as auth_logic
+from ..logic.people import sessions
 from ..policy.actor import Actor
 from . import context
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
-from ..logic import approvals, cases, deconfliction, notifications
+from ..logic.casework import approvals, cases
+from ..logic.identity import deconfliction
+from ..logic.oversight import notifications
 from . import context
 
 bp = Blueprint("pages", __name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from ..logic import tokens
+from ..logic.people import tokens
 from . import context
 from .auth import WebUser
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccms_graph.logic import tokens
+from ccms_graph.logic.people import tokens
 from ccms_graph.web import create_app
 
 

@@ -72,7 +72,7 @@ def test_duplicate_unique_identifier_is_409(as_user, org):
 
 
 def _document(as_user, graph, org):
-    from tests.workflows.helpers import open_case
+    from tests.logic.casework.helpers import open_case
 
     case = open_case(graph, org.agent_a, org.sup_mia)
     r = as_user(org.agent_a).post(f"cases/{case['uid']}/documents/evidence-items", json={"title": "Ledger"})

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from ccms_graph.logic import documents, grants, workflows
+from ccms_graph.logic.casework import documents, grants, workflows
 from tests.factories import make_person
-from tests.workflows.helpers import open_case
+from tests.logic.casework.helpers import open_case
 
 #: Path parameters whose value names something the caller might not be allowed to reach.
 UID_PARAMS = ("hit_uid", "case_uid", "record_uid", "document_uid", "attachment_uid", "item_uid", "grant_uid", "token_uid",
@@ -131,7 +131,7 @@ def _foreign(graph, org):
     att = documents.add_attachment(graph, org.agent_nyc, doc, "phone.txt", "text/plain", b"call log")["uid"]
     grant = grants.request_grant(graph, org.agent_nyc, case, {"grantee_office": "MIA-PEV", "reason": "port"})
     req = workflows.request_case_action(graph, org.agent_nyc, case, "close", {"reason": "no_new_information"})
-    from ccms_graph.logic import tokens
+    from ccms_graph.logic.people import tokens
 
     token = tokens.create_token(graph, org.agent_nyc, {"name": "theirs"})["uid"]
     own_case = open_case(graph, org.agent_a, org.sup_mia, title="Own case")["uid"]

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from ccms_graph.logic import approvals
+from ccms_graph.logic.casework import approvals
 from tests.factories import make_person
-from tests.workflows.helpers import open_case
+from tests.logic.casework.helpers import open_case
 
 SAVED = """// name: my_office_people
 // description: People of my office.

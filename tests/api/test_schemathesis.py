@@ -28,9 +28,9 @@ def fuzz_world(session_graph, tmp_path_factory):
     from dataclasses import replace
 
     from ccms_graph.db import clear_database
-    from ccms_graph.logic import documents
+    from ccms_graph.logic.casework import documents
     from tests.factories import make_org, make_person
-    from tests.workflows.helpers import open_case
+    from tests.logic.casework.helpers import open_case
 
     clear_database(session_graph)
     saved = session_graph.settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from ccms_graph.logic.cases import create_case
+from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.policy import scopes
 from ccms_graph.policy.rules import actor_params
 from tests.factories import actor, make_person

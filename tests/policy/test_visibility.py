@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from ccms_graph.errors import Forbidden, NotFound, TrainingExpired
-from ccms_graph.logic import access, records
+from ccms_graph.logic.entities import access, records
 from ccms_graph.policy import rules
 from tests.factories import stored_record
 from tests.policy import helpers as h

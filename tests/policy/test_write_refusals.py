@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from ccms_graph.errors import Forbidden, NotFound
-from ccms_graph.logic import links, records
+from ccms_graph.logic.entities import links, records
 from tests.factories import links_of, stored_record
 from tests.policy import helpers as h
 

@@ -9,7 +9,7 @@ import pytest
 from ccms_graph.web import create_app
 from tests.api.conftest import Api, token_for
 from tests.factories import make_person
-from tests.workflows.helpers import open_case
+from tests.logic.casework.helpers import open_case
 
 
 @pytest.fixture

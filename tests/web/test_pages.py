@@ -55,7 +55,7 @@ def test_neighbours_json_locks_what_the_agent_may_not_read(client, org):
 
 
 def test_entity_page_is_one_audited_view_and_one_notification(client, graph, org):
-    from ccms_graph.logic import records
+    from ccms_graph.logic.entities import records
     from tests.web.conftest import sign_in
 
     person = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ivy", "family_name": "Shaw",

@@ -7,7 +7,8 @@ import json
 import re
 import time
 
-from ccms_graph.logic import access, cases, comments, records
+from ccms_graph.logic.casework import cases
+from ccms_graph.logic.entities import access, comments, records
 from tests.factories import make_person, stored_record
 from tests.web.conftest import csrf_from, sign_in
 

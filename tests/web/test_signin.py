@@ -20,7 +20,7 @@ def test_signin_requires_acknowledging_the_banner(client, org):
 
 
 def test_signin_and_desktop_lists_my_cases(client, graph, org):
-    from ccms_graph.logic.cases import create_case
+    from ccms_graph.logic.casework.cases import create_case
 
     create_case(graph, org.agent_a, {"title": "Operation Heron"})
     create_case(graph, org.agent_nyc, {"title": "Operation Elsewhere"})
@@ -104,8 +104,8 @@ def test_health_reports_neo4j(client):
 
 
 def test_case_page_hides_restricted_subjects_and_refuses_other_offices_restricted_case(client, graph, org):
-    from ccms_graph.logic import records
-    from ccms_graph.logic.cases import create_case
+    from ccms_graph.logic.casework.cases import create_case
+    from ccms_graph.logic.entities import records
 
     open_case = create_case(graph, org.agent_a, {"title": "Operation Open Water"})
     secret = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...errors import Forbidden
-from ...logic import auth as auth_logic
-from ...logic import users
+from ...logic.people import auth as auth_logic
+from ...logic.people import users
 from ...policy.rules import can
 from . import schemas
 from .common import Blueprint, actor, graph, raw_body

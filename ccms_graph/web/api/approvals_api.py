@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...logic import approvals, grants
+from ...logic.casework import approvals, grants
 from . import schemas
 from .common import Blueprint, actor, graph
 

@@ -6,7 +6,7 @@ import io
 
 from flask import Response
 
-from ...logic import audit
+from ...logic.oversight import audit
 from . import schemas
 from .common import Blueprint, actor, graph
 

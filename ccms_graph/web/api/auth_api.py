@@ -7,8 +7,8 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ...errors import Conflict, Forbidden, TrainingExpired, ValidationFailed
-from ...logic import auth as auth_logic
-from ...logic import sessions, tokens
+from ...logic.people import auth as auth_logic
+from ...logic.people import sessions, tokens
 from .. import context
 from ..auth import BANNER, WebUser
 from ..tokens import token_authenticated

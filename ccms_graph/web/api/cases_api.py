@@ -9,7 +9,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from ...errors import NotFound
-from ...logic import access, cases, disclosures, grants, telecom, workflows
+from ...logic.casework import cases, disclosures, grants, workflows
+from ...logic.entities import access
+from ...logic.identity import telecom
 from . import schemas
 from .common import Blueprint, actor, graph, raw_body, uploaded_text
 

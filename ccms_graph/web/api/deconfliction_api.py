@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ...logic import deconfliction, resolution
+from ...logic.identity import deconfliction, resolution
 from ...matching import deconflict
 from ...nodes.vocabulary import ENTITY_TYPES
 from . import schemas

@@ -8,7 +8,8 @@ from flask import Response
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from ...logic import access, documents
+from ...logic.casework import documents
+from ...logic.entities import access
 from ...nodes.vocabulary import DOCUMENT_TYPES
 from ...validation import record_schema
 from . import schemas

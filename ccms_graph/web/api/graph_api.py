@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import queries
-from ...logic import access
+from ...logic.entities import access
 from . import schemas
 from .common import Blueprint, actor, graph
 

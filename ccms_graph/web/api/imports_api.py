@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from ...logic import imports
+from ...logic.entities import imports
 from ...nodes.vocabulary import ENTITY_TYPES
 from . import schemas
 from .common import Blueprint, actor, graph, uploaded_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...logic import links
+from ...logic.entities import links
 from . import schemas
 from .common import Blueprint, actor, graph, raw_body
 

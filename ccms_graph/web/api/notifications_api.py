@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...logic import notifications
+from ...logic.oversight import notifications
 from . import schemas
 from .common import Blueprint, actor, graph
 

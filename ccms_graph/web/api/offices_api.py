@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...logic import users
+from ...logic.people import users
 from . import schemas
 from .common import Blueprint, graph
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ...logic import access, approvals, comments, records
+from ...logic.casework import approvals
+from ...logic.entities import access, comments, records
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...validation import record_schema
 from . import schemas

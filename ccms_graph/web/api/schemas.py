@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
-from ...logic import access, audit, notifications
+from ...logic.entities import access
+from ...logic.oversight import audit, notifications
 from ...nodes.vocabulary import CASE_STATUSES, LINK_TYPES
 
 # ---------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from flask_login import login_required
 
 from ...db import Graph
 from ...errors import NotFound
-from ...logic import access, approvals, cases, disclosures, documents, grants, workflows
-from ...logic.disclosures import METHODS
-from ...logic.workflows import TRANSITIONS
+from ...logic.casework import approvals, cases, disclosures, documents, grants, workflows
+from ...logic.casework.disclosures import METHODS
+from ...logic.casework.workflows import TRANSITIONS
+from ...logic.entities import access
 from ...policy.actor import load_actor
 from .. import context
 from .helpers import act

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
 
 from ... import queries
-from ...logic import access
+from ...logic.entities import access
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from .. import context
 from .ui import TYPE_COLOURS

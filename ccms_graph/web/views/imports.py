@@ -1,4 +1,4 @@
-"""The import page: upload a JSONL file of one record type, run `logic.imports.import_jsonl` in the background, poll its progress."""
+"""The import page: upload a JSONL file of one record type, run `logic.entities.imports.import_jsonl` in the background, poll its progress."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask_login import login_required
 
 from ...db import Graph
 from ...errors import DomainError
-from ...logic import cases, imports
+from ...logic.casework import cases
+from ...logic.entities import imports
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .helpers import message_of

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from ...errors import ValidationFailed
-from ...logic import access, comments, deconfliction, links, records, resolution
+from ...logic.entities import access, comments, links, records
+from ...logic.identity import deconfliction, resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .forms import HAD_FIELD, field_errors, form_values, record_input

@@ -6,7 +6,8 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from ...errors import ValidationFailed
-from ...logic import access, users
+from ...logic.entities import access
+from ...logic.people import users
 from ...nodes.vocabulary import APPROVAL_STATUSES, CASE_STATUSES
 from .. import context
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ...logic import notifications
+from ...logic.oversight import notifications
 from ...nodes.vocabulary import ENTITY_TYPES, LINK_TYPES, USER_LINK_TYPES
 from .. import context
 

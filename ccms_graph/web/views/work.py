@@ -8,8 +8,9 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_login import login_required
 
 from ...errors import DomainError, ValidationFailed
-from ...logic import approvals, audit, notifications
-from ...logic.audit import ACTIONS
+from ...logic.casework import approvals
+from ...logic.oversight import audit, notifications
+from ...logic.oversight.audit import ACTIONS
 from .. import context
 from .helpers import message_of
 

@@ -293,7 +293,12 @@
       document.body.append(a); a.click(); a.remove();
       if (typeof blobOrUrl !== "string") setTimeout(() => URL.revokeObjectURL(url), 5000);
     }
-    const csvCell = (v) => `"${String(v === undefined || v === null ? "" : v).replace(/"/g, '""')}"`;
+    // A cell that would start a spreadsheet formula is written as text (OWASP, CSV injection).
+    const csvCell = (v) => {
+      let s = String(v === undefined || v === null ? "" : v);
+      if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+      return `"${s.replace(/"/g, '""')}"`;
+    };
 
     // --- wiring -----------------------------------------------------------------------------------
     cy.on("tap", "node", (ev) => select(ev.target));

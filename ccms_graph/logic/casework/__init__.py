@@ -1,0 +1,1 @@
+"""Cases and their paperwork: lifecycle requests, supervisor approvals, documents, grants, disclosures, retention."""

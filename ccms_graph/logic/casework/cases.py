@@ -1,0 +1,182 @@
+"""Create cases with readable numbers, add subjects to them, and list and read them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from marshmallow import Schema, fields, validate
+
+from ...db import Graph
+from ...errors import NotFound, ValidationFailed
+from ...policy import rules
+from ...policy.actor import Actor
+from ..common import load_input, new_uid, node_dict
+from ..oversight import audit
+
+
+class CaseInput(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    violations = fields.List(fields.String(validate=validate.Length(min=1, max=120)),
+                             load_default=list, validate=validate.Length(max=50))
+    predication = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    restricted = fields.Boolean(load_default=False)
+    team_uids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                            validate=validate.Length(max=100))
+
+
+def fiscal_year(day: date) -> int:
+    """The US federal fiscal year: FY2027 begins on 1 October 2026."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+_NEXT_NUMBER = """
+MERGE (s:Sequence {name: $name}) ON CREATE SET s.value = 0
+SET s.value = s.value + 1
+RETURN s.value AS n
+"""
+
+
+def next_case_number(tx, office_code: str, day: date | None = None) -> str:
+    """Office code, fiscal year and sequence, e.g. "MIA-FY27-00012"; the sequence lock makes it unique."""
+    fy = fiscal_year(day or datetime.now(UTC).date())
+    n = tx.run(_NEXT_NUMBER, name=f"case:{office_code}:{fy}").single()["n"]
+    return f"{office_code}-FY{fy % 100:02d}-{n:05d}"
+
+
+_CREATE_CASE = """
+CREATE (c:Case:Linkable)
+SET c = $props, c.created_at = datetime(), c.updated_at = datetime(), c.last_activity_at = datetime()
+WITH c
+MATCH (u:User {uid: $owner})
+CREATE (c)-[:OWNED_BY]->(u)
+RETURN c
+"""
+
+
+def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested") -> dict:
+    """Open a case request (status `requested` until a supervisor approves it)."""
+    clean = load_input(CaseInput(), data)
+    if not actor.office_code:
+        raise ValidationFailed({"office_code": ["you belong to no office, so you cannot own a case"]})
+
+    def work(tx):
+        number = next_case_number(tx, actor.office_code)
+        team = sorted(set(clean["team_uids"]) | {actor.uid})
+        props = {
+            "uid": new_uid(), "case_number": number, "title": clean["title"].strip(),
+            "violations": clean["violations"], "violations_text": " ".join(clean["violations"]),
+            "predication": clean["predication"], "restricted": clean["restricted"], "team_uids": team,
+            "status": status, "owner_uid": actor.uid, "office_code": actor.office_code,
+            "created_by": actor.uid, "updated_by": actor.uid, "approval_status": "pending",
+            "source": "manual", "version": 1, "deleted": False,
+        }
+        rec = tx.run(_CREATE_CASE, props={k: v for k, v in props.items() if v is not None},
+                     owner=actor.uid).single()
+        audit.record(tx, actor, "create", [props["uid"]], details={"type": "Case", "case_number": number})
+        return node_dict(rec["c"], ["Case"])
+
+    return graph.write(work)
+
+
+def get_case(graph: Graph, uid_or_number: str) -> dict:
+    """A case with its subjects and documents; NotFound if absent. Access checks are the caller's."""
+
+    def work(tx):
+        return tx.run(
+            """MATCH (c:Case) WHERE c.uid = $key OR c.case_number = $key
+            OPTIONAL MATCH (s:SubjectRecord)-[r:SUBJECT_IN {status: 'active'}]->(c)
+            WITH c, collect({node: s, labels: labels(s)}) AS subjects
+            OPTIONAL MATCH (d:Document)-[:PART_OF {status: 'active'}]->(c)
+            RETURN c, subjects, collect({node: d, labels: labels(d)}) AS documents""",
+            key=uid_or_number).single()
+
+    rec = graph.read(work)
+    if rec is None:
+        raise NotFound(f"no case {uid_or_number}")
+    out = node_dict(rec["c"], ["Case"])
+    out["subjects"] = [node_dict(x["node"], x["labels"]) for x in rec["subjects"] if x["node"] is not None]
+    out["documents"] = [node_dict(x["node"], x["labels"]) for x in rec["documents"] if x["node"] is not None]
+    return out
+
+
+_MY_CASES = """
+MATCH (c:Case) WHERE c.owner_uid = $me OR $me IN c.team_uids
+RETURN c ORDER BY c.last_activity_at DESC LIMIT 500
+"""
+
+
+def my_cases(graph: Graph, actor: Actor) -> list[dict]:
+    """Cases the actor owns or is on the team of, newest activity first; audited as a view of them."""
+
+    def work(tx):
+        out = [node_dict(r["c"], ["Case"]) for r in tx.run(_MY_CASES, me=actor.uid)]
+        audit.record(tx, actor, "view", [c["uid"] for c in out], details={"op": "my_cases", "count": len(out)})
+        return out
+
+    return graph.write(work)
+
+
+_SET_RESTRICTED = """
+MATCH (c:Case {uid: $uid})
+WITH c, coalesce(c.restricted, false) AS before
+SET c.restricted = $restricted, c.updated_at = datetime(), c.updated_by = $me, c.version = c.version + 1,
+    c.last_activity_at = datetime()
+RETURN before
+"""
+
+
+def set_restricted(graph: Graph, actor: Actor, case_uid: str, restricted: bool, reason: str) -> dict:
+    """Restrict a case to its team (and the supervisors above them), or lift the restriction; audited."""
+    if not isinstance(restricted, bool):
+        raise ValidationFailed({"restricted": ["must be true or false"]})
+    if not reason or len(reason.strip()) < 3:
+        raise ValidationFailed({"reason": ["say why (at least 3 characters)"]})
+
+    def work(tx):
+        rules.require_case_write(tx, actor, case_uid)
+        before = tx.run(_SET_RESTRICTED, uid=case_uid, restricted=restricted, me=actor.uid).single()["before"]
+        audit.record(tx, actor, "update", [case_uid], details={
+            "field": "restricted", "from": before, "to": restricted, "reason": reason.strip()})
+
+    audit.write_or_refuse(graph, actor, "set_restricted", [case_uid], work)
+    return _access_settings(graph, case_uid)
+
+
+_TEAM = """
+MATCH (c:Case {uid: $uid})
+OPTIONAL MATCH (u:User {uid: $member})
+RETURN c.owner_uid AS owner, coalesce(c.team_uids, []) AS team, u.uid AS member, u.role AS role,
+       coalesce(u.active, true) AS active
+"""
+
+
+def change_team(graph: Graph, actor: Actor, case_uid: str, member_uid: str, add: bool) -> dict:
+    """Add a user to, or remove one from, a case team; the owner stays. Supervisors above any member
+    keep their view whatever the team is (the policy follows the reporting chain, not the team list)."""
+    def work(tx):
+        rules.require_case_write(tx, actor, case_uid)
+        row = tx.run(_TEAM, uid=case_uid, member=member_uid).single()
+        if row["member"] is None:
+            raise ValidationFailed({"member_uid": [f"no user {member_uid}"]})
+        if add and (row["role"] in ("auditor", "admin") or not row["active"]):
+            raise ValidationFailed({"member_uid": [f"a {row['role']} or inactive user cannot join a case team"]})
+        if not add and member_uid == row["owner"]:
+            raise ValidationFailed({"member_uid": ["the case owner stays on the team"]})
+        team = set(row["team"])
+        team = team | {member_uid} if add else team - {member_uid}
+        tx.run("""MATCH (c:Case {uid: $uid}) SET c.team_uids = $team, c.updated_at = datetime(),
+                  c.updated_by = $me, c.last_activity_at = datetime()""",
+               uid=case_uid, team=sorted(team), me=actor.uid).consume()
+        audit.record(tx, actor, "update", [case_uid, member_uid],
+                     details={"field": "team", "op": "add" if add else "remove"})
+
+    audit.write_or_refuse(graph, actor, "change_team", [case_uid, member_uid], work)
+    return _access_settings(graph, case_uid)
+
+
+def _access_settings(graph: Graph, case_uid: str) -> dict:
+    """What a change of access settings answers: the settings only, never the case's contents."""
+    row = graph.query("MATCH (c:Case {uid: $uid}) RETURN c.uid AS uid, c.case_number AS case_number, "
+                      "coalesce(c.restricted, false) AS restricted, c.team_uids AS team_uids, "
+                      "c.owner_uid AS owner_uid", {"uid": case_uid})
+    return row[0]

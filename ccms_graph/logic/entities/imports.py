@@ -1,0 +1,198 @@
+"""Batch import of Subject Records from JSON Lines, deconflicted as they load, and the create-nothing check.
+
+One JSON object per line with the fields of the API schema (`validation.record_schema`), plus `ref`
+(the caller's own identifier, stored as `source_ref`). For people, `passport` may be a string or
+`{number, country}` and `drivers_license` a string or `{number, state}`.
+
+Partial records are normal: a line is refused only when it is not a JSON object or has nothing to
+identify it by (no name and no identifier). A field that fails validation (an SSN with eight
+digits, an unknown field) is dropped, and the line loads with a warning naming the field.
+Records are created in UNWIND batches (`records.build_row` + `records.insert_rows`), each batch in
+one transaction with its audit entry and its deconfliction (hits stored, owners notified).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ...db import Graph
+from ...errors import NotFound, ValidationFailed
+from ...matching import deconflict, frequencies
+from ...nodes.vocabulary import ENTITY_TYPES
+from ...policy.actor import Actor
+from ...policy.rules import require_case_write, require_writer
+from ..identity import deconfliction
+from ..oversight import audit, checks
+from . import records
+
+BATCH = 1000
+
+#: Nested inputs accepted for a Person and the flat fields they become.
+_QUALIFIED = {"passport": ("number", "passport_country", "country"),
+              "drivers_license": ("number", "drivers_license_state", "state")}
+
+
+def flatten(type_name: str, obj: dict) -> dict:
+    """Turn the accepted nested forms into the API schema's flat fields."""
+    data = dict(obj)
+    if type_name == "Person":
+        for name, (num_key, flat, qual_key) in _QUALIFIED.items():
+            value = data.get(name)
+            if isinstance(value, dict):
+                data[name] = value.get(num_key) or value.get("value")
+                if value.get(qual_key) and not data.get(flat):
+                    data[flat] = value[qual_key]
+    return data
+
+
+def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None = None,
+               source: str = "import") -> tuple[dict | None, str | None, list[str]]:
+    """(row for insert_rows or None, refusal reason or None, dropped fields) for one input line."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at column {exc.colno}", []
+    except RecursionError:
+        return None, "not valid JSON: nested too deeply", []
+    if not isinstance(obj, dict):
+        return None, "not a JSON object", []
+    data = flatten(type_name, obj)
+    dropped: list[str] = []
+    for _ in range(3):  # each pass drops the fields that failed; the identifying check is never dropped
+        try:
+            return records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True), None, dropped
+        except ValidationFailed as exc:
+            bad = [k for k in exc.errors if k != "_schema" and k in data]
+            if "_schema" in exc.errors or not bad:
+                reason = "; ".join(str(m) for m in _messages(exc.errors)) or exc.detail
+                return None, reason, dropped
+            for k in bad:
+                data.pop(k)
+            dropped += sorted(bad)
+    return None, "too many invalid fields", dropped
+
+
+def _messages(errors: dict) -> list[str]:
+    out = []
+    for k, v in errors.items():
+        msgs = v if isinstance(v, list) else [json.dumps(v)]
+        out += [m if k == "_schema" else f"{k}: {m}" for m in msgs]
+    return out
+
+
+def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
+    if not case_key:
+        return None
+
+    def work(tx):
+        rec = tx.run("MATCH (c:Case) WHERE c.uid = $k OR c.case_number = $k RETURN c.uid AS uid", k=case_key).single()
+        if rec is None:
+            raise NotFound(f"no case {case_key}")
+        require_case_write(tx, actor, rec["uid"])
+        return rec["uid"]
+
+    return audit.read_or_refuse(graph, actor, "import", [case_key], work)
+
+
+def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
+                 batch: int = BATCH, progress: Callable[[dict], None] | None = None) -> dict:
+    """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits}.
+
+    `refused` and `warnings` list {line, reason} / {line, dropped}; line numbers count from 1.
+    """
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
+    require_writer(actor)  # auditors and administrators import no case content
+    case_uid = _case_uid(graph, actor, case_key)
+    counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0, "records_with_hits": 0}
+    pending: list[tuple[int, dict]] = []
+    match_config = deconflict.Config.of(graph.settings)
+
+    def work(tx, chunk):
+        uids = records.insert_rows(tx, type_name, [row for _, row in chunk], actor.uid)
+        audit.record(tx, actor, "import", [*uids, *([case_uid] if case_uid else [])],
+                     details={"type": type_name, "records": len(uids), "first_line": chunk[0][0],
+                              "last_line": chunk[-1][0]})
+        return deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import")
+
+    def flush():
+        if not pending:
+            return
+        hits = graph.write(work, list(pending))
+        counts["created"] += len(pending)
+        counts["hits"] += sum(len(h) for h in hits.values())
+        counts["records_with_hits"] += sum(1 for h in hits.values() if h)
+        pending.clear()
+        if progress:
+            progress(counts)
+
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        counts["lines"] += 1
+        row, reason, dropped = parse_line(type_name, text, actor, case_uid=case_uid)
+        if row is None:
+            counts["refused"].append({"line": number, "reason": reason})
+            continue
+        if dropped:
+            counts["warnings"].append({"line": number, "dropped": dropped})
+        pending.append((number, row))
+        if len(pending) >= batch:
+            flush()
+    flush()
+    if type_name == "Person" and counts["created"]:
+        frequencies.refresh(graph)  # name weights follow the population the import has grown
+    return counts
+
+
+def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, batch: int = 200,
+                     limit: int = 20, include_no_match: bool = False) -> Iterator[dict]:
+    """For each line: {"ref", "candidates": [{uid, source_ref, score, decision, explanation}]}, best first.
+
+    Creates nothing. A line that cannot be read yields {"line", "ref", "error"}. Candidates the actor
+    may not read appear (at `possible` or better) as {"uid": None, "restricted": True, "owner": ...}.
+    Each batch is one `deconfliction.check_records` call: its candidate query and its "deconflict"
+    audit entry (the lines and refs checked, the candidates returned) share one transaction, so the
+    log holds one entry per batch with real counts rather than one entry before anything was read.
+    """
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
+    checks.guard(graph, actor, "deconflict")
+    chunk: list[tuple[int, object, dict]] = []
+
+    def emit() -> Iterator[dict]:
+        refs = [ref for _, ref, _ in chunk if ref is not None]
+        checked = {"source": "check_file", "first_line": chunk[0][0], "last_line": chunk[-1][0],
+                   "refs": [str(r) for r in refs[:deconfliction.AUDIT_UID_CAP]], "refs_total": len(refs)}
+        found = deconfliction.check_records(graph, actor, type_name, [rec for _, _, rec in chunk], cap=limit,
+                                            include_no_match=include_no_match, checked=checked)
+        for (_, ref, _), cands in zip(chunk, found, strict=True):
+            yield {"ref": ref, "candidates": [_candidate(c) for c in cands]}
+        chunk.clear()
+
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            yield {"line": number, "ref": None, "error": str(exc)}
+            continue
+        data = flatten(type_name, obj)
+        chunk.append((number, data.get("ref"), {k: v for k, v in data.items() if k != "ref"}))
+        if len(chunk) >= batch:
+            yield from emit()
+    if chunk:
+        yield from emit()
+
+
+def _candidate(c: dict) -> dict:
+    if not c["readable"]:
+        return {"uid": None, "source_ref": None, "score": None, "decision": None, "explanation": None,
+                "restricted": True, "owner_uid": c["props"].get("owner_uid")}
+    return {"uid": c["uid"], "source_ref": c["props"].get("source_ref"), "score": round(float(c["score"]), 6),
+            "decision": c["decision"], "explanation": c["explanation"]}

@@ -1,0 +1,111 @@
+"""Draw and retire typed links between records, checked against the link vocabulary."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ...db import Graph
+from ...errors import Conflict, NotFound, ValidationFailed
+from ...nodes.vocabulary import LINK_TYPES, USER_LINK_TYPES
+from ...policy import rules
+from ...policy.actor import Actor
+from ..common import load_input, record_type_of
+from ..oversight import audit
+
+
+class LinkInput(Schema):
+    source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.OneOf(USER_LINK_TYPES))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    properties = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    case_uid = fields.String(load_default=None, allow_none=True)
+
+
+class UnlinkInput(Schema):
+    source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.OneOf(USER_LINK_TYPES))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, b_type: str) -> None:
+    if link_type in ("SUBJECT_IN", "PART_OF"):
+        rules.require_case_write(tx, actor, b)
+    elif a_type in ("Phone", "Email", "Address", "SocialHandle", "Identifier"):
+        rules.require_record_write(tx, actor, b)
+    else:
+        rules.require_record_write(tx, actor, a)
+
+
+def _endpoint_types(tx, actor: Actor, link_type: str, a: str, b: str) -> tuple[str, str]:
+    """The policy on both endpoints, before anything is said about them: each must be readable (one the
+    actor may not read answers exactly like a missing one) and the side the link belongs to writable.
+    Only then their types, which the caller checks against the link vocabulary."""
+    a_type = record_type_of(rules.require_read(tx, actor, a)["labels"])
+    b_type = record_type_of(rules.require_read(tx, actor, b)["labels"])
+    _check_write(tx, actor, link_type, a, a_type, b, b_type)
+    return a_type, b_type
+
+
+def link(graph: Graph, actor: Actor, data: dict) -> dict:
+    """Create an active link after checking the policy on both endpoints, then that its type allows their
+    types; audited, and a refusal audited as "deny"."""
+    clean = load_input(LinkInput(), data)
+    lt = LINK_TYPES[clean["type"]]
+    extra = clean["properties"]
+    unknown = sorted(set(extra) - set(lt.properties))
+    if unknown:
+        raise ValidationFailed({"properties": [f"{clean['type']} takes no property {k!r}" for k in unknown]})
+    if clean["source_uid"] == clean["target_uid"]:
+        raise ValidationFailed({"target_uid": ["a record cannot be linked to itself"]})
+
+    def work(tx):
+        a_type, b_type = _endpoint_types(tx, actor, lt.name, clean["source_uid"], clean["target_uid"])
+        if not lt.allows(a_type, b_type):
+            raise ValidationFailed({"type": [f"{lt.name} does not link a {a_type} to a {b_type}"]})
+        pattern = f"-[r:{lt.name} {{status: 'active'}}]->" if lt.directed else f"-[r:{lt.name} {{status: 'active'}}]-"
+        exists = tx.run(f"MATCH (a:Linkable {{uid: $a}}){pattern}(b:Linkable {{uid: $b}}) RETURN r.uid AS uid",
+                        a=clean["source_uid"], b=clean["target_uid"]).single()
+        if exists:
+            raise Conflict(f"an active {lt.name} link between these records already exists")
+        rec = tx.run(
+            f"""MATCH (a:Linkable {{uid: $a}}) MATCH (b:Linkable {{uid: $b}})
+            CREATE (a)-[r:{lt.name}]->(b)
+            SET r += $extra, r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor,
+                r.reason = $reason, r.source = 'manual', r.status = 'active', r.case_uid = $case_uid
+            WITH a, b, r
+            OPTIONAL MATCH (c:Case) WHERE c.uid IN [a.uid, b.uid, $case_uid]
+            SET c.last_activity_at = datetime()
+            RETURN DISTINCT r.uid AS uid""",
+            a=clean["source_uid"], b=clean["target_uid"], extra=extra, actor=actor.uid,
+            reason=clean["reason"], case_uid=clean["case_uid"]).single()
+        audit.record(tx, actor, "link", [clean["source_uid"], clean["target_uid"]],
+                     details={"type": lt.name, "reason": clean["reason"], "link_uid": rec["uid"]})
+        return {"uid": rec["uid"], "type": lt.name, "source_uid": clean["source_uid"],
+                "target_uid": clean["target_uid"], "status": "active"}
+
+    return audit.write_or_refuse(graph, actor, "link", [clean["source_uid"], clean["target_uid"]], work)
+
+
+def unlink(graph: Graph, actor: Actor, data: dict) -> dict:
+    """Retire an active link with who, when and why, under the same policy as `link` (refusals audited);
+    the edge stays as history."""
+    clean = load_input(UnlinkInput(), data)
+    lt = LINK_TYPES[clean["type"]]
+    arrow = "-[r:%s {status: 'active'}]->" if lt.directed else "-[r:%s {status: 'active'}]-"
+
+    def work(tx):
+        _endpoint_types(tx, actor, lt.name, clean["source_uid"], clean["target_uid"])
+        rec = tx.run(
+            f"""MATCH (a:Linkable {{uid: $a}}){arrow % lt.name}(b:Linkable {{uid: $b}})
+            SET r.status = 'retired', r.retired_at = datetime(), r.retired_by = $actor, r.retired_reason = $reason
+            RETURN r.uid AS uid""",
+            a=clean["source_uid"], b=clean["target_uid"], actor=actor.uid, reason=clean["reason"]).single()
+        if rec is None:
+            raise NotFound(f"no active {lt.name} link between these records")
+        audit.record(tx, actor, "unlink", [clean["source_uid"], clean["target_uid"]],
+                     details={"type": lt.name, "reason": clean["reason"], "link_uid": rec["uid"]})
+        return {"uid": rec["uid"], "type": lt.name, "status": "retired"}
+
+    return audit.write_or_refuse(graph, actor, "unlink", [clean["source_uid"], clean["target_uid"]], work)

@@ -1,0 +1,387 @@
+"""Create, update, read and retire Subject Records, with their selectors and identifiers, in batches."""
+
+from __future__ import annotations
+
+import json
+
+from neo4j.exceptions import ConstraintError
+from unidecode import unidecode
+
+from ...db import Graph
+from ...errors import Conflict, NotFound, ValidationFailed
+from ...matching import blocking, deconflict
+from ...matching import identifiers as ids
+from ...matching.addresses import address_key
+from ...nodes.vocabulary import ENTITY_TYPES, USER_LINK_TYPES, RecordType
+from ...policy import rules
+from ...policy.actor import Actor
+from ...validation import parse_dob, validate_record
+from ..common import new_uid, node_dict, now
+from ..identity import deconfliction
+from ..oversight import audit
+from . import access
+
+#: The first identifier of these types must be unique per record type (schema constraints).
+UNIQUE_KEYS = {"Vehicle": ("vin", "vin_key"), "Vessel": ("imo", "imo_key"), "Aircraft": ("tail_number", "tail_key")}
+
+
+def identifier_key(kind: str, value: str) -> str | None:
+    """The indexed lookup key of an identifier, e.g. "ssn:123456789"; None when the value is not valid."""
+    return ids.identifier_key(kind, value)
+
+
+def normalize_phone(raw: str) -> str | None:
+    """E.164 form of a phone number (US by default), or None if it is not a possible number."""
+    return ids.normalize_identifier("phone", raw)
+
+
+def address_display(addr: dict) -> str:
+    return ", ".join(str(addr[k]) for k in ("line1", "line2", "city", "state", "postcode", "country")
+                     if addr.get(k))
+
+
+def _search_text(rtype: RecordType, props: dict) -> str:
+    words: list[str] = []
+    for f in rtype.fields:
+        v = props.get(f.name)
+        if v in (None, "", []):
+            continue
+        if f.kind == "json":
+            words.extend(str(x.get("value", "")) for x in v)
+        elif isinstance(v, list):
+            words.extend(str(x) for x in v)
+        else:
+            words.append(str(v))
+    return unidecode(" ".join(words)).lower()
+
+
+def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
+    """Split validated input into node properties and the selectors/identifiers to merge beside it."""
+    props = {k: v for k, v in clean.items() if k in rtype.field_names}
+    if rtype.name == "Person":
+        props.update(parse_dob(props.get("dob")))
+        props["name_text"] = unidecode(" ".join(
+            props.get(k) or "" for k in ("given_name", "middle_name", "family_name"))).strip()
+        props["aliases_text"] = unidecode(" | ".join(props.get("aliases") or []))
+    if rtype.name == "Business":
+        props["dbas_text"] = unidecode(" | ".join(props.get("dbas") or []))
+    props["search_text"] = _search_text(rtype, props)
+    # Blocking keys for deconfliction candidates, indexed by the `match_keys` full-text index.
+    props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(rtype.name, clean)
+    idents: list[dict] = []
+    errors: dict = {}
+    for f in rtype.identifier_fields:
+        value = props.get(f.name)
+        if value and f.identifier:
+            key = identifier_key(f.identifier, value)
+            if key is None:
+                errors[f.name] = [f"{value!r} is not a valid {f.label}"]
+            else:
+                idents.append({"key": key, "kind": f.identifier, "value": str(value)})
+    for i, x in enumerate(props.get("identifiers") or []):
+        key = identifier_key(ids.canonical_kind(x["type"]) or "other", x["value"])
+        if key is None:
+            errors.setdefault("identifiers", {})[i] = [f"{x['value']!r} is not a valid {x['type']}"]
+        else:
+            idents.append({"key": key, "kind": x["type"], "value": x["value"]})
+    if "identifiers" in props:
+        props["identifiers"] = json.dumps(props["identifiers"] or [])
+    if rtype.name in UNIQUE_KEYS:
+        field_name, key_prop = UNIQUE_KEYS[rtype.name]
+        value, kind = props.get(field_name), rtype.field(field_name).identifier
+        props[key_prop] = ids.normalize_identifier(kind, value) if value and kind else None
+    selectors = {"phones": [], "emails": [], "addresses": [], "handles": [], "identifiers": idents}
+    for i, raw in enumerate(clean.get("phones") or []):
+        e164 = normalize_phone(raw)
+        if e164 is None:
+            errors.setdefault("phones", {})[i] = [f"{raw!r} is not a valid phone number"]
+        else:
+            selectors["phones"].append({"e164": e164, "display": raw})
+    for raw in clean.get("emails") or []:
+        selectors["emails"].append({"address": raw.strip().lower()})
+    for i, addr in enumerate(clean.get("addresses") or []):
+        key = address_key(addr)
+        if not key:
+            errors.setdefault("addresses", {})[i] = ["an address needs a street line (line1)"]
+            continue
+        selectors["addresses"].append({**{k: addr.get(k) for k in
+                                          ("line1", "line2", "city", "state", "postcode", "country")},
+                                       "key": key, "display": address_display(addr)})
+    for h in clean.get("social_handles") or []:
+        platform = h["platform"].strip().lower()
+        handle = h["handle"].strip().lstrip("@").lower()
+        selectors["handles"].append({"key": f"{platform}:{handle}", "platform": platform, "handle": handle})
+    if errors:
+        raise ValidationFailed(errors)
+    return props, selectors
+
+
+# One statement creates a batch of records of one type with their selectors and case membership.
+# Labels come from the vocabulary (an allow-list), never from input.
+_CREATE = """
+UNWIND $rows AS row
+CREATE (n:{labels}:Linkable)
+SET n = row.props, n.created_at = datetime(), n.updated_at = datetime()
+WITH n, row
+CALL (n, row) {{
+  UNWIND row.sel.identifiers AS x
+  MERGE (i:Identifier {{key: x.key}}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+  MERGE (n)-[:HAS_IDENTIFIER]->(i)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.phones AS x
+  MERGE (p:Phone {{e164: x.e164}}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = x.display
+  CREATE (n)-[:USES_PHONE {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(p)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.emails AS x
+  MERGE (e:Email {{address: x.address}}) ON CREATE SET e:Linkable, e.uid = randomUUID()
+  CREATE (n)-[:USES_EMAIL {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(e)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.addresses AS x
+  MERGE (a:Address {{key: x.key}}) ON CREATE SET a += x, a:Linkable, a.uid = randomUUID()
+  CREATE (n)-[:{address_link} {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                               source: row.props.source, status: 'active'}}]->(a)
+}}
+CALL (n, row) {{
+  UNWIND row.sel.handles AS x
+  MERGE (h:SocialHandle {{key: x.key}}) ON CREATE SET h += x, h:Linkable, h.uid = randomUUID()
+  CREATE (n)-[:USES_HANDLE {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(h)
+}}
+CALL (n, row) {{
+  WITH n, row WHERE row.case_uid IS NOT NULL
+  MATCH (c:Case {{uid: row.case_uid}})
+  CREATE (n)-[:SUBJECT_IN {{uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                            source: row.props.source, status: 'active'}}]->(c)
+  SET c.last_activity_at = datetime()
+}}
+RETURN n.uid AS uid
+"""
+
+
+def create_statement(type_name: str) -> str:
+    rtype = ENTITY_TYPES[type_name]
+    return _CREATE.format(labels=":".join(rtype.labels),
+                          address_link="RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+
+
+def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None = None,
+              source: str = "manual", imported: bool = False) -> dict:
+    """Validate one record's input and turn it into a row for the batch create statement."""
+    rtype = ENTITY_TYPES[type_name]
+    clean = validate_record(type_name, data)
+    props, sel = prepare(rtype, clean)
+    props.update(
+        uid=new_uid(), created_by=actor.uid, updated_by=actor.uid, owner_uid=actor.uid,
+        office_code=actor.office_code, approval_status="pending", source=source,
+        source_ref=clean.get("ref"), version=1, deleted=False,
+    )
+    if imported:
+        props["imported_at"] = now().isoformat()
+    return {"props": {k: v for k, v in props.items() if v is not None}, "sel": sel, "case_uid": case_uid}
+
+
+def insert_rows(tx, type_name: str, rows: list[dict], actor_uid: str) -> list[str]:
+    """Create a batch of prepared rows in `tx` (one UNWIND statement); returns their uids."""
+    if not rows:
+        return []
+    try:
+        result = tx.run(create_statement(type_name), rows=rows, actor=actor_uid)
+        return [r["uid"] for r in result]
+    except ConstraintError:  # a unique identifier already taken becomes a clear Conflict
+        raise Conflict(f"a {type_name} with the same unique identifier already exists") from None
+
+
+def _require_case_write(tx, actor: Actor, case_uid: str | None) -> None:
+    if case_uid is None:
+        return
+    rules.require_case_write(tx, actor, case_uid)
+
+
+def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, case_uid: str | None = None,
+                  source: str = "manual") -> dict:
+    """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction.
+
+    The record is deconflicted in the same transaction: the answer carries `hits` (see
+    `logic.identity.deconfliction`), and the owners of matching records are notified.
+    """
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
+    rules.require_writer(actor)  # auditors and administrators create no case content
+    row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
+    match_config = deconflict.Config.of(graph.settings)
+
+    def work(tx):
+        _require_case_write(tx, actor, case_uid)
+        (uid,) = insert_rows(tx, type_name, [row], actor.uid)
+        audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
+                     details={"type": type_name})
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config).get(uid, [])
+        return {**answer(tx, actor, uid), "hits": hits}
+
+    return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
+
+
+_BUMP = """
+MATCH (n:SubjectRecord {uid: $uid})
+WHERE coalesce(n.deleted, false) = false
+SET n.version = n.version + 1
+RETURN n.version - 1 AS before
+"""
+
+_UPDATE = """
+MATCH (n:SubjectRecord {uid: $uid})
+SET n += $props, n.updated_at = datetime(), n.updated_by = $actor,
+    n.approval_status = CASE n.approval_status WHEN 'approved' THEN 'pending' ELSE n.approval_status END
+WITH n
+OPTIONAL MATCH (n)-[r:HAS_IDENTIFIER]->(:Identifier)
+DELETE r
+WITH DISTINCT n
+UNWIND $identifiers AS x
+MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+MERGE (n)-[:HAS_IDENTIFIER]->(i)
+"""
+
+
+_ADDRESSES = """
+MATCH (:SubjectRecord {uid: $uid})-[:RESIDES_AT|LOCATED_AT {status: 'active'}]->(a:Address)
+RETURN a {.line1, .line2, .city, .state, .postcode, .country} AS a
+"""
+
+
+def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
+    """Apply a partial update; refuse a stale one (version mismatch) with Conflict. Deconflicted like a create.
+
+    The write policy is checked before the record is read at all, so a refusal (audited as "deny")
+    tells nothing of the record's type or fields, and one the actor may not read answers like a missing one.
+    An approved record that is edited is pending again until a supervisor approves the change
+    (CCMS PIA §2.4: new and updated records are preliminary until approved); a returned one stays returned.
+    """
+    match_config = deconflict.Config.of(graph.settings)
+
+    def work(tx):
+        rules.require_record_write(tx, actor, uid)
+        current = _subject(tx, uid)
+        type_name = current["type"]
+        rtype = ENTITY_TYPES[type_name]
+        clean = validate_record(type_name, changes, partial=True)
+        merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
+        if isinstance(merged.get("identifiers"), str):
+            merged["identifiers"] = json.loads(merged["identifiers"])
+        merged.update(clean)
+        props, sel = prepare(rtype, merged)
+        # Blocking keys also come from the addresses the record already has (they live on Address nodes).
+        known = [r["a"] for r in tx.run(_ADDRESSES, uid=uid)]
+        props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(
+            rtype.name, {**merged, "addresses": known + list(clean.get("addresses") or [])})
+        cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
+        # Bumping the version first takes the node's write lock, so the check below cannot race.
+        rec = tx.run(_BUMP, uid=uid).single()
+        if rec is None:
+            raise NotFound(f"no record {uid}")
+        if expected_version is not None and rec["before"] != expected_version:
+            raise Conflict(f"record {uid} was changed by someone else (version {rec['before']}, "
+                           f"you had {expected_version})", current_version=rec["before"])
+        tx.run(_UPDATE, uid=uid, props={**props, **cleared}, identifiers=sel["identifiers"],
+               actor=actor.uid).consume()
+        if any(sel[k] for k in ("phones", "emails", "addresses", "handles")):
+            add_selectors(tx, actor, uid, type_name, sel)
+        audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config, operation="update").get(uid, [])
+        return {**answer(tx, actor, uid), "hits": hits}
+
+    return audit.write_or_refuse(graph, actor, "update", [uid], work)
+
+
+_ADD_SELECTORS = """
+MATCH (n:SubjectRecord {uid: $uid})
+CALL (n) {
+  UNWIND $sel.phones AS x
+  MERGE (p:Phone {e164: x.e164}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = x.display
+  MERGE (n)-[r:USES_PHONE {status: 'active'}]->(p)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.emails AS x
+  MERGE (e:Email {address: x.address}) ON CREATE SET e:Linkable, e.uid = randomUUID()
+  MERGE (n)-[r:USES_EMAIL {status: 'active'}]->(e)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.addresses AS x
+  MERGE (a:Address {key: x.key}) ON CREATE SET a += x, a:Linkable, a.uid = randomUUID()
+  MERGE (n)-[r:%s {status: 'active'}]->(a)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+CALL (n) {
+  UNWIND $sel.handles AS x
+  MERGE (h:SocialHandle {key: x.key}) ON CREATE SET h += x, h:Linkable, h.uid = randomUUID()
+  MERGE (n)-[r:USES_HANDLE {status: 'active'}]->(h)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+"""
+
+
+def add_selectors(tx, actor: Actor, uid: str, type_name: str, sel: dict) -> None:
+    stmt = _ADD_SELECTORS % ("RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+    tx.run(stmt, uid=uid, sel=sel, actor=actor.uid).consume()
+
+
+_SUBJECT = """
+MATCH (n:SubjectRecord {uid: $uid}) WHERE coalesce(n.deleted, false) = false
+RETURN n, labels(n) AS labels
+"""
+
+
+def _subject(tx, uid: str) -> dict:
+    """A live Subject Record as {uid, type, caption, props}; NotFound if absent. Access checks are the caller's."""
+    rec = tx.run(_SUBJECT, uid=uid).single()
+    out = node_dict(rec["n"], rec["labels"]) if rec else None
+    if out is None or out["type"] not in ENTITY_TYPES:
+        raise NotFound(f"no subject record {uid}")
+    return out
+
+
+def answer(tx, actor: Actor, uid: str) -> dict:
+    """A Subject Record as the actor who wrote it sees it, in `tx`: {uid, type, caption, props, cases},
+    the cases filtered by the policy as `access.view_record` does (locked placeholders where unreadable)."""
+    return {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
+
+
+_DELETE = """
+MATCH (n:SubjectRecord {uid: $uid}) WHERE coalesce(n.deleted, false) = false
+OPTIONAL MATCH (n)-[r]-() WHERE type(r) IN $user_links AND r.status = 'active'
+SET r.status = 'retired', r.retired_at = datetime(), r.retired_by = $me,
+    r.retired_reason = 'record deleted: ' + $reason
+WITH DISTINCT n
+OPTIONAL MATCH (n)-[h:HAS_IDENTIFIER]->(:Identifier)
+DELETE h
+WITH DISTINCT n
+SET n.deleted = true, n.deleted_at = datetime(), n.deleted_by = $me, n.deleted_reason = $reason,
+    n.version = n.version + 1, n.match_keys = null
+RETURN n.uid AS uid
+"""
+
+
+def delete_entity(graph: Graph, actor: Actor, uid: str, reason: str) -> dict:
+    """Soft-delete a Subject Record: it leaves every read and every match, its links are retired
+    with who/when/why, and the node stays as history. A master with sub-records must be unmerged first."""
+    if not isinstance(reason, str) or len(reason.strip()) < 3:
+        raise ValidationFailed({"reason": ["say why the record is deleted (at least 3 characters)"]})
+
+    def work(tx):
+        rules.require_record_write(tx, actor, uid)
+        if tx.run("MATCH (:SubjectRecord)-[:SUB_RECORD_OF {status: 'active'}]->(:SubjectRecord {uid: $uid}) "
+                  "RETURN count(*) AS n", uid=uid).single()["n"]:
+            raise Conflict("this record is the master of merged sub-records; unmerge them first")
+        if tx.run(_DELETE, uid=uid, user_links=list(USER_LINK_TYPES), me=actor.uid,
+                  reason=reason.strip()).single() is None:
+            raise NotFound(f"no record {uid}")
+        audit.record(tx, actor, "delete", [uid], details={"reason": reason.strip()})
+
+    audit.write_or_refuse(graph, actor, "delete", [uid], work)
+    return {"uid": uid, "deleted": True}

@@ -1,0 +1,330 @@
+"""Deconfliction use cases: hits on create, update and import, query before create, and hit review.
+
+What a user learns about a matching record depends on whether they may read it (the policy's
+`scopes.subject_readable`, evaluated inside the candidate query):
+
+* readable: the hit's score, decision, explanation, the record's caption, its case numbers (those
+  the user may read) and the owning agent's name, office, phone and e-mail;
+* not readable (a restricted case the user is not on, another office's record): only that a match
+  exists and whom to contact — `{"hit_uid", "type", "restricted": True, "owner": {...}}`, with no
+  uid, name, score, case number or explanation.
+
+The owner of each matched record is notified (kind "deconfliction_hit") when a new hit is raised,
+unless the owner is the one who created the record. Everything happens in the caller's transaction,
+audited as "deconflict" (hits and checks of records that are not stored), "search" (query before
+create), "view" (the list of hits to review) or "resolve" (a judgement on a hit); a refusal is
+audited as "deny".
+"""
+
+from __future__ import annotations
+
+import json
+
+from ...db import Graph
+from ...errors import Forbidden, NotFound, ValidationFailed
+from ...matching import blocking, deconflict
+from ...nodes.vocabulary import ENTITY_TYPES, caption
+from ...policy import rules, scopes
+from ...policy.actor import Actor
+from ...policy.rules import actor_params
+from ...validation import validate_record
+from ..common import plain
+from ..oversight import audit, checks, notifications
+
+#: Decisions a reviewer may record on a hit.
+REVIEW_DECISIONS = ("confirmed_same", "dismissed")
+#: At most this many uids are named in one audit entry of a check (its counts are always complete).
+AUDIT_UID_CAP = 1000
+
+_CONTACTS = f"""
+UNWIND $uids AS uid
+MATCH (n:SubjectRecord {{uid: uid}})
+OPTIONAL MATCH (u:User {{uid: n.owner_uid}})
+OPTIONAL MATCH (o:Office {{code: u.office_code}})
+RETURN uid,
+       CASE WHEN u IS NULL THEN null ELSE
+         {{uid: u.uid, name: u.name, office_code: u.office_code, office: o.name, phone: u.phone,
+          email: u.email}} END AS owner,
+       [(n)-[:SUBJECT_IN {{status: 'active'}}]->(c:Case) WHERE {scopes.case_readable("c")} | c.case_number]
+         AS cases
+"""
+
+
+def contacts(tx, actor: Actor, uids: list[str]) -> dict[str, dict]:
+    """uid -> {"owner": contact of the record's owner, "cases": case numbers the actor may read}."""
+    if not uids:
+        return {}
+    rows = tx.run(_CONTACTS, uids=sorted(set(uids)), **actor_params(actor))
+    return {r["uid"]: {"owner": r["owner"], "cases": sorted(c for c in r["cases"] if c)} for r in rows}
+
+
+def hit_view(type_name: str, cand: dict, contact: dict | None, hit_uid: str | None = None) -> dict:
+    """What the actor is shown about one matching record (see the module doc for the two shapes)."""
+    contact = contact or {"owner": None, "cases": []}
+    if not cand["readable"]:
+        return {"hit_uid": hit_uid, "type": type_name, "restricted": True, "owner": contact["owner"]}
+    props = cand["props"]
+    return {
+        "hit_uid": hit_uid, "type": type_name, "restricted": False, "uid": cand["uid"],
+        "caption": caption(type_name, props), "source_ref": props.get("source_ref"),
+        "score": round(float(cand["score"]), 6), "decision": cand["decision"],
+        "decisive": cand.get("decisive", []), "explanation": cand["explanation"],
+        "cases": contact["cases"], "owner": contact["owner"],
+    }
+
+
+def _actor_contact(actor: Actor) -> dict:
+    return {"name": actor.name, "office_code": actor.office_code, "phone": actor.phone, "email": actor.email}
+
+
+def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,
+                operation: str = "create") -> dict[str, list]:
+    """Deconflict records just created or updated in `tx`: store hits, notify owners, audit; uid -> hits.
+
+    Called by `records.create_entity`, `records.update_entity` and the import, in their transaction.
+    """
+    if type_name not in ENTITY_TYPES or not uids:
+        return {}
+    loaded = deconflict.load_records(tx, type_name, uids)
+    order = [u for u in uids if u in loaded]
+    found = deconflict.find(
+        tx, type_name, [loaded[u]["record"] for u in order],
+        excludes=[[u, *loaded[u]["family"]] for u in order],
+        params=actor_params(actor), readable=scopes.subject_readable("n"), config=config)
+    per_record: dict[str, list[tuple[dict, dict]]] = {}
+    for uid, scored in zip(order, found, strict=True):
+        by_uid = {c["uid"]: c for c in scored}
+        stored = deconflict.store_hits(tx, actor.uid, type_name, uid, scored)
+        per_record[uid] = [(h, by_uid[h["existing_uid"]]) for h in stored]
+    everyone = sorted({c["uid"] for pairs in per_record.values() for _, c in pairs})
+    info = contacts(tx, actor, everyone)
+    out: dict[str, list] = {}
+    notified = 0
+    for uid, pairs in per_record.items():
+        out[uid] = [hit_view(type_name, c, info.get(c["uid"]), h["uid"]) for h, c in pairs]
+        for h, c in pairs:
+            owner = (info.get(c["uid"]) or {}).get("owner")
+            if h["created"] and owner and owner["uid"] != actor.uid:
+                notifications.notify(
+                    tx, owner["uid"], "deconfliction_hit", hit_uid=h["uid"], record_uid=c["uid"],
+                    record_type=type_name, decision=c["decision"], actor_uid=actor.uid, actor_name=actor.name,
+                    actor_office=actor.office_code, contact=_actor_contact(actor),
+                    message=f"{actor.name} ({actor.office_code or 'no office'}) created a {type_name} record that "
+                            f"matches your record; contact them to deconflict")
+                notified += 1
+    hit_uids = sorted({h["uid"] for pairs in per_record.values() for h, _ in pairs})
+    audit.record(tx, actor, "deconflict", [*order, *hit_uids],
+                 details={"type": type_name, "operation": operation, "records": len(order),
+                          "hits": len(hit_uids), "owners_notified": notified})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Query before create
+# ---------------------------------------------------------------------------------------------
+
+
+def _partial_record(type_name: str, partial: dict) -> dict:
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
+    clean = validate_record(type_name, partial, partial=True)
+    clean.pop("ref", None)
+    return blocking.matching_record(type_name, clean, clean.get("phones") or (), clean.get("emails") or (),
+                                    clean.get("addresses") or ())
+
+
+def search_candidates(graph: Graph, actor: Actor, entity_type: str, partial_record: dict, limit: int = 20) -> list[dict]:
+    """Query before create: ranked candidates for partial details, best first, audited as a search.
+
+    Readable candidates come with score, decision and explanation; a record the actor may not read
+    is listed (contact only) when it scores `possible` or better, and left out otherwise. The owner of
+    each candidate at `possible` or better is told (kind "query"), once a day per searcher and record,
+    since the form asks again at every pause in typing.
+    """
+    checks.guard(graph, actor, "query_before_create")
+    if not 1 <= int(limit) <= 100:
+        raise ValidationFailed({"limit": ["use 1 to 100"]})
+    record = _partial_record(entity_type, partial_record)
+
+    def work(tx):
+        (scored,) = deconflict.find(tx, entity_type, [record], params=actor_params(actor),
+                                    readable=scopes.subject_readable("n"), prefix=True,
+                                    config=deconflict.Config.of(graph.settings))
+        shown = [c for c in scored if c["readable"] or c["decision"] in deconflict.HIT_DECISIONS][:int(limit)]
+        info = contacts(tx, actor, [c["uid"] for c in shown])
+        out = [hit_view(entity_type, c, info.get(c["uid"])) for c in shown]
+        audit.record(tx, actor, "search", [c["uid"] for c in shown],
+                     details={"kind": "query_before_create", "type": entity_type,
+                              "criteria": sorted(k for k, v in partial_record.items() if v not in (None, "", [])),
+                              "results": len(out), "restricted": sum(1 for h in out if h["restricted"])})
+        for c in shown:
+            if c["decision"] in deconflict.HIT_DECISIONS:
+                notifications.notify_owner_daily(
+                    tx, actor, c["props"].get("owner_uid"), "query", c["uid"], record_type=entity_type,
+                    record_caption=caption(entity_type, c["props"]), displayed=c["readable"],
+                    message="a record being created looks like yours (query before create)")
+        return out
+
+    return graph.write(work)
+
+
+def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[dict], cap: int = 20, *,
+                  include_no_match: bool = True, checked: dict | None = None) -> list[list[dict]]:
+    """Candidates for records that are not stored (the `deconflict` command): scored, best first.
+
+    Nothing is stored, but what is returned is audited: the candidate query and one "deconflict"
+    entry run in ONE write transaction, so no candidate leaves unless its entry committed. The entry
+    names the candidates returned (readable and restricted alike; the first `AUDIT_UID_CAP` uids, with
+    complete counts) and what was checked (how many records, plus the caller's `checked`, e.g. the
+    lines and refs of a file). A candidate the actor may not read is returned only at `possible` or
+    better (contact only, see `hit_view`); `include_no_match=False` drops readable no-match ones too.
+    Owners are not notified: nothing was created, as in query before create.
+    """
+    if entity_type not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
+    checks.guard(graph, actor, "deconflict")
+    matching = [blocking.matching_record(entity_type, r, r.get("phones") or (), r.get("emails") or (),
+                                         r.get("addresses") or ()) for r in records]
+
+    def kept(c: dict) -> bool:
+        if c["decision"] in deconflict.HIT_DECISIONS:
+            return True
+        return c["readable"] and include_no_match
+
+    def work(tx):
+        found = deconflict.find(tx, entity_type, matching, params=actor_params(actor),
+                                readable=scopes.subject_readable("n"), config=deconflict.Config.of(graph.settings))
+        out = [[c for c in scored if kept(c)][:cap] for scored in found]
+        uids = [c["uid"] for cands in out for c in cands]
+        unique = list(dict.fromkeys(uids))
+        audit.record(tx, actor, "deconflict", unique[:AUDIT_UID_CAP],
+                     details={**(checked or {}), "kind": "check", "type": entity_type, "records": len(records),
+                              "records_with_candidates": sum(1 for cands in out if cands),
+                              "candidates": len(uids), "candidate_records": len(unique),
+                              "restricted": sum(1 for cands in out for c in cands if not c["readable"]),
+                              "uids_named": min(len(unique), AUDIT_UID_CAP)})
+        return out
+
+    return graph.write(work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hit review: confirm the pair is the same individual, or dismiss it — with who, when and why
+# ---------------------------------------------------------------------------------------------
+
+_HIT = """
+MATCH (h:DeconflictionHit {uid: $uid})
+OPTIONAL MATCH (h)-[:HIT_ON]->(n:SubjectRecord)
+RETURN properties(h) AS h, collect(n {.uid, .owner_uid}) AS records
+"""
+
+_REVIEW = """
+MATCH (h:DeconflictionHit {uid: $uid})
+SET h._lock = true REMOVE h._lock
+WITH h
+CREATE (j:Judgement {uid: randomUUID(), hit_uid: h.uid, pair_key: h.pair_key, decision: $decision,
+                     previous_status: h.status, reason: $reason, by: $actor, at: datetime()})
+SET h.status = $decision, h.reviewed_by = $actor, h.reviewed_at = datetime(), h.review_reason = $reason
+RETURN properties(h) AS h
+"""
+
+
+def _hit(props: dict) -> dict:
+    """A stored hit or judgement as an answer, its explanation decoded."""
+    out = plain(props)
+    if isinstance(out.get("explanation_json"), str):
+        out["explanation"] = json.loads(out.pop("explanation_json"))
+    return out
+
+
+def _may_review(actor: Actor, hit: dict, owners: list[str]) -> bool:
+    return any(rules.owns_or_supervises(actor, p) for p in {hit.get("created_by"), *owners} if p)
+
+
+def review_hit(graph: Graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:
+    """Record a judgement on a hit: confirmed_same or dismissed, with who, when and why (kept as history).
+
+    Only the people on either side of the hit, or their supervisors, may; a refusal (no such hit,
+    not theirs) is audited ("deny").
+    """
+    checks.guard(graph, actor, "review_hit", [hit_uid])
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationFailed({"decision": [f"one of {', '.join(REVIEW_DECISIONS)}"]})
+    if not (reason or "").strip() or len(reason) > 2000:
+        raise ValidationFailed({"reason": ["say why (up to 2000 characters)"]})
+
+    def work(tx):
+        rec = tx.run(_HIT, uid=hit_uid).single()
+        if rec is None:
+            raise NotFound(f"no deconfliction hit {hit_uid}")
+        if not _may_review(actor, rec["h"], [r["owner_uid"] for r in rec["records"]]):
+            raise Forbidden("only the people on either side of a hit, or their supervisors, may review it")
+        out = tx.run(_REVIEW, uid=hit_uid, decision=decision, reason=reason.strip(), actor=actor.uid).single()
+        audit.record(tx, actor, "resolve", [hit_uid, *(r["uid"] for r in rec["records"])],
+                     details={"hit": hit_uid, "decision": decision, "reason": reason.strip(),
+                              "previous_status": rec["h"].get("status")})
+        return _hit(out["h"])
+
+    return audit.write_or_refuse(graph, actor, "review_hit", [hit_uid], work)
+
+
+_JUDGEMENTS = """
+MATCH (j:Judgement {hit_uid: $uid}) RETURN properties(j) AS j ORDER BY j.at, j.uid
+"""
+
+
+def judgements(graph: Graph, hit_uid: str) -> list[dict]:
+    """Every judgement recorded on a hit, oldest first (who, when, why, and the status before)."""
+    return [_hit(r["j"]) for r in graph.query(_JUDGEMENTS, {"uid": hit_uid})]
+
+
+_LIST = f"""
+MATCH (h:DeconflictionHit)-[:HIT_ON]->(mine:SubjectRecord)
+WHERE (mine.owner_uid = $me OR mine.owner_uid IN $subordinates) AND ($record IS NULL OR mine.uid = $record)
+  AND ($status IS NULL OR h.status = $status)
+MATCH (h)-[:HIT_ON]->(other:SubjectRecord) WHERE other <> mine
+RETURN DISTINCT properties(h) AS h, mine.uid AS mine, other.uid AS other, labels(other) AS labels,
+       properties(other) AS props, {scopes.subject_readable("other")} AS readable
+ORDER BY h.created_at DESC LIMIT 500
+"""
+
+
+def list_hits(graph: Graph, actor: Actor, record_uid: str | None = None, status: str | None = "open") -> list[dict]:
+    """Hits on records the actor owns (or supervises), for review; the other side redacted as for the creator.
+
+    The list shows the other side of each hit (its record, score and owner where the actor may read
+    it, the owner's contact only where not), so it is an audited view: the query and one "view"
+    entry (details op "hits") run in ONE write transaction. The entry names the hits shown and the
+    records whose content was shown (the actor's own and the readable other sides); restricted hits
+    are counted and named by hit only. An empty list shows nothing and writes no entry. The owners of
+    the other records are NOT notified here: they were told when the hit was raised, and a reviewer
+    opening their queue again is not news to them.
+    """
+    checks.guard(graph, actor, "hits", [record_uid] if record_uid else [])
+    if status is not None and status not in deconflict.STATUSES:
+        raise ValidationFailed({"status": [f"one of {', '.join(deconflict.STATUSES)}"]})
+
+    def work(tx):
+        rows = list(tx.run(_LIST, record=record_uid, status=status, **actor_params(actor)))
+        info = contacts(tx, actor, [r["other"] for r in rows])
+        out = []
+        for r in rows:
+            h = _hit(r["h"])
+            type_name = h.get("entity_type") or "Person"
+            cand = {"uid": r["other"], "props": r["props"], "readable": bool(r["readable"]),
+                    "score": h.get("score") or 0.0, "decision": h.get("decision"),
+                    "explanation": h.get("explanation") or []}
+            view = hit_view(type_name, cand, info.get(r["other"]), h["uid"])
+            view.update(status=h["status"], record_uid=r["mine"], created_at=h.get("created_at"))
+            out.append(view)
+        if out:
+            hits = list(dict.fromkeys(v["hit_uid"] for v in out))
+            shown = list(dict.fromkeys([*(v["record_uid"] for v in out),
+                                        *(v["uid"] for v in out if not v["restricted"])]))
+            restricted = list(dict.fromkeys(v["hit_uid"] for v in out if v["restricted"]))
+            audit.record(tx, actor, "view", [*hits, *shown],
+                         details={"op": "hits", "record_uid": record_uid, "status": status, "hits": len(hits),
+                                  "records_shown": shown, "restricted_hits": restricted})
+        return out
+
+    return graph.write(work)

@@ -1,0 +1,383 @@
+"""Telecom linking: import call detail records and subscriber records against a case, and alert linked cases.
+
+CSV formats (a header row; column names are case-insensitive, common aliases accepted):
+
+* call detail records: `originating_number`, `terminating_number`, `start_time` (ISO 8601; no
+  zone means UTC), `duration` (seconds, or H:MM:SS / M:SS), optional `cell_site`;
+* subscriber records: `number` and any of `subscriber_name`, `address`, `city`, `state`,
+  `postcode`, `dob`, `email`, `imei`, `source`.
+
+Each number becomes one `(:Phone {e164})` node (shared with the records that use it). Each distinct
+call is one `(:CallRecord {fingerprint})` (the originating and terminating numbers, start and
+duration); `(:Phone)-[:CALLED]->(:Phone)` aggregates `count`, `first_at`, `last_at` and
+`total_seconds` over the calls it has seen, so loading a call twice — the same file re-run, or
+the same call in another case's return — never counts it twice. A call imported into a second
+case only adds that case to the CallRecord's `case_uids`. Subscriber rows are kept as
+`(:SubscriberRecord {fingerprint})` per case; neither kind is linked into the graph by a
+relationship, so a generic expansion from a Phone cannot reach case content.
+
+Rows are numbered as lines of the file (the header is row 1). A malformed row, or a row equal to
+an earlier row of the same file, is refused with its row number and reason; the valid rows load,
+one transaction per batch. A row already loaded for this case is reported as a duplicate.
+
+When a number in the file is also a number of another case (used by one of its subjects, in its
+call records or in its subscriber records), both case agents are alerted (kind "telecom_alert"),
+once per pair of cases and number, each alert naming the other agent; a restricted case's number
+and title are never put in an alert.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from ...db import Graph
+from ...errors import NotFound, ValidationFailed
+from ...matching.identifiers import normalize_identifier
+from ...policy.actor import Actor
+from ...policy.rules import require_case_write, require_writer
+from ..oversight import audit, notifications
+
+BATCH = 1000
+
+CDR_COLUMNS = {
+    "originating_number": ("originating_number", "originating", "orig", "from", "from_number", "calling_number",
+                           "caller"),
+    "terminating_number": ("terminating_number", "terminating", "term", "to", "to_number", "called_number",
+                           "dialed_number"),
+    "start_time": ("start_time", "start", "started_at", "date_time", "datetime", "call_start"),
+    "duration": ("duration", "duration_seconds", "seconds", "duration_s"),
+    "cell_site": ("cell_site", "cell", "cell_id", "tower", "cell_tower"),
+}
+SUBSCRIBER_COLUMNS = {
+    "number": ("number", "phone", "phone_number", "msisdn", "telephone"),
+    "subscriber_name": ("subscriber_name", "name", "subscriber"),
+    "address": ("address", "address_line", "line1", "street"),
+    "city": ("city",), "state": ("state",), "postcode": ("postcode", "zip", "zip_code", "postal_code"),
+    "dob": ("dob", "date_of_birth"), "email": ("email", "e_mail"), "imei": ("imei",),
+    "source": ("source", "obtained_by", "legal_process"),
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
+
+
+def _columns(header: list[str], spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
+    index = {_key(h): i for i, h in enumerate(header)}
+    found = {}
+    for field, aliases in spec.items():
+        for alias in aliases:
+            if alias in index:
+                found[field] = index[alias]
+                break
+    missing = [f for f in required if f not in found]
+    if missing:
+        raise ValidationFailed({"header": [f"missing column(s): {', '.join(missing)}"]})
+    return found
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 date-time; a value without a zone is taken as UTC."""
+    text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+    dt = datetime.fromisoformat(text)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def parse_duration(value: str) -> int:
+    """Seconds from "125", "2:05" or "0:02:05"; ValueError otherwise."""
+    text = value.strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    m = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d)", text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3))
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _rows(stream: Iterable[str], spec: dict, required: tuple[str, ...]):
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValidationFailed({"file": ["the file is empty"]}) from None
+    cols = _columns(header, spec, required)
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        row = {f: (cells[i].strip() if i < len(cells) else "") for f, i in cols.items()}
+        yield reader.line_num, row, len(cells) > len(header)  # a short row only lacks optional cells
+
+
+def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
+    """(valid call rows, refused [{row, reason}]) of a CDR CSV; duplicates within the file are refused."""
+    valid: list[dict] = []
+    refused: list[dict] = []
+    seen: dict[str, int] = {}
+    for line, row, ragged in _rows(stream, CDR_COLUMNS, ("originating_number", "terminating_number", "start_time",
+                                                         "duration")):
+        problems = []
+        if ragged:
+            problems.append("more cells than the header has columns")
+        orig = normalize_identifier("phone", row["originating_number"])
+        term = normalize_identifier("phone", row["terminating_number"])
+        if orig is None:
+            problems.append(f"originating number {row['originating_number']!r} is not a phone number")
+        if term is None:
+            problems.append(f"terminating number {row['terminating_number']!r} is not a phone number")
+        start = seconds = None
+        try:
+            start = parse_time(row["start_time"])
+        except ValueError:
+            problems.append(f"start time {row['start_time']!r} is not an ISO 8601 date-time")
+        try:
+            seconds = parse_duration(row["duration"])
+        except ValueError:
+            problems.append(f"duration {row['duration']!r} is not a number of seconds")
+        if problems or start is None or seconds is None:  # a missing start or duration is a problem above
+            refused.append({"row": line, "reason": "; ".join(problems)})
+            continue
+        fp = _fingerprint("call", orig, term, start.isoformat(), seconds)
+        if fp in seen:
+            refused.append({"row": line, "reason": f"duplicate of row {seen[fp]}"})
+            continue
+        seen[fp] = line
+        valid.append({"row": line, "fp": fp, "orig": orig, "term": term, "start": start.isoformat(),
+                      "duration": seconds, "cell_site": row.get("cell_site") or None,
+                      "orig_display": row["originating_number"], "term_display": row["terminating_number"]})
+    return valid, refused
+
+
+def parse_subscribers(stream: Iterable[str], case_uid: str) -> tuple[list[dict], list[dict]]:
+    """(valid subscriber rows, refused [{row, reason}]) of a subscriber CSV."""
+    valid: list[dict] = []
+    refused: list[dict] = []
+    seen: dict[str, int] = {}
+    for line, row, ragged in _rows(stream, SUBSCRIBER_COLUMNS, ("number",)):
+        number = normalize_identifier("phone", row["number"])
+        problems = ["more cells than the header has columns"] if ragged else []
+        if number is None:
+            problems.append(f"number {row['number']!r} is not a phone number")
+        if problems:
+            refused.append({"row": line, "reason": "; ".join(problems)})
+            continue
+        props = {k: v for k, v in row.items() if v and k != "number"}
+        fp = _fingerprint("subscriber", case_uid, number, sorted(props.items()))
+        if fp in seen:
+            refused.append({"row": line, "reason": f"duplicate of row {seen[fp]}"})
+            continue
+        seen[fp] = line
+        valid.append({"row": line, "fp": fp, "e164": number, "display": row["number"], "props": props})
+    return valid, refused
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+_CALLS = """
+UNWIND $rows AS row
+MERGE (c:CallRecord {fingerprint: row.fp})
+ON CREATE SET c.orig = row.orig, c.term = row.term, c.start_at = datetime(row.start), c.duration = row.duration,
+              c.cell_site = row.cell_site, c.case_uids = [$case], c.created_at = datetime(), c.created_by = $actor,
+              c.source_row = row.row, c._new = true
+WITH c, row, coalesce(c._new, false) AS new, $case IN c.case_uids AS had
+SET c.case_uids = CASE WHEN had THEN c.case_uids ELSE c.case_uids + $case END
+REMOVE c._new
+RETURN row.fp AS fp, new, had
+"""
+
+_CALLED = """
+UNWIND $pairs AS x
+MERGE (a:Phone {e164: x.orig}) ON CREATE SET a:Linkable, a.uid = randomUUID(), a.display = x.orig_display
+MERGE (b:Phone {e164: x.term}) ON CREATE SET b:Linkable, b.uid = randomUUID(), b.display = x.term_display
+MERGE (a)-[r:CALLED]->(b)
+ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'cdr',
+              r.status = 'active', r.count = 0, r.total_seconds = 0, r.case_uids = []
+SET r.count = r.count + x.count, r.total_seconds = r.total_seconds + x.seconds,
+    r.first_at = CASE WHEN r.first_at IS NULL OR datetime(x.first) < r.first_at THEN datetime(x.first)
+                      ELSE r.first_at END,
+    r.last_at = CASE WHEN r.last_at IS NULL OR datetime(x.last) > r.last_at THEN datetime(x.last) ELSE r.last_at END,
+    r.case_uids = CASE WHEN $case IN r.case_uids THEN r.case_uids ELSE r.case_uids + $case END,
+    r.updated_at = datetime()
+"""
+
+_SUBSCRIBERS = """
+UNWIND $rows AS row
+MERGE (p:Phone {e164: row.e164}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = row.display
+MERGE (s:SubscriberRecord {fingerprint: row.fp})
+ON CREATE SET s += row.props, s.e164 = row.e164, s.case_uid = $case, s.created_at = datetime(),
+              s.created_by = $actor, s.source_row = row.row, s._new = true
+WITH s, row, coalesce(s._new, false) AS new
+REMOVE s._new
+RETURN row.fp AS fp, new
+"""
+
+
+def _case(tx, actor: Actor, case_key: str) -> dict:
+    rec = tx.run("MATCH (c:Case) WHERE c.uid = $k OR c.case_number = $k "
+                 "RETURN c.uid AS uid, c.case_number AS number", k=case_key).single()
+    if rec is None:
+        raise NotFound(f"no case {case_key}")
+    require_case_write(tx, actor, rec["uid"])
+    return dict(rec)
+
+
+def _aggregate(rows: list[dict]) -> list[dict]:
+    pairs: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        p = pairs.setdefault((r["orig"], r["term"]), {
+            "orig": r["orig"], "term": r["term"], "orig_display": r["orig_display"], "term_display": r["term_display"],
+            "count": 0, "seconds": 0, "first": r["start"], "last": r["start"]})
+        p["count"] += 1
+        p["seconds"] += r["duration"]
+        p["first"] = min(p["first"], r["start"])
+        p["last"] = max(p["last"], r["start"])
+    return list(pairs.values())
+
+
+def _load_batches(graph: Graph, actor: Actor, case: dict, valid: list[dict], kind: str, batch: int) -> tuple[int, list]:
+    loaded, duplicates = 0, []
+
+    def work(tx, rows):
+        if kind == "cdr":
+            result = {r["fp"]: r for r in tx.run(_CALLS, rows=rows, case=case["uid"], actor=actor.uid)}
+            fresh = [r for r in rows if result[r["fp"]]["new"]]
+            if fresh:
+                tx.run(_CALLED, pairs=_aggregate(fresh), case=case["uid"], actor=actor.uid).consume()
+            dup = [r for r in rows if not result[r["fp"]]["new"] and result[r["fp"]]["had"]]
+            added = len(rows) - len(dup)
+        else:
+            result = {r["fp"]: r for r in tx.run(_SUBSCRIBERS, rows=rows, case=case["uid"], actor=actor.uid)}
+            dup = [r for r in rows if not result[r["fp"]]["new"]]
+            added = len(rows) - len(dup)
+        audit.record(tx, actor, "import", [case["uid"]],
+                     details={"kind": f"telecom_{kind}", "rows": len(rows), "loaded": added, "duplicates": len(dup),
+                              "first_row": rows[0]["row"], "last_row": rows[-1]["row"]})
+        return added, dup
+
+    for i in range(0, len(valid), batch):
+        added, dup = graph.write(work, valid[i:i + batch])
+        loaded += added
+        duplicates += [{"row": r["row"], "reason": "already loaded for this case"} for r in dup]
+    return loaded, duplicates
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts between cases
+# ---------------------------------------------------------------------------------------------
+
+_OTHER_CASES = """
+UNWIND $numbers AS e
+CALL (e) {
+  MATCH (:Phone {e164: e})<-[:USES_PHONE {status: 'active'}]-(:SubjectRecord)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
+  RETURN c.uid AS case_uid
+  UNION
+  MATCH (r:CallRecord {orig: e}) UNWIND r.case_uids AS case_uid RETURN case_uid
+  UNION
+  MATCH (r:CallRecord {term: e}) UNWIND r.case_uids AS case_uid RETURN case_uid
+  UNION
+  MATCH (r:SubscriberRecord {e164: e}) RETURN r.case_uid AS case_uid
+}
+WITH e, case_uid WHERE case_uid <> $case
+MATCH (c:Case {uid: case_uid})
+RETURN e, c.uid AS uid, c.case_number AS number, c.owner_uid AS owner_uid, coalesce(c.restricted, false) AS restricted
+ORDER BY e, uid
+"""
+
+_LINK = """
+MERGE (t:TelecomLink {key: $key})
+ON CREATE SET t.e164 = $e, t.case_uids = $cases, t.created_at = datetime(), t.created_by = $actor, t._new = true
+WITH t, coalesce(t._new, false) AS new
+REMOVE t._new
+RETURN new
+"""
+
+_CASE_INFO = """
+MATCH (c:Case {uid: $uid})
+OPTIONAL MATCH (u:User {uid: c.owner_uid})
+RETURN c.uid AS uid, c.case_number AS number, coalesce(c.restricted, false) AS restricted, c.owner_uid AS owner_uid,
+       u {.uid, .name, .office_code, .phone, .email} AS agent
+"""
+
+
+def _alert_side(me: dict, other: dict, number: str) -> dict:
+    """The fields of the alert to `me`'s agent about `other`: the other agent, and nothing of a restricted case."""
+    fields = {"number": number, "case_uid": me["uid"], "case_number": me["number"],
+              "other_agent": other["agent"], "other_agent_name": (other["agent"] or {}).get("name")}
+    if not other["restricted"]:
+        fields["other_case_number"] = other["number"]
+    who = (other["agent"] or {}).get("name") or "another agent"
+    fields["message"] = (f"{number} in your case {me['number']} also appears in a case of {who}"
+                         f"{'' if other['restricted'] else ' (' + other['number'] + ')'}; contact them to deconflict")
+    return fields
+
+
+def alert_linked_cases(tx, actor: Actor, case_uid: str, numbers: list[str]) -> int:
+    """Alert both agents for every other case sharing one of `numbers` (once per case pair and number)."""
+    if not numbers:
+        return 0
+    me = tx.run(_CASE_INFO, uid=case_uid).single().data()
+    sent = 0
+    for r in tx.run(_OTHER_CASES, numbers=sorted(set(numbers)), case=case_uid).data():
+        cases = sorted((case_uid, r["uid"]))
+        if not tx.run(_LINK, key=f"{cases[0]}|{cases[1]}|{r['e']}", e=r["e"], cases=cases,
+                      actor=actor.uid).single()["new"]:
+            continue
+        other = tx.run(_CASE_INFO, uid=r["uid"]).single().data()
+        for a, b in ((me, other), (other, me)):
+            if a["owner_uid"]:
+                notifications.notify(tx, a["owner_uid"], "telecom_alert", **_alert_side(a, b, r["e"]))
+                sent += 1
+    return sent
+
+
+def _import(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int) -> dict:
+    require_writer(actor)  # auditors and administrators load no case content
+    case = audit.read_or_refuse(graph, actor, f"telecom_{kind}", [case_key], _case, actor, case_key)
+    if kind == "cdr":
+        valid, refused = parse_cdr(stream)
+        numbers = sorted({n for r in valid for n in (r["orig"], r["term"])})
+    else:
+        valid, refused = parse_subscribers(stream, case["uid"])
+        numbers = sorted({r["e164"] for r in valid})
+    loaded, duplicates = _load_batches(graph, actor, case, valid, kind, batch)
+
+    def alerts(tx):
+        n = alert_linked_cases(tx, actor, case["uid"], numbers)
+        if n:
+            audit.record(tx, actor, "notify", [case["uid"]], details={"kind": "telecom_alert", "alerts": n})
+        return n
+
+    sent = graph.write(alerts)
+    return {"case_number": case["number"], "rows": len(valid) + len(refused), "loaded": loaded,
+            "duplicates": duplicates, "refused": sorted(refused, key=lambda r: r["row"]), "alerts": sent}
+
+
+def import_cdr(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+    """Load a call-detail CSV into a case (uid or case number); {rows, loaded, duplicates, refused, alerts}."""
+    return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream, "cdr", batch)
+
+
+def import_subscribers(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+    """Load a subscriber CSV into a case; same answer as `import_cdr`."""
+    return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream,
+                   "subscribers", batch)
+
+
+def calls_between(graph: Graph, a: str, b: str) -> dict | None:
+    """The CALLED aggregate from number `a` to number `b` (any format), or None."""
+    ea, eb = normalize_identifier("phone", a), normalize_identifier("phone", b)
+    rows = graph.query("MATCH (:Phone {e164: $a})-[r:CALLED]->(:Phone {e164: $b}) "
+                       "RETURN r.count AS count, r.total_seconds AS total_seconds, toString(r.first_at) AS first_at, "
+                       "toString(r.last_at) AS last_at", {"a": ea, "b": eb})
+    return rows[0] if rows else None

@@ -1,0 +1,1 @@
+"""People who sign in: accounts and offices, authentication, sessions and API tokens."""

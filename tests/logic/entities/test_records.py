@@ -1,0 +1,184 @@
+"""Records against the real server: round-trips, unique identifiers, refusal of malformed input."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccms_graph.errors import Conflict, ValidationFailed
+from ccms_graph.logic.casework.cases import create_case, get_case
+from ccms_graph.logic.entities import records
+from tests.factories import links_of, stored_record
+
+SAMPLES = {
+    "Person": {"given_name": "José", "family_name": "Müller-Ortiz", "aliases": ["Pepe"], "dob": "1980-05-03",
+               "sex": "M", "height_cm": 180, "ssn": "123-45-6789", "a_number": "A012345678",
+               "passport": "X1234567", "passport_country": "MEX",
+               "identifiers": [{"type": "FBI", "value": "123ABC"}],
+               "phones": ["(305) 555-0101"], "emails": ["Pepe@Example.com"],
+               "addresses": [{"line1": "1 Ocean Dr", "city": "Miami", "state": "FL", "postcode": "33139"}],
+               "social_handles": [{"platform": "X", "handle": "@pepe"}]},
+    "Business": {"name": "Acme Imports LLC", "dbas": ["Acme"], "ein": "12-3456789", "kind": "llc",
+                 "jurisdiction": "FL"},
+    "Vehicle": {"vin": "1HGCM82633A004352", "plate": "ABC123", "plate_state": "FL", "make": "Honda",
+                "model": "Accord", "year": 2003, "colour": "silver"},
+    "Vessel": {"name": "Sea Breeze", "imo": "9074729", "mmsi": "366123456", "flag": "US", "kind": "fishing"},
+    "Aircraft": {"tail_number": "N123AB", "serial_number": "SN-42", "make": "Cessna", "model": "172",
+                 "icao24": "A0B1C2"},
+    "Thing": {"category": "firearm", "serial": "GLK-99812", "description": "Glock 19 pistol", "quantity": 1,
+              "value": 550.0},
+}
+
+
+@pytest.mark.parametrize("type_name", list(SAMPLES))
+def test_each_entity_type_round_trips(graph, org, type_name):
+    data = SAMPLES[type_name]
+    created = records.create_entity(graph, org.agent_a, type_name, data)
+    got = stored_record(graph, created["uid"])
+    assert got["type"] == type_name
+    assert got["props"]["approval_status"] == "pending"
+    assert got["props"]["owner_uid"] == org.agent_a.uid
+    assert got["props"]["office_code"] == "MIA"
+    for key, value in data.items():
+        if key in ("phones", "emails", "addresses", "social_handles", "identifiers"):
+            continue
+        assert got["props"][key] == value, key
+
+
+def test_person_selectors_and_identifiers_become_shared_nodes(graph, org):
+    records.create_entity(graph, org.agent_a, "Person", SAMPLES["Person"])
+    records.create_entity(graph, org.agent_nyc, "Person", {"given_name": "P", "phones": ["+1 305 555 0101"],
+                                                           "ssn": "123456789"})
+    rows = graph.query("MATCH (p:Phone) RETURN p.e164 AS e164, COUNT { (p)<-[:USES_PHONE]-() } AS users")
+    assert rows == [{"e164": "+13055550101", "users": 2}]
+    ssn = graph.query("MATCH (i:Identifier)<-[:HAS_IDENTIFIER]-(n) WHERE i.kind = 'ssn' "
+                      "RETURN i.key AS key, count(n) AS n")
+    assert ssn[0]["n"] == 2
+    assert graph.query("MATCH (e:Email) RETURN e.address AS a") == [{"a": "pepe@example.com"}]
+
+
+def test_case_round_trips_with_readable_number(graph, org):
+    case = create_case(graph, org.agent_a, {"title": "Operation Tidewater", "violations": ["18 USC 545"],
+                                            "predication": "Seizure at Port Everglades", "restricted": True})
+    assert case["props"]["case_number"].startswith("MIA-FY")
+    assert case["props"]["case_number"].endswith("-00001")
+    second = create_case(graph, org.agent_a, {"title": "Second case"})
+    assert second["props"]["case_number"].endswith("-00002")
+    got = get_case(graph, case["props"]["case_number"])
+    assert got["props"]["restricted"] is True
+    assert got["props"]["violations"] == ["18 USC 545"]
+    assert got["props"]["status"] == "requested"
+    assert org.agent_a.uid in got["props"]["team_uids"]
+
+
+def test_duplicate_vin_is_refused_by_constraint(graph, org):
+    records.create_entity(graph, org.agent_a, "Vehicle", {"vin": "1HGCM82633A004352"})
+    with pytest.raises(Conflict):
+        records.create_entity(graph, org.agent_b, "Vehicle", {"vin": "1hgcm82633a004352"})
+    assert graph.query("MATCH (v:Vehicle) RETURN count(v) AS n") == [{"n": 1}]
+
+
+def test_duplicate_case_number_is_refused_by_constraint(graph, org):
+    from neo4j.exceptions import ConstraintError
+
+    create_case(graph, org.agent_a, {"title": "First"})
+    with pytest.raises(ConstraintError):
+        graph.query("CREATE (:Case {uid: 'x', case_number: $n})",
+                    {"n": graph.query("MATCH (c:Case) RETURN c.case_number AS n")[0]["n"]}, write=True)
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"given_name": "A", "height_cm": "tall"}, "height_cm"),
+    ({"given_name": "A", "sex": "Q"}, "sex"),
+    ({"given_name": "A", "emails": ["not-an-email"]}, "emails"),
+    ({"given_name": "A", "phones": ["12"]}, "phones"),
+    ({"dob": "1980-01-01"}, "_schema"),
+    ({"given_name": "A", "unknown_field": 1}, "unknown_field"),
+])
+def test_malformed_person_is_refused_whole_naming_the_field(graph, org, data, field):
+    case = create_case(graph, org.agent_a, {"title": "Case for refusal"})
+    with pytest.raises(ValidationFailed) as err:
+        records.create_entity(graph, org.agent_a, "Person", data, case_uid=case["uid"])
+    assert field in err.value.errors
+    assert graph.query("MATCH (n:Person) RETURN count(n) AS n") == [{"n": 0}]
+    assert graph.query("MATCH (n:Phone) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_failure_inside_transaction_leaves_nothing(graph, org):
+    """A batch with one unique-identifier clash writes none of its records."""
+    rows = [records.build_row("Vehicle", {"vin": v, "plate": "P1"}, org.agent_a)
+            for v in ("1HGCM82633A004352", "2HGCM82633A004353", "1HGCM82633A004352")]
+    with pytest.raises(Conflict):
+        graph.write(lambda tx: records.insert_rows(tx, "Vehicle", rows, org.agent_a.uid))
+    assert graph.query("MATCH (v:Vehicle) RETURN count(v) AS n") == [{"n": 0}]
+
+
+def test_partial_and_unparseable_dob_kept_raw_and_flagged(graph, org):
+    a = records.create_entity(graph, org.agent_a, "Person", {"given_name": "A", "dob": "1975"})
+    b = records.create_entity(graph, org.agent_a, "Person", {"given_name": "B", "dob": "sometime in the 70s"})
+    c = records.create_entity(graph, org.agent_a, "Person", {"given_name": "C", "dob": "1975-02-30"})
+    assert a["props"]["dob_year"] == 1975 and a["props"]["dob_flagged"] is True
+    assert b["props"]["dob"] == "sometime in the 70s" and b["props"]["dob_flagged"] is True
+    assert "dob_year" not in b["props"]
+    assert c["props"]["dob"] == "1975-02-30" and c["props"]["dob_flagged"] is True
+
+
+def test_stale_update_is_refused(graph, org):
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ann", "family_name": "Lee"})
+    updated = records.update_entity(graph, org.agent_a, p["uid"], {"family_name": "Leigh"}, expected_version=1)
+    assert updated["props"]["family_name"] == "Leigh" and updated["props"]["version"] == 2
+    with pytest.raises(Conflict):
+        records.update_entity(graph, org.agent_a, p["uid"], {"family_name": "Lea"}, expected_version=1)
+    assert stored_record(graph, p["uid"])["props"]["family_name"] == "Leigh"
+
+
+def test_every_write_is_audited_in_the_same_transaction(graph, org):
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ann"})
+    rows = graph.query("MATCH (e:AuditEntry {action: 'create'}) WHERE $uid IN e.targets "
+                       "RETURN e.actor_username AS who", {"uid": p["uid"]})
+    assert rows == [{"who": "agent_a"}]
+
+
+def test_delete_is_soft_retires_links_and_leaves_reads_and_matches(graph, org):
+    from ccms_graph.errors import Forbidden, NotFound
+    from ccms_graph.logic.entities import access
+
+    case = create_case(graph, org.agent_a, {"title": "Operation Ferry"})
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Rolf", "family_name": "Amsel",
+                                                             "ssn": "219-09-9999", "phones": ["+13055550123"]},
+                              case_uid=case["uid"])
+    with pytest.raises(ValidationFailed):
+        records.delete_entity(graph, org.agent_a, p["uid"], "")
+    with pytest.raises(Forbidden):
+        records.delete_entity(graph, org.agent_nyc, p["uid"], "not mine")
+    records.delete_entity(graph, org.agent_a, p["uid"], "entered in error")
+    with pytest.raises(NotFound):
+        access.view_record(graph, org.agent_a, p["uid"])
+    history = links_of(graph, p["uid"], include_retired=True)
+    assert history and all(h["props"]["status"] == "retired" for h in history)
+    assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.deleted AS d, n.deleted_reason AS r",
+                       {"u": p["uid"]}) == [{"d": True, "r": "entered in error"}]
+    # A new record with the same SSN no longer matches the deleted one.
+    again = records.create_entity(graph, org.agent_b, "Person", {"given_name": "Rolf", "family_name": "Amsel",
+                                                                 "ssn": "219-09-9999"})
+    assert all(h.get("uid") != p["uid"] and h.get("record_uid") != p["uid"] for h in again.get("hits", []))
+    assert graph.query("MATCH (e:AuditEntry {action: 'delete'}) RETURN e.targets AS t") == [{"t": [p["uid"]]}]
+
+
+def test_editing_an_approved_record_makes_it_pending_again(graph, org):
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Una", "family_name": "Voss"})
+    graph.query("MATCH (n:Person {uid: $u}) SET n.approval_status = 'approved'", {"u": p["uid"]}, write=True)
+    updated = records.update_entity(graph, org.agent_a, p["uid"], {"middle_name": "K"})
+    assert updated["props"]["approval_status"] == "pending"
+    graph.query("MATCH (n:Person {uid: $u}) SET n.approval_status = 'returned'", {"u": p["uid"]}, write=True)
+    assert records.update_entity(graph, org.agent_a, p["uid"], {"middle_name": "L"})["props"][
+        "approval_status"] == "returned"
+
+
+def test_updating_a_business_keeps_its_address_blocking_keys(graph, org):
+    b = records.create_entity(graph, org.agent_a, "Business", {
+        "name": "Harbor Logistics LLC", "addresses": [{"line1": "1 Port Rd", "city": "Miami", "state": "FL",
+                                                      "postcode": "33132"}]})
+    before = graph.query("MATCH (n:Business {uid: $u}) RETURN n.match_keys AS k", {"u": b["uid"]})[0]["k"]
+    records.update_entity(graph, org.agent_a, b["uid"], {"kind": "llc"})
+    after = graph.query("MATCH (n:Business {uid: $u}) RETURN n.match_keys AS k", {"u": b["uid"]})[0]["k"]
+    assert "33132" in before and after == before

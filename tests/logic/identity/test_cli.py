@@ -1,0 +1,125 @@
+"""The batch command line on the documented formats: import JSONL (with refusals and hits), deconflict JSONL, telecom."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ccms_graph.cli import main
+from ccms_graph.logic.casework.cases import create_case
+from tests.factories import make_person
+
+LINES = [
+    {"ref": "SRC-1", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14",
+     "passport": {"number": "X1234567", "country": "RUS"}, "drivers_license": {"number": "D123", "state": "FL"},
+     "identifiers": [{"type": "FBI", "value": "123ABC"}], "addresses": [{"line1": "1 Ocean Dr", "city": "Miami"}],
+     "phones": ["305-555-0101"], "emails": ["v@example.com"]},
+    {"ref": "SRC-2", "aliases": ["El Gato"]},
+    {"ref": "SRC-3", "dob": "1980-01-01", "sex": "M"},
+    {"ref": "SRC-4", "given_name": "Ann", "ssn": "123-45"},
+]
+
+
+@pytest.fixture
+def cli_env(monkeypatch, test_settings):
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.neo4j_uri or test_settings.local_bolt_uri)
+
+
+def _write(path, items, extra=()):
+    path.write_text("".join(json.dumps(x) + "\n" for x in items) + "".join(extra))
+    return str(path)
+
+
+def test_import_command_creates_refuses_reports_and_deconflicts(graph, org, tmp_path, capsys, cli_env):
+    existing = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14")
+    case = create_case(graph, org.agent_a, {"title": "Operation Import"})
+    src = _write(tmp_path / "people.jsonl", LINES, extra=["not json\n", "[1, 2]\n"])
+
+    code = main(["import", "--type", "person", src, "--owner", "agent_a", "--case", case["props"]["case_number"]])
+
+    assert code == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out.strip().splitlines()[-1])
+    assert summary["created"] == 3 and summary["refused"] == 3 and summary["warnings"] == 1
+    assert summary["hits"] == 1
+    assert "created" in out.err  # progress on stderr
+    report = [json.loads(x) for x in open(summary["report"])]
+    by_line = {r["line"]: r for r in report}
+    assert "needs at least one of" in by_line[3]["reason"]
+    assert by_line[4] == {"line": 4, "dropped": ["ssn"], "warning": True}
+    assert by_line[5]["reason"].startswith("not valid JSON") and by_line[6]["reason"] == "not a JSON object"
+
+    rows = graph.query("MATCH (n:Person {source_ref: 'SRC-1'})-[:SUBJECT_IN]->(c:Case) "
+                       "RETURN n.owner_uid AS owner, n.passport AS p, n.passport_country AS pc, c.uid AS case, "
+                       "n.source AS source", {})
+    assert rows == [{"owner": org.agent_a.uid, "p": "X1234567", "pc": "RUS", "case": case["uid"], "source": "import"}]
+    hit = graph.query("MATCH (h:DeconflictionHit)-[:HIT_ON]->(n {uid: $u}) RETURN h.status AS s", {"u": existing["uid"]})
+    assert hit == [{"s": "open"}]
+
+
+def test_deconflict_command_writes_candidates_and_creates_nothing(graph, org, tmp_path, cli_env):
+    existing = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23",
+                           ref="CMS-77")
+    before = graph.query("MATCH (n:SubjectRecord) RETURN count(n) AS n")
+    src = _write(tmp_path / "check.jsonl", [
+        {"ref": "Q1", "given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+    ])
+    out = tmp_path / "hits.jsonl"
+
+    assert main(["deconflict", "--type", "person", src, "--out", str(out)]) == 0
+
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["ref"] for x in lines] == ["Q1", "Q2"]
+    (cand,) = lines[0]["candidates"]
+    assert cand["uid"] == existing["uid"] and cand["source_ref"] == "CMS-77"
+    assert cand["decision"] in ("match", "possible") and 0 < cand["score"] <= 1
+    assert {r["field"] for r in cand["explanation"]} >= {"name", "dob"}
+    assert lines[1]["candidates"] == []
+    assert graph.query("MATCH (n:SubjectRecord) RETURN count(n) AS n") == before
+    assert graph.query("MATCH (h:DeconflictionHit) RETURN count(h) AS n") == [{"n": 0}]
+
+
+def test_telecom_commands_load_csv_files(graph, org, tmp_path, capsys, cli_env):
+    case = create_case(graph, org.agent_a, {"title": "Operation Wire"})
+    cdr = tmp_path / "calls.csv"
+    cdr.write_text("originating_number,terminating_number,start_time,duration\n"
+                   "305-555-0101,212-555-0199,2026-01-05T10:00:00Z,60\nx,y,z,1\n")
+    assert main(["telecom", "import-cdr", "--case", case["props"]["case_number"], str(cdr), "--owner", "agent_a"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["loaded"] == 1 and [r["row"] for r in result["refused"]] == [3]
+    subs = tmp_path / "subs.csv"
+    subs.write_text("number,subscriber_name\n305-555-0101,Jane Roe\n")
+    assert main(["telecom", "import-subscribers", "--case", case["uid"], str(subs)]) == 0
+    assert json.loads(capsys.readouterr().out)["loaded"] == 1
+
+
+def test_reindex_matching_rewrites_stale_blocking_keys(graph, org, test_settings, monkeypatch):
+    from ccms_graph.cli import main
+    from ccms_graph.logic.entities import records
+
+    p = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Hilde", "family_name": "Brandt",
+                                                             "dob": "1961-04-02"})
+    fresh = graph.query("MATCH (n:Person {uid: $u}) RETURN n.match_keys AS k", {"u": p["uid"]})[0]["k"]
+    graph.query("MATCH (n:Person {uid: $u}) SET n.match_keys = 'Person:STALE'", {"u": p["uid"]}, write=True)
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.bolt_uri)
+    assert main(["reindex-matching"]) == 0
+    assert graph.query("MATCH (n:Person {uid: $u}) RETURN n.match_keys AS k", {"u": p["uid"]})[0]["k"] == fresh
+
+
+def test_deconflict_command_audits_each_batch_with_what_it_checked_and_found(graph, org, tmp_path, cli_env):
+    existing = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    src = _write(tmp_path / "check.jsonl", [
+        {"ref": "Q1", "given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+    ])
+
+    assert main(["deconflict", "--type", "person", src, "--as", "agent_a", "--out", str(tmp_path / "o")]) == 0
+
+    rows = graph.query("MATCH (e:AuditEntry {action: 'deconflict', actor_uid: $me}) "
+                       "RETURN e.targets AS targets, e.details AS details", {"me": org.agent_a.uid})
+    (entry,) = [{**r, "details": json.loads(r["details"])} for r in rows]
+    assert entry["targets"] == [existing["uid"]]
+    assert entry["details"]["records"] == 2 and entry["details"]["candidates"] == 1
+    assert entry["details"]["refs"] == ["Q1", "Q2"]

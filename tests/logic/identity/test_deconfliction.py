@@ -1,0 +1,175 @@
+"""Automatic deconfliction on create and update: hits, redaction for unreadable records, owner notification."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccms_graph.logic.casework.cases import create_case
+from ccms_graph.logic.entities import records
+from ccms_graph.logic.identity import deconfliction
+from ccms_graph.logic.oversight import notifications
+from tests.factories import make_person
+
+
+def _inbox(graph, who, kind="deconfliction_hit"):
+    return [n for n in notifications.inbox(graph, who) if n["kind"] == kind]
+
+
+def test_match_in_another_office_restricted_case_names_only_the_contact(graph, org):
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Lantern", "restricted": True})
+    theirs = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
+                         dob="1975-03-14", ssn="212-55-1234")
+    assert theirs["hits"] == []
+
+    mine = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov", dob="1975-03-14")
+
+    assert len(mine["hits"]) == 1
+    hit = mine["hits"][0]
+    assert hit["restricted"] is True
+    assert hit["owner"]["name"] == "Agent Nyc"
+    assert hit["owner"]["email"] == "agent_nyc@example.gov"
+    assert hit["owner"]["phone"] == "+13055550100"
+    assert hit["owner"]["office_code"] == "NYC"
+    # Nothing about the record itself: no uid, name, score, explanation, case number.
+    assert set(hit) == {"hit_uid", "type", "restricted", "owner"}
+    text = repr(hit)
+    assert "Orlov" not in text and theirs["uid"] not in text and case["props"]["case_number"] not in text
+
+    inbox = _inbox(graph, org.agent_nyc)
+    assert len(inbox) == 1
+    assert inbox[0]["record_uid"] == theirs["uid"]
+    assert inbox[0]["actor_name"] == "Agent A"
+    assert _inbox(graph, org.agent_a) == []
+
+
+def test_readable_match_carries_score_explanation_cases_and_owner(graph, org):
+    case = create_case(graph, org.agent_b, {"title": "Operation Harbour"})
+    theirs = make_person(graph, org.agent_b, case_uid=case["uid"], given_name="Maria", family_name="Delgado",
+                         dob="1988-07-02")
+    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    (hit,) = mine["hits"]
+    assert hit["restricted"] is False
+    assert hit["uid"] == theirs["uid"]
+    assert hit["decision"] == "match" and hit["score"] >= 0.9
+    assert {row["field"] for row in hit["explanation"]} >= {"name", "dob"}
+    assert hit["cases"] == [case["props"]["case_number"]]
+    assert hit["owner"]["name"] == "Agent B" and hit["owner"]["office"] == "Miami Field Office"
+    stored = graph.query("MATCH (h:DeconflictionHit)-[:HIT_ON]->(n) RETURN h.status AS s, collect(n.uid) AS uids")
+    assert stored[0]["s"] == "open" and sorted(stored[0]["uids"]) == sorted([mine["uid"], theirs["uid"]])
+    assert len(_inbox(graph, org.agent_b)) == 1
+
+
+def test_own_duplicate_is_a_hit_but_notifies_nobody(graph, org):
+    make_person(graph, org.agent_a, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
+    again = make_person(graph, org.agent_a, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
+    assert len(again["hits"]) == 1
+    assert _inbox(graph, org.agent_a) == []
+
+
+@pytest.mark.parametrize("field, value", [("ssn", "212-55-1234"), ("a_number", "A012345678")])
+def test_equal_ssn_or_a_number_is_always_a_match(graph, org, field, value):
+    theirs = make_person(graph, org.agent_b, given_name="Robert", family_name="Kowalski", dob="1960-02-02",
+                         **{field: value})
+    mine = make_person(graph, org.agent_a, given_name="Li", family_name="Wei", dob="1999-11-30",
+                       **{field: value})
+    (hit,) = mine["hits"]
+    assert hit["uid"] == theirs["uid"]
+    assert hit["decision"] == "match"
+    assert field in hit["decisive"]
+
+
+@pytest.mark.parametrize("label, stored, typed", [
+    ("swapped names", {"given_name": "Chen", "family_name": "Jiahao", "dob": "1982-09-17"},
+     {"given_name": "Jiahao", "family_name": "Chen", "dob": "1982-09-17"}),
+    ("nickname", {"given_name": "William", "family_name": "Thornbury", "dob": "1979-04-23"},
+     {"given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"}),
+    ("transposed date of birth", {"given_name": "Olga", "family_name": "Petrenko", "dob": "1985-03-08"},
+     {"given_name": "Olga", "family_name": "Petrenko", "dob": "1985-08-03"}),
+])
+def test_variants_are_still_found(graph, org, label, stored, typed):
+    theirs = make_person(graph, org.agent_b, **stored)
+    # Unrelated people sharing the surname or the date must not crowd the real one out.
+    make_person(graph, org.agent_b, given_name="Pavel", family_name=stored["family_name"], dob="1950-01-01")
+    make_person(graph, org.agent_b, given_name="Zed", family_name="Unrelated", dob=stored["dob"])
+    mine = make_person(graph, org.agent_a, **typed)
+    assert [h["uid"] for h in mine["hits"]][:1] == [theirs["uid"]], label
+
+
+def test_update_deconflicts_and_does_not_raise_a_dismissed_pair_again(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name="Hamid", family_name="Karimi", dob="1970-05-05")
+    mine = make_person(graph, org.agent_a, given_name="H", family_name="Unknown")
+    assert mine["hits"] == []
+    updated = records.update_entity(graph, org.agent_a, mine["uid"],
+                                    {"given_name": "Hamid", "family_name": "Karimi", "dob": "1970-05-05"})
+    (hit,) = updated["hits"]
+    assert hit["uid"] == theirs["uid"]
+    deconfliction.review_hit(graph, org.agent_a, hit["hit_uid"], "dismissed", "different father's name, per B")
+    again = records.update_entity(graph, org.agent_a, mine["uid"], {"sex": "M"})
+    assert again["hits"] == []
+    (j,) = deconfliction.judgements(graph, hit["hit_uid"])
+    assert j["by"] == org.agent_a.uid and j["decision"] == "dismissed" and j["previous_status"] == "open"
+    assert j["reason"] == "different father's name, per B" and j["at"]
+
+
+def test_every_entity_type_is_deconflicted(graph, org):
+    samples = {
+        "Business": {"name": "Acme Imports LLC", "ein": "12-3456789"},
+        "Vehicle": {"vin": "1HGCM82633A004352", "make": "Honda"},
+        "Vessel": {"name": "Sea Breeze", "mmsi": "366123456"},
+        "Aircraft": {"tail_number": "N123AB", "make": "Cessna", "icao24": "A0B1C2"},
+        "Thing": {"category": "firearm", "serial": "GLK-99812", "description": "Glock 19"},
+    }
+    second = {
+        "Business": {"name": "ACME IMPORTS", "ein": "123456789"},
+        "Vehicle": {"vin": "1HGCM82633A004353", "make": "Honda", "plate": "ABC123"},
+        "Vessel": {"name": "M/V Sea Breeze", "mmsi": "366123456"},
+        "Aircraft": {"tail_number": "N77XZ", "make": "Cessna", "icao24": "a0b1c2"},
+        "Thing": {"category": "firearm", "serial": "GLK99812"},
+    }
+    for type_name, data in samples.items():
+        theirs = records.create_entity(graph, org.agent_b, type_name, data)
+        mine = records.create_entity(graph, org.agent_a, type_name, second[type_name])
+        assert [h["uid"] for h in mine["hits"]][:1] == [theirs["uid"]], type_name
+
+
+def test_query_before_create_ranks_candidates_as_you_type_and_audits_the_search(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23")
+    make_person(graph, org.agent_b, given_name="Walter", family_name="Thornton", dob="1950-01-01")
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="William", family_name="Thornbury",
+                dob="1979-04-23", ssn="212-55-1234")
+
+    typed = deconfliction.search_candidates(graph, org.agent_a, "Person", {"family_name": "Thornb"})
+    assert theirs["uid"] in [c.get("uid") for c in typed]
+
+    full = deconfliction.search_candidates(graph, org.agent_a, "Person",
+                                           {"given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"})
+    readable = [c for c in full if not c["restricted"]]
+    assert readable[0]["uid"] == theirs["uid"] and readable[0]["explanation"]
+    hidden = [c for c in full if c["restricted"]]
+    assert len(hidden) == 1 and set(hidden[0]) == {"hit_uid", "type", "restricted", "owner"}
+    assert hidden[0]["owner"]["name"] == "Agent Nyc"
+    assert [c["score"] for c in full if not c["restricted"]] == sorted(
+        [c["score"] for c in full if not c["restricted"]], reverse=True)
+    searches = graph.query("MATCH (e:AuditEntry {action: 'search', actor_uid: $me}) RETURN e.details AS d",
+                           {"me": org.agent_a.uid})
+    assert len(searches) == 2 and "query_before_create" in searches[0]["d"]
+    assert graph.query("MATCH (h:DeconflictionHit) WHERE h.created_by = $me RETURN count(h) AS n",
+                       {"me": org.agent_a.uid}) == [{"n": 0}]
+
+
+def test_query_before_create_tells_the_owner_once_a_day_and_auditors_tell_nobody(graph, org):
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    theirs = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Olga", family_name="Brzezinska",
+                         dob="1969-02-11")
+    for typed in ({"family_name": "Brzezinska", "dob": "1969-02-11"},
+                  {"given_name": "Olga", "family_name": "Brzezinska", "dob": "1969-02-11"}):
+        assert deconfliction.search_candidates(graph, org.agent_a, "Person", typed)[0]["restricted"] is True
+    (told,) = _inbox(graph, org.agent_nyc, kind="query")
+    assert told["record_uid"] == theirs["uid"] and told["actor_uid"] == org.agent_a.uid
+    assert told["displayed"] is False  # the searcher saw only whom to contact
+
+    deconfliction.search_candidates(graph, org.agent_b, "Person", {"family_name": "Brzezinska", "dob": "1969-02-11"})
+    assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2  # another searcher is news
+    deconfliction.search_candidates(graph, org.auditor, "Person", {"family_name": "Brzezinska", "dob": "1969-02-11"})
+    assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2

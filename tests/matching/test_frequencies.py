@@ -1,0 +1,54 @@
+"""Name frequencies counted over the stored people, and deconfliction weighing names by them."""
+
+from __future__ import annotations
+
+from ccms_graph.logic.entities import imports, records
+from ccms_graph.logic.identity import deconfliction
+from ccms_graph.matching import deconflict, frequencies
+from tests.factories import make_person
+
+
+def _name_weight(graph, actor, record):
+    (best, *_) = deconfliction.search_candidates(graph, actor, "Person", record)
+    return next(e["weight"] for e in best["explanation"] if e["field"] == "name")
+
+
+def test_recount_counts_each_stored_persons_names_once_and_skips_deleted(graph, org):
+    make_person(graph, org.agent_a, given_name="Ana", family_name="de la Cruz", aliases=["Ana Cruz"])
+    make_person(graph, org.agent_a, given_name="Ana", family_name="Vega")
+    gone = make_person(graph, org.agent_a, given_name="Zed", family_name="Vega")
+    records.delete_entity(graph, org.agent_a, gone["uid"], reason="entered twice")
+
+    counts = frequencies.recount(graph)
+
+    assert counts.total == 2
+    assert counts.family == {"cruz": 1, "vega": 1}  # particles dropped, the alias counted once
+    assert counts.given == {"ana": 2}
+    assert graph.read(frequencies.stored) == counts
+
+
+def test_deconfliction_weighs_a_name_the_graph_holds_often_less(graph, org):
+    # "Okonkwo" is not in the census table: until counted it gets the table's rare-name weight.
+    for i in range(12):
+        make_person(graph, org.agent_b, given_name=f"Given{i}", family_name="Okonkwo", dob=f"19{50 + i}-01-01")
+    probe = {"given_name": "Given3", "family_name": "Okonkwo", "dob": "1953-01-01"}
+    before = _name_weight(graph, org.agent_a, probe)
+
+    frequencies.recount(graph)
+    ctx = graph.read(lambda tx: deconflict.context(tx, "Person"))
+    assert ctx.name_frequency is not None and ctx.population == 12
+    after = _name_weight(graph, org.agent_a, probe)
+
+    assert after < before
+
+
+def test_a_person_import_recounts_when_the_population_has_grown(graph, org):
+    make_person(graph, org.agent_a, given_name="Ana", family_name="Vega")
+    frequencies.recount(graph)
+    lines = [f'{{"given_name": "Ana", "family_name": "Ortega{i}"}}' for i in range(3)]
+
+    imports.import_jsonl(graph, org.agent_a, "Person", lines)
+
+    counts = graph.read(frequencies.stored)
+    assert counts.total == 4 and counts.given["ana"] == 4
+    assert frequencies.refresh(graph) is None  # fresh now: nothing to do
