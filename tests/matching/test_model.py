@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ccms_graph.matching import compare as cmp
 from ccms_graph.matching.deconflict import Config
 from ccms_graph.matching.model import WEIGHTS, score
 from ccms_graph.settings import load_settings
@@ -217,3 +218,14 @@ def test_person_score_is_symmetric(a, b):
 def test_a_record_matches_itself_at_least_as_well_as_a_changed_copy(a):
     changed = dict(a, dob="1962-11-21")
     assert score("Person", a, a)["score"] >= score("Person", a, changed)["score"]
+
+
+def test_every_weight_table_covers_exactly_the_levels_its_comparator_declares():
+    """A level a comparator returns without a weight fails at scoring time; a weight for a level no
+    comparator returns is dead. Each field's table must be one of compare's declared `*_LEVELS` sets."""
+    declared = {name: frozenset(levels) for name, levels in vars(cmp).items()
+                if name.endswith("_LEVELS") and isinstance(levels, tuple)}
+    assert len(declared) >= 9
+    off = [(type_name, field, sorted(table)) for type_name, fields in WEIGHTS.items()
+           for field, table in fields.items() if frozenset(table) not in declared.values()]
+    assert off == []
