@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -21,30 +22,59 @@ def wants_json() -> bool:
     return best in ("application/json", "application/problem+json")
 
 
-def problem(status: int, title: str, detail: str, **extra):
+#: The members RFC 9457 defines. An extension member may never replace one of them.
+PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance")
+
+
+def extension_members(extra: Mapping[str, object], errors: Mapping | None = None) -> dict:
+    """A domain error's extra facts as problem-details extension members, none named like a standard one.
+
+    A logic function names a fact by what it is (`Conflict(..., status="approved")`: the item's status),
+    and may not know the answer's wrapper has a `status` of its own. Such a fact is kept, renamed
+    `current_<name>` (`current_status: "approved"`, beside `status: 409`), the way a stale write already
+    answers `current_version`; it is never dropped and never collides. Only plain values are sent,
+    and `errors` (a validation failure's field -> problems).
+    """
+    out: dict = {}
+    for key, value in extra.items():
+        if key in PROBLEM_MEMBERS:
+            key = f"current_{key}"
+        if key in out or key == "errors" or not isinstance(value, str | int | float | bool):
+            continue
+        out[key] = value
+    if errors is not None:
+        out["errors"] = dict(errors)
+    return out
+
+
+def problem(status: int, title: str, detail: str, members: Mapping[str, object] | None = None):
+    """The answer for an error: problem-details JSON for API clients, else the error page.
+
+    `members` (from `extension_members`) is a mapping, not keyword arguments, so no name in it can meet a
+    parameter; and the standard members are written last, so none of them can be replaced.
+    """
+    members = dict(members or {})
     if wants_json():
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-                "instance": request.path, **extra}
+        body = {**members, "type": "about:blank", "title": title, "status": status, "detail": detail,
+                "instance": request.path}
         resp = jsonify(body)
         resp.status_code = status
         resp.mimetype = "application/problem+json"
     else:
         resp = make_response(render_template("error.html", status=status, title=title, detail=detail,
-                                             extra=extra), status)
+                                             extra=members), status)
     if status == 503:
         resp.headers["Retry-After"] = "10"
     return resp
 
 
+def domain_problem(exc: DomainError):
+    """The answer for a refusal the logic layer raised: its status, title, detail and facts."""
+    return problem(exc.status, exc.title, exc.detail, extension_members(exc.extra, getattr(exc, "errors", None)))
+
+
 def init_app(app) -> None:
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError):
-        extra: dict = {}
-        errors = getattr(exc, "errors", None)
-        if errors is not None:
-            extra["errors"] = errors
-        extra.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)})
-        return problem(exc.status, exc.title, exc.detail, **extra)
+    app.register_error_handler(DomainError, domain_problem)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ...db import Graph
@@ -11,6 +11,7 @@ from ...logic.casework import approvals, cases, disclosures, documents, grants, 
 from ...logic.casework.disclosures import METHODS
 from ...logic.casework.workflows import TRANSITIONS
 from ...logic.entities import access
+from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import load_actor
 from .. import context
 from .helpers import act
@@ -42,11 +43,27 @@ def _timeline(case: dict, history: list[dict], grant_rows: list[dict], disclosur
     return sorted((e for e in events if e["at"]), key=lambda e: str(e["at"]), reverse=True)
 
 
+def page_of(record: dict) -> str:
+    """The page that shows a record `access.view_record` answered: a case's own page, a document's place
+    on the page of the case it belongs to, a Subject Record's page. 404 for a document in no case the
+    actor may read (there is no page to show it on)."""
+    if record["type"] == "Case":
+        return url_for("cases.case_page", uid=record["uid"])
+    if record["type"] in ENTITY_TYPES:
+        return url_for("records.record_page", uid=record["uid"])
+    case = next((c for c in record.get("cases", ()) if not c.get("locked") and c.get("uid")), None)
+    if case is None:
+        abort(404, f"no case to show {record['uid']} in")
+    return url_for("cases.case_page", uid=case["uid"]) + f"#doc-{record['uid']}"
+
+
 @bp.route("/cases/<uid>")
 @login_required
 def case_page(uid: str):
     graph = context.graph()
     case = access.view_record(graph, context.actor(), uid)  # load-and-authorize; audited
+    if case["type"] != "Case":  # a document's or a record's uid: send the reader to its own page
+        return redirect(page_of(case))
     history = approvals.requests_for(graph, uid)
     grant_rows = grants.grants_for_case(graph, uid)
     disclosure_rows = disclosures.disclosures_for_case(graph, uid)

@@ -10,6 +10,7 @@ from ...logic.entities import access, comments, links, records
 from ...logic.identity import deconfliction, resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
+from .cases import page_of
 from .forms import HAD_FIELD, field_errors, form_values, record_input
 from .helpers import act
 
@@ -32,8 +33,8 @@ def _rtype(type_name: str):
 def record_page(uid: str):
     graph, actor = context.graph(), context.actor()
     record = access.view_record(graph, actor, uid, with_links=True)  # one audited view; owner notified
-    if record["type"] not in ENTITY_TYPES:
-        return redirect(url_for("cases.case_page", uid=record["props"].get("case_uid") or uid))
+    if record["type"] not in ENTITY_TYPES:  # a case, or a document: shown on its case's page
+        return redirect(page_of(record))
     grouped: dict[str, list[dict]] = {}
     for link in record.get("links", []):
         grouped.setdefault(link["type"], []).append(link)
