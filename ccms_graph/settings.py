@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -66,8 +68,9 @@ class Settings:
     # JVM heap and page cache for the local server, sized for a 2-core / 24 GB machine.
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "2g"
-    # Flask session signing key. Set it in production; the sandbox default is public.
-    secret_key: str = "ccms-sandbox-secret-change-me"
+    # Flask session signing key (CCMS_SECRET_KEY, at least 32 characters). Unset: a random key generated
+    # on the first start and kept in `<home>/var/secret_key` (mode 0600, ignored by git); see `signing_key`.
+    secret_key: str | None = None
     # Password every sandbox seed user gets.
     sandbox_password: str = "sandbox-pass-2026"
     # Where uploaded attachment bytes are kept: `<home>/var/files` (metadata and sha256 live in the graph).
@@ -124,7 +127,7 @@ def load_settings() -> Settings:
         neo4j_home=Path(_env("CCMS_NEO4J_HOME", str(home / ".neo4j"))),
         neo4j_heap=_env("CCMS_NEO4J_HEAP", d.neo4j_heap),
         neo4j_pagecache=_env("CCMS_NEO4J_PAGECACHE", d.neo4j_pagecache),
-        secret_key=_env("CCMS_SECRET_KEY", d.secret_key),
+        secret_key=_env("CCMS_SECRET_KEY"),
         sandbox_password=_env("CCMS_SANDBOX_PASSWORD", d.sandbox_password),
         file_store=Path(_env("CCMS_FILE_STORE", str(home / "var" / "files"))),
         smtp_host=_env("CCMS_SMTP_HOST"),
@@ -141,3 +144,65 @@ def load_settings() -> Settings:
         query_timeout=float(_env("CCMS_QUERY_TIMEOUT", str(d.query_timeout))),
         query_max_rows=int(_env("CCMS_QUERY_MAX_ROWS", str(d.query_max_rows))),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The session signing key
+# ---------------------------------------------------------------------------------------------
+
+#: Shortest signing key accepted: 32 characters (the generated key has 64, from 48 random bytes).
+MIN_SECRET_KEY_LENGTH = 32
+#: Keys that were ever published (the old sandbox default): whoever read the code could sign cookies.
+PUBLIC_SECRET_KEYS = frozenset({"ccms-sandbox-secret-change-me"})
+_HOW = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class SecretKeyError(RuntimeError):
+    """The signing key is missing, weak, public or readable by others: the app refuses to start."""
+
+
+def secret_key_file(settings: Settings) -> Path:
+    """Where the generated signing key is kept: `<home>/var/secret_key` (git ignores `var/`)."""
+    return settings.home / "var" / "secret_key"
+
+
+def _checked(key: str, where: str) -> str:
+    if key in PUBLIC_SECRET_KEYS:
+        raise SecretKeyError(f"{where} holds a published sandbox key; anyone could forge sessions with it. "
+                             f"Make a new one: {_HOW}")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise SecretKeyError(f"{where} is shorter than {MIN_SECRET_KEY_LENGTH} characters. Make one: {_HOW}")
+    return key
+
+
+def signing_key(settings: Settings) -> str:
+    """The key that signs session cookies: CCMS_SECRET_KEY if set, else the instance's kept key.
+
+    There is no default key: a key in the source would let anyone who read it sign a cookie naming
+    someone else's session. The first start without CCMS_SECRET_KEY writes 48 random bytes to
+    `secret_key_file` (mode 0600, its folder 0700); later starts, and every worker, read the same key,
+    so sessions survive a restart. The file is published with a hard link, which fails if another
+    worker got there first, so two workers starting together still agree on one key. A kept key that
+    others may read, or that is empty or short, stops the start rather than being trusted.
+    """
+    if settings.secret_key is not None:
+        return _checked(settings.secret_key, "CCMS_SECRET_KEY")
+    path = secret_key_file(settings)
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another worker kept its key first; read that one
+        finally:
+            temp.unlink(missing_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SecretKeyError(f"{path} may be read by other users (mode {mode:04o}); a key others could read "
+                             f"may already be known. Delete it to make a new one, or chmod 600 it")
+    return _checked(path.read_text().strip(), str(path))

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import Flask
 
 from ..db import Graph, get_graph
 from ..queries import loader
-from ..settings import load_settings
+from ..settings import load_settings, signing_key
 from . import api, auth, errors, pages, security
 from .views import BLUEPRINTS, ui
 
 
 def create_app(test_config: dict | None = None, graph: Graph | None = None) -> Flask:
-    """Build the app: defaults from settings, then `test_config` overrides (the Flask tutorial's wiring)."""
+    """Build the app: defaults from settings, then `test_config` overrides (the Flask tutorial's wiring).
+
+    The session signing key is never a default written in the source (see `settings.signing_key`).
+    Tests may pass their own SECRET_KEY; a TESTING app without one gets a random key of its own, so a
+    test run neither reads nor writes the instance's kept key.
+    """
     settings = load_settings()
+    test_config = dict(test_config or {})
+    if "SECRET_KEY" in test_config:
+        key = test_config.pop("SECRET_KEY")
+    elif test_config.get("TESTING"):
+        key = secrets.token_urlsafe(48)
+    else:
+        key = signing_key(settings)
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=key,
         CCMS_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
