@@ -1,11 +1,24 @@
-"""Sign-in with the system-use banner, sign-out, server-side sessions, and optional SSO by trusted header."""
+"""Sign-in with the system-use banner, sign-out, server-side sessions, and optional SSO by trusted header.
+
+Every request resumes its server-side session (`sessions.resume_session`), so a session that was ended
+or revoked, or whose user was deactivated, stops working on its very next request; a user whose
+training has expired is refused with the training message (`refusal`), not sent back to sign in.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_url,
+    login_user,
+    logout_user,
+)
 
-from ..errors import DomainError
+from ..errors import DomainError, TrainingExpired
 from ..logic.people import auth as auth_logic
 from ..logic.people import sessions
 from ..policy.actor import Actor
@@ -36,10 +49,35 @@ class WebUser(UserMixin):
         return self.sid
 
 
+def refuse_later(exc: DomainError) -> None:
+    """Keep a refusal met while loading the user (expired training), to answer it instead of "sign in"."""
+    g.ccms_refusal = exc
+
+
+def refusal() -> DomainError | None:
+    """The refusal met while loading this request's user, if any."""
+    return g.get("ccms_refusal")
+
+
 @login_manager.user_loader
 def _load(sid: str):
-    actor = sessions.resume_session(context.graph(), sid, context.settings().session_idle_minutes)
+    try:
+        actor = sessions.resume_session(context.graph(), sid, context.settings().session_idle_minutes,
+                                        context.client_address())
+    except TrainingExpired as exc:
+        refuse_later(exc)
+        return None
     return WebUser(actor, sid) if actor else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """A page that needs a user: the training refusal if that is why there is none, else the sign-in page."""
+    exc = refusal()
+    if exc is not None:
+        raise exc
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 @login_manager.request_loader
@@ -51,6 +89,9 @@ def _sso(req):
         return None
     try:
         actor = auth_logic.authenticate_trusted(context.graph(), username, req.remote_addr)
+    except TrainingExpired as exc:
+        refuse_later(exc)
+        return None
     except DomainError:
         return None
     sid = sessions.start_session(context.graph(), actor)
@@ -98,3 +139,35 @@ def signout():
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.signin"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's own sessions: see them, end one, end all the others
+# ---------------------------------------------------------------------------------------------
+
+@bp.route("/account/sessions")
+@login_required
+def my_sessions():
+    rows = sessions.list_sessions(context.graph(), context.actor(), context.settings().session_idle_minutes,
+                                  current_user.sid)
+    return render_template("sessions.html", sessions=rows)
+
+
+@bp.route("/account/sessions/<session_uid>/end", methods=["POST"])
+@login_required
+def end_one_session(session_uid: str):
+    try:
+        sessions.revoke_session(context.graph(), context.actor(), session_uid, "ended by its user")
+    except DomainError as exc:
+        flash(f"Not done: {exc.detail}", "error")
+    else:
+        flash("Session ended.", "ok")
+    return redirect(url_for("auth.my_sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    out = sessions.end_other_sessions(context.graph(), context.actor(), current_user.sid)
+    flash(f"Signed out everywhere else ({out['sessions_ended']} session(s) ended).", "ok")
+    return redirect(url_for("auth.my_sessions"))

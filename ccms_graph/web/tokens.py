@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
+from ..errors import TrainingExpired
 from ..logic.people import tokens
 from . import context
-from .auth import WebUser
+from .auth import WebUser, refuse_later
 
 
 def bearer_token(req) -> str | None:
@@ -32,13 +33,17 @@ def install(login_manager) -> None:
     def load(req):
         token = bearer_token(req)
         if token is not None:
-            found = tokens.resolve_token(context.graph(), token)
+            try:
+                found = tokens.resolve_token(context.graph(), token, req.remote_addr)
+            except TrainingExpired as exc:  # checked on every request, not only at sign-in
+                refuse_later(exc)
+                found = None
             if found is None:
                 g.api_token_refused = True
                 return None  # a bad token never falls back to another way of signing in
             actor, token_uid = found
             g.api_token_uid = token_uid
-            return WebUser(actor.with_request(req.remote_addr), f"token:{token_uid}")
+            return WebUser(actor, f"token:{token_uid}")
         return previous(req) if previous is not None else None
 
     load._ccms_bearer = True  # type: ignore[attr-defined]  # a marker on the function itself

@@ -4,7 +4,10 @@ A token is `ccms_` followed by 32 random bytes (URL-safe base64). It is shown on
 graph keeps its SHA-256 (a fast hash is enough for a secret of 256 random bits, unlike a password).
 A request carrying `Authorization: Bearer <token>` acts as the token's user with exactly the user's
 own rights at that moment: the Actor is rebuilt from the graph on every request, so a change of role,
-office, supervisor or training applies at once, and a deactivated user's tokens stop working.
+office, supervisor or training applies at once. A token whose user's training has expired is refused
+with the training message (audited as a denial) and works again once the training is renewed; a token
+of a deactivated or separated user is revoked the first time it is presented, so reactivating the user
+does not bring it back. A revoked token stops working on the very next request.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, NotFound, TrainingExpired
 from ...policy.actor import Actor, load_actor
 from ...policy.rules import require_active
 from ..common import load_input, new_uid, plain
@@ -87,39 +90,80 @@ def list_tokens(graph: Graph, actor: Actor) -> list[dict]:
 
 
 def revoke_token(graph: Graph, actor: Actor, token_uid: str) -> dict:
-    """Revoke one of the actor's own tokens; NotFound for anyone else's (their existence is not told)."""
+    """Revoke one of the actor's own tokens; NotFound for anyone else's (their existence is not told),
+    Conflict if it is already revoked. An administrator or supervisor ends another user's tokens with
+    `sessions.revoke_access`."""
 
     def work(tx):
         rec = tx.run("""MATCH (t:ApiToken {uid: $uid, user_uid: $me})
-                        SET t.revoked_at = coalesce(t.revoked_at, datetime())
-                        RETURN properties(t) AS t""", uid=token_uid, me=actor.uid).single()
+                        SET t.revoke_lock = true REMOVE t.revoke_lock
+                        RETURN t.revoked_at IS NOT NULL AS revoked""", uid=token_uid, me=actor.uid).single()
         if rec is None:
             raise NotFound(f"no token {token_uid}")
+        if rec["revoked"]:
+            raise Conflict(f"token {token_uid} is already revoked", token_status="revoked")
+        rec = tx.run("""MATCH (t:ApiToken {uid: $uid})
+                        SET t.revoked_at = datetime(), t.revoked_by = $me, t.revoke_reason = 'revoked'
+                        RETURN properties(t) AS t""", uid=token_uid, me=actor.uid).single()
         audit.record(tx, actor, "revoke", [token_uid], details={"type": "ApiToken"})
         return _out(rec["t"])
 
     return graph.write(work)
 
 
-_RESOLVE = """
-MATCH (t:ApiToken {token_hash: $hash})
-WHERE t.revoked_at IS NULL AND t.expires_at > datetime()
-MATCH (u:User {uid: t.user_uid}) WHERE coalesce(u.active, true)
-SET t.last_used_at = CASE WHEN t.last_used_at IS NULL OR t.last_used_at < datetime() - duration({minutes: 1})
-                          THEN datetime() ELSE t.last_used_at END
-RETURN t.uid AS uid, u.uid AS user_uid
+_REVOKE_ALL = """
+MATCH (t:ApiToken {user_uid: $user}) WHERE t.revoked_at IS NULL
+SET t.revoked_at = datetime(), t.revoked_by = $by, t.revoke_reason = $reason
+RETURN collect(t.uid) AS uids
 """
 
 
-def resolve_token(graph: Graph, token: str) -> tuple[Actor, str] | None:
-    """The (Actor, token uid) a presented bearer token stands for, or None if it is unknown, revoked or expired."""
+def revoke_all_tokens(tx, user_uid: str, reason: str, by: str) -> list[str]:
+    """In transaction `tx`: revoke every unrevoked token of a user; the uids revoked. The caller audits."""
+    return list(tx.run(_REVOKE_ALL, user=user_uid, reason=reason, by=by).single()["uids"])
+
+
+_RESOLVE = """
+MATCH (t:ApiToken {token_hash: $hash})
+WHERE t.revoked_at IS NULL AND t.expires_at > datetime()
+OPTIONAL MATCH (u:User {uid: t.user_uid})
+WITH t, u, u IS NOT NULL AND coalesce(u.active, true) AND u.separated_at IS NULL AS active
+SET t.last_used_at = CASE WHEN active AND (t.last_used_at IS NULL OR t.last_used_at < datetime() - duration({minutes: 1}))
+                          THEN datetime() ELSE t.last_used_at END,
+    t.revoked_at = CASE WHEN active THEN null ELSE datetime() END,
+    t.revoke_reason = CASE WHEN active THEN t.revoke_reason ELSE 'user_inactive' END
+RETURN t.uid AS uid, t.user_uid AS user_uid, active, u IS NOT NULL AS exists
+"""
+
+
+def resolve_token(graph: Graph, token: str, client_address: str | None = None) -> tuple[Actor, str] | None:
+    """The (Actor, token uid) a presented bearer token stands for, checked now; None if it is unknown,
+    revoked or expired, or its user is inactive (then it is revoked). TrainingExpired, audited as a
+    denial, if the user's training has expired."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
 
     def work(tx):
         rec = tx.run(_RESOLVE, hash=token_hash(token)).single()
         if rec is None:
-            return None
-        return load_actor(tx, rec["user_uid"]), rec["uid"]
+            return None, None
+        if not rec["active"]:
+            if rec["exists"]:
+                who = load_actor(tx, rec["user_uid"]).with_request(client_address)
+                audit.record(tx, who, "deny", [who.uid, rec["uid"]], outcome="denied",
+                             details={"op": "use_token", "reason": "inactive", "ended": "ApiToken"})
+            return None, None
+        actor = load_actor(tx, rec["user_uid"]).with_request(client_address)
+        try:
+            require_active(actor)
+        except TrainingExpired as exc:
+            audit.record(tx, actor, "deny", [actor.uid, rec["uid"]], outcome="denied",
+                         details={"op": "use_token", "answer": exc.status, "reason": type(exc).__name__,
+                                  "detail": exc.detail})
+            return None, exc
+        return (actor, rec["uid"]), None
 
-    return graph.write(work)
+    found, refusal = graph.write(work)
+    if refusal is not None:
+        raise refusal
+    return found

@@ -9,6 +9,7 @@ from webargs.flaskparser import FlaskParser
 
 from ...errors import DomainError, ValidationFailed
 from .. import context
+from ..auth import refusal
 from ..security import csrf
 from ..tokens import token_authenticated
 
@@ -56,6 +57,9 @@ class Blueprint(_SmorestBlueprint):
 def _guard():
     endpoint = (request.endpoint or "").removeprefix("api_")
     if endpoint not in PUBLIC and not current_user.is_authenticated:
+        refused = refusal()
+        if refused is not None:  # e.g. the session's or token's user's training expired: say so (403)
+            raise refused
         if g.get("api_token_refused"):
             raise NotSignedIn("the API token is unknown, expired or revoked")
         raise NotSignedIn("sign in first: POST /api/v1/auth/session, or send Authorization: Bearer <token>")
