@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from ..errors import ValidationFailed
 from ..nodes.vocabulary import caption
@@ -58,6 +58,14 @@ def csv_safe(value: Any) -> str:
         return str(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class Text(fields.String):
+    """A string field that trims surrounding white space before its validators run, so a length rule
+    holds for what is stored: a title or comment of only spaces is refused, not stored empty."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 def load_input(schema: Schema, data: object) -> dict:

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 from ...db import Graph
-from ...errors import ValidationFailed
+from ...errors import DomainError, ValidationFailed
+from ...policy import rules
 from ...policy.actor import Actor
+from ..oversight import audit
 from . import records
 
 
@@ -40,7 +42,14 @@ def bulk_insert(graph: Graph, actor: Actor, type_name: str, items: Iterable[tupl
     Preparing batch k+1 (validation, normalization) overlaps with writing batch k. `in_tx(tx, uids,
     accepted)` runs inside each batch's transaction (audit entries, deconfliction). Returns counts,
     the created uids in input order, and the refused lines with their reasons.
+    Writers only (auditors and administrators load nothing); with `case_uid`, every batch's
+    transaction first checks that the actor may change that case (a hidden case answers NotFound).
+    Refusals are audited.
     """
+    try:
+        rules.require_writer(actor)
+    except DomainError as exc:
+        raise audit.refuse(graph, actor, exc, "bulk_insert", [case_uid] if case_uid else []) from None
     created: list[str] = []
     refused: list[tuple[int, dict]] = []
     done = 0
@@ -49,27 +58,30 @@ def bulk_insert(graph: Graph, actor: Actor, type_name: str, items: Iterable[tupl
         for chunk in _batches(items, batch_size):
             nxt = pool.submit(prepare_batch, type_name, chunk, actor, case_uid, source)
             if pending is not None:
-                done += _write(graph, actor, type_name, pending.result(), created, refused, in_tx)
+                done += _write(graph, actor, type_name, case_uid, pending.result(), created, refused, in_tx)
                 if progress:
                     progress(done)
             pending = nxt
         if pending is not None:
-            done += _write(graph, actor, type_name, pending.result(), created, refused, in_tx)
+            done += _write(graph, actor, type_name, case_uid, pending.result(), created, refused, in_tx)
             if progress:
                 progress(done)
     return {"created": len(created), "refused": refused, "uids": created}
 
 
-def _write(graph: Graph, actor, type_name, prepared, created, refused, in_tx) -> int:
+def _write(graph: Graph, actor: Actor, type_name: str, case_uid: str | None, prepared, created, refused,
+           in_tx) -> int:
     rows, accepted, bad = prepared
     refused.extend(bad)
 
     def work(tx):
+        if case_uid is not None:
+            rules.require_case_write(tx, actor, case_uid)
         uids = records.insert_rows(tx, type_name, rows, actor.uid)
         if in_tx is not None:
             in_tx(tx, uids, accepted)
         return uids
 
     if rows:
-        created.extend(graph.write(work))
+        created.extend(audit.write_or_refuse(graph, actor, "bulk_insert", [case_uid], work))
     return len(rows) + len(bad)

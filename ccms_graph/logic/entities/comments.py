@@ -8,14 +8,14 @@ from ...db import Graph
 from ...errors import Forbidden, NotFound
 from ...policy import rules
 from ...policy.actor import Actor
-from ..common import load_input, new_uid
+from ..common import Text, load_input, new_uid
 from ..oversight import audit, notifications
 
 KINDS = ("note", "correction")
 
 
 class CommentInput(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=2, max=5000))
+    text = Text(required=True, validate=validate.Length(min=2, max=5000))
     kind = fields.String(load_default="note", validate=validate.OneOf(KINDS))
 
 

@@ -138,17 +138,12 @@ def test_a_duplicate_unique_identifier_fails_its_whole_batch_as_a_conflict(graph
     assert _count(graph, "Vehicle") == 3
 
 
-@pytest.mark.xfail(strict=True, reason="bulk_insert checks no role: unlike records.create_entity it does not "
-                   "call rules.require_writer, so an auditor's (or an administrator's) batch is written")
 def test_an_auditors_batch_is_refused(graph, org):
     with pytest.raises(Forbidden):
         bulk.bulk_insert(graph, org.auditor, "Person", _people("Ann"))
     assert _count(graph, "Person") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bulk_insert checks no access to case_uid: unlike records.create_entity "
-                   "it does not call rules.require_case_write, so rows join a case the actor may not change "
-                   "(here another office's restricted case)")
 def test_a_batch_into_a_case_the_actor_may_not_change_is_refused(graph, org):
     case = h.case(graph, org.agent_a, "Operation Nightjar", restricted=True)
     with pytest.raises(NotFound):  # the case is hidden from another office

@@ -162,8 +162,6 @@ def test_a_page_that_audited_its_own_view_lists_comments_without_a_second_view_e
     assert [(d["actor"], d["targets"]) for d in _entries(graph, "deny")] == [(org.agent_nyc.uid, [world["hidden"]])]
 
 
-@pytest.mark.xfail(strict=True, reason="CommentInput checks the length of the raw text (min 2) but add_comment "
-                   "stores text.strip(): a comment of only spaces is accepted and stored as an empty comment")
 def test_a_comment_of_only_spaces_is_refused(graph, org, world):
     with pytest.raises(ValidationFailed) as err:
         comments.add_comment(graph, org.agent_a, world["open"], {"text": "     "})
