@@ -19,7 +19,9 @@ class Actor:
     offices: tuple[str, ...] = ()
     #: Every user who reports to this user, directly or through others.
     subordinates: tuple[str, ...] = ()
-    #: Cases another office has been granted to this user's office or to the user (approved, not revoked).
+    #: Cases granted (approved, not revoked) to the user, to the user's office, or to an office the user's
+    #: office lies WITHIN: a grant to a field office reaches its ports and units, never the other way up.
+    #: (`offices` runs downwards, for reading an office's records; a grant runs downwards from its grantee.)
     granted_cases: tuple[str, ...] = ()
     training_expires: str | None = None
     phone: str | None = None
@@ -57,10 +59,12 @@ _LOAD_ACTOR = """
 MATCH (u:User) WHERE u.username = $key OR u.uid = $key
 OPTIONAL MATCH (sub:Office)-[:WITHIN*0..]->(:Office {code: u.office_code})
 WITH u, collect(DISTINCT sub.code) AS offices
+OPTIONAL MATCH (:Office {code: u.office_code})-[:WITHIN*0..]->(up:Office)
+WITH u, offices, collect(DISTINCT up.code) AS grantee_offices
 OPTIONAL MATCH (s:User)-[:REPORTS_TO*1..]->(u)
-WITH u, offices, collect(DISTINCT s.uid) AS subordinates
+WITH u, offices, grantee_offices, collect(DISTINCT s.uid) AS subordinates
 OPTIONAL MATCH (g:AccessGrant {status: 'active'})
-  WHERE g.grantee_uid = u.uid OR g.grantee_office IN offices
+  WHERE g.grantee_uid = u.uid OR g.grantee_office IN grantee_offices
 RETURN u, offices, subordinates, collect(DISTINCT g.case_uid) AS granted
 """
 
