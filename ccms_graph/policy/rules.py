@@ -8,6 +8,8 @@ raise rolls the transaction back — `logic.oversight.audit.refuse` audits a ref
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import Forbidden, NotFound, TrainingExpired
 from . import scopes
 from .actor import Actor
@@ -68,6 +70,7 @@ def load_facts(tx, uid: str) -> dict | None:
     kind = next((k for k in ("Case", "SubjectRecord", "Document") if k in labels), "Selector")
     return {
         "uid": n.get("uid"), "kind": kind, "labels": list(labels), "owner_uid": n.get("owner_uid"),
+        "case_number": n.get("case_number"),
         "author_uid": n.get("author_uid"), "office_code": n.get("office_code"),
         "restricted": bool(n.get("restricted")), "team_uids": list(n.get("team_uids") or []),
         "status": n.get("status"), "deleted": bool(n.get("deleted")), "hidden": rec["hidden"],
@@ -172,10 +175,18 @@ def can(actor: Actor, action: str, record: dict | None = None) -> bool:
     return False
 
 
-def refusal(record: dict | None, what: str) -> NotFound | Forbidden:
-    """The answer to a refused `what`: NotFound if the record's existence is protected, else Forbidden."""
+def not_found(what: str, key: str) -> NotFound:
+    """THE answer for something missing and for something whose existence is hidden: the same words
+    ("no case MIA-FY27-00013"), naming what the caller asked for and the key they gave, never what
+    the policy found. Every refusal that protects existence is built here."""
+    return NotFound(f"no {what} {key}".strip())
+
+
+def refusal(record: dict | None, what: str, asked: str = "record") -> NotFound | Forbidden:
+    """The answer to a refused `what`: NotFound if the record's existence is protected (in the words
+    a missing `asked` gets, see `not_found`), else Forbidden."""
     if record is None or record.get("deleted") or record.get("hidden"):
-        return NotFound(f"no record {record['uid'] if record else ''}".strip())
+        return not_found(asked, record["uid"] if record else "")
     noun = {"SubjectRecord": "record", "Case": "case", "Document": "document"}.get(record["kind"], "record")
     return Forbidden(f"you may not {what} {noun} {record['uid']}")
 
@@ -190,10 +201,42 @@ def require_read(tx, actor: Actor, uid: str, kinds: tuple[str, ...] = (), what: 
     require_active(actor)
     facts = load_facts(tx, uid)
     if facts is None or facts["deleted"] or (kinds and facts["kind"] not in kinds):
-        raise NotFound(f"no {what or 'record'} {uid}")
+        raise not_found(what or "record", uid)
     if not can(actor, "read", facts):
-        error = refusal(facts, "read")
-        raise NotFound(f"no {what} {uid}") if what and isinstance(error, NotFound) else error
+        raise refusal(facts, "read", what or "record")
+    return facts
+
+
+_CASE_KEY = """
+MATCH (c:Case) WHERE c.uid = $key OR c.case_number = $key
+RETURN c.uid AS uid ORDER BY c.uid = $key DESC LIMIT 1
+"""
+
+
+def require_case(tx, actor: Actor, key: str, *, write: bool = False) -> dict:
+    """The one way to find a case by uid or case number: its facts (`load_facts`, with `case_number`)
+    if the actor may read it and, with `write`, change it.
+
+    A missing, deleted or hidden case answers `not_found("case", key)` in the same words whichever it
+    is, so a case number never tells that a restricted case exists; a readable case the actor may not
+    change answers Forbidden. The system (seed, imports run without a user) finds any live case.
+    """
+    if actor.role != "system":
+        require_active(actor)
+    rec = tx.run(_CASE_KEY, key=key).single()
+    facts = load_facts(tx, rec["uid"]) if rec is not None else None
+    if facts is None or facts["kind"] != "Case" or facts["deleted"]:
+        raise not_found("case", key)
+    if actor.role == "system":
+        return facts
+    if not can(actor, "read", facts):  # a hidden case answers 404 whatever the role
+        if facts["hidden"]:
+            raise not_found("case", key)
+        raise Forbidden(f"you may not {'change' if write else 'read'} case {key}")
+    if write:
+        _writer(actor)
+        if not can(actor, "write", facts):
+            raise Forbidden(f"you may not change case {key}")
     return facts
 
 
@@ -213,18 +256,9 @@ def _writer(actor: Actor) -> None:
 
 
 def require_case_write(tx, actor: Actor, case_uid: str) -> None:
-    """Refuse unless the actor owns, is on the team of, or supervises the team of the case."""
-    if actor.role == "system":
-        return
-    require_active(actor)
-    facts = load_facts(tx, case_uid)
-    if facts is None or facts["kind"] != "Case" or facts["deleted"]:
-        raise NotFound(f"no case {case_uid}")
-    if not can(actor, "read", facts):  # a hidden case answers 404 whatever the role
-        raise refusal(facts, "change")
-    _writer(actor)
-    if not can(actor, "write", facts):
-        raise Forbidden(f"you may not change case {case_uid}")
+    """Refuse unless the actor owns, is on the team of, or supervises the team of the case
+    (`require_case(..., write=True)`: a missing and a hidden case answer alike)."""
+    require_case(tx, actor, case_uid, write=True)
 
 
 def require_record_write(tx, actor: Actor, uid: str) -> None:
@@ -233,10 +267,58 @@ def require_record_write(tx, actor: Actor, uid: str) -> None:
         return
     require_active(actor)
     facts = load_facts(tx, uid)
-    if facts is None or facts["kind"] not in ("SubjectRecord", "Document"):
-        raise NotFound(f"no record {uid}")
+    if facts is None or facts["kind"] not in ("SubjectRecord", "Document") or facts["deleted"]:
+        raise not_found("record", uid)
     if not can(actor, "read", facts):  # a hidden record answers 404 whatever the role
         raise refusal(facts, "change")
     _writer(actor)
     if not can(actor, "write", facts):
         raise Forbidden(f"you may not change record {uid}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived data: properties that point at other records (see `scopes`, "Derived data")
+# ---------------------------------------------------------------------------------------------
+
+_READABLE_UIDS = f"""
+UNWIND $uids AS u
+MATCH (p:Linkable {{uid: u}})
+WHERE coalesce(p.deleted, false) = false AND {scopes.record_readable("p")}
+RETURN collect(DISTINCT p.uid) AS uids
+"""
+
+
+def readable_uids(tx, actor: Actor, uids: Iterable[str]) -> set[str]:
+    """The uids among `uids` of live records (cases, subject records, documents, selectors) the actor may read."""
+    wanted = sorted({u for u in uids if isinstance(u, str)})
+    if not wanted:
+        return set()
+    return set(tx.run(_READABLE_UIDS, uids=wanted, **actor_params(actor)).single()["uids"])
+
+
+def shown(props: dict | None) -> dict | None:
+    """A property map as the policy expressions return it, without the properties they withheld (null:
+    Neo4j stores no null property, so a null there is always a withheld one)."""
+    if props is None:
+        return None
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def redact_pointers(tx, actor: Actor, items: Iterable[dict | None]) -> None:
+    """Withhold, in place, every pointer property (`scopes.POINTERS`) of the property maps `items` that
+    names a record the actor may not read (missing and hidden alike); a list of uids is narrowed to the
+    readable ones. Every answer that carries a record's or a link's properties passes through here."""
+    maps = [m for m in items if m]
+    named = {v for m in maps for k in scopes.POINTERS if k in m
+             for v in (m[k] if isinstance(m[k], list) else [m[k]])}
+    if not named:
+        return
+    ok = readable_uids(tx, actor, named)
+    for m in maps:
+        for k in scopes.POINTERS:
+            if k not in m:
+                continue
+            if isinstance(m[k], list):
+                m[k] = [v for v in m[k] if v in ok]
+            elif m[k] not in ok:
+                del m[k]

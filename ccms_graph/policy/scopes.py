@@ -6,7 +6,8 @@ as parameters. The fragments use only these parameters:
     $me            the actor's uid
     $subordinates  uids of everyone who reports to the actor, directly or through others
     $offices       the actor's office code and every port/unit WITHIN it
-    $granted       case uids an active AccessGrant opens to the actor or the actor's office
+    $granted       case uids an active AccessGrant opens to the actor, to the actor's office, or to an
+                   office the actor's office lies within (a grant reaches down, never up: `actor`)
     $auditor       true for the auditor (and the system): reads everything
     $reader        false for roles that never see case content (admin) and for expired training
 
@@ -24,6 +25,21 @@ The rules (the Python twin is `rules.can`; `tests/policy` checks both against a 
   when deciding whether it lies in a restricted case).
 * Selectors (Phone, Email, Address, SocialHandle, Identifier) are shared, carry no case content, and are
   readable by every reader; the records behind them are filtered when a query reaches them.
+
+Derived data is as secret as what it derives from (`link_shown`, `link_props`, `link_readable`, and the
+pointer rule `rules.redact_pointers`):
+
+* A link's properties are shown only where both its ends are readable. A record's link to something it
+  may not read is shown as a locked placeholder (uid withheld where the existence is hidden); a
+  selector's link to a record whose existence is hidden is not shown at all, since "this number is used
+  by a hidden record" is itself that record's content.
+* A link derived from case material (CALLED, from the call detail records of `case_uids`) is readable
+  only as far as those cases are: it shows the calls of the cases the actor may read, aggregated over
+  those alone, with `case_uids` narrowed to them; its provenance (created_by, created_at, updated_at)
+  only when every case it came from is readable; and it is not shown at all when none is. A CALLED link
+  with no case (loaded directly, as the sandbox seed does) derives from no case and shows as stored.
+* Properties that name another record (`POINTERS`: master_uid, combined_into, combined_from, case_uid,
+  case_uids) are shown only where the named record is readable; a list of uids is narrowed to those.
 
 Denial answers (`hidden`): a refused read of something whose existence is itself protected answers
 NotFound; a refused read of something whose existence is known answers Forbidden. Existence is
@@ -123,3 +139,80 @@ def hidden(n: str = "n") -> str:
             f"WHERE coalesce({n}_uc.restricted, false) = false }} "
             f"WHEN {n}:Document THEN {is_draft(n)} OR {_in_restricted(n, 'PART_OF')} "
             f"ELSE false END)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived data: links, the call data behind CALLED, selectors' links
+# ---------------------------------------------------------------------------------------------
+
+#: Properties of records and links that name another record; `rules.redact_pointers` withholds each
+#: one that names a record the actor may not read (a list is narrowed to the readable uids).
+POINTERS = ("master_uid", "combined_into", "combined_from", "case_uid", "case_uids")
+
+#: Link types whose data is derived from the material of the cases in their `case_uids`.
+CASE_DERIVED = ("CALLED",)
+
+
+def is_record(n: str = "n") -> str:
+    """Predicate: is `n` case content (a Case, Subject Record or Document) rather than a shared selector?"""
+    n = _v(n)
+    return f"({n}:Case OR {n}:SubjectRecord OR {n}:Document)"
+
+
+def readable_case_uids(holder: str, prop: str = "case_uids") -> str:
+    """Expression: the uids in the list `holder.prop` naming cases the actor may read, in order."""
+    h, p = _v(holder), _v(prop)
+    cu, k = f"{h}_cu", f"{h}_ck"
+    return (f"[{cu} IN coalesce({h}.{p}, []) WHERE EXISTS {{ MATCH ({k}:Case {{uid: {cu}}}) "
+            f"WHERE {case_readable(k)} }}]")
+
+
+def _from_cases(r: str) -> str:
+    return (f"(type({r}) IN [{', '.join(repr(t) for t in CASE_DERIVED)}] "
+            f"AND size(coalesce({r}.case_uids, [])) > 0)")
+
+
+def _calls(r: str) -> str:
+    c = f"{r}_call"
+    return (f"MATCH ({c}:CallRecord {{orig: startNode({r}).e164, term: endNode({r}).e164}}) "
+            f"WITH {c}, {readable_case_uids(c)} AS {c}_ok WHERE size({c}_ok) > 0")
+
+
+def link_readable(r: str = "r") -> str:
+    """Predicate: may the actor see link `r` at all, its ends being readable? Every link may, but one
+    derived from case material that holds nothing from a case the actor may read."""
+    r = _v(r)
+    return f"(NOT {_from_cases(r)} OR EXISTS {{ {_calls(r)} RETURN 1 }})"
+
+
+def link_shown(n: str, r: str, m: str) -> str:
+    """Predicate: may the actor learn that link `r` joins the readable `n` to `m` (as a link, or as a
+    locked placeholder for `m`)? Drafts of others never show; a selector's links to hidden records never
+    show; a case-derived link shows only with something from a readable case."""
+    n, r, m = _v(n), _v(r), _v(m)
+    return (f"(CASE WHEN {record_readable(m)} THEN {link_readable(r)} "
+            f"ELSE NOT {is_draft(m)} AND ({is_record(n)} OR NOT {hidden(m)}) END)")
+
+
+def link_props(r: str = "r") -> str:
+    """Expression: the properties of link `r` the actor may see, its ends being readable (a map; a
+    withheld property is null, and `rules.shown` drops it). A case-derived link is recomputed from the
+    calls of the cases the actor may read; any other link shows as stored (pointers: `rules.redact_pointers`)."""
+    r = _v(r)
+    calls, x, acc = f"{r}_calls", f"{r}_x", f"{r}_acc"
+    everything = f"size({readable_case_uids(r)}) = size(coalesce({r}.case_uids, []))"
+    called = (
+        f"[{calls} IN [COLLECT {{ {_calls(r)} RETURN {{start_at: {r}_call.start_at, "
+        f"duration: {r}_call.duration, case_uids: {r}_call_ok}} }}] | {{"
+        f"uid: {r}.uid, status: {r}.status, source: {r}.source, count: size({calls}), "
+        f"total_seconds: reduce({acc} = 0, {x} IN {calls} | {acc} + coalesce({x}.duration, 0)), "
+        f"first_at: reduce({acc} = null, {x} IN {calls} | "
+        f"CASE WHEN {acc} IS NULL OR {x}.start_at < {acc} THEN {x}.start_at ELSE {acc} END), "
+        f"last_at: reduce({acc} = null, {x} IN {calls} | "
+        f"CASE WHEN {acc} IS NULL OR {x}.start_at > {acc} THEN {x}.start_at ELSE {acc} END), "
+        f"case_uids: reduce({acc} = [], {x} IN {calls} | {acc} + [{r}_y IN {x}.case_uids WHERE NOT {r}_y IN {acc}]), "
+        f"created_by: CASE WHEN {everything} THEN {r}.created_by END, "
+        f"created_at: CASE WHEN {everything} THEN {r}.created_at END, "
+        f"updated_at: CASE WHEN {everything} THEN {r}.updated_at END}}][0]"
+    )
+    return f"(CASE WHEN {_from_cases(r)} THEN {called} ELSE properties({r}) END)"

@@ -4,11 +4,15 @@ Hypothesis draws random organisation charts (offices within offices, supervisor 
 (restricted or not, random teams), subject memberships, documents and grants; the world is loaded into
 the real Neo4j with UNWIND batches, and for every user the set of readable uids from Cypher must equal
 the set the reference model gives.
+
+The derived data is held to the model too: calls between phones from the call records of random cases
+(what `scopes.link_readable` / `link_props` show of each CALLED link), and sub-records pointing at a
+master (which `master_uid` pointers `rules.redact_pointers` keeps).
 """
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ccms_graph.db import clear_database
@@ -60,15 +64,35 @@ def worlds(draw):
                            "user": draw(st.sampled_from(uids)) if to_user else None,
                            "office": None if to_user else draw(st.sampled_from(codes)),
                            "status": draw(st.sampled_from(["active", "active", "revoked", "requested"]))})
+    calls, masters = [], []
+    if case_uids:
+        for i in range(draw(st.integers(0, 5))):
+            orig, term = draw(st.sampled_from([("p0", "p1"), ("p1", "p0"), ("p0", "p2"), ("p2", "p1")]))
+            calls.append({"fp": f"call{i}", "orig": orig, "term": term, "day": draw(st.integers(1, 28)),
+                          "duration": draw(st.integers(1, 600)),
+                          "cases": sorted(set(draw(st.lists(st.sampled_from(case_uids), min_size=1, max_size=2))))})
+    for s in subjects[1:]:
+        if draw(st.booleans()):
+            masters.append({"sub": s["uid"], "master": draw(st.sampled_from([x["uid"] for x in subjects
+                                                                              if x["uid"] != s["uid"]]))})
     return {"offices": offices, "users": users, "cases": cases, "subjects": subjects, "documents": documents,
-            "grants": grants}
+            "grants": grants, "calls": calls, "called": _called(calls), "masters": masters}
+
+
+def _called(calls: list[dict]) -> list[dict]:
+    """One CALLED link per (orig, term) pair, as the telecom import leaves it: the cases of its calls."""
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for c in calls:
+        pairs.setdefault((c["orig"], c["term"]), set()).update(c["cases"])
+    return [{"orig": o, "term": t, "cases": sorted(cs)} for (o, t), cs in sorted(pairs.items())]
 
 
 # ---------------------------------------------------------------------------------------------
 # The reference model: the rules written as plainly as possible, with no shared code
 # ---------------------------------------------------------------------------------------------
 
-def model_readable(w: dict, uid: str) -> set[str]:
+def _case_ok(w: dict, uid: str):
+    """The model's "may `uid` read this case?", and the user's role."""
     user = {u["uid"]: u for u in w["users"]}[uid]
     parent = {o["code"]: o["parent"] for o in w["offices"]}
 
@@ -89,19 +113,31 @@ def model_readable(w: dict, uid: str) -> set[str]:
         return False
 
     offices = {o["code"] for o in w["offices"] if within(o["code"], user["office"])}
+    # A grant to an office reaches that office and the offices within it: the user's office lies within
+    # the grantee office (never the other way round: a grant to a port does not reach its field office).
     granted = {g["case"] for g in w["grants"] if g["status"] == "active"
-               and (g["user"] == uid or g["office"] in offices)}
-    cases = {c["uid"]: c for c in w["cases"]}
-
-    if user["role"] == "auditor":
-        return set(cases) | {s["uid"] for s in w["subjects"]} | {d["uid"] for d in w["documents"]}
-    if user["role"] == "admin":
-        return set()
+               and (g["user"] == uid or (g["office"] is not None and within(user["office"], g["office"])))}
 
     def case_ok(c):
+        if user["role"] == "auditor":
+            return True
+        if user["role"] == "admin":
+            return False
         if sees(c["owner"]) or any(sees(t) for t in c["team"]):
             return True
         return not c["restricted"] and (c["office"] in offices or c["uid"] in granted)
+
+    return case_ok, sees, offices, user["role"]
+
+
+def model_readable(w: dict, uid: str) -> set[str]:
+    case_ok, sees, offices, role = _case_ok(w, uid)
+    cases = {c["uid"]: c for c in w["cases"]}
+
+    if role == "auditor":
+        return set(cases) | {s["uid"] for s in w["subjects"]} | {d["uid"] for d in w["documents"]}
+    if role == "admin":
+        return set()
 
     out = {c["uid"] for c in w["cases"] if case_ok(c)}
     for s in w["subjects"]:
@@ -117,6 +153,28 @@ def model_readable(w: dict, uid: str) -> set[str]:
             ok = sees(d["author"]) or case_ok(c) or (d["office"] in offices and not c["restricted"])
         if ok:
             out.add(d["uid"])
+    return out
+
+
+def model_calls(w: dict, uid: str) -> dict[tuple[str, str], dict]:
+    """What `uid` sees of each CALLED link: the calls of the cases they may read, aggregated over those
+    alone; the link's author only when every case it came from is readable; no link when nothing is."""
+    case_ok, _, _, role = _case_ok(w, uid)
+    if role == "admin":
+        return {}
+    cases = {c["uid"]: c for c in w["cases"]}
+    out = {}
+    for link in w["called"]:
+        seen = [(c, [k for k in c["cases"] if case_ok(cases[k])]) for c in w["calls"]
+                if (c["orig"], c["term"]) == (link["orig"], link["term"])]
+        seen = [(c, ks) for c, ks in seen if ks]
+        if not seen:
+            continue
+        out[(link["orig"], link["term"])] = {
+            "count": len(seen), "total": sum(c["duration"] for c, _ in seen),
+            "first": min(c["day"] for c, _ in seen), "last": max(c["day"] for c, _ in seen),
+            "cases": sorted({k for _, ks in seen for k in ks}),
+            "by": "loader" if all(case_ok(cases[k]) for k in link["cases"]) else None}
     return out
 
 
@@ -147,13 +205,53 @@ _LOAD = [
                      FOREACH (_ IN CASE WHEN r.label = 'ArrestReport' THEN [1] ELSE [] END | SET d:ArrestReport)"""),
     ("grants", """UNWIND $rows AS r CREATE (:AccessGrant {case_uid: r.case, grantee_uid: r.user,
                   grantee_office: r.office, status: r.status})"""),
+    ("calls", """UNWIND $rows AS r CREATE (:CallRecord {fingerprint: r.fp, orig: r.orig, term: r.term,
+                 start_at: datetime({year: 2026, month: 1, day: r.day}), duration: r.duration, case_uids: r.cases})"""),
+    ("called", """UNWIND $rows AS r
+                  MERGE (a:Phone:Linkable {e164: r.orig}) ON CREATE SET a.uid = r.orig
+                  MERGE (b:Phone:Linkable {e164: r.term}) ON CREATE SET b.uid = r.term
+                  CREATE (a)-[:CALLED {status: 'active', source: 'cdr', created_by: 'loader', case_uids: r.cases,
+                                       count: 999, total_seconds: 999}]->(b)"""),
+    ("masters", """UNWIND $rows AS r MATCH (s:SubjectRecord {uid: r.sub}) SET s.master_uid = r.master"""),
 ]
 
 _READABLE = f"""MATCH (n:Linkable) WHERE (n:Case OR n:SubjectRecord OR n:Document)
 AND {scopes.record_readable('n')} RETURN n.uid AS uid"""
 
+_CALLS = f"""MATCH (a:Phone)-[r:CALLED]->(b:Phone)
+WHERE {scopes.record_readable('a')} AND {scopes.record_readable('b')} AND {scopes.link_readable('r')}
+WITH a, b, {scopes.link_props('r')} AS l
+RETURN a.e164 AS orig, b.e164 AS term, l.count AS count, l.total_seconds AS total, l.first_at.day AS first,
+       l.last_at.day AS last, l.case_uids AS cases, l.created_by AS by"""
+
+_SUBJECT_PROPS = "MATCH (s:SubjectRecord) RETURN s.uid AS uid, properties(s) AS props"
+
+
+def _grants_across_levels() -> dict:
+    """A world random draws seldom reach: grants to a port (O1, within O0) and to its field office (O0),
+    on another office's cases (O2); calls of both cases between the same numbers; a sub-record pointing
+    at a subject of the port's case."""
+    calls = [{"fp": "call0", "orig": "p0", "term": "p1", "day": 3, "duration": 60, "cases": ["c0"]},
+             {"fp": "call1", "orig": "p0", "term": "p1", "day": 9, "duration": 30, "cases": ["c1"]},
+             {"fp": "call2", "orig": "p1", "term": "p0", "day": 5, "duration": 10, "cases": ["c0", "c1"]}]
+    return {
+        "offices": [{"code": "O0", "parent": None}, {"code": "O1", "parent": "O0"}, {"code": "O2", "parent": None}],
+        "users": [{"uid": "u0", "office": "O0", "role": "agent", "sup": None},
+                  {"uid": "u1", "office": "O1", "role": "analyst", "sup": "u0"},
+                  {"uid": "u2", "office": "O2", "role": "agent", "sup": None}],
+        "cases": [{"uid": "c0", "owner": "u2", "office": "O2", "team": ["u2"], "restricted": False},
+                  {"uid": "c1", "owner": "u2", "office": "O2", "team": [], "restricted": False}],
+        "subjects": [{"uid": "s0", "owner": "u2", "office": "O2", "cases": ["c0"]},
+                     {"uid": "s1", "owner": "u2", "office": "O2", "cases": ["c1"]}],
+        "documents": [],
+        "grants": [{"case": "c0", "user": None, "office": "O1", "status": "active"},
+                   {"case": "c1", "user": None, "office": "O0", "status": "active"}],
+        "calls": calls, "called": _called(calls), "masters": [{"sub": "s1", "master": "s0"}],
+    }
+
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(w=_grants_across_levels())
 @given(w=worlds())
 def test_predicate_matches_reference_model(session_graph, w):
     graph = session_graph
@@ -172,3 +270,11 @@ def test_predicate_matches_reference_model(session_graph, w):
         got = {r["uid"] for r in graph.query(_READABLE, rules.actor_params(actor))}
         assert got == expected, (user, w)
         assert {u for u in everything if rules.can(actor, "read", facts[u])} == expected, (user, w)
+        got_calls = {(r["orig"], r["term"]): {**r.data(), "cases": sorted(r["cases"])}
+                     for r in graph.read(lambda tx, a=actor: list(tx.run(_CALLS, rules.actor_params(a))))}
+        assert {k: {f: v for f, v in c.items() if f not in ("orig", "term")} for k, c in got_calls.items()} \
+            == model_calls(w, user["uid"]), (user, w)
+        props = {r["uid"]: dict(r["props"]) for r in graph.query(_SUBJECT_PROPS)}
+        graph.read(lambda tx, a=actor, p=props: rules.redact_pointers(tx, a, p.values()))
+        assert {u: p.get("master_uid") for u, p in props.items() if p.get("master_uid")} == \
+            {m["sub"]: m["master"] for m in w["masters"] if m["master"] in expected}, (user, w)
