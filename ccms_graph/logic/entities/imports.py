@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ...db import Graph
-from ...errors import NotFound, ValidationFailed
+from ...errors import ValidationFailed
 from ...matching import deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES
+from ...policy import rules
 from ...policy.actor import Actor
-from ...policy.rules import require_case_write, require_writer
+from ...policy.rules import require_writer
 from ..identity import deconfliction
 from ..oversight import audit, checks
 from . import records
@@ -86,12 +87,8 @@ def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     if not case_key:
         return None
 
-    def work(tx):
-        rec = tx.run("MATCH (c:Case) WHERE c.uid = $k OR c.case_number = $k RETURN c.uid AS uid", k=case_key).single()
-        if rec is None:
-            raise NotFound(f"no case {case_key}")
-        require_case_write(tx, actor, rec["uid"])
-        return rec["uid"]
+    def work(tx):  # a missing and a hidden case answer alike (`rules.require_case`)
+        return rules.require_case(tx, actor, case_key, write=True)["uid"]
 
     return audit.read_or_refuse(graph, actor, "import", [case_key], work)
 
@@ -152,7 +149,8 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
     """For each line: {"ref", "candidates": [{uid, source_ref, score, decision, explanation}]}, best first.
 
     Creates nothing. A line that cannot be read yields {"line", "ref", "error"}. Candidates the actor
-    may not read appear (at `possible` or better) as {"uid": None, "restricted": True, "owner": ...}.
+    may not read appear (at `possible` or better) as {"uid": None, "restricted": True, "owner": contact},
+    as `deconfliction.hit_view` redacts them.
     Each batch is one `deconfliction.check_records` call: its candidate query and its "deconflict"
     audit entry (the lines and refs checked, the candidates returned) share one transaction, so the
     log holds one entry per batch with real counts rather than one entry before anything was read.
@@ -190,9 +188,9 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
         yield from emit()
 
 
-def _candidate(c: dict) -> dict:
-    if not c["readable"]:
-        return {"uid": None, "source_ref": None, "score": None, "decision": None, "explanation": None,
-                "restricted": True, "owner_uid": c["props"].get("owner_uid")}
-    return {"uid": c["uid"], "source_ref": c["props"].get("source_ref"), "score": round(float(c["score"]), 6),
-            "decision": c["decision"], "explanation": c["explanation"]}
+def _candidate(view: dict) -> dict:
+    """One candidate of a check file, projected from `deconfliction.hit_view` (the one redaction of hits):
+    a record the actor may not read is only {"uid": None, "restricted": True, "owner": contact}."""
+    return {"uid": view.get("uid"), "source_ref": view.get("source_ref"), "score": view.get("score"),
+            "decision": view.get("decision"), "explanation": view.get("explanation"),
+            "restricted": view["restricted"], "owner": view.get("owner")}

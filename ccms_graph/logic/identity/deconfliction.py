@@ -9,6 +9,13 @@ What a user learns about a matching record depends on whether they may read it (
   exists and whom to contact — `{"hit_uid", "type", "restricted": True, "owner": {...}}`, with no
   uid, name, score, case number or explanation.
 
+`hit_view` is the ONE function that makes that choice: every answer that carries a hit or a candidate
+(create, update and import hits, query before create, the check of records not stored, the list of hits,
+a review's answer, a hit's judgements) is built by it, so a new answer cannot forget the redaction. A
+stored hit is seen from the actor's side (`_stored_views`): their record, and the other side through
+`hit_view`; a review's reason is shown where the other side is readable or the reviewer is the actor
+(or someone below them), since a reviewer on the hidden side may have written about their record.
+
 The owner of each matched record is notified (kind "deconfliction_hit") when a new hit is raised,
 unless the owner is the one who created the record. Everything happens in the caller's transaction,
 audited as "deconflict" (hits and checks of records that are not stored), "search" (query before
@@ -21,7 +28,7 @@ from __future__ import annotations
 import json
 
 from ...db import Graph
-from ...errors import Forbidden, NotFound, ValidationFailed
+from ...errors import Forbidden, ValidationFailed
 from ...matching import blocking, deconflict
 from ...nodes.vocabulary import ENTITY_TYPES, caption
 from ...policy import rules, scopes
@@ -59,7 +66,11 @@ def contacts(tx, actor: Actor, uids: list[str]) -> dict[str, dict]:
 
 
 def hit_view(type_name: str, cand: dict, contact: dict | None, hit_uid: str | None = None) -> dict:
-    """What the actor is shown about one matching record (see the module doc for the two shapes)."""
+    """What the actor is shown about one matching record (see the module doc for the two shapes).
+
+    The one redaction of hits: `cand` is {uid, props, readable, score, decision, explanation}, with
+    `readable` decided by the policy inside the query that found it; nothing of an unreadable record but
+    its type and its owner's contact leaves here."""
     contact = contact or {"owner": None, "cases": []}
     if not cand["readable"]:
         return {"hit_uid": hit_uid, "type": type_name, "restricted": True, "owner": contact["owner"]}
@@ -177,8 +188,8 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
     names the candidates returned (readable and restricted alike; the first `AUDIT_UID_CAP` uids, with
     complete counts) and what was checked (how many records, plus the caller's `checked`, e.g. the
     lines and refs of a file). A candidate the actor may not read is returned only at `possible` or
-    better (contact only, see `hit_view`); `include_no_match=False` drops readable no-match ones too.
-    Owners are not notified: nothing was created, as in query before create.
+    better (contact only); `include_no_match=False` drops readable no-match ones too. Each candidate is
+    answered as `hit_view` shapes it. Owners are not notified: nothing was created, as in query before create.
     """
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
@@ -203,7 +214,8 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
                               "candidates": len(uids), "candidate_records": len(unique),
                               "restricted": sum(1 for cands in out for c in cands if not c["readable"]),
                               "uids_named": min(len(unique), AUDIT_UID_CAP)})
-        return out
+        info = contacts(tx, actor, unique)
+        return [[hit_view(entity_type, c, info.get(c["uid"])) for c in cands] for cands in out]
 
     return graph.write(work)
 
@@ -225,12 +237,21 @@ WITH h
 CREATE (j:Judgement {uid: randomUUID(), hit_uid: h.uid, pair_key: h.pair_key, decision: $decision,
                      previous_status: h.status, reason: $reason, by: $actor, at: datetime()})
 SET h.status = $decision, h.reviewed_by = $actor, h.reviewed_at = datetime(), h.review_reason = $reason
-RETURN properties(h) AS h
+"""
+
+_STORED = f"""
+UNWIND $pairs AS x
+MATCH (h:DeconflictionHit {{uid: x.hit}})-[:HIT_ON]->(mine:SubjectRecord {{uid: x.mine}})
+MATCH (h)-[:HIT_ON]->(other:SubjectRecord) WHERE other <> mine
+WITH x, h, mine, other, {scopes.subject_readable("other")} AS readable
+RETURN x.hit AS hit, properties(h) AS h, CASE WHEN {scopes.subject_readable("mine")} THEN mine.uid END AS mine,
+       other.uid AS other, readable, CASE WHEN readable THEN properties(other) END AS props
+ORDER BY x.i
 """
 
 
 def _hit(props: dict) -> dict:
-    """A stored hit or judgement as an answer, its explanation decoded."""
+    """A stored hit's properties, its explanation decoded (never an answer by itself: see `_stored_views`)."""
     out = plain(props)
     if isinstance(out.get("explanation_json"), str):
         out["explanation"] = json.loads(out.pop("explanation_json"))
@@ -241,11 +262,57 @@ def _may_review(actor: Actor, hit: dict, owners: list[str]) -> bool:
     return any(rules.owns_or_supervises(actor, p) for p in {hit.get("created_by"), *owners} if p)
 
 
+def _mine(actor: Actor, hit: dict, records: list[dict]) -> str | None:
+    """The side of a hit the actor stands on: a record they own or supervise, else the new record."""
+    owned = sorted(r["uid"] for r in records if rules.owns_or_supervises(actor, r["owner_uid"]))
+    return owned[0] if owned else hit.get("new_uid")
+
+
+def _reason_shown(actor: Actor, other_readable: bool, by: str | None) -> bool:
+    """A reviewer's words are shown where the other side is readable, or where the actor (or someone
+    below them) wrote them: a reviewer on a hidden side may have written about their own record."""
+    return other_readable or rules.owns_or_supervises(actor, by)
+
+
+def _stored_views(tx, actor: Actor, pairs: list[tuple[str, str]]) -> list[dict]:
+    """Stored hits [(hit uid, the actor's record uid)] as the actor sees them: `hit_view` of the other
+    side, plus the hit's status, the actor's record (where readable) and its review."""
+    rows = list(tx.run(_STORED, pairs=[{"i": i, "hit": h, "mine": m} for i, (h, m) in enumerate(pairs)],
+                       **actor_params(actor)))
+    info = contacts(tx, actor, [r["other"] for r in rows])
+    out = []
+    for r in rows:
+        h = _hit(r["h"])
+        readable = bool(r["readable"])
+        cand = {"uid": r["other"], "props": r["props"] or {}, "readable": readable,
+                "score": h.get("score") or 0.0, "decision": h.get("decision"),
+                "explanation": h.get("explanation") or []}
+        view = hit_view(h.get("entity_type") or "Person", cand, info.get(r["other"]), h["uid"])
+        view.update(status=h.get("status"), record_uid=r["mine"], created_at=h.get("created_at"))
+        if h.get("reviewed_at"):
+            view.update(reviewed_by=h.get("reviewed_by"), reviewed_at=h.get("reviewed_at"))
+            if _reason_shown(actor, readable, h.get("reviewed_by")):
+                view["review_reason"] = h.get("review_reason")
+        out.append(view)
+    return out
+
+
+def _reviewable(tx, actor: Actor, hit_uid: str) -> tuple[dict, list[dict]]:
+    """The hit and its records, if the actor stands on either side of it (or above someone who does)."""
+    rec = tx.run(_HIT, uid=hit_uid).single()
+    if rec is None or rec["h"] is None:
+        raise rules.not_found("deconfliction hit", hit_uid)
+    if not _may_review(actor, rec["h"], [r["owner_uid"] for r in rec["records"]]):
+        raise Forbidden("only the people on either side of a hit, or their supervisors, may review it")
+    return rec["h"], rec["records"]
+
+
 def review_hit(graph: Graph, actor: Actor, hit_uid: str, decision: str, reason: str) -> dict:
     """Record a judgement on a hit: confirmed_same or dismissed, with who, when and why (kept as history).
 
     Only the people on either side of the hit, or their supervisors, may; a refusal (no such hit,
-    not theirs) is audited ("deny").
+    not theirs) is audited ("deny"). The answer is the hit as the list of hits shows it to the
+    reviewer (`_stored_views`, through `hit_view`): nothing of a side they may not read.
     """
     checks.guard(graph, actor, "review_hit", [hit_uid])
     if decision not in REVIEW_DECISIONS:
@@ -254,16 +321,13 @@ def review_hit(graph: Graph, actor: Actor, hit_uid: str, decision: str, reason: 
         raise ValidationFailed({"reason": ["say why (up to 2000 characters)"]})
 
     def work(tx):
-        rec = tx.run(_HIT, uid=hit_uid).single()
-        if rec is None:
-            raise NotFound(f"no deconfliction hit {hit_uid}")
-        if not _may_review(actor, rec["h"], [r["owner_uid"] for r in rec["records"]]):
-            raise Forbidden("only the people on either side of a hit, or their supervisors, may review it")
-        out = tx.run(_REVIEW, uid=hit_uid, decision=decision, reason=reason.strip(), actor=actor.uid).single()
-        audit.record(tx, actor, "resolve", [hit_uid, *(r["uid"] for r in rec["records"])],
+        hit, records = _reviewable(tx, actor, hit_uid)
+        tx.run(_REVIEW, uid=hit_uid, decision=decision, reason=reason.strip(), actor=actor.uid).consume()
+        audit.record(tx, actor, "resolve", [hit_uid, *(r["uid"] for r in records)],
                      details={"hit": hit_uid, "decision": decision, "reason": reason.strip(),
-                              "previous_status": rec["h"].get("status")})
-        return _hit(out["h"])
+                              "previous_status": hit.get("status")})
+        (view,) = _stored_views(tx, actor, [(hit_uid, _mine(actor, hit, records))])
+        return view
 
     return audit.write_or_refuse(graph, actor, "review_hit", [hit_uid], work)
 
@@ -273,19 +337,33 @@ MATCH (j:Judgement {hit_uid: $uid}) RETURN properties(j) AS j ORDER BY j.at, j.u
 """
 
 
-def judgements(graph: Graph, hit_uid: str) -> list[dict]:
-    """Every judgement recorded on a hit, oldest first (who, when, why, and the status before)."""
-    return [_hit(r["j"]) for r in graph.query(_JUDGEMENTS, {"uid": hit_uid})]
+def judgements(graph: Graph, actor: Actor, hit_uid: str) -> list[dict]:
+    """Every judgement recorded on a hit, oldest first (who, when, the status before, and why where
+    `_reason_shown` allows), for those who may review it; a refusal is audited ("deny")."""
+    checks.guard(graph, actor, "judgements", [hit_uid])
+
+    def work(tx):
+        hit, records = _reviewable(tx, actor, hit_uid)
+        (view,) = _stored_views(tx, actor, [(hit_uid, _mine(actor, hit, records))])
+        out = []
+        for r in tx.run(_JUDGEMENTS, uid=hit_uid):
+            j = plain(r["j"])
+            shown = {k: j.get(k) for k in ("uid", "hit_uid", "decision", "previous_status", "by", "at")}
+            if _reason_shown(actor, not view["restricted"], j.get("by")):
+                shown["reason"] = j.get("reason")
+            out.append(shown)
+        return out
+
+    return audit.read_or_refuse(graph, actor, "judgements", [hit_uid], work)
 
 
-_LIST = f"""
+_LIST = """
 MATCH (h:DeconflictionHit)-[:HIT_ON]->(mine:SubjectRecord)
 WHERE (mine.owner_uid = $me OR mine.owner_uid IN $subordinates) AND ($record IS NULL OR mine.uid = $record)
   AND ($status IS NULL OR h.status = $status)
 MATCH (h)-[:HIT_ON]->(other:SubjectRecord) WHERE other <> mine
-RETURN DISTINCT properties(h) AS h, mine.uid AS mine, other.uid AS other, labels(other) AS labels,
-       properties(other) AS props, {scopes.subject_readable("other")} AS readable
-ORDER BY h.created_at DESC LIMIT 500
+RETURN DISTINCT h.uid AS hit, mine.uid AS mine, h.created_at AS at
+ORDER BY at DESC LIMIT 500
 """
 
 
@@ -305,21 +383,11 @@ def list_hits(graph: Graph, actor: Actor, record_uid: str | None = None, status:
         raise ValidationFailed({"status": [f"one of {', '.join(deconflict.STATUSES)}"]})
 
     def work(tx):
-        rows = list(tx.run(_LIST, record=record_uid, status=status, **actor_params(actor)))
-        info = contacts(tx, actor, [r["other"] for r in rows])
-        out = []
-        for r in rows:
-            h = _hit(r["h"])
-            type_name = h.get("entity_type") or "Person"
-            cand = {"uid": r["other"], "props": r["props"], "readable": bool(r["readable"]),
-                    "score": h.get("score") or 0.0, "decision": h.get("decision"),
-                    "explanation": h.get("explanation") or []}
-            view = hit_view(type_name, cand, info.get(r["other"]), h["uid"])
-            view.update(status=h["status"], record_uid=r["mine"], created_at=h.get("created_at"))
-            out.append(view)
+        rows = tx.run(_LIST, record=record_uid, status=status, **actor_params(actor))
+        out = _stored_views(tx, actor, [(r["hit"], r["mine"]) for r in rows])
         if out:
             hits = list(dict.fromkeys(v["hit_uid"] for v in out))
-            shown = list(dict.fromkeys([*(v["record_uid"] for v in out),
+            shown = list(dict.fromkeys([*(v["record_uid"] for v in out if v["record_uid"]),
                                         *(v["uid"] for v in out if not v["restricted"])]))
             restricted = list(dict.fromkeys(v["hit_uid"] for v in out if v["restricted"]))
             audit.record(tx, actor, "view", [*hits, *shown],

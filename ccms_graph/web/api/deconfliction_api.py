@@ -76,7 +76,9 @@ def list_hits(query):
 @blp.arguments(HitReviewInput)
 @blp.response(200, Loose)
 def review_hit(data, hit_uid):
-    """Judge a hit: confirmed_same or dismissed, with why (kept as history); a refusal is audited."""
+    """Judge a hit: confirmed_same or dismissed, with why (kept as history); a refusal is audited.
+
+    Answers the hit as the list of hits shows it to you: nothing of a side you may not read."""
     return deconfliction.review_hit(graph(), actor(), hit_uid, data["decision"], data["reason"])
 
 

@@ -106,7 +106,7 @@ def test_update_deconflicts_and_does_not_raise_a_dismissed_pair_again(graph, org
     deconfliction.review_hit(graph, org.agent_a, hit["hit_uid"], "dismissed", "different father's name, per B")
     again = records.update_entity(graph, org.agent_a, mine["uid"], {"sex": "M"})
     assert again["hits"] == []
-    (j,) = deconfliction.judgements(graph, hit["hit_uid"])
+    (j,) = deconfliction.judgements(graph, org.agent_a, hit["hit_uid"])
     assert j["by"] == org.agent_a.uid and j["decision"] == "dismissed" and j["previous_status"] == "open"
     assert j["reason"] == "different father's name, per B" and j["at"]
 
