@@ -1,4 +1,4 @@
-"""Read use cases under the access policy: view a record, search, expand neighbours — audited and notified.
+"""Read use cases under the access policy: view a record, search, expand neighbours, shortest path — audited.
 
 Each function runs its policy-filtered read, its audit entry and the owners' notifications in ONE write
 transaction, so nothing is returned unless the entry was committed. What the actor may not read never
@@ -6,6 +6,12 @@ leaves the database: the queries return content only where `scopes.record_readab
 placeholder `{"uid", "type", "locked": True}` elsewhere (with `uid` None where the record's very
 existence is protected, see `policy.scopes`). A refused read is audited ("deny") in its own transaction
 and answers NotFound or Forbidden by the rule in `policy.scopes`; other users' drafts are left out.
+
+Derived data follows its sources (`policy.scopes`, "Derived data"): a link shows only where the policy
+shows it (`link_shown`, `link_readable`: a phone's call data only for the cases the actor may read, a
+phone's links to hidden records not at all), with the properties it allows (`link_props`), and every
+record's or link's pointer to a record the actor may not read (a hidden master's `master_uid`) is
+withheld (`rules.redact_pointers`).
 """
 
 from __future__ import annotations
@@ -15,12 +21,12 @@ import re
 from unidecode import unidecode
 
 from ...db import Graph
-from ...errors import ValidationFailed
+from ...errors import DomainError, Forbidden, ValidationFailed
 from ...matching.blocking import lucene_escape
 from ...nodes.vocabulary import ENTITY_TYPES, LINK_TYPES
-from ...policy import scopes
+from ...policy import rules, scopes
 from ...policy.actor import Actor
-from ...policy.rules import actor_params
+from ...policy.rules import actor_params, require_active
 from ..common import node_dict, placeholder, plain, record_type_of
 from ..oversight import audit, notifications
 from ..oversight.checks import check_record, guard
@@ -43,6 +49,12 @@ def _item(row: dict) -> dict:
     if row["ok"]:
         return node_dict(row["node"], row["labels"])
     return placeholder(row["uid"], row["labels"], row["hidden"])
+
+
+def _redact(tx, actor: Actor, items, links=()) -> None:
+    """Withhold the pointers (master_uid, case_uid, ...) in records' and links' properties that name a
+    record the actor may not read (`rules.redact_pointers`); every answer of this module passes here."""
+    rules.redact_pointers(tx, actor, [*(i.get("props") for i in items if not i.get("locked")), *links])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +118,7 @@ def view_record(graph: Graph, actor: Actor, uid: str, with_links: bool = False, 
             out["cases"] = record_cases(tx, actor, uid)
         if with_links:
             out["links"] = _links(tx, actor, uid, list(LINK_TYPES), link_limit)
+        _redact(tx, actor, [out, *out.get("subjects", ()), *out.get("documents", ())])
         members = [*out.get("subjects", ()), *out.get("documents", ()), *out.get("cases", ()),
                    *(link["other"] for link in out.get("links", ()))]
         shown = _shown(members, uid)
@@ -189,6 +202,7 @@ def search(graph: Graph, actor: Actor, text: str, types=None, office: str | None
             item = node_dict(r["node"], r["labels"])
             item["score"] = r["score"]
             shown.append(item)
+        _redact(tx, actor, shown)
         audit.record(tx, actor, "search", [s["uid"] for s in shown],
                      details={"criteria": criteria, "shown": len(shown), "matched": rec["matched"]})
         for item in shown:
@@ -211,21 +225,23 @@ def search(graph: Graph, actor: Actor, text: str, types=None, office: str | None
 _NEIGHBOURS = f"""
 MATCH (n:Linkable {{uid: $uid}})-[r]-(m:Linkable)
 WHERE type(r) IN $types AND coalesce(r.status, 'active') = 'active' AND coalesce(m.deleted, false) = false
-WITH n, r, m, {scopes.record_readable("m")} AS ok, {scopes.hidden("m")} AS hidden, {scopes.is_draft("m")} AS draft
-WHERE ok OR NOT draft
+  AND {scopes.link_shown("n", "r", "m")}
+WITH n, r, m, {scopes.record_readable("m")} AS ok, {scopes.hidden("m")} AS hidden
 RETURN type(r) AS type, startNode(r) = n AS outgoing, ok, hidden, labels(m) AS labels, m.uid AS uid,
-       CASE WHEN ok THEN properties(r) END AS link, CASE WHEN ok THEN m END AS node
+       CASE WHEN ok THEN {scopes.link_props("r")} END AS link, CASE WHEN ok THEN m END AS node
 ORDER BY ok DESC, type, m.uid
 LIMIT $limit
 """
 
 
 def _links(tx, actor: Actor, uid: str, link_types: list[str], limit: int) -> list[dict]:
-    """The policy-filtered links of one record, as [{type, outgoing, link, other}]."""
+    """The policy-filtered links of one record, as [{type, outgoing, link, other}]: only the links the
+    policy shows (`scopes.link_shown`), with the properties it shows (`scopes.link_props`, pointers redacted)."""
     links = []
     for r in tx.run(_NEIGHBOURS, uid=uid, types=link_types, limit=int(limit), **actor_params(actor)):
-        link = plain(r["link"]) if r["link"] else None
+        link = rules.shown(plain(r["link"])) if r["link"] else None
         links.append({"type": r["type"], "outgoing": r["outgoing"], "link": link, "other": _item(r.data())})
+    _redact(tx, actor, [link["other"] for link in links], [link["link"] for link in links])
     return links
 
 
@@ -247,6 +263,7 @@ def neighbours(graph: Graph, actor: Actor, uid: str, link_types=None, limit: int
         if error is not None:
             return None, error
         center = node_dict(row["node"], row["labels"])
+        _redact(tx, actor, [center])
         links = _links(tx, actor, uid, link_types, limit)
         locked = sum(1 for link in links if link["other"].get("locked"))
         shown = _shown([link["other"] for link in links], uid)
@@ -260,3 +277,81 @@ def neighbours(graph: Graph, actor: Actor, uid: str, link_types=None, limit: int
     if error is not None:
         raise error
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Shortest path
+# ---------------------------------------------------------------------------------------------
+
+#: The longest path a search may ask for, and what it asks for unless told.
+MAX_HOPS = 8
+DEFAULT_HOPS = 6
+_UID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+_PATH = f"""
+MATCH (a:Linkable {{uid: $from_uid}}), (b:Linkable {{uid: $to_uid}})
+WHERE a <> b AND {scopes.record_readable("a")} AND {scopes.record_readable("b")}
+  AND coalesce(a.deleted, false) = false AND coalesce(b.deleted, false) = false
+MATCH p = SHORTEST 1 (a) ((x)-[r]-(y:Linkable)
+                          WHERE r.status = 'active' AND coalesce(y.deleted, false) = false
+                            AND {scopes.record_readable("y")} AND {scopes.link_readable("r")}){{1,{MAX_HOPS}}} (b)
+WHERE length(p) <= $max_hops
+RETURN [n IN nodes(p) | {{node: n, labels: labels(n)}}] AS nodes,
+       [link IN relationships(p) | {{type: type(link), source: startNode(link).uid, target: endNode(link).uid,
+                                     props: {scopes.link_props("link")}}}] AS edges
+"""
+
+_NAMED = "UNWIND $uids AS u MATCH (n:Linkable {uid: u}) RETURN n.uid AS uid"
+
+
+def shortest_path(graph: Graph, actor: Actor, from_uid: str, to_uid: str, max_hops: int = DEFAULT_HOPS) -> dict:
+    """The shortest chain of active links between two records the actor may read, stepping only on
+    readable records and over links the policy lets them see (`scopes.link_readable`: never over the call
+    data of a case they may not read); a CALLED step carries the calls they may see (`scopes.link_props`).
+
+    Answers a graph result ({name, kind, nodes: [{id, uid, type, caption, locked}], edges: [{source,
+    target, type, uid, props}]}); no path, or an end the actor may not read, answers an empty graph.
+    Audited and told as the saved query `shortest_path` always was ("query", its parameters, the
+    records shown and the records the parameters name), so the log reads the same whichever way it ran.
+    """
+    errors = {k: ["is not a record uid"] for k, v in (("from", from_uid), ("to", to_uid))
+              if not isinstance(v, str) or not _UID.match(v)}
+    if not isinstance(max_hops, int) or not 1 <= max_hops <= MAX_HOPS:
+        errors["max_hops"] = [f"use 1 to {MAX_HOPS}"]
+    params = {"from_uid": from_uid, "to_uid": to_uid, "max_hops": max_hops}
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        require_active(actor)
+        if actor.role in rules.NON_READERS:
+            raise Forbidden(f"the {actor.role} role may not run shortest_path")
+    except DomainError as exc:
+        raise audit.refuse(graph, actor, exc, "query", [], query="shortest_path", params=params) from None
+
+    def work(tx):
+        rec = tx.run(_PATH, from_uid=from_uid, to_uid=to_uid, max_hops=max_hops, **actor_params(actor)).single()
+        nodes = [node_dict(n["node"], n["labels"]) for n in rec["nodes"]] if rec else []
+        edges = []
+        for e in rec["edges"] if rec else []:
+            edge = {"source": e["source"], "target": e["target"], "type": e["type"]}
+            props = rules.shown(plain(e["props"])) or {}
+            edge["uid"] = props.get("uid")
+            if e["type"] in scopes.CASE_DERIVED:
+                edge["props"] = {k: props.get(k) for k in ("count", "first_at", "last_at", "total_seconds")}
+            edges.append(edge)
+        shown = [n["uid"] for n in nodes]
+        named = [r["uid"] for r in tx.run(_NAMED, uids=sorted({from_uid, to_uid}))]
+        criteria = {"query": "shortest_path", "params": params}
+        audit.record(tx, actor, "query", list(dict.fromkeys(shown + named)),
+                     details={"query": "shortest_path", "source": "access", "version": None, "params": params,
+                              "kind": "graph", "returned": len(nodes), "withheld": 0, "truncated": False})
+        for n in nodes:
+            notifications.notify_owner(tx, actor, n["props"].get("owner_uid") or n["props"].get("author_uid"),
+                                       "query", record_uid=n["uid"], record_type=n["type"],
+                                       record_caption=n["caption"], criteria=criteria, displayed=True)
+        return {"name": "shortest_path", "kind": "graph", "version": None, "params": params, "columns": [],
+                "rows": [], "nodes": [{"id": n["uid"], "uid": n["uid"], "type": n["type"], "caption": n["caption"],
+                                       "locked": False} for n in nodes],
+                "edges": edges, "truncated": False, "withheld": 0}
+
+    return graph.write(work)

@@ -348,8 +348,11 @@ def _subject(tx, uid: str) -> dict:
 
 def answer(tx, actor: Actor, uid: str) -> dict:
     """A Subject Record as the actor who wrote it sees it, in `tx`: {uid, type, caption, props, cases},
-    the cases filtered by the policy as `access.view_record` does (locked placeholders where unreadable)."""
-    return {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
+    the cases filtered by the policy as `access.view_record` does (locked placeholders where unreadable),
+    and pointers to records the actor may not read (a hidden master's `master_uid`) withheld."""
+    out = {**_subject(tx, uid), "cases": access.record_cases(tx, actor, uid)}
+    rules.redact_pointers(tx, actor, [out["props"]])
+    return out
 
 
 _DELETE = """

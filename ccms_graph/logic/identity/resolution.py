@@ -83,9 +83,10 @@ def compare(graph: Graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
             notifications.notify_owner(tx, actor, rec["props"].get("owner_uid"), "view", record_uid=rec["uid"],
                                        record_type=rec["type"], record_caption=caption(rec["type"], rec["props"]),
                                        displayed=True)
-        return (a, b, deconflict.context(tx, a["type"], config)), None
+        masters = rules.readable_uids(tx, actor, [r["props"].get("master_uid") for r in (a, b)])
+        return (a, b, deconflict.context(tx, a["type"], config), masters), None
 
-    a, b, ctx = _checked(graph, actor, "compare", [a_uid, b_uid], work)
+    a, b, ctx, masters = _checked(graph, actor, "compare", [a_uid, b_uid], work)
     rtype = ENTITY_TYPES[a["type"]]
     fields = []
     for f in rtype.fields:
@@ -102,9 +103,9 @@ def compare(graph: Graph, actor: Actor, a_uid: str, b_uid: str) -> dict:
     return {
         "type": a["type"],
         "a": {"uid": a_uid, "caption": caption(a["type"], a["props"]), "owner_uid": a["props"].get("owner_uid"),
-              "master_uid": a["props"].get("master_uid")},
+              "master_uid": _shown_master(a["props"].get("master_uid"), masters)},
         "b": {"uid": b_uid, "caption": caption(b["type"], b["props"]), "owner_uid": b["props"].get("owner_uid"),
-              "master_uid": b["props"].get("master_uid")},
+              "master_uid": _shown_master(b["props"].get("master_uid"), masters)},
         "fields": fields,
         "differences": [f["field"] for f in fields if not f["same"]],
         "score": scored["score"], "decision": scored["decision"], "explanation": scored["explanation"],
@@ -131,17 +132,24 @@ def _owned_by(actor: Actor, props: dict) -> bool:
     return rules.owns_or_supervises(actor, props.get("owner_uid"))
 
 
-def _check_pair(master: dict, other: dict) -> None:
+def _shown_master(uid: str | None, readable: set[str]) -> str | None:
+    """A master's uid where the actor may read that master; None where it is missing or hidden alike."""
+    return uid if uid in readable else None
+
+
+def _check_pair(tx, actor: Actor, master: dict, other: dict) -> None:
+    """Refuse a pair that cannot be merged; a refusal names a record's master only where the actor may
+    read that master (a hidden master is "another record", in the words a missing one would get)."""
     if master["uid"] == other["uid"]:
         raise ValidationFailed({"other_uid": ["a record cannot be merged with itself"]})
     if master["type"] != other["type"]:
         raise ValidationFailed({"other_uid": [f"a {other['type']} cannot be a sub-record of a {master['type']}"]})
-    if master["masters"]:
-        raise Conflict(f"record {master['uid']} is itself a sub-record of {master['masters'][0]}; merge into "
-                       "that master instead", master_uid=master["masters"][0])
-    if other["masters"]:
-        raise Conflict(f"record {other['uid']} is already a sub-record of {other['masters'][0]}",
-                       master_uid=other["masters"][0])
+    for rec, words in ((master, "is itself a sub-record of {}; merge into that master instead"),
+                       (other, "is already a sub-record of {}")):
+        if rec["masters"]:
+            named = _shown_master(rec["masters"][0], rules.readable_uids(tx, actor, rec["masters"][:1]))
+            extra = {"master_uid": named} if named else {}
+            raise Conflict(f"record {rec['uid']} " + words.format(named or "another record"), **extra)
 
 
 def _do_merge(tx, actor: Actor, master: dict, other: dict, reason: str, approved_by: str | None = None,
@@ -216,7 +224,7 @@ def merge(graph: Graph, actor: Actor, master_uid: str, other_uid: str, reason: s
         if error is not None:
             return None, error
         master, other = _load(tx, master_uid), _load(tx, other_uid)
-        _check_pair(master, other)
+        _check_pair(tx, actor, master, other)
         foreign = next((r for r in (other, master) if not _owned_by(actor, r["props"])), None)
         if foreign is None:
             return _do_merge(tx, actor, master, other, why), None
@@ -269,7 +277,7 @@ def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comm
         payload = json.loads(req["payload"])
         requester = _requester(tx, req["requested_by"])
         master, other = _load(tx, payload["master_uid"]), _load(tx, payload["other_uid"])
-        _check_pair(master, other)
+        _check_pair(tx, supervisor, master, other)
         result.update(_do_merge(tx, requester, master, other, payload["reason"], approved_by=supervisor.uid,
                                 request_uid=request_uid))
         result["status"] = "approved"
@@ -334,7 +342,8 @@ def unmerge(graph: Graph, actor: Actor, other_uid: str, reason: str) -> dict:
         audit.record(tx, actor, "unmerge", [rec["master_uid"], other_uid],
                      details={"master_uid": rec["master_uid"], "other_uid": other_uid, "reason": why,
                               "link": link})
-        return {"status": "unmerged", "master_uid": rec["master_uid"], "other_uid": other_uid}, None
+        shown = _shown_master(rec["master_uid"], rules.readable_uids(tx, actor, [rec["master_uid"]]))
+        return {"status": "unmerged", "master_uid": shown, "other_uid": other_uid}, None
 
     return _checked(graph, actor, "unmerge", [other_uid], work)
 

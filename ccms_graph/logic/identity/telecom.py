@@ -37,11 +37,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from ...db import Graph
-from ...errors import NotFound, ValidationFailed
+from ...errors import ValidationFailed
 from ...matching.identifiers import normalize_identifier
+from ...policy import rules, scopes
 from ...policy.actor import Actor
-from ...policy.rules import require_case_write, require_writer
-from ..oversight import audit, notifications
+from ...policy.rules import actor_params, require_writer
+from ..common import plain
+from ..oversight import audit, checks, notifications
 
 BATCH = 1000
 
@@ -207,7 +209,8 @@ SET r.count = r.count + x.count, r.total_seconds = r.total_seconds + x.seconds,
     r.first_at = CASE WHEN r.first_at IS NULL OR datetime(x.first) < r.first_at THEN datetime(x.first)
                       ELSE r.first_at END,
     r.last_at = CASE WHEN r.last_at IS NULL OR datetime(x.last) > r.last_at THEN datetime(x.last) ELSE r.last_at END,
-    r.case_uids = CASE WHEN $case IN r.case_uids THEN r.case_uids ELSE r.case_uids + $case END,
+    r.case_uids = CASE WHEN $case IN coalesce(r.case_uids, []) THEN r.case_uids
+                       ELSE coalesce(r.case_uids, []) + $case END,
     r.updated_at = datetime()
 """
 
@@ -224,12 +227,10 @@ RETURN row.fp AS fp, new
 
 
 def _case(tx, actor: Actor, case_key: str) -> dict:
-    rec = tx.run("MATCH (c:Case) WHERE c.uid = $k OR c.case_number = $k "
-                 "RETURN c.uid AS uid, c.case_number AS number", k=case_key).single()
-    if rec is None:
-        raise NotFound(f"no case {case_key}")
-    require_case_write(tx, actor, rec["uid"])
-    return dict(rec)
+    """The case a uid or case number names, if the actor may load material into it (`rules.require_case`:
+    a missing and a hidden case answer in the same words)."""
+    facts = rules.require_case(tx, actor, case_key, write=True)
+    return {"uid": facts["uid"], "number": facts["case_number"]}
 
 
 def _aggregate(rows: list[dict]) -> list[dict]:
@@ -374,10 +375,35 @@ def import_subscribers(graph: Graph, actor: Actor, case_key: str, stream: Iterab
                    "subscribers", batch)
 
 
-def calls_between(graph: Graph, a: str, b: str) -> dict | None:
-    """The CALLED aggregate from number `a` to number `b` (any format), or None."""
+_CALLS_BETWEEN = f"""
+OPTIONAL MATCH (a:Phone {{e164: $a}})
+OPTIONAL MATCH (b:Phone {{e164: $b}})
+OPTIONAL MATCH (a)-[r:CALLED {{status: 'active'}}]->(b)
+  WHERE {scopes.record_readable("a")} AND {scopes.record_readable("b")} AND {scopes.link_readable("r")}
+RETURN [u IN [a.uid, b.uid] WHERE u IS NOT NULL] AS phones,
+       CASE WHEN r IS NULL THEN null ELSE {scopes.link_props("r")} END AS link
+"""
+
+
+def calls_between(graph: Graph, actor: Actor, a: str, b: str) -> dict | None:
+    """The calls from number `a` to number `b` (any format) that the actor may see, or None.
+
+    Only the calls of cases the actor may read count, aggregated over those alone (`scopes.link_props`):
+    {count, total_seconds, first_at, last_at, case_uids, ...}, with the link's provenance only where
+    every case it came from is readable. Audited as a view of both numbers, whatever it finds.
+    """
+    checks.guard(graph, actor, "calls")
     ea, eb = normalize_identifier("phone", a), normalize_identifier("phone", b)
-    rows = graph.query("MATCH (:Phone {e164: $a})-[r:CALLED]->(:Phone {e164: $b}) "
-                       "RETURN r.count AS count, r.total_seconds AS total_seconds, toString(r.first_at) AS first_at, "
-                       "toString(r.last_at) AS last_at", {"a": ea, "b": eb})
-    return rows[0] if rows else None
+    bad = {k: [f"{v!r} is not a phone number"] for k, v, e in (("a", a, ea), ("b", b, eb)) if e is None}
+    if bad:
+        raise ValidationFailed(bad)
+
+    def work(tx):
+        rec = tx.run(_CALLS_BETWEEN, a=ea, b=eb, **actor_params(actor)).single()
+        link = rules.shown(plain(rec["link"])) if rec["link"] is not None else None
+        rules.redact_pointers(tx, actor, [link])
+        audit.record(tx, actor, "view", rec["phones"], details={"op": "calls", "from": ea, "to": eb,
+                                                                "shown": link is not None})
+        return link
+
+    return graph.write(work)

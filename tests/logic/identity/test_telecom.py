@@ -33,16 +33,16 @@ def test_cdr_import_aggregates_calls_refuses_bad_rows_and_reruns_add_nothing(gra
         {"row": 6, "reason": "start time 'yesterday' is not an ISO 8601 date-time"},
         {"row": 7, "reason": "duration 'ten' is not a number of seconds"},
     ]
-    calls = telecom.calls_between(graph, "305-555-0101", "212-555-0199")
+    calls = telecom.calls_between(graph, org.agent_a, "305-555-0101", "212-555-0199")
     assert calls["count"] == 2 and calls["total_seconds"] == 150
     assert calls["first_at"].startswith("2026-01-05T10:00") and calls["last_at"].startswith("2026-01-06T11:30")
-    assert telecom.calls_between(graph, "212-555-0199", "305-555-0101")["count"] == 1
+    assert telecom.calls_between(graph, org.agent_a, "212-555-0199", "305-555-0101")["count"] == 1
     assert graph.query("MATCH (p:Phone) RETURN count(p) AS n") == [{"n": 2}]
 
     again = telecom.import_cdr(graph, org.agent_a, uid, CDR)
     assert again["loaded"] == 0
     assert [d["row"] for d in again["duplicates"]] == [2, 3, 8]
-    assert telecom.calls_between(graph, "305-555-0101", "212-555-0199")["count"] == 2
+    assert telecom.calls_between(graph, org.agent_a, "305-555-0101", "212-555-0199")["count"] == 2
     assert graph.query("MATCH (c:CallRecord) RETURN count(c) AS n") == [{"n": 3}]
 
 
