@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
 
-from ... import queries
 from ...logic.entities import access
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from .. import context
@@ -64,11 +63,11 @@ def neighbours(uid: str):
 @bp.route("/ui/graph/path")
 @login_required
 def shortest_path():
-    """The shortest path between two records over everything the actor may read (the saved query)."""
-    params = {"from_uid": request.args.get("from", ""), "to_uid": request.args.get("to", "")}
-    result = queries.run_query(context.graph(), context.actor(), "shortest_path", params)
+    """The shortest path between two records over everything the actor may read (`access.shortest_path`)."""
+    result = access.shortest_path(context.graph(), context.actor(), request.args.get("from", ""),
+                                  request.args.get("to", ""))
     nodes = [{"id": n["id"], "type": n["type"], "label": n.get("caption") or n["type"], "locked": n["locked"]}
-             for n in result.nodes]
+             for n in result["nodes"]]
     edges = [{"id": e.get("uid") or f"{e['source']}-{e['type']}-{e['target']}", "source": e["source"],
-              "target": e["target"], "type": e["type"]} for e in result.edges]
+              "target": e["target"], "type": e["type"]} for e in result["edges"]]
     return jsonify({"available": True, "found": bool(nodes), "nodes": nodes, "edges": edges})
