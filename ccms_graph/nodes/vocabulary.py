@@ -294,9 +294,18 @@ class LinkType:
     description: str = ""
     #: Extra properties the link may carry, beyond who/when/reason/source/status.
     properties: tuple[str, ...] = ()
-    #: System links are maintained by the service, never drawn by hand.
+    #: System links are the service's bookkeeping (never shown as record content, never drawn by hand).
     system: bool = False
     same_type: bool = field(default=False)
+    #: The one path that draws links of this type, when it is not a user's hand (None: anyone who may
+    #: write the record draws it through `logic.entities.links`). Links are refused there, naming
+    #: this path: a merge drawn by hand would skip its supervisor's approval, and a hand-drawn call
+    #: would be a call record nobody imported.
+    drawn_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.system and not self.drawn_by:
+            raise ValueError(f"system link {self.name} must say which path draws it (drawn_by)")
 
     def allows(self, source_label: str, target_label: str) -> bool:
         ok = source_label in self.sources and target_label in self.targets
@@ -336,18 +345,26 @@ LINK_TYPES: dict[str, LinkType] = {
         LinkType("MENTIONS", DOCUMENTS, SUBJECTS | SELECTORS, description="the document mentions"),
         LinkType("PART_OF", DOCUMENTS, frozenset({"Case"}), description="document filed in the case"),
         LinkType("SUB_RECORD_OF", SUBJECTS, SUBJECTS, same_type=True,
-                 description="resolved as the same individual; the target is the master record"),
+                 description="resolved as the same individual; the target is the master record",
+                 drawn_by="identity resolution: request a merge, which a supervisor approves (undo it by unmerging)"),
         LinkType("CALLED", frozenset({"Phone"}), frozenset({"Phone"}),
                  description="call detail records between two numbers",
-                 properties=("count", "first_at", "last_at", "total_seconds")),
+                 properties=("count", "first_at", "last_at", "total_seconds"),
+                 drawn_by="the telecom import: load the call detail records into the case"),
         LinkType("HAS_IDENTIFIER", SUBJECTS, frozenset({"Identifier"}), system=True,
-                 description="carries this identifier"),
+                 description="carries this identifier",
+                 drawn_by="the service, from the record's identifier fields"),
     )
 }
 
 
-#: Link types a user may draw between records by hand (system links are maintained by the service).
+#: Link types users see as record content (every type but the service's bookkeeping); a deleted
+#: record's links of these types are retired with it. Not all are drawn by hand: see HAND_DRAWN_LINK_TYPES.
 USER_LINK_TYPES = tuple(name for name, lt in LINK_TYPES.items() if not lt.system)
+
+#: Link types a user may draw and retire by hand (`POST /links`, `POST /links/retire`); the others
+#: come only from the path their `drawn_by` names.
+HAND_DRAWN_LINK_TYPES = tuple(name for name, lt in LINK_TYPES.items() if lt.drawn_by is None)
 
 def caption(type_name: str, props: dict) -> str:
     """A human caption for a record, built from its type's caption fields."""

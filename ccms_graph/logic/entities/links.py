@@ -1,22 +1,36 @@
-"""Draw and retire typed links between records, checked against the link vocabulary."""
+"""Draw and retire typed links between records, checked against the link vocabulary.
+
+Only the hand-drawn link types (`HAND_DRAWN_LINK_TYPES`) pass here. A merge (SUB_RECORD_OF) comes only
+from identity resolution, after a supervisor's approval, and a call (CALLED) only from the telecom import;
+drawing or retiring either by hand is refused by field (`type`), naming the path that owns it.
+"""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ...db import Graph
 from ...errors import Conflict, NotFound, ValidationFailed
-from ...nodes.vocabulary import LINK_TYPES, USER_LINK_TYPES
+from ...nodes.vocabulary import HAND_DRAWN_LINK_TYPES, LINK_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
 from ..common import load_input, record_type_of
 from ..oversight import audit
 
 
+def _drawn_by_hand(value: str) -> None:
+    """Refuse a link type that only its own path draws (a merge, an imported call), naming that path."""
+    lt = LINK_TYPES.get(value)
+    if lt is not None and lt.drawn_by:
+        raise ValidationError(f"{value} links are not drawn or retired by hand; they come only from {lt.drawn_by}")
+    validate.OneOf(HAND_DRAWN_LINK_TYPES)(value)
+
+
 class LinkInput(Schema):
     source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    type = fields.String(required=True, validate=validate.OneOf(USER_LINK_TYPES))
+    type = fields.String(required=True, validate=_drawn_by_hand,
+                         metadata={"enum": list(HAND_DRAWN_LINK_TYPES)})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
     properties = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     case_uid = fields.String(load_default=None, allow_none=True)
@@ -25,7 +39,8 @@ class LinkInput(Schema):
 class UnlinkInput(Schema):
     source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    type = fields.String(required=True, validate=validate.OneOf(USER_LINK_TYPES))
+    type = fields.String(required=True, validate=_drawn_by_hand,
+                         metadata={"enum": list(HAND_DRAWN_LINK_TYPES)})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 

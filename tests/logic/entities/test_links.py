@@ -7,7 +7,7 @@ import pytest
 from ccms_graph.errors import Conflict, Forbidden, ValidationFailed
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import links, records
-from ccms_graph.nodes.vocabulary import LINK_TYPES
+from ccms_graph.nodes.vocabulary import HAND_DRAWN_LINK_TYPES, LINK_TYPES, USER_LINK_TYPES
 from tests.factories import links_of, stored_record
 
 
@@ -34,6 +34,14 @@ def test_vocabulary_declares_direction_and_endpoints():
     assert not LINK_TYPES["OWNS"].allows("Vessel", "Business")
     assert LINK_TYPES["SUB_RECORD_OF"].allows("Person", "Person")
     assert not LINK_TYPES["SUB_RECORD_OF"].allows("Person", "Business")
+
+
+def test_merges_calls_and_identifiers_are_drawn_only_by_their_own_paths():
+    owned = {name: lt.drawn_by for name, lt in LINK_TYPES.items() if lt.drawn_by}
+    assert set(owned) == {"SUB_RECORD_OF", "CALLED", "HAS_IDENTIFIER"}
+    assert not set(owned) & set(HAND_DRAWN_LINK_TYPES)
+    assert set(HAND_DRAWN_LINK_TYPES) < set(USER_LINK_TYPES)  # merges and calls are still shown as content
+    assert {"SUB_RECORD_OF", "CALLED"} < set(USER_LINK_TYPES)
 
 
 def test_unknown_link_type_and_missing_reason_are_named(graph, org):
