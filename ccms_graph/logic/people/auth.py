@@ -3,6 +3,14 @@
 Five consecutive failures lock an account for ten minutes (`failed_logins`, `locked_until` on the User);
 an administrator may release it early. Every attempt leaves an audit entry — the failures too, which is
 why a failed attempt commits its transaction and only then raises.
+
+A refused sign-in answers one sentence (`BAD_CREDENTIALS`), with one status and nothing else, whatever
+the reason: an unknown username, a locked account, a wrong password, an inactive or separated account, an
+account whose role still waits for a supervisor's approval. Any difference (a lockout notice, a locked-until
+time, "not active") would tell a stranger which usernames exist. The password is checked in every
+case, against a decoy hash when there is no account, so the time taken tells nothing either. The audit
+entry records the real reason. Only a right password to an active account whose training has expired is
+told so, since only its owner can get that far.
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ SET u.locked_until = CASE WHEN lock THEN datetime() + duration({minutes: $minute
 RETURN lock, u.locked_until AS locked_until
 """
 
+#: An account created for a content role that a supervisor has not yet approved (see `users.create_user`).
+_PENDING = "MATCH (p:PendingUser {username: $username, status: 'pending'}) RETURN p.uid AS uid"
+
 _SUCCEEDED = """
 MATCH (u:User {uid: $uid})
 SET u.failed_logins = 0, u.locked_until = null, u.last_login_at = datetime()
@@ -64,29 +75,24 @@ def _sign_in(graph: Graph, username: str, client_address: str | None, method: st
         row = row.data() if row else None
         who = _attempt_actor(row, username, client_address)
 
-        def fail(reason: str, error: DomainError, **extra):
+        def fail(reason: str, error: DomainError | None = None, **extra):
             audit.record(tx, who, "sign_in_failed", [who.uid] if row else [], outcome="failure",
                          details={"username": username, "reason": reason, "method": method, **extra})
-            return None, error
+            return None, error or Forbidden(BAD_CREDENTIALS)  # one answer for every refusal: see above
 
+        # Checked first and always, so every refusal below costs the same (a decoy hash when no account).
+        right = check(row or {"password_hash": None})
         if row is None:
-            return fail("unknown_user", Forbidden(BAD_CREDENTIALS))
+            pending = tx.run(_PENDING, username=username).single()
+            return fail("role_pending" if pending else "unknown_user")
         if row["locked"]:
-            until = iso(row["locked_until"])
-            return fail("locked", Forbidden(f"this account is locked after {MAX_FAILURES} failed sign-ins "
-                                            f"until {until[:19].replace('T', ' ')} UTC, or until an "
-                                            "administrator releases it", locked_until=until),
-                        locked_until=until)
-        if not check(row):
+            return fail("locked", locked_until=iso(row["locked_until"]))
+        if not right:
             rec = tx.run(_FAILED, uid=row["uid"], max=MAX_FAILURES, minutes=LOCK_MINUTES).single()
-            if rec["lock"]:
-                until = iso(rec["locked_until"])
-                return fail("bad_password", Forbidden(
-                    f"{BAD_CREDENTIALS}; after {MAX_FAILURES} failures the account is locked for "
-                    f"{LOCK_MINUTES} minutes", locked_until=until), locked_until=until)
-            return fail("bad_password", Forbidden(BAD_CREDENTIALS))
+            return fail("bad_password", **({"locked_until": iso(rec["locked_until"]), "locked_now": True}
+                                           if rec["lock"] else {}))
         if not row["active"]:
-            return fail("inactive", Forbidden("this account is not active; ask an administrator"))
+            return fail("inactive")
         actor = load_actor(tx, row["uid"]).with_request(client_address)
         try:
             require_active(actor)

@@ -15,12 +15,15 @@ from ..common import load_input, new_uid
 from ..oversight import audit
 
 _hasher = PasswordHasher()
+#: A hash of no one's password, made with the current parameters: checked against when there is no account,
+#: so that an unknown username costs the same time as a wrong password.
+_decoy: str | None = None
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
     """Replace the Argon2id parameters (the test suite uses cheap ones; production keeps the defaults)."""
-    global _hasher
-    _hasher = hasher
+    global _hasher, _decoy
+    _hasher, _decoy = hasher, None
 
 
 def hash_password(password: str) -> str:
@@ -29,7 +32,14 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; with no stored hash, False after the same work as a real check."""
+    global _decoy
     if not stored_hash:
+        _decoy = _decoy or _hasher.hash(new_uid())  # the password to it was never kept
+        try:
+            _hasher.verify(_decoy, password)
+        except (VerificationError, InvalidHashError):
+            pass
         return False
     try:
         return _hasher.verify(stored_hash, password)
