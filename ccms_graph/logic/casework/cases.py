@@ -12,6 +12,8 @@ from ...policy import rules
 from ...policy.actor import Actor
 from ..common import load_input, new_uid, node_dict
 from ..oversight import audit
+from . import grants
+from .pending import lock
 
 
 class CaseInput(Schema):
@@ -146,32 +148,52 @@ _TEAM = """
 MATCH (c:Case {uid: $uid})
 OPTIONAL MATCH (u:User {uid: $member})
 RETURN c.owner_uid AS owner, coalesce(c.team_uids, []) AS team, u.uid AS member, u.role AS role,
-       coalesce(u.active, true) AS active
+       u.name AS name, coalesce(u.active, true) AND u.separated_at IS NULL AS active,
+       // The member reads the case by office already (it is their office's or one within it), or
+       // supervises its owner: joining the team opens nothing the office or the chain does not.
+       u IS NOT NULL AND (EXISTS { (:Office {code: c.office_code})-[:WITHIN*0..]->(:Office {code: u.office_code}) }
+                          OR EXISTS { (:User {uid: c.owner_uid})-[:REPORTS_TO*1..]->(u) }) AS home
 """
 
 
 def change_team(graph: Graph, actor: Actor, case_uid: str, member_uid: str, add: bool) -> dict:
     """Add a user to, or remove one from, a case team; the owner stays. Supervisors above any member
-    keep their view whatever the team is (the policy follows the reporting chain, not the team list)."""
+    keep their view whatever the team is (the policy follows the reporting chain, not the team list).
+
+    A team opens its case to every member, restricted or not, so a user of another office joins only
+    through a team grant (`grants.team_grant`) that a supervisor above the actor approves: the answer
+    then carries `pending` (the grant and its request) and the team is unchanged until the approval,
+    which adds the member. That is what an investigator expects from "add to team": one step, done when
+    the supervisor agrees, instead of a refusal and a second form. Taking a member off the team also
+    ends their team grant."""
     def work(tx):
         rules.require_case_write(tx, actor, case_uid)
         row = tx.run(_TEAM, uid=case_uid, member=member_uid).single()
         if row["member"] is None:
             raise ValidationFailed({"member_uid": [f"no user {member_uid}"]})
-        if add and (row["role"] in ("auditor", "admin") or not row["active"]):
+        if add and (row["role"] in grants.NO_TEAM_ROLES or not row["active"]):
             raise ValidationFailed({"member_uid": [f"a {row['role']} or inactive user cannot join a case team"]})
         if not add and member_uid == row["owner"]:
             raise ValidationFailed({"member_uid": ["the case owner stays on the team"]})
         team = set(row["team"])
+        if add and member_uid not in team and not row["home"]:
+            case = lock(tx, "Case", case_uid)
+            pending = grants.team_grant(tx, actor, case, member_uid, row["name"])
+            if pending is not None:
+                return {"grant_uid": pending["uid"], "request_uid": pending["request_uid"], "member_uid": member_uid}
         team = team | {member_uid} if add else team - {member_uid}
         tx.run("""MATCH (c:Case {uid: $uid}) SET c.team_uids = $team, c.updated_at = datetime(),
                   c.updated_by = $me, c.last_activity_at = datetime()""",
                uid=case_uid, team=sorted(team), me=actor.uid).consume()
+        ended = None if add else grants.end_team_grant(tx, actor, case_uid, member_uid, "taken off the case team")
         audit.record(tx, actor, "update", [case_uid, member_uid],
-                     details={"field": "team", "op": "add" if add else "remove"})
+                     details={"field": "team", "op": "add" if add else "remove",
+                              **({"grant_revoked": ended} if ended else {})})
+        return None
 
-    audit.write_or_refuse(graph, actor, "change_team", [case_uid, member_uid], work)
-    return _access_settings(graph, case_uid)
+    pending = audit.write_or_refuse(graph, actor, "change_team", [case_uid, member_uid], work)
+    out = _access_settings(graph, case_uid)
+    return {**out, "pending": pending} if pending else out
 
 
 def _access_settings(graph: Graph, case_uid: str) -> dict:

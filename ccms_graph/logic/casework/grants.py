@@ -2,6 +2,11 @@
 
 An `(:AccessGrant)` is pending until a supervisor of the owner approves it, then `active`, and the
 read policy (policy/actor.py) counts only active grants. Revoking keeps the node, with who, when and why.
+
+A team grant (`team: true`) is how a user of another office joins a case team: team membership opens
+the case (even a restricted one) and lets the member change it, so `cases.change_team` files one
+instead of adding such a user at once. Approving it puts the user on the team; revoking it, or taking
+the user off the team, ends both.
 """
 
 from __future__ import annotations
@@ -76,12 +81,85 @@ def request_grant(graph: Graph, actor: Actor, case_uid: str, data: dict) -> dict
     return audit.write_or_refuse(graph, actor, "request_grant", [case_uid], work)
 
 
+#: Who may never join a case team, whatever the office (they read every case, or none, by role).
+NO_TEAM_ROLES = ("auditor", "admin")
+
+_TEAM_GRANT = """
+MATCH (g:AccessGrant {case_uid: $case, grantee_uid: $member, team: true}) WHERE g.status IN ['pending', 'active']
+OPTIONAL MATCH (r:ApprovalRequest {target_uid: g.uid, status: 'pending'})
+RETURN g.uid AS uid, g.status AS status, r.uid AS request_uid
+"""
+
+
+def team_grant(tx, actor: Actor, case: dict, member_uid: str, member_name: str | None) -> dict | None:
+    """For `cases.change_team`: file the grant that lets another office's user join the case team, and
+    its request for the actor's supervisor; None when an active team grant already admits them.
+
+    Conflict while one waits for approval. The caller has checked the actor may change the case and
+    locked it; the applier below adds the member on approval.
+    """
+    held = tx.run(_TEAM_GRANT, case=case["uid"], member=member_uid).single()
+    if held and held["status"] == "active":
+        return None
+    if held:
+        raise Conflict(f"adding {member_name or member_uid} to the team already waits for a supervisor's approval",
+                       grant_uid=held["uid"], request_uid=held["request_uid"])
+    uid = new_uid()
+    reason = f"join the team of case {case.get('case_number')}"
+    rec = tx.run("""MERGE (g:AccessGrant {uid: $uid})
+                    ON CREATE SET g = $props, g.requested_at = datetime()
+                    WITH g MATCH (c:Case {uid: $case}) MERGE (g)-[:GRANTS]->(c)
+                    RETURN properties(g) AS g""",
+                 uid=uid, case=case["uid"], props={"uid": uid, "case_uid": case["uid"], "grantee_uid": member_uid,
+                                                   "team": True, "reason": reason, "status": "pending",
+                                                   "requested_by": actor.uid}).single()
+    request = file_request(tx, actor, "access_grant", uid,
+                           comment=f"add {member_name or member_uid}, of another office, to the team of case "
+                                   f"{case.get('case_number')}",
+                           payload={"case_uid": case["uid"], "case_number": case.get("case_number"),
+                                    "grantee_uid": member_uid, "grantee_office": None, "team": True})
+    return {**plain(rec["g"]), "request_uid": request["uid"]}
+
+
+def end_team_grant(tx, actor: Actor, case_uid: str, member_uid: str, reason: str) -> str | None:
+    """Revoke the active team grant of a member taken off the team (so it cannot put them back); its uid."""
+    rec = tx.run("""MATCH (g:AccessGrant {case_uid: $case, grantee_uid: $member, team: true, status: 'active'})
+                    SET g.status = 'revoked', g.revoked_by = $actor, g.revoked_at = datetime(),
+                        g.revoke_reason = $reason
+                    RETURN g.uid AS uid""", case=case_uid, member=member_uid, actor=actor.uid, reason=reason).single()
+    return rec["uid"] if rec else None
+
+
+def _join_team(tx, grant: dict) -> None:
+    """On approval of a team grant: put the grantee on the team, if they may still join one."""
+    who = tx.run("MATCH (u:User {uid: $u}) RETURN u.role AS role, coalesce(u.active, true) "
+                 "AND u.separated_at IS NULL AS active", u=grant["grantee_uid"]).single()
+    if who is None or who["role"] in NO_TEAM_ROLES or not who["active"]:
+        raise Conflict("this user can no longer join a case team; return the request")
+    tx.run("""MATCH (c:Case {uid: $case})
+              SET c.team_uids = CASE WHEN $member IN coalesce(c.team_uids, []) THEN c.team_uids
+                                     ELSE coalesce(c.team_uids, []) + $member END,
+                  c.updated_at = datetime(), c.last_activity_at = datetime()""",
+           case=grant["case_uid"], member=grant["grantee_uid"]).consume()
+
+
+def _leave_team(tx, grant: dict) -> None:
+    """On revoking a team grant: take the grantee off the team it put them on."""
+    tx.run("""MATCH (c:Case {uid: $case})
+              SET c.team_uids = [t IN coalesce(c.team_uids, []) WHERE t <> $member],
+                  c.updated_at = datetime(), c.last_activity_at = datetime()""",
+           case=grant["case_uid"], member=grant["grantee_uid"]).consume()
+
+
 def _apply_grant(tx, actor: Actor, request: dict, decision: str) -> None:
     grant = lock(tx, "AccessGrant", request["target_uid"])
     if grant is None:
         raise NotFound(f"no access grant {request['target_uid']}")
     if grant["status"] != "pending":
         raise Conflict(f"access grant {grant['uid']} is {grant['status']}, not pending", status=grant["status"])
+    if decision == "approved" and grant.get("team"):
+        lock(tx, "Case", grant["case_uid"])
+        _join_team(tx, grant)
     tx.run("""MATCH (g:AccessGrant {uid: $uid})
               SET g.status = CASE WHEN $decision = 'approved' THEN 'active' ELSE 'returned' END,
                   g.approved_by = CASE WHEN $decision = 'approved' THEN $actor ELSE null END,
@@ -90,7 +168,8 @@ def _apply_grant(tx, actor: Actor, request: dict, decision: str) -> None:
            uid=grant["uid"], decision=decision, actor=actor.uid).consume()
     if decision == "approved" and grant.get("grantee_uid"):
         notify(tx, grant["grantee_uid"], "access_decided", record_uid=grant["case_uid"], grant_uid=grant["uid"],
-               actor_uid=actor.uid, actor_name=actor.name, message="you were granted access to a case")
+               actor_uid=actor.uid, actor_name=actor.name,
+               message="you were added to a case team" if grant.get("team") else "you were granted access to a case")
 
 
 #: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
@@ -120,6 +199,8 @@ def revoke_grant(graph: Graph, actor: Actor, grant_uid: str, reason: str) -> dic
                         SET g.status = 'revoked', g.revoked_by = $actor, g.revoked_at = datetime(),
                             g.revoke_reason = $reason
                         RETURN properties(g) AS g""", uid=grant_uid, actor=actor.uid, reason=clean["reason"]).single()
+        if grant.get("team"):
+            _leave_team(tx, grant)
         if grant.get("grantee_uid"):
             notify(tx, grant["grantee_uid"], "access_decided", record_uid=grant["case_uid"], grant_uid=grant_uid,
                    actor_uid=actor.uid, actor_name=actor.name, message="your access to a case was revoked")

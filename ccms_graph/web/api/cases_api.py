@@ -133,9 +133,14 @@ def set_restricted(data, case_uid):
 
 @blp.route("/<case_uid>/team/<member_uid>", methods=["POST"])
 @blp.response(200, schemas.CaseAccessOut)
+@blp.alt_response(202, schema=schemas.CaseAccessOut,
+                  description="The member is of another office: a team grant waits for a supervisor (`pending`)")
 def add_team_member(case_uid, member_uid):
-    """Add a user to the team of a case you may change (not an auditor, administrator or inactive user)."""
-    return cases.change_team(graph(), actor(), case_uid, member_uid, add=True)
+    """Add a user to the team of a case you may change (not an auditor, administrator or inactive user).
+
+    A user of another office joins only once a supervisor approves: the answer is then 202 with `pending`."""
+    out = cases.change_team(graph(), actor(), case_uid, member_uid, add=True)
+    return (out, 202) if out.get("pending") else out
 
 
 @blp.route("/<case_uid>/team/<member_uid>", methods=["DELETE"])

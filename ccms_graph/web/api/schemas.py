@@ -448,6 +448,14 @@ class RestrictedInput(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
+class PendingTeamOut(Schema):
+    """A team change waiting for a supervisor: the team grant and its approval request."""
+
+    grant_uid = fields.String(required=True)
+    request_uid = fields.String(required=True)
+    member_uid = fields.String(required=True)
+
+
 class CaseAccessOut(Schema):
     """A case's access settings after a change (its contents are read through GET /cases/{uid})."""
 
@@ -456,6 +464,9 @@ class CaseAccessOut(Schema):
     restricted = fields.Boolean(required=True)
     team_uids = fields.List(fields.String(), required=True)
     owner_uid = fields.String(required=True)
+    pending = fields.Nested(PendingTeamOut, metadata={
+        "description": "present (with status 202) when the member is of another office: they join once "
+                       "a supervisor approves the team grant"})
 
 
 class DeleteQuery(Schema):
