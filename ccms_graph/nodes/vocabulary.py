@@ -273,6 +273,9 @@ CASE_STATUSES = ("requested", "open", "referred", "closed", "combined")
 CLOSE_REASONS = ("no_new_information", "prosecution_declined", "prosecution_complete", "combined")
 APPROVAL_STATUSES = ("pending", "approved", "returned")
 ROLES = ("agent", "analyst", "supervisor", "auditor", "admin")
+#: The headquarters office: its supervisors (and those of offices within it) approve auditor accounts and
+#: accounts that report to no one (see logic/people/users.py).
+HEADQUARTERS = "HQ"
 OFFICE_KINDS = ("field_office", "sector", "branch", "port", "unit")
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Supervisor approvals: pending requests, who may decide them, the decision itself, and the approval queue.
 
-A pending action is an `(:ApprovalRequest)` node, filed by `logic.casework.pending`. Subject Records are the one
+A pending action is an `(:ApprovalRequest)` node, filed by `logic.casework.pending`. Most are decided by a
+supervisor above the requester; a user's content role by the approver `logic.people.users` routes it to
+(`APPROVER_CHECKS`). Subject Records are the one
 exception: they are created `approval_status: 'pending'` by `logic.entities.records` and are decided on the record
 node itself.
 Each decision first takes the write lock on the node it decides and only then reads its state, so
@@ -23,6 +25,7 @@ from ..common import load_input, plain, record_type_of
 from ..identity import resolution
 from ..oversight import audit
 from ..oversight.notifications import notify
+from ..people import users
 from . import documents, grants, workflows
 from .pending import REQUEST_KINDS, lock, supervisors_of
 
@@ -30,8 +33,14 @@ DECISIONS = ("approved", "returned")
 
 #: What happens to the target when a request of a kind is decided: `(tx, actor, request, decision)`.
 #: Each module that files a kind of request declares its appliers beside the action they carry out.
-APPLIERS: dict[str, Callable[..., None]] = {**workflows.APPLIERS, **documents.APPLIERS, **grants.APPLIERS}
+APPLIERS: dict[str, Callable[..., None]] = {**workflows.APPLIERS, **documents.APPLIERS, **grants.APPLIERS,
+                                            **users.APPLIERS}
 assert set(APPLIERS) == set(REQUEST_KINDS), sorted(set(REQUEST_KINDS) ^ set(APPLIERS))
+
+#: Who may decide a request of a kind, when it is not "a supervisor above the requester" (`rules.require_approver`):
+#: `(tx, actor, request)`, raising Forbidden. A user's role is decided above the user, not above the administrator.
+APPROVER_CHECKS: dict[str, Callable[..., None]] = {**users.APPROVER_CHECKS}
+assert set(APPROVER_CHECKS) <= set(REQUEST_KINDS), sorted(set(APPROVER_CHECKS) - set(REQUEST_KINDS))
 
 
 class DecisionInput(Schema):
@@ -65,7 +74,10 @@ def _check_comment(decision: str, comment: str | None) -> None:
 
 
 def _decide_request(tx, actor: Actor, req: dict, decision: str, comment: str | None) -> dict:
-    rules.require_approver(actor, req["requested_by"], f"{req['kind']} request {req['uid']}")
+    if req["kind"] in APPROVER_CHECKS:
+        APPROVER_CHECKS[req["kind"]](tx, actor, req)
+    else:
+        rules.require_approver(actor, req["requested_by"], f"{req['kind']} request {req['uid']}")
     if req["status"] != "pending":
         raise Conflict(f"request {req['uid']} is already {req['status']}", status=req["status"])
     rec = tx.run(_DECIDE, uid=req["uid"], decision=decision, actor=actor.uid, comment=comment).single()
@@ -110,7 +122,10 @@ def decide(graph: Graph, actor: Actor, item_uid: str, decision: str, comment: st
 
 
 def _target_case_uid(tx, req: dict) -> str | None:
-    """The Linkable a request is about: its target, or for an access grant the granted case."""
+    """The Linkable a request is about: its target, or for an access grant the granted case (none for a
+    user's role, which is about no record)."""
+    if req["kind"] == "user_role":
+        return None
     if req["kind"] == "access_grant":
         rec = tx.run("MATCH (g:AccessGrant {uid: $u}) RETURN g.case_uid AS c", u=req["target_uid"]).single()
         return rec["c"] if rec else None
@@ -207,13 +222,17 @@ def requests_for(graph: Graph, target_uid: str) -> list[dict]:
 _QUEUE = """
 CALL () {
   MATCH (r:ApprovalRequest {status: 'pending'})
-  // A merge touching another owner's record waits for that owner's supervisors, not the requester's.
-  WHERE (r.kind <> 'merge' AND r.requested_by IN $subordinates)
+  // A merge touching another owner's record waits for that owner's supervisors, not the requester's;
+  // a user's role waits above the user (or at headquarters), never above the administrator who asked.
+  WHERE (NOT r.kind IN ['merge', 'user_role'] AND r.requested_by IN $subordinates)
      OR (r.kind = 'merge' AND r.target_owner_uid IN $subordinates)
+     OR (r.kind = 'user_role' AND r.target_uid <> $me
+         AND ((r.approval_route = 'chain' AND (r.approver_uid = $me OR r.approver_uid IN $subordinates))
+              OR (r.approval_route = 'headquarters' AND $headquarters)))
   OPTIONAL MATCH (t:Linkable {uid: r.target_uid})
   RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target_uid, r.requested_by AS requested_by,
          r.requested_at AS requested_at, r.comment AS comment, r.payload AS payload,
-         coalesce(t.case_number, t.title, t.case_uid) AS target_caption, null AS record
+         coalesce(t.case_number, t.title, t.case_uid, r.target_caption) AS target_caption, null AS record
   UNION ALL
   MATCH (n:SubjectRecord {approval_status: 'pending'})
   WHERE n.owner_uid IN $subordinates AND coalesce(n.deleted, false) = false
@@ -236,12 +255,17 @@ def _queue_item(row) -> dict:
 
 
 def approval_queue(graph: Graph, supervisor: Actor) -> list[dict]:
-    """The supervisor's subordinates' pending items of every kind, oldest first; audited as a view."""
-    if not supervisor.subordinates or supervisor.role in rules.NON_WRITERS:
+    """The supervisor's subordinates' pending items of every kind, and the user roles routed to them
+    (see `logic.people.users`), oldest first; audited as a view."""
+    if supervisor.role in rules.NON_WRITERS or not (supervisor.subordinates or supervisor.role == "supervisor"):
         return []
 
     def work(tx):
-        items = [_queue_item(r) for r in tx.run(_QUEUE, subordinates=list(supervisor.subordinates))]
+        headquarters = users.at_headquarters(tx, supervisor)
+        if not supervisor.subordinates and not headquarters:
+            return []
+        items = [_queue_item(r) for r in tx.run(_QUEUE, subordinates=list(supervisor.subordinates),
+                                                me=supervisor.uid, headquarters=headquarters)]
         shown = [i["uid"] for i in items] + [i["target_uid"] for i in items if i["target_uid"]]
         audit.record(tx, supervisor, "view", list(dict.fromkeys(shown)),
                      details={"op": "approval_queue", "count": len(items)})

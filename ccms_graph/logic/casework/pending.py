@@ -1,8 +1,8 @@
 """Pending requests for a supervisor's approval: filing one, and the lock every decision takes first.
 
 A pending action is an `(:ApprovalRequest)` node, filed here by the module that owns the action
-(workflows, documents, grants) and decided by `logic.casework.approvals`, which carries out the action
-through that module's appliers.
+(workflows, documents, grants, and `logic.people.users` for content roles) and decided by
+`logic.casework.approvals`, which carries out the action through that module's appliers.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from ..oversight import audit
 from ..oversight.notifications import notify
 
 #: Every kind of ApprovalRequest, declared once. "subject_record" items live on the record itself,
-#: and "merge" requests are filed and carried out by identity resolution.
-REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant")
+#: and "merge" requests are filed and carried out by identity resolution. "user_role" is an
+#: administrator's request to create an account with a content role, or to give a user one.
+REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "roi", "access_grant",
+                 "user_role")
 
 
 #: Labels a lock may be taken on (an allow-list: labels are never built from input).
-_LOCKABLE = ("ApprovalRequest", "Case", "SubjectRecord", "Document", "AccessGrant")
+_LOCKABLE = ("ApprovalRequest", "Case", "SubjectRecord", "Document", "AccessGrant", "User", "PendingUser")
 
 
 def lock(tx, label: str, uid: str) -> dict | None:
@@ -55,7 +57,8 @@ RETURN r.uid AS uid, r.kind AS kind, r.target_uid AS target LIMIT 1
 
 _FILE = """
 MERGE (r:ApprovalRequest {uid: $uid})
-ON CREATE SET r.kind = $kind, r.target_uid = $target, r.requested_by = $actor, r.requested_at = datetime(),
+ON CREATE SET r += $extra,
+              r.kind = $kind, r.target_uid = $target, r.requested_by = $actor, r.requested_at = datetime(),
               r.status = 'pending', r.comment = $comment, r.payload = $payload, r.related_uid = $related
 RETURN properties(r) AS r
 """
@@ -63,12 +66,15 @@ RETURN properties(r) AS r
 
 def file_request(tx, actor: Actor, kind: str, target_uid: str, *, payload: dict | None = None,
                  comment: str | None = None, exclusive_kinds: tuple[str, ...] | None = None,
-                 related_uid: str | None = None, uid: str | None = None) -> dict:
+                 related_uid: str | None = None, uid: str | None = None,
+                 approvers: list[str] | None = None, extra: dict | None = None) -> dict:
     """Create a pending ApprovalRequest in `tx`, audit it and tell the requester's supervisor(s).
 
     Refuses (Conflict) while a pending request of one of `exclusive_kinds` (default: this kind)
     already exists for the target or `related_uid` (the second case of a combination), and when
     the requester has no supervisor to approve it.
+    `approvers` names whom to tell instead, for a kind that is not decided up the requester's chain
+    (a user's role: see `logic.people.users`); `extra` holds plain properties that kind routes by.
     The caller has already locked the target, so two concurrent filings cannot both pass.
     """
     if kind not in REQUEST_KINDS:
@@ -78,11 +84,13 @@ def file_request(tx, actor: Actor, kind: str, target_uid: str, *, payload: dict 
     if existing:
         raise Conflict(f"a {existing['kind']} request for {existing['target']} is already pending",
                        request_uid=existing["uid"])
-    approvers = supervisors_of(tx, actor.uid)
+    if approvers is None:
+        approvers = supervisors_of(tx, actor.uid)
     if not approvers:
         raise Conflict("you have no supervisor who could approve this request")
     rec = tx.run(_FILE, uid=uid or new_uid(), kind=kind, target=target_uid, actor=actor.uid, comment=comment,
-                 payload=json.dumps(payload or {}, sort_keys=True), related=related_uid).single()
+                 payload=json.dumps(payload or {}, sort_keys=True), related=related_uid,
+                 extra=extra or {}).single()
     req = plain(rec["r"])
     audit.record(tx, actor, "request", [req["uid"], target_uid], details={"kind": kind, "payload": payload or {}})
     for sup in approvers:

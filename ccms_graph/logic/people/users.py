@@ -1,4 +1,19 @@
-"""Offices and user accounts: create them, hash passwords, and check a password."""
+"""Offices and user accounts: create them, give them roles, hash passwords, and check a password.
+
+Content roles (every role but the administrator's: agent, analyst, supervisor, auditor) open case
+content, so an administrator alone never grants one. Creating an account with a content role, or
+giving a user one, files a "user_role" ApprovalRequest; until a supervisor approves it the account
+is a `(:PendingUser)`, which nothing signs in as or loads as an Actor, and a user whose role is
+raised keeps the role they had. Who approves:
+
+- the supervisor the account reports to, or anyone above them (the chain that will see its work);
+- for an auditor, or an account that reports to no one (the head of a chain), a supervisor at
+  headquarters (`HEADQUARTERS`, or an office within it). An auditor reads every office, so no field
+  office's chain picks its own auditor; a second administrator is never enough.
+
+Nobody approves their own role. The system itself (seed, bootstrap, tests' org chart) creates
+accounts directly; the administrator role, which reads no content, is given without approval.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +22,19 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import Conflict, Forbidden, ValidationFailed
-from ...nodes.vocabulary import OFFICE_KINDS, ROLES
+from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ...nodes.vocabulary import HEADQUARTERS, OFFICE_KINDS, ROLES
 from ...policy import rules
 from ...policy.actor import Actor
-from ..common import load_input, new_uid
+from ..casework.pending import file_request, lock
+from ..common import load_input, new_uid, plain
 from ..oversight import audit
+from ..oversight.notifications import notify
+
+#: Roles that open case content: given only with a supervisor's approval (see the module docstring).
+CONTENT_ROLES = tuple(r for r in ROLES if r not in rules.NON_READERS)
+#: Roles that may supervise others (and so approve their work); auditors and administrators approve nothing.
+SUPERVISING_ROLES = tuple(r for r in ROLES if r not in rules.NON_WRITERS)
 
 _hasher = PasswordHasher()
 #: A hash of no one's password, made with the current parameters: checked against when there is no account,
@@ -70,6 +92,12 @@ class UserInput(Schema):
     training_expires = fields.Date(load_default=None, allow_none=True)
 
 
+class RoleInput(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
+                           metadata={"description": "why the user needs the role; the approver reads it"})
+
+
 def require_admin(graph: Graph, actor: Actor, op: str, targets=()) -> None:
     """Refuse (Forbidden, audited as a denial) anyone but an administrator or the system itself."""
     try:
@@ -101,38 +129,233 @@ def create_office(graph: Graph, actor: Actor, data: dict) -> dict:
     return graph.write(work)
 
 
+_USER_EXISTS = """
+OPTIONAL MATCH (u:User {username: $u}) OPTIONAL MATCH (p:PendingUser {username: $u, status: 'pending'})
+RETURN u IS NOT NULL AS user, p IS NOT NULL AS pending
+"""
+
+_CREATE_USER = """
+CREATE (u:User) SET u = $props, u.created_at = datetime(), u.supervisor_uid = $sup
+WITH u MATCH (o:Office {code: u.office_code}) CREATE (u)-[:MEMBER_OF]->(o)
+WITH u OPTIONAL MATCH (s:User {uid: $sup})
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (u)-[:REPORTS_TO]->(s))
+"""
+
+_CREATE_PENDING = """
+CREATE (p:PendingUser) SET p = $props, p.created_at = datetime(), p.created_by = $actor,
+    p.supervisor_uid = $sup, p.status = 'pending'
+"""
+
+
+def _supervisor_uid(tx, username: str | None) -> str | None:
+    """The uid of a named supervisor, who must be a user who supervises (never an auditor or administrator)."""
+    if not username:
+        return None
+    sup = tx.run("MATCH (s:User {username: $u}) RETURN s.uid AS uid, s.role AS role", u=username).single()
+    if sup is None:
+        raise ValidationFailed({"supervisor": [f"no user {username}"]})
+    if sup["role"] not in SUPERVISING_ROLES:
+        raise ValidationFailed({"supervisor": [f"a {sup['role']} supervises no one"]})
+    return sup["uid"]
+
+
 def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
-    """Create a user account (administrators and the system only); Conflict if the username is taken."""
+    """Create a user account (administrators and the system only); Conflict if the username is taken.
+
+    An administrator's account with a content role waits for a supervisor's approval: the answer says
+    `status: "pending_approval"` with the request's uid, and the account signs in only once approved.
+    The system, and any administrator-role account, is created at once (`status: "active"`).
+    """
     require_admin(graph, actor, "create_user", [data.get("username") if isinstance(data, dict) else None])
     clean = load_input(UserInput(), data)
+    needs_approval = actor.role != "system" and clean["role"] in CONTENT_ROLES
     props = {
         "uid": new_uid(), "username": clean["username"], "name": clean["name"], "role": clean["role"],
         "office_code": clean["office_code"], "phone": clean["phone"], "email": clean["email"],
         "training_expires": clean["training_expires"].isoformat() if clean["training_expires"] else None,
-        "password_hash": hash_password(clean["password"]), "active": True, "failed_logins": 0,
+        "password_hash": hash_password(clean["password"]),
     }
 
     def work(tx):
         if not tx.run("MATCH (o:Office {code: $c}) RETURN o", c=clean["office_code"]).single():
             raise ValidationFailed({"office_code": [f"no office {clean['office_code']}"]})
-        if tx.run("MATCH (u:User {username: $u}) RETURN u", u=clean["username"]).single():
-            raise Conflict(f"username {clean['username']} is taken")
-        sup_uid = None
-        if clean["supervisor"]:
-            sup = tx.run("MATCH (s:User {username: $u}) RETURN s.uid AS uid", u=clean["supervisor"]).single()
-            if sup is None:
-                raise ValidationFailed({"supervisor": [f"no user {clean['supervisor']}"]})
-            sup_uid = sup["uid"]
-        tx.run("""CREATE (u:User) SET u = $props, u.created_at = datetime(), u.supervisor_uid = $sup
-                  WITH u MATCH (o:Office {code: u.office_code}) CREATE (u)-[:MEMBER_OF]->(o)
-                  WITH u OPTIONAL MATCH (s:User {uid: $sup})
-                  FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (u)-[:REPORTS_TO]->(s))""",
-               props={k: v for k, v in props.items() if v is not None}, sup=sup_uid).consume()
-        audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user",
-                                                                  "username": clean["username"]})
-        return {k: v for k, v in props.items() if k != "password_hash"}
+        taken = tx.run(_USER_EXISTS, u=clean["username"]).single()
+        if taken["user"] or taken["pending"]:
+            raise Conflict(f"username {clean['username']} is taken"
+                           + (" by an account waiting for approval" if taken["pending"] else ""))
+        sup_uid = _supervisor_uid(tx, clean["supervisor"])
+        out = {k: v for k, v in props.items() if k != "password_hash"}
+        if not needs_approval:
+            tx.run(_CREATE_USER, props={**{k: v for k, v in props.items() if v is not None},
+                                        "active": True, "failed_logins": 0}, sup=sup_uid).consume()
+            audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user",
+                                                                      "username": clean["username"]})
+            return {**out, "active": True, "status": "active"}
+        route, approvers = _approval_route(tx, clean["role"], sup_uid, props["uid"])
+        tx.run(_CREATE_PENDING, props={k: v for k, v in props.items() if v is not None}, actor=actor.uid,
+               sup=sup_uid).consume()
+        request = _file_role_request(tx, actor, props["uid"], route, approvers, {
+            "op": "create", "username": clean["username"], "name": clean["name"], "office_code": clean["office_code"],
+            "role": clean["role"], "from_role": None, "supervisor": clean["supervisor"]},
+            f"new {clean['role']} account {clean['username']} ({clean['name']}), {clean['office_code']}")
+        audit.record(tx, actor, "admin", [props["uid"]], details={
+            "op": "create_user", "username": clean["username"], "role": clean["role"],
+            "status": "pending_approval", "request_uid": request["uid"]})
+        return {**out, "active": False, "status": "pending_approval", "request_uid": request["uid"],
+                "requested_role": clean["role"]}
 
     return graph.write(work)
+
+
+def change_role(graph: Graph, actor: Actor, username: str, data: dict) -> dict:
+    """Give a user another role (administrators and the system only).
+
+    A content role asked for by an administrator waits for a supervisor's approval (the answer says
+    `status: "pending_approval"`; the user keeps their role until then). The administrator role, which
+    opens no content, and any role the system sets, apply at once (`status: "active"`).
+    """
+    require_admin(graph, actor, "change_role", [username])
+    clean = load_input(RoleInput(), data)
+
+    def work(tx):
+        found = tx.run("MATCH (u:User {username: $u}) RETURN u.uid AS uid", u=username).single()
+        user = lock(tx, "User", found["uid"]) if found else None
+        if user is None:
+            raise NotFound(f"no user {username}")
+        if user["role"] == clean["role"]:
+            raise Conflict(f"{username} is already a {clean['role']}")
+        out = {"uid": user["uid"], "username": username, "name": user.get("name"), "role": user["role"],
+               "office_code": user.get("office_code"), "active": user.get("active", True)}
+        if actor.role == "system" or clean["role"] not in CONTENT_ROLES:
+            tx.run("MATCH (u:User {uid: $uid}) SET u.role = $role", uid=user["uid"], role=clean["role"]).consume()
+            audit.record(tx, actor, "admin", [user["uid"]], details={
+                "op": "change_role", "username": username, "from": user["role"], "to": clean["role"],
+                "reason": clean["reason"]})
+            return {**out, "role": clean["role"], "status": "active"}
+        route, approvers = _approval_route(tx, clean["role"], user.get("supervisor_uid"), user["uid"])
+        request = _file_role_request(tx, actor, user["uid"], route, approvers, {
+            "op": "change", "username": username, "name": user.get("name"), "office_code": user.get("office_code"),
+            "role": clean["role"], "from_role": user["role"], "reason": clean["reason"]},
+            f"{username} ({user.get('name')}): {user['role']} to {clean['role']}: {clean['reason']}")
+        return {**out, "status": "pending_approval", "request_uid": request["uid"], "requested_role": clean["role"]}
+
+    return audit.write_or_refuse(graph, actor, "change_role", [username], work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Approving a content role
+# ---------------------------------------------------------------------------------------------
+
+_HQ_SUPERVISORS = """
+MATCH (s:User {role: 'supervisor'})
+WHERE coalesce(s.active, true) AND s.separated_at IS NULL AND s.uid <> $target
+  AND EXISTS { (:Office {code: s.office_code})-[:WITHIN*0..]->(:Office {code: $hq}) }
+RETURN s.uid AS uid ORDER BY uid
+"""
+
+_AT_HQ = """
+MATCH (:Office {code: $office})-[:WITHIN*0..]->(:Office {code: $hq})
+RETURN count(*) > 0 AS yes
+"""
+
+
+def _approval_route(tx, role: str, supervisor_uid: str | None, target_uid: str) -> tuple[str, list[str]]:
+    """("chain", [the supervisor]) or ("headquarters", [its supervisors]): who decides a content role."""
+    if role != "auditor" and supervisor_uid:
+        return "chain", [supervisor_uid]
+    approvers = [r["uid"] for r in tx.run(_HQ_SUPERVISORS, hq=HEADQUARTERS, target=target_uid)]
+    if not approvers:
+        who = "an auditor" if role == "auditor" else "an account that reports to no one"
+        raise Conflict(f"no supervisor at headquarters ({HEADQUARTERS}) could approve {who}; "
+                       "headquarters needs a supervisor first")
+    return "headquarters", approvers
+
+
+def _file_role_request(tx, actor: Actor, target_uid: str, route: str, approvers: list[str], payload: dict,
+                       caption: str) -> dict:
+    extra = {"approval_route": route, "target_caption": caption,
+             "approver_uid": approvers[0] if route == "chain" else None}
+    return file_request(tx, actor, "user_role", target_uid, payload=payload, comment=caption,
+                        approvers=approvers, extra={k: v for k, v in extra.items() if v is not None})
+
+
+def at_headquarters(tx, actor: Actor) -> bool:
+    """Whether the actor is a supervisor at headquarters (or an office within it): an auditor's approver."""
+    if actor.role != "supervisor" or not actor.office_code:
+        return False
+    return bool(tx.run(_AT_HQ, office=actor.office_code, hq=HEADQUARTERS).single()["yes"])
+
+
+def require_role_approver(tx, actor: Actor, request: dict) -> None:
+    """Refuse (Forbidden) anyone but the approver a "user_role" request is routed to (see the module docstring)."""
+    rules.require_active(actor)
+    if actor.role in rules.NON_WRITERS:
+        raise Forbidden(f"the {actor.role} role approves nothing")
+    if actor.uid in (request["target_uid"], request["requested_by"]):
+        raise Forbidden("you may not approve or return your own role: no self-approval")
+    if request.get("approval_route") == "chain":
+        sup = request.get("approver_uid")
+        if actor.uid != sup and sup not in actor.subordinates:
+            raise Forbidden("only the supervisor the account reports to, or one above them, may decide its role")
+    elif not at_headquarters(tx, actor):
+        raise Forbidden(f"only a supervisor at headquarters ({HEADQUARTERS}) may decide this role")
+
+
+_ACTIVATE = """
+MATCH (p:PendingUser {uid: $uid, status: 'pending'})
+REMOVE p:PendingUser, p.status
+SET p:User, p.active = true, p.failed_logins = 0, p.role_approved_by = $actor, p.role_approved_at = datetime()
+WITH p MATCH (o:Office {code: p.office_code}) CREATE (p)-[:MEMBER_OF]->(o)
+WITH p OPTIONAL MATCH (s:User {uid: p.supervisor_uid})
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (p)-[:REPORTS_TO]->(s))
+RETURN p.uid AS uid
+"""
+
+_RAISE = """
+MATCH (u:User {uid: $uid})
+SET u.role = $role, u.role_approved_by = $actor, u.role_approved_at = datetime()
+"""
+
+
+def _apply_user_role(tx, actor: Actor, request: dict, decision: str) -> None:
+    """Carry out a decided "user_role" request: activate the account, or give the user the role."""
+    payload = request.get("payload") or {}
+    if payload.get("op") == "create":
+        pending = lock(tx, "PendingUser", request["target_uid"])
+        if pending is None or pending.get("status") != "pending":
+            raise Conflict(f"the account {payload.get('username')} no longer waits for approval")
+        if decision != "approved":
+            tx.run("MATCH (p:PendingUser {uid: $uid}) SET p.status = 'returned', p.decided_by = $actor, "
+                   "p.decided_at = datetime() REMOVE p.password_hash", uid=pending["uid"], actor=actor.uid).consume()
+            return
+        if tx.run(_USER_EXISTS, u=pending["username"]).single()["user"]:
+            raise Conflict(f"username {pending['username']} was taken meanwhile; return this request")
+        tx.run(_ACTIVATE, uid=pending["uid"], actor=actor.uid).consume()
+        return
+    user = lock(tx, "User", request["target_uid"])
+    if user is None:
+        raise Conflict(f"user {payload.get('username')} no longer exists; return this request")
+    if decision != "approved":
+        return
+    if user["role"] != payload.get("from_role"):
+        raise Conflict(f"{user['username']} is a {user['role']} now, no longer a {payload.get('from_role')}; "
+                       "return this request")
+    tx.run(_RAISE, uid=user["uid"], role=payload["role"], actor=actor.uid).consume()
+    notify(tx, user["uid"], "approval_decided", item_kind="user_role", item_uid=request["uid"],
+           actor_uid=actor.uid, actor_name=actor.name, message=f"you are now a {payload['role']}")
+
+
+#: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
+APPLIERS = {"user_role": _apply_user_role}
+#: Who may decide a request of this kind: `(tx, actor, request)`, raising Forbidden; called by `approvals`
+#: instead of its usual "a supervisor above the requester".
+APPROVER_CHECKS = {"user_role": require_role_approver}
+
+
+def pending_account(graph: Graph, uid: str) -> dict | None:
+    """An account waiting for (or returned by) a role approval, without its password hash; None if absent."""
+    rows = graph.query("MATCH (p:PendingUser {uid: $uid}) RETURN properties(p) AS p", {"uid": uid})
+    return {k: v for k, v in plain(rows[0]["p"]).items() if k != "password_hash"} if rows else None
 
 
 def list_offices(graph: Graph) -> list[dict]:

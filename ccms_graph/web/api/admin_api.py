@@ -28,12 +28,32 @@ def create_office(_):
     return users.create_office(graph(), actor(), raw_body())
 
 
+def _created_or_pending(out: dict, done: int):
+    return (out, 202) if out.get("status") == "pending_approval" else (out, done)
+
+
 @blp.route("/users", methods=["POST"])
 @blp.arguments(users.UserInput)
 @blp.response(201, schemas.UserOut)
+@blp.alt_response(202, schema=schemas.UserOut,
+                  description="A content role: the account waits for a supervisor's approval (`request_uid`)")
 def create_user(_):
-    """Create a user account (409 if the username is taken)."""
-    return users.create_user(graph(), actor(), raw_body())
+    """Create a user account (409 if the username is taken).
+
+    An account with a content role (agent, analyst, supervisor, auditor) signs in only once a supervisor
+    approves it: the answer is then 202 with `status: pending_approval` and the request's uid."""
+    return _created_or_pending(users.create_user(graph(), actor(), raw_body()), 201)
+
+
+@blp.route("/users/<username>/role", methods=["POST"])
+@blp.arguments(users.RoleInput)
+@blp.response(200, schemas.UserOut)
+@blp.alt_response(202, schema=schemas.UserOut,
+                  description="A content role: the change waits for a supervisor's approval (`request_uid`)")
+def change_role(_, username):
+    """Give a user another role, with a reason. A content role waits for a supervisor's approval (202);
+    the user keeps their role until then."""
+    return _created_or_pending(users.change_role(graph(), actor(), username, raw_body()), 200)
 
 
 @blp.route("/users/<username>/lock", methods=["GET"])

@@ -322,9 +322,14 @@ class UserOut(Out):
     uid = fields.String(required=True)
     username = fields.String(required=True)
     name = _s()
-    role = fields.String()
+    role = fields.String(metadata={"description": "the role the account holds now (for a new account "
+                                                  "waiting for approval: the one asked for)"})
     office_code = _s()
     active = fields.Boolean()
+    status = fields.String(metadata={"description": "active: done; pending_approval: a content role waits "
+                                                    "for a supervisor (see request_uid)"})
+    request_uid = _s()
+    requested_role = _s()
 
 
 class LockoutOut(Out):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ccms_graph.errors import Forbidden, TrainingExpired
+from ccms_graph.errors import Forbidden, TrainingExpired, ValidationFailed
 from ccms_graph.logic.people import users
 from ccms_graph.policy.actor import SYSTEM
 
@@ -40,8 +40,24 @@ def test_administrator_and_system_create_them(graph, org):
     users.create_office(graph, org.admin, OFFICE)
     users.create_office(graph, SYSTEM, {**OFFICE, "code": "SFO", "name": "San Francisco"})
     assert {"LAX", "SFO"} <= _offices(graph)
-    assert users.create_user(graph, org.admin, _user("new_agent"))["username"] == "new_agent"
-    assert users.create_user(graph, SYSTEM, _user("newer_agent"))["username"] == "newer_agent"
+    # Stricter since issue 13: the administrator's agent waits for a supervisor; the system's is made at once.
+    asked = users.create_user(graph, org.admin, {**_user("new_agent"), "supervisor": "sup_mia"})
+    assert (asked["username"], asked["status"], asked["active"]) == ("new_agent", "pending_approval", False)
+    assert "password_hash" not in asked and "password" not in asked
+    assert not graph.query("MATCH (u:User {username: 'new_agent'}) RETURN u")
+    made = users.create_user(graph, SYSTEM, _user("newer_agent"))
+    assert (made["username"], made["status"]) == ("newer_agent", "active")
+    assert graph.query("MATCH (u:User {username: 'newer_agent'}) RETURN u.role AS r") == [{"r": "agent"}]
+
+
+def test_a_supervisor_must_be_someone_who_supervises(graph, org):
+    for boss in ("admin", "auditor"):
+        with pytest.raises(ValidationFailed) as err:
+            users.create_user(graph, SYSTEM, {**_user(f"under_{boss}"), "supervisor": boss})
+        assert set(err.value.errors) == {"supervisor"}
+    with pytest.raises(ValidationFailed):
+        users.create_user(graph, SYSTEM, {**_user("under_nobody"), "supervisor": "nobody_here"})
+    assert not graph.query("MATCH (u:User) WHERE u.username STARTS WITH 'under_' RETURN u")
 
 
 def test_an_administrator_with_expired_training_is_refused(graph, org):
