@@ -1,5 +1,9 @@
 """Saved Cypher queries for analysts, run read-only under the access policy, audited, owners notified.
 
+Every query, catalogue file or analyst's draft, goes through `guard`: a strict recognizer of a read-only
+subset of Cypher that prints the query with the access policy composed into every pattern, so hidden
+records never match (see `guard` for what is refused).
+
 Usage::
 
     from ccms_graph import queries
@@ -14,9 +18,10 @@ Usage::
     queries.to_csv(result.sorted("cases", descending=True))
 
     version = queries.save_query(graph, analyst, "my_query", text)   # runs for its author only ...
-    queries.approve_query(graph, supervisor, "my_query", version)    # ... until approved for everyone
+    queries.approve_query(graph, supervisor, "my_query", version)    # ... until their supervisor approves it
 
-Errors are the domain errors: ValidationFailed (bad parameters, by name; refused query text), Forbidden
+Errors are the domain errors: ValidationFailed (bad parameters, by name; refused query text; a run that
+failed on the server, with an error id only, the detail in the audit log), Forbidden
 (role not allowed, a write attempt), NotFound (no such query for this user), QueryTimedOut.
 """
 

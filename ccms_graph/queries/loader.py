@@ -1,4 +1,4 @@
-"""Parse saved-query files (header block + Cypher body), expand the policy placeholders and refuse writes.
+"""Parse saved-query files (header block + Cypher body) and have the guard print the body with the policy in.
 
 A query file is `//` header lines, then the Cypher body::
 
@@ -11,20 +11,17 @@ A query file is `//` header lines, then the Cypher body::
     // max_rows: 500                        (optional; capped by runner.MAX_ROWS)
     // timeout: 20                          (optional, seconds; capped by runner.MAX_TIMEOUT)
     // ---                                  (optional: ends the header; comments below are notes)
-    MATCH (s:SubjectRecord) WHERE {{subject_readable s}} ...
+    MATCH (p:Phone)<-[:USES_PHONE]-(s:SubjectRecord)-[:SUBJECT_IN]->(c:Case) ...
 
 A `param` line is `name | type | default | validation`: the default `required` means the caller must
 give it, `null` means it may be left out. Types and validations are listed in `params`.
 
-The body composes the access policy through placeholders the loader expands from `policy.scopes`
-(never from the file's own text): `{{readable x}}`, `{{case_readable x}}`, `{{subject_readable x}}`,
-`{{document_readable x}}` and `{{hidden x}}`. Every query must use at least one. The body may use the
-policy parameters (`$me`, `$offices`, ...) and its own declared parameters, and nothing else.
-
-`check_text` refuses any write: write clauses, write or non-allow-listed procedures, `CALL {} IN
-TRANSACTIONS`, `LOAD CSV`, `USE`, admin commands, APOC and `dbms.*`, and labels or relationship types
-outside the queryable vocabulary (users, sessions, the audit log are not queryable). The static check is
-the first guard; the read-only transaction the runner uses is the second, enforced by Neo4j itself.
+The body is written as if the database held only what the user may read: `guard` recognizes it (a
+read-only subset of Neo4j 5 Cypher), refuses anything outside that subset, and prints the query that
+runs, with the access policy (`policy.scopes`) composed into every pattern. See `guard` for what is
+refused and why. The body may use the policy parameters (`$me`, `$offices`, ...) and its own declared
+parameters, and nothing else. The planner's verdict (`explain`, at start-up and when a query is saved)
+and the read-only transaction the runner uses stand behind the guard, enforced by Neo4j itself.
 """
 
 from __future__ import annotations
@@ -37,11 +34,11 @@ from pathlib import Path
 import neo4j
 
 from ..db import Graph
-from ..nodes.vocabulary import ALL_RECORD_TYPES, LINK_TYPES, ROLES, SELECTOR_TYPES
-from ..policy import scopes
+from ..nodes.vocabulary import ROLES
 from ..policy.actor import SYSTEM
 from ..policy.rules import actor_params
 from ..settings import CYPHER_DIR
+from .guard import GuardError, guard
 from .params import TYPES, check_rules, parse_default
 
 #: Where the shared catalogue lives.
@@ -51,27 +48,6 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 RESULT_KINDS = ("table", "graph")
 #: Parameters the policy predicates use; a query may read them but never declare them.
 POLICY_PARAMS = frozenset({"me", "subordinates", "offices", "granted", "auditor", "reader", "writer"})
-
-#: Placeholder -> the `scopes` function that expands it.
-PLACEHOLDERS = {
-    "readable": scopes.record_readable,
-    "case_readable": scopes.case_readable,
-    "subject_readable": scopes.subject_readable,
-    "document_readable": scopes.document_readable,
-    "hidden": scopes.hidden,
-}
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s+([^}\s]+)\s*\}\}")
-
-#: Labels a query may name: the records, selectors and cases users link, and the approval queue.
-QUERYABLE_LABELS = frozenset({"Linkable", "Case", "SubjectRecord", "Document", "ApprovalRequest",
-                              *ALL_RECORD_TYPES, *SELECTOR_TYPES})
-QUERYABLE_RELS = frozenset(LINK_TYPES)
-
-#: Clauses that write or administer; refused anywhere in a query (as keywords, not as property names).
-WRITE_KEYWORDS = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "DROP", "INSERT",
-                  "LOAD", "USE", "GRANT", "DENY", "REVOKE", "ALTER", "SHOW", "TERMINATE")
-#: The only procedures a query may CALL: read-only full-text lookups.
-ALLOWED_PROCEDURES = frozenset({"db.index.fulltext.querynodes", "db.index.fulltext.queryrelationships"})
 
 _HEADER_KEYS = ("name", "description", "result", "roles", "param", "max_rows", "timeout")
 
@@ -115,7 +91,7 @@ class QueryDef:
     kind: str
     roles: tuple[str, ...]
     params: tuple[ParamSpec, ...]
-    #: The body as written (placeholders unexpanded) and as run (policy predicates expanded).
+    #: The body as written, and as run: printed by the guard with the access policy composed in.
     body: str
     cypher: str
     text: str
@@ -124,75 +100,6 @@ class QueryDef:
     source: str = "catalogue"
     path: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
-
-
-# ---------------------------------------------------------------------------------------------
-# Static checks
-# ---------------------------------------------------------------------------------------------
-
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_LINE_COMMENT = re.compile(r"//[^\n]*")
-_BACKTICK = re.compile(r"`[^`]*`")
-
-
-def _code_only(text: str) -> str:
-    """The Cypher with string literals blanked and comments removed, so keywords inside them don't count."""
-    out = _STRING.sub("''", text)
-    out = _BLOCK_COMMENT.sub(" ", out)
-    return _LINE_COMMENT.sub(" ", out)
-
-
-def check_text(name: str, cypher: str) -> None:
-    """Refuse (QueryFileError) a query body that writes, administers, or reaches outside the vocabulary."""
-    code = _code_only(cypher)
-    if "`" in code:
-        raise QueryFileError(name, "back-quoted identifiers are not allowed in saved queries")
-    for kw in WRITE_KEYWORDS:
-        # A keyword, not a property (`n.set`), parameter (`$set`), label (`:Set`) or part of a name.
-        if re.search(rf"(?<![\w.$:]){kw}(?!\w)", code, re.I):
-            raise QueryFileError(name, f"{kw} is not allowed: saved queries are read-only")
-    if re.search(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", code, re.I):
-        raise QueryFileError(name, "CALL { } IN TRANSACTIONS is not allowed: saved queries are read-only")
-    if re.search(r"(?<![\w.$])(?:apoc|dbms|gds)\s*\.", code, re.I):
-        raise QueryFileError(name, "APOC, GDS and dbms.* procedures and functions are not allowed")
-    for m in re.finditer(r"(?<![\w.$])CALL\s+([A-Za-z_][\w.]*)", code, re.I):
-        proc = m.group(1).lower()
-        if proc not in ALLOWED_PROCEDURES:
-            raise QueryFileError(name, f"CALL {m.group(1)} is not allowed: only read-only full-text "
-                                       f"lookups ({', '.join(sorted(ALLOWED_PROCEDURES))}) may be called")
-    if re.search(r":\s*\$\s*\(", code) or re.search(r"\bIS\s+\$\s*\(", code, re.I):
-        raise QueryFileError(name, "dynamic labels and types are not allowed")
-    for m in re.finditer(r"[:|&!]\s?([A-Za-z_]\w*)", code):
-        token = m.group(1)
-        if token[0].isupper() and token not in QUERYABLE_LABELS and token not in QUERYABLE_RELS:
-            raise QueryFileError(name, f"label or relationship type {token} is not queryable "
-                                       f"(use the record, selector, case and link vocabulary)")
-
-
-def expand(name: str, body: str) -> str:
-    """Replace each `{{predicate var}}` placeholder with the policy's Cypher predicate for `var`."""
-    used = 0
-
-    def sub(m: re.Match) -> str:
-        nonlocal used
-        fn = PLACEHOLDERS.get(m.group(1))
-        if fn is None:
-            raise QueryFileError(name, f"unknown placeholder {{{{{m.group(1)} ...}}}}; use one of "
-                                       f"{', '.join(sorted(PLACEHOLDERS))}")
-        try:
-            used += 1
-            return fn(m.group(2))
-        except ValueError as exc:
-            raise QueryFileError(name, str(exc)) from None
-
-    out = _PLACEHOLDER.sub(sub, body)
-    if re.search(r"\{\{\s*\w", _code_only(out)):
-        raise QueryFileError(name, "malformed placeholder: write {{readable x}} with one variable name")
-    if not used:
-        raise QueryFileError(name, "the query applies no access policy: use {{readable x}} (or "
-                                   "case_/subject_/document_readable) on what it returns")
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,12 +191,12 @@ def parse(name: str, text: str, *, source: str = "catalogue", path: str | None =
                 raise QueryFileError(name, f"{key} must be a positive number") from None
     if not body:
         raise QueryFileError(name, "the query has no Cypher body")
-    if ";" in _code_only(body):
-        raise QueryFileError(name, "one statement per query: remove the ';'")
-    cypher = expand(name, body)
-    check_text(name, cypher)
-    used = set(re.findall(r"\$([A-Za-z_]\w*)", _code_only(cypher)))
-    undeclared = sorted(used - set(names) - POLICY_PARAMS)
+    try:
+        guarded = guard(body, {p.name: p.type for p in params}, allow_requests=source == "catalogue")
+    except GuardError as exc:
+        raise QueryFileError(name, str(exc)) from None
+    cypher = guarded.cypher
+    undeclared = sorted(guarded.params - set(names) - POLICY_PARAMS)
     if undeclared:
         raise QueryFileError(name, f"undeclared parameter(s): {', '.join('$' + u for u in undeclared)}")
     return QueryDef(name=name, description=header["description"][0], kind=kind, roles=roles, params=params,

@@ -1,18 +1,22 @@
 """Run a saved query: read-only transaction, time-out, row limit, policy check of every result, audit, notify.
 
-Belt and braces: the query's own predicates (the loader's placeholders) keep unreadable records out,
-and then, in the SAME read transaction, every node, relationship, path and uid-valued string in the
-result is checked against `policy.scopes`. In a table a row that still references a record the user may
-not read is dropped whole (its other cells may describe that record); in a graph such a node becomes a
-locked placeholder whose uid is withheld when the record's existence is protected. A query's own locked
-placeholders (maps with `locked: true`) are kept, reduced to {uid, type, locked}. Non-record nodes (users,
-offices, requests) never leave as nodes.
+The query that runs is the guard's print of the query (`guard`): the access policy is composed into
+every pattern, so hidden records never match and a result is what the query would return on a
+database holding only what the user may read. Nothing after the run may depend on hidden records
+either, so the runner no longer drops rows or shows locked placeholders (a row that vanished, or a
+placeholder that appeared, when a hidden record matched was itself the leak). It checks instead, in
+the SAME read transaction, that every node, relationship and path in the result is readable
+(`policy.scopes`), and refuses the whole run if one is not: that can only be a defect of the guard,
+and it fails closed.
+
+A failure while running (a Cypher runtime error) answers a generic message with an error id; the
+server's own message, which may quote values, goes only into the audit entry of the refusal.
 
 Only then, in a write transaction, the run is audited ("query": name, version, parameters, the uids
 returned, and the records the parameters name, e.g. the numbers of `call_history`, whose rows hold no
-uids) and the owners of the returned records are told (displayed or not), as for views. A run whose
-result leaves as a file (`export="csv"`) is audited as an "export" instead, with the same details. Nothing
-is returned unless that entry was committed.
+uids) and the owners of the returned records are told, as for views. A run whose result leaves as a
+file (`export="csv"`) is audited as an "export" instead, with the same details. Nothing is returned
+unless that entry was committed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from dataclasses import dataclass, field, replace
 
 import neo4j
@@ -65,7 +70,8 @@ class Result:
     edges: list[dict] = field(default_factory=list)
     #: More rows matched than the row limit allowed.
     truncated: bool = False
-    #: Rows (table) dropped, or nodes (graph) locked, by the policy check after the query ran.
+    #: Kept for the API's shape: always 0 now that the policy is part of the query (nothing is withheld
+    #: after the run, since withholding would itself depend on hidden records).
     withheld: int = 0
     version: int | None = None
     params: dict = field(default_factory=dict)
@@ -132,21 +138,24 @@ _CHECK_NODES = f"""
 UNWIND $ids AS id
 MATCH (n) WHERE elementId(n) = id
 WITH id, n, n:Linkable AND coalesce(n.deleted, false) = false AS linkable
-RETURN id, n.uid AS uid, labels(n) AS labels, linkable,
-       CASE WHEN linkable THEN {scopes.record_readable("n")} ELSE false END AS ok,
-       CASE WHEN n:Linkable THEN {scopes.hidden("n")} OR coalesce(n.deleted, false) ELSE true END AS hidden,
+RETURN id, n.uid AS uid, labels(n) AS labels,
+       linkable AND {scopes.record_readable("n")} AS ok,
        coalesce(n.owner_uid, n.author_uid) AS owner_uid,
        CASE WHEN linkable AND {scopes.record_readable("n")} THEN properties(n) END AS props
 """
 
-_CHECK_UIDS = f"""
+#: Strings of the result that are uids of records the user may read (audit targets, owners to tell).
+#: Strings naming anything else change nothing: the result must not depend on it.
+_READABLE_UIDS = f"""
 UNWIND $uids AS u
 MATCH (n:Linkable {{uid: u}})
-WITH u, n, coalesce(n.deleted, false) = false AS live
-RETURN u AS uid, labels(n) AS labels, CASE WHEN live THEN {scopes.record_readable("n")} ELSE false END AS ok,
-       {scopes.hidden("n")} OR NOT live AS hidden, coalesce(n.owner_uid, n.author_uid) AS owner_uid,
-       CASE WHEN live AND {scopes.record_readable("n")} THEN properties(n) END AS props
+WHERE coalesce(n.deleted, false) = false AND {scopes.record_readable("n")}
+RETURN u AS uid, labels(n) AS labels, coalesce(n.owner_uid, n.author_uid) AS owner_uid, properties(n) AS props
 """
+
+
+class PolicyBreach(Exception):
+    """A result held a node the user may not read: the guard let something through. Never shown."""
 
 
 def _walk(value, nodes: dict, strings: set) -> None:
@@ -197,15 +206,8 @@ def _node_out(info: dict) -> dict:
     return {"uid": props.get("uid"), "type": type_name, "caption": caption(type_name, props), "locked": False}
 
 
-def _placeholder(info: dict | None, uid=None, type_name=None) -> dict:
-    if info is None:
-        return {"uid": None, "type": type_name or "Record", "locked": True, "caption": None}
-    shown = None if info["hidden"] or not info.get("linkable", True) else (uid or info.get("uid"))
-    return {"uid": shown, "type": type_name or type_of(info["labels"]), "locked": True, "caption": None}
-
-
 class _Checked:
-    """The policy's verdict on every node and uid a result holds."""
+    """The policy's verdict on every node a result holds, and the readable records its strings name."""
 
     def __init__(self, tx, actor: Actor, records: list[neo4j.Record]):
         nodes: dict[str, Node] = {}
@@ -215,27 +217,19 @@ class _Checked:
                 _walk(v, nodes, strings)
         params = actor_params(actor)
         self.by_id = {r["id"]: r.data() for r in tx.run(_CHECK_NODES, ids=list(nodes), **params)}
-        for eid in nodes:  # a node the check could not find again is treated as unreadable
-            self.by_id.setdefault(eid, {"id": eid, "uid": None, "labels": list(nodes[eid].labels),
-                                        "linkable": False, "ok": False, "hidden": True, "owner_uid": None})
-        self.by_uid = {r["uid"]: r.data() for r in tx.run(_CHECK_UIDS, uids=sorted(strings), **params)}
+        bad = [eid for eid in nodes if not (self.by_id.get(eid) or {}).get("ok")]
+        if bad:
+            raise PolicyBreach(f"{len(bad)} unreadable node(s) in the result, e.g. labels "
+                               f"{sorted(nodes[bad[0]].labels)}")
+        self.by_uid = {r["uid"]: r.data() for r in tx.run(_READABLE_UIDS, uids=sorted(strings), **params)}
         for info in self.by_id.values():
-            if info["uid"] is not None and info.get("linkable"):
-                self.by_uid.setdefault(info["uid"], {**info, "props": None})
-
-    def node_ok(self, node: Node) -> bool:
-        return bool(self.by_id[node.element_id]["ok"])
-
-    def uid_ok(self, s: str) -> bool:
-        info = self.by_uid.get(s)
-        return info is None or bool(info["ok"])
+            if info["uid"] is not None:
+                self.by_uid.setdefault(info["uid"], info)
 
 
 def _cell(value, checked: _Checked, seen: set):
-    """One table cell as plain JSON, or raise _Withhold if it references a record the user may not read."""
+    """One table cell as plain JSON; the uids of readable records it holds are added to `seen`."""
     if isinstance(value, Node):
-        if not checked.node_ok(value):
-            raise _Withhold(checked.by_id[value.element_id])
         out = _node_out(checked.by_id[value.element_id])
         seen.add(out["uid"])
         return out
@@ -246,45 +240,25 @@ def _cell(value, checked: _Checked, seen: set):
         return {"nodes": [_cell(n, checked, seen) for n in value.nodes],
                 "edges": [_cell(r, checked, seen) for r in value.relationships]}
     if isinstance(value, dict):
-        if value.get("locked") is True:
-            uid = value.get("uid")
-            info = checked.by_uid.get(uid) if isinstance(uid, str) else None
-            if info is not None and info["ok"]:
-                shown = uid  # the query locked something the user may in fact read: keep it locked
-            else:
-                shown = uid if info is not None and not info["hidden"] else None
-            return {"uid": shown, "type": str(value.get("type") or "Record"), "locked": True}
         return {str(k): _cell(v, checked, seen) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_cell(v, checked, seen) for v in value]
     if isinstance(value, str):
-        if not checked.uid_ok(value):
-            raise _Withhold(checked.by_uid[value])
         if value in checked.by_uid:
             seen.add(value)
         return value
     return _scalar(value)
 
 
-class _Withhold(Exception):
-    def __init__(self, info: dict):
-        self.info = info
-
-
-def _table(records, checked: _Checked) -> tuple[list[dict], list[str], list[dict]]:
-    rows, shown, refused = [], set(), []
+def _table(records, checked: _Checked) -> tuple[list[dict], list[str]]:
+    rows: list[dict] = []
+    shown: set[str] = set()
     for rec in records:
-        seen: set = set()
-        try:
-            rows.append({k: _cell(v, checked, seen) for k, v in rec.items()})
-            shown |= seen
-        except _Withhold as w:
-            refused.append(w.info)
-    return rows, sorted(u for u in shown if u), refused
+        rows.append({k: _cell(v, checked, shown) for k, v in rec.items()})
+    return rows, sorted(u for u in shown if u)
 
 
-def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str], list[dict], int]:
-    nodes: dict[str, dict] = {}
+def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str]]:
     rels: dict[str, Relationship] = {}
     node_objs: dict[str, Node] = {}
 
@@ -310,29 +284,18 @@ def _graph(records, checked: _Checked) -> tuple[list[dict], list[dict], list[str
     for rec in records:
         for v in rec.values():
             collect(v)
-    refused, locked = [], 0
-    for k, eid in enumerate(sorted(node_objs)):
-        info = checked.by_id[eid]
-        if info["ok"]:
-            nodes[eid] = {"id": info["uid"], **_node_out(info)}
-        else:
-            locked += 1
-            ph = _placeholder(info)
-            nodes[eid] = {"id": ph["uid"] or f"locked-{k}", **ph}
-            refused.append(info)
+    nodes = {eid: {"id": checked.by_id[eid]["uid"], **_node_out(checked.by_id[eid])} for eid in sorted(node_objs)}
     edges = []
     for _eid, r in sorted(rels.items()):
         if r.start_node is None or r.end_node is None:  # the driver always returns a result's ends
             continue
         a, b = nodes[r.start_node.element_id], nodes[r.end_node.element_id]
-        edge = {"source": a["id"], "target": b["id"], "type": r.type}
-        if not a["locked"] and not b["locked"]:
-            edge["uid"] = r.get("uid")
-            if r.type == "CALLED":
-                edge["props"] = {k: _scalar(r.get(k)) for k in ("count", "first_at", "last_at", "total_seconds")}
+        edge = {"source": a["id"], "target": b["id"], "type": r.type, "uid": r.get("uid")}
+        if r.type == "CALLED":
+            edge["props"] = {k: _scalar(r.get(k)) for k in ("count", "first_at", "last_at", "total_seconds")}
         edges.append(edge)
     shown = sorted(n["uid"] for n in nodes.values() if n["uid"])
-    return list(nodes.values()), edges, shown, refused, locked
+    return list(nodes.values()), edges, shown
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +328,18 @@ def _param_records(tx, qdef: loader.QueryDef, params: dict) -> list[str]:
 def _refused(graph: Graph, actor: Actor, error: DomainError, name: str, params=None, export: str | None = None) -> DomainError:
     extra = {"format": export} if export else {}
     return audit.refuse(graph, actor, error, "query", [], query=name, params=params, **extra)
+
+
+def _failed(graph: Graph, actor: Actor, name: str, params, export: str | None, **detail) -> DomainError:
+    """A run that failed on the server (or broke the policy check): a generic answer with an error id, and
+    the full detail, which may quote values of records, in the audit entry only."""
+    error_id = uuid.uuid4().hex[:12]
+    error = ValidationFailed({"query": [f"{name} failed while running (error {error_id}); nothing is shown "
+                                        "about why here: an auditor can find the details under this id"]},
+                             detail=f"{name} failed while running (error {error_id})")
+    extra = {"format": export} if export else {}
+    return audit.refuse(graph, actor, error, "query", [], query=name, params=params, error_id=error_id,
+                        **detail, **extra)
 
 
 def _limits(settings: Settings, qdef: loader.QueryDef, timeout: float | None,
@@ -406,28 +381,30 @@ def execute(graph: Graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict 
         named = _param_records(tx, qdef, params)
         keys = list(records[0].keys()) if records else list(result.keys())
         if qdef.kind == "table":
-            rows, shown, refused = _table(records, checked)
-            return Result(qdef.name, "table", columns=keys, rows=rows, truncated=truncated,
-                          withheld=len(records) - len(rows), version=version, params=shown_params), \
-                shown, refused, checked, named
-        nodes, edges, shown, refused, locked = _graph(records, checked)
-        return Result(qdef.name, "graph", nodes=nodes, edges=edges, truncated=truncated, withheld=locked,
-                      version=version, params=shown_params), shown, refused, checked, named
+            rows, shown = _table(records, checked)
+            return Result(qdef.name, "table", columns=keys, rows=rows, truncated=truncated, version=version,
+                          params=shown_params), shown, checked, named
+        nodes, edges, shown = _graph(records, checked)
+        return Result(qdef.name, "graph", nodes=nodes, edges=edges, truncated=truncated, version=version,
+                      params=shown_params), shown, checked, named
 
     try:
         with graph.driver.session(database=graph.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            result, shown, refused, checked, named = session.execute_read(read)
-    except neo4j.exceptions.ClientError as exc:
+            result, shown, checked, named = session.execute_read(read)
+    except neo4j.exceptions.Neo4jError as exc:
         code = exc.code or ""
         if "TransactionTimedOut" in code or "Terminated" in code:
-            error: DomainError = QueryTimedOut(f"{qdef.name} ran longer than {seconds:g} s and was stopped; "
-                                               "narrow its parameters")
-        elif "AccessMode" in code or "ForbiddenDueToTransactionType" in code or "Forbidden" in code:
-            error = Forbidden(f"{qdef.name} tried to write; saved queries are read-only and the database "
-                              "refused it")
-        else:
-            error = ValidationFailed({"query": [f"{qdef.name} failed: {exc.message}"]})
-        raise _refused(graph, actor, error, qdef.name, shown_params, export) from None
+            raise _refused(graph, actor, QueryTimedOut(f"{qdef.name} ran longer than {seconds:g} s and was "
+                                                       "stopped; narrow its parameters"),
+                           qdef.name, shown_params, export) from None
+        if "AccessMode" in code or "ForbiddenDueToTransactionType" in code or "Forbidden" in code:
+            raise _refused(graph, actor, Forbidden(f"{qdef.name} tried to write; saved queries are read-only and "
+                                                   "the database refused it"),
+                           qdef.name, shown_params, export) from None
+        raise _failed(graph, actor, qdef.name, shown_params, export, server_code=code,
+                      server_message=exc.message or str(exc)) from None
+    except PolicyBreach as exc:
+        raise _failed(graph, actor, qdef.name, shown_params, export, policy_breach=str(exc)) from None
 
     def record(tx):
         details = {
@@ -449,13 +426,6 @@ def execute(graph: Graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict 
                                           record_type=type_of(info.get("labels")),
                                           record_caption=caption(type_of(info.get("labels")), props)
                                           if props else None, criteria=criteria, displayed=True):
-                sent += 1
-        for info in refused:
-            if sent >= NOTIFY_CAP:
-                break
-            if info.get("uid") and info.get("linkable", True) and notifications.notify_owner(
-                    tx, actor, info.get("owner_uid"), "query", record_uid=info["uid"],
-                    record_type=type_of(info.get("labels")), criteria=criteria, displayed=False):
                 sent += 1
 
     graph.write(record)

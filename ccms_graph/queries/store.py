@@ -179,9 +179,8 @@ def resolve(graph: Graph, actor: Actor, name: str, version: int | None = None) -
         raise NotFound(f"{name} has no version {version}")
     qdef = parse_saved(name, chosen["text"], wanted)
     if wanted != saved.get("approved_version"):
-        # An unreviewed draft could compute plain values from nodes the run-time policy check cannot
-        # trace (e.g. a User's password hash reached through `labels()` tricks). Until an approver has
-        # read it, it returns only nodes, links and paths, each checked against the policy.
+        # Until an approver has read it, a draft returns only nodes, links and paths,
+        # each checked against the policy after the run (defence in depth behind the guard).
         qdef = replace(qdef, kind="graph", extra={**qdef.extra, "draft": True})
     return qdef, wanted
 

@@ -6,9 +6,9 @@
 // param: phone_b | phone | required
 // ---
 // CALLED links aggregate the call detail records between two numbers (count, first_at, last_at,
-// total_seconds); one row per direction that has any calls. Only active links count.
+// total_seconds); one row per direction that has any calls. Only active links count. A number counts
+// only when a record the user may read uses it (the guard's rule for selectors).
 MATCH (a:Phone {e164: $phone_a}), (b:Phone {e164: $phone_b})
-WHERE {{readable a}} AND {{readable b}}
 MATCH (x:Phone)-[c:CALLED {status: 'active'}]->(y:Phone)
 WHERE (x = a AND y = b) OR (x = b AND y = a)
 WITH x, y, c, duration.inDays(c.first_at, c.last_at).days AS span_days

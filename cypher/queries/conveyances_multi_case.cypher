@@ -9,15 +9,15 @@
 // links). A holder resolved as a sub-record also brings its master record's cases. Only readable holders
 // and readable cases count.
 MATCH (v:SubjectRecord)
-WHERE any(l IN labels(v) WHERE l IN $kinds) AND coalesce(v.deleted, false) = false AND {{subject_readable v}}
+WHERE any(l IN labels(v) WHERE l IN $kinds) AND coalesce(v.deleted, false) = false
 MATCH (v)-[h:REGISTERED_TO|OWNS|OPERATES {status: 'active'}]-(holder:SubjectRecord)
 WHERE ((h:REGISTERED_TO AND startNode(h) = v) OR (NOT h:REGISTERED_TO AND endNode(h) = v))
-  AND coalesce(holder.deleted, false) = false AND {{subject_readable holder}}
+  AND coalesce(holder.deleted, false) = false
 OPTIONAL MATCH (holder)-[:SUB_RECORD_OF {status: 'active'}]->(master:SubjectRecord)
 WITH v, holder, [x IN [holder, master] WHERE x IS NOT NULL] AS identities
 UNWIND identities AS who
 MATCH (who)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
-WHERE coalesce(c.deleted, false) = false AND {{case_readable c}}
+WHERE coalesce(c.deleted, false) = false
 WITH v, collect(DISTINCT holder.uid) AS holder_uids, collect(DISTINCT c.uid) AS case_uids
 WHERE size(case_uids) >= $min_cases
 RETURN v.uid AS conveyance_uid, [l IN labels(v) WHERE l IN $kinds][0] AS kind,

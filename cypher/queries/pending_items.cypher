@@ -5,22 +5,22 @@
 // param: days | int | 30 | min=0 max=3650
 // ---
 // Pending approval requests filed by the supervisor's subordinates, cases awaiting approval that they
-// own, and their subject records awaiting approval; each older than `days`, oldest first.
+// own, and their subject records awaiting approval; each older than `days`, oldest first. Approval
+// requests are a catalogue-only kind for the guard: a request is readable by its requester and the
+// supervisors above them, and only while the record it targets (if any) is readable.
 CALL () {
   MATCH (r:ApprovalRequest {status: 'pending'})
   WHERE r.requested_by IN $subordinates
-  OPTIONAL MATCH (t:Linkable {uid: r.target_uid})
-  WITH r, t WHERE t IS NULL OR {{readable t}}
   RETURN r.uid AS item_uid, r.kind AS kind, r.target_uid AS target_uid, r.requested_by AS requested_by,
          r.requested_at AS since
   UNION ALL
   MATCH (c:Case {approval_status: 'pending'})
-  WHERE c.owner_uid IN $subordinates AND coalesce(c.deleted, false) = false AND {{case_readable c}}
+  WHERE c.owner_uid IN $subordinates AND coalesce(c.deleted, false) = false
   RETURN c.uid AS item_uid, 'case_open' AS kind, c.uid AS target_uid, c.owner_uid AS requested_by,
          c.created_at AS since
   UNION ALL
   MATCH (n:SubjectRecord {approval_status: 'pending'})
-  WHERE n.owner_uid IN $subordinates AND coalesce(n.deleted, false) = false AND {{subject_readable n}}
+  WHERE n.owner_uid IN $subordinates AND coalesce(n.deleted, false) = false
   RETURN n.uid AS item_uid, 'subject_record' AS kind, n.uid AS target_uid, n.owner_uid AS requested_by,
          coalesce(n.submitted_at, n.created_at) AS since
 }

@@ -9,7 +9,6 @@
 MATCH (n:SubjectRecord)
 WHERE n.office_code IN $offices AND n.created_at >= datetime() - duration({days: $days})
   AND coalesce(n.deleted, false) = false AND ($type IS NULL OR $type IN labels(n))
-  AND {{subject_readable n}}
 RETURN n AS record, n.uid AS uid, [l IN labels(n) WHERE NOT l IN ['SubjectRecord', 'Linkable']][0] AS type,
        n.office_code AS office, n.created_at AS created_at, n.approval_status AS approval_status
 ORDER BY created_at DESC, uid

@@ -8,7 +8,6 @@
 // so a restricted case the user is not on neither counts nor shows.
 MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:SubjectRecord)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
 WHERE coalesce(s.deleted, false) = false AND coalesce(c.deleted, false) = false
-  AND {{subject_readable s}} AND {{case_readable c}}
 WITH p, collect(DISTINCT c.uid) AS case_uids, collect(DISTINCT s.uid) AS subject_uids
 WHERE size(case_uids) >= $min_cases
 RETURN p.e164 AS phone, p.uid AS phone_uid, size(case_uids) AS cases, size(subject_uids) AS subjects,

@@ -7,9 +7,9 @@
 // ---
 // Routes only cross records the user may read; the case itself must be readable.
 MATCH (c:Case {uid: $case_uid})
-WHERE {{case_readable c}} AND coalesce(c.deleted, false) = false
-MATCH p = SHORTEST 1 (c) ((x)-[r]-(y:Linkable)
+WHERE coalesce(c.deleted, false) = false
+MATCH p = SHORTEST 1 (c) ((x:Linkable)-[r]-(y:Linkable)
                           WHERE r.status = 'active' AND coalesce(y.deleted, false) = false
-                            AND {{readable y}}){1,4} (s:SubjectRecord)
+                         ){1,4} (s:SubjectRecord)
 WHERE length(p) <= $hops
 RETURN p

@@ -1,7 +1,9 @@
 """The seed graph read into Python once, to compute what each catalogue query should return independently.
 
 Readability comes from the policy's Python twin (`rules.can`) over facts built here from the snapshot,
-not from the Cypher predicates the queries use; paths come from a plain breadth-first search.
+not from the Cypher predicates the queries use; paths come from a plain breadth-first search. Saved
+queries read selectors (phones, e-mails, addresses, handles, identifiers) more strictly than the twin:
+only through a live record the user may read that uses them (`selector_readable` below).
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from ccms_graph.policy import rules
+
+SELECTORS = ("Phone", "Email", "Address", "SocialHandle", "Identifier")
+#: The links by which a record uses a selector (a selector's readers are the readers of those records).
+USES = ("USES_PHONE", "USES_EMAIL", "USES_HANDLE", "RESIDES_AT", "LOCATED_AT", "MENTIONS", "HAS_IDENTIFIER")
 
 
 def _native(v):
@@ -83,7 +89,25 @@ class Snapshot:
         return self._facts[uid]
 
     def readable(self, actor, uid: str) -> bool:
-        return self.live(uid) and rules.can(actor, "read", self.facts(uid))
+        if not self.live(uid):
+            return False
+        if any(self.has(uid, s) for s in SELECTORS):
+            return self.selector_readable(actor, uid)
+        return rules.can(actor, "read", self.facts(uid))
+
+    def selector_readable(self, actor, uid: str) -> bool:
+        """An auditor reads every selector; anyone else one used (by an active link) by a live record they
+        may read."""
+        if rules.can(actor, "audit"):
+            return True
+        if "_users" not in self._facts:
+            users: dict[str, set[str]] = defaultdict(set)
+            for e in self.edges:
+                if e["type"] in USES and e["props"].get("status", "active") == "active":
+                    users[e["b"]].add(e["a"])
+            self._facts["_users"] = users
+        return any((self.has(u, "SubjectRecord") or self.has(u, "Document")) and self.live(u)
+                   and rules.can(actor, "read", self.facts(u)) for u in self._facts["_users"].get(uid, ()))
 
     def restricted_subjects(self) -> set[str]:
         """Every subject record with an active SUBJECT_IN link to a restricted case."""

@@ -140,16 +140,24 @@ def test_conveyances_multi_case(seed_graph, snap, users):
 
 
 def test_call_history(seed_graph, snap, users):
+    actor = users["analyst_houston"]
     called = snap.active("CALLED")
-    both = {frozenset((e["a"], e["b"])) for e in called if any(f["a"] == e["b"] and f["b"] == e["a"] for f in called)}
-    pair = sorted(sorted(p) for p in both)[0] if both else sorted([called[0]["a"], called[0]["b"]])
+    # Numbers count only when a record the user may read uses them (the guard's rule for selectors).
+    seen = [e for e in called if snap.readable(actor, e["a"]) and snap.readable(actor, e["b"])]
+    both = {frozenset((e["a"], e["b"])) for e in seen if any(f["a"] == e["b"] and f["b"] == e["a"] for f in called)}
+    pair = sorted(sorted(p) for p in both)[0] if both else sorted([seen[0]["a"], seen[0]["b"]])
     a, b = (snap.p(u)["e164"] for u in pair)
     expected = {(snap.p(e["a"])["e164"], snap.p(e["b"])["e164"]): (e["props"]["count"], e["props"]["total_seconds"])
                 for e in called if {e["a"], e["b"]} == set(pair)}
-    result = run(seed_graph, users["analyst_houston"], "call_history", phone_a=a, phone_b=b)
+    result = run(seed_graph, actor, "call_history", phone_a=a, phone_b=b)
     assert {(r["caller"], r["called"]): r["calls"] for r in result.rows} == {k: n for k, (n, _) in expected.items()}
     assert all(abs(r["minutes"] - expected[(r["caller"], r["called"])][1] / 60) <= 0.05 for r in result.rows)
     assert all(r["first_call"] <= r["last_call"] for r in result.rows)
+    # A number no record the user may read uses is as if it were not there: no calls at all.
+    unseen = next(e for e in called if not snap.readable(actor, e["a"]))
+    hidden = run(seed_graph, actor, "call_history", phone_a=snap.p(unseen["a"])["e164"],
+                 phone_b=snap.p(unseen["b"])["e164"])
+    assert hidden.rows == [] and snap.readable(users["auditor"], unseen["a"])
 
 
 def _similar(snap, a, b):

@@ -64,7 +64,8 @@ def test_writes_and_write_procedures_are_refused_when_loaded(body):
     ("MATCH (u:User) MATCH (s:SubjectRecord) WHERE {{readable s}} RETURN u.password_hash AS h", "User is not queryable"),
     ("MATCH (e:AuditEntry) MATCH (s:SubjectRecord) WHERE {{readable s}} RETURN e", "AuditEntry is not queryable"),
     ("MATCH (s:SubjectRecord)-[:REPORTS_TO]->(x) WHERE {{readable s}} RETURN s", "REPORTS_TO is not queryable"),
-    ("MATCH (s:SubjectRecord) RETURN s", "applies no access policy"),
+    ("MATCH (s:SubjectRecord)-[:SUBJECT_IN]->(x) RETURN s", "has no label"),
+    ("MATCH (s:SubjectRecord) RETURN properties(s) AS p", "properties\\(\\) is not allowed"),
     ("MATCH (s:SubjectRecord) WHERE {{readable s}} AND s.uid = $other RETURN s", "undeclared parameter"),
     ("MATCH (s:SubjectRecord) WHERE {{visible s}} RETURN s", "unknown placeholder"),
     ("MATCH (s:SubjectRecord) WHERE {{readable s.x}} RETURN s", "not a Cypher variable"),
@@ -74,6 +75,12 @@ def test_writes_and_write_procedures_are_refused_when_loaded(body):
 def test_queries_reaching_outside_the_vocabulary_or_the_policy_are_refused(body, reason):
     with pytest.raises(loader.QueryFileError, match=reason):
         loader.parse("tq", text(body))
+
+
+def test_a_query_without_placeholders_gets_the_policy_composed_in():
+    """The policy no longer depends on the author remembering a placeholder: the guard adds it."""
+    q = loader.parse("tq", text("MATCH (s:SubjectRecord {uid: $who}) RETURN s.uid AS uid LIMIT $limit"))
+    assert "{{" not in q.cypher and "$auditor" in q.cypher and "$offices" in q.cypher and "s_mc:Case" in q.cypher
 
 
 def test_a_property_or_variable_named_like_a_keyword_is_not_a_write():

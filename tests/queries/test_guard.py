@@ -1,0 +1,140 @@
+"""The guard on its own: what it refuses (by construct, with a message naming it) and what it composes in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ccms_graph.queries import loader
+from ccms_graph.queries.guard import REL_TYPES, GuardError, guard
+
+REFUSED = [
+    # label-less, unknown and non-record labels and types
+    ("MATCH (u) WHERE u.username = 'x' RETURN u", "has no label"),
+    ("MATCH (c:Case)-[:SUBJECT_IN]-(u) RETURN u", "has no label"),
+    ("MATCH (c:Case) OPTIONAL MATCH (c)-->() RETURN c", "has no label"),
+    ("MATCH (u:User) RETURN u", "User is not queryable"),
+    ("MATCH (s:Session) RETURN s", "Session is not queryable"),
+    ("MATCH (t:ApiToken) RETURN t", "ApiToken is not queryable"),
+    ("MATCH (e:AuditEntry) RETURN e", "AuditEntry is not queryable"),
+    ("MATCH (n:Notification) RETURN n", "Notification is not queryable"),
+    ("MATCH (r:ApprovalRequest) RETURN r", "ApprovalRequest is not queryable"),
+    ("MATCH (c:Case)-[:OWNED_BY]->(x:Case) RETURN c", "OWNED_BY is not queryable"),
+    ("MATCH (c:Case) WHERE c:User RETURN c", "User is not queryable"),
+    ("MATCH (c:!Case) RETURN c", "negation"),
+    ("MATCH (c:%) RETURN c", "wildcard"),
+    ("MATCH (c:Case:Person) RETURN c", "no node carries all"),
+    # writes and administration, wherever a clause may start
+    ("MATCH (c:Case) SET c.x = 1 RETURN c", "SET is not allowed"),
+    ("MATCH (c:Case) DETACH DELETE c RETURN 1 AS x", "DETACH is not allowed"),
+    ("CREATE (c:Case) RETURN c", "CREATE is not allowed"),
+    ("MERGE (c:Case {uid: 'x'}) RETURN c", "MERGE is not allowed"),
+    ("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV is not allowed"),
+    ("USE system MATCH (c:Case) RETURN c", "USE is not allowed"),
+    ("MATCH (c:Case) FOREACH (x IN [1] | SET c.y = x) RETURN c", "FOREACH is not allowed"),
+    ("MATCH (c:Case) CALL db.labels() YIELD label RETURN c", "CALL db.labels is not allowed"),
+    ("CALL db.index.fulltext.queryNodes('person_names', 'x') YIELD node RETURN node", "is not allowed"),
+    ("MATCH (c:Case) CALL { WITH c RETURN c AS d } RETURN d", "CALL () {"),
+    ("MATCH (c:Case) CALL (c) { RETURN c AS d } IN TRANSACTIONS RETURN d", "IN TRANSACTIONS is not allowed"),
+    # functions and dynamic access
+    ("MATCH (c:Case) RETURN apoc.text.join(['a'], '') AS x", "apoc.text.join() is not allowed"),
+    ("MATCH (c:Case) RETURN elementId(c) AS x", "elementId() is not allowed"),
+    ("MATCH (c:Case) RETURN id(c) AS x", "id() is not allowed"),
+    ("MATCH (c:Case) RETURN properties(c) AS x", "properties() is not allowed"),
+    ("MATCH (c:Case) RETURN keys(c) AS x", "keys() is not allowed"),
+    ("MATCH (c:Case) RETURN c {.*} AS x", "is not allowed"),
+    ("MATCH (c:Case) RETURN c['title'] AS x", "dynamic property access"),
+    ("MATCH (c:Case) RETURN c[$key] AS x", "dynamic property access"),
+    ("MATCH (c:$($label)) RETURN c", "dynamic labels"),
+    ("MATCH (c:`Case`) RETURN c", "back-quoted"),
+    # patterns the policy cannot be composed into
+    ("MATCH (a:Person)-[*1..3]-(b:Person) RETURN a", "variable-length relationships are not allowed"),
+    ("MATCH (a:Person)-[:ASSOCIATE_OF]-+(b:Person) RETURN a", "quantified relationships are not allowed"),
+    ("MATCH p = shortestPath((a:Person)-[*]-(b:Person)) RETURN p", "not supported"),
+    ("MATCH p = SHORTEST 1 (a:Person)-[:OWNS]-(m:Business)-[:OWNS]-(b:Person) RETURN p", "only the two end nodes"),
+    ("MATCH (a:Person WHERE a.x = 1) RETURN a", "not inside the node"),
+    # shapes
+    ("MATCH (c:Case) RETURN *", "RETURN * is not allowed"),
+    ("MATCH (c:Case) RETURN c.uid", "name each computed column"),
+    ("MATCH (c:Case) RETURN c; MATCH (d:Case) RETURN d", "one statement"),
+    ("MATCH (c:Case)", "ends with RETURN"),
+    ("MATCH (c:Case) WHERE 1 < 2 < 3 RETURN c", "chained comparisons"),
+    # names the policy binds inside its own predicates
+    ("MATCH (s:Person)-[:SUBJECT_IN]->(s_mc:Case) RETURN s", "s_mc is reserved"),
+    ("MATCH (s:Person) WITH s, [] AS s_rc RETURN s", "s_rc is reserved"),
+    ("MATCH (g__1:Person) RETURN g__1", "single underscores"),
+]
+
+
+@pytest.mark.parametrize("body,reason", REFUSED)
+def test_the_guard_refuses_by_construct(body, reason):
+    with pytest.raises(GuardError, match=re.escape(reason)):
+        guard(body)
+
+
+def test_an_approval_request_is_a_catalogue_only_kind():
+    body = "MATCH (r:ApprovalRequest {status: 'pending'}) RETURN r.uid AS uid"
+    with pytest.raises(GuardError, match="ApprovalRequest is not queryable"):
+        guard(body)
+    assert "r.requested_by IN $subordinates" in guard(body, allow_requests=True).cypher
+
+
+def test_every_new_node_gets_its_kinds_predicate_and_the_authors_condition_is_evaluated_after_it():
+    q = guard("MATCH (x:Person) WHERE date(x.given_name) IS NOT NULL RETURN x").cypher
+    when = q.index("CASE WHEN (coalesce(x.deleted, false) = false AND CASE WHEN x:SubjectRecord THEN")
+    assert when < q.index("date(x.given_name)") and q.rstrip().endswith("RETURN x")
+    assert "x_mc:Case" in q and "x:Case THEN" not in q  # a Person can only be a Subject Record
+
+
+def test_equalities_that_cannot_fail_stay_outside_the_guard_for_the_planner():
+    q = guard("MATCH (c:Case {uid: $u}) MATCH (d:Document {owner_uid: c.owner_uid}) RETURN d", {"u": "uid"}).cypher
+    assert "(c:Case {uid: $u})" in q
+    assert "WHERE d.owner_uid = c.owner_uid AND (coalesce(d.deleted" in q
+
+
+def test_anonymous_nodes_are_named_and_guarded_and_untyped_links_mean_the_link_vocabulary():
+    q = guard("MATCH (a:Person)--(:Case) RETURN a").cypher
+    node = re.search(r"\((g__\d+):Case\)", q)
+    assert node and f"{node.group(1)}.owner_uid" in q
+    types = re.search(r"\[g__\d+:([A-Z_|]+)\]", q)
+    assert types and tuple(types.group(1).split("|")) == REL_TYPES
+    assert "OWNED_BY" not in q and "REPORTS_TO" not in q
+
+
+def test_selectors_are_read_through_the_records_that_use_them():
+    q = guard("MATCH (p:Phone) RETURN p.e164 AS e164").cypher
+    assert "MATCH (p)<-[p_su:USES_PHONE|USES_EMAIL|USES_HANDLE|RESIDES_AT|LOCATED_AT|MENTIONS|HAS_IDENTIFIER]-(p_so)" in q
+    assert "p_so:SubjectRecord AND" in q and "p_so:Document AND" in q
+
+
+def test_calls_are_read_only_when_every_case_they_come_from_is_readable():
+    q = guard("MATCH (a:Phone)-[c:CALLED]->(b:Phone) RETURN c.count AS n").cypher
+    assert "all(c_cu IN coalesce(c.case_uids, []) WHERE EXISTS { MATCH (c_ck:Case {uid: c_cu})" in q
+
+
+def test_properties_naming_other_records_read_as_null_where_those_are_hidden():
+    q = guard("MATCH (d:Document) RETURN d.case_uid AS case, d.title AS title").cypher
+    assert re.search(r"CASE WHEN EXISTS \{ MATCH \((g__\d+):Linkable \{uid: d\.case_uid\}\) WHERE .* THEN "
+                     r"d\.case_uid END AS `case`", q)
+    q = guard("MATCH (d:Document {case_uid: $c}) RETURN d", {"c": "uid"}).cypher
+    assert "{case_uid: $c}" not in q and "END = $c" in q
+
+
+def test_quantified_groups_carry_the_policy_into_the_search():
+    q = guard("MATCH (a:Person {uid: $x}) MATCH p = SHORTEST 1 (a) ((n:Linkable)-[r]-(m:Linkable)){1,4} (b:Case) "
+              "RETURN p", {"x": "uid"}).cypher
+    group = q[q.index("((n:Linkable)"):q.index("){1,4}")]
+    assert "n_mc:Case" in group and "m_mc:Case" in group and "r_cu IN" in group
+
+
+def test_placeholders_still_parse_and_strings_and_keywords_are_printed_safely():
+    q = guard("MATCH (s:Person) WHERE {{subject_readable s}} AND s.set = 'CREATE' OR s.note = 'a\\'b\\\\' "
+              "WITH s AS offset RETURN offset.uid AS case")
+    assert "`offset`.uid AS `case`" in q.cypher and "'a\\'b\\\\'" in q.cypher
+    assert q.params == frozenset()
+
+
+def test_every_catalogue_file_goes_through_the_guard():
+    for qdef in loader.catalogue_queries().values():
+        assert "{{" not in qdef.cypher and "$auditor" in qdef.cypher, qdef.name
