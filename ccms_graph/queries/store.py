@@ -5,7 +5,9 @@ A saved query is `(:SavedQuery {name, author_uid, latest_version, approved_versi
 is never changed except to record its approval. The same parsing and write refusals as the catalogue
 files apply (`loader.parse`), plus the planner's verdict (`loader.explain`), at save time and again at
 approval. The author may run any of their versions; everyone else (with a role the header allows) runs
-only the approved version, and only once a supervisor or administrator other than the author approved it.
+only the approved version, and only once a supervisor in the author's chain (someone the author reports
+to, directly or through others; `Actor.subordinates`) approved it. Nobody approves their own query, and
+no other supervisor or administrator approves one: the reviewer is the one answerable for the author.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFaile
 from ..logic.common import plain
 from ..logic.oversight import audit, notifications
 from ..policy.actor import Actor
-from ..policy.rules import require_active
+from ..policy.rules import require_active, require_supervisor_of
 from . import loader
 
 #: Roles that may write queries of their own.
@@ -127,14 +129,19 @@ def get_saved(graph: Graph, name: str) -> dict:
 
 
 def approve_query(graph: Graph, approver: Actor, name: str, version: int) -> dict:
-    """Approve version `version` of a saved query into the shared catalogue (supervisor or admin, not the author)."""
+    """Approve version `version` of a saved query into the shared catalogue: only a supervisor above the
+    author (the author's supervisor chain), never the author. Refusals are audited."""
     try:
         require_active(approver)
-        if not (approver.is_admin or approver.role == "supervisor"):
-            raise Forbidden("only a supervisor or an administrator approves queries into the catalogue")
+        if not approver.subordinates:  # answered before any lookup: no one reports to them
+            raise Forbidden("only a supervisor in the author's chain (someone the author reports to) "
+                            "approves their queries into the catalogue")
         saved = get_saved(graph, name)
         if saved["author_uid"] == approver.uid:
-            raise Forbidden("a query's author cannot approve it; ask a supervisor or an administrator")
+            raise Forbidden("a query's author cannot approve it; ask a supervisor you report to")
+        require_supervisor_of(approver, saved["author_uid"],
+                              "only a supervisor in the author's chain (someone the author reports to) "
+                              "approves their queries into the catalogue")
         chosen = next((v for v in saved["versions"] if v["version"] == version), None)
         if chosen is None:
             raise NotFound(f"{name} has no version {version}")
@@ -179,7 +186,7 @@ def resolve(graph: Graph, actor: Actor, name: str, version: int | None = None) -
         raise NotFound(f"{name} has no version {version}")
     qdef = parse_saved(name, chosen["text"], wanted)
     if wanted != saved.get("approved_version"):
-        # Until an approver has read it, a draft returns only nodes, links and paths,
+        # Until someone in the author's chain has read it, a draft returns only nodes, links and paths,
         # each checked against the policy after the run (defence in depth behind the guard).
         qdef = replace(qdef, kind="graph", extra={**qdef.extra, "draft": True})
     return qdef, wanted

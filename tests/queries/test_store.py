@@ -1,4 +1,5 @@
-"""Analysts' own queries: author-only until a supervisor or admin approves, every version kept, writes refused."""
+"""Analysts' own queries: author-only until a supervisor in the author's chain approves, every version kept,
+writes refused."""
 
 from __future__ import annotations
 
@@ -59,14 +60,14 @@ def test_a_new_query_runs_for_its_author_only_until_approved(graph, world):
 def test_every_version_is_kept_and_others_run_the_approved_one(graph, world):
     org = world
     queries.save_query(graph, org.analyst_mia, "my_cases", query_text("my_cases"))
-    queries.approve_query(graph, org.admin, "my_cases", 1)
+    queries.approve_query(graph, org.chief, "my_cases", 1)  # above the author's supervisor: in the chain
     v2 = queries.save_query(graph, org.analyst_mia, "my_cases",
                             query_text("my_cases", "RETURN c AS case, c.uid AS uid, 'v2' AS version"))
     assert v2 == 2
     saved = store.get_saved(graph, "my_cases")
     assert [v["version"] for v in saved["versions"]] == [1, 2]
     assert "'v1'" in saved["versions"][0]["text"] and "'v2'" in saved["versions"][1]["text"]
-    assert saved["versions"][0]["approved_by"] == org.admin.uid and "approved_by" not in saved["versions"][1]
+    assert saved["versions"][0]["approved_by"] == org.chief.uid and "approved_by" not in saved["versions"][1]
     assert draft_nodes(graph, org.analyst_mia, "my_cases")  # the author runs the latest, still a draft
     assert set(runs_for(graph, org.agent_a, "my_cases")) == {"v1"}  # everyone else the approved one
     with pytest.raises(NotFound):
@@ -84,8 +85,8 @@ def test_saved_queries_are_still_policy_filtered(graph, world):
     assert mia and nyc and not mia & nyc
 
 
-@pytest.mark.parametrize("who", ["analyst_mia", "agent_a"])
-def test_only_a_supervisor_or_admin_other_than_the_author_approves(graph, world, who):
+@pytest.mark.parametrize("who", ["analyst_mia", "agent_a", "admin", "sup_nyc", "auditor"])
+def test_only_a_supervisor_in_the_authors_chain_approves(graph, world, who):
     org = world
     queries.save_query(graph, org.analyst_mia, "my_cases", query_text("my_cases"))
     with pytest.raises(Forbidden):
