@@ -1355,4 +1355,7 @@ def guard(text: str, param_types: dict[str, str] | None = None, *, allow_request
     """Check one query body and print it with the access policy composed in; GuardError if it is outside
     the subset. `param_types` are the declared parameters (name -> type); `allow_requests` lets a
     catalogue file name ApprovalRequest."""
-    return _Guard(text, dict(param_types or {}), allow_requests).run()
+    try:
+        return _Guard(text, dict(param_types or {}), allow_requests).run()
+    except RecursionError:
+        raise GuardError("the query nests too deeply to be checked; simplify it") from None

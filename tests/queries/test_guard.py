@@ -135,6 +135,11 @@ def test_placeholders_still_parse_and_strings_and_keywords_are_printed_safely():
     assert q.params == frozenset()
 
 
+def test_a_query_nested_too_deeply_is_refused_not_crashed():
+    with pytest.raises(GuardError, match="nests too deeply"):
+        guard("MATCH (c:Case) RETURN " + "(" * 3000 + "1" + ")" * 3000 + " AS x")
+
+
 def test_every_catalogue_file_goes_through_the_guard():
     for qdef in loader.catalogue_queries().values():
         assert "{{" not in qdef.cypher and "$auditor" in qdef.cypher, qdef.name
