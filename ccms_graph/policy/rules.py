@@ -14,10 +14,10 @@ from ..errors import Forbidden, NotFound, TrainingExpired
 from . import scopes
 from .actor import Actor
 
-#: Roles that never change case content.
-NON_WRITERS = ("auditor", "admin")
-#: Roles that never read case content (the role alone gives none).
-NON_READERS = ("admin",)
+#: Roles that read case content, and roles that change it: allow-lists, so a role nobody listed (a typo,
+#: a role added to the vocabulary later, an account still pending approval) reads and writes nothing.
+READERS = ("agent", "analyst", "supervisor", "auditor", "system")
+WRITERS = ("agent", "analyst", "supervisor", "system")
 
 
 def is_active(actor: Actor) -> bool:
@@ -40,8 +40,8 @@ def actor_params(actor: Actor) -> dict:
     return {"me": actor.uid, "subordinates": list(actor.subordinates), "offices": list(actor.offices),
             "granted": list(actor.granted_cases),
             "auditor": active and actor.role in ("auditor", "system"),
-            "reader": active and actor.role not in NON_READERS,
-            "writer": active and actor.role not in NON_WRITERS}
+            "reader": active and actor.role in READERS,
+            "writer": active and actor.role in WRITERS}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,13 +88,13 @@ def owns_or_supervises(actor: Actor, owner_uid: str | None) -> bool:
     auditors and administrators nothing."""
     if actor.role == "system":
         return True
-    return actor.role not in NON_WRITERS and _owns(actor, owner_uid)
+    return actor.role in WRITERS and _owns(actor, owner_uid)
 
 
 def require_supervisor_of(actor: Actor, person_uid: str | None, message: str) -> None:
     """Refuse (Forbidden, with `message`) unless the actor is a supervisor above `person_uid`."""
     require_active(actor)
-    if actor.role in NON_WRITERS:
+    if actor.role not in WRITERS:
         raise Forbidden(f"the {actor.role} role approves nothing")
     if person_uid not in actor.subordinates:
         raise Forbidden(message)
@@ -103,7 +103,7 @@ def require_supervisor_of(actor: Actor, person_uid: str | None, message: str) ->
 def require_approver(actor: Actor, requester_uid: str | None, what: str = "this item") -> None:
     """Refuse unless the actor is a supervisor above the requester; nobody approves their own items."""
     require_active(actor)
-    if actor.role in NON_WRITERS:
+    if actor.role not in WRITERS:
         raise Forbidden(f"the {actor.role} role approves nothing")
     if actor.uid == requester_uid:
         raise Forbidden(f"you may not approve or return your own request ({what}): no self-approval")
@@ -154,7 +154,7 @@ def can(actor: Actor, action: str, record: dict | None = None) -> bool:
     if action == "read":
         if actor.is_auditor:
             return True
-        if actor.role in NON_READERS:
+        if actor.role not in READERS:
             return False
         if kind == "Case":
             return _case_read(actor, record)
@@ -163,7 +163,7 @@ def can(actor: Actor, action: str, record: dict | None = None) -> bool:
         if kind in ("SubjectRecord", "Document"):
             return _member_read(actor, record)
         return True
-    if actor.role in NON_WRITERS:
+    if actor.role not in WRITERS:
         return False
     if kind == "Case":
         return _case_write(actor, record)
@@ -251,7 +251,7 @@ def require_writer(actor: Actor) -> None:
 
 def _writer(actor: Actor) -> None:
     require_active(actor)
-    if actor.role in NON_WRITERS:
+    if actor.role not in WRITERS:
         raise Forbidden(f"the {actor.role} role does not change case content")
 
 

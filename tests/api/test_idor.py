@@ -59,6 +59,7 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_deconfliction.review_hit", "POST"): {"json": {"decision": "dismissed", "reason": "different people"}},
     ("api_admin.lock_state", "GET"): None,
     ("api_admin.release_lockout", "POST"): {"json": {}},
+    ("api_admin.change_role", "POST"): {"json": {"role": "analyst", "reason": "moved to the analysis unit"}},
     ("api_records.delete_record", "DELETE"): {"query": {"reason": "entered twice"}},
     ("api_records.list_comments", "GET"): None,
     ("api_records.add_comment", "POST"): {"json": {"text": "seen at the port", "kind": "note"}},

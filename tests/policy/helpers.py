@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from ccms_graph.logic.casework.cases import create_case
+from ccms_graph.logic.casework import approvals
+from ccms_graph.logic.casework.cases import change_team, create_case
 from ccms_graph.policy import scopes
 from ccms_graph.policy.rules import actor_params
 from tests.factories import actor, make_person
 
 
 def case(graph, owner, title="Operation Test", restricted=False, team=()):
-    return create_case(graph, owner, {"title": title, "restricted": restricted,
-                                      "team_uids": [t.uid for t in team]})["uid"]
+    """A case with its team. Members the owner's office admits join at opening; another office's user joins
+    as the product lets them: a team grant, approved by the owner's supervisor."""
+    home = [t for t in team if t.office_code in owner.offices]
+    uid = create_case(graph, owner, {"title": title, "restricted": restricted,
+                                     "team_uids": [t.uid for t in home]})["uid"]
+    for member in team:
+        if member in home:
+            continue
+        pending = change_team(graph, owner, uid, member.uid, add=True)["pending"]
+        (sup,) = graph.query("MATCH (:User {uid: $u})-[:REPORTS_TO]->(s:User) RETURN s.username AS s",
+                             {"u": owner.uid})
+        approvals.approve(graph, actor(graph, sup["s"]), pending["request_uid"])
+    return uid
 
 
 def person(graph, owner, case_uid=None, **fields):

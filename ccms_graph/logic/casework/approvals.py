@@ -257,7 +257,7 @@ def _queue_item(row) -> dict:
 def approval_queue(graph: Graph, supervisor: Actor) -> list[dict]:
     """The supervisor's subordinates' pending items of every kind, and the user roles routed to them
     (see `logic.people.users`), oldest first; audited as a view."""
-    if supervisor.role in rules.NON_WRITERS or not (supervisor.subordinates or supervisor.role == "supervisor"):
+    if supervisor.role not in rules.WRITERS or not (supervisor.subordinates or supervisor.role == "supervisor"):
         return []
 
     def work(tx):

@@ -7,17 +7,17 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import NotFound, ValidationFailed
-from ...policy import rules
+from ...errors import DomainError, NotFound, ValidationFailed
+from ...policy import rules, scopes
 from ...policy.actor import Actor
-from ..common import load_input, new_uid, node_dict
-from ..oversight import audit
+from ..common import Text, load_input, new_uid, node_dict
+from ..oversight import audit, checks
 from . import grants
 from .pending import lock
 
 
 class CaseInput(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    title = Text(required=True, validate=validate.Length(min=3, max=300))
     violations = fields.List(fields.String(validate=validate.Length(min=1, max=120)),
                              load_default=list, validate=validate.Length(max=50))
     predication = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
@@ -55,17 +55,52 @@ RETURN c
 """
 
 
+_TEAM_AT_OPENING = """
+UNWIND $uids AS uid
+OPTIONAL MATCH (u:User {uid: uid})
+RETURN uid, u IS NOT NULL AS found, u.role AS role, u.name AS name,
+       coalesce(u.active, true) AND u.separated_at IS NULL AS active,
+       // As in _TEAM: the member reads the new case by office already, or supervises its owner.
+       u IS NOT NULL AND (EXISTS { (:Office {code: $office})-[:WITHIN*0..]->(:Office {code: u.office_code}) }
+                          OR EXISTS { (:User {uid: $me})-[:REPORTS_TO*1..]->(u) }) AS home
+"""
+
+
+def _check_opening_team(tx, actor: Actor, uids: list[str]) -> None:
+    """The team a case opens with holds only active users who may work on it and read it by office or chain;
+    another office's user joins afterwards through a team grant (`change_team`), as a supervisor approves."""
+    errors: dict[int, list[str]] = {}
+    position = {uid: i for i, uid in enumerate(uids)}
+    for row in tx.run(_TEAM_AT_OPENING, uids=uids, office=actor.office_code, me=actor.uid):
+        i = position[row["uid"]]
+        if not row["found"]:
+            errors[i] = [f"no user {row['uid']}"]
+        elif row["role"] in grants.NO_TEAM_ROLES or not row["active"]:
+            errors[i] = [f"a {row['role']} or inactive user cannot join a case team"]
+        elif not row["home"]:
+            errors[i] = [f"{row['name']} is in another office: add them once the case exists, and a supervisor "
+                         "approves the team grant"]
+    if errors:
+        raise ValidationFailed({"team_uids": errors})
+
+
 def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested") -> dict:
-    """Open a case request (status `requested` until a supervisor approves it)."""
+    """Open a case request (status `requested` until a supervisor approves it). Writers only, with current
+    training (refusals audited); the opening team is checked as `_check_opening_team` says."""
     clean = load_input(CaseInput(), data)
+    try:
+        rules.require_writer(actor)
+    except DomainError as exc:
+        raise audit.refuse(graph, actor, exc, "create_case") from None
     if not actor.office_code:
         raise ValidationFailed({"office_code": ["you belong to no office, so you cannot own a case"]})
 
     def work(tx):
+        _check_opening_team(tx, actor, [u for u in dict.fromkeys(clean["team_uids"]) if u != actor.uid])
         number = next_case_number(tx, actor.office_code)
         team = sorted(set(clean["team_uids"]) | {actor.uid})
         props = {
-            "uid": new_uid(), "case_number": number, "title": clean["title"].strip(),
+            "uid": new_uid(), "case_number": number, "title": clean["title"],
             "violations": clean["violations"], "violations_text": " ".join(clean["violations"]),
             "predication": clean["predication"], "restricted": clean["restricted"], "team_uids": team,
             "status": status, "owner_uid": actor.uid, "office_code": actor.office_code,
@@ -101,17 +136,20 @@ def get_case(graph: Graph, uid_or_number: str) -> dict:
     return out
 
 
-_MY_CASES = """
-MATCH (c:Case) WHERE c.owner_uid = $me OR $me IN c.team_uids
+_MY_CASES = f"""
+MATCH (c:Case) WHERE (c.owner_uid = $me OR $me IN c.team_uids) AND coalesce(c.deleted, false) = false
+  AND {scopes.case_readable("c")}
 RETURN c ORDER BY c.last_activity_at DESC LIMIT 500
 """
 
 
 def my_cases(graph: Graph, actor: Actor) -> list[dict]:
-    """Cases the actor owns or is on the team of, newest activity first; audited as a view of them."""
+    """Cases the actor owns or is on the team of and may read, newest activity first; audited as a view
+    of them. Lapsed training reads nothing (refusal audited)."""
+    checks.guard(graph, actor, "my_cases")
 
     def work(tx):
-        out = [node_dict(r["c"], ["Case"]) for r in tx.run(_MY_CASES, me=actor.uid)]
+        out = [node_dict(r["c"], ["Case"]) for r in tx.run(_MY_CASES, **rules.actor_params(actor))]
         audit.record(tx, actor, "view", [c["uid"] for c in out], details={"op": "my_cases", "count": len(out)})
         return out
 

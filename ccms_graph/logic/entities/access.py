@@ -323,7 +323,7 @@ def shortest_path(graph: Graph, actor: Actor, from_uid: str, to_uid: str, max_ho
         if errors:
             raise ValidationFailed(errors)
         require_active(actor)
-        if actor.role in rules.NON_READERS:
+        if actor.role not in rules.READERS:
             raise Forbidden(f"the {actor.role} role may not run shortest_path")
     except DomainError as exc:
         raise audit.refuse(graph, actor, exc, "query", [], query="shortest_path", params=params) from None

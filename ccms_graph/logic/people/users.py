@@ -32,9 +32,9 @@ from ..oversight import audit
 from ..oversight.notifications import notify
 
 #: Roles that open case content: given only with a supervisor's approval (see the module docstring).
-CONTENT_ROLES = tuple(r for r in ROLES if r not in rules.NON_READERS)
+CONTENT_ROLES = tuple(r for r in ROLES if r in rules.READERS)
 #: Roles that may supervise others (and so approve their work); auditors and administrators approve nothing.
-SUPERVISING_ROLES = tuple(r for r in ROLES if r not in rules.NON_WRITERS)
+SUPERVISING_ROLES = tuple(r for r in ROLES if r in rules.WRITERS)
 
 _hasher = PasswordHasher()
 #: A hash of no one's password, made with the current parameters: checked against when there is no account,
@@ -289,7 +289,7 @@ def at_headquarters(tx, actor: Actor) -> bool:
 def require_role_approver(tx, actor: Actor, request: dict) -> None:
     """Refuse (Forbidden) anyone but the approver a "user_role" request is routed to (see the module docstring)."""
     rules.require_active(actor)
-    if actor.role in rules.NON_WRITERS:
+    if actor.role not in rules.WRITERS:
         raise Forbidden(f"the {actor.role} role approves nothing")
     if actor.uid in (request["target_uid"], request["requested_by"]):
         raise Forbidden("you may not approve or return your own role: no self-approval")

@@ -133,8 +133,6 @@ def test_each_fiscal_year_numbers_from_one_again(graph):
         "MIA-FY27-00002", "MIA-FY09-00001"]
 
 
-@pytest.mark.xfail(strict=True, reason="create_case checks no role: it never calls rules.require_writer, so "
-                   "an auditor or administrator (NON_WRITERS, who 'never change case content') opens and owns a case")
 @pytest.mark.parametrize("who", ["auditor", "admin"])
 def test_auditors_and_administrators_open_no_cases(graph, org, who):
     with pytest.raises(Forbidden):
@@ -142,16 +140,12 @@ def test_auditors_and_administrators_open_no_cases(graph, org, who):
     assert _count(graph, "Case") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="create_case has no training guard (rules.require_active): a user whose "
-                   "training has lapsed still opens a case")
 def test_lapsed_training_opens_no_case(graph, org):
     with pytest.raises(TrainingExpired):
         cases.create_case(graph, replace(org.agent_a, training_expires="2020-01-01"), {"title": "Operation Reef"})
     assert _count(graph, "Case") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="create_case stores team_uids unchecked: an administrator, an auditor or "
-                   "a uid that names no user joins the team (change_team refuses all three)")
 @pytest.mark.parametrize("member", ["admin", "auditor", "nobody"])
 def test_a_new_cases_team_holds_only_users_who_may_work_on_it(graph, org, member):
     uid = getattr(org, member).uid if member != "nobody" else "no-such-user"
@@ -160,8 +154,6 @@ def test_a_new_cases_team_holds_only_users_who_may_work_on_it(graph, org, member
     assert set(err.value.errors) == {"team_uids"}
 
 
-@pytest.mark.xfail(strict=True, reason="CaseInput checks the length of the raw title (min 3) but create_case "
-                   "stores title.strip(): a title of only spaces is accepted and the case is stored with title ''")
 def test_a_title_of_only_spaces_is_refused(graph, org):
     with pytest.raises(ValidationFailed) as err:
         cases.create_case(graph, org.agent_a, {"title": "     "})
@@ -241,8 +233,6 @@ def test_my_cases_come_newest_activity_first(graph, org):
     assert [c["props"]["title"] for c in cases.my_cases(graph, org.agent_a)] == ["Alpha", "Charlie", "Bravo"]
 
 
-@pytest.mark.xfail(strict=True, reason="my_cases has no training guard and composes no read scope: a user whose "
-                   "training has lapsed still lists their cases' content")
 def test_lapsed_training_lists_no_cases(graph, org):
     cases.create_case(graph, org.agent_a, {"title": "Operation Reef"})
     with pytest.raises(TrainingExpired):
