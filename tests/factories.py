@@ -105,3 +105,24 @@ def links_via_master(graph, master_uid: str) -> list[dict]:
             if link.get("type") != "SUB_RECORD_OF":
                 out.append({**link, "via_uid": uid})
     return out
+
+
+def stored_case(graph, uid_or_number: str) -> dict:
+    """A case as stored, with its active subjects and documents, read past the policy: what tests check."""
+
+    def work(tx):
+        return tx.run(
+            """MATCH (c:Case) WHERE c.uid = $key OR c.case_number = $key
+            OPTIONAL MATCH (s:SubjectRecord)-[r:SUBJECT_IN {status: 'active'}]->(c)
+            WITH c, collect({node: s, labels: labels(s)}) AS subjects
+            OPTIONAL MATCH (d:Document)-[:PART_OF {status: 'active'}]->(c)
+            RETURN c, subjects, collect({node: d, labels: labels(d)}) AS documents""",
+            key=uid_or_number).single()
+
+    rec = graph.read(work)
+    if rec is None:
+        raise NotFound(f"no case {uid_or_number}")
+    out = node_dict(rec["c"], ["Case"])
+    out["subjects"] = [node_dict(x["node"], x["labels"]) for x in rec["subjects"] if x["node"] is not None]
+    out["documents"] = [node_dict(x["node"], x["labels"]) for x in rec["documents"] if x["node"] is not None]
+    return out

@@ -9,7 +9,7 @@ import time
 
 from ccms_graph.logic.casework import cases
 from ccms_graph.logic.entities import access, comments, records
-from tests.factories import make_person, stored_record
+from tests.factories import make_person, stored_case, stored_record
 from tests.web.conftest import csrf_from, sign_in
 
 
@@ -30,12 +30,12 @@ def test_owner_restricts_a_case_from_its_page_and_the_office_loses_it(client, gr
     refused = client.post(f"/cases/{case['uid']}/restricted", data={"csrf_token": token, "restricted": "yes",
                                                                     "reason": ""}, follow_redirects=True)
     assert "Not done: reason" in refused.get_data(as_text=True)
-    assert not cases.get_case(graph, case["uid"])["props"].get("restricted")
+    assert not stored_case(graph, case["uid"])["props"].get("restricted")
     done = client.post(f"/cases/{case['uid']}/restricted", data={"csrf_token": token, "restricted": "yes",
                                                                  "reason": "informant safety"}, follow_redirects=True)
     html = done.get_data(as_text=True)
     assert "Case restricted to its team." in html and "Lift the restriction" in html
-    assert cases.get_case(graph, case["uid"])["props"]["restricted"] is True
+    assert stored_case(graph, case["uid"])["props"]["restricted"] is True
     client.post("/signout", data={"csrf_token": _token(client)})
     sign_in(client, "agent_b")
     assert client.get(f"/cases/{case['uid']}").status_code == 404
@@ -50,7 +50,7 @@ def test_a_non_member_sees_no_switch_and_cannot_post_one(client, graph, org):
                                                                    "restricted": "yes", "reason": "mine now"},
                          follow_redirects=True)
     assert "Not done" in answer.get_data(as_text=True)
-    assert not cases.get_case(graph, case["uid"])["props"].get("restricted")
+    assert not stored_case(graph, case["uid"])["props"].get("restricted")
 
 
 def test_owner_adds_a_colleague_by_username_and_removes_them(client, graph, org):
@@ -62,7 +62,7 @@ def test_owner_adds_a_colleague_by_username_and_removes_them(client, graph, org)
     html = page.get_data(as_text=True)
     assert "Added to the team." in html
     assert re.search(r'<ul class="items team".*Agent B <span class="muted">agent_b', html, re.S)
-    assert org.agent_b.uid in cases.get_case(graph, case["uid"])["props"]["team_uids"]
+    assert org.agent_b.uid in stored_case(graph, case["uid"])["props"]["team_uids"]
     unknown = client.post(f"/cases/{case['uid']}/team", data={"csrf_token": token, "op": "add",
                                                               "username": "nobody_here"}, follow_redirects=True)
     assert "Not done: member uid: no user nobody_here" in unknown.get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_owner_adds_a_colleague_by_username_and_removes_them(client, graph, org)
     gone = client.post(f"/cases/{case['uid']}/team", data={"csrf_token": token, "op": "remove",
                                                            "member_uid": org.agent_b.uid}, follow_redirects=True)
     assert "Removed from the team." in gone.get_data(as_text=True)
-    assert org.agent_b.uid not in (cases.get_case(graph, case["uid"])["props"].get("team_uids") or [])
+    assert org.agent_b.uid not in (stored_case(graph, case["uid"])["props"].get("team_uids") or [])
 
 
 def test_entity_page_lists_comments_and_takes_a_correction(client, graph, org):

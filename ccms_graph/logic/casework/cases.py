@@ -115,27 +115,6 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
     return graph.write(work)
 
 
-def get_case(graph: Graph, uid_or_number: str) -> dict:
-    """A case with its subjects and documents; NotFound if absent. Access checks are the caller's."""
-
-    def work(tx):
-        return tx.run(
-            """MATCH (c:Case) WHERE c.uid = $key OR c.case_number = $key
-            OPTIONAL MATCH (s:SubjectRecord)-[r:SUBJECT_IN {status: 'active'}]->(c)
-            WITH c, collect({node: s, labels: labels(s)}) AS subjects
-            OPTIONAL MATCH (d:Document)-[:PART_OF {status: 'active'}]->(c)
-            RETURN c, subjects, collect({node: d, labels: labels(d)}) AS documents""",
-            key=uid_or_number).single()
-
-    rec = graph.read(work)
-    if rec is None:
-        raise NotFound(f"no case {uid_or_number}")
-    out = node_dict(rec["c"], ["Case"])
-    out["subjects"] = [node_dict(x["node"], x["labels"]) for x in rec["subjects"] if x["node"] is not None]
-    out["documents"] = [node_dict(x["node"], x["labels"]) for x in rec["documents"] if x["node"] is not None]
-    return out
-
-
 _MY_CASES = f"""
 MATCH (c:Case) WHERE (c.owner_uid = $me OR $me IN c.team_uids) AND coalesce(c.deleted, false) = false
   AND {scopes.case_readable("c")}

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ...logic.oversight import notifications
-from ...nodes.vocabulary import ENTITY_TYPES, LINK_TYPES, USER_LINK_TYPES
+from ...nodes.vocabulary import ENTITY_TYPES, HAND_DRAWN_LINK_TYPES, LINK_TYPES
 from .. import context
 
 #: Node colours of the link explorer and the legend (one per type; locked placeholders are grey).
@@ -66,4 +66,4 @@ def init_app(app) -> None:
             except Exception:  # a badge must never break a page (e.g. the database is down: the page says so)
                 unread = 0
         return {"unread_count": unread, "ENTITY_TYPES": ENTITY_TYPES, "LINK_TYPES": LINK_TYPES,
-                "USER_LINK_TYPES": USER_LINK_TYPES, "TYPE_COLOURS": TYPE_COLOURS}
+                "HAND_DRAWN_LINK_TYPES": HAND_DRAWN_LINK_TYPES, "TYPE_COLOURS": TYPE_COLOURS}

@@ -1,9 +1,6 @@
-"""Cases against the real server: opening a case request, its readable number, reading one case, and the
-list of a user's own cases.
-
-`get_case` takes no actor (its callers check access; the API reads cases through `access.view_record`),
-so who sees what is tested here through `my_cases`. `change_team` and `set_restricted` are covered in
-`test_case_team_and_comments.py`.
+"""Cases against the real server: opening a case request, its readable number, and the list of a user's
+own cases. One case is read through `access.view_record` (tests/policy); `change_team` and
+`set_restricted` are covered in `test_case_team_and_comments.py`.
 """
 
 from __future__ import annotations
@@ -14,10 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ccms_graph.errors import Forbidden, NotFound, TrainingExpired, ValidationFailed
+from ccms_graph.errors import Forbidden, TrainingExpired, ValidationFailed
 from ccms_graph.logic.casework import cases
-from ccms_graph.logic.entities import records
-from tests.policy import helpers as h
 
 
 def _fy() -> str:
@@ -158,44 +153,6 @@ def test_a_title_of_only_spaces_is_refused(graph, org):
     with pytest.raises(ValidationFailed) as err:
         cases.create_case(graph, org.agent_a, {"title": "     "})
     assert set(err.value.errors) == {"title"}
-
-
-# ---------------------------------------------------------------------------------------------
-# get_case
-# ---------------------------------------------------------------------------------------------
-
-def test_a_case_is_read_by_uid_or_number_with_its_active_subjects_and_documents(graph, org):
-    case = cases.create_case(graph, org.agent_a, {"title": "Operation Tidewater"})
-    other = h.case(graph, org.agent_a, "Another case")
-    kept = h.person(graph, org.agent_a, case["uid"], given_name="Nell", family_name="Quist")
-    unlinked = h.person(graph, org.agent_a, case["uid"], given_name="Ann", family_name="Retired")
-    deleted = h.person(graph, org.agent_a, case["uid"], given_name="Gone", family_name="Away")
-    h.person(graph, org.agent_a, other, given_name="Elsewhere")
-    report = h.document(graph, org.agent_a, case["uid"], "SeizureReport", status="final", title="Seizure 12")
-    graph.query("MATCH (:Person {uid: $p})-[r:SUBJECT_IN]->() SET r.status = 'retired'", {"p": unlinked},
-                write=True)
-    records.delete_entity(graph, org.agent_a, deleted, "entered in error")
-
-    by_uid = cases.get_case(graph, case["uid"])
-    assert by_uid == cases.get_case(graph, case["props"]["case_number"])
-    assert (by_uid["uid"], by_uid["type"], by_uid["props"]["title"]) == (case["uid"], "Case", "Operation Tidewater")
-    assert [(s["uid"], s["type"], s["caption"]) for s in by_uid["subjects"]] == [(kept, "Person", "Nell Quist")]
-    assert [(d["uid"], d["type"], d["caption"]) for d in by_uid["documents"]] == [
-        (report, "SeizureReport", "Seizure 12")]
-
-
-def test_an_empty_case_has_empty_lists(graph, org):
-    case = cases.create_case(graph, org.agent_a, {"title": "Operation Tidewater"})
-    got = cases.get_case(graph, case["uid"])
-    assert (got["subjects"], got["documents"]) == ([], [])
-
-
-@pytest.mark.parametrize("key", ["no-such-case", "MIA-FY27-09999", "person"])
-def test_anything_but_a_case_is_not_found(graph, org, key):
-    cases.create_case(graph, org.agent_a, {"title": "Operation Tidewater"})
-    key = h.person(graph, org.agent_a) if key == "person" else key
-    with pytest.raises(NotFound, match=f"no case {key}"):
-        cases.get_case(graph, key)
 
 
 # ---------------------------------------------------------------------------------------------

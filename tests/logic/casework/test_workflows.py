@@ -6,10 +6,9 @@ import pytest
 
 from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals, workflows
-from ccms_graph.logic.casework.cases import get_case
 from ccms_graph.logic.casework.documents import create_document
 from ccms_graph.logic.entities import links
-from tests.factories import links_of, make_person
+from tests.factories import links_of, make_person, stored_case
 from tests.logic.casework.helpers import audit_actions, case_props, inbox_kinds, new_case, open_case
 
 
@@ -200,10 +199,10 @@ def test_combine_moves_subjects_and_documents_and_keeps_history(graph, org):
     assert case_props(graph, gone["uid"])["status"] == "open"  # nothing moves before approval
     approvals.approve(graph, org.sup_mia, req["uid"])
 
-    kept = get_case(graph, keep["uid"])
+    kept = stored_case(graph, keep["uid"])
     assert {s["uid"] for s in kept["subjects"]} == {only_gone["uid"], both["uid"]}
     assert [d["uid"] for d in kept["documents"]] == [doc["uid"]]
-    old = get_case(graph, gone["uid"])
+    old = stored_case(graph, gone["uid"])
     assert old["subjects"] == [] and old["documents"] == []
     props = case_props(graph, gone["uid"])
     assert props["status"] == "combined" and props["close_reason"] == "combined"
