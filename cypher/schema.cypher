@@ -57,6 +57,8 @@ CREATE FULLTEXT INDEX business_names IF NOT EXISTS FOR (n:Business) ON EACH [n.n
 
 // --- sessions, audit, notifications, workflow --------------------------------------------------
 CREATE CONSTRAINT session_sid IF NOT EXISTS FOR (s:Session) REQUIRE s.sid IS UNIQUE;
+CREATE INDEX session_uid IF NOT EXISTS FOR (s:Session) ON (s.uid);
+CREATE INDEX session_user IF NOT EXISTS FOR (s:Session) ON (s.user_uid);
 CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.seq IS UNIQUE;
 CREATE INDEX audit_actor IF NOT EXISTS FOR (e:AuditEntry) ON (e.actor_uid);
 CREATE INDEX audit_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at);

@@ -75,6 +75,18 @@ def test_owner_adds_a_colleague_by_username_and_removes_them(client, graph, org)
     assert org.agent_b.uid not in (stored_case(graph, case["uid"])["props"].get("team_uids") or [])
 
 
+def test_adding_another_offices_user_says_a_supervisor_was_asked_and_adds_no_one_yet(client, graph, org):
+    case = _case(graph, org)
+    sign_in(client, "agent_a")
+    token = _token(client, f"/cases/{case['uid']}")
+    page = client.post(f"/cases/{case['uid']}/team", data={"csrf_token": token, "op": "add",
+                                                           "username": "agent_nyc"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "your supervisor has been asked to approve" in html
+    assert "Added to the team." not in html
+    assert org.agent_nyc.uid not in (stored_case(graph, case["uid"])["props"].get("team_uids") or [])
+
+
 def test_entity_page_lists_comments_and_takes_a_correction(client, graph, org):
     person = make_person(graph, org.agent_a, given_name="Rosa", family_name="Vidal")
     comments.add_comment(graph, org.agent_a, person["uid"], {"text": "Seen at the marina.", "kind": "note"})

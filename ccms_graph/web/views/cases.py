@@ -167,7 +167,14 @@ def team_change(uid: str):
     member = (request.form.get("member_uid", "").strip() if not add
               else _user_uid(graph, request.form.get("username", "").strip().lower()))
     return act(lambda: cases.change_team(graph, context.actor(), uid, member, add),
-               "Added to the team." if add else "Removed from the team.", _back(uid, "access"))
+               _team_done if add else "Removed from the team.", _back(uid, "access"))
+
+
+def _team_done(result) -> str:
+    if isinstance(result, dict) and result.get("pending"):
+        return ("They are in another office: your supervisor has been asked to approve their joining the team; "
+                "they join once it is approved.")
+    return "Added to the team."
 
 
 @bp.route("/cases/<uid>/disclosures", methods=["POST"])

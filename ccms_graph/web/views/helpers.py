@@ -17,12 +17,12 @@ def message_of(exc: DomainError) -> str:
     return exc.detail
 
 
-def act(call: Callable[[], object], done: str, back: str):
-    """Run `call` (one logic call); flash `done` or the refusal, and redirect to `back` either way."""
+def act(call: Callable[[], object], done: str | Callable[[object], str], back: str):
+    """Run `call` (one logic call); flash `done` (or `done(result)`) or the refusal, and redirect to `back`."""
     try:
-        call()
+        result = call()
     except DomainError as exc:
         flash(f"Not done: {message_of(exc)}", "error")
     else:
-        flash(done, "ok")
+        flash(done(result) if callable(done) else done, "ok")
     return redirect(back)
