@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint typecheck bench api-fuzz clean stop
+.PHONY: setup python vendor browser neo4j run test lint typecheck bench api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -66,6 +66,12 @@ bench: setup browser
 # Schemathesis against a running `make run` server, signed in as agent, supervisor, analyst and auditor.
 api-fuzz: python
 	$(BIN)/python scripts/api_fuzz.py http://$(HOST):$(PORT)
+
+# The insider probe on its own Neo4j (Bolt 17715) and app (127.0.0.1:8015), both stopped after; it
+# reseeds the sandbox and exits 1 when it finds a leak. E.g. PROBE_ARGS="--max-requests 6000 --seed 7".
+PROBE_ARGS ?= --json-out var/probe.json
+probe: setup
+	bash scripts/run_probe.sh $(PROBE_ARGS)
 
 stop:
 	-$(BIN)/ccms-graph neo4j stop

@@ -52,6 +52,8 @@ from __future__ import annotations
 
 import re
 
+from ..nodes.vocabulary import LINK_TYPES, SELECTOR_TYPES
+
 #: Report of Investigation statuses in which only the author and the author's supervisors see it:
 #: a report reaches other readers only once a supervisor has approved it (CCMS PIA, supervisor approval).
 DRAFT_STATUSES = ("draft", "submitted", "returned")
@@ -121,13 +123,37 @@ def document_readable(d: str = "d") -> str:
             f"ELSE {_membership_readable(d, 'PART_OF')} END))")
 
 
+#: Links from a record to a selector: a selector is readable through a readable record at their other end.
+SELECTOR_LINKS = tuple(name for name, lt in LINK_TYPES.items()
+                       if lt.targets & set(SELECTOR_TYPES) and not lt.sources <= set(SELECTOR_TYPES))
+
+
+def selector_readable(n: str = "n") -> str:
+    """Predicate: may the actor read selector `n` (Phone, Email, Address, SocialHandle, Identifier)?
+
+    A selector is as secret as what it comes from: readable through a live record the actor may read
+    that uses it (an active link), or, for a phone, through the call or subscriber records of a case the
+    actor may read. A phone, e-mail or SSN used only by hidden records is itself hidden."""
+    n = _v(n)
+    r, o, c, s, k = f"{n}_su", f"{n}_so", f"{n}_sc", f"{n}_ss", f"{n}_sk"
+    return (f"($auditor OR ($reader AND (EXISTS {{ MATCH ({n})<-[{r}:{'|'.join(SELECTOR_LINKS)}]-({o}) "
+            f"WHERE coalesce({r}.status, 'active') = 'active' AND coalesce({o}.deleted, false) = false "
+            f"AND (({o}:SubjectRecord AND {subject_readable(o)}) "
+            f"OR ({o}:Document AND {document_readable(o)})) }} "
+            f"OR ({n}:Phone AND (EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.orig = {n}.e164 "
+            f"AND size({readable_case_uids(c)}) > 0 }} "
+            f"OR EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.term = {n}.e164 AND size({readable_case_uids(c)}) > 0 }} "
+            f"OR EXISTS {{ MATCH ({s}:SubscriberRecord {{e164: {n}.e164}}) MATCH ({k}:Case {{uid: {s}.case_uid}}) "
+            f"WHERE {case_readable(k)} }})))))")
+
+
 def record_readable(n: str = "n") -> str:
     """Predicate: may the actor read `n`, whatever it is (Case, Subject Record, Document, selector)?"""
     n = _v(n)
     return (f"(CASE WHEN {n}:Case THEN {case_readable(n)} "
             f"WHEN {n}:SubjectRecord THEN {subject_readable(n)} "
             f"WHEN {n}:Document THEN {document_readable(n)} "
-            f"ELSE ($auditor OR $reader) END)")
+            f"ELSE {selector_readable(n)} END)")
 
 
 def hidden(n: str = "n") -> str:
@@ -138,7 +164,7 @@ def hidden(n: str = "n") -> str:
             f"MATCH ({n})-[:SUBJECT_IN {{status: 'active'}}]->({n}_uc:Case) "
             f"WHERE coalesce({n}_uc.restricted, false) = false }} "
             f"WHEN {n}:Document THEN {is_draft(n)} OR {_in_restricted(n, 'PART_OF')} "
-            f"ELSE false END)")
+            f"ELSE true END)")  # a selector the actor may not read answers like a missing one
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,9 +93,7 @@ _KIND_LABELS: dict[str, frozenset[str]] = {
 }
 NODE_LABELS = frozenset(_KIND_LABELS)
 REL_TYPES = tuple(LINK_TYPES)
-#: Links from a record to a selector: a selector is readable through a readable record at their other end.
-SELECTOR_LINKS = tuple(name for name, lt in LINK_TYPES.items()
-                       if lt.targets & set(SELECTOR_TYPES) and not lt.sources <= set(SELECTOR_TYPES))
+SELECTOR_LINKS = scopes.SELECTOR_LINKS
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 
@@ -107,14 +105,8 @@ def _v(var: str) -> str:
 
 
 def selector_readable(n: str) -> str:
-    """Predicate: may the actor read selector `n` (Phone, Email, Address, SocialHandle, Identifier)?
-    Only through a live record they may read that uses it (an active link from that record)."""
-    n = _v(n)
-    r, o = f"{n}_su", f"{n}_so"
-    return (f"($auditor OR EXISTS {{ MATCH ({n})<-[{r}:{'|'.join(SELECTOR_LINKS)}]-({o}) "
-            f"WHERE coalesce({r}.status, 'active') = 'active' AND coalesce({o}.deleted, false) = false "
-            f"AND (({o}:SubjectRecord AND {scopes.subject_readable(o)}) "
-            f"OR ({o}:Document AND {scopes.document_readable(o)})) }})")
+    """Predicate: may the actor read selector `n`? The policy's own rule (`scopes.selector_readable`)."""
+    return scopes.selector_readable(n)
 
 
 #: Link types whose properties are computed from the material of the cases in their `case_uids` (call

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import DomainError, NotFound, ValidationFailed
+from ...errors import DomainError, ValidationFailed
 from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ..common import Text, load_input, new_uid, node_dict

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 
 from ...db import Graph
-from ...errors import Forbidden, ValidationFailed
+from ...errors import ValidationFailed
 from ...matching import blocking, deconflict
 from ...nodes.vocabulary import ENTITY_TYPES, caption
 from ...policy import rules, scopes
@@ -298,12 +298,15 @@ def _stored_views(tx, actor: Actor, pairs: list[tuple[str, str]]) -> list[dict]:
 
 
 def _reviewable(tx, actor: Actor, hit_uid: str) -> tuple[dict, list[dict]]:
-    """The hit and its records, if the actor stands on either side of it (or above someone who does)."""
+    """The hit and its records, if the actor stands on either side of it (or above someone who does);
+    NotFound otherwise, in the words of a missing hit."""
     rec = tx.run(_HIT, uid=hit_uid).single()
     if rec is None or rec["h"] is None:
         raise rules.not_found("deconfliction hit", hit_uid)
     if not _may_review(actor, rec["h"], [r["owner_uid"] for r in rec["records"]]):
-        raise Forbidden("only the people on either side of a hit, or their supervisors, may review it")
+        # A hit joins two records; to anyone not on either side it is no hit at all (the same answer as
+        # a missing one), so a hit id never tells that a match exists.
+        raise rules.not_found("deconfliction hit", hit_uid)
     return rec["h"], rec["records"]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ccms_graph.errors import Conflict, ValidationFailed
-from ccms_graph.logic.casework.cases import create_case, get_case
+from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import records
-from tests.factories import links_of, stored_record
+from tests.factories import links_of, stored_case, stored_record
 
 SAMPLES = {
     "Person": {"given_name": "José", "family_name": "Müller-Ortiz", "aliases": ["Pepe"], "dob": "1980-05-03",
@@ -63,7 +63,7 @@ def test_case_round_trips_with_readable_number(graph, org):
     assert case["props"]["case_number"].endswith("-00001")
     second = create_case(graph, org.agent_a, {"title": "Second case"})
     assert second["props"]["case_number"].endswith("-00002")
-    got = get_case(graph, case["props"]["case_number"])
+    got = stored_case(graph, case["props"]["case_number"])
     assert got["props"]["restricted"] is True
     assert got["props"]["violations"] == ["18 USC 545"]
     assert got["props"]["status"] == "requested"

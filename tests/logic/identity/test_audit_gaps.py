@@ -131,12 +131,13 @@ def test_refused_hit_reviews_are_audited(graph, org):
     make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
     mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
     hit_uid = mine["hits"][0]["hit_uid"]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as theirs:  # a hit not theirs answers exactly like a missing one
         deconfliction.review_hit(graph, org.agent_nyc, hit_uid, "dismissed", "not my business")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         deconfliction.review_hit(graph, org.agent_nyc, MISSING, "dismissed", "no such hit")
+    assert theirs.value.detail.replace(hit_uid, "X") == missing.value.detail.replace(MISSING, "X")
     denied = [(e["who"], e["details"]["op"], e["details"]["answer"], e["targets"]) for e in _entries(graph, "deny")]
-    assert denied == [(org.agent_nyc.uid, "review_hit", 403, [hit_uid]),
+    assert denied == [(org.agent_nyc.uid, "review_hit", 404, [hit_uid]),
                       (org.agent_nyc.uid, "review_hit", 404, [MISSING])]
     assert graph.query("MATCH (h:DeconflictionHit {uid: $u}) RETURN h.status AS s", {"u": hit_uid}) == [{"s": "open"}]
 
