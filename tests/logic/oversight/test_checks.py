@@ -165,7 +165,10 @@ def test_an_auditor_reads_everything_and_tells_nobody(graph, org, world):
 def test_selectors_count_only_when_the_caller_asks_for_any_kind(graph, org):
     make_person(graph, org.agent_a, phones=["(305) 555-0101"])
     phone = graph.query("MATCH (p:Phone) RETURN p.uid AS uid")[0]["uid"]
-    _, error = _check(graph, org.agent_nyc, phone)
+    _, error = _check(graph, org.agent_b, phone)
     assert isinstance(error, NotFound)
-    row, error = _check(graph, org.agent_nyc, phone, any_kind=True)
+    row, error = _check(graph, org.agent_b, phone, any_kind=True)  # a colleague who reads the person
     assert error is None and row["node"]["e164"] == "+13055550101"
+    # Another office reads not the person, so not their phone either: it answers like a missing one.
+    _, error = _check(graph, org.agent_nyc, phone, any_kind=True)
+    assert isinstance(error, NotFound)
