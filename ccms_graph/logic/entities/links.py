@@ -26,22 +26,19 @@ def _drawn_by_hand(value: str) -> None:
     validate.OneOf(HAND_DRAWN_LINK_TYPES)(value)
 
 
-class LinkInput(Schema):
-    source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    type = fields.String(required=True, validate=_drawn_by_hand,
-                         metadata={"enum": list(HAND_DRAWN_LINK_TYPES)})
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
-    properties = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
-    case_uid = fields.String(load_default=None, allow_none=True)
-
-
 class UnlinkInput(Schema):
     source_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     target_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     type = fields.String(required=True, validate=_drawn_by_hand,
                          metadata={"enum": list(HAND_DRAWN_LINK_TYPES)})
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class LinkInput(UnlinkInput):
+    """A link names what an unlink names, plus its properties and the case it was drawn in."""
+
+    properties = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    case_uid = fields.String(load_default=None, allow_none=True)
 
 
 def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, b_type: str) -> None:
