@@ -12,7 +12,7 @@ from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ..common import Text, load_input, new_uid, node_dict
 from ..oversight import audit, checks
-from . import grants
+from . import case_deconfliction, grants
 from .pending import lock
 
 
@@ -24,6 +24,8 @@ class CaseInput(Schema):
     restricted = fields.Boolean(load_default=False)
     team_uids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
                             validate=validate.Length(max=100))
+    #: The case deconfliction check the user ran before asking (`case_deconfliction.check`).
+    deconfliction_check = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
 
 
 def fiscal_year(day: date) -> int:
@@ -84,10 +86,17 @@ def _check_opening_team(tx, actor: Actor, uids: list[str]) -> None:
         raise ValidationFailed({"team_uids": errors})
 
 
-def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested") -> dict:
+def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested", *,
+                require_check: bool = False) -> dict:
     """Open a case request (status `requested` until a supervisor approves it). Writers only, with current
-    training (refusals audited); the opening team is checked as `_check_opening_team` says."""
+    training (refusals audited); the opening team is checked as `_check_opening_team` says.
+
+    `deconfliction_check` names the case deconfliction check the user ran first; it is kept on the case and in
+    the audit entry, and `case_deconfliction.use_check` says which checks count. `require_check` (the browser's
+    form) refuses to open without one; see `case_deconfliction` for why it is not required everywhere."""
     clean = load_input(CaseInput(), data)
+    if require_check and not clean["deconfliction_check"]:
+        raise ValidationFailed({"deconfliction_check": ["check for open cases on the subject before opening one"]})
     try:
         rules.require_writer(actor)
     except DomainError as exc:
@@ -105,11 +114,14 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
             "predication": clean["predication"], "restricted": clean["restricted"], "team_uids": team,
             "status": status, "owner_uid": actor.uid, "office_code": actor.office_code,
             "created_by": actor.uid, "updated_by": actor.uid, "approval_status": "pending",
-            "source": "manual", "version": 1, "deleted": False,
+            "source": "manual", "version": 1, "deleted": False, "deconfliction_check": clean["deconfliction_check"],
         }
+        checked = {} if not clean["deconfliction_check"] else case_deconfliction.use_check(
+            tx, actor, clean["deconfliction_check"], props["uid"], clean["violations"])
         rec = tx.run(_CREATE_CASE, props={k: v for k, v in props.items() if v is not None},
                      owner=actor.uid).single()
-        audit.record(tx, actor, "create", [props["uid"]], details={"type": "Case", "case_number": number})
+        audit.record(tx, actor, "create", [props["uid"], *([clean["deconfliction_check"]] if checked else [])],
+                     details={"type": "Case", "case_number": number, **checked})
         return node_dict(rec["c"], ["Case"])
 
     return graph.write(work)
