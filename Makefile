@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint typecheck bench api-fuzz probe clean stop
+.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-peer api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -62,6 +62,16 @@ bench: setup browser
 	$(BENCH) $(BIN)/python benchmarks/deconflict.py --yes-wipe --sizes $(BENCH_SIZES)
 	$(BENCH) $(BIN)/ccms-graph neo4j stop
 	$(BIN)/python benchmarks/explorer_render.py
+
+# Our deconfliction beside Splink 5 on the same records (benchmarks/peer.py): installs the `bench` extra,
+# runs on its own Neo4j (Bolt 17731), stops it. E.g. PEER_ARGS="--count 1000 --other-count 500 --public-limit 1000".
+PEER := CCMS_NEO4J_BOLT_PORT=17731
+PEER_ARGS ?=
+bench-peer: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(PEER) $(BIN)/ccms-graph neo4j start
+	$(PEER) $(BIN)/python benchmarks/peer.py --yes-wipe --port 17731 $(PEER_ARGS); status=$$?; \
+	  $(PEER) $(BIN)/ccms-graph neo4j stop; exit $$status
 
 # Schemathesis against a running `make run` server, signed in as agent, supervisor, analyst and auditor.
 api-fuzz: python
