@@ -52,7 +52,7 @@ import json
 import random
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import generate_persons as gen
 
@@ -117,12 +117,17 @@ def make_ein(rng: random.Random) -> str:
     return f"{rng.choice(EIN_PREFIXES)}-{rng.randint(0, 9_999_999):07d}"
 
 
-def make_n_number(rng: random.Random) -> str:
-    """An FAA registration: N, a digit 1-9, then up to four more digits, or digits ending in one or two letters."""
+def make_n_number(rng: random.Random, used: set[str]) -> str:
+    """An FAA registration not in `used` (the FAA assigns each to one aircraft at a time): N, a digit
+    1-9, then two to four more digits, or digits ending in one or two letters (five at most)."""
     letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O
-    head = str(rng.randint(1, 9)) + "".join(rng.choice(DIGITS) for _ in range(rng.randint(1, 3)))
-    tail = "".join(rng.choice(letters) for _ in range(rng.choice((0, 1, 2))))
-    return "N" + (head + tail)[:5]
+    while True:
+        head = str(rng.randint(1, 9)) + "".join(rng.choice(DIGITS) for _ in range(rng.randint(2, 4)))
+        tail = "".join(rng.choice(letters) for _ in range(rng.choice((0, 1, 2))))
+        number = "N" + (head + tail)[:5]
+        if number not in used:
+            used.add(number)
+            return number
 
 
 def make_hin(rng: random.Random) -> str:
@@ -222,6 +227,8 @@ class Ctx:
 
     rng: random.Random
     names: gen.NameSource
+    #: Registrations handed out (N-numbers are never shared by two aircraft at once).
+    used: set[str] = field(default_factory=set)
 
 
 def _drop_optional(rng: random.Random, rec: dict, keep: float, optional: tuple[str, ...]) -> dict:
@@ -656,7 +663,7 @@ AIRCRAFT_MAKE_ALIASES = {"Beechcraft": "Beech", "Cessna": "Textron Aviation", "B
 
 def aircraft_original(rng: random.Random, i: int, ctx: Ctx, done: list[dict]) -> dict:
     make, model, serial = rng.choice(AIRCRAFT_MODELS)
-    rec = {"make": make, "model": model, "tail_number": make_n_number(rng)}
+    rec = {"make": make, "model": model, "tail_number": make_n_number(rng, ctx.used)}
     if rng.random() < 0.6:
         rec["serial_number"] = serial.format(rng.randint(100, 9999))
     if rng.random() < 0.6:
@@ -673,7 +680,7 @@ def _no_n(rng, q, base, ctx) -> bool:
 
 def _reregistered(rng, q, base, ctx) -> bool:
     """A new N-number, and with it a new ICAO24 address; the serial stays."""
-    q["tail_number"] = make_n_number(rng)
+    q["tail_number"] = make_n_number(rng, ctx.used)
     if q.get("icao24"):
         q["icao24"] = f"{rng.randint(0xA00001, 0xADF7C7):06x}"
     return True
