@@ -409,8 +409,12 @@ def _person_splink(febrl: bool) -> Callable[[], tuple[list, list, list, list]]:
         else:
             comparisons += [cl.LevenshteinAtThresholds("ssn", [1, 2]), cl.ExactMatch("phone"),
                             cl.ExactMatch("drivers_license")]
+            # Loose on purpose (each name alone, swapped names, the street line, the postcode): a
+            # blocking rule Splink never sees a pair through is recall it cannot have.
             blocking = [block_on("given_name", "family_name"), block_on("dob"), block_on("ssn"), block_on("phone"),
-                        block_on("drivers_license"), block_on("address_line1"), block_on("family_name", "postcode")]
+                        block_on("drivers_license"), block_on("address_line1"), block_on("family_name", "postcode"),
+                        block_on("family_name"), block_on("given_name"), "l.given_name = r.family_name",
+                        block_on("postcode")]
             deterministic = [block_on("ssn"), block_on("given_name", "family_name", "dob")]
         em = [block_on("given_name", "family_name"), block_on("dob")]
         return comparisons, blocking, deterministic, em
@@ -427,7 +431,7 @@ def _business_splink():
                    cl.ExactMatch("phone"), cl.LevenshteinAtThresholds("address_line1", [1, 3]),
                    cl.ExactMatch("city"), cl.ExactMatch("postcode")]
     blocking = [block_on("name"), block_on("ein"), block_on("registration_number"), block_on("phone"),
-                block_on("address_line1"), block_on("postcode", "name_prefix")]
+                block_on("address_line1"), block_on("name_prefix"), block_on("postcode")]
     deterministic = [block_on("ein"), block_on("name", "postcode")]
     return comparisons, blocking, deterministic, [block_on("postcode"), block_on("name")]
 
@@ -447,7 +451,7 @@ def _vehicle_splink():
                    cl.ExactMatch("plate_state"), cl.ExactMatch("make"), cl.ExactMatch("model"),
                    cl.ExactMatch("year"), cl.ExactMatch("colour")]
     blocking = [block_on("vin"), block_on("plate"), block_on("vin_head"), block_on("vin_tail"),
-                block_on("make", "model", "year")]
+                block_on("make"), block_on("model")]
     deterministic = [block_on("vin"), block_on("plate", "plate_state")]
     return comparisons, blocking, deterministic, [block_on("make", "model"), block_on("vin")]
 
@@ -469,7 +473,7 @@ def _vessel_splink():
                    cl.LevenshteinAtThresholds("hull_id", [1, 2]), cl.ExactMatch("documentation_number"),
                    cl.ExactMatch("flag"), cl.ExactMatch("kind")]
     blocking = [block_on("imo"), block_on("mmsi"), block_on("hull_id"), block_on("documentation_number"),
-                block_on("name")]
+                block_on("name"), block_on("kind")]
     deterministic = [block_on("imo"), block_on("mmsi"), block_on("hull_id")]
     return comparisons, blocking, deterministic, [block_on("kind"), block_on("name")]
 
@@ -487,7 +491,8 @@ def _aircraft_splink():
 
     comparisons = [cl.LevenshteinAtThresholds("tail_number", [1, 2]), cl.LevenshteinAtThresholds("icao24", [1]),
                    cl.LevenshteinAtThresholds("serial_number", [1]), cl.ExactMatch("make"), cl.ExactMatch("model")]
-    blocking = [block_on("tail_number"), block_on("icao24"), block_on("serial_number"), block_on("make", "model")]
+    blocking = [block_on("tail_number"), block_on("icao24"), block_on("serial_number"), block_on("make"),
+                block_on("model")]
     deterministic = [block_on("tail_number"), block_on("icao24")]
     return comparisons, blocking, deterministic, [block_on("make", "model"), block_on("tail_number")]
 
@@ -505,7 +510,7 @@ def _thing_splink():
     comparisons = [cl.LevenshteinAtThresholds("imei", [1, 2]), cl.LevenshteinAtThresholds("serial", [1, 2]),
                    cl.ExactMatch("category"),
                    cl.JaroWinklerAtThresholds("description", [0.95, 0.8]).configure(term_frequency_adjustments=True)]
-    blocking = [block_on("imei"), block_on("serial"), block_on("description")]
+    blocking = [block_on("imei"), block_on("serial"), block_on("description"), block_on("category")]
     deterministic = [block_on("imei"), block_on("serial")]
     return comparisons, blocking, deterministic, [block_on("category"), block_on("description")]
 
