@@ -100,3 +100,4 @@ CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.email
 CREATE CONSTRAINT comment_uid IF NOT EXISTS FOR (m:Comment) REQUIRE m.uid IS UNIQUE;
 CREATE CONSTRAINT api_token_uid IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.uid IS UNIQUE;
 CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);
+CREATE CONSTRAINT match_model_type IF NOT EXISTS FOR (m:MatchModel) REQUIRE m.type IS UNIQUE;

@@ -24,11 +24,18 @@ def _import(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
+    with open(args.file, encoding="utf-8") as f:
+        total = sum(1 for line in f if line.strip())
 
     def progress(counts: dict) -> None:
-        rate = counts["created"] / max(time.perf_counter() - t0, 1e-9)
-        print(f"\r{counts['lines']:,} lines read, {counts['created']:,} created, {len(counts['refused']):,} refused, "
-              f"{counts['hits']:,} hits ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        rate = counts["lines"] / elapsed
+        done = counts["lines"] / max(total, 1)
+        bar = "#" * int(done * 30)
+        left = (total - counts["lines"]) / rate if rate else 0.0
+        print(f"\r[{bar:<30}] {done:4.0%} {counts['lines']:,}/{total:,} lines, {counts['created']:,} created, "
+              f"{len(counts['refused']):,} refused, {counts['hits']:,} hits, {counts['sub_records']:,} sub-records "
+              f"({rate:,.0f}/s, {left:,.0f} s left)", end="", file=sys.stderr, flush=True)
 
     with open(args.file, encoding="utf-8") as f:
         counts = import_jsonl(graph, actor, TYPES[args.type], f, case_key=args.case, batch=args.batch,
@@ -41,7 +48,8 @@ def _import(args) -> int:
             out.write(json.dumps(item) + "\n")
     print(json.dumps({"type": TYPES[args.type], "lines": counts["lines"], "created": counts["created"],
                       "refused": len(counts["refused"]), "warnings": len(counts["warnings"]), "hits": counts["hits"],
-                      "records_with_hits": counts["records_with_hits"], "report": report,
+                      "records_with_hits": counts["records_with_hits"], "sub_records": counts["sub_records"],
+                      "separate": counts["separate"], "report": report,
                       "seconds": round(time.perf_counter() - t0, 2)}))
     return 0
 

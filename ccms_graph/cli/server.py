@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import neo4j_server
 from ..db import get_graph, install_schema
-from ..matching import blocking, frequencies
+from ..matching import blocking, frequencies, weights
+from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import load_settings
 from .output import emit
 
@@ -37,11 +38,18 @@ def _init_db(args) -> int:
 def _reindex(args) -> int:
     graph = get_graph()
     if not args.names_only:
-        n = blocking.recompute_keys(graph, batch=args.batch)
-        print(f"blocking keys rewritten on {n} person records")
+        for type_name in ENTITY_TYPES:
+            n = blocking.recompute_keys(graph, batch=args.batch, type_name=type_name)
+            print(f"blocking keys rewritten on {n} {type_name} records")
     counts = frequencies.recount(graph)
     print(f"name frequencies counted over {counts.total} people "
           f"({len(counts.family)} family-name and {len(counts.given)} given-name tokens)")
+    if args.fit_weights:
+        for type_name in ENTITY_TYPES:
+            fit = weights.refit(graph, type_name)
+            print(f"{type_name} field weights " + (
+                f"estimated from {fit['pairs']} candidate and {fit['random_pairs']} random pairs" if fit
+                else f"left as set (fewer than {weights.MIN_RECORDS} records)"))
     return 0
 
 
@@ -52,8 +60,10 @@ def register(sub) -> None:
     p = sub.add_parser("init-db", help="install constraints and indexes (idempotent)")
     p.set_defaults(func=_init_db)
     p = sub.add_parser("reindex-matching",
-                       help="recompute persons' deconfliction blocking keys (after the key set changes) "
-                            "and recount the name frequencies matching weighs names by")
+                       help="recompute the deconfliction blocking keys (after the key set changes), recount the name "
+                            "frequencies and re-estimate the field weights matching scores by")
     p.add_argument("--batch", type=int, default=5000)
     p.add_argument("--names-only", action="store_true", help="only recount the name frequencies")
+    p.add_argument("--fit-weights", action="store_true",
+                   help="also re-estimate the field weights from the store (EM; see matching/weights.py)")
     p.set_defaults(func=_reindex)

@@ -66,6 +66,10 @@ NAME_LIMIT = 100
 #: slipped year (the second key hit) to the people sharing its date of birth.
 SEATS = 20
 SEAT_BONUS = 30.0
+#: Keys from identifiers and addresses (`features.deletion_keys`, `features.address_keys`): asked in
+#: their own Lucene query, whose hits count as evidence beside the identifiers, phones and e-mails.
+EVIDENCE_PREFIXES = frozenset({"dl", "ad"})
+EVIDENCE_LIMIT = 50
 #: The node property holding the blocking keys, and its full-text index (see cypher/schema.cypher).
 MATCH_KEYS_PROP = "match_keys"
 MATCH_KEYS_INDEX = "match_keys"
@@ -96,7 +100,8 @@ def _check(type_name: str) -> str:
 def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), emails: Iterable[str] = (),
                     addresses: Iterable[Mapping] = ()) -> dict:
     """The dict `model.score` / `features` read, from stored (or prepared) node properties and selectors."""
-    rec = {k: v for k, v in props.items() if k in ENTITY_TYPES[type_name].field_names and v not in (None, "")}
+    names = ENTITY_TYPES[type_name].field_names
+    rec = {k: v for k, v in props.items() if k in names and v not in (None, "")}
     if isinstance(rec.get("identifiers"), str):
         try:
             rec["identifiers"] = json.loads(rec["identifiers"])
@@ -111,6 +116,30 @@ def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), 
     rec["emails"] = [e for e in emails if e]
     rec["addresses"] = [dict(a) for a in addresses if a]
     return rec
+
+
+_LOAD = """
+UNWIND $uids AS uid
+MATCH (n:SubjectRecord {{uid: uid}}) WHERE n:{label}
+RETURN n.uid AS uid, properties(n) AS props,
+       [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
+       [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
+       [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
+          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
+       [(n)-[:SUB_RECORD_OF*1..5]-(m) | m.uid] AS family
+"""
+
+
+def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
+    """uid -> {"props", "record" (matching dict), "family" (uids merged with it)} for stored records."""
+    label = _check(type_name)
+    stmt = _LOAD.format(label=label, address_link="RESIDES_AT" if label == "Person" else "LOCATED_AT")
+    out = {}
+    for r in tx.run(stmt, uids=list(uids)):
+        out[r["uid"]] = {"props": r["props"], "family": sorted(set(r["family"])),
+                         "record": matching_record(type_name, r["props"], r["phones"], r["emails"],
+                                                          r["addresses"])}
+    return out
 
 
 def _surname_keys(record: Mapping) -> set[str]:
@@ -137,6 +166,9 @@ def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
         days.add((dob.day, dob.month))  # the clerk may have swapped day and month
     keys += [f"dob:{dob.year:04d}-{m:02d}-{d:02d}" for m, d in days]
     keys += [f"md:{m:02d}-{d:02d}|{p}" for m, d in days for p in surnames]
+    # A replaced surname (an alias, a married name) whose year also slipped: the given name and the day.
+    givens = sorted({p for n in person_view(record).names if n.given and (p := phonetic_key(n.first))})
+    keys += [f"gmd:{g}|{m:02d}-{d:02d}" for m, d in days for g in givens]
     return keys
 
 
@@ -250,9 +282,11 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
     dob_alt = []
     if dob is not None and dob.is_full and dob.day is not None and dob.day <= 12 and dob.day != dob.month:
         dob_alt.append(f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}")
+    keys = query_keys(type_name, record)
+    evidence = [k for k in keys if k.split(":", 2)[1] in EVIDENCE_PREFIXES]
     return {
         "ids": id_keys, "phones": phones, "emails": emails,
-        "keys": _keys_query(query_keys(type_name, record)),
+        "keys": _keys_query([k for k in keys if k not in set(evidence)]), "evidence": _keys_query(evidence),
         "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
         "exclude": sorted(set(exclude)),
@@ -271,37 +305,51 @@ CALL (p) {{
   CALL (p) {{
     UNWIND p.ids AS k
     MATCH (:Identifier {{key: k}})<-[:HAS_IDENTIFIER]-(n:{label})
-    RETURN n, 1000.0 AS w
+    RETURN n, 1000.0 AS w, 1 AS e
     UNION ALL
     UNWIND p.phones AS e
     MATCH (:Phone {{e164: e}})<-[:USES_PHONE {{status: 'active'}}]-(n:{label})
-    RETURN n, 50.0 AS w
+    RETURN n, 50.0 AS w, 1 AS e
     UNION ALL
     UNWIND p.emails AS e
     MATCH (:Email {{address: e}})<-[:USES_EMAIL {{status: 'active'}}]-(n:{label})
-    RETURN n, 50.0 AS w
+    RETURN n, 50.0 AS w, 1 AS e
+    UNION ALL
+    WITH p WHERE p.evidence <> ''
+    CALL db.index.fulltext.queryNodes('{keys_index}', p.evidence, {{limit: $evidence_limit}}) YIELD node, score
+    RETURN node AS n, 100.0 + score AS w, 1 AS e
     UNION ALL
     WITH p WHERE p.keys <> ''
     CALL db.index.fulltext.queryNodes('{keys_index}', p.keys, {{limit: $key_limit}}) YIELD node, score
     WITH node, score ORDER BY score DESC
     WITH collect({{n: node, s: score}}) AS hits
     UNWIND range(0, size(hits) - 1) AS i
-    RETURN hits[i].n AS n, 2.0 * hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w
+    RETURN hits[i].n AS n, 2.0 * hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w, 0 AS e
     {names}
   }}
-  WITH p, n, sum(w) AS w
+  WITH p, n, sum(w) AS w, max(e) AS e
   WHERE NOT n.uid IN p.exclude AND coalesce(n.deleted, false) = false
-  WITH p, n, w + CASE WHEN p.dob IS NULL THEN 0.0 WHEN n.dob = p.dob THEN 20.0
+  WITH p, n, e, w + CASE WHEN p.dob IS NULL THEN 0.0 WHEN n.dob = p.dob THEN 20.0
                       WHEN n.dob IN p.dob_alt THEN 10.0 ELSE 0.0 END AS w
-  RETURN n, w ORDER BY w DESC, n.uid LIMIT $cap
+  RETURN n, w, e ORDER BY w DESC, n.uid LIMIT $cap
 }}
-RETURN p.i AS i, n.uid AS uid, w, n {{.*, {dropped}}} AS props,
+RETURN p.i AS i, n.uid AS uid, w, e = 1 AS evidence,
+       coalesce(head([(n)-[:SUB_RECORD_OF {{status: 'active'}}]->(m) | m.uid]), n.uid) AS individual,
+       {readable} AS readable, {tail}
+"""
+
+#: What a candidate carries back: in full (its fields and selectors), or light (what
+#: `deconflict.worth_scoring` reads; the survivors' details follow with `details`).
+_FULL = """n {{{shown}}} AS props,
        [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
-          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
-       coalesce(head([(n)-[:SUB_RECORD_OF {{status: 'active'}}]->(m) | m.uid]), n.uid) AS individual,
-       {readable} AS readable
+          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses"""
+_LIGHT = "n.name_text AS name_text, n.aliases_text AS aliases_text, n.dob AS dob"
+_DETAILS = """
+UNWIND $uids AS uid
+MATCH (n:SubjectRecord {{uid: uid}})
+RETURN uid, {tail}
 """
 
 _NAMES = """
@@ -312,53 +360,77 @@ _NAMES = """
     WITH node, score ORDER BY score DESC
     WITH collect({{n: node, s: score}}) AS hits
     UNWIND range(0, size(hits) - 1) AS i
-    RETURN hits[i].n AS n, hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w"""
+    RETURN hits[i].n AS n, hits[i].s + CASE WHEN i < $seats THEN $seat_bonus ELSE 0.0 END AS w, 0 AS e"""
 
 
-#: Stored properties a candidate does not need to carry back: derived search text and keys, and the
-#: bookkeeping timestamps (temporal values are the slowest to ship). Nulled in the map projection,
-#: this halved the candidate query's p50 at 1M (about 100 candidates x 25 properties each).
-_NOT_RETURNED = ("match_keys", "search_text", "name_text", "aliases_text", "dbas_text", "created_at", "updated_at",
-                 "imported_at")
+#: Stored properties a candidate carries back besides its type's fields: what the answer shows
+#: (`source_ref`) and whom to tell (`owner_uid`). Projecting only these, not `n {.*}`, keeps the
+#: derived search text, keys and timestamps off the wire (about 100 candidates per probe).
+RETURNED = ("source_ref", "owner_uid", "office_code")
 
 
-def candidate_statement(type_name: str, readable: str = "true") -> str:
+def _full(label: str) -> str:
+    shown = ", ".join(f".{k}" for k in (*ENTITY_TYPES[label].field_names, *RETURNED))
+    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"))
+
+
+def candidate_statement(type_name: str, readable: str = "true", light: bool = False) -> str:
     """The candidate Cypher for one entity type; `readable` is a policy predicate on `n` (code, not data)."""
     label = _check(type_name)
     names = _NAMES.format(index=NAME_INDEXES[label], label=label) if label in NAME_INDEXES else ""
     return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names, readable=readable,
-                              dropped=", ".join(f"{k}: null" for k in _NOT_RETURNED),
-                              address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"))
+                              tail=_LIGHT if light else _full(label))
 
 
 def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None = None,
-               readable: str = "true", cap: int = CANDIDATE_CAP) -> list[list[dict]]:
-    """Ranked candidates per probe: [{uid, w, props, record, readable, individual}], at most `cap` each, in
-    probe order. `individual` is the uid of the master record a merged record is SUB_RECORD_OF (else its own).
+               readable: str = "true", cap: int = CANDIDATE_CAP, light: bool = False) -> list[list[dict]]:
+    """Ranked candidates per probe: [{uid, w, evidence, props, record, readable, individual}], at most
+    `cap` each, in probe order. `individual` is the uid of the master record a merged record is
+    SUB_RECORD_OF (else its own); `evidence` says it shares an identifier, phone, e-mail or an
+    identifier's or address's key with the probe.
 
     `readable` is a read-policy predicate on `n` (e.g. `scopes.subject_readable("n")`) evaluated with
     `params` (`rules.actor_params(actor)`); each candidate says whether the actor may read it.
+    `light` (people) carries back only names and date of birth ({"name", "dob"} in place of props and
+    record); `details` completes the ones worth scoring.
     """
     out: list[list[dict]] = [[] for _ in probes]
     if not probes:
         return out
-    stmt = candidate_statement(type_name, readable)
+    stmt = candidate_statement(type_name, readable, light)
     rows = tx.run(stmt, probes=[{**p, "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
+                  evidence_limit=EVIDENCE_LIMIT,
                   name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
     for r in rows:
-        out[r["i"]].append({
-            "uid": r["uid"], "w": r["w"], "props": r["props"], "readable": bool(r["readable"]),
-            "individual": r["individual"],
-            "record": matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"]),
-        })
+        cand = {"uid": r["uid"], "w": r["w"], "evidence": r["evidence"], "readable": bool(r["readable"]),
+                "individual": r["individual"]}
+        if light:
+            cand["name"] = " ".join(x for x in (r["name_text"], (r["aliases_text"] or "").replace("|", " ")) if x)
+            cand["dob"] = r["dob"]
+        else:
+            cand["props"] = r["props"]
+            cand["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"])
+        out[r["i"]].append(cand)
     return out
+
+
+def details(tx, type_name: str, cands: list[dict]) -> None:
+    """Add props and record to light candidates (`candidates(light=True)`), one query for all of them."""
+    uids = sorted({c["uid"] for c in cands})
+    if not uids:
+        return
+    found = {r["uid"]: r for r in tx.run(_DETAILS.format(tail=_full(_check(type_name))), uids=uids)}
+    for c in cands:
+        r = found[c["uid"]]
+        c["props"] = r["props"]
+        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"])
 
 
 # Paged by uid through the SubjectRecord unique uid index (index-backed order, no re-sort per batch).
 _READ_BATCH = """
-MATCH (n:SubjectRecord) WHERE n.uid > $after AND n:Person
+MATCH (n:SubjectRecord) WHERE n.uid > $after AND n:{label}
 WITH n ORDER BY n.uid LIMIT $batch
-RETURN n.uid AS id, properties(n) AS props
+RETURN n.uid AS id
 """
 _WRITE_KEYS = """
 UNWIND $rows AS row
@@ -368,19 +440,17 @@ SET n.match_keys = row.keys
 
 
 def recompute_keys(graph: Graph, batch: int = 5000, type_name: str = "Person") -> int:
-    """Rewrite `match_keys` on every stored record of `type_name` from its properties, in UNWIND
-    batches of `batch` (after the key set changes); returns how many records were rewritten.
-
-    `graph` is a `ccms_graph.db.Graph` (its `read`/`write` managed transactions). Only Person keys
-    read properties alone; other types' keys also read linked addresses and are left alone here.
-    """
+    """Rewrite `match_keys` on every stored record of `type_name` from its properties and selectors
+    (phones, e-mails, addresses), in UNWIND batches of `batch` (after the key set changes); returns
+    how many records were rewritten. `graph` is a `ccms_graph.db.Graph`."""
     label = _check(type_name)
-    read, write = _READ_BATCH.replace("Person", label), _WRITE_KEYS.replace("Person", label)
+    read = _READ_BATCH.format(label=label)
     after, done = "", 0
     while True:
-        rows = graph.read(lambda tx, a=after: list(tx.run(read, after=a, batch=batch)))
-        if not rows:
+        ids = graph.read(lambda tx, a=after: [r["id"] for r in tx.run(read, after=a, batch=batch)])
+        if not ids:
             return done
-        out = [{"id": r["id"], "keys": match_keys_text(label, matching_record(label, r["props"]))} for r in rows]
-        graph.write(lambda tx, o=out: tx.run(write, rows=o).consume())
-        after, done = rows[-1]["id"], done + len(rows)
+        loaded = graph.read(lambda tx, i=ids: load_records(tx, label, i))
+        out = [{"id": u, "keys": match_keys_text(label, v["record"])} for u, v in loaded.items()]
+        graph.write(lambda tx, o=out: tx.run(_WRITE_KEYS, rows=o).consume())
+        after, done = ids[-1], done + len(ids)

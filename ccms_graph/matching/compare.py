@@ -45,7 +45,7 @@ NAME_LEVELS = (
     "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy", "swapped_fuzzy",
     "swapped_respelled",
     "family_only", "given_only", "family_fuzzy_only", "given_fuzzy_only", "swapped_only", "swapped_fuzzy_only",
-    "given_differs", "disagree", MISSING,
+    "family_differs", "given_differs", "disagree", MISSING,
 )
 
 
@@ -95,6 +95,8 @@ _COMBINED = {
     (MISSING, "nick"): "given_only",
     (MISSING, "fuzzy"): "given_fuzzy_only",
     ("fuzzy", MISSING): "family_fuzzy_only",
+    # The same given name under another surname: a married name, an alias, a father's surname dropped.
+    ("no", "eq"): "family_differs",
 }
 
 #: What a level found with one side's given and family names exchanged becomes: a swap plus one
@@ -252,6 +254,20 @@ def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
     level = compare_sets(a, b)
     if level == "disagree" and any(DamerauLevenshtein.distance(x, y) == 1 for x in a for y in b):
         return "typo"
+    return level
+
+
+def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
+    """Identifiers of any kind as "<kind>:<value>" keys: 'typo' when two of one kind are one edit apart."""
+    level = compare_sets(a, b)
+    if level != "disagree":
+        return level
+    for x in a:
+        kind, _, value = x.partition(":")
+        for y in b:
+            other_kind, _, other = y.partition(":")
+            if kind == other_kind and DamerauLevenshtein.distance(value, other) == 1:
+                return "typo"
     return level
 
 

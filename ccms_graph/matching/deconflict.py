@@ -13,14 +13,17 @@ the audit entry) is the use case's job, in `logic.identity.deconfliction`.
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import DamerauLevenshtein
+
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import Settings
-from . import blocking, frequencies, model
+from . import blocking, frequencies, model, weights
+from .dates import parse_dob
 
 #: Decisions that raise a hit.
 HIT_DECISIONS = (model.MATCH, model.POSSIBLE)
@@ -39,28 +42,8 @@ def _label(type_name: str) -> str:
     return type_name
 
 
-_LOAD = """
-UNWIND $uids AS uid
-MATCH (n:{label} {{uid: uid}})
-RETURN n.uid AS uid, properties(n) AS props,
-       [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
-       [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
-       [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
-          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
-       [(n)-[:SUB_RECORD_OF*1..5]-(m) | m.uid] AS family
-"""
-
-
-def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
-    """uid -> {"props", "record" (matching dict), "family" (uids merged with it)} for stored records."""
-    label = _label(type_name)
-    stmt = _LOAD.format(label=label, address_link="RESIDES_AT" if label == "Person" else "LOCATED_AT")
-    out = {}
-    for r in tx.run(stmt, uids=list(uids)):
-        out[r["uid"]] = {"props": r["props"], "family": sorted(set(r["family"])),
-                         "record": blocking.matching_record(type_name, r["props"], r["phones"], r["emails"],
-                                                           r["addresses"])}
-    return out
+#: Stored records in the shape scoring reads (kept here too: callers find runs and loads together).
+load_records = blocking.load_records
 
 
 @dataclass(frozen=True)
@@ -96,139 +79,124 @@ class Context:
 
     #: Prior log2-odds that the new record is one given stored record (None: model.PRIORS).
     prior: float | None = None
-    #: log2 weight of "none of the stored records" against the candidates (None: -prior).
-    no_match: float | None = None
     #: Name frequencies counted over the stored people (None: the built-in table).
     name_frequency: frequencies.NameCounts | None = None
     #: How many records of the type are stored (for the explanation).
     population: int | None = None
+    #: Field weights estimated from the stored records (`weights.stored`; None: model.WEIGHTS).
+    weights: Mapping[str, Mapping[str, float]] | None = None
 
 
 def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float | None = None,
             floor: int | None = None) -> Context:
     """The scoring context of `type_name` from the graph and `config`.
 
-    People: the prior is `model.person_prior` of the stored population and the configured share of
-    new records that duplicate a stored one (CCMS_MATCH_DUPLICATE_RATE, or `duplicate_rate`), and
-    names weigh by the frequencies last counted over the stored people (`frequencies.recount`).
-    Other types keep their fixed priors.
+    Field weights are the ones last estimated over the stored records of the type
+    (`weights.refit`), where an estimate exists. People: the prior is `model.person_prior` of the
+    stored population and the configured share of new records that duplicate a stored one
+    (CCMS_MATCH_DUPLICATE_RATE, or `duplicate_rate`), and names weigh by the frequencies last
+    counted over the stored people (`frequencies.recount`). Other types keep their fixed priors.
     """
     _label(type_name)
+    fitted = weights.stored(tx, type_name)
     if type_name != "Person":
-        return Context()
+        return Context(weights=fitted)
     q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
     prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
-    # Each stored person is the one with probability q/N; nobody stored with 1 - q. In units of
-    # the per-record prior that is (1 - q) / (q / N).
-    no_match = -prior + math.log2(max(1 - q, 1e-9))
-    return Context(prior, no_match, frequencies.stored(tx), population)
-
-
-def _posterior_log_odds(lrs: list[float], groups: list[str], no_match: float) -> list[float]:
-    """Each candidate's log2-odds of being THE stored record the new one duplicates, given the
-    others: its likelihood ratio against the sum over every other individual's and "nobody
-    stored". Records merged into one individual (one group) count once, by their best."""
-    if not lrs:
-        return []
-    top = max([*lrs, no_match])
-    best: dict[str, float] = {}
-    for lr, g in zip(lrs, groups, strict=True):
-        best[g] = max(best.get(g, -math.inf), lr)
-    total = sum(2.0 ** (v - top) for v in best.values()) + 2.0 ** (no_match - top)
-    out = []
-    for lr in lrs:
-        others = total - 2.0 ** (lr - top)  # a merged sibling that scores higher still competes
-        out.append(60.0 if others <= 1e-15 else (lr - top) - math.log2(others))
-    return out
-
-
-#: Candidates within this many bits of the best one are checked against each other: two stored
-#: records that match each other are one individual recorded twice (the duplicate deconfliction
-#: exists to find), so they do not compete for the new record (up to COMPARED of them).
-NEAR_BITS = 10.0
-COMPARED = 6
-
-
-#: Name levels that keep two stored records apart however much else agrees (twins share a surname
-#: and a date of birth, and often a middle name): only an analyst's merge makes them one individual.
-_CONFLICTING_NAMES = frozenset({"given_differs", "disagree"})
-
-
-def _names_conflict(pair: dict) -> bool:
-    return any(row["field"] == "name" and row["level"] in _CONFLICTING_NAMES for row in pair["explanation"])
-
-
-def _individuals(type_name: str, cands: list[dict], lrs: list[float], prior: float, ctx: Context) -> list[str]:
-    """One label per candidate: merged records (SUB_RECORD_OF) share their master's, and leading
-    candidates that `match` each other, names not in conflict, share one too."""
-    labels = [c.get("individual") or c["uid"] for c in cands]
-    if len(cands) < 2:
-        return labels
-    top = max(lrs)
-    near = sorted((i for i, lr in enumerate(lrs) if lr >= top - NEAR_BITS), key=lambda i: -lrs[i])[:COMPARED]
-    for x, i in enumerate(near):
-        for j in near[x + 1:]:
-            if labels[i] == labels[j]:
-                continue
-            pair = model.score(type_name, cands[i]["record"], cands[j]["record"], name_frequency=ctx.name_frequency,
-                               prior=prior)
-            if pair["decision"] == model.MATCH and not _names_conflict(pair):
-                old = labels[j]
-                labels = [labels[i] if lab == old else lab for lab in labels]
-    return labels
+    return Context(prior, frequencies.stored(tx), population, fitted)
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],
                      limits: tuple[float, float] | None = None, ctx: Context | None = None) -> list[dict]:
-    """Score each candidate against `record`; best first. Adds score, decision, decisive, explanation.
+    """Score each candidate against `record` on its own; best first. Adds score, decision, decisive,
+    explanation, log_odds.
 
-    The score is the chance that the candidate is the one stored record the new one duplicates:
-    the pair's likelihood ratio (its field weights) set against the prior and against the other
-    candidates, so a record that is the only plausible one scores higher than one of several
-    look-alikes. Candidates that are one individual (merged, or matching each other) do not
-    compete. The explanation carries the fields' weights plus a "prior" row (log2-odds of this
-    stored record against nobody stored, before any evidence) and an "other_candidates" row
-    (what the competing candidates take away, never positive); their sum is the log-odds.
+    The score is the chance that THIS stored record is the same individual as the new one: the
+    prior (one given stored record among the population) plus the pair's field weights, turned into
+    a probability. It does not depend on the other candidates: when one individual already has
+    several stored records (in several cases and offices), each of them scores as it would alone, so
+    every owner is told. The explanation carries the fields' weights plus a "prior" row; their sum
+    is the log-odds.
     """
     match_t, possible_t = limits or DEFAULT.limits
     ctx = ctx or Context()
     prior = model.PRIORS[type_name] if ctx.prior is None else ctx.prior
-    no_match = -prior if ctx.no_match is None else ctx.no_match
-    pairs = [model.score(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
-                         name_frequency=ctx.name_frequency, prior=prior) for c in cands]
-    lrs = [s["log_odds"] - prior for s in pairs]
-    posterior = _posterior_log_odds(lrs, _individuals(type_name, cands, lrs, prior, ctx), no_match)
     scored = []
-    for c, s, lr, lo in zip(cands, pairs, lrs, posterior, strict=True):
-        value = 1.0 / (1.0 + 2.0 ** (-lo)) if lo > -1000 else 0.0
-        if s["decisive"]:
-            value = max(value, match_t)
-        decision = model.MATCH if s["decisive"] else model.decide(value, match_t, possible_t)
-        explanation = [*s["explanation"],
-                       {"field": "prior", "a": None, "b": ctx.population, "level": "population",
-                        "weight": round(-no_match, 3)},
-                       {"field": "other_candidates", "a": None, "b": len(cands) - 1, "level": "competition",
-                        "weight": round(lo - lr + no_match, 3)}]
-        scored.append({**c, "score": value, "decision": decision, "decisive": s["decisive"],
-                       "explanation": explanation, "log_odds": lo})
+    for c in cands:
+        s = model.score(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
+                        name_frequency=ctx.name_frequency, prior=prior, weights=ctx.weights)
+        explanation = [*s["explanation"], {"field": "prior", "a": None, "b": ctx.population, "level": "population",
+                                           "weight": round(prior, 3)}]
+        scored.append({**c, "score": s["score"], "decision": s["decision"], "decisive": s["decisive"],
+                       "explanation": explanation, "log_odds": s["log_odds"]})
     scored.sort(key=lambda x: (-x["score"], -x["log_odds"], x["uid"]))
     return scored
+
+
+def _name_text(rec: Mapping) -> str:
+    parts = [rec.get("given_name"), rec.get("middle_name"), rec.get("family_name"), *(rec.get("aliases") or [])]
+    return " ".join(str(x) for x in parts if x)
+
+
+def _dob_text(value: object) -> str:
+    return parse_dob(value).iso() or ""
+
+
+#: Names at least this similar (rapidfuzz token_set_ratio, 0-100) are scored in full, and alike ones
+#: when the dates of birth are close too; see `worth_scoring`.
+NAME_SIMILAR = 80.0
+NAME_ALIKE = 40.0
+
+
+def worth_scoring(type_name: str, record: Mapping, cands: list[dict]) -> list[bool]:
+    """Which candidates could reach `possible`: the cheap first stage of batch deconfliction.
+
+    People only (other types have few candidates, all scored); reads each candidate's `name` (every
+    name and alias) and `dob` as `blocking.candidates(light=True)` returns them, or its `record`. A
+    candidate is scored in full when it shares evidence with the record (an identifier, phone,
+    e-mail, a deletion or address key: the candidate query's `evidence`), when the names are nearly
+    the same (`NAME_SIMILAR`), or when they are alike (`NAME_ALIKE`: a shared given name, say, under
+    a married name) and the dates of birth are within two edits (a slip, a transposition, a swapped
+    day and month). Name similarity is rapidfuzz token_set_ratio, every name in any order, one
+    vectorised call per record. Anything else disagrees on the name or on both name and date of
+    birth and shares no identifier: its log-odds cannot climb from the prior (about -17 bits at
+    100,000 people) to even odds.
+    """
+    if type_name != "Person" or not cands:
+        return [True] * len(cands)
+    names = process.cdist([_name_text(record)], [c["name"] if "name" in c else _name_text(c["record"]) for c in cands],
+                          scorer=fuzz.token_set_ratio, processor=utils.default_process, workers=1)[0]
+    dob = _dob_text(record.get("dob"))
+    out = []
+    for c, similar in zip(cands, names, strict=True):
+        other = c["dob"] if "dob" in c else c["record"].get("dob")
+        near = bool(dob and other) and DamerauLevenshtein.distance(dob, _dob_text(other)) <= 2
+        out.append(bool(c.get("evidence")) or similar >= NAME_SIMILAR or (near and similar >= NAME_ALIKE))
+    return out
 
 
 def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
          params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
          limits: tuple[float, float] | None = None, prefix: bool = False,
-         ctx: Context | None = None, config: Config = DEFAULT) -> list[list[dict]]:
+         ctx: Context | None = None, config: Config = DEFAULT, hits_only: bool = False) -> list[list[dict]]:
     """Scored candidates (best first) for each record, in one candidate query; nothing is written.
 
     `prefix` also matches unfinished name words (query before create, as the user types).
+    `hits_only` scores only what `worth_scoring` lets through (deconfliction of records being stored,
+    where only `possible` and better is kept).
     """
     excludes = excludes or [() for _ in records]
     probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
-    found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap)
+    light = hits_only and type_name == "Person"
+    found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap, light=light)
     limits = limits or config.limits
     ctx = ctx or context(tx, type_name, config)
+    if hits_only:
+        found = [[c for c, keep in zip(cands, worth_scoring(type_name, r, cands), strict=True) if keep]
+                 for r, cands in zip(records, found, strict=True)]
+    if light:
+        blocking.details(tx, type_name, [c for cands in found for c in cands])
     return [score_candidates(type_name, r, c, limits, ctx) for r, c in zip(records, found, strict=True)]
 
 

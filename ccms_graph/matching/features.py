@@ -23,6 +23,10 @@ Query with `candidate_keys("Person", r)`: "<P>|<YYYY>" for the year and the year
 plus "<P>|" (stored records with no date of birth); a record without a birth year asks "<P>",
 which every stored record with that family name carries.
 
+Every type also stores and queries evidence keys: `deletion_keys` of its identifiers ("dl:ssn:12346789",
+one per deleted position, so one mistyped or transposed character still meets) and, for people and
+businesses, `address_keys` ("ad:12|MN|20001", house number, street word, postcode or city).
+
 Other types store and query the same keys (`candidate_keys` == `blocking_keys`):
   Business  "name:<P>" for the first two words of each name/DBA (business_key), "zip:<postcode>"
   Vehicle   "vinhead:<VIN 1-11>", "vintail:<VIN 12-17>" (one typo leaves one intact),
@@ -128,16 +132,68 @@ def _check(entity_type: str) -> None:
         raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
 
 
+#: Identifier kinds whose values are too short or too shared for deletion keys to stay selective,
+#: and the selectors found by their own exact lookup.
+_NO_DELETION_KEYS = frozenset({"phone", "email"})
+#: Identifiers shorter than this get no deletion keys (their one-deletion variants are common).
+MIN_DELETION_LENGTH = 5
+
+
+def deletion_keys(id_keys: Iterable[str]) -> list[str]:
+    """"dl:<kind>:<value less one character>" for every position, and the value itself.
+
+    Two identifiers one substitution, insertion, deletion or adjacent transposition apart share at
+    least one of these keys (delete the differing character, or the later of the swapped pair),
+    so a mistyped SSN, EIN or VIN is still a candidate, through an exact index term.
+    """
+    out = set()
+    for key in id_keys:
+        kind, _, value = key.partition(":")
+        if kind in _NO_DELETION_KEYS or len(value) < MIN_DELETION_LENGTH:
+            continue
+        out.add(f"dl:{kind}:{value}")
+        out |= {f"dl:{kind}:{value[:i]}{value[i + 1:]}" for i in range(len(value))}
+    return sorted(out)
+
+
+def address_keys(addresses: Iterable[Mapping[str, str]]) -> list[str]:
+    """"ad:<house number>|<first street word>|<postcode or city>" per normalized address.
+
+    Address-only evidence (a copy with a replaced name, sharing the street address) finds its
+    record; two keys per address, so a slipped postcode or a misspelt city leaves the other.
+    """
+    out = set()
+    for addr in addresses:
+        words = (addr.get("line") or "").split()
+        if len(words) < 2 or not any(ch.isdigit() for ch in words[0]):
+            continue
+        head = f"{words[0]}|{phonetic_key(words[1]) or words[1]}"
+        out |= {f"ad:{head}|{where}" for where in (addr.get("postcode"), addr.get("city")) if where}
+    return sorted(out)
+
+
+def _evidence_keys(entity_type: str, record: Mapping) -> list[str]:
+    """Keys from identifiers and addresses, the same for storing and querying."""
+    keys = deletion_keys(identifier_keys(entity_type, record))
+    if entity_type == "Person":
+        keys += address_keys(records.person_view(record).addresses)
+    elif entity_type == "Business":
+        keys += address_keys(records.business_view(record).addresses)
+    return keys
+
+
 def blocking_keys(entity_type: str, record: Mapping) -> list[str]:
     """The blocking keys to store on the node for `record` (sorted, unique); see the module doc."""
     _check(entity_type)
-    return _person_keys(record, query=False) if entity_type == "Person" else _OTHER[entity_type](record)
+    own = _person_keys(record, query=False) if entity_type == "Person" else _OTHER[entity_type](record)
+    return _unique([*own, *_evidence_keys(entity_type, record)])
 
 
 def candidate_keys(entity_type: str, record: Mapping) -> list[str]:
     """The keys to look up (any stored key equal to one of them) to find candidates for `record`."""
     _check(entity_type)
-    return _person_keys(record, query=True) if entity_type == "Person" else _OTHER[entity_type](record)
+    own = _person_keys(record, query=True) if entity_type == "Person" else _OTHER[entity_type](record)
+    return _unique([*own, *_evidence_keys(entity_type, record)])
 
 
 def _ids(kind: str, values: Iterable[str]) -> list[str]:

@@ -95,6 +95,9 @@ NAME_LEVEL_PARTS: dict[str, tuple[Part, Part] | tuple[Part, Part, float]] = {
     # writes another first name for the same person (m ~ 0.5%; aliases are compared on their own).
     # At -6 two same-surname strangers born the same day were raised as `possible`.
     "given_differs": ("tf", -8.0),
+    # The given name agrees and the surname is another one: a married name or an alias (m ~ 5% of
+    # copies; different people differ in surname almost always), so the given name still counts.
+    "family_differs": (-4.0, "tf"),
     "disagree": (-8.0, 0.0),
     cmp.MISSING: (0.0, 0.0),
 }
@@ -143,19 +146,24 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "sex": {"agree": 0.9, "disagree": -4.0, cmp.MISSING: 0.0},
         # SSN/A-Number: unique per person; an equal value is decisive (see DECISIVE), a different
         # valid value is strong evidence against (m ~ 0.1% for a mistyped SSN).
-        "ssn": {"agree": 25.0, "typo": 5.0, "disagree": -12.0, cmp.MISSING: 0.0},
-        "a_number": {"agree": 25.0, "typo": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
-        "fbi_number": {"agree": 22.0, "typo": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        # A value one edit from the other (a digit mistyped or two swapped): m ~ 1-2% of copies,
+        # u ~ 100 neighbours in 10^9 values, so still strong evidence (log2(0.01 / 1e-7) ~ 17; held
+        # lower, since a typo'd identifier is also how two family members' numbers can look).
+        "ssn": {"agree": 25.0, "typo": 10.0, "disagree": -12.0, cmp.MISSING: 0.0},
+        "a_number": {"agree": 25.0, "typo": 10.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        "fbi_number": {"agree": 22.0, "typo": 8.0, "disagree": -10.0, cmp.MISSING: 0.0},
         # People renew passports and hold several; a different number is weak evidence against.
         "passport": {"agree": 16.0, "agree_unqualified": 13.0, "qualifier_differs": 2.0, "disagree": -1.0,
                      cmp.MISSING: 0.0},
         "drivers_license": {"agree": 15.0, "agree_unqualified": 11.0, "qualifier_differs": 0.0,
                             "disagree": -1.0, cmp.MISSING: 0.0},
-        "other_ids": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "other_ids": {"agree": 12.0, "typo": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
         "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
-        "addresses": {"agree": 4.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # The same street address: u ~ 1e-5 between random people, but a household shares it and
+        # people move (m ~ 0.5), so about 8 bits; no penalty for another address.
+        "addresses": {"agree": 8.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
     },
     "Business": {
         "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
@@ -443,7 +451,7 @@ def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[
     rows += [
         ("passport", _show(a.passports), _show(b.passports), cmp.compare_qualified(a.passports, b.passports)),
         ("drivers_license", _show(a.licenses), _show(b.licenses), cmp.compare_qualified(a.licenses, b.licenses)),
-        ("other_ids", _show(a.other_ids), _show(b.other_ids), cmp.compare_sets(a.other_ids, b.other_ids)),
+        ("other_ids", _show(a.other_ids), _show(b.other_ids), cmp.compare_keyed_identifiers(a.other_ids, b.other_ids)),
         ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
         ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
@@ -492,6 +500,20 @@ _VIEWS: dict[str, tuple[Callable[[Mapping], dict], tuple]] = {
 }
 
 
+def rows_of(entity_type: str, a: Mapping, b: Mapping,
+            name_frequency: NameFrequency | None = None) -> tuple[list[Row], dict[str, float]]:
+    """The comparison of two records, field by field: ([(field, shown a, shown b, level)], the weights
+    of the fields whose weight is computed rather than looked up: person names)."""
+    if entity_type not in WEIGHTS:
+        raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
+    if entity_type == "Person":
+        return _person_rows(a, b, name_frequency)
+    if entity_type == "Business":
+        return _business_rows(a, b), {}
+    view, spec = _VIEWS[entity_type]
+    return _generic_rows(view(a), view(b), spec), {}
+
+
 def decide(score: float, match_threshold: float = MATCH_THRESHOLD, possible_threshold: float = POSSIBLE_THRESHOLD) -> str:
     """The decision band of a 0..1 score."""
     if score >= match_threshold:
@@ -508,6 +530,7 @@ def score(
     possible_threshold: float = POSSIBLE_THRESHOLD,
     name_frequency: NameFrequency | None = None,
     prior: float | None = None,
+    weights: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict:
     """Score two records of `entity_type` ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing").
 
@@ -515,23 +538,21 @@ def score(
     "decisive": [fields], "explanation": [{"field", "a", "b", "level", "weight"}, ...]} with one
     explanation row per field, missing ones included (weight 0). `name_frequency` (token -> share
     of population, function or dict, or `frequencies.NameCounts`) overrides the built-in US name
-    table for Person names; `prior` (log2 odds) overrides the type's PRIORS entry.
+    table for Person names; `prior` (log2 odds) overrides the type's PRIORS entry; `weights` (field ->
+    level -> weight, as `weights.stored` estimates them) overrides the feature table where it has a level.
     """
     if entity_type not in WEIGHTS:
         raise ValueError(f"unknown entity type {entity_type!r}; expected one of {records.ENTITY_TYPES}")
     table = WEIGHTS[entity_type]
     explanation: list[dict] = []
     total = PRIORS[entity_type] if prior is None else prior
-    computed: dict[str, float] = {}
-    if entity_type == "Person":
-        rows, computed = _person_rows(a, b, name_frequency)
-    elif entity_type == "Business":
-        rows = _business_rows(a, b)
-    else:
-        view, spec = _VIEWS[entity_type]
-        rows = _generic_rows(view(a), view(b), spec)
+    rows, computed = rows_of(entity_type, a, b, name_frequency)
+    fitted = weights or {}
     for field_name, va, vb, level in rows:
-        weight = computed[field_name] if field_name in computed else table[field_name][level]
+        if field_name in computed:
+            weight = computed[field_name]
+        else:
+            weight = fitted.get(field_name, {}).get(level, table[field_name][level])
         total += weight
         explanation.append({"field": field_name, "a": va, "b": vb, "level": level, "weight": round(weight, 3)})
     rules = DECISIVE[entity_type]

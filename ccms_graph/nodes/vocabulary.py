@@ -7,6 +7,7 @@ the forms, the graph legend and matching all read it instead of repeating it (pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # ---------------------------------------------------------------------------------------------
 # Field and type declarations
@@ -66,7 +67,7 @@ class RecordType:
                 return f
         raise KeyError(name)
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 

@@ -1,8 +1,6 @@
-"""Scoring a new record against its candidates together: prior, competition, duplicates, counted names."""
+"""Scoring a new record against its candidates: each on its own (prior plus evidence), duplicates, counted names."""
 
 from __future__ import annotations
-
-import math
 
 import pytest
 
@@ -12,7 +10,7 @@ from ccms_graph.matching.frequencies import NameCounts
 from ccms_graph.matching.names import PersonName, person_name
 
 PRIOR = model.person_prior(1_000_000, 0.5)
-CTX = deconflict.Context(PRIOR, -PRIOR + math.log2(0.5), None, 1_000_000)
+CTX = deconflict.Context(PRIOR, None, 1_000_000)
 
 
 def cand(uid, **fields):
@@ -26,24 +24,27 @@ def by_uid(scored):
 NEW = {"given_name": "Marta", "family_name": "Kowalczyk", "dob": "1971-06-02", "sex": "F"}
 
 
-def test_a_lone_look_alike_scores_higher_than_one_of_two():
+def test_a_candidate_scores_the_same_alone_or_among_look_alikes():
+    # The score says how likely THIS stored record is the individual: other stored records that look
+    # alike (or are the same individual again) neither lower nor raise it.
     slipped = cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-03", sex="F")
     other = cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-07-02", sex="F")
     alone = by_uid(deconflict.score_candidates("Person", NEW, [slipped], ctx=CTX))["a"]
-    shared = by_uid(deconflict.score_candidates("Person", NEW, [slipped, other], ctx=CTX))["a"]
-    assert shared["score"] < alone["score"]
-    assert shared["decision"] != "match"
+    shared = by_uid(deconflict.score_candidates("Person", NEW, [slipped, other], ctx=CTX))
+    assert shared["a"]["score"] == pytest.approx(alone["score"])
+    assert shared["b"]["score"] == pytest.approx(
+        by_uid(deconflict.score_candidates("Person", NEW, [other], ctx=CTX))["b"]["score"])
 
 
-def test_two_stored_copies_of_one_person_do_not_split_the_hit():
-    # One individual recorded twice (in two offices): both are raised as a match, not halved.
-    first = cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-02", sex="F")
-    second = cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-06-02", sex="F", ssn="212-55-1234")
-    scored = by_uid(deconflict.score_candidates("Person", NEW, [first, second], ctx=CTX))
-    assert scored["a"]["decision"] == scored["b"]["decision"] == "match"
+def test_every_stored_copy_of_one_person_is_a_match():
+    # One individual recorded three times (in several offices): all three are raised as a match.
+    copies = [cand(u, given_name="Marta", family_name="Kowalczyk", dob="1971-06-02", sex="F") for u in "abc"]
+    copies[1]["record"]["ssn"] = "212-55-1234"
+    scored = deconflict.score_candidates("Person", NEW, copies, ctx=CTX)
+    assert [c["decision"] for c in scored] == ["match"] * 3
 
 
-def test_merged_records_count_as_one_individual():
+def test_merged_records_score_as_they_would_alone():
     first = {**cand("a", given_name="Marta", family_name="Kowalczyk", dob="1971-06-03", sex="F"), "individual": "m"}
     second = {**cand("b", given_name="Marta", family_name="Kowalczyk", dob="1971-07-02", sex="F"), "individual": "m"}
     alone = by_uid(deconflict.score_candidates("Person", NEW, [first], ctx=CTX))["a"]
@@ -51,15 +52,16 @@ def test_merged_records_count_as_one_individual():
     assert merged["score"] == pytest.approx(alone["score"])
 
 
-def test_explanation_adds_prior_and_competition_to_the_fields():
+def test_explanation_adds_the_prior_to_the_fields():
     scored = deconflict.score_candidates(
         "Person", NEW, [cand("a", **NEW), cand("b", given_name="Maria", family_name="Kowalczyk", dob="1971-06-02")],
         ctx=CTX)
     for c in scored:
         rows = {e["field"]: e for e in c["explanation"]}
-        assert rows["prior"]["weight"] == pytest.approx(-CTX.no_match, abs=1e-3)
-        assert "other_candidates" in rows and rows["other_candidates"]["weight"] <= 0
+        assert rows["prior"]["weight"] == pytest.approx(PRIOR, abs=1e-3)
+        assert "other_candidates" not in rows
         assert sum(e["weight"] for e in c["explanation"]) == pytest.approx(c["log_odds"], abs=0.01)
+        assert c["score"] == pytest.approx(1 / (1 + 2 ** -c["log_odds"]))
 
 
 def test_an_equal_ssn_stays_a_match_whatever_the_competition():
@@ -170,15 +172,13 @@ def test_surname_particles_on_both_sides_weigh_more_than_the_bare_surname():
     assert both == pytest.approx(bare + model.PARTICLES_AGREE)
 
 
-def test_stored_records_with_different_given_names_still_compete():
+def test_a_surname_and_a_date_of_birth_alone_are_not_a_match():
     # Two Smiths born the same day with the same middle name are two people (no analyst merged them):
-    # a copy naming neither given name must not be a match for both.
+    # a copy naming neither given name is a match for neither.
     query = {"family_name": "Smith", "dob": "1970-04-08", "sex": "M"}
     first = cand("a", given_name="Jozfipu", middle_name="Raymond", family_name="Smith", dob="1970-04-08", sex="M")
     second = cand("b", given_name="Scott", middle_name="Raymond", family_name="Smith", dob="1970-04-08", sex="M")
-    alone = by_uid(deconflict.score_candidates("Person", query, [first], ctx=CTX))["a"]
     both = by_uid(deconflict.score_candidates("Person", query, [first, second], ctx=CTX))
-    assert both["a"]["score"] < alone["score"]
     assert both["a"]["decision"] != "match" and both["b"]["decision"] != "match"
 
 

@@ -33,7 +33,8 @@ def pn(given=None, family=None, middle=None):
         (pn("Maria", "Garcia-Lopez"), pn("Maria", "Garcia"), "family_fuzzy"),
         (pn(None, "Smith"), pn("John", "Smith"), "family_only"),
         (pn("Mary", "Smith"), pn("John", "Smith"), "given_differs"),
-        (pn("John", "Smith"), pn("John", "Jones"), "disagree"),
+        (pn("John", "Smith"), pn("John", "Jones"), "family_differs"),  # a married name, an alias
+        (pn("John", "Smith"), pn("Mary", "Jones"), "disagree"),
         # a swap plus one more slip
         (pn("Lesu", "Mqary"), pn("Mary", "Lesu"), "swapped_fuzzy"),
         (pn("Garisu", "Ruh"), pn("Ruth", "Garisu"), "swapped_fuzzy"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...db import Graph
@@ -24,7 +25,7 @@ from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
 from ...policy.rules import require_writer
-from ..identity import deconfliction
+from ..identity import deconfliction, resolution
 from ..oversight import audit, checks
 from . import records
 
@@ -60,10 +61,15 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
     if not isinstance(obj, dict):
         return None, "not a JSON object", []
     data = flatten(type_name, obj)
+    try:
+        data, master, reason = resolution.settle_choice(data)
+    except ValidationFailed as exc:
+        return None, "; ".join(_messages(exc.errors)), []
     dropped: list[str] = []
     for _ in range(3):  # each pass drops the fields that failed; the identifying check is never dropped
         try:
-            return records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True), None, dropped
+            row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True)
+            return {**row, "settle": (master, reason)}, None, dropped
         except ValidationFailed as exc:
             bad = [k for k in exc.errors if k != "_schema" and k in data]
             if "_schema" in exc.errors or not bad:
@@ -93,52 +99,82 @@ def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     return audit.read_or_refuse(graph, actor, "import", [case_key], work)
 
 
+def _batches(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for number, text in enumerate(lines, start=1):
+        if text.strip():
+            chunk.append((number, text))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_uid: str | None) -> list[tuple]:
+    """(line, row or None, refusal or None, dropped fields) for each line of a batch."""
+    return [(number, *parse_line(type_name, text, actor, case_uid=case_uid)) for number, text in chunk]
+
+
 def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
                  batch: int = BATCH, progress: Callable[[dict], None] | None = None) -> dict:
-    """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits}.
+    """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits,
+    sub_records, separate}.
 
     `refused` and `warnings` list {line, reason} / {line, dropped}; line numbers count from 1.
+    Each batch is one transaction: the records, their audit entry, their deconfliction (candidates
+    found set-wise for the whole batch, hits stored, owners notified) and their settlement
+    (`resolution.settle_batch`: a line matching a record the importer may read becomes its
+    sub-record, unless the line says `separate_reason`). Validating the next batch overlaps with
+    writing this one.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
     require_writer(actor)  # auditors and administrators import no case content
     case_uid = _case_uid(graph, actor, case_key)
-    counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0, "records_with_hits": 0}
-    pending: list[tuple[int, dict]] = []
+    counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0,
+                              "records_with_hits": 0, "sub_records": 0, "separate": 0}
     match_config = deconflict.Config.of(graph.settings)
 
-    def work(tx, chunk):
-        uids = records.insert_rows(tx, type_name, [row for _, row in chunk], actor.uid)
+    def work(tx, rows):
+        uids = records.insert_rows(tx, type_name, [row for _, row in rows], actor.uid)
         audit.record(tx, actor, "import", [*uids, *([case_uid] if case_uid else [])],
-                     details={"type": type_name, "records": len(uids), "first_line": chunk[0][0],
-                              "last_line": chunk[-1][0]})
-        return deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import")
+                     details={"type": type_name, "records": len(uids), "first_line": rows[0][0],
+                              "last_line": rows[-1][0]})
+        fresh = {u: records.matching_record_of(type_name, row) for u, (_, row) in zip(uids, rows, strict=True)}
+        hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import", fresh=fresh)
+        choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
+        return hits, resolution.settle_batch(tx, actor, uids, hits, choices)
 
-    def flush():
-        if not pending:
-            return
-        hits = graph.write(work, list(pending))
-        counts["created"] += len(pending)
-        counts["hits"] += sum(len(h) for h in hits.values())
-        counts["records_with_hits"] += sum(1 for h in hits.values() if h)
-        pending.clear()
+    def write(prepared):
+        rows = []
+        for number, row, reason, dropped in prepared:
+            counts["lines"] += 1
+            if row is None:
+                counts["refused"].append({"line": number, "reason": reason})
+                continue
+            if dropped:
+                counts["warnings"].append({"line": number, "dropped": dropped})
+            rows.append((number, row))
+        if rows:
+            hits, settled = graph.write(work, rows)
+            counts["created"] += len(rows)
+            counts["hits"] += sum(len(h) for h in hits.values())
+            counts["records_with_hits"] += sum(1 for h in hits.values() if h)
+            counts["sub_records"] += sum(1 for s in settled.values() if "sub_record_of" in s)
+            counts["separate"] += sum(1 for s in settled.values() if "separate_reason" in s)
         if progress:
             progress(counts)
 
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        counts["lines"] += 1
-        row, reason, dropped = parse_line(type_name, text, actor, case_uid=case_uid)
-        if row is None:
-            counts["refused"].append({"line": number, "reason": reason})
-            continue
-        if dropped:
-            counts["warnings"].append({"line": number, "dropped": dropped})
-        pending.append((number, row))
-        if len(pending) >= batch:
-            flush()
-    flush()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for chunk in _batches(lines, batch):
+            nxt = pool.submit(_prepare, type_name, chunk, actor, case_uid)
+            if pending is not None:
+                write(pending.result())
+            pending = nxt
+        if pending is not None:
+            write(pending.result())
     if type_name == "Person" and counts["created"]:
         frequencies.refresh(graph)  # name weights follow the population the import has grown
     return counts

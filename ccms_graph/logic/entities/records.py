@@ -17,7 +17,7 @@ from ...policy import rules
 from ...policy.actor import Actor
 from ...validation import parse_dob, validate_record
 from ..common import new_uid, node_dict, now
-from ..identity import deconfliction
+from ..identity import deconfliction, resolution
 from ..oversight import audit
 from . import access
 
@@ -207,12 +207,16 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
     """Create one Subject Record (pending approval), its selectors, and its audit entry, in one transaction.
 
     The record is deconflicted in the same transaction: the answer carries `hits` (see
-    `logic.identity.deconfliction`), and the owners of matching records are notified.
+    `logic.identity.deconfliction`), and the owners of matching records are notified. A record
+    that `match`es one the creator may read is settled as `resolution.settle` says: `data` may
+    carry `sub_record_of` (the master's uid) or `separate_reason`; with neither, the record is
+    flagged as awaiting settlement and the answer lists the matches.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
     rules.require_writer(actor)  # auditors and administrators create no case content
-    row = build_row(type_name, data, actor, case_uid=case_uid, source=source)
+    fields, master_uid, reason = resolution.settle_choice(data)
+    row = build_row(type_name, fields, actor, case_uid=case_uid, source=source)
     match_config = deconflict.Config.of(graph.settings)
 
     def work(tx):
@@ -220,10 +224,19 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
-        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config).get(uid, [])
-        return {**answer(tx, actor, uid), "hits": hits}
+        hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config,
+                                         fresh={uid: matching_record_of(type_name, row)}).get(uid, [])
+        settled = resolution.settle(tx, actor, uid, hits, master_uid, reason)
+        return {**answer(tx, actor, uid), "hits": hits, **settled}
 
     return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
+
+
+def matching_record_of(type_name: str, row: dict) -> dict:
+    """The matching module's view of a row built by `build_row` (no read-back of what was just written)."""
+    sel = row["sel"]
+    return blocking.matching_record(type_name, row["props"], [p["e164"] for p in sel["phones"]],
+                                    [e["address"] for e in sel["emails"]], sel["addresses"])
 
 
 _BUMP = """

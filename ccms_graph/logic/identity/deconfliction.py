@@ -38,6 +38,10 @@ from ...validation import validate_record
 from ..common import plain
 from ..oversight import audit, checks, notifications
 
+#: Candidates per record when records are stored (create, update, import): the best-ranked ones.
+#: Identifier, phone, e-mail and evidence-key hits rank first, then shared dates of birth and each
+#: index's best seats; the long tail of common-surname look-alikes scored no_match at 1M anyway.
+BATCH_CAP = 40
 #: Decisions a reviewer may record on a hit.
 REVIEW_DECISIONS = ("confirmed_same", "dismissed")
 #: At most this many uids are named in one audit entry of a check (its counts are always complete).
@@ -89,19 +93,25 @@ def _actor_contact(actor: Actor) -> dict:
 
 
 def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,
-                operation: str = "create") -> dict[str, list]:
+                operation: str = "create", fresh: dict[str, dict] | None = None) -> dict[str, list]:
     """Deconflict records just created or updated in `tx`: store hits, notify owners, audit; uid -> hits.
 
     Called by `records.create_entity`, `records.update_entity` and the import, in their transaction.
+    `fresh` (uid -> matching record) gives records just created, as the caller built them, so they
+    are not read back (a new record has no sub-records to leave out).
     """
     if type_name not in ENTITY_TYPES or not uids:
         return {}
-    loaded = deconflict.load_records(tx, type_name, uids)
+    if fresh is None:
+        loaded = blocking.load_records(tx, type_name, uids)
+    else:
+        loaded = {u: {"record": fresh[u], "family": []} for u in uids if u in fresh}
     order = [u for u in uids if u in loaded]
     found = deconflict.find(
         tx, type_name, [loaded[u]["record"] for u in order],
         excludes=[[u, *loaded[u]["family"]] for u in order],
-        params=actor_params(actor), readable=scopes.subject_readable("n"), config=config)
+        params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
+        cap=BATCH_CAP)
     per_record: dict[str, list[tuple[dict, dict]]] = {}
     for uid, scored in zip(order, found, strict=True):
         by_uid = {c["uid"]: c for c in scored}
@@ -399,3 +409,4 @@ def list_hits(graph: Graph, actor: Actor, record_uid: str | None = None, status:
         return out
 
     return graph.write(work)
+

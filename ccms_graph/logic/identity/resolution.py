@@ -383,3 +383,154 @@ def dismiss(graph: Graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> 
         return {"status": "dismissed", "hit_uid": rec["uid"]}, None
 
     return _checked(graph, actor, "dismiss", [a_uid, b_uid], work)
+
+
+# ---------------------------------------------------------------------------------------------
+# A create that matches: a sub-record of the master, or a separate record with a stated reason
+# ---------------------------------------------------------------------------------------------
+
+#: Input keys of a create (API, browser form, import line) that settle a match.
+SETTLE_KEYS = ("sub_record_of", "separate_reason")
+
+
+def settle_choice(data: dict) -> tuple[dict, str | None, str | None]:
+    """(the record's own fields, sub_record_of, separate_reason) from a create's input; validated."""
+    rest = {k: v for k, v in data.items() if k not in SETTLE_KEYS}
+    master = data.get("sub_record_of")
+    reason = data.get("separate_reason")
+    errors: dict = {}
+    if master is not None and (not isinstance(master, str) or not 1 <= len(master.strip()) <= 64):
+        errors["sub_record_of"] = ["the uid of the master record"]
+    if reason is not None and (not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 2000):
+        errors["separate_reason"] = ["say why this is a separate record, in 3 to 2000 characters"]
+    if master and reason:
+        errors["separate_reason"] = ["give either sub_record_of or separate_reason, not both"]
+    if errors:
+        raise ValidationFailed(errors)
+    return rest, (master.strip() if master else None), (reason.strip() if reason else None)
+
+
+_SEPARATE = """
+MATCH (n:SubjectRecord {uid: $uid})
+SET n.separate_reason = $reason, n.separate_from = $others, n.separate_by = $actor, n.separate_at = datetime()
+"""
+
+
+_UNSETTLED = """
+MATCH (n:SubjectRecord {uid: $uid})
+SET n.settlement = 'pending', n.matches_readable = $others
+"""
+
+
+def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None, reason: str | None) -> dict:
+    """Settle a record just created in `tx` against its hits; {"sub_record_of"}, {"separate_reason"},
+    {"settlement": "pending", "matches": [...]} or {}.
+
+    CCMS PIA §2.4: "If there is an existing Subject Record, the user is only able to create
+    sub-records and link the information to the master". `master_uid` links the new record under
+    that master (or under its master, if it is itself a sub-record), audited as a merge; `reason`
+    keeps it separate, stored on the record and audited. A record that `match`es records the
+    creator may read and states neither is flagged `settlement: pending` with those matches, and
+    the answer says so, so the creator (and the approving supervisor) settle it; it is never a
+    silent duplicate. A match the creator may not read does not count: its owner was told, and the
+    creator was told whom to contact.
+    """
+    matches = [h for h in hits if not h["restricted"] and h["decision"] == deconflict.model.MATCH]
+    if master_uid:
+        if not rules.readable_uids(tx, actor, [master_uid]):
+            raise ValidationFailed({"sub_record_of": [f"no record {master_uid}"]})
+        master = _load(tx, master_uid)
+        if master["masters"]:
+            master = _load(tx, master["masters"][0])
+        other = _load(tx, uid)
+        _check_pair(tx, actor, master, other)
+        done = _do_merge(tx, actor, master, other, "created as a sub-record of an existing Subject Record")
+        return {"sub_record_of": done["master_uid"]}
+    others = sorted(h["uid"] for h in matches)
+    if reason:
+        tx.run(_SEPARATE, uid=uid, reason=reason, others=others, actor=actor.uid).consume()
+        audit.record(tx, actor, "create", [uid, *others],
+                     details={"kind": "separate_record", "reason": reason, "matches": others})
+        return {"separate_reason": reason}
+    if matches:
+        tx.run(_UNSETTLED, uid=uid, others=others).consume()
+        return {"settlement": "pending", "matches": others}
+    return {}
+
+
+_MASTERS_OF = """
+UNWIND $uids AS uid
+MATCH (n:SubjectRecord {uid: uid})
+RETURN uid, coalesce(head([(n)-[:SUB_RECORD_OF {status: 'active'}]->(m) | m.uid]), uid) AS master
+"""
+
+_ATTACH = """
+UNWIND $pairs AS p
+MATCH (o:SubjectRecord {uid: p.other}) MATCH (m:SubjectRecord {uid: p.master})
+WHERE NOT (o)-[:SUB_RECORD_OF {status: 'active'}]->()
+CREATE (o)-[r:SUB_RECORD_OF]->(m)
+SET r.uid = p.link, r.created_at = datetime(), r.created_by = $actor, r.reason = p.reason,
+    r.source = 'import', r.status = 'active'
+SET o.master_uid = m.uid
+RETURN o.uid AS other, m.uid AS master
+"""
+
+_SEPARATE_MANY = """
+UNWIND $rows AS x
+MATCH (n:SubjectRecord {uid: x.uid})
+SET n.separate_reason = x.reason, n.separate_from = x.others, n.separate_by = $actor, n.separate_at = datetime()
+"""
+
+
+def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]],
+                 choices: dict[str, tuple[str | None, str | None]]) -> dict[str, dict]:
+    """`settle` for a batch of records just imported in `tx`, set-wise; uid -> {"sub_record_of"} or
+    {"separate_reason"} or {}.
+
+    An import cannot ask, so a line that `match`es records the importer may read and states neither
+    choice becomes a sub-record of its best such match's master (a match among the batch's own
+    records counts only when it comes earlier in `order`, so the batch never links in a circle).
+    A line's `sub_record_of` must name a record the importer may read. One audit entry names every
+    link and every stated reason.
+    """
+    position = {u: i for i, u in enumerate(order)}
+    wanted: dict[str, str] = {}
+    separate: list[dict] = []
+    for uid in order:
+        master, reason = choices.get(uid, (None, None))
+        matches = [h for h in hits.get(uid, []) if not h["restricted"] and h["decision"] == deconflict.model.MATCH
+                   and position.get(h["uid"], -1) < position[uid]]
+        if reason:
+            separate.append({"uid": uid, "reason": reason, "others": sorted(h["uid"] for h in matches)})
+        elif master:
+            wanted[uid] = master
+        elif matches:
+            wanted[uid] = max(matches, key=lambda h: h["score"])["uid"]
+    explicit = {m for u, m in wanted.items() if choices.get(u, (None, None))[0]}
+    readable = rules.readable_uids(tx, actor, explicit) if explicit else set()
+    missing = sorted(u for u, m in wanted.items() if m in explicit and m not in readable
+                     and choices.get(u, (None, None))[0])
+    if missing:
+        raise ValidationFailed({"sub_record_of": [f"no record {wanted[u]}" for u in missing]})
+    masters = {r["uid"]: r["master"] for r in tx.run(_MASTERS_OF, uids=sorted(set(wanted.values())))}
+    # A master named earlier in the batch was itself linked above: follow it to its own master.
+    resolved: dict[str, str] = {}
+    for uid in order:
+        if uid in wanted:
+            target = masters.get(wanted[uid], wanted[uid])
+            resolved[uid] = resolved.get(target, target)
+    pairs = [{"other": u, "master": m, "link": uuid.uuid4().hex,
+              "reason": "imported: matches an existing Subject Record"} for u, m in resolved.items() if u != m]
+    linked = {r["other"]: r["master"] for r in tx.run(_ATTACH, pairs=pairs, actor=actor.uid)} if pairs else {}
+    if separate:
+        tx.run(_SEPARATE_MANY, rows=separate, actor=actor.uid).consume()
+    if linked or separate:
+        audit.record(tx, actor, "merge", [*linked, *linked.values(), *(s["uid"] for s in separate)],
+                     details={"kind": "import_settlement", "sub_records": [[o, m] for o, m in linked.items()],
+                              "separate": [[s["uid"], s["reason"]] for s in separate]})
+    out: dict[str, dict] = {u: {} for u in order}
+    for o, m in linked.items():
+        out[o] = {"sub_record_of": m}
+    for s in separate:
+        out[s["uid"]] = {"separate_reason": s["reason"]}
+    return out

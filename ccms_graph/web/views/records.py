@@ -69,9 +69,10 @@ def create_record(type_name: str):
     case_uid = request.values.get("case_uid") or None
     values, errors = dict(request.form), {}
     if request.method == "POST":
+        data = record_input(rtype, request.form)
+        data.update({k: v for k in resolution.SETTLE_KEYS if (v := request.form.get(k, "").strip())})
         try:
-            created = records.create_entity(context.graph(), context.actor(), type_name,
-                                            record_input(rtype, request.form), case_uid=case_uid)
+            created = records.create_entity(context.graph(), context.actor(), type_name, data, case_uid=case_uid)
         except ValidationFailed as exc:
             errors = field_errors(exc.errors)
         else:
