@@ -29,6 +29,7 @@ DISCLOSURE = {"disclosed_on": "2024-01-02", "nature": "Records", "description": 
 VALID: dict[tuple[str, str], dict | None] = {
     ("api_auth.revoke_token", "DELETE"): None,
     ("api_cases.get_case", "GET"): None,
+    ("api_cases.case_deconfliction_summary", "GET"): None,
     ("api_cases.request_open", "POST"): {"json": {}},
     ("api_cases.request_refer", "POST"): {"json": {"referred_to": "USAO"}},
     ("api_cases.request_close", "POST"): {"json": {"reason": "no_new_information"}},

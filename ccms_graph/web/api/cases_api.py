@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Page
 from flask_smorest.fields import Upload
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from ...errors import NotFound
-from ...logic.casework import cases, disclosures, grants, workflows
+from ...logic.casework import case_deconfliction, cases, disclosures, grants, workflows
 from ...logic.entities import access
 from ...logic.identity import telecom
 from . import schemas
@@ -37,8 +37,44 @@ def list_cases(query):
 @blp.arguments(cases.CaseInput)
 @blp.response(201, schemas.RecordOut)
 def create_case(_):
-    """Request a new case (status `requested` until a supervisor approves opening it)."""
+    """Request a new case (status `requested` until a supervisor approves opening it).
+
+    Send `deconfliction_check`, the `check_uid` of `POST /cases/deconfliction-checks`, to record that you checked
+    for open cases on the subject first; your supervisor sees what it found."""
     return cases.create_case(graph(), actor(), raw_body())
+
+
+class CaseCheckOut(schemas.Out):
+    check_uid = fields.String(required=True, metadata={"description": "send it as `deconfliction_check` when "
+                                                                      "you request the case"})
+    violations = fields.List(fields.String())
+    conflict = fields.Boolean(metadata={"description": "whether any case found charges one of the violations"})
+    cases = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)), metadata={
+        "description": "conflicts first. A case you may read: uid, case_number, title, status, violations, "
+                       "shared_violations, subjects and owner; cases you may not read: one "
+                       "{restricted: true, conflict, owner} per owner"})
+
+
+class CaseCheckSummaryOut(schemas.Out):
+    checked = fields.Boolean(required=True, metadata={"description": "false: the case was opened without a check"})
+    check_uid = fields.String()
+    checked_at = fields.String()
+    checked_by = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    violations = fields.List(fields.String())
+    conflicts = fields.Integer()
+    other_cases = fields.Integer()
+    restricted = fields.Integer(metadata={"description": "entries you may not read, one per owner"})
+    cases = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True)))
+
+
+@blp.route("/deconfliction-checks", methods=["POST"])
+@blp.arguments(case_deconfliction.CaseCheckInput)
+@blp.response(200, CaseCheckOut)
+def check_deconfliction(_):
+    """Before requesting a case: the open cases on the same subject (stored records, or details as query before
+    create takes them) and violation, with each owner's contact; a case you may not read shows only whom to call.
+    Audited as a search; owners of conflicting cases are told who asked."""
+    return case_deconfliction.check(graph(), actor(), raw_body())
 
 
 def _readable_case(case_uid: str) -> dict:
@@ -54,6 +90,14 @@ def _readable_case(case_uid: str) -> dict:
 def get_case(case_uid):
     """One case with its subjects and documents (unreadable members are locked placeholders)."""
     return _readable_case(case_uid)
+
+
+@blp.route("/<case_uid>/deconfliction", methods=["GET"])
+@blp.response(200, CaseCheckSummaryOut)
+def case_deconfliction_summary(case_uid):
+    """What the deconfliction check run before the case was requested found, as far as you may read (an audited
+    view): counts, and the cases you may read."""
+    return case_deconfliction.summary_for_case(graph(), actor(), case_uid)
 
 
 def _action_view(action: str):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ...db import Graph
-from ...errors import NotFound
-from ...logic.casework import approvals, cases, disclosures, documents, grants, workflows
+from ...errors import NotFound, ValidationFailed
+from ...logic.casework import approvals, case_deconfliction, cases, disclosures, documents, grants, workflows
 from ...logic.casework.disclosures import METHODS
 from ...logic.casework.workflows import TRANSITIONS
 from ...logic.entities import access
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import load_actor
 from .. import context
+from .forms import case_check_errors, case_check_input, case_input
 from .helpers import act
 
 bp = Blueprint("cases", __name__)
@@ -70,10 +71,37 @@ def case_page(uid: str):
     rois = [d for d in case["documents"] if d.get("type") == "ReportOfInvestigation" and not d.get("locked")]
     props = case["props"]
     team = _people(graph, [props.get("owner_uid"), *(props.get("team_uids") or [])])
+    checked = case_deconfliction.summary_for_case(graph, context.actor(), uid)
     return render_template("case.html", case=case, history=history, grants=grant_rows,
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
                            methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
-                           team=team)
+                           team=team, checked=checked)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    """Open a case: check for open cases on the subject and violations first, then ask for the case with that
+    check (the form does not open a case without one)."""
+    subject_type = request.values.get("subject_type", case_deconfliction.SUBJECT_TYPES[0])
+    if subject_type not in case_deconfliction.SUBJECT_TYPES:
+        abort(404, f"no subject type {subject_type}")
+    rtype = ENTITY_TYPES[subject_type]
+    values, errors, found = dict(request.form), {}, None
+    if request.method == "POST":
+        graph, actor = context.graph(), context.actor()
+        try:
+            if request.form.get("do") == "open":
+                created = cases.create_case(graph, actor, case_input(request.form), require_check=True)
+                flash("Case requested; ask your supervisor to approve opening it.", "ok")
+                return redirect(url_for("cases.case_page", uid=created["uid"]))
+            found = case_deconfliction.check(graph, actor, case_check_input(rtype, request.form))
+            values["deconfliction_check"] = found["check_uid"]
+        except ValidationFailed as exc:
+            errors = case_check_errors(exc.errors)
+    subject_fields = [f for f in rtype.fields if f.name in rtype.identifying or f.kind == "dob"]
+    return render_template("case_new.html", rtype=rtype, subject_fields=subject_fields, values=values, errors=errors,
+                           found=found, subject_types=case_deconfliction.SUBJECT_TYPES), (422 if errors else 200)
 
 
 def _people(graph: Graph, uids: list[str | None]) -> list[dict]:

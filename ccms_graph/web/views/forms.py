@@ -90,3 +90,35 @@ def field_errors(errors) -> dict[str, str]:
         key = "address_line1" if name == "addresses" else name
         out[key] = "; ".join(flat(value))
     return out
+
+
+def _each_line(text: str) -> list[str]:
+    """One value a line, commas kept (a violation may hold one: "18 USC 1956 (laundering, conspiracy)")."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def case_input(form) -> dict:
+    """The "open a case" form as `cases.create_case` takes it."""
+    return {"title": form.get("title", ""), "violations": _each_line(form.get("violations", "")),
+            "predication": form.get("predication", "").strip() or None, "restricted": form.get("restricted") == "yes",
+            "deconfliction_check": form.get("deconfliction_check", "").strip() or None}
+
+
+def case_check_input(rtype: RecordType, form) -> dict:
+    """The same form as `case_deconfliction.check` takes it: the violations, the subject's details (fields of
+    `rtype`) and the uids of stored records, one a line."""
+    details = record_input(rtype, form)
+    return {"violations": _each_line(form.get("violations", "")), "subject_uids": _lines(form.get("subject_uids", "")),
+            "subjects": [{"type": rtype.name, "fields": details}] if details else []}
+
+
+def case_check_errors(errors) -> dict[str, str]:
+    """`field_errors` of a refused check, a subject detail's problem beside its own form field."""
+    out = dict(errors or {})
+    subjects = out.pop("subjects", None)
+    for item in (subjects.values() if isinstance(subjects, dict) else [subjects] if subjects else []):
+        if isinstance(item, dict) and isinstance(item.get("fields"), dict):
+            out.update(item["fields"])
+        else:
+            out["subjects"] = item
+    return field_errors(out)

@@ -11,7 +11,7 @@ import pytest
 
 from ccms_graph.errors import Forbidden, NotFound, TrainingExpired, ValidationFailed
 from ccms_graph.logic.casework import approvals, case_deconfliction, cases, workflows
-from ccms_graph.logic.entities import records
+from ccms_graph.logic.entities import links, records
 from ccms_graph.logic.identity import resolution
 from ccms_graph.logic.oversight import notifications
 from tests.factories import make_person
@@ -31,11 +31,16 @@ def _check(graph, who, *subjects, violations=(SMUGGLING,), uids=()):
 
 
 def _subject_case(graph, owner, approver, title="Operation Heron", violations=(SMUGGLING,), restricted=False,
-                  **person):
-    """An open case of `owner` with one Person subject (Jonathan Smithers, 1980-05-17 unless told)."""
+                  subject=None):
+    """An open case of `owner` with one Person subject: the stored record `subject` (one individual is one
+    record, in as many cases as investigate them), else a new Jonathan Smithers born 1980-05-17."""
     case = open_case(graph, owner, approver, title, violations=list(violations), restricted=restricted)
-    person = {"given_name": "Jonathan", "family_name": "Smithers", "dob": "1980-05-17", **person}
-    subject = make_person(graph, owner, case_uid=case["uid"], **person)
+    if subject is None:
+        subject = make_person(graph, owner, case_uid=case["uid"], given_name="Jonathan", family_name="Smithers",
+                              dob="1980-05-17")
+    else:
+        links.link(graph, owner, {"source_uid": subject["uid"], "target_uid": case["uid"], "type": "SUBJECT_IN",
+                                  "reason": "the same man, investigated again"})
     return case, subject
 
 
@@ -95,13 +100,13 @@ def test_someone_else_entirely_finds_nothing(graph, org):
 
 
 def test_a_closed_case_is_no_conflict_and_a_requested_one_is(graph, org):
-    closed, _ = _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Old Salt")
+    closed, subject = _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Old Salt")
     workflows.request_case_action(graph, org.agent_b, closed["uid"], "close", {"reason": "prosecution_declined"})
     approvals.approve(graph, org.sup_mia, approvals.requests_for(graph, closed["uid"])[-1]["uid"])
     assert case_props(graph, closed["uid"])["status"] == "closed"
     requested = cases.create_case(graph, org.agent_b, {"title": "Operation New Wave", "violations": [SMUGGLING]})
-    make_person(graph, org.agent_b, case_uid=requested["uid"], given_name="Jonathan", family_name="Smithers",
-                dob="1980-05-17")
+    links.link(graph, org.agent_b, {"source_uid": subject["uid"], "target_uid": requested["uid"],
+                                    "type": "SUBJECT_IN", "reason": "back in business"})
 
     out = _check(graph, org.agent_a, _person())
 
@@ -109,8 +114,8 @@ def test_a_closed_case_is_no_conflict_and_a_requested_one_is(graph, org):
 
 
 def test_a_case_on_the_same_subject_with_other_violations_is_listed_as_no_conflict_after_the_conflicts(graph, org):
-    other, _ = _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Ledger", violations=[LAUNDERING])
-    same, _ = _subject_case(graph, org.agent_a, org.sup_mia, title="Operation Heron")
+    other, subject = _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Ledger", violations=[LAUNDERING])
+    same, _ = _subject_case(graph, org.agent_a, org.sup_mia, title="Operation Heron", subject=subject)
 
     out = _check(graph, org.analyst_mia, _person())
 
@@ -173,11 +178,10 @@ def test_a_restricted_case_of_another_team_answers_its_owner_contact_and_nothing
 
 
 def test_hidden_cases_of_one_owner_are_one_entry_so_their_number_does_not_show(graph, org):
-    _subject_case(graph, org.agent_nyc, org.sup_nyc, title="Operation Lantern", restricted=True)
-    _subject_case(graph, org.agent_nyc, org.sup_nyc, title="Operation Wick", restricted=True,
-                  violations=[LAUNDERING])
-    _subject_case(graph, org.agent_nyc, org.sup_nyc, title="Operation Taper", restricted=True,
-                  violations=[LAUNDERING])
+    _, subject = _subject_case(graph, org.agent_nyc, org.sup_nyc, title="Operation Lantern", restricted=True)
+    for title in ("Operation Wick", "Operation Taper"):
+        _subject_case(graph, org.agent_nyc, org.sup_nyc, title=title, restricted=True, violations=[LAUNDERING],
+                      subject=subject)
 
     out = _check(graph, org.agent_a, _person())
 
@@ -349,8 +353,8 @@ def test_the_browser_form_cannot_open_a_case_without_a_check_but_other_callers_m
 
 
 def test_the_supervisor_deciding_the_opening_sees_what_the_check_found_as_far_as_they_may_read(graph, org):
-    readable, _ = _subject_case(graph, org.agent_b, org.sup_mia)
-    _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Ledger", violations=[LAUNDERING])
+    readable, subject = _subject_case(graph, org.agent_b, org.sup_mia)
+    _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Ledger", violations=[LAUNDERING], subject=subject)
     _subject_case(graph, org.agent_nyc, org.sup_nyc, title="Operation Lantern", restricted=True)
     out = _check(graph, org.agent_a, _person())
     case = cases.create_case(graph, org.agent_a, {"title": "Operation Egret", "violations": [SMUGGLING],
