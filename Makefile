@@ -58,7 +58,7 @@ BENCH := CCMS_NEO4J_BOLT_PORT=17694 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=4g
 BENCH_SIZES ?= 100000,1000000
 bench: setup browser
 	$(BENCH) $(BIN)/ccms-graph neo4j start
-	$(BENCH) $(BIN)/python benchmarks/bulk_load.py --persons 100000
+	$(BENCH) $(BIN)/python benchmarks/import_rate.py --yes-wipe --sizes $(BENCH_SIZES)
 	$(BENCH) $(BIN)/python benchmarks/deconflict.py --yes-wipe --sizes $(BENCH_SIZES)
 	$(BENCH) $(BIN)/ccms-graph neo4j stop
 	$(BIN)/python benchmarks/explorer_render.py

@@ -28,7 +28,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ..db import Graph
 from ..nodes.vocabulary import ENTITY_TYPES
@@ -44,6 +44,9 @@ CANDIDATES_PER_RECORD = 10
 #: Pseudo-pairs pulling each field's m and u towards the hand-set table.
 PSEUDO_COUNT = 50.0
 ITERATIONS = 25
+#: At most this share of candidate pairs is taken to be the same individual (EM on a store with few
+#: duplicates otherwise drifts to a class of merely similar pairs: same surname and year).
+MAX_SHARE = 0.1
 #: A field filled in on fewer random pairs than this keeps its hand-set weights (nothing to count).
 MIN_OBSERVED = 500
 #: Fitted weights stay within these bounds (log2 units).
@@ -71,12 +74,17 @@ def _distribution(vectors: list[Vector], field: str, levels: list[str]) -> dict[
 
 
 def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random_pairs: list[Vector],
-             prior: float) -> dict:
+             prior: float, known: Sequence[tuple[Vector, bool]] = ()) -> dict:
     """EM over candidate pairs (level vectors, each with its fixed computed weight), u counted over
     random pairs; fields filled in on fewer than MIN_OBSERVED random pairs are left out (the hand
-    table applies to them); returns {"weights": field -> level -> weight, "match_share", "pairs", "random_pairs"}.
+    table applies to them); returns {"weights": field -> level -> weight, "match_share", "pairs",
+    "random_pairs", "known"}.
 
-    Only levels other than the missing one are estimated; the missing level weighs 0.
+    `known` pairs were judged by people (a sub-record and its master: the same individual; a
+    dismissed hit: not): they enter every M-step with that answer instead of a posterior
+    (semi-supervised EM), which anchors the match class to real duplicates. The share of matches
+    among candidate pairs stays at most MAX_SHARE. Only levels other than the missing one are
+    estimated; the missing level weighs 0.
     """
     table = model.WEIGHTS[type_name]
     fields = fitted_fields(type_name)
@@ -95,7 +103,7 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
         m0[f] = {lvl: raw[lvl] / total for lvl in levels[f]}
     m = {f: dict(m0[f]) for f in fields}
     share = 1.0 / (1.0 + 2.0 ** -prior) if candidate_pairs else 0.0
-    share = min(max(share, 1e-4), 0.5)
+    share = min(max(share, 1e-4), MAX_SHARE)
     if candidate_pairs:
         for _ in range(ITERATIONS):
             posts = []
@@ -104,11 +112,12 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
                 logit = math.log2(share / (1 - share)) + lr
                 posts.append(1.0 / (1.0 + 2.0 ** -max(min(logit, 60.0), -60.0)))
             weight = sum(posts)
-            share = min(max(weight / len(posts), 1e-4), 0.5)
+            share = min(max(weight / len(posts), 1e-4), MAX_SHARE)
+            labelled = [(1.0 if same else 0.0, vec) for vec, same in known]
             for f in fields:
                 acc: dict[str, float] = defaultdict(float)
                 seen = 0.0
-                for p, (vec, _) in zip(posts, candidate_pairs, strict=True):
+                for p, vec in [*zip(posts, [v for v, _ in candidate_pairs], strict=True), *labelled]:
                     if vec[f] != compare.MISSING:
                         acc[vec[f]] += p
                         seen += p
@@ -118,7 +127,7 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
     for f in fields:
         weights[f][compare.MISSING] = 0.0
     return {"weights": weights, "match_share": share, "pairs": len(candidate_pairs),
-            "random_pairs": len(random_pairs)}
+            "random_pairs": len(random_pairs), "known": len(known)}
 
 
 _COUNT = "MATCH (n:{label}) WHERE coalesce(n.deleted, false) = false RETURN count(n) AS n"
@@ -135,7 +144,10 @@ def _records(graph: Graph, type_name: str, uids: list[str]) -> dict[str, dict]:
 
 
 def refit(graph: Graph, type_name: str, *, sample: int = SAMPLE, seed: int = 7) -> dict | None:
-    """Re-estimate `type_name`'s field weights from the store and keep them (None below MIN_RECORDS)."""
+    """Re-estimate `type_name`'s field weights from the store and keep them (None below MIN_RECORDS).
+
+    Candidate pairs come from the candidate query for a random sample of stored records, random
+    pairs from the same sample, known pairs from sub-records, confirmed and dismissed hits."""
     label = _check(type_name)
     count = graph.read(lambda tx: tx.run(_COUNT.format(label=label)).single()["n"])
     if count < MIN_RECORDS:
@@ -154,11 +166,36 @@ def refit(graph: Graph, type_name: str, *, sample: int = SAMPLE, seed: int = 7) 
     found = graph.read(lambda tx: blocking.candidates(tx, type_name, probes, cap=CANDIDATES_PER_RECORD))
     pairs = [_levels(type_name, records[u], c["record"], freq) for u, cands in zip(pool, found, strict=True)
              for c in cands]
-    fit = estimate(type_name, pairs, random_pairs, prior)
+    known = _known(graph, type_name, freq)
+    fit = estimate(type_name, pairs, random_pairs, prior, known)
     graph.write(lambda tx: tx.run(_STORE, type=label, weights=json.dumps(fit["weights"], sort_keys=True),
                                   share=fit["match_share"], pairs=fit["pairs"], random_pairs=fit["random_pairs"],
                                   records=count).consume())
     return fit
+
+
+_KNOWN = """
+CALL () {{
+  MATCH (a:{label})-[:SUB_RECORD_OF {{status: 'active'}}]->(b:{label})
+  RETURN a.uid AS a, b.uid AS b, true AS same LIMIT $limit
+  UNION ALL
+  MATCH (h:DeconflictionHit {{status: 'dismissed', entity_type: $type}})
+  RETURN h.new_uid AS a, h.existing_uid AS b, false AS same LIMIT $limit
+  UNION ALL
+  MATCH (h:DeconflictionHit {{status: 'confirmed_same', entity_type: $type}})
+  RETURN h.new_uid AS a, h.existing_uid AS b, true AS same LIMIT $limit
+}}
+RETURN a, b, same
+"""
+
+
+def _known(graph: Graph, type_name: str, freq, limit: int = SAMPLE) -> list[tuple[Vector, bool]]:
+    """Pairs people judged: sub-records with their masters and confirmed hits (same), dismissed hits (not)."""
+    rows = graph.read(lambda tx: [dict(r) for r in tx.run(_KNOWN.format(label=type_name), type=type_name,
+                                                           limit=limit)])
+    records = _records(graph, type_name, sorted({u for r in rows for u in (r["a"], r["b"])}))
+    return [(_levels(type_name, records[r["a"]], records[r["b"]], freq)[0], r["same"]) for r in rows
+            if r["a"] in records and r["b"] in records]
 
 
 _STORE = """

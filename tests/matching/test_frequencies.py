@@ -29,9 +29,10 @@ def test_recount_counts_each_stored_persons_names_once_and_skips_deleted(graph, 
 
 def test_deconfliction_weighs_a_name_the_graph_holds_often_less(graph, org):
     # "Okonkwo" is not in the census table: until counted it gets the table's rare-name weight.
-    for i in range(12):
-        make_person(graph, org.agent_b, given_name=f"Given{i}", family_name="Okonkwo", dob=f"19{50 + i}-01-01")
-    probe = {"given_name": "Given3", "family_name": "Okonkwo", "dob": "1953-01-01"}
+    givens = ["Amara", "Bolu", "Chidi", "Dayo", "Emeka", "Funmi", "Gozie", "Hadiza", "Ifeoma", "Jide", "Kemi", "Lanre"]
+    for i, given in enumerate(givens):
+        make_person(graph, org.agent_b, given_name=given, family_name="Okonkwo", dob=f"19{50 + 3 * i}-0{1 + i % 9}-1{i}")
+    probe = {"given_name": "Dayo", "family_name": "Okonkwo", "dob": "1959-04-13"}
     before = _name_weight(graph, org.agent_a, probe)
 
     frequencies.recount(graph)

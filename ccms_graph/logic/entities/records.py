@@ -209,8 +209,9 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
     The record is deconflicted in the same transaction: the answer carries `hits` (see
     `logic.identity.deconfliction`), and the owners of matching records are notified. A record
     that `match`es one the creator may read is settled as `resolution.settle` says: `data` may
-    carry `sub_record_of` (the master's uid) or `separate_reason`; with neither, the record is
-    flagged as awaiting settlement and the answer lists the matches.
+    carry `sub_record_of` (the master's uid) or `separate_reason`; with neither, NeedsDecision
+    (409, with the matches) is raised, nothing is created, and the matches shown are audited
+    (`deconfliction.record_blocked_create`).
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
@@ -229,7 +230,11 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
         settled = resolution.settle(tx, actor, uid, hits, master_uid, reason)
         return {**answer(tx, actor, uid), "hits": hits, **settled}
 
-    return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
+    try:
+        return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
+    except resolution.NeedsDecision as exc:
+        deconfliction.record_blocked_create(graph, actor, type_name, exc.extra["matches"])
+        raise
 
 
 def matching_record_of(type_name: str, row: dict) -> dict:

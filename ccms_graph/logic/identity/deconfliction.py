@@ -410,3 +410,22 @@ def list_hits(graph: Graph, actor: Actor, record_uid: str | None = None, status:
 
     return graph.write(work)
 
+
+def record_blocked_create(graph: Graph, actor: Actor, type_name: str, matches: list[dict]) -> None:
+    """A create refused for want of a decision (`resolution.NeedsDecision`) showed its matches: audit
+    that as a search naming them, and tell their owners as query before create does (once a day per
+    creator and record), in a transaction of its own, since the create's rolled back with its hits.
+    The matches no longer name a hit (none was kept)."""
+    for m in matches:
+        m["hit_uid"] = None
+
+    def work(tx):
+        audit.record(tx, actor, "search", [m["uid"] for m in matches],
+                     details={"kind": "create_needs_decision", "type": type_name, "results": len(matches)})
+        for m in matches:
+            notifications.notify_owner_daily(
+                tx, actor, (m.get("owner") or {}).get("uid"), "query", m["uid"], record_type=type_name,
+                record_caption=m.get("caption"), displayed=True,
+                message="a record being created matches yours; its creator was asked to link it to yours")
+
+    graph.write(work)

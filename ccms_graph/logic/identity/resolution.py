@@ -393,6 +393,13 @@ def dismiss(graph: Graph, actor: Actor, a_uid: str, b_uid: str, reason: str) -> 
 SETTLE_KEYS = ("sub_record_of", "separate_reason")
 
 
+class NeedsDecision(Conflict):
+    """A new record `match`es records the creator may read (CCMS PIA §2.4: "If there is an existing
+    Subject Record, the user is only able to create sub-records and link the information to the
+    master"): it is created as a sub-record of one (`sub_record_of`), or separately with a stated
+    reason (`separate_reason`). Carries the matches, as `deconfliction.hit_view` shows them."""
+
+
 def settle_choice(data: dict) -> tuple[dict, str | None, str | None]:
     """(the record's own fields, sub_record_of, separate_reason) from a create's input; validated."""
     rest = {k: v for k, v in data.items() if k not in SETTLE_KEYS}
@@ -416,24 +423,16 @@ SET n.separate_reason = $reason, n.separate_from = $others, n.separate_by = $act
 """
 
 
-_UNSETTLED = """
-MATCH (n:SubjectRecord {uid: $uid})
-SET n.settlement = 'pending', n.matches_readable = $others
-"""
-
-
 def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None, reason: str | None) -> dict:
-    """Settle a record just created in `tx` against its hits; {"sub_record_of"}, {"separate_reason"},
-    {"settlement": "pending", "matches": [...]} or {}.
+    """Settle a record just created in `tx` against its hits; {"sub_record_of"}, {"separate_reason"} or {}.
 
     CCMS PIA §2.4: "If there is an existing Subject Record, the user is only able to create
     sub-records and link the information to the master". `master_uid` links the new record under
     that master (or under its master, if it is itself a sub-record), audited as a merge; `reason`
     keeps it separate, stored on the record and audited. A record that `match`es records the
-    creator may read and states neither is flagged `settlement: pending` with those matches, and
-    the answer says so, so the creator (and the approving supervisor) settle it; it is never a
-    silent duplicate. A match the creator may not read does not count: its owner was told, and the
-    creator was told whom to contact.
+    creator may read and states neither raises NeedsDecision, and the caller's transaction rolls
+    back: never a silent duplicate. A match the creator may not read does not block (it cannot be
+    linked to): its owner was told, and the creator was told whom to contact.
     """
     matches = [h for h in hits if not h["restricted"] and h["decision"] == deconflict.model.MATCH]
     if master_uid:
@@ -446,15 +445,16 @@ def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None,
         _check_pair(tx, actor, master, other)
         done = _do_merge(tx, actor, master, other, "created as a sub-record of an existing Subject Record")
         return {"sub_record_of": done["master_uid"]}
-    others = sorted(h["uid"] for h in matches)
     if reason:
+        others = sorted(h["uid"] for h in matches)
         tx.run(_SEPARATE, uid=uid, reason=reason, others=others, actor=actor.uid).consume()
         audit.record(tx, actor, "create", [uid, *others],
                      details={"kind": "separate_record", "reason": reason, "matches": others})
         return {"separate_reason": reason}
     if matches:
-        tx.run(_UNSETTLED, uid=uid, others=others).consume()
-        return {"settlement": "pending", "matches": others}
+        raise NeedsDecision(
+            "a Subject Record for this individual already exists: create this one as its sub-record "
+            "(sub_record_of) or say why it is a separate record (separate_reason)", matches=matches)
     return {}
 
 

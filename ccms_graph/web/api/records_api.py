@@ -20,18 +20,29 @@ _CaseQuery = type("CreateQuery", (Schema,), {
 })
 
 
+def _create_schema(type_name: str) -> type[Schema]:
+    """A record type's input plus the answer to a match (`resolution.settle`): a master or a reason."""
+    return type(f"{type_name}CreateInput", (record_schema(type_name),), {
+        "sub_record_of": fields.String(validate=validate.Length(min=1, max=64), metadata={
+            "description": "create the record as a sub-record of this master (one you may read)"}),
+        "separate_reason": fields.String(validate=validate.Length(min=3, max=2000), metadata={
+            "description": "why this is a separate record although it matches one you may read (audited)"}),
+    })
+
+
 def _create_view(type_name: str):
     rtype = ENTITY_TYPES[type_name]
 
     @blp.arguments(_CaseQuery, location="query")
-    @blp.arguments(record_schema(type_name))
+    @blp.arguments(_create_schema(type_name))
     @blp.response(201, schemas.RecordOut)
     def view(query, _):
         return records.create_entity(graph(), actor(), type_name, raw_body(), case_uid=query["case_uid"])
 
     view.__name__ = f"create_{rtype.slug.replace('-', '_')}"
     view.__doc__ = (f"Create a {type_name} (pending a supervisor's approval); deconflicted on write, the "
-                    "answer lists any `hits`.")
+                    "answer lists any `hits`. 409 with `matches` when it matches records you may read and "
+                    "says neither `sub_record_of` nor `separate_reason` (nothing is created).")
     blp.route(f"/{rtype.slug}", methods=["POST"], endpoint=view.__name__)(view)
 
 

@@ -62,23 +62,34 @@ def choose_type():
     return render_template("record_new.html")
 
 
+def _settlement(form) -> dict:
+    """The form's answer to a match (`resolution.settle`): the master chosen, or the reason for a separate record."""
+    choice = form.get("settle", "").strip()
+    if choice == "separate":
+        return {"separate_reason": form.get("separate_reason", "")}
+    return {"sub_record_of": choice} if choice else {}
+
+
 @bp.route("/records/new/<type_name>", methods=["GET", "POST"])
 @login_required
 def create_record(type_name: str):
     rtype = _rtype(type_name)
     case_uid = request.values.get("case_uid") or None
-    values, errors = dict(request.form), {}
+    values, errors, matches = dict(request.form), {}, []
     if request.method == "POST":
         data = record_input(rtype, request.form)
-        data.update({k: v for k in resolution.SETTLE_KEYS if (v := request.form.get(k, "").strip())})
+        data.update(_settlement(request.form))
         try:
             created = records.create_entity(context.graph(), context.actor(), type_name, data, case_uid=case_uid)
         except ValidationFailed as exc:
             errors = field_errors(exc.errors)
+        except resolution.NeedsDecision as exc:
+            matches = exc.extra["matches"]
         else:
             return render_template("record_created.html", record=created, rtype=rtype, hits=created.get("hits", []))
+    status = 422 if errors else 409 if matches else 200
     return render_template("record_form.html", rtype=rtype, values=values, errors=errors, case_uid=case_uid,
-                           mode="create"), (422 if errors else 200)
+                           mode="create", matches=matches), status
 
 
 @bp.route("/records/<uid>/edit", methods=["GET", "POST"])

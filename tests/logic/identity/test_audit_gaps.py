@@ -34,7 +34,7 @@ def _hidden_pair(graph, org):
     master = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
                          dob="1975-03-14")
     sub = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
-                      dob="1975-03-14", ssn="212-55-1234")
+                      dob="1975-03-14", ssn="212-55-1234", separate_reason="kept apart until compared")
     resolution.merge(graph, org.agent_nyc, master["uid"], sub["uid"], "same passport photo")
     return master, sub
 
@@ -86,7 +86,7 @@ def test_unmerge_of_a_hidden_record_answers_exactly_like_a_missing_one(graph, or
 
 def test_unmerge_refused_by_the_owner_rule_is_audited(graph, org):
     theirs = make_person(graph, org.agent_b, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
-    twin = make_person(graph, org.agent_b, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
+    twin = make_person(graph, org.agent_b, given_name="Ana", family_name="Quiroga", dob="1990-01-20", separate_reason="kept apart until compared")
     resolution.merge(graph, org.agent_b, theirs["uid"], twin["uid"], "the same woman")
     with pytest.raises(Forbidden, match="only the owner"):  # agent_a may read it, but owns neither
         resolution.unmerge(graph, org.agent_a, twin["uid"], "not convinced")
@@ -111,7 +111,7 @@ def test_dismissing_a_pair_with_a_hidden_record_answers_like_a_missing_one(graph
 
 def test_a_refused_merge_approval_is_audited(graph, org):
     master = make_person(graph, org.agent_a, given_name="Ivan", family_name="Drago", dob="1961-11-30")
-    other = make_person(graph, org.agent_b, given_name="Ivan", family_name="Drago", dob="1961-11-30")
+    other = make_person(graph, org.agent_b, given_name="Ivan", family_name="Drago", dob="1961-11-30", separate_reason="kept apart until compared")
     asked = resolution.merge(graph, org.agent_a, master["uid"], other["uid"], "same passport photo")
     with pytest.raises(Forbidden):
         resolution.approve_merge(graph, org.sup_nyc, asked["request_uid"])
@@ -129,7 +129,7 @@ def test_a_refused_merge_approval_is_audited(graph, org):
 
 def test_refused_hit_reviews_are_audited(graph, org):
     make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
-    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02", separate_reason="kept apart until compared")
     hit_uid = mine["hits"][0]["hit_uid"]
     with pytest.raises(NotFound) as theirs:  # a hit not theirs answers exactly like a missing one
         deconfliction.review_hit(graph, org.agent_nyc, hit_uid, "dismissed", "not my business")
@@ -148,7 +148,7 @@ def test_the_list_of_hits_is_an_audited_view_that_tells_nobody(graph, org):
     hidden = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
                          dob="1975-03-14", ssn="212-55-1234")
     readable_hit = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado",
-                               dob="1988-07-02")["hits"][0]
+                               dob="1988-07-02", separate_reason="kept apart until compared")["hits"][0]
     restricted_hit = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov",
                                  dob="1975-03-14")["hits"][0]
     inbox_before = {who.uid: len(notifications.inbox(graph, who)) for who in (org.agent_b, org.agent_nyc)}

@@ -46,7 +46,7 @@ def test_readable_match_carries_score_explanation_cases_and_owner(graph, org):
     case = create_case(graph, org.agent_b, {"title": "Operation Harbour"})
     theirs = make_person(graph, org.agent_b, case_uid=case["uid"], given_name="Maria", family_name="Delgado",
                          dob="1988-07-02")
-    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02", separate_reason="kept apart until compared")
     (hit,) = mine["hits"]
     assert hit["restricted"] is False
     assert hit["uid"] == theirs["uid"]
@@ -61,7 +61,7 @@ def test_readable_match_carries_score_explanation_cases_and_owner(graph, org):
 
 def test_own_duplicate_is_a_hit_but_notifies_nobody(graph, org):
     make_person(graph, org.agent_a, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
-    again = make_person(graph, org.agent_a, given_name="Ana", family_name="Quiroga", dob="1990-01-20")
+    again = make_person(graph, org.agent_a, given_name="Ana", family_name="Quiroga", dob="1990-01-20", separate_reason="kept apart until compared")
     assert len(again["hits"]) == 1
     assert _inbox(graph, org.agent_a) == []
 
@@ -71,7 +71,7 @@ def test_equal_ssn_or_a_number_is_always_a_match(graph, org, field, value):
     theirs = make_person(graph, org.agent_b, given_name="Robert", family_name="Kowalski", dob="1960-02-02",
                          **{field: value})
     mine = make_person(graph, org.agent_a, given_name="Li", family_name="Wei", dob="1999-11-30",
-                       **{field: value})
+                       **{field: value}, separate_reason="kept apart until compared")
     (hit,) = mine["hits"]
     assert hit["uid"] == theirs["uid"]
     assert hit["decision"] == "match"
@@ -91,7 +91,7 @@ def test_variants_are_still_found(graph, org, label, stored, typed):
     # Unrelated people sharing the surname or the date must not crowd the real one out.
     make_person(graph, org.agent_b, given_name="Pavel", family_name=stored["family_name"], dob="1950-01-01")
     make_person(graph, org.agent_b, given_name="Zed", family_name="Unrelated", dob=stored["dob"])
-    mine = make_person(graph, org.agent_a, **typed)
+    mine = make_person(graph, org.agent_a, **typed, separate_reason="kept apart until compared")
     assert [h["uid"] for h in mine["hits"]][:1] == [theirs["uid"]], label
 
 
@@ -128,7 +128,8 @@ def test_every_entity_type_is_deconflicted(graph, org):
     }
     for type_name, data in samples.items():
         theirs = records.create_entity(graph, org.agent_b, type_name, data)
-        mine = records.create_entity(graph, org.agent_a, type_name, second[type_name])
+        mine = records.create_entity(graph, org.agent_a, type_name,
+                                     {**second[type_name], "separate_reason": "kept apart until compared"})
         assert [h["uid"] for h in mine["hits"]][:1] == [theirs["uid"]], type_name
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import imports, records
+from ccms_graph.logic.identity import resolution
 from ccms_graph.logic.oversight import notifications
 from ccms_graph.matching import blocking
 from tests.factories import make_person, stored_record
@@ -89,16 +90,23 @@ def test_candidates_come_from_identifier_typos_and_addresses_not_only_names(grap
         assert [c["uid"] for c in found if c["evidence"]] == [theirs["uid"]]
 
 
-def test_a_create_that_matches_a_readable_record_unsettled_is_flagged_never_silent(graph, org):
+def test_a_create_that_matches_a_readable_record_asks_and_writes_nothing(graph, org):
     theirs = make_person(graph, org.agent_b, given_name="Ilse", family_name="Brandauer", dob="1971-08-09",
                          ssn="219-44-1200")
-    mine = make_person(graph, org.agent_a, given_name="Ilse", family_name="Brandauer", dob="1971-08-09")
-    assert mine["settlement"] == "pending" and mine["matches"] == [theirs["uid"]]
-    props = stored_record(graph, mine["uid"])["props"]
-    assert props["settlement"] == "pending" and props["matches_readable"] == [theirs["uid"]]
-    # A record matching nothing readable is not flagged.
-    other = make_person(graph, org.agent_a, given_name="Oswin", family_name="Tranter", dob="1950-03-03")
-    assert "settlement" not in other and "settlement" not in stored_record(graph, other["uid"])["props"]
+    count = graph.query("MATCH (n:Person) RETURN count(n) AS n")[0]["n"]
+
+    with pytest.raises(resolution.NeedsDecision) as refused:
+        make_person(graph, org.agent_a, given_name="Ilse", family_name="Brandauer", dob="1971-08-09")
+
+    (match,) = refused.value.extra["matches"]
+    assert refused.value.status == 409
+    assert match["uid"] == theirs["uid"] and match["hit_uid"] is None and match["decision"] == "match"
+    assert graph.query("MATCH (n:Person) RETURN count(n) AS n")[0]["n"] == count
+    assert graph.query("MATCH (h:DeconflictionHit) RETURN count(h) AS n")[0]["n"] == 0
+    (search,) = [e for e in _audit(graph, "search") if "create_needs_decision" in e.get("details", "")]
+    assert search["targets"] == [theirs["uid"]] and search["actor_uid"] == org.agent_a.uid
+    told = [n for n in notifications.inbox(graph, org.agent_b) if n["kind"] == "query"]
+    assert [n["record_uid"] for n in told] == [theirs["uid"]]
 
 
 def test_a_create_that_matches_becomes_a_sub_record_of_the_master(graph, org):

@@ -29,7 +29,7 @@ def _pair(graph, org, owner_b=None):
     master = make_person(graph, org.agent_a, given_name="Ivan", family_name="Drago", dob="1961-11-30",
                          phones=["305-555-0111"])
     other = make_person(graph, owner_b or org.agent_a, given_name="Ivan", family_name="Drago", dob="1961-11-30",
-                        emails=["ivan@example.com"])
+                        emails=["ivan@example.com"], separate_reason="kept apart until compared")
     return master, other
 
 
@@ -75,7 +75,7 @@ def test_merge_needs_a_reason_and_refuses_chains(graph, org):
     with pytest.raises(ValidationFailed):
         resolution.merge(graph, org.agent_a, master["uid"], other["uid"], " ")
     resolution.merge(graph, org.agent_a, master["uid"], other["uid"], "same person")
-    third = make_person(graph, org.agent_a, given_name="Ivan", family_name="Drago")
+    third = make_person(graph, org.agent_a, given_name="Ivan", family_name="Drago", separate_reason="to try a chain")
     with pytest.raises(Conflict):
         resolution.merge(graph, org.agent_a, other["uid"], third["uid"], "into a sub-record")
 
@@ -114,7 +114,7 @@ def test_merge_request_reaches_the_record_owners_supervisor_queue_and_is_decided
     from ccms_graph.logic.casework import approvals
 
     master = make_person(graph, org.agent_a, given_name="Ivan", family_name="Petrov", dob="1970-01-01")
-    other = make_person(graph, org.sup_mia, given_name="Ivan", family_name="Petrov", dob="1970-01-01")
+    other = make_person(graph, org.sup_mia, given_name="Ivan", family_name="Petrov", dob="1970-01-01", separate_reason="kept apart until compared")
     asked = resolution.merge(graph, org.agent_a, master["uid"], other["uid"], "same man, same passport")
     assert asked["status"] == "pending_approval"
     # sup_mia owns the other record, so the decision is sup_mia's supervisor's (chief), not sup_mia's.
