@@ -97,9 +97,24 @@ def _check(type_name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def handle_keys(handles: Iterable[str | Mapping]) -> set[str]:
+    """Social handles as their stored keys, "platform:handle" (lower case, no leading @)."""
+    out = set()
+    for h in handles:
+        if isinstance(h, Mapping):
+            platform, handle = str(h.get("platform") or "").strip().lower(), str(h.get("handle") or "")
+            if platform and (handle := handle.strip().lstrip("@").lower()):
+                out.add(f"{platform}:{handle}")
+        elif isinstance(h, str) and ":" in h:
+            out.add(h.strip().lower())
+    return out
+
+
 def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), emails: Iterable[str] = (),
-                    addresses: Iterable[Mapping] = ()) -> dict:
-    """The dict `model.score` / `features` read, from stored (or prepared) node properties and selectors."""
+                    addresses: Iterable[Mapping] = (), handles: Iterable[str | Mapping] = ()) -> dict:
+    """The dict `model.score` / `features` read, from stored (or prepared) node properties and selectors.
+
+    `handles` are social handles as stored keys ("platform:handle") or as input ({platform, handle})."""
     names = ENTITY_TYPES[type_name].field_names
     rec = {k: v for k, v in props.items() if k in names and v not in (None, "")}
     if isinstance(rec.get("identifiers"), str):
@@ -115,6 +130,7 @@ def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), 
     rec["phones"] = [p for p in phones if p]
     rec["emails"] = [e for e in emails if e]
     rec["addresses"] = [dict(a) for a in addresses if a]
+    rec["handles"] = sorted(handle_keys(handles))
     return rec
 
 
@@ -126,6 +142,7 @@ RETURN n.uid AS uid, properties(n) AS props,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
+       [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles,
        [(n)-[:SUB_RECORD_OF*1..5]-(m) | m.uid] AS family
 """
 
@@ -137,7 +154,7 @@ def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     out = {}
     for r in tx.run(stmt, uids=list(uids)):
         out[r["uid"]] = {"props": r["props"], "family": sorted(set(r["family"])),
-                         "record": matching_record(type_name, r["props"], r["phones"], r["emails"],
+                         "record": matching_record(type_name, r["props"], r["phones"], r["emails"], r["handles"],
                                                           r["addresses"])}
     return out
 
@@ -285,7 +302,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
     keys = query_keys(type_name, record)
     evidence = [k for k in keys if k.split(":", 2)[1] in EVIDENCE_PREFIXES]
     return {
-        "ids": id_keys, "phones": phones, "emails": emails,
+        "ids": id_keys, "phones": phones, "emails": emails, "handles": sorted(handle_keys(record.get("handles") or ())),
         "keys": _keys_query([k for k in keys if k not in set(evidence)]), "evidence": _keys_query(evidence),
         "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
@@ -313,6 +330,10 @@ CALL (p) {{
     UNION ALL
     UNWIND p.emails AS e
     MATCH (:Email {{address: e}})<-[:USES_EMAIL {{status: 'active'}}]-(n:{label})
+    RETURN n, 50.0 AS w, 1 AS e
+    UNION ALL
+    UNWIND p.handles AS h
+    MATCH (:SocialHandle {{key: h}})<-[:USES_HANDLE {{status: 'active'}}]-(n:{label})
     RETURN n, 50.0 AS w, 1 AS e
     UNION ALL
     WITH p WHERE p.evidence <> ''
@@ -344,7 +365,8 @@ _FULL = """n {{{shown}}} AS props,
        [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
-          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses"""
+          | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
+       [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles"""
 _LIGHT = "n.name_text AS name_text, n.aliases_text AS aliases_text, n.dob AS dob"
 _DETAILS = """
 UNWIND $uids AS uid
@@ -409,7 +431,8 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
             cand["dob"] = r["dob"]
         else:
             cand["props"] = r["props"]
-            cand["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"])
+            cand["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"],
+                                             r["handles"])
         out[r["i"]].append(cand)
     return out
 
@@ -423,7 +446,7 @@ def details(tx, type_name: str, cands: list[dict]) -> None:
     for c in cands:
         r = found[c["uid"]]
         c["props"] = r["props"]
-        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"])
+        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"], r["handles"])
 
 
 # Paged by uid through the SubjectRecord unique uid index (index-backed order, no re-sort per batch).

@@ -271,14 +271,15 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
-QUALIFIED_LEVELS = ("agree", "agree_unqualified", "qualifier_differs", "disagree", MISSING)
+QUALIFIED_LEVELS = ("agree", "agree_unqualified", "typo", "qualifier_differs", "disagree", MISSING)
 
 
 def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> str:
     """Agreement means the same number issued by the same country/state (passport, license, plate).
 
-    'agree_unqualified': same number, issuer missing on a side; 'qualifier_differs': same number,
-    different issuers (probably two documents).
+    'agree_unqualified': same number, issuer missing on a side; 'typo': numbers one edit apart (a
+    character mistyped or two swapped) from the same or an unknown issuer; 'qualifier_differs':
+    same number, different issuers (probably two documents).
     """
     if not a or not b:
         return MISSING
@@ -286,6 +287,9 @@ def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, s
     for num_a, iss_a in a:
         for num_b, iss_b in b:
             if num_a != num_b:
+                if (not iss_a or not iss_b or iss_a == iss_b) and len(num_a) >= 5 \
+                        and DamerauLevenshtein.distance(num_a, num_b) == 1:
+                    best = best_level((best, "typo"), QUALIFIED_LEVELS)
                 continue
             if iss_a and iss_b:
                 level = "agree" if iss_a == iss_b else "qualifier_differs"

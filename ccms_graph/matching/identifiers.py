@@ -122,11 +122,13 @@ def _email(value: object) -> str | None:
     return v if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) else None
 
 
+#: Letters a VIN never holds (ISO 3779), read as the digits a clerk meant: O and Q for 0, I for 1.
+_VIN_LOOKALIKES = str.maketrans("OQI", "001")
+
+
 def _vin(value: object) -> str | None:
-    v = alnum_upper(value)
-    if len(v) != 17 or any(c in "IOQ" for c in v):
-        return None
-    return v
+    v = alnum_upper(value).translate(_VIN_LOOKALIKES)
+    return v if len(v) == 17 else None
 
 
 def _n_number(value: object) -> str | None:

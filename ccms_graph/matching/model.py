@@ -153,14 +153,16 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "a_number": {"agree": 25.0, "typo": 10.0, "disagree": -10.0, cmp.MISSING: 0.0},
         "fbi_number": {"agree": 22.0, "typo": 8.0, "disagree": -10.0, cmp.MISSING: 0.0},
         # People renew passports and hold several; a different number is weak evidence against.
-        "passport": {"agree": 16.0, "agree_unqualified": 13.0, "qualifier_differs": 2.0, "disagree": -1.0,
+        "passport": {"agree": 16.0, "agree_unqualified": 13.0, "typo": 6.0, "qualifier_differs": 2.0, "disagree": -1.0,
                      cmp.MISSING: 0.0},
-        "drivers_license": {"agree": 15.0, "agree_unqualified": 11.0, "qualifier_differs": 0.0,
+        "drivers_license": {"agree": 15.0, "agree_unqualified": 11.0, "typo": 6.0, "qualifier_differs": 0.0,
                             "disagree": -1.0, cmp.MISSING: 0.0},
         "other_ids": {"agree": 12.0, "typo": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
         "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # A social media handle is one account: shared by few besides its holder.
+        "handles": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # The same street address: u ~ 1e-5 between random people, but a household shares it and
         # people move (m ~ 0.5), so about 8 bits; no penalty for another address.
         "addresses": {"agree": 8.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
@@ -168,18 +170,19 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "Business": {
         "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
         "ein": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
-        "registration": {"agree": 16.0, "agree_unqualified": 10.0, "qualifier_differs": 1.0, "disagree": -4.0,
+        "registration": {"agree": 16.0, "agree_unqualified": 10.0, "typo": 5.0, "qualifier_differs": 1.0, "disagree": -4.0,
                          cmp.MISSING: 0.0},
         "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
         "addresses": {"agree": 5.0, "same_area": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},
         "phones": {"agree": 6.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "handles": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
     },
     "Vehicle": {
         # A vehicle has one VIN for life; a typo'd VIN still points strongly at the vehicle.
         "vin": {"agree": 25.0, "typo": 10.0, "disagree": -15.0, cmp.MISSING: 0.0},
         # Plates move between vehicles and get reissued: strong but not decisive.
-        "plate": {"agree": 12.0, "agree_unqualified": 9.0, "qualifier_differs": 2.0, "disagree": -1.0,
+        "plate": {"agree": 12.0, "agree_unqualified": 9.0, "typo": 6.0, "qualifier_differs": 2.0, "disagree": -1.0,
                   cmp.MISSING: 0.0},
         "make": {"agree": 1.0, "disagree": -3.0, cmp.MISSING: 0.0},
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
@@ -199,14 +202,14 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "n_number": {"agree": 25.0, "typo": 5.0, "disagree": -4.0, cmp.MISSING: 0.0},  # re-registration
         "icao24": {"agree": 25.0, "typo": 3.0, "disagree": -4.0, cmp.MISSING: 0.0},  # follows registration
         # Serial qualified by make: the same serial from two manufacturers is two aircraft.
-        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "qualifier_differs": 2.0, "disagree": -12.0,
+        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "typo": 8.0, "qualifier_differs": 2.0, "disagree": -12.0,
                    cmp.MISSING: 0.0},
         "make": {"agree": 1.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
     },
     "Thing": {
         "imei": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
-        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "qualifier_differs": 2.0, "disagree": -10.0,
+        "serial": {"agree": 25.0, "agree_unqualified": 20.0, "typo": 8.0, "qualifier_differs": 2.0, "disagree": -10.0,
                    cmp.MISSING: 0.0},
         "category": {"agree": 1.0, "disagree": -6.0, cmp.MISSING: 0.0},
         "description": {"strong": 4.0, "close": 2.0, "disagree": -1.0, cmp.MISSING: 0.0},
@@ -454,6 +457,7 @@ def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[
         ("other_ids", _show(a.other_ids), _show(b.other_ids), cmp.compare_keyed_identifiers(a.other_ids, b.other_ids)),
         ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
+        ("handles", _show(a.handles), _show(b.handles), cmp.compare_sets(a.handles, b.handles)),
         ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
          cmp.compare_addresses(a.addresses, b.addresses)),
     ]
@@ -476,6 +480,7 @@ def _business_rows(ra: Mapping, rb: Mapping) -> list[Row]:
          cmp.compare_addresses(a.addresses, b.addresses)),
         ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
+        ("handles", _show(a.handles), _show(b.handles), cmp.compare_sets(a.handles, b.handles)),
     ]
 
 

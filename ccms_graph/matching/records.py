@@ -57,6 +57,7 @@ class PersonView:
     other_ids: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
+    handles: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -81,6 +82,7 @@ def person_view(rec: Mapping) -> PersonView:
             v.licenses.add(q)
     v.phones = {p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p}
     v.emails = {e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e}
+    v.handles = {str(h) for h in _as_list(rec.get("handles")) if h}
     for entry in _as_list(rec.get("identifiers")):
         if not isinstance(entry, Mapping):
             continue
@@ -114,6 +116,7 @@ class BusinessView:
     kind: str = ""
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
+    handles: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -128,6 +131,7 @@ def business_view(rec: Mapping) -> BusinessView:
         kind=ascii_text(rec.get("kind")),
         phones={p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p},
         emails={e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e},
+        handles={str(h) for h in _as_list(rec.get("handles")) if h},
         addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
     )
 

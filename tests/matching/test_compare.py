@@ -117,6 +117,9 @@ def test_compare_identifier(a, b, level):
         ({("X1", "US")}, {("X1", "")}, "agree_unqualified"),
         ({("X1", "US")}, {("X1", "MX")}, "qualifier_differs"),
         ({("X1", "US")}, {("X2", "US")}, "disagree"),
+        ({("IQZ6498", "TX")}, {("IQZ4498", "TX")}, "typo"),  # one character mistyped
+        ({("IQZ6498", "TX")}, {("IQZ6948", "")}, "typo"),  # two swapped, issuer unknown
+        ({("IQZ6498", "TX")}, {("IQZ4498", "NM")}, "disagree"),  # another state's plate
         ({("X1", "US")}, set(), "missing"),
     ],
 )

@@ -40,7 +40,9 @@ from ccms_graph.matching.identifiers import (
         ("email", "not-an-email", None),
         ("vin", "1hgcm82633a004352", "1HGCM82633A004352"),
         ("vin", "1HGCM82633A00435", None),  # 16 chars
-        ("vin", "1HGCM82633A00435O", None),  # letter O never appears in a VIN
+        ("vin", "1HGCM82633A0O4352", "1HGCM82633A004352"),  # O never appears in a VIN: the 0 a clerk meant
+        ("vin", "1HGCM82633AQ04352", "1HGCM82633A004352"),  # nor Q
+        ("vin", "IHGCM82633A004352", "1HGCM82633A004352"),  # nor I
         ("plate", "abc-123", "ABC123"),
         ("n_number", "n123ab", "N123AB"),
         ("n_number", "123AB", "N123AB"),

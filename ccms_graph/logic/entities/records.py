@@ -185,10 +185,34 @@ def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None 
     return {"props": {k: v for k, v in props.items() if v is not None}, "sel": sel, "case_uid": case_uid}
 
 
+_TAKEN = "UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) RETURN DISTINCT k"
+
+
+def _leave_taken_keys(tx, type_name: str, rows: list[dict]) -> None:
+    """One record per vehicle, vessel or aircraft holds its unique key (VIN, IMO, tail number): a row
+    whose key a stored record (or an earlier row) already holds is created without it, so a copy
+    from another case is stored, deconflicted (the equal identifier is a decisive match) and settled
+    as a sub-record of the holder, instead of failing its whole batch on the constraint."""
+    if type_name not in UNIQUE_KEYS:
+        return
+    prop = UNIQUE_KEYS[type_name][1]
+    keys = sorted({r["props"][prop] for r in rows if r["props"].get(prop)})
+    if not keys:
+        return
+    taken = {rec["k"] for rec in tx.run(_TAKEN.format(label=type_name, prop=prop), keys=keys)}
+    for r in rows:
+        key = r["props"].get(prop)
+        if key in taken:
+            r["props"] = {k: v for k, v in r["props"].items() if k != prop}
+        elif key:
+            taken.add(key)
+
+
 def insert_rows(tx, type_name: str, rows: list[dict], actor_uid: str) -> list[str]:
     """Create a batch of prepared rows in `tx` (one UNWIND statement); returns their uids."""
     if not rows:
         return []
+    _leave_taken_keys(tx, type_name, rows)
     try:
         result = tx.run(create_statement(type_name), rows=rows, actor=actor_uid)
         return [r["uid"] for r in result]
@@ -241,7 +265,8 @@ def matching_record_of(type_name: str, row: dict) -> dict:
     """The matching module's view of a row built by `build_row` (no read-back of what was just written)."""
     sel = row["sel"]
     return blocking.matching_record(type_name, row["props"], [p["e164"] for p in sel["phones"]],
-                                    [e["address"] for e in sel["emails"]], sel["addresses"])
+                                    [e["address"] for e in sel["emails"]], sel["addresses"],
+                                    [h["key"] for h in sel["handles"]])
 
 
 _BUMP = """

@@ -70,11 +70,34 @@ def test_case_round_trips_with_readable_number(graph, org):
     assert org.agent_a.uid in got["props"]["team_uids"]
 
 
-def test_duplicate_vin_is_refused_by_constraint(graph, org):
-    records.create_entity(graph, org.agent_a, "Vehicle", {"vin": "1HGCM82633A004352"})
-    with pytest.raises(Conflict):
+def test_a_second_record_of_one_vin_asks_for_settlement_and_only_the_master_holds_the_key(graph, org):
+    first = records.create_entity(graph, org.agent_a, "Vehicle", {"vin": "1HGCM82633A004352"})
+    with pytest.raises(Conflict):  # the same vehicle, readable: a sub-record or a reason, never a silent copy
         records.create_entity(graph, org.agent_b, "Vehicle", {"vin": "1hgcm82633a004352"})
     assert graph.query("MATCH (v:Vehicle) RETURN count(v) AS n") == [{"n": 1}]
+    sub = records.create_entity(graph, org.agent_b, "Vehicle",
+                                {"vin": "1hgcm82633a004352", "sub_record_of": first["uid"]})
+    assert sub["sub_record_of"] == first["uid"]
+    held = graph.query("MATCH (v:Vehicle) WHERE v.vin_key IS NOT NULL RETURN v.uid AS uid")
+    assert held == [{"uid": first["uid"]}]
+    # The constraint still holds for the key itself.
+    from neo4j.exceptions import ConstraintError
+
+    with pytest.raises(ConstraintError):
+        graph.query("MATCH (v:Vehicle {uid: $u}) SET v.vin_key = '1HGCM82633A004352'", {"u": sub["uid"]}, write=True)
+
+
+def test_an_import_with_a_vin_already_stored_loses_no_line(graph, org):
+    from ccms_graph.logic.entities import imports
+
+    first = records.create_entity(graph, org.agent_a, "Vehicle", {"vin": "1HGCM82633A004352", "plate": "P1"})
+    lines = ['{"ref": "a", "vin": "1HGCM82633A004352", "plate": "P1"}', '{"ref": "b", "vin": "2HGCM82633A004353"}',
+             '{"ref": "c", "vin": "2HGCM82633A004353", "colour": "red"}']
+    out = imports.import_jsonl(graph, org.agent_a, "Vehicle", lines)
+    assert out["created"] == 3 and out["refused"] == [] and out["sub_records"] == 2
+    masters = {m["uid"]: m["ref"] for m in graph.query(
+        "MATCH (v:Vehicle) WHERE v.vin_key IS NOT NULL RETURN v.uid AS uid, v.source_ref AS ref")}
+    assert sorted(masters.values(), key=str) == [None, "b"] and masters[first["uid"]] is None
 
 
 def test_duplicate_case_number_is_refused_by_constraint(graph, org):
@@ -104,10 +127,13 @@ def test_malformed_person_is_refused_whole_naming_the_field(graph, org, data, fi
 
 
 def test_failure_inside_transaction_leaves_nothing(graph, org):
-    """A batch with one unique-identifier clash writes none of its records."""
+    """A batch with one row the database refuses writes none of its records."""
+    from neo4j.exceptions import CypherTypeError
+
     rows = [records.build_row("Vehicle", {"vin": v, "plate": "P1"}, org.agent_a)
-            for v in ("1HGCM82633A004352", "2HGCM82633A004353", "1HGCM82633A004352")]
-    with pytest.raises(Conflict):
+            for v in ("1HGCM82633A004352", "2HGCM82633A004353", "3HGCM82633A004354")]
+    rows[2]["props"]["colour"] = {"not": "a property value"}
+    with pytest.raises(CypherTypeError):
         graph.write(lambda tx: records.insert_rows(tx, "Vehicle", rows, org.agent_a.uid))
     assert graph.query("MATCH (v:Vehicle) RETURN count(v) AS n") == [{"n": 0}]
 

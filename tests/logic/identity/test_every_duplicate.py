@@ -79,13 +79,16 @@ def test_a_married_name_copy_sharing_address_dob_and_a_mistyped_identifier_is_a_
     assert rows["name"]["weight"] < 10  # the replaced surname is not what made it a match
 
 
-def test_candidates_come_from_identifier_typos_and_addresses_not_only_names(graph, org):
+def test_candidates_come_from_identifier_typos_addresses_and_handles_not_only_names(graph, org):
     theirs = make_person(graph, org.agent_b, given_name="Quill", family_name="Marchetti", ssn="401-23-9876",
-                         addresses=[{"line1": "12 Juniper Road", "city": "Doral", "state": "FL", "postcode": "33172"}])
+                         addresses=[{"line1": "12 Juniper Road", "city": "Doral", "state": "FL", "postcode": "33172"}],
+                         social_handles=[{"platform": "Telegram", "handle": "@quill_m"}])
     by_id = blocking.probe("Person", {"given_name": "Zzz", "ssn": "401-23-9867"})
     by_address = blocking.probe("Person", {"given_name": "Yyy", "addresses": [
         {"line1": "12 Juniper Rd", "city": "Doral", "state": "FL", "postcode": "33172"}]})
-    for probe in (by_id, by_address):
+    by_handle = blocking.probe("Person", blocking.matching_record(
+        "Person", {"given_name": "Xxx"}, handles=[{"platform": "telegram", "handle": "Quill_M"}]))
+    for probe in (by_id, by_address, by_handle):
         (found,) = graph.read(lambda tx, p=probe: blocking.candidates(tx, "Person", [p]))
         assert [c["uid"] for c in found if c["evidence"]] == [theirs["uid"]]
 
