@@ -101,3 +101,4 @@ CREATE CONSTRAINT comment_uid IF NOT EXISTS FOR (m:Comment) REQUIRE m.uid IS UNI
 CREATE CONSTRAINT api_token_uid IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.uid IS UNIQUE;
 CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);
 CREATE CONSTRAINT match_model_type IF NOT EXISTS FOR (m:MatchModel) REQUIRE m.type IS UNIQUE;
+CREATE CONSTRAINT case_deconfliction_check_uid IF NOT EXISTS FOR (k:CaseDeconflictionCheck) REQUIRE k.uid IS UNIQUE;

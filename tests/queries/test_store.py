@@ -139,7 +139,7 @@ def test_sub_records_count_as_their_master_and_resolved_pairs_are_not_duplicates
     c1 = h.case(graph, org.agent_a, "First")
     c2 = h.case(graph, org.agent_b, "Second")
     master = h.person(graph, org.agent_a, c1, given_name="Maria", family_name="Lopez", dob="1980-02-03")
-    sub = h.person(graph, org.agent_b, c2, given_name="Mary", family_name="Lopez", dob="1980-02-03")
+    sub = h.person(graph, org.agent_b, c2, given_name="Mary", family_name="Lopez", dob="1980-02-03", separate_reason="kept apart until compared")
 
     def pairs(name):
         rows = queries.run_query(graph, org.sup_mia, name, {}).rows

@@ -92,7 +92,7 @@ def test_every_answer_that_carries_the_hit_redacts_it_alike(graph, org, hidden):
 
 def test_a_hit_on_a_readable_record_still_shows_the_record_and_why(graph, org):
     theirs = make_person(graph, org.agent_b, given_name="Maria", family_name="Delgado", dob="1988-07-02")
-    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02")
+    mine = make_person(graph, org.agent_a, given_name="Maria", family_name="Delgado", dob="1988-07-02", separate_reason="kept apart until compared")
     (hit,) = mine["hits"]
 
     got = deconfliction.review_hit(graph, org.agent_a, hit["hit_uid"], "confirmed_same", "same passport photo")

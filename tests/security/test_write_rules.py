@@ -305,7 +305,7 @@ def test_the_admin_api_answers_202_for_a_content_role(graph, org, hq, api):
 
 def test_a_merge_cannot_be_drawn_by_hand_past_its_approval(graph, org, api):
     mine = make_person(graph, org.agent_a, given_name="Ivan", family_name="Drago")
-    theirs = make_person(graph, org.agent_b, given_name="Ivan", family_name="Drago")
+    theirs = make_person(graph, org.agent_b, given_name="Ivan", family_name="Drago", separate_reason="kept apart until compared")
     data = {"source_uid": mine["uid"], "target_uid": theirs["uid"], "type": "SUB_RECORD_OF",
             "reason": "looks like the same man"}
     with pytest.raises(ValidationFailed) as err:

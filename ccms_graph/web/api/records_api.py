@@ -7,8 +7,10 @@ from marshmallow import Schema, fields, validate
 
 from ...logic.casework import approvals
 from ...logic.entities import access, comments, records
+from ...logic.identity import resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...validation import record_schema
+from ..errors import problem
 from . import schemas
 from .common import Blueprint, actor, etag_of, graph, if_match_version, raw_body
 
@@ -37,7 +39,10 @@ def _create_view(type_name: str):
     @blp.arguments(_create_schema(type_name))
     @blp.response(201, schemas.RecordOut)
     def view(query, _):
-        return records.create_entity(graph(), actor(), type_name, raw_body(), case_uid=query["case_uid"])
+        try:
+            return records.create_entity(graph(), actor(), type_name, raw_body(), case_uid=query["case_uid"])
+        except resolution.NeedsDecision as exc:  # the matches are `hit_view`s: what the caller may read
+            return problem(exc.status, exc.title, exc.detail, {"matches": exc.extra["matches"]})
 
     view.__name__ = f"create_{rtype.slug.replace('-', '_')}"
     view.__doc__ = (f"Create a {type_name} (pending a supervisor's approval); deconflicted on write, the "
