@@ -33,6 +33,10 @@ mistyped surname whose date also slipped, `_given_year_keys`). The query also as
 day/month-transposed forms. Records stored before a key was added get theirs from
 `recompute_keys(graph)`.
 
+Evidence keys (`features.deletion_keys`, `features.address_keys`) and social handles are asked in
+their own query; a candidate found through them, an identifier, a phone or an e-mail is marked
+`evidence`, which the batch path's first stage (`deconflict.worth_scoring`) always lets through.
+
 The results are ranked in Cypher (identifier hits first, then shared phones/e-mails, then the
 best SEATS hits of each Lucene query, then the summed Lucene scores, with a bonus for an equal or transposed
 date of birth) and capped at

@@ -9,8 +9,9 @@ Where the numbers come from: they are hand-set estimates, not fitted to CCMS dat
 assume 2-5% clerical error per field (the rates reported in the record-linkage literature,
 e.g. Winkler 2006, and the Splink defaults); u values are the chance of agreement between two
 random records (1 in 365*80 for a full date of birth, 1 in 80 for a birth year, a name's share
-of the population for names). Re-estimate them (EM over candidate pairs, or from analysts'
-judgements) once enough judgements exist; the tests pin behaviour, not the exact numbers.
+of the population for names). `weights.refit` re-estimates them from
+the store (u from random pairs, m by EM anchored by sub-records and judged hits) and `score` takes
+its result as `weights`; the tests pin behaviour, not the exact numbers.
 """
 
 from __future__ import annotations
