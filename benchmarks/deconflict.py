@@ -154,7 +154,7 @@ def profile_once(graph: Graph, q: dict) -> list[str]:
     with graph.driver.session(database=graph.database) as s:
         summary = s.run(stmt, probes=[{**blocking.probe("Person", rec), "i": 0}], cap=blocking.CANDIDATE_CAP,
                         key_limit=blocking.KEY_LIMIT, name_limit=blocking.NAME_LIMIT, seats=blocking.SEATS,
-                        seat_bonus=blocking.SEAT_BONUS,
+                        seat_bonus=blocking.SEAT_BONUS, evidence_limit=blocking.EVIDENCE_LIMIT,
                         **actor_params(READER)).consume()
     ops: list[str] = []
 

@@ -20,12 +20,10 @@ probabilities); candidate recall (the truth pairs the candidate search reaches: 
 blocking rules generate); seconds (ours: the import, which creates the records, audits and
 deconflicts them; Splink: training plus prediction in memory) and records per second.
 
-Vehicles, vessels and aircraft: the schema allows one record per VIN, IMO number or N-number
-(`records.UNIQUE_KEYS`), and the import turns a second one into a Conflict that aborts its whole batch
-(and the CLI run). So the runner withholds from the files every record whose key (computed by the
-import's own `build_row`) an earlier record already holds, and counts it as paired, at `match`, with
-every record of that key: the constraint is the system saying "this one is stored already". The
-notes under the table say how many were withheld.
+Vehicles, vessels and aircraft: one record holds each VIN, IMO number or N-number
+(`records.UNIQUE_KEYS`); the import stores a second record of a held key without it, deconflicts it
+(the equal identifier is decisive) and settles it as a sub-record of the holder, so every record goes
+through the import and is judged by its hits and sub-record links like any other.
 
 Profiles:
 * `clerical` (the headline) and `stress`: `generate_entities.py` (see there), all six types, persons
@@ -78,7 +76,6 @@ import generate_entities as ge  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
 from ccms_graph.logic.casework.cases import create_case  # noqa: E402
-from ccms_graph.logic.entities import records  # noqa: E402
 from ccms_graph.logic.people.users import create_office, create_user  # noqa: E402
 from ccms_graph.policy.actor import SYSTEM, load_actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
@@ -259,18 +256,11 @@ def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bo
     numbers = reset(graph)
     out = OursResult()
     itype = import_type(ds.type_key)
-    holders: dict[str, list[str]] = defaultdict(list)  # unique key -> refs holding it, first the stored one
     t0 = time.perf_counter()
     for p, phase in enumerate(ds.phases):
         by_case: dict[str, list[dict]] = defaultdict(list)
         owner_of = {}
         for rec, truth in phase:
-            key = unique_key(itype, rec)
-            if key is not None:
-                holders[key].append(rec["ref"])
-                if len(holders[key]) > 1:  # the import would refuse its whole batch: withheld
-                    out.withheld += 1
-                    continue
             by_case[truth["case"]].append(rec)
             owner_of[truth["case"]] = truth["owner"]
         for case, recs in by_case.items():
@@ -286,7 +276,6 @@ def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bo
             progress(f"    imported {case}: {summary.get('created')} records, {summary.get('hits')} hits, "
                      f"{summary.get('seconds')} s")
     out.wall_s = time.perf_counter() - t0
-    out.same_key = {Pair((a, b)) for refs in holders.values() for i, a in enumerate(refs) for b in refs[i + 1:]}
     for r in graph.query(_HITS):
         if not r["a"] or not r["b"] or r["a"] == r["b"]:
             continue
@@ -299,23 +288,6 @@ def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bo
     if candidates:
         out.candidates, out.candidate_s = candidate_pairs(ds, itype, workdir, env)
     return out
-
-
-def unique_key(itype: str, rec: dict) -> str | None:
-    """The unique-identifier key the schema constrains for this record (`records.UNIQUE_KEYS`), if any.
-
-    Two records with one key cannot both be stored: `insert_rows` turns the constraint violation into
-    a Conflict that aborts the whole import batch (and the CLI). Computed by the import's own
-    `build_row`, so the key is exactly the one the constraint sees."""
-    type_name = itype.capitalize()
-    unique = getattr(records, "UNIQUE_KEYS", {}).get(type_name)
-    if not unique:
-        return None
-    try:
-        row = records.build_row(type_name, rec, SYSTEM, imported=True)
-    except Exception:  # noqa: BLE001 - a record the import would refuse or fix has no key here
-        return None
-    return row["props"].get(unique[1])
 
 
 def candidate_pairs(ds: Dataset, itype: str, workdir: Path, env: dict) -> tuple[set[Pair], float]:

@@ -158,7 +158,10 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
                      cmp.MISSING: 0.0},
         "drivers_license": {"agree": 15.0, "agree_unqualified": 11.0, "typo": 6.0, "qualifier_differs": 0.0,
                             "disagree": -1.0, cmp.MISSING: 0.0},
-        "other_ids": {"agree": 12.0, "typo": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # Any other identifier of the person, compared as kind + value (a national ID, a state ID): equal
+        # values of one kind are about as rare by chance as an SSN's (FEBRL's soc_sec_id), short of
+        # decisive since the kind is free text.
+        "other_ids": {"agree": 20.0, "typo": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
         "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
