@@ -42,10 +42,6 @@ def _label(type_name: str) -> str:
     return type_name
 
 
-#: Stored records in the shape scoring reads (kept here too: callers find runs and loads together).
-load_records = blocking.load_records
-
-
 @dataclass(frozen=True)
 class Config:
     """The configured decision thresholds and prior; the caller passes them in (the logic layer builds

@@ -178,7 +178,7 @@ def _matching_records(tx, given: dict[str, str], details: list[tuple[str, dict]]
     how = dict.fromkeys(given, "given")
     for type_name in SUBJECT_TYPES:
         uids = [u for u, t in given.items() if t == type_name]
-        loaded = deconflict.load_records(tx, type_name, uids)
+        loaded = blocking.load_records(tx, type_name, uids)
         stored = [u for u in uids if u in loaded]
         probes = [loaded[u]["record"] for u in stored] + [r for t, r in details if t == type_name]
         if not probes:

@@ -417,9 +417,11 @@ def settle_choice(data: dict) -> tuple[dict, str | None, str | None]:
     return rest, (master.strip() if master else None), (reason.strip() if reason else None)
 
 
+#: Records kept apart from their matches on purpose: [{uid, reason, others}] (one create, or an import batch).
 _SEPARATE = """
-MATCH (n:SubjectRecord {uid: $uid})
-SET n.separate_reason = $reason, n.separate_from = $others, n.separate_by = $actor, n.separate_at = datetime()
+UNWIND $rows AS x
+MATCH (n:SubjectRecord {uid: x.uid})
+SET n.separate_reason = x.reason, n.separate_from = x.others, n.separate_by = $actor, n.separate_at = datetime()
 """
 
 
@@ -447,7 +449,7 @@ def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None,
         return {"sub_record_of": done["master_uid"]}
     if reason:
         others = sorted(h["uid"] for h in matches)
-        tx.run(_SEPARATE, uid=uid, reason=reason, others=others, actor=actor.uid).consume()
+        tx.run(_SEPARATE, rows=[{"uid": uid, "reason": reason, "others": others}], actor=actor.uid).consume()
         audit.record(tx, actor, "create", [uid, *others],
                      details={"kind": "separate_record", "reason": reason, "matches": others})
         return {"separate_reason": reason}
@@ -473,12 +475,6 @@ SET r.uid = p.link, r.created_at = datetime(), r.created_by = $actor, r.reason =
     r.source = 'import', r.status = 'active'
 SET o.master_uid = m.uid
 RETURN o.uid AS other, m.uid AS master
-"""
-
-_SEPARATE_MANY = """
-UNWIND $rows AS x
-MATCH (n:SubjectRecord {uid: x.uid})
-SET n.separate_reason = x.reason, n.separate_from = x.others, n.separate_by = $actor, n.separate_at = datetime()
 """
 
 
@@ -523,7 +519,7 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
               "reason": "imported: matches an existing Subject Record"} for u, m in resolved.items() if u != m]
     linked = {r["other"]: r["master"] for r in tx.run(_ATTACH, pairs=pairs, actor=actor.uid)} if pairs else {}
     if separate:
-        tx.run(_SEPARATE_MANY, rows=separate, actor=actor.uid).consume()
+        tx.run(_SEPARATE, rows=separate, actor=actor.uid).consume()
     if linked or separate:
         audit.record(tx, actor, "merge", [*linked, *linked.values(), *(s["uid"] for s in separate)],
                      details={"kind": "import_settlement", "sub_records": [[o, m] for o, m in linked.items()],
