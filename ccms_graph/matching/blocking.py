@@ -268,23 +268,39 @@ NAME_FIELDS = {"Person": ("name_text", "aliases_text"), "Business": ("name", "db
 _PERSON_NAME_PARTS = ("given_name", "family_name")
 
 
+def _name_tokens(type_name: str, record: Mapping) -> list[str]:
+    """The name words the fuzzy name query asks for, in order, once each."""
+    if type_name == "Person":
+        parts = [record.get(k) for k in _PERSON_NAME_PARTS] + list(record.get("aliases") or [])
+    elif type_name == "Business":
+        parts = [record.get("name"), *(record.get("dbas") or [])]
+    else:
+        return []
+    toks: list[str] = []
+    for part in parts:
+        for t in tokens(part):
+            if len(t) >= 2 and t not in toks:
+                toks.append(t)
+    return toks
+
+
+def name_neighbours(type_name: str, record: Mapping) -> set[str]:
+    """"nd:<word less one letter>" and "nd:<word>" for each name word of three letters or more: two
+    words one edit apart (Lucene's `word~1`, a transposition included) share one of these keys."""
+    out = set()
+    for t in _name_tokens(type_name, record)[:8]:
+        if len(t) >= 3:
+            out |= {f"nd:{t}", *(f"nd:{t[:i]}{t[i + 1:]}" for i in range(len(t)))}
+    return out
+
+
 def name_query(type_name: str, record: Mapping, prefix: bool = False) -> str:
     """A Lucene query of fuzzy name terms on the type's name fields ('' when it has no name index or no name).
 
     One edit per token of four letters or more (Lucene counts a transposition as one edit); the
     blocking keys catch what a phonetic key or the date of birth still shares beyond that.
     """
-    if type_name == "Person":
-        parts = [record.get(k) for k in _PERSON_NAME_PARTS] + list(record.get("aliases") or [])
-    elif type_name == "Business":
-        parts = [record.get("name"), *(record.get("dbas") or [])]
-    else:
-        return ""
-    toks: list[str] = []
-    for part in parts:
-        for t in tokens(part):
-            if len(t) >= 2 and t not in toks:
-                toks.append(t)
+    toks = _name_tokens(type_name, record)
     if not toks:
         return ""
     terms = " ".join(_fuzzy(t) for t in toks[:8])
@@ -311,6 +327,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
         "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
         "exclude": sorted(set(exclude)),
+        "query_keys": [k.replace(" ", "_") for k in keys],  # for `within`; not sent to the server
     }
 
 
@@ -424,7 +441,7 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     if not probes:
         return out
     stmt = candidate_statement(type_name, readable, light)
-    rows = tx.run(stmt, probes=[{**p, "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
+    rows = tx.run(stmt, probes=[{**_sent(p), "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
                   evidence_limit=EVIDENCE_LIMIT,
                   name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
     for r in rows:
@@ -439,6 +456,10 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
                                              r["handles"])
         out[r["i"]].append(cand)
     return out
+
+
+def _sent(probe: dict) -> dict:
+    return {k: v for k, v in probe.items() if k != "query_keys"}
 
 
 def details(tx, type_name: str, cands: list[dict]) -> None:
@@ -481,3 +502,69 @@ def recompute_keys(graph: Graph, batch: int = 5000, type_name: str = "Person") -
         out = [{"id": u, "keys": match_keys_text(label, v["record"])} for u, v in loaded.items()]
         graph.write(lambda tx, o=out: tx.run(_WRITE_KEYS, rows=o).consume())
         after, done = ids[-1], done + len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidates among a batch's own records (import)
+# ---------------------------------------------------------------------------------------------
+
+#: A key shared by more of a batch's records than this is too common to block on within the batch
+#: (a phonetic surname alone in a batch of Smiths); the stored records still answer it through
+#: the index, ranked.
+WITHIN_KEY_CAP = 50
+
+
+def within(type_name: str, batch: list[Mapping], uids: list[str], props: list[Mapping],
+           start: int = 0, probes: list[dict] | None = None) -> list[list[dict]]:
+    """Candidates for each record of `batch[start:]` among the records before it in `batch`, by the
+    keys the index answers for stored records: a shared identifier, phone, e-mail or handle, or a
+    stored blocking key (`props`' `match_keys`, as `records.build_row` stored it) equal to one of the
+    record's query keys, or a name word one edit apart (`name_neighbours`, in place of the fuzzy
+    name query). Each comes in the shape `candidates` returns in full ({uid, w, evidence,
+    readable, individual, props, record}); the list is in `batch[start:]` order.
+
+    The import asks the index for a batch before it writes the batch (a full-text query in a
+    transaction holding its own changes is several times slower) and while the batch before it is
+    still being written, so those records (`batch[:start]`) and the batch's own find each other
+    here. The importer wrote them, so they are readable; each is its own individual. `probes`
+    (`probe` of each record of `batch[start:]`, as the index was asked) saves computing the keys again.
+    """
+    _check(type_name)
+    by_key: dict[str, list[int]] = {}
+    evidence_of: dict[str, bool] = {}
+    wanted_of: list[list[str]] = []
+    names_of: list[set[str]] = []
+    for i, rec in enumerate(batch):
+        if probes is not None and i >= start:
+            ids = [*probes[i - start]["ids"], *(f"handle:{h}" for h in probes[i - start]["handles"])]
+        else:
+            ids = features.identifier_keys(type_name, rec) + [f"handle:{h}" for h in handle_keys(rec.get("handles") or ())]
+        wanted_of.append(ids)
+        for k in ids:
+            by_key.setdefault(k, []).append(i)
+            evidence_of[k] = True
+        text = props[i].get(MATCH_KEYS_PROP)
+        stored = text.split() if isinstance(text, str) else stored_keys(type_name, rec)
+        names_of.append(name_neighbours(type_name, rec))
+        for k in [*stored, *names_of[i]]:
+            by_key.setdefault(k, []).append(i)
+            evidence_of.setdefault(k, k.split(":", 2)[1] in EVIDENCE_PREFIXES)
+    out: list[list[dict]] = []
+    for j in range(start, len(batch)):
+        wanted = set(wanted_of[j])
+        shared: dict[int, tuple[float, bool]] = {}
+        asked = probes[j - start]["query_keys"] if probes is not None else \
+            [q.replace(" ", "_") for q in query_keys(type_name, batch[j])]
+        for k in [*wanted, *asked, *names_of[j]]:
+            members = by_key.get(k, ())
+            if len(members) > WITHIN_KEY_CAP:
+                continue
+            for i in members:
+                if i >= j:
+                    break  # members are in batch order: only earlier records
+                w, e = shared.get(i, (0.0, False))
+                shared[i] = (w + (1000.0 if k in wanted else 1.0), e or evidence_of[k])
+        out.append([{"uid": uids[i], "w": w, "evidence": e, "readable": True, "individual": uids[i],
+                     "props": dict(props[i]), "record": batch[i]}
+                    for i, (w, e) in sorted(shared.items(), key=lambda x: (-x[1][0], x[0]))[:CANDIDATE_CAP]])
+    return out

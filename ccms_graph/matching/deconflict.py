@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
@@ -172,28 +172,55 @@ def worth_scoring(type_name: str, record: Mapping, cands: list[dict]) -> list[bo
     return out
 
 
-def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
-         params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
-         limits: tuple[float, float] | None = None, prefix: bool = False,
-         ctx: Context | None = None, config: Config = DEFAULT, hits_only: bool = False) -> list[list[dict]]:
-    """Scored candidates (best first) for each record, in one candidate query; nothing is written.
+def gather(tx, type_name: str, records: Sequence[Mapping], *, excludes: list[Iterable[str]] | None = None,
+           params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
+           prefix: bool = False, light: bool = False, probes: list[dict] | None = None) -> list[list[dict]]:
+    """The candidate query for each record (`blocking.candidates`), unscored; `judge` scores them.
 
-    `prefix` also matches unfinished name words (query before create, as the user types).
-    `hits_only` scores only what `worth_scoring` lets through (deconfliction of records being stored,
-    where only `possible` and better is kept).
+    `prefix` also matches unfinished name words (query before create, as the user types); `light`
+    (people) carries back only names and dates of birth, for `judge(hits_only=True)`. `probes`
+    (`blocking.probe` of each record) may come from the caller.
     """
-    excludes = excludes or [() for _ in records]
-    probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
-    light = hits_only and type_name == "Person"
-    found = blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap, light=light)
+    if probes is None:
+        excludes = excludes or [() for _ in records]
+        probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
+    return blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap,
+                               light=light and type_name == "Person")
+
+
+def judge(tx, type_name: str, records: Sequence[Mapping], found: list[list[dict]], *,
+          limits: tuple[float, float] | None = None, ctx: Context | None = None, config: Config = DEFAULT,
+          hits_only: bool = False) -> list[list[dict]]:
+    """Score each record's candidates (best first). `hits_only` scores only what `worth_scoring` lets
+    through (deconfliction of records being stored, where only `possible` and better is kept); light
+    candidates get their details first."""
     limits = limits or config.limits
     ctx = ctx or context(tx, type_name, config)
     if hits_only:
         found = [[c for c, keep in zip(cands, worth_scoring(type_name, r, cands), strict=True) if keep]
                  for r, cands in zip(records, found, strict=True)]
-    if light:
-        blocking.details(tx, type_name, [c for cands in found for c in cands])
+    blocking.details(tx, type_name, [c for cands in found for c in cands if "record" not in c])
     return [score_candidates(type_name, r, c, limits, ctx) for r, c in zip(records, found, strict=True)]
+
+
+def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
+         params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
+         limits: tuple[float, float] | None = None, prefix: bool = False,
+         ctx: Context | None = None, config: Config = DEFAULT, hits_only: bool = False) -> list[list[dict]]:
+    """Scored candidates (best first) for each record, in one candidate query; nothing is written
+    (`gather`, then `judge`)."""
+    found = gather(tx, type_name, records, excludes=excludes, params=params, readable=readable, cap=cap,
+                   prefix=prefix, light=hits_only)
+    return judge(tx, type_name, records, found, limits=limits, ctx=ctx, config=config, hits_only=hits_only)
+
+
+def merged(first: list[list[dict]], second: list[list[dict]]) -> list[list[dict]]:
+    """Each record's candidates from two sources, once each (the first source's copy wins)."""
+    out = []
+    for a, b in zip(first, second, strict=True):
+        seen = {c["uid"] for c in a}
+        out.append([*a, *(c for c in b if c["uid"] not in seen)])
+    return out
 
 
 _STORE = """
@@ -221,12 +248,21 @@ def store_hits(tx, actor_uid: str, type_name: str, new_uid: str, scored: list[di
     The returned list is in `scored` order and holds only hits still open (a pair dismissed or
     confirmed before is not raised again).
     """
+    return store_hits_of(tx, actor_uid, type_name, {new_uid: scored})[new_uid]
+
+
+def store_hits_of(tx, actor_uid: str, type_name: str, scored: Mapping[str, list[dict]]) -> dict[str, list[dict]]:
+    """`store_hits` for several new records at once (one statement): new uid -> its open hits."""
     _label(type_name)
     hits = [{"uid": uuid.uuid4().hex, "pair_key": pair_key(new_uid, c["uid"]), "new_uid": new_uid,
              "existing_uid": c["uid"], "score": float(c["score"]), "decision": c["decision"],
              "explanation_json": json.dumps(c["explanation"], sort_keys=True, default=str)}
-            for c in scored if c["decision"] in HIT_DECISIONS]
-    if not hits:
-        return []
-    rows = {r["existing_uid"]: dict(r) for r in tx.run(_STORE, hits=hits, actor=actor_uid, type=type_name)}
-    return [rows[h["existing_uid"]] for h in hits if rows.get(h["existing_uid"], {}).get("status") == "open"]
+            for new_uid, cands in scored.items() for c in cands if c["decision"] in HIT_DECISIONS]
+    rows = {(r["new_uid"], r["existing_uid"]): dict(r)
+            for r in (tx.run(_STORE, hits=hits, actor=actor_uid, type=type_name) if hits else ())}
+    out: dict[str, list[dict]] = {u: [] for u in scored}
+    for h in hits:
+        row = rows.get((h["new_uid"], h["existing_uid"]))
+        if row is not None and row["status"] == "open":
+            out[h["new_uid"]].append(row)
+    return out

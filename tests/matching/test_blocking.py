@@ -2,6 +2,7 @@
 
 import pytest
 
+from ccms_graph.matching import blocking
 from ccms_graph.matching.blocking import query_keys, stored_keys
 
 MUST_MEET_ON_GIVEN_YEAR = [
@@ -84,3 +85,27 @@ def test_year_month_key_format():
     rec = {"given_name": "John", "family_name": "de la Cruz", "dob": "1980-05-03"}
     assert _ym(stored_keys("Person", rec)) == {"Person:ym:1980-05|JN", "Person:ym:1980-05|KRS"}
     assert len(_ym(query_keys("Person", rec))) == 3 * 2 * 2  # years either side, month or day as month, two keys
+
+
+def _within(batch: list[dict], start: int = 0) -> list[list[str]]:
+    props = [{"source_ref": f"r{i}", "match_keys": blocking.match_keys_text("Person", r)} for i, r in enumerate(batch)]
+    found = blocking.within("Person", batch, [f"u{i}" for i in range(len(batch))], props, start=start)
+    return [[c["uid"] for c in cands] for cands in found]
+
+
+def test_within_a_batch_a_name_one_edit_apart_is_a_candidate_where_no_key_is_shared():
+    """The fuzzy name query's stand-in inside an import batch: name words one edit apart."""
+    a = {"given_name": "Evander", "family_name": "Quartermaine"}
+    b = {"given_name": "Evandre", "family_name": "Xuartermaine"}  # both words mistyped, phonetics differ
+    assert not set(blocking.stored_keys("Person", a)) & set(blocking.query_keys("Person", b))
+    assert _within([a, b]) == [[], ["u0"]]
+    assert _within([a, {"given_name": "Ottilie", "family_name": "Brandt"}]) == [[], []]
+
+
+def test_within_a_batch_only_earlier_records_are_candidates_and_evidence_is_marked():
+    a = {"given_name": "Rosalind", "family_name": "Achterberg", "ssn": "219-09-9999"}
+    b = {"given_name": "Kim", "family_name": "Lee", "ssn": "219-09-9989"}  # an SSN one digit apart
+    props = [{"match_keys": blocking.match_keys_text("Person", r)} for r in (a, b)]
+    found = blocking.within("Person", [a, b], ["u0", "u1"], props)
+    assert found[0] == [] and [c["uid"] for c in found[1]] == ["u0"] and found[1][0]["evidence"] is True
+    assert _within([a, b, a], start=2) == [["u0", "u1"]]  # records before `start` only answer; best first

@@ -20,7 +20,7 @@ from typing import Any
 
 from ...db import Graph
 from ...errors import ValidationFailed
-from ...matching import deconflict, frequencies
+from ...matching import blocking, deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
@@ -125,8 +125,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     Each batch is one transaction: the records, their audit entry, their deconfliction (candidates
     found set-wise for the whole batch, hits stored, owners notified) and their settlement
     (`resolution.settle_batch`: a line matching a record the importer may read becomes its
-    sub-record, unless the line says `separate_reason`). Validating the next batch overlaps with
-    writing this one.
+    sub-record, unless the line says `separate_reason`).
+
+    The next batch is validated and its stored candidates are found (a read transaction, before
+    anything of it is written: `deconfliction.search_before_write`) while this one is written. That
+    read may not see the batch being written, nor can it see its own batch, so those records find
+    each other in memory (`blocking.within`), by the same keys.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
@@ -135,29 +139,44 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0,
                               "records_with_hits": 0, "sub_records": 0, "separate": 0}
     match_config = deconflict.Config.of(graph.settings)
+    earlier: list[tuple[str, dict, dict]] = []  # the batch before: (uid, matching record, props)
 
-    def work(tx, rows):
-        uids = records.insert_rows(tx, type_name, [row for _, row in rows], actor.uid)
-        audit.record(tx, actor, "import", [*uids, *([case_uid] if case_uid else [])],
-                     details={"type": type_name, "records": len(uids), "first_line": rows[0][0],
+    def work(tx, rows, batch, probes, stored):
+        uids = [row["props"]["uid"] for _, row in rows]
+        window = [*earlier, *((u, rec, row["props"]) for u, rec, (_, row) in zip(uids, batch, rows, strict=True))]
+        own = blocking.within(type_name, [w[1] for w in window], [w[0] for w in window], [w[2] for w in window],
+                              start=len(earlier), probes=probes)
+        created = records.insert_rows(tx, type_name, [row for _, row in rows], actor.uid)
+        audit.record(tx, actor, "import", [*created, *([case_uid] if case_uid else [])],
+                     details={"type": type_name, "records": len(created), "first_line": rows[0][0],
                               "last_line": rows[-1][0]})
-        fresh = {u: records.matching_record_of(type_name, row) for u, (_, row) in zip(uids, rows, strict=True)}
-        hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import", fresh=fresh)
+        hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import",
+                                         fresh=dict(zip(uids, batch, strict=True)),
+                                         gathered=deconflict.merged(stored, own))
         choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
         return hits, resolution.settle_batch(tx, actor, uids, hits, choices)
 
-    def write(prepared):
-        rows = []
+    def search(chunk):
+        """Validate a batch and find its stored candidates (a read, while the batch before is written)."""
+        prepared = _prepare(type_name, chunk, actor, case_uid)
+        rows = [(number, row) for number, row, _, _ in prepared if row is not None]
+        batch = [records.matching_record_of(type_name, row) for _, row in rows]
+        probes = [blocking.probe(type_name, rec) for rec in batch]
+        stored = graph.read(lambda tx: deconfliction.search_before_write(tx, actor, type_name, batch, probes)) \
+            if rows else []
+        return prepared, rows, batch, probes, stored
+
+    def write(searched):
+        prepared, rows, batch, probes, stored = searched
         for number, row, reason, dropped in prepared:
             counts["lines"] += 1
             if row is None:
                 counts["refused"].append({"line": number, "reason": reason})
-                continue
-            if dropped:
+            elif dropped:
                 counts["warnings"].append({"line": number, "dropped": dropped})
-            rows.append((number, row))
         if rows:
-            hits, settled = graph.write(work, rows)
+            hits, settled = graph.write(work, rows, batch, probes, stored)
+            earlier[:] = [(row["props"]["uid"], rec, row["props"]) for (_, row), rec in zip(rows, batch, strict=True)]
             counts["created"] += len(rows)
             counts["hits"] += sum(len(h) for h in hits.values())
             counts["records_with_hits"] += sum(1 for h in hits.values() if h)
@@ -169,10 +188,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         for chunk in _batches(lines, batch):
-            nxt = pool.submit(_prepare, type_name, chunk, actor, case_uid)
             if pending is not None:
-                write(pending.result())
-            pending = nxt
+                searched = pending.result()
+                pending = pool.submit(search, chunk)  # overlaps the write below
+                write(searched)
+            else:
+                pending = pool.submit(search, chunk)
         if pending is not None:
             write(pending.result())
     if type_name == "Person" and counts["created"]:

@@ -92,13 +92,27 @@ def _actor_contact(actor: Actor) -> dict:
     return {"name": actor.name, "office_code": actor.office_code, "phone": actor.phone, "email": actor.email}
 
 
+def search_before_write(tx, actor: Actor, type_name: str, records: list[dict],
+                        probes: list[dict] | None = None) -> list[list[dict]]:
+    """The stored records' candidates for records about to be written in `tx`, for `after_write(gathered=)`.
+
+    The batch path asks here before it writes: Lucene answers a transaction that already holds
+    changes to indexed nodes from an index of those changes built per query, several times slower.
+    """
+    return deconflict.gather(tx, type_name, records, params=actor_params(actor), readable=scopes.subject_readable("n"),
+                             cap=BATCH_CAP, light=True, probes=probes)
+
+
 def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,
-                operation: str = "create", fresh: dict[str, dict] | None = None) -> dict[str, list]:
+                operation: str = "create", fresh: dict[str, dict] | None = None,
+                gathered: list[list[dict]] | None = None) -> dict[str, list]:
     """Deconflict records just created or updated in `tx`: store hits, notify owners, audit; uid -> hits.
 
     Called by `records.create_entity`, `records.update_entity` and the import, in their transaction.
     `fresh` (uid -> matching record) gives records just created, as the caller built them, so they
-    are not read back (a new record has no sub-records to leave out).
+    are not read back (a new record has no sub-records to leave out). `gathered` (the import, with
+    `fresh`) gives their candidates already found, in `uids` order: the stored records'
+    (`search_before_write`) and the import's own (`blocking.within`).
     """
     if type_name not in ENTITY_TYPES or not uids:
         return {}
@@ -107,16 +121,21 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
     else:
         loaded = {u: {"record": fresh[u], "family": []} for u in uids if u in fresh}
     order = [u for u in uids if u in loaded]
-    found = deconflict.find(
-        tx, type_name, [loaded[u]["record"] for u in order],
-        excludes=[[u, *loaded[u]["family"]] for u in order],
-        params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
-        cap=BATCH_CAP)
+    batch = [loaded[u]["record"] for u in order]
+    if gathered is not None:
+        if fresh is None or len(gathered) != len(uids) or len(order) != len(uids):
+            raise ValueError("gathered candidates must cover every fresh record, in order")
+        found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True)
+    else:
+        found = deconflict.find(
+            tx, type_name, batch, excludes=[[u, *loaded[u]["family"]] for u in order],
+            params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
+            cap=BATCH_CAP)
+    stored = deconflict.store_hits_of(tx, actor.uid, type_name, dict(zip(order, found, strict=True)))
     per_record: dict[str, list[tuple[dict, dict]]] = {}
     for uid, scored in zip(order, found, strict=True):
         by_uid = {c["uid"]: c for c in scored}
-        stored = deconflict.store_hits(tx, actor.uid, type_name, uid, scored)
-        per_record[uid] = [(h, by_uid[h["existing_uid"]]) for h in stored]
+        per_record[uid] = [(h, by_uid[h["existing_uid"]]) for h in stored[uid]]
     everyone = sorted({c["uid"] for pairs in per_record.values() for _, c in pairs})
     info = contacts(tx, actor, everyone)
     out: dict[str, list] = {}

@@ -178,6 +178,32 @@ def test_import_links_a_matching_line_as_a_sub_record_or_keeps_its_stated_reason
     assert _sub_record_of(graph, by_ref["r4"]) == by_ref["r3"]
 
 
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_import_finds_every_earlier_copy_whatever_the_batch_boundaries(graph, org, batch):
+    """The import asks the index for a batch before writing it, while the batch before is still being
+    written: copies in the same batch and in the batch before must still find each other."""
+    first = {"given_name": "Marguerite", "family_name": "Okonkwo", "dob": "1983-04-17", "ssn": "219-09-9999"}
+    lines = [json.dumps({"ref": "c1", **first}),
+             json.dumps({"ref": "c2", **first, "given_name": "Margeurite"}),  # a typo in the name
+             json.dumps({"ref": "c3", **first, "family_name": "Bell", "ssn": "219-09-9989"}),  # married, SSN typo
+             json.dumps({"ref": "c4", **first}),
+             json.dumps({"ref": "x1", "given_name": "Tobias", "family_name": "Wren", "dob": "1990-01-02"})]
+    out = imports.import_jsonl(graph, org.agent_a, "Person", lines, batch=batch)
+    assert out["created"] == 5 and out["sub_records"] == 3
+    by_ref = {r["ref"]: r["uid"] for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IS NOT NULL RETURN n.source_ref AS ref, n.uid AS uid")}
+    for ref in ("c2", "c3", "c4"):
+        assert _sub_record_of(graph, by_ref[ref]) == by_ref["c1"], ref
+    assert _sub_record_of(graph, by_ref["x1"]) is None
+    hits = graph.query("MATCH (h:DeconflictionHit) RETURN h.new_uid AS a, h.existing_uid AS b")
+    pairs = {frozenset((r["a"], r["b"])) for r in hits}
+    copies = [by_ref[r] for r in ("c1", "c2", "c3", "c4")]
+    assert {frozenset((copies[3], other)) for other in copies[:3]} <= pairs  # the last copy reports all three
+    assert all(by_ref["x1"] not in p for p in pairs)
+
+
+
 SIX_TYPES = [
     ("Person", {"given_name": "Kasimir", "family_name": "Lundqvist", "dob": "1966-06-06", "a_number": "A012345678"},
      {"given_name": "Kasimir", "family_name": "Lundqvist", "dob": "1966-06-06", "a_number": "A012345687"},
