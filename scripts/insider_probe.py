@@ -1099,22 +1099,25 @@ def tokens_of(strings) -> set[str]:
     return out
 
 
-def strings_in(value, out: set[str] | None = None) -> set[str]:
-    """Every string (lower-cased, stripped) inside a JSON-like value, keys included."""
+def strings_in(value, out: set[str] | None = None, numbers: bool = False) -> set[str]:
+    """Every string (lower-cased, stripped) inside a JSON-like value, keys included; with `numbers`,
+    numbers too, as JSON writes them (what an attacker sends as `"year": 2015` is its own "2015")."""
     out = set() if out is None else out
     if isinstance(value, str):
         v = value.strip().lower()
         if v:
             out.add(v)
+    elif numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        out.add(json.dumps(value))
     elif isinstance(value, dict):
         for k, v in value.items():
-            strings_in(k, out)
-            strings_in(v, out)
+            strings_in(k, out, numbers)
+            strings_in(v, out, numbers)
     elif isinstance(value, list | tuple):
         for v in value:
-            strings_in(v, out)
+            strings_in(v, out, numbers)
     elif isinstance(value, bytes):
-        strings_in(value.decode("utf-8", "replace"), out)
+        strings_in(value.decode("utf-8", "replace"), out, numbers)
     return out
 
 
@@ -1682,18 +1685,18 @@ class Attack:
         ex = p.client.call(method, path, params=query, json_body=body, files=files, phase="attack", op=op_key,
                            group=group)
         self.coverage[(p.kind, group)] += 1
-        sent = strings_in(path_params) | strings_in(query) | strings_in(body) | {path.lower()}
+        sent = strings_in(path_params) | strings_in(query) | strings_in(body, numbers=True) | {path.lower()}
         if files:
             for fname, data, _ in files.values():
                 sent |= strings_in(fname) | strings_in(data)
         if method in ("POST", "PUT", "PATCH") and 200 <= ex.status < 300:
-            kept = strings_in(body)
+            kept = strings_in(body, numbers=True)
             for _, data, _ in (files or {}).values():
                 kept |= strings_in(data)
                 if isinstance(data, bytes):  # an import file: each line's values
                     for line in data.decode("utf-8", "replace").splitlines():
                         try:
-                            kept |= strings_in(json.loads(line))
+                            kept |= strings_in(json.loads(line), numbers=True)
                         except ValueError:
                             pass
             kept = {k for k in kept if k not in self.known_lower}

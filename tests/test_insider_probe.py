@@ -99,3 +99,17 @@ def test_the_probe_names_a_planted_leak(world):
     assert any("123-45-6789" in lk.evidence or "123456789" in lk.evidence for lk in doctored)
     assert "secret-identifier" in summary["leaks_by_class"]
     assert f"GET {DOCTORED}" in report
+
+
+def test_a_number_the_attacker_sent_is_its_own_not_a_leak():
+    """An attacker that sends a hidden vehicle's make, model, plate and `"year": 2015` gets its own record's
+    caption back ("2015 Dodge Ram 1500 A205X20"): an echo, which the scanner must not count; the same
+    caption in an answer to a request that did not carry those values is still found."""
+    probe = _load_probe()
+    secret = probe.Secret(value="2015 dodge ram 1500 a205x20", kind="name", item="r1", item_kind="record", hidden=True)
+    scanner = probe.Scanner({secret.value: secret}, allowed=set())
+    answer = '{"caption": "2015 Dodge Ram 1500 A205X20"}'
+    sent = probe.strings_in({"make": "Dodge", "model": "Ram 1500", "plate": "A205X20", "year": 2015}, numbers=True)
+    assert scanner.find(answer, sent, set(), probe.tokens_of(sent)) == []
+    unsent = probe.strings_in({"make": "Dodge", "model": "Ram 1500", "plate": "A205X20"}, numbers=True)
+    assert [s.item for s, _ in scanner.find(answer, unsent, set(), probe.tokens_of(unsent))] == ["r1"]
