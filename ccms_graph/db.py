@@ -24,20 +24,36 @@ from .settings import CYPHER_DIR, Settings, load_settings
 T = TypeVar("T")
 
 
+def _driver(settings: Settings) -> neo4j.Driver:
+    """A driver whose every wait is bounded, so a request fails in about a second while Neo4j is down."""
+    return GraphDatabase.driver(
+        settings.bolt_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password),
+        max_connection_pool_size=50,
+        connection_timeout=settings.neo4j_connection_timeout,
+        connection_acquisition_timeout=settings.neo4j_acquisition_timeout,
+        max_transaction_retry_time=settings.neo4j_max_retry_time,
+        # Schema-dependent warnings (e.g. "label does not exist" on an empty database) are noise here.
+        notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+    )
+
+
 class Graph:
     """The application's handle on Neo4j: one driver, one database."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.driver: neo4j.Driver = GraphDatabase.driver(
-            settings.bolt_uri,
-            auth=(settings.neo4j_user, settings.neo4j_password),
-            max_connection_pool_size=50,
-            connection_acquisition_timeout=30,
-            # Schema-dependent warnings (e.g. "label does not exist" on an empty database) are noise here.
-            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
-        )
+        self.driver: neo4j.Driver = _driver(settings)
         self.database = settings.neo4j_database
+
+    def reopen(self) -> None:
+        """Give a forked process (a worker of a preloaded gunicorn) a driver of its own.
+
+        Pooled connections are sockets: shared by two processes, their replies interleave. The parent
+        closes its driver before forking (`web/gunicorn_conf.py`), and each child builds a new one here.
+        """
+        self.driver.close()
+        self.driver = _driver(self.settings)
 
     def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""

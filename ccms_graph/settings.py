@@ -61,6 +61,21 @@ class Settings:
     neo4j_password: str = "ccms-sandbox-pass"
     # Database name; Community Edition has only "neo4j".
     neo4j_database: str = "neo4j"
+    # Fail fast while Neo4j is down (issue 16): a request answers 503 within seconds instead of holding a
+    # server thread for a minute. Seconds the driver gives one TCP connect to Neo4j.
+    neo4j_connection_timeout: float = 1.0
+    # Seconds a transaction may wait for a connection: a free pooled one, or a new one opened, Bolt
+    # handshake included. This deadline, not the connect timeout, is what bounds a server that accepts
+    # connections and never answers (hung, or its network lost): two tries of 1 s and the 1 s between
+    # them fail such a request in 3 s (measured; 5 s with 2.0). 1 s is a few round trips even to a
+    # remote cluster or Aura; raise both for a far-away server.
+    neo4j_acquisition_timeout: float = 1.0
+    # Seconds a managed transaction keeps retrying transient failures (the driver's default is 30). Its
+    # first retry waits 1 s (+-20%) and the next 2 s, so 0.75 s allows exactly one retry: a request fails in
+    # about 1 s when Neo4j refuses connections (measured; with 2.0 it is 3 s, with 30 it was 32-62 s), and a
+    # stale pooled connection after a Neo4j restart still gets its second try. Raise it where deadlocks
+    # under heavy write contention should be retried longer, at the cost of slower failure.
+    neo4j_max_retry_time: float = 0.75
     # Port the local server's Bolt connector listens on (127.0.0.1 only).
     neo4j_bolt_port: int = 17687
     # Where the local server's jars (lib/) and instances live: `<home>/.neo4j` (ignored by git).
@@ -97,6 +112,12 @@ class Settings:
     # Saved queries: default time-out (seconds) and row limit of one run.
     query_timeout: float = 30.0
     query_max_rows: int = 1000
+    # gunicorn worker processes for `make run` (ccms_graph/web/gunicorn_conf.py). One, because import-job
+    # progress is kept in the serving process's memory (web/views/imports.py): a second worker would
+    # answer "no such job" for another's import. Raise it once job state lives in Neo4j.
+    web_workers: int = 1
+    # Threads per gunicorn worker (each request holds one while it runs).
+    web_threads: int = 8
     extra: dict = field(default_factory=dict)
 
     @property
@@ -123,6 +144,9 @@ def load_settings() -> Settings:
         neo4j_user=_env("CCMS_NEO4J_USER", d.neo4j_user),
         neo4j_password=_env("CCMS_NEO4J_PASSWORD", d.neo4j_password),
         neo4j_database=_env("CCMS_NEO4J_DATABASE", d.neo4j_database),
+        neo4j_connection_timeout=float(_env("CCMS_NEO4J_CONNECTION_TIMEOUT", str(d.neo4j_connection_timeout))),
+        neo4j_acquisition_timeout=float(_env("CCMS_NEO4J_ACQUISITION_TIMEOUT", str(d.neo4j_acquisition_timeout))),
+        neo4j_max_retry_time=float(_env("CCMS_NEO4J_MAX_RETRY_TIME", str(d.neo4j_max_retry_time))),
         neo4j_bolt_port=int(_env("CCMS_NEO4J_BOLT_PORT", str(d.neo4j_bolt_port))),
         neo4j_home=Path(_env("CCMS_NEO4J_HOME", str(home / ".neo4j"))),
         neo4j_heap=_env("CCMS_NEO4J_HEAP", d.neo4j_heap),
@@ -143,6 +167,8 @@ def load_settings() -> Settings:
         session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
         query_timeout=float(_env("CCMS_QUERY_TIMEOUT", str(d.query_timeout))),
         query_max_rows=int(_env("CCMS_QUERY_MAX_ROWS", str(d.query_max_rows))),
+        web_workers=int(_env("CCMS_WEB_WORKERS", str(d.web_workers))),
+        web_threads=int(_env("CCMS_WEB_THREADS", str(d.web_threads))),
     )
 
 
