@@ -5,14 +5,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import jsonify, make_response, render_template, request
+from flask import current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConnectionPoolError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+#: What the driver raises when Neo4j cannot be reached (down, restarting, or no connection to be had
+#: within the bounded wait of `settings.neo4j_acquisition_timeout`).
+DATABASE_DOWN = (ServiceUnavailable, SessionExpired, ConnectionPoolError, DatabaseUnavailable)
+#: Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 10
+UNAVAILABLE = ("Database unavailable", "the graph database cannot be reached; try again shortly")
 
 
 def wants_json() -> bool:
@@ -60,12 +74,29 @@ def problem(status: int, title: str, detail: str, members: Mapping[str, object] 
         resp = jsonify(body)
         resp.status_code = status
         resp.mimetype = "application/problem+json"
+    elif status == 503:
+        resp = make_response(unavailable_page(title, detail), status)
     else:
-        resp = make_response(render_template("error.html", status=status, title=title, detail=detail,
-                                             extra=members), status)
+        try:
+            html = render_template("error.html", status=status, title=title, detail=detail, extra=members)
+        except DATABASE_DOWN:  # the page's header looks up the signed-in user, and the database is gone
+            return problem(503, *UNAVAILABLE)
+        resp = make_response(html, status)
     if status == 503:
-        resp.headers["Retry-After"] = "10"
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return resp
+
+
+def unavailable_page(title: str, detail: str) -> str:
+    """The 503 page, rendered from the template alone, without the app's context processors.
+
+    Those processors ask flask-login for the signed-in user, which resumes the server-side session
+    from Neo4j: when Neo4j is what failed, that read fails again, and the page that should say so ends
+    as a 500 minutes later (issue 16). This page knows no user and no data, so it cannot touch the
+    database.
+    """
+    template = current_app.jinja_env.get_template("unavailable.html")
+    return template.render(status=503, title=title, detail=detail, retry_after=RETRY_AFTER_SECONDS)
 
 
 def domain_problem(exc: DomainError):
@@ -86,8 +117,17 @@ def init_app(app) -> None:
 
     @app.errorhandler(ServiceUnavailable)
     @app.errorhandler(SessionExpired)
+    @app.errorhandler(ConnectionPoolError)
+    @app.errorhandler(DatabaseUnavailable)
     def _down(exc):
-        return problem(503, "Database unavailable", "the graph database cannot be reached; try again shortly")
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return problem(503, *UNAVAILABLE)
+
+    @app.errorhandler(TransientError)
+    def _busy(exc: TransientError):
+        # e.g. a deadlock still there when the driver's bounded retries (settings.neo4j_max_retry_time) ran out
+        log.warning("transient database error on %s %s: %s", request.method, request.path, exc)
+        return problem(503, "Database busy", "the graph database could not finish this in time; try again shortly")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

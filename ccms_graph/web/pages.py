@@ -1,22 +1,35 @@
-"""Server-rendered pages: the health check and the desktop (the other pages live in `web/views/`)."""
+"""Server-rendered pages: liveness and readiness checks and the desktop (the other pages live in `web/views/`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
+from .. import readiness
 from ..logic.casework import approvals, cases
 from ..logic.identity import deconfliction
 from ..logic.oversight import notifications
 from . import context
+from .errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/health")
 def health():
-    ok = context.graph().ping()
-    return jsonify({"status": "ok" if ok else "degraded", "neo4j": ok}), (200 if ok else 503)
+    """Liveness: the process answers. It never asks Neo4j, so a database outage restarts no app server."""
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/ready")
+def ready():
+    """Readiness: Neo4j answers and the schema is installed (see `readiness`); else 503 with Retry-After."""
+    state = readiness.check(context.graph())
+    resp = jsonify(state.as_dict())
+    if not state.ready:
+        resp.status_code = 503
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return resp
 
 
 @bp.route("/")

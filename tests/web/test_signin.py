@@ -104,11 +104,6 @@ def test_expired_training_is_refused_with_a_clear_message(client, graph, org):
     assert "training" in resp.get_data(as_text=True).lower()
 
 
-def test_health_reports_neo4j(client):
-    resp = client.get("/health")
-    assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "neo4j": True}
-
-
 def test_case_page_hides_restricted_subjects_and_refuses_other_offices_restricted_case(client, graph, org):
     from ccms_graph.logic.casework.cases import create_case
     from ccms_graph.logic.entities import records
