@@ -36,11 +36,12 @@ neo4j: setup
 	$(BIN)/ccms-graph neo4j start
 
 # Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, serves on $(HOST):$(PORT).
-# One worker process: import-job progress is kept in that process (see README, Known limits).
+# gunicorn's settings (preloaded app, CCMS_WEB_WORKERS workers, default 1 because import-job progress is
+# kept in the serving process, no control socket) are in ccms_graph/web/gunicorn_conf.py.
 run: neo4j
 	$(BIN)/ccms-graph init-db
 	$(BIN)/ccms-graph seed --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --limit-request-line 8190 --access-logfile - 'ccms_graph.web.wsgi:app'
+	$(BIN)/gunicorn -c python:ccms_graph.web.gunicorn_conf --bind $(HOST):$(PORT) 'ccms_graph.web.wsgi:app'
 
 # Sets everything up, lints and type-checks, then runs the whole suite against a real Neo4j (a test
 # instance the suite starts and stops).
