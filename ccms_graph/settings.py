@@ -119,6 +119,21 @@ class Settings:
     # Threads per gunicorn worker (each request holds one while it runs).
     web_threads: int = 8
     extra: dict = field(default_factory=dict)
+    # Background work (`logic/jobs`, `ccms-graph worker`). Seconds a claimed job's lease lasts: its worker
+    # renews it every third of that, and a job whose worker died is resumed by another once it runs out.
+    job_lease_seconds: float = 30.0
+    # Claims of one job before it is failed: a file that kills its worker must not kill every worker in turn.
+    job_max_attempts: int = 5
+    # Seconds an idle worker waits before looking for work again (a job queued in its own process wakes it).
+    worker_poll_seconds: float = 1.0
+    # Jobs one `ccms-graph worker` process runs at once, one thread each (`--threads` overrides it).
+    worker_threads: int = 1
+    # Run jobs in the web app too: one worker thread per process, started by the import pages, so a lone
+    # server and the tests need no `ccms-graph worker`. It shares the queue with any worker process.
+    web_embedded_worker: bool = True
+    # Seconds between notification email deliveries, and between retention reports (daily).
+    notify_every_seconds: float = 60.0
+    retention_report_every_seconds: float = 86400.0
 
     @property
     def local_bolt_uri(self) -> str:
@@ -169,6 +184,14 @@ def load_settings() -> Settings:
         query_max_rows=int(_env("CCMS_QUERY_MAX_ROWS", str(d.query_max_rows))),
         web_workers=int(_env("CCMS_WEB_WORKERS", str(d.web_workers))),
         web_threads=int(_env("CCMS_WEB_THREADS", str(d.web_threads))),
+        job_lease_seconds=float(_env("CCMS_JOB_LEASE_SECONDS", str(d.job_lease_seconds))),
+        job_max_attempts=int(_env("CCMS_JOB_MAX_ATTEMPTS", str(d.job_max_attempts))),
+        worker_poll_seconds=float(_env("CCMS_WORKER_POLL_SECONDS", str(d.worker_poll_seconds))),
+        worker_threads=int(_env("CCMS_WORKER_THREADS", str(d.worker_threads))),
+        web_embedded_worker=_env("CCMS_WEB_EMBEDDED_WORKER", "1") != "0",
+        notify_every_seconds=float(_env("CCMS_NOTIFY_EVERY_SECONDS", str(d.notify_every_seconds))),
+        retention_report_every_seconds=float(_env("CCMS_RETENTION_REPORT_EVERY_SECONDS",
+                                                  str(d.retention_report_every_seconds))),
     )
 
 

@@ -102,3 +102,12 @@ CREATE CONSTRAINT api_token_uid IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.uid IS 
 CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);
 CREATE CONSTRAINT match_model_type IF NOT EXISTS FOR (m:MatchModel) REQUIRE m.type IS UNIQUE;
 CREATE CONSTRAINT case_deconfliction_check_uid IF NOT EXISTS FOR (k:CaseDeconflictionCheck) REQUIRE k.uid IS UNIQUE;
+// Background jobs (logic/jobs): a Job is claimed through its state and lease; its uploaded lines wait in
+// JobChunk nodes and its refused lines and warnings in JobProblems nodes, both found by job_uid.
+CREATE CONSTRAINT job_uid IF NOT EXISTS FOR (j:Job) REQUIRE j.uid IS UNIQUE;
+CREATE INDEX job_state IF NOT EXISTS FOR (j:Job) ON (j.state);
+CREATE INDEX job_owner IF NOT EXISTS FOR (j:Job) ON (j.owner_uid);
+CREATE INDEX job_chunk_job IF NOT EXISTS FOR (c:JobChunk) ON (c.job_uid);
+CREATE INDEX job_problems_job IF NOT EXISTS FOR (p:JobProblems) ON (p.job_uid);
+// One Schedule per scheduled task (notification delivery, the retention report): claimed through next_at.
+CREATE CONSTRAINT schedule_name IF NOT EXISTS FOR (s:Schedule) REQUIRE s.name IS UNIQUE;

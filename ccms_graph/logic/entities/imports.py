@@ -9,6 +9,11 @@ identify it by (no name and no identifier). A field that fails validation (an SS
 digits, an unknown field) is dropped, and the line loads with a warning naming the field.
 Records are created in UNWIND batches (`records.build_row` + `records.insert_rows`), each batch in
 one transaction with its audit entry and its deconfliction (hits stored, owners notified).
+
+An import can resume: `checkpoint` is called inside each batch's transaction with the counts so far
+and the batch's last line, so whoever records it (`logic.jobs.imports`: the job's progress) commits
+exactly when the batch does; `after_line` and `so_far` then start a new run after that line with those
+counts, and after a crash exactly the committed lines are skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ from ..oversight import audit, checks
 from . import records
 
 BATCH = 1000
+
+#: `checkpoint(tx, counts, last_line)`: called in each batch's write transaction (a transaction of its own
+#: when every line of the batch was refused) with the counts including that batch. The driver may run a
+#: transaction twice, so it must write the same thing each time it is called with the same arguments.
+Checkpoint = Callable[[Any, dict, int], None]
 
 #: Nested inputs accepted for a Person and the flat fields they become.
 _QUALIFIED = {"passport": ("number", "passport_country", "country"),
@@ -99,10 +109,10 @@ def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     return audit.read_or_refuse(graph, actor, "import", [case_key], work)
 
 
-def _batches(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
+def _batches(lines: Iterable[str], size: int, after_line: int = 0) -> Iterator[list[tuple[int, str]]]:
     chunk: list[tuple[int, str]] = []
     for number, text in enumerate(lines, start=1):
-        if text.strip():
+        if number > after_line and text.strip():
             chunk.append((number, text))
             if len(chunk) >= size:
                 yield chunk
@@ -116,8 +126,21 @@ def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_ui
     return [(number, *parse_line(type_name, text, actor, case_uid=case_uid)) for number, text in chunk]
 
 
+def _tally(counts: dict, prepared: list[tuple]) -> dict:
+    """New counts: `counts` plus a batch's lines, refusals and warnings (the lists copied, never shared)."""
+    out = {**counts, "lines": counts["lines"] + len(prepared), "refused": list(counts["refused"]),
+           "warnings": list(counts["warnings"])}
+    for number, row, reason, dropped in prepared:
+        if row is None:
+            out["refused"].append({"line": number, "reason": reason})
+        elif dropped:
+            out["warnings"].append({"line": number, "dropped": dropped})
+    return out
+
+
 def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
-                 batch: int = BATCH, progress: Callable[[dict], None] | None = None) -> dict:
+                 batch: int = BATCH, progress: Callable[[dict], None] | None = None, after_line: int = 0,
+                 so_far: dict | None = None, checkpoint: Checkpoint | None = None) -> dict:
     """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits,
     sub_records, separate}.
 
@@ -131,6 +154,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     anything of it is written: `deconfliction.search_before_write`) while this one is written. That
     read may not see the batch being written, nor can it see its own batch, so those records find
     each other in memory (`blocking.within`), by the same keys.
+
+    Resuming: lines numbered up to `after_line` are read past (numbering still counts them), and the
+    counts start from `so_far` (a previous run's counts through that line). `checkpoint` (see
+    `Checkpoint`) records progress inside each batch's transaction; an exception it raises rolls the
+    batch back and stops the import. A resumed run's batches find the records of the batch before
+    in the store rather than in memory, by the same keys, so its counts equal an uninterrupted run's.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
@@ -138,10 +167,13 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     case_uid = _case_uid(graph, actor, case_key)
     counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0,
                               "records_with_hits": 0, "sub_records": 0, "separate": 0}
+    if so_far:
+        counts.update({**so_far, "refused": list(so_far.get("refused", [])),
+                       "warnings": list(so_far.get("warnings", []))})
     match_config = deconflict.Config.of(graph.settings)
     earlier: list[tuple[str, dict, dict]] = []  # the batch before: (uid, matching record, props)
 
-    def work(tx, rows, batch, probes, stored):
+    def work(tx, rows, batch, probes, stored, tallied, last_line):
         uids = [row["props"]["uid"] for _, row in rows]
         window = [*earlier, *((u, rec, row["props"]) for u, rec, (_, row) in zip(uids, batch, rows, strict=True))]
         own = blocking.within(type_name, [w[1] for w in window], [w[0] for w in window], [w[2] for w in window],
@@ -154,7 +186,16 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                                          fresh=dict(zip(uids, batch, strict=True)),
                                          gathered=deconflict.merged(stored, own))
         choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
-        return hits, resolution.settle_batch(tx, actor, uids, hits, choices)
+        settled = resolution.settle_batch(tx, actor, uids, hits, choices)
+        # Computed afresh from `tallied` on each run of this function, so a retried transaction counts once.
+        after = {**tallied, "created": tallied["created"] + len(rows),
+                 "hits": tallied["hits"] + sum(len(h) for h in hits.values()),
+                 "records_with_hits": tallied["records_with_hits"] + sum(1 for h in hits.values() if h),
+                 "sub_records": tallied["sub_records"] + sum(1 for s in settled.values() if "sub_record_of" in s),
+                 "separate": tallied["separate"] + sum(1 for s in settled.values() if "separate_reason" in s)}
+        if checkpoint:
+            checkpoint(tx, after, last_line)
+        return after
 
     def search(chunk):
         """Validate a batch and find its stored candidates (a read, while the batch before is written)."""
@@ -168,26 +209,21 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
 
     def write(searched):
         prepared, rows, batch, probes, stored = searched
-        for number, row, reason, dropped in prepared:
-            counts["lines"] += 1
-            if row is None:
-                counts["refused"].append({"line": number, "reason": reason})
-            elif dropped:
-                counts["warnings"].append({"line": number, "dropped": dropped})
+        tallied, last_line = _tally(counts, prepared), prepared[-1][0]
         if rows:
-            hits, settled = graph.write(work, rows, batch, probes, stored)
+            after = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             earlier[:] = [(row["props"]["uid"], rec, row["props"]) for (_, row), rec in zip(rows, batch, strict=True)]
-            counts["created"] += len(rows)
-            counts["hits"] += sum(len(h) for h in hits.values())
-            counts["records_with_hits"] += sum(1 for h in hits.values() if h)
-            counts["sub_records"] += sum(1 for s in settled.values() if "sub_record_of" in s)
-            counts["separate"] += sum(1 for s in settled.values() if "separate_reason" in s)
+        else:
+            after = tallied
+            if checkpoint:  # a batch of refusals only: its progress still commits
+                graph.write(checkpoint, after, last_line)
+        counts.update(after)
         if progress:
             progress(counts)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
-        for chunk in _batches(lines, batch):
+        for chunk in _batches(lines, batch, after_line):
             if pending is not None:
                 searched = pending.result()
                 pending = pool.submit(search, chunk)  # overlaps the write below

@@ -1,0 +1,129 @@
+"""Import jobs: a JSONL upload queued as a Job, loaded by `entities.imports.import_jsonl` in any worker.
+
+The upload's lines wait in the job's chunks. Each batch's transaction also records the job's
+progress (`_checkpoint`: last line committed, counts, and that batch's refused lines and warnings
+in a JobProblems node), fenced by the worker's claim. So the job states exactly which lines loaded
+(every line up to `last_line`), any process can show it, and a worker that claims the job after its
+predecessor died starts after that line with those counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from ...db import Graph
+from ...errors import NotFound, ValidationFailed
+from ...nodes.vocabulary import ENTITY_TYPES
+from ...policy.actor import Actor, load_actor
+from ..entities import imports
+from . import queue
+
+KIND = "import"
+#: Records per transaction for uploads: small enough that the progress bar moves on a file of a few thousand lines.
+BATCH = 250
+#: The scalar counts of `import_jsonl`, each kept on the Job under the same name.
+COUNTS = ("lines", "created", "hits", "records_with_hits", "sub_records", "separate")
+
+_BEFORE = "MATCH (j:Job {uid: $uid}) RETURN coalesce(j.last_line, 0) AS last_line"
+
+_PROGRESS = """
+MATCH (j:Job {uid: $uid})
+SET j += $counts, j.last_line = $last_line, j.progress_at = datetime()
+"""
+
+_PROBLEMS = """
+CREATE (:JobProblems {job_uid: $uid, first_line: $first_line, last_line: $last_line, refused: $refused,
+                      warnings: $warnings})
+"""
+
+_SO_FAR = """
+MATCH (j:Job {uid: $uid})
+OPTIONAL MATCH (p:JobProblems {job_uid: j.uid})
+WITH j, p ORDER BY p.last_line
+RETURN properties(j) AS job, collect(p.refused) AS refused, collect(p.warnings) AS warnings
+"""
+
+
+def enqueue_import(graph: Graph, actor: Actor, type_name: str, file_name: str, lines: list[str],
+                   case_key: str | None = None, batch: int = BATCH) -> str:
+    """Queue the import of `lines` (one JSON object each) as records of `type_name`; the job's uid.
+
+    Who may import, and into which case, is decided when the job runs, as `import_jsonl` does for
+    the CLI; a refusal then fails the job with its reason.
+    """
+    if type_name not in ENTITY_TYPES:
+        raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
+    fields = {"type_name": type_name, "file": file_name, "case_key": case_key or None, "batch": batch,
+              "total": sum(1 for line in lines if line.strip()), "last_line": 0,
+              "client_address": actor.client_address, "purpose": actor.purpose, **dict.fromkeys(COUNTS, 0),
+              "refused_count": 0, "warnings_count": 0}
+    return queue.enqueue(graph, KIND, actor.uid, fields, lines)
+
+
+def _so_far(graph: Graph, uid: str) -> dict:
+    """The counts the job's committed batches recorded."""
+    found = graph.read(lambda tx: tx.run(_SO_FAR, uid=uid).single())
+    job = found["job"]
+    return {**{k: job.get(k) or 0 for k in COUNTS},
+            "refused": [r for text in found["refused"] for r in json.loads(text)],
+            "warnings": [w for text in found["warnings"] for w in json.loads(text)]}
+
+
+def _checkpoint(claim: queue.Claim) -> imports.Checkpoint:
+    def checkpoint(tx, counts: dict, last_line: int) -> None:
+        queue.fence(tx, claim)  # raises, rolling the batch back, if another worker holds the job now
+        before = tx.run(_BEFORE, uid=claim.uid).single()["last_line"]
+        refused = [r for r in counts["refused"] if r["line"] > before]
+        warnings = [w for w in counts["warnings"] if w["line"] > before]
+        if refused or warnings:
+            tx.run(_PROBLEMS, uid=claim.uid, first_line=before + 1, last_line=last_line,
+                   refused=json.dumps(refused), warnings=json.dumps(warnings)).consume()
+        tx.run(_PROGRESS, uid=claim.uid, last_line=last_line,
+               counts={**{k: counts[k] for k in COUNTS}, "refused_count": len(counts["refused"]),
+                       "warnings_count": len(counts["warnings"])}).consume()
+
+    return checkpoint
+
+
+def run(graph: Graph, claim: queue.Claim, check: Callable[[], None]) -> dict:
+    """Load the job's lines after its last committed line; the final counts for `queue.finish`.
+
+    `check` is called after each committed batch and raises to stop there (a graceful stop, or a
+    lease lost). The owner is loaded afresh: grants and role as they are now, not at upload.
+    """
+    job = claim.job
+    actor = graph.read(load_actor, job["owner_uid"]).with_request(job.get("client_address"), job.get("purpose"))
+    counts = imports.import_jsonl(
+        graph, actor, job["type_name"], queue.lines(graph, claim.uid), case_key=job.get("case_key"),
+        batch=int(job.get("batch") or BATCH), progress=lambda _: check(), after_line=int(job.get("last_line") or 0),
+        so_far=_so_far(graph, claim.uid), checkpoint=_checkpoint(claim))
+    return {**{k: counts[k] for k in COUNTS}, "refused_count": len(counts["refused"]),
+            "warnings_count": len(counts["warnings"])}
+
+
+def _view(job: dict, refused: list | None = None, warnings: list | None = None) -> dict:
+    """What the import pages show of a job. A queued job reads as `running` with `queued` true, so a client
+    polling while `state == "running"` keeps polling until the job ends."""
+    return {"id": job["uid"], "type": job.get("type_name"), "file": job.get("file"), "case": job.get("case_key") or "",
+            "state": "running" if job["state"] == "queued" else job["state"], "queued": job["state"] == "queued",
+            "total": job.get("total") or 0, **{k: job.get(k) or 0 for k in COUNTS},
+            "last_line": job.get("last_line") or 0, "refused_count": job.get("refused_count") or 0,
+            "warnings_count": job.get("warnings_count") or 0, "refused": refused or [], "warnings": warnings or [],
+            "attempts": job.get("attempts") or 0, "error": job.get("error"), "created_at": job.get("created_at"),
+            "started_at": job.get("started_at"), "finished_at": job.get("finished_at")}
+
+
+def import_job(graph: Graph, actor: Actor, uid: str) -> dict:
+    """The actor's own import job with its refused lines and warnings; NotFound for anyone else's (an
+    upload is private to whoever sent it, not case content), in the same words as for a missing one."""
+    job = queue.get(graph, uid)
+    if job is None or job.get("kind") != KIND or job.get("owner_uid") != actor.uid:
+        raise NotFound("no such import")
+    so_far = _so_far(graph, uid)
+    return _view(job, so_far["refused"], so_far["warnings"])
+
+
+def my_imports(graph: Graph, actor: Actor) -> list[dict]:
+    """The actor's import jobs, newest first, without their refused lines (counts only)."""
+    return [_view(job) for job in queue.jobs_of(graph, actor.uid, KIND)]
