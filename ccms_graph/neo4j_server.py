@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,3 +292,68 @@ def status(settings: Settings) -> dict:
         "bolt": pid is not None and bolt_answers(settings),
         "home": str(inst.root),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline dump and load (`ccms-graph backup|restore`, ccms_graph/backups.py)
+# ---------------------------------------------------------------------------------------------
+
+def _admin(settings: Settings, *args: str) -> str:
+    """Run `neo4j-admin` (`org.neo4j.cli.AdminTool`, in neo4j-command-line.jar) against this instance's conf."""
+    inst = Instance(settings)
+    fetch(settings)
+    write_config(settings)
+    env = dict(os.environ, NEO4J_HOME=str(inst.root), NEO4J_CONF=str(inst.conf_dir))
+    result = subprocess.run(
+        [_java(), "-XX:+UseG1GC", *JVM_OPENS, "-cp", f"{inst.conf_dir}:{inst.lib}/*", ADMIN_CLASS, *args],
+        env=env, capture_output=True, text=True, cwd=str(inst.root),
+    )
+    if result.returncode != 0:
+        raise ServerError(f"neo4j-admin {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def _require_stopped(settings: Settings, doing: str) -> None:
+    if _read_pid(Instance(settings)) is not None:
+        raise ServerError(f"the local server on port {settings.neo4j_bolt_port} is running; "
+                          f"Community Edition can only {doing} a stopped database")
+
+
+def dump(settings: Settings, to_dir: Path) -> Path:
+    """`neo4j-admin database dump` of the stopped local server's database into `to_dir/<database>.dump`."""
+    _require_stopped(settings, "dump")
+    to_dir.mkdir(parents=True, exist_ok=True)
+    _admin(settings, "database", "dump", settings.neo4j_database, f"--to-path={to_dir}",
+           "--overwrite-destination=true")
+    path = to_dir / f"{settings.neo4j_database}.dump"
+    if not path.is_file():
+        raise ServerError(f"neo4j-admin reported success but wrote no {path}")
+    return path
+
+
+def load(settings: Settings, from_dir: Path) -> None:
+    """`neo4j-admin database load` of `from_dir/<database>.dump` over the stopped local server's database."""
+    _require_stopped(settings, "load")
+    _admin(settings, "database", "load", settings.neo4j_database, f"--from-path={from_dir}",
+           "--overwrite-destination=true")
+
+
+@contextlib.contextmanager
+def offline(settings: Settings, wait_seconds: float = 180.0) -> Iterator[bool]:
+    """Stop the local server for the block (yields whether it was running) and start it again afterwards,
+    also when the block fails, if it was running before.
+
+    The instance lock is held while the block runs, so a `start` from another process waits until the
+    dump or load is done instead of mounting a database being written.
+    """
+    inst = Instance(settings)
+    was_running = False
+    try:
+        with _lock(inst):
+            was_running = _read_pid(inst) is not None
+            if was_running:
+                stop(settings)
+            yield was_running
+    finally:
+        if was_running:
+            start(settings, wait_seconds)
