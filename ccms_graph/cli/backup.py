@@ -24,8 +24,9 @@ def _confirmed(src: Path, manifest: dict, settings) -> bool:
           f"audit entry {(manifest.get('audit_head') or {}).get('seq', '?')}) from {src}?\n"
           f"This REPLACES the database on {settings.local_bolt_uri} and the file store {settings.file_store}; "
           f"everything written since the backup is lost. The server is stopped meanwhile.", file=sys.stderr)
+    print("Type 'restore' to go on: ", end="", file=sys.stderr, flush=True)
     try:
-        answer = input("Type 'restore' to go on: ")
+        answer = input()
     except EOFError:
         return False
     return answer.strip() == "restore"
