@@ -12,16 +12,44 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from functools import cache
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 
+from . import metrics
 from .settings import CYPHER_DIR, Settings, load_settings
 
 T = TypeVar("T")
+
+#: The bookmark manager of the request being served (`follow`): every session the request opens waits
+#: for the user's own last writes, so they read them on any cluster member (their bookmarks travel with
+#: them between requests and app servers: `web/consistency.py`). None outside a request.
+_followed: ContextVar[neo4j.BookmarkManager | None] = ContextVar("ccms_bookmarks", default=None)
+
+
+def follow(bookmarks: Iterable[str]) -> Token:
+    """Make the sessions of this context (a request) start after `bookmarks` and collect their own."""
+    start = neo4j.Bookmarks.from_raw_values([b for b in bookmarks if b])
+    return _followed.set(GraphDatabase.bookmark_manager(initial_bookmarks=start))
+
+
+def unfollow(token: Token) -> None:
+    _followed.reset(token)
+
+
+def followed() -> list[str]:
+    """The bookmarks the followed context holds now (its start plus every transaction it committed)."""
+    manager = _followed.get()
+    return sorted(manager.get_bookmarks()) if manager is not None else []
+
+
+#: Called with the Graph after each `Graph.write` commits (the audit sequencer chains the entries the
+#: transaction wrote: `logic.oversight.audit.Sequencer`). A hook must not raise.
+after_write_hooks: list[Callable[[Graph], None]] = []
 
 
 def _driver(settings: Settings) -> neo4j.Driver:
@@ -36,6 +64,20 @@ def _driver(settings: Settings) -> neo4j.Driver:
         # Schema-dependent warnings (e.g. "label does not exist" on an empty database) are noise here.
         notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
     )
+
+
+def _counted(work: Callable[..., T], kind: str) -> Callable[..., T]:
+    """`work`, counting each run after the first (the driver retrying a transient failure) in the metrics."""
+    runs = 0
+
+    def run(tx, *args: Any, **kwargs: Any) -> T:
+        nonlocal runs
+        runs += 1
+        if runs > 1:
+            metrics.TRANSACTION_RETRIES.labels(kind).inc()
+        return work(tx, *args, **kwargs)
+
+    return run
 
 
 class Graph:
@@ -57,19 +99,24 @@ class Graph:
 
     def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""
-        with self.driver.session(database=self.database) as session:
-            return session.execute_write(work, *args, **kwargs)
+        with self.driver.session(database=self.database, bookmark_manager=_followed.get()) as session:
+            out = session.execute_write(_counted(work, "write"), *args, **kwargs)
+        for hook in after_write_hooks:
+            hook(self)
+        return out
 
     def read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, ...)` in a managed read transaction (routed to a follower on a cluster)."""
-        with self.driver.session(database=self.database) as session:
-            return session.execute_read(work, *args, **kwargs)
+        with self.driver.session(database=self.database, bookmark_manager=_followed.get()) as session:
+            return session.execute_read(_counted(work, "read"), *args, **kwargs)
 
     def query(self, cypher: str, params: dict | None = None, write: bool = False) -> list[dict]:
         """Run one auto-retried statement and return its records as dicts."""
+        manager = _followed.get()
         records, _, _ = self.driver.execute_query(
             cypher, params or {}, database_=self.database,
             routing_=RoutingControl.WRITE if write else RoutingControl.READ,
+            **({"bookmark_manager_": manager} if manager is not None else {}),
         )
         return [r.data() for r in records]
 

@@ -118,6 +118,15 @@ class Settings:
     web_workers: int = 1
     # Threads per gunicorn worker (each request holds one while it runs).
     web_threads: int = 8
+    # Who chains audit entries (`logic.oversight.audit.Sequencer`): "inline", the writer's thread right
+    # after its commit (CLI, tests), or "background", one thread per process (the web app under `make run`).
+    audit_sequencer: str = "inline"
+    # The signed checkpoints of the audit chain kept outside the database (None: <home>/var/audit-checkpoints.jsonl),
+    # and the fewest seconds between two checkpoints of one process.
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_interval: float = 1.0
+    # A bearer token that lets a remote Prometheus read /metrics (loopback clients need none).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
     # Background work (`logic/jobs`, `ccms-graph worker`). Seconds a claimed job's lease lasts: its worker
     # renews it every third of that, and a job whose worker died is resumed by another once it runs out.
@@ -147,6 +156,13 @@ class Settings:
     @property
     def uses_local_server(self) -> bool:
         return self.neo4j_uri is None
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, default)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -182,6 +198,10 @@ def load_settings() -> Settings:
         session_idle_minutes=int(_env("CCMS_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
         query_timeout=float(_env("CCMS_QUERY_TIMEOUT", str(d.query_timeout))),
         query_max_rows=int(_env("CCMS_QUERY_MAX_ROWS", str(d.query_max_rows))),
+        audit_sequencer=_choice("CCMS_AUDIT_SEQUENCER", d.audit_sequencer, ("inline", "background")),
+        audit_checkpoint_file=Path(p) if (p := _env("CCMS_AUDIT_CHECKPOINT_FILE")) else None,
+        audit_checkpoint_interval=float(_env("CCMS_AUDIT_CHECKPOINT_INTERVAL", str(d.audit_checkpoint_interval))),
+        metrics_token=_env("CCMS_METRICS_TOKEN"),
         web_workers=int(_env("CCMS_WEB_WORKERS", str(d.web_workers))),
         web_threads=int(_env("CCMS_WEB_THREADS", str(d.web_threads))),
         job_lease_seconds=float(_env("CCMS_JOB_LEASE_SECONDS", str(d.job_lease_seconds))),

@@ -60,6 +60,7 @@ CREATE CONSTRAINT session_sid IF NOT EXISTS FOR (s:Session) REQUIRE s.sid IS UNI
 CREATE INDEX session_uid IF NOT EXISTS FOR (s:Session) ON (s.uid);
 CREATE INDEX session_user IF NOT EXISTS FOR (s:Session) ON (s.user_uid);
 CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.seq IS UNIQUE;
+CREATE CONSTRAINT audit_uid IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.uid IS UNIQUE;
 CREATE INDEX audit_actor IF NOT EXISTS FOR (e:AuditEntry) ON (e.actor_uid);
 CREATE INDEX audit_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at);
 CREATE INDEX audit_action IF NOT EXISTS FOR (e:AuditEntry) ON (e.action);

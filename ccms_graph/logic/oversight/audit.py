@@ -5,16 +5,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
+import os
+import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, cast
 
-from ...db import Graph
+from ...db import Graph, after_write_hooks
 from ...errors import DomainError, Forbidden, NotFound, ValidationFailed
 from ...policy.actor import Actor
 from ...policy.rules import can, require_active
 from ..common import csv_safe
+from . import checkpoints
+
+log = logging.getLogger(__name__)
 
 #: Every audit action, declared once. A logic function may only record one of these.
 ACTIONS = frozenset({
@@ -24,28 +31,47 @@ ACTIONS = frozenset({
     "grant", "revoke", "comment", "resolve", "notify",
 })
 
-# Taking the head's write lock first, then reading it in a second statement, serializes appends.
+#: An action's entry: written in the action's transaction, with no sequence number yet and no lock
+#: taken. `integrate` chains it.
+_RECORD = """
+CREATE (e:AuditEntry:AuditPending)
+SET e = $entry, e.at = datetime($entry.at)
+"""
+
+# The sequencer's write lock: the single AuditHead node, taken first, then read in a second statement.
 _LOCK_HEAD = """
 MERGE (h:AuditHead {id: 'audit'})
   ON CREATE SET h.seq = 0, h.hash = ''
-SET h.locked_at = datetime()
+SET h.locked_at = datetime(), h.chain = coalesce(h.chain, $chain)
 """
 
 _HEAD = """
 MATCH (h:AuditHead {id: 'audit'})
-RETURN h.seq AS seq, h.hash AS hash
+RETURN h.seq AS seq, h.hash AS hash, h.chain AS chain
 """
 
-_APPEND = """
+_PENDING = """
+MATCH (e:AuditPending)
+RETURN properties(e) AS e ORDER BY e.at, e.uid LIMIT $limit
+"""
+
+_CHAIN = """
+UNWIND $rows AS r
+MATCH (e:AuditEntry {uid: r.uid}) WHERE e:AuditPending
+SET e.seq = r.seq, e.prev_hash = r.prev_hash, e.hash = r.hash
+REMOVE e:AuditPending
+"""
+
+_MOVE_HEAD = """
 MATCH (h:AuditHead {id: 'audit'})
-CREATE (e:AuditEntry)
-SET e = $entry, e.at = datetime($entry.at)
-SET h.seq = $entry.seq, h.hash = $entry.hash
+SET h.seq = $seq, h.hash = $hash, h.integrated_at = datetime()
 """
 
 #: The fields the hash covers, in order. Changing this list breaks every existing chain.
 HASHED_FIELDS = ("seq", "at", "actor_uid", "actor_username", "role", "office_code", "action",
                  "targets", "outcome", "client_address", "purpose", "details", "prev_hash")
+#: Pending entries one sequencer transaction chains at most.
+INTEGRATE_BATCH = 5000
 
 
 def entry_hash(entry: dict) -> str:
@@ -57,16 +83,16 @@ def entry_hash(entry: dict) -> str:
 
 def record(tx, actor: Actor, action: str, targets: list[str] | tuple[str, ...] = (),
            outcome: str = "success", details: dict | None = None) -> dict:
-    """Append one audit entry in transaction `tx`; the action fails if this does.
+    """Write one audit entry in transaction `tx`; the action fails if this does.
 
-    Taking the write lock on the single AuditHead node serializes appends, so the chain never forks.
+    No lock is taken: the entry is stored whole (who, what, when, outcome) but pending, and the
+    sequencer (`integrate`, run after the transaction commits: `sequencer`) gives it its sequence
+    number and chains its hash, in order of integration. So no action waits for another user's entry.
     """
     if action not in ACTIONS:
         raise ValueError(f"undeclared audit action {action!r}")
-    tx.run(_LOCK_HEAD).consume()
-    head = tx.run(_HEAD).single()
     entry = {
-        "seq": head["seq"] + 1,
+        "uid": uuid.uuid4().hex,
         "at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "actor_uid": actor.uid,
         "actor_username": actor.username,
@@ -78,11 +104,112 @@ def record(tx, actor: Actor, action: str, targets: list[str] | tuple[str, ...] =
         "client_address": actor.client_address,
         "purpose": actor.purpose,
         "details": json.dumps(details or {}, sort_keys=True, default=str),
-        "prev_hash": head["hash"],
     }
-    entry["hash"] = entry_hash(entry)
-    tx.run(_APPEND, entry=entry).consume()
+    tx.run(_RECORD, entry=entry).consume()
+    sequencer.written()
     return entry
+
+
+def _integrate(tx, chain: str, limit: int) -> tuple[int, dict]:
+    tx.run(_LOCK_HEAD, chain=chain).consume()
+    head = tx.run(_HEAD).single()
+    seq, prev = head["seq"], head["hash"]
+    rows = []
+    for row in tx.run(_PENDING, limit=limit):
+        e = as_hashed(row["e"])
+        seq += 1
+        e.update(seq=seq, prev_hash=prev)
+        prev = entry_hash(e)
+        rows.append({"uid": e["uid"], "seq": seq, "prev_hash": e["prev_hash"], "hash": prev})
+    if rows:
+        tx.run(_CHAIN, rows=rows).consume()
+        tx.run(_MOVE_HEAD, seq=seq, hash=prev).consume()
+    return len(rows), {"chain": head["chain"], "seq": seq, "hash": prev}
+
+
+def integrate(graph: Graph, limit: int = INTEGRATE_BATCH) -> int:
+    """Chain every pending entry (oldest first) onto the log; returns how many were chained.
+
+    One transaction per `limit` entries holds the AuditHead's write lock for the few milliseconds
+    it takes to hash them, so two sequencers (two workers) never fork the chain. A signed checkpoint
+    of the new head goes to the file outside the database (`checkpoints.keep`).
+    """
+    done = 0
+    while True:
+        n, head = graph.write(_integrate, uuid.uuid4().hex, limit)
+        done += n
+        if n:
+            checkpoints.keep(graph.settings, head)
+        if n < limit:
+            return done
+
+
+class Sequencer:
+    """Runs `integrate` after each write transaction that recorded an entry (`db.after_write`).
+
+    `inline` (the default; the CLI and tests) integrates in the writer's thread right after its
+    commit: the entry is chained when the call returns. `background` (the web app under `make run`)
+    wakes one thread per process instead, which also sweeps every `interval` seconds for entries a
+    crashed process left pending; no request waits for the chain.
+    """
+
+    def __init__(self, interval: float = 1.0):
+        self.interval = interval
+        self._local = threading.local()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._graph: Graph | None = None
+
+    def written(self) -> None:
+        self._local.pending = True
+
+    def after_write(self, graph: Graph) -> None:
+        if not getattr(self._local, "pending", False):
+            return
+        self._local.pending = False
+        if graph.settings.audit_sequencer == "background":
+            self._start(graph)
+            self._wake.set()
+            return
+        try:
+            integrate(graph)
+        except Exception:  # noqa: BLE001 - the action committed; its entry stays pending for the next run
+            log.warning("audit entries left pending; the next integration chains them", exc_info=True)
+
+    def _start(self, graph: Graph) -> None:
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            return
+        self._graph, self._pid = graph, os.getpid()
+        self._thread = threading.Thread(target=self._run, name="audit-sequencer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                if self._graph is not None:
+                    integrate(self._graph)
+            except Exception:  # noqa: BLE001 - Neo4j away: try again on the next wake-up
+                log.warning("audit integration failed; retrying", exc_info=True)
+
+
+_LAG = """
+OPTIONAL MATCH (e:AuditPending)
+WITH count(e) AS pending, min(e.at) AS oldest
+RETURN pending, CASE WHEN oldest IS NULL THEN 0.0
+                     ELSE duration.inSeconds(oldest, datetime()).milliseconds / 1000.0 END AS age
+"""
+
+
+def sequencer_lag(graph: Graph) -> dict:
+    """{"pending": entries not yet chained, "age": seconds since the oldest of them was written} (metrics)."""
+    return graph.query(_LAG)[0]
+
+
+sequencer = Sequencer()
+after_write_hooks.append(sequencer.after_write)
 
 
 #: `record` under another name, for functions whose `record` parameter is a record uid.
@@ -112,7 +239,9 @@ def refuse(graph: Graph, actor: Actor, error: DomainError, op: str, targets: Ite
 @dataclass(frozen=True)
 class Problem:
     seq: int | None
-    kind: str  #: altered | missing | duplicate | reordered | chain | truncated | extended | head
+    #: altered | missing | duplicate | reordered | chain | truncated | extended | head | rolled_back |
+    #: rewritten | checkpoint
+    kind: str
     detail: str
 
     def __str__(self) -> str:
@@ -126,25 +255,39 @@ class VerifyResult:
     last_seq: int | None = None
     head_seq: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: Entries written but not yet chained by the sequencer (never a problem: they are chained within seconds).
+    pending: int = 0
+    #: Signed checkpoints outside the database that the log was compared with.
+    checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
+        waiting = f"; {self.pending} newer entries pending integration" if self.pending else ""
         if self.ok:
-            return f"audit log intact: {self.checked} entries, last seq {self.last_seq}"
-        lines = [f"audit log NOT intact: {len(self.problems)} problem(s) in {self.checked} entries"]
+            return f"audit log intact: {self.checked} entries, last seq {self.last_seq}{waiting}"
+        lines = [f"audit log NOT intact: {len(self.problems)} problem(s) in {self.checked} entries{waiting}"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
 
 _PAGE = """
-MATCH (e:AuditEntry) WHERE e.seq > $after
+MATCH (e:AuditEntry) WHERE e.seq > $after AND e.seq <= $upto
 RETURN properties(e) AS e ORDER BY e.seq, e.hash LIMIT $size
 """
-_HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS hash, "
+_HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS hash, h.chain AS chain, "
                "h.pruned_through_seq AS pruned_seq, h.pruned_hash AS pruned_hash")
+#: Under the head's lock (no integration half-seen): entries numbered beyond the head, and the pending ones.
+_BEYOND_HEAD = """
+MATCH (h:AuditHead {id: 'audit'})
+SET h.verified_at = datetime()
+WITH h
+OPTIONAL MATCH (e:AuditEntry) WHERE e.seq > h.seq
+WITH h, count(e) AS beyond, min(e.seq) AS first
+RETURN h.seq AS seq, beyond, first, COUNT { (p:AuditPending) } AS pending
+"""
 
 
 def as_hashed(entry: dict) -> dict:
@@ -159,25 +302,39 @@ def as_hashed(entry: dict) -> dict:
 
 
 def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
-    """Walk the log in seq order, recomputing every hash and link; report each break and where it is."""
+    """Walk the chained log in seq order, recomputing every hash and link; report each break and where it is.
+
+    Exact while others write: it verifies up to the head it read first (later entries are chained
+    after it, never before), counts the entries still pending integration without judging them, and
+    looks for entries beyond the head under the head's lock, so an integration in flight is never
+    mistaken for tampering. The log is then compared with the signed checkpoints kept outside the
+    database (`checkpoints`): a checkpoint of an entry the log no longer reaches is a rollback (a
+    restore of an older backup), and one whose hash differs from the entry now at its position a
+    rewrite. A verified head is checkpointed in turn.
+    """
     result = VerifyResult()
     prev: dict | None = None
     by_hash: dict[str, int] = {}
     breaks: list[tuple[int, str | None]] = []  # (seq, prev_hash) links that did not match their predecessor
     after = -1
     head_state = graph.query(_HEAD_STATE)
+    upto = head_state[0]["seq"] if head_state else 2 ** 62
+    chain = head_state[0]["chain"] if head_state else None
+    kept, forged = checkpoints.of_chain(graph.settings, chain)
+    wanted = {cp["seq"] for cp in kept}
+    seen: dict[int, str] = {}
     if head_state and head_state[0]["pruned_seq"]:
         # Retention removed entries up to here and anchored the chain: start from that anchor.
         anchor = head_state[0]
         prev = {"seq": anchor["pruned_seq"], "hash": anchor["pruned_hash"]}
         after = anchor["pruned_seq"]
     while True:
-        rows = graph.query(_PAGE, {"after": after, "size": page_size})
+        rows = graph.query(_PAGE, {"after": after, "upto": upto, "size": page_size})
         if not rows:
             break
         for row in rows:
             e = as_hashed(row["e"])
-            seq = cast(int, e.get("seq"))  # every entry is written with its sequence number
+            seq = cast(int, e.get("seq"))  # every chained entry has its sequence number
             result.checked += 1
             if prev is not None and seq == prev["seq"]:
                 result.problems.append(Problem(seq, "duplicate", "two entries carry this sequence number"))
@@ -193,6 +350,8 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
                 breaks.append((seq, e.get("prev_hash")))
             if e.get("hash"):
                 by_hash.setdefault(e["hash"], seq)
+            if seq in wanted:
+                seen[seq] = e.get("hash") or ""
             prev = e
         after = rows[-1]["e"]["seq"]
         if len(rows) < page_size:
@@ -209,6 +368,7 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
     if not head:
         if prev is not None:
             result.problems.append(Problem(None, "head", "entries exist but the chain head is missing"))
+        result.pending = graph.query("RETURN COUNT { (p:AuditPending) } AS n")[0]["n"]
     else:
         result.head_seq = head[0]["seq"]
         last = result.last_seq or 0
@@ -216,14 +376,41 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
             result.problems.append(Problem(last + 1, "truncated",
                                            f"the head records {result.head_seq} entries but the log ends "
                                            f"at entry {last}"))
-        elif result.head_seq < last:
-            result.problems.append(Problem(result.head_seq + 1, "extended",
-                                           f"entries after the head's last entry {result.head_seq}"))
         elif prev is not None and head[0]["hash"] != prev.get("hash"):
             result.problems.append(Problem(last, "truncated",
                                            "the last entry's hash is not the one the head recorded"))
+        now = graph.write(lambda tx: tx.run(_BEYOND_HEAD).single().data())
+        result.pending = now["pending"]
+        if now["beyond"]:
+            result.problems.append(Problem(now["first"], "extended",
+                                           f"{now['beyond']} entries numbered after the head's last entry "
+                                           f"{now['seq']}"))
+        _compare(result, kept, forged, seen, now["seq"], head[0]["pruned_seq"] or 0)
+        if result.ok and prev is not None:
+            checkpoints.keep(graph.settings, {"chain": chain, "seq": last, "hash": prev.get("hash")}, force=True)
     result.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return result
+
+
+def _compare(result: VerifyResult, kept: list[dict], forged: int, seen: dict[int, str], head_seq: int,
+             pruned: int) -> None:
+    """The log against the checkpoints kept outside the database (see `verify`)."""
+    result.checkpoints = len(kept)
+    if forged:
+        result.problems.append(Problem(None, "checkpoint", f"{forged} checkpoint line(s) of this log fail their "
+                                                           f"signature (edited or forged)"))
+    if not kept:
+        return
+    latest = max(kept, key=lambda cp: cp["seq"])
+    if latest["seq"] > head_seq:
+        result.problems.append(Problem(head_seq + 1, "rolled_back",
+                                       f"a checkpoint kept at {latest['at']} records entry {latest['seq']}, but the "
+                                       f"log ends at entry {head_seq}: entries {head_seq + 1} to {latest['seq']} "
+                                       f"are gone (a restore of an older backup?)"))
+    for cp in kept:
+        if pruned < cp["seq"] <= (result.last_seq or 0) and cp["seq"] in seen and seen[cp["seq"]] != cp["hash"]:
+            result.problems.append(Problem(cp["seq"], "rewritten",
+                                           f"the entry's hash differs from the one checkpointed at {cp['at']}"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +424,7 @@ WHERE ($user IS NULL OR e.actor_uid = $user OR e.actor_username = $user)
   AND ($since IS NULL OR e.at >= datetime($since))
   AND ($until IS NULL OR e.at < datetime($until))
   AND ($action IS NULL OR e.action = $action)
-RETURN properties(e) AS e ORDER BY e.seq DESC SKIP $offset LIMIT $limit
+RETURN properties(e) AS e ORDER BY e.seq DESC, e.at DESC SKIP $offset LIMIT $limit
 """
 
 #: CSV columns of an export: the hashed fields and the hash, so an export can be re-verified.
