@@ -10,7 +10,7 @@ from flask import Flask
 from ..db import Graph, get_graph
 from ..queries import loader
 from ..settings import load_settings, signing_key
-from . import api, auth, errors, pages, security
+from . import api, auth, consistency, errors, observability, pages, security
 from .views import BLUEPRINTS, ui
 
 
@@ -48,7 +48,9 @@ def create_app(test_config: dict | None = None, graph: Graph | None = None) -> F
     # A malformed saved-query file stops start-up, named, instead of failing when someone runs it.
     loader.check_catalogue(app.extensions["ccms_graph"])
 
+    observability.init_app(app)
     security.init_app(app)
+    consistency.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     # Every blueprint is registered here, once: sign-in, the desktop, the page areas, then the JSON API.

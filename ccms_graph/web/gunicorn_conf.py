@@ -30,6 +30,10 @@ control_socket_disable = True
 # Search URLs carry up to 500 characters, percent-encoded; gunicorn's default line limit (4094) is too short.
 limit_request_line = 8190
 accesslog = "-"
+# One JSON object a line, like the app's own log (`ccms_graph.logs`), with the request id the app set.
+# The path without its query string: a search term is case content, not access-log material.
+access_log_format = ('{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
+                     '"bytes": "%(B)s", "seconds": %(L)s, "request_id": "%({x-request-id}o)s"}')
 
 
 def pre_fork(server, worker) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 
+from ... import metrics
 from ...db import Graph
 from ...errors import ValidationFailed
 from ...matching import blocking, deconflict
@@ -122,15 +123,16 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
         loaded = {u: {"record": fresh[u], "family": []} for u in uids if u in fresh}
     order = [u for u in uids if u in loaded]
     batch = [loaded[u]["record"] for u in order]
-    if gathered is not None:
-        if fresh is None or len(gathered) != len(uids) or len(order) != len(uids):
-            raise ValueError("gathered candidates must cover every fresh record, in order")
-        found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True)
-    else:
-        found = deconflict.find(
-            tx, type_name, batch, excludes=[[u, *loaded[u]["family"]] for u in order],
-            params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
-            cap=BATCH_CAP)
+    with metrics.DECONFLICTION_SECONDS.labels(operation).time():
+        if gathered is not None:
+            if fresh is None or len(gathered) != len(uids) or len(order) != len(uids):
+                raise ValueError("gathered candidates must cover every fresh record, in order")
+            found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True)
+        else:
+            found = deconflict.find(
+                tx, type_name, batch, excludes=[[u, *loaded[u]["family"]] for u in order],
+                params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
+                cap=BATCH_CAP)
     stored = deconflict.store_hits_of(tx, actor.uid, type_name, dict(zip(order, found, strict=True)))
     per_record: dict[str, list[tuple[dict, dict]]] = {}
     for uid, scored in zip(order, found, strict=True):

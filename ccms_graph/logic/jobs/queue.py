@@ -263,3 +263,11 @@ def get(graph: Graph, uid: str) -> dict | None:
 def jobs_of(graph: Graph, owner_uid: str, kind: str | None = None, limit: int = KEEP) -> list[dict]:
     """An owner's jobs (of `kind`, if given), newest first."""
     return graph.read(lambda tx: [r["job"] for r in tx.run(_OF_OWNER, owner=owner_uid, kind=kind, limit=limit)])
+
+
+_DEPTH = "MATCH (j:Job) WHERE j.state IN ['queued', 'running'] RETURN j.state AS state, count(*) AS n"
+
+
+def depth(graph: Graph) -> dict[str, int]:
+    """How many jobs are queued and running (metrics); a state with none is absent."""
+    return {r["state"]: r["n"] for r in graph.query(_DEPTH)}
