@@ -35,12 +35,16 @@ neo4j-jars: python
 neo4j: setup
 	$(BIN)/ccms-graph neo4j start
 
-# Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, serves on $(HOST):$(PORT).
-# gunicorn's settings (preloaded app, CCMS_WEB_WORKERS workers, default 1 because import-job progress is
-# kept in the serving process, no control socket) are in ccms_graph/web/gunicorn_conf.py.
+# Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, then serves on
+# $(HOST):$(PORT) beside the background worker (`ccms-graph worker`: imports, scheduled e-mail delivery,
+# the retention report), which stops with it. gunicorn's settings (preloaded app, CCMS_WEB_WORKERS
+# workers, no control socket) are in ccms_graph/web/gunicorn_conf.py; audit entries are chained by a
+# background sequencer in each process (CCMS_AUDIT_SEQUENCER=background), so no request waits for one.
 run: neo4j
 	$(BIN)/ccms-graph init-db
 	$(BIN)/ccms-graph seed --if-empty
+	export CCMS_AUDIT_SEQUENCER=background; \
+	$(BIN)/ccms-graph worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn -c python:ccms_graph.web.gunicorn_conf --bind $(HOST):$(PORT) 'ccms_graph.web.wsgi:app'
 
 # Sets everything up, lints and type-checks, then runs the whole suite against a real Neo4j (a test

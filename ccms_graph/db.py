@@ -10,6 +10,7 @@ README, "Why no neomodel").
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ from . import metrics
 from .settings import CYPHER_DIR, Settings, load_settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: The bookmark manager of the request being served (`follow`): every session the request opens waits
 #: for the user's own last writes, so they read them on any cluster member (their bookmarks travel with
@@ -39,6 +41,23 @@ def follow(bookmarks: Iterable[str]) -> Token:
 
 def unfollow(token: Token) -> None:
     _followed.reset(token)
+
+
+#: Errors that say a followed bookmark cannot be reached: it names a transaction the database does not
+#: have (a restore rolled the database back) or never will. The request then reads without it.
+_LOST_BOOKMARK = frozenset({"Neo.TransientError.Transaction.BookmarkTimeout",
+                            "Neo.ClientError.Transaction.InvalidBookmark",
+                            "Neo.ClientError.Transaction.InvalidBookmarkMixture"})
+
+
+def _drop_lost_bookmarks(exc: neo4j.exceptions.Neo4jError) -> bool:
+    """Forget the followed bookmarks when `exc` says they cannot be reached; True if the caller may retry."""
+    manager = _followed.get()
+    if exc.code not in _LOST_BOOKMARK or manager is None or not manager.get_bookmarks():
+        return False
+    log.warning("dropping the request's bookmarks: %s", exc.code)
+    _followed.set(GraphDatabase.bookmark_manager())
+    return True
 
 
 def followed() -> list[str]:
@@ -99,26 +118,47 @@ class Graph:
 
     def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""
-        with self.driver.session(database=self.database, bookmark_manager=_followed.get()) as session:
-            out = session.execute_write(_counted(work, "write"), *args, **kwargs)
+        try:
+            out = self._run("write", work, *args, **kwargs)
+        except neo4j.exceptions.Neo4jError as exc:
+            if not _drop_lost_bookmarks(exc):
+                raise
+            out = self._run("write", work, *args, **kwargs)
         for hook in after_write_hooks:
             hook(self)
         return out
 
     def read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, ...)` in a managed read transaction (routed to a follower on a cluster)."""
+        try:
+            return self._run("read", work, *args, **kwargs)
+        except neo4j.exceptions.Neo4jError as exc:
+            if not _drop_lost_bookmarks(exc):
+                raise
+            return self._run("read", work, *args, **kwargs)
+
+    def _run(self, kind: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.driver.session(database=self.database, bookmark_manager=_followed.get()) as session:
-            return session.execute_read(_counted(work, "read"), *args, **kwargs)
+            run = session.execute_write if kind == "write" else session.execute_read
+            return run(_counted(work, kind), *args, **kwargs)
 
     def query(self, cypher: str, params: dict | None = None, write: bool = False) -> list[dict]:
-        """Run one auto-retried statement and return its records as dicts."""
-        manager = _followed.get()
-        records, _, _ = self.driver.execute_query(
-            cypher, params or {}, database_=self.database,
-            routing_=RoutingControl.WRITE if write else RoutingControl.READ,
-            **({"bookmark_manager_": manager} if manager is not None else {}),
-        )
-        return [r.data() for r in records]
+        """Run one auto-retried statement and return its records as dicts.
+
+        It follows the request's bookmarks, and outside a request none: not the driver's own manager
+        for `execute_query`, whose bookmarks a restore would leave pointing past the database's end."""
+        def run() -> list[dict]:
+            records, _, _ = self.driver.execute_query(
+                cypher, params or {}, database_=self.database,
+                routing_=RoutingControl.WRITE if write else RoutingControl.READ, bookmark_manager_=_followed.get())
+            return [r.data() for r in records]
+
+        try:
+            return run()
+        except neo4j.exceptions.Neo4jError as exc:
+            if not _drop_lost_bookmarks(exc):
+                raise
+            return run()
 
     def ping(self) -> bool:
         try:

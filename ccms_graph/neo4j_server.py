@@ -127,6 +127,9 @@ def write_config(settings: Settings) -> Path:
         "dbms.security.allow_csv_import_from_file_urls": "false",
         # Runaway queries are cut off server-side as well as by the client time-out.
         "db.transaction.timeout": "120s",
+        # A transaction that starts after a user's bookmark waits at most this long for it (30 s by
+        # default): a bookmark from before a restore names a transaction the database no longer has.
+        "db.transaction.bookmark_ready_timeout": "5s",
         "server.jvm.additional": "-XX:+UseG1GC",
     }
     path = inst.conf_dir / "neo4j.conf"

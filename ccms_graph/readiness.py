@@ -4,8 +4,8 @@
 healthy app because Neo4j is down, which would not help. Readiness is the other question: can this
 instance serve a request now? It can when Neo4j answers within the driver's bounded waits and every
 constraint and index `cypher/schema.cypher` creates exists and is ONLINE (a query on a missing or
-still-populating index is slow or refused). There is no background worker yet; when there is, its
-heartbeat joins this check.
+still-populating index is slow or refused). Jobs need no separate process to be served: each app process runs a worker
+thread of its own beside `ccms-graph worker`.
 """
 
 from __future__ import annotations

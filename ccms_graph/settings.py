@@ -112,10 +112,9 @@ class Settings:
     # Saved queries: default time-out (seconds) and row limit of one run.
     query_timeout: float = 30.0
     query_max_rows: int = 1000
-    # gunicorn worker processes for `make run` (ccms_graph/web/gunicorn_conf.py). One, because import-job
-    # progress is kept in the serving process's memory (web/views/imports.py): a second worker would
-    # answer "no such job" for another's import. Raise it once job state lives in Neo4j.
-    web_workers: int = 1
+    # gunicorn worker processes for `make run` (ccms_graph/web/gunicorn_conf.py): one per core, at most
+    # four. Any worker serves any request: sessions, import jobs and the audit chain live in Neo4j.
+    web_workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
     # Threads per gunicorn worker (each request holds one while it runs).
     web_threads: int = 8
     # Who chains audit entries (`logic.oversight.audit.Sequencer`): "inline", the writer's thread right

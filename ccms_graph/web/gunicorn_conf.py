@@ -10,10 +10,8 @@ from ccms_graph.settings import load_settings
 
 _settings = load_settings()
 
-# Worker processes: `CCMS_WEB_WORKERS`, default 1. One, not one per core, because import-job progress is
-# kept in the serving process's memory (web/views/imports.py): with two workers a job's progress page
-# would answer "no such job" whenever the other worker takes the request. When job state moves into
-# Neo4j, the default becomes min(2 * cores + 1, 4).
+# Worker processes: `CCMS_WEB_WORKERS`, default one per core (at most four); threads per worker
+# `CCMS_WEB_THREADS`. Any worker answers any request: sessions, import jobs and the audit chain are in Neo4j.
 workers = _settings.web_workers
 threads = _settings.web_threads
 
