@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-peer api-fuzz probe clean stop
+.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-peer bench-load api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -77,6 +77,15 @@ bench-peer: setup
 	$(PEER) $(BIN)/ccms-graph neo4j start
 	$(PEER) $(BIN)/python benchmarks/peer.py --yes-wipe --port 17731 $(PEER_ARGS); status=$$?; \
 	  $(PEER) $(BIN)/ccms-graph neo4j stop; exit $$status
+
+# Load: `make run`'s set-up (gunicorn with its workers, `ccms-graph worker`, background audit sequencer) on
+# its own Neo4j (Bolt 17795) and 127.0.0.1:8095, driven by locust (benchmarks/load.py: search, record page,
+# expansion, saved query, create with deconfliction) at 1, 8, 32, 64 clients, then again with one web
+# worker (the baseline); prints Markdown tables and stops everything. E.g. LOAD_ARGS="--seconds 10 --no-baseline".
+LOAD_ARGS ?=
+bench-load: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	CCMS_NEO4J_BOLT_PORT=17795 CCMS_NEO4J_HEAP=2g $(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 # Schemathesis against a running `make run` server, signed in as agent, supervisor, analyst and auditor.
 api-fuzz: python
