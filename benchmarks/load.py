@@ -184,8 +184,8 @@ def main() -> int:
     ap.add_argument("--clients", default="1,8,32,64", help="client counts, comma-separated (default 1,8,32,64)")
     ap.add_argument("--seconds", type=int, default=30, help="seconds per client count (default 30)")
     ap.add_argument("--bind", default="127.0.0.1:8095", help="where the app listens (default 127.0.0.1:8095)")
-    ap.add_argument("--warmup", type=int, default=10,
-                    help="seconds of unreported load at 8 clients after each start (JIT, page cache; default 10)")
+    ap.add_argument("--warmup", type=int, default=30,
+                    help="seconds of unreported load at 8 clients after each start (query plans, JIT, page cache; default 30)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the CCMS_WEB_WORKERS=1 baseline run")
     ap.add_argument("--out", help="also write the Markdown here")
     args = ap.parse_args()
