@@ -21,6 +21,11 @@ _KEY = "bm"
 _MOST = 16
 
 
+def _signed_in_by_cookie() -> bool:
+    """A browser session with a signed-in user (flask-login keeps its user id in the session)."""
+    return not _bearer() and "_user_id" in session
+
+
 def _bearer() -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
@@ -43,8 +48,8 @@ def init_app(app: Flask) -> None:
             return response
         now = db.followed()
         if now and now != g.get("ccms_bookmarks"):
-            if not _bearer():  # a token client keeps no cookie session: flask-login would refuse its next call
-                session[_KEY] = now
+            if _signed_in_by_cookie():  # nobody else gets a cookie session: a token client that kept one
+                session[_KEY] = now      # would be refused on its next call (flask-login prefers the cookie)
             response.headers[HEADER] = ",".join(now)
         return response
 

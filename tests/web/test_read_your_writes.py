@@ -65,6 +65,15 @@ def test_an_api_client_carries_its_bookmarks_in_a_header(graph, servers):
     assert read.headers["X-Bookmarks"] != sent  # the view was audited: a newer bookmark to send next time
 
 
+def test_an_anonymous_request_gets_no_session_cookie_that_would_shadow_a_token(graph, app):
+    org = make_org(graph)
+    token = tokens.create_token(graph, org.agent_a, {"name": "jar"})["token"]
+    client = app.test_client()
+    ready = client.get("/ready")
+    assert ready.status_code == 200 and "Set-Cookie" not in ready.headers
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
 def test_a_token_client_that_keeps_cookies_stays_signed_in_across_writes(graph, app):
     org = make_org(graph)
     token = tokens.create_token(graph, org.agent_a, {"name": "cookie-jar"})["token"]
