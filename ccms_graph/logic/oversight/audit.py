@@ -290,6 +290,14 @@ RETURN h.seq AS seq, beyond, first, COUNT { (p:AuditPending) } AS pending
 """
 
 
+_HEADLESS = """
+OPTIONAL MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL
+WITH count(e) AS chained
+OPTIONAL MATCH (h:AuditHead {id: 'audit'})
+RETURN chained, h IS NOT NULL AS head, COUNT { (p:AuditPending) } AS pending
+"""
+
+
 def as_hashed(entry: dict) -> dict:
     """An entry's properties as they were hashed (the time back to its ISO text)."""
     out = dict(entry)
@@ -318,7 +326,7 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
     breaks: list[tuple[int, str | None]] = []  # (seq, prev_hash) links that did not match their predecessor
     after = -1
     head_state = graph.query(_HEAD_STATE)
-    upto = head_state[0]["seq"] if head_state else 2 ** 62
+    upto = head_state[0]["seq"] if head_state else 0  # no head yet: nothing was chained when we looked
     chain = head_state[0]["chain"] if head_state else None
     kept, forged = checkpoints.of_chain(graph.settings, chain)
     wanted = {cp["seq"] for cp in kept}
@@ -366,9 +374,12 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
     result.last_seq = prev["seq"] if prev else None
     head = head_state
     if not head:
-        if prev is not None:
+        # The first integration may have committed since: it writes the head with the entries it chains,
+        # so chained entries counted BEFORE the head is looked for, with no head after, mean it was deleted.
+        now = graph.query(_HEADLESS)[0]
+        result.pending = now["pending"]
+        if now["chained"] and not now["head"]:
             result.problems.append(Problem(None, "head", "entries exist but the chain head is missing"))
-        result.pending = graph.query("RETURN COUNT { (p:AuditPending) } AS n")[0]["n"]
     else:
         result.head_seq = head[0]["seq"]
         last = result.last_seq or 0

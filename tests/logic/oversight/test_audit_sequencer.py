@@ -164,3 +164,11 @@ def test_a_forged_checkpoint_line_is_named_and_a_new_database_starts_a_new_chain
     graph.query("MATCH (n) DETACH DELETE n", write=True)  # a wiped database: the old chain's lines do not apply
     _view(kept, BOB, "r-2")
     assert audit.verify(kept).ok
+
+
+def test_a_deleted_head_is_named_but_a_log_that_begins_during_verify_is_not(kept):
+    assert audit.verify(kept).ok  # an empty log: no head, nothing chained
+    for i in range(3):
+        _view(kept, ALICE, f"r-{i}")
+    kept.query("MATCH (h:AuditHead) DELETE h", write=True)
+    assert [p.kind for p in audit.verify(kept).problems] == ["head"]
