@@ -66,8 +66,7 @@ class _Live:
         yield jobs
 
 
-def _allowed() -> bool:
-    token = request.environ.get("ccms.metrics_token")
+def _allowed(token: str | None) -> bool:
     sent = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
@@ -87,7 +86,6 @@ def init_app(app: Flask) -> None:
         sent = request.headers.get("X-Request-Id", "")
         g.request_id = sent if _ID.fullmatch(sent) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
-        request.environ["ccms.metrics_token"] = settings.metrics_token
 
     @app.after_request
     def _finish(response):
@@ -101,7 +99,7 @@ def init_app(app: Flask) -> None:
 
     @app.route("/metrics")
     def prometheus_metrics():
-        if not _allowed():
+        if not _allowed(settings.metrics_token):
             abort(404)
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             shared = CollectorRegistry()
