@@ -273,7 +273,7 @@ ALL_RECORD_TYPES: dict[str, RecordType] = {**ENTITY_TYPES, **DOCUMENT_TYPES}
 CASE_STATUSES = ("requested", "open", "referred", "closed", "combined")
 CLOSE_REASONS = ("no_new_information", "prosecution_declined", "prosecution_complete", "combined")
 APPROVAL_STATUSES = ("pending", "approved", "returned")
-ROLES = ("agent", "analyst", "supervisor", "auditor", "admin")
+ROLES = ("agent", "analyst", "supervisor", "attorney", "auditor", "admin")
 #: The headquarters office: its supervisors (and those of offices within it) approve auditor accounts and
 #: accounts that report to no one (see logic/people/users.py).
 HEADQUARTERS = "HQ"

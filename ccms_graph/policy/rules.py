@@ -16,7 +16,10 @@ from .actor import Actor
 
 #: Roles that read case content, and roles that change it: allow-lists, so a role nobody listed (a typo,
 #: a role added to the vocabulary later, an account still pending approval) reads and writes nothing.
-READERS = ("agent", "analyst", "supervisor", "auditor", "system")
+#: An OPLA attorney reads as an agent of their office does and writes nothing, not even a comment: "OPLA
+#: users have read-only access to the system. They are not able to create or modify records" (ICM PIA
+#: 2016, Overview).
+READERS = ("agent", "analyst", "supervisor", "attorney", "auditor", "system")
 WRITERS = ("agent", "analyst", "supervisor", "system")
 
 

@@ -19,7 +19,7 @@ from ccms_graph.db import clear_database
 from ccms_graph.policy import rules, scopes
 from ccms_graph.policy.actor import load_actor
 
-ROLES = ("agent", "agent", "supervisor", "analyst", "auditor", "admin")
+ROLES = ("agent", "agent", "supervisor", "analyst", "attorney", "auditor", "admin")
 
 
 @st.composite
@@ -118,7 +118,7 @@ def _case_ok(w: dict, uid: str):
     granted = {g["case"] for g in w["grants"] if g["status"] == "active"
                and (g["user"] == uid or (g["office"] is not None and within(user["office"], g["office"])))}
 
-    def case_ok(c):
+    def case_ok(c):  # an attorney reads as an agent of their office does
         if user["role"] == "auditor":
             return True
         if user["role"] == "admin":
@@ -152,6 +152,27 @@ def model_readable(w: dict, uid: str) -> set[str]:
         else:
             ok = sees(d["author"]) or case_ok(c) or (d["office"] in offices and not c["restricted"])
         if ok:
+            out.add(d["uid"])
+    return out
+
+
+def model_writable(w: dict, uid: str) -> set[str]:
+    """What `uid` may change: the auditor, the administrator and the attorney nothing; anyone else their
+    own and their subordinates' cases (as owner or team), records and documents, a draft only its author's
+    chain, and the records and filed documents of a case they may change."""
+    _, sees, _, role = _case_ok(w, uid)
+    if role in ("auditor", "admin", "attorney"):
+        return set()
+    cases = {c["uid"]: c for c in w["cases"]}
+
+    def case_w(c):
+        return sees(c["owner"]) or any(sees(t) for t in c["team"])
+
+    out = {c["uid"] for c in w["cases"] if case_w(c)}
+    out |= {s["uid"] for s in w["subjects"] if sees(s["owner"]) or any(case_w(cases[c]) for c in s["cases"])}
+    for d in w["documents"]:
+        draft = d["label"] == "ReportOfInvestigation" and d["status"] in ("draft", "submitted", "returned")
+        if sees(d["author"]) or (not draft and case_w(cases[d["case"]])):
             out.add(d["uid"])
     return out
 
@@ -270,6 +291,8 @@ def test_predicate_matches_reference_model(session_graph, w):
         got = {r["uid"] for r in graph.query(_READABLE, rules.actor_params(actor))}
         assert got == expected, (user, w)
         assert {u for u in everything if rules.can(actor, "read", facts[u])} == expected, (user, w)
+        assert {u for u in everything if rules.can(actor, "write", facts[u])} == model_writable(w, user["uid"]), \
+            (user, w)
         got_calls = {(r["orig"], r["term"]): {**r.data(), "cases": sorted(r["cases"])}
                      for r in graph.read(lambda tx, a=actor: list(tx.run(_CALLS, rules.actor_params(a))))}
         assert {k: {f: v for f, v in c.items() if f not in ("orig", "term")} for k, c in got_calls.items()} \

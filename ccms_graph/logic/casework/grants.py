@@ -81,8 +81,9 @@ def request_grant(graph: Graph, actor: Actor, case_uid: str, data: dict) -> dict
     return audit.write_or_refuse(graph, actor, "request_grant", [case_uid], work)
 
 
-#: Who may never join a case team, whatever the office (they read every case, or none, by role).
-NO_TEAM_ROLES = ("auditor", "admin")
+#: Who may never join a case team, whatever the office: the auditor and the administrator read every case,
+#: or none, by role; an attorney reads and never works on a case (a team opens its restricted case to them).
+NO_TEAM_ROLES = ("auditor", "admin", "attorney")
 
 _TEAM_GRANT = """
 MATCH (g:AccessGrant {case_uid: $case, grantee_uid: $member, team: true}) WHERE g.status IN ['pending', 'active']

@@ -29,7 +29,6 @@ from ...matching import blocking, deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
-from ...policy.rules import require_writer
 from ..identity import deconfliction, resolution
 from ..oversight import audit, checks
 from . import records
@@ -163,7 +162,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
-    require_writer(actor)  # auditors and administrators import no case content
+    checks.writer_guard(graph, actor, "import", [case_key])  # only writers import case content
     case_uid = _case_uid(graph, actor, case_key)
     counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0,
                               "records_with_hits": 0, "sub_records": 0, "separate": 0}

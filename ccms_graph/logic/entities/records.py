@@ -18,7 +18,7 @@ from ...policy.actor import Actor
 from ...validation import parse_dob, validate_record
 from ..common import new_uid, node_dict, now
 from ..identity import deconfliction, resolution
-from ..oversight import audit
+from ..oversight import audit, checks
 from . import access
 
 #: The first identifier of these types must be unique per record type (schema constraints).
@@ -239,7 +239,7 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
-    rules.require_writer(actor)  # auditors and administrators create no case content
+    checks.writer_guard(graph, actor, "create", [case_uid])  # only writers create case content
     fields, master_uid, reason = resolution.settle_choice(data)
     row = build_row(type_name, fields, actor, case_uid=case_uid, source=source)
     match_config = deconflict.Config.of(graph.settings)

@@ -12,7 +12,7 @@ from ...db import Graph
 from ...errors import DomainError, NotFound
 from ...policy import scopes
 from ...policy.actor import Actor
-from ...policy.rules import actor_params, refusal, require_active
+from ...policy.rules import actor_params, refusal, require_active, require_writer
 from ..common import record_type_of
 from . import audit, notifications
 
@@ -23,6 +23,15 @@ def guard(graph: Graph, actor: Actor, op: str, targets=(), **details) -> None:
         require_active(actor)
     except DomainError as exc:
         raise audit.refuse(graph, actor, exc, op, targets, **details) from None
+
+
+def writer_guard(graph: Graph, actor: Actor, op: str, targets=(), **details) -> None:
+    """The write guard (roles that change no case content: auditor, administrator, attorney; lapsed
+    training), with the refusal audited."""
+    try:
+        require_writer(actor)
+    except DomainError as exc:
+        raise audit.refuse(graph, actor, exc, op, [t for t in targets if t], **details) from None
 
 
 _CENTER = f"""
