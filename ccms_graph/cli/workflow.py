@@ -20,7 +20,7 @@ def _retention(args) -> int:
     if args.dry_run:
         found = retention.retention_candidates(graph, today)
     else:
-        found = retention.apply_retention(graph, SYSTEM, today)
+        found = retention.apply_retention(graph, SYSTEM, today, batch=args.batch)
     emit({"dry_run": args.dry_run, "counts": retention.counts(found), **found})
     return 0
 
@@ -40,6 +40,8 @@ def register(sub) -> None:
     p = sub.add_parser("retention", help="remove records past their retention period (or list them)")
     p.add_argument("--dry-run", action="store_true", help="list what is eligible; remove nothing")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="judge eligibility as of this day (default: now)")
+    p.add_argument("--batch", type=int, default=retention.BATCH, metavar="N",
+                   help=f"cases removed per transaction, each with its audit entry (default {retention.BATCH})")
     p.set_defaults(func=_retention)
     p = sub.add_parser("review", help="cases with no activity for six months, and cases due their quarterly review")
     p.add_argument("--user", metavar="USERNAME", help="only this user's and their subordinates' cases")

@@ -56,7 +56,8 @@ def world(graph, org, tmp_path):
     approvals.approve(graph, org.sup_mia, grant["request_uid"])
     req = workflows.request_case_action(graph, org.agent_a, old["uid"], "close", {"reason": "no_new_information"})
     approvals.approve(graph, org.sup_mia, req["uid"])
-    set_dates(graph, "Case", old["uid"], closed_at=ago(20, 1))
+    # 21 years ago: 20 years past the end of its fiscal year whatever today's date (ICM PIA §5.1)
+    set_dates(graph, "Case", old["uid"], closed_at=ago(21))
 
     arrest = _closed(graph, org, "Arrest case", 21)
     documents_in_arrest = graph.query("MATCH (c:Case {uid: $c}) RETURN c.status AS s", {"c": arrest["uid"]})
@@ -146,11 +147,15 @@ def test_real_run_removes_exactly_the_eligible_items(graph, org, world):
     assert set(before) - set(after) == removed_ids  # exactly the eligible nodes went...
     assert {id_: before[id_] for id_ in set(before) - removed_ids} == {id_: after[id_] for id_ in set(before)
                                                                          - removed_ids}  # ...the rest untouched
-    assert [after[i][0] for i in added] == [["AuditEntry"]]  # and one entry of its own was written
-    entry = graph.query("MATCH (e:AuditEntry {action: 'retention'}) RETURN e.details AS d, e.targets AS t")[0]
-    details = json.loads(entry["d"])
-    assert details["counts"]["cases"] == 2 and details["counts"]["audit_entries"] == 5
-    assert set(expected["cases"]) <= set(entry["t"])
+    # and entries of its own were written: one for the batch of cases, one for the run's last step
+    assert [after[i][0] for i in added] == [["AuditEntry"], ["AuditEntry"]]
+    entries = graph.query("MATCH (e:AuditEntry {action: 'retention'}) RETURN e.details AS d, e.targets AS t "
+                          "ORDER BY e.seq")
+    batch, last = (json.loads(e["d"]) for e in entries)
+    assert batch["counts"]["cases"] == 2 and last["counts"]["cases"] == 2
+    assert last["counts"]["audit_entries"] == 5 and last["audit_through_seq"] == 5
+    assert set(expected["cases"]) <= set(entries[0]["t"])
+    assert last["users"] == ["agent_port"] and entries[1]["t"] == [org.agent_port.uid]
 
     # the audit chain keeps an anchor where it was cut
     head = graph.query("MATCH (h:AuditHead) RETURN h.pruned_through_seq AS s, h.pruned_hash AS h")[0]
