@@ -67,6 +67,7 @@ bench: setup browser
 	$(BENCH) $(BIN)/python benchmarks/deconflict.py --yes-wipe --sizes $(BENCH_SIZES)
 	$(BENCH) $(BIN)/ccms-graph neo4j stop
 	$(BIN)/python benchmarks/explorer_render.py
+	$(BIN)/python benchmarks/fail_fast.py
 
 # Our deconfliction beside Splink 5 on the same records (benchmarks/peer.py): installs the `bench` extra,
 # runs on its own Neo4j (Bolt 17731), stops it. E.g. PEER_ARGS="--count 1000 --other-count 500 --public-limit 1000".
