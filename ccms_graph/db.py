@@ -60,6 +60,16 @@ def _drop_lost_bookmarks(exc: neo4j.exceptions.Neo4jError) -> bool:
     return True
 
 
+def _once_more_if_bookmarks_lost(run: Callable[[], T]) -> T:
+    """`run()`; run it again, once, if it failed only because the followed bookmarks cannot be reached."""
+    try:
+        return run()
+    except neo4j.exceptions.Neo4jError as exc:
+        if not _drop_lost_bookmarks(exc):
+            raise
+        return run()
+
+
 def followed() -> list[str]:
     """The bookmarks the followed context holds now (its start plus every transaction it committed)."""
     manager = _followed.get()
@@ -118,24 +128,14 @@ class Graph:
 
     def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, *args, **kwargs)` in a managed write transaction (retried if transient)."""
-        try:
-            out = self._run("write", work, *args, **kwargs)
-        except neo4j.exceptions.Neo4jError as exc:
-            if not _drop_lost_bookmarks(exc):
-                raise
-            out = self._run("write", work, *args, **kwargs)
+        out = _once_more_if_bookmarks_lost(lambda: self._run("write", work, *args, **kwargs))
         for hook in after_write_hooks:
             hook(self)
         return out
 
     def read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `work(tx, ...)` in a managed read transaction (routed to a follower on a cluster)."""
-        try:
-            return self._run("read", work, *args, **kwargs)
-        except neo4j.exceptions.Neo4jError as exc:
-            if not _drop_lost_bookmarks(exc):
-                raise
-            return self._run("read", work, *args, **kwargs)
+        return _once_more_if_bookmarks_lost(lambda: self._run("read", work, *args, **kwargs))
 
     def _run(self, kind: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.driver.session(database=self.database, bookmark_manager=_followed.get()) as session:
@@ -153,12 +153,7 @@ class Graph:
                 routing_=RoutingControl.WRITE if write else RoutingControl.READ, bookmark_manager_=_followed.get())
             return [r.data() for r in records]
 
-        try:
-            return run()
-        except neo4j.exceptions.Neo4jError as exc:
-            if not _drop_lost_bookmarks(exc):
-                raise
-            return run()
+        return _once_more_if_bookmarks_lost(run)
 
     def ping(self) -> bool:
         try:
