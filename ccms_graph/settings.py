@@ -126,6 +126,10 @@ class Settings:
     audit_checkpoint_interval: float = 1.0
     # A bearer token that lets a remote Prometheus read /metrics (loopback clients need none).
     metrics_token: str | None = None
+    # Source systems whose data restricts the case it arrives in, at once (CBP CCMS PIA, Overview: FinCEN data,
+    # other agencies' criminal case management systems, LETC records). Compared without regard to case;
+    # CCMS_PROTECTED_SOURCES is a comma-separated list that replaces these.
+    protected_sources: tuple[str, ...] = ("FinCEN", "LETC", "agency case system")
     extra: dict = field(default_factory=dict)
     # Background work (`logic/jobs`, `ccms-graph worker`). Seconds a claimed job's lease lasts: its worker
     # renews it every third of that, and a job whose worker died is resumed by another once it runs out.
@@ -201,6 +205,8 @@ def load_settings() -> Settings:
         audit_checkpoint_file=Path(p) if (p := _env("CCMS_AUDIT_CHECKPOINT_FILE")) else None,
         audit_checkpoint_interval=float(_env("CCMS_AUDIT_CHECKPOINT_INTERVAL", str(d.audit_checkpoint_interval))),
         metrics_token=_env("CCMS_METRICS_TOKEN"),
+        protected_sources=tuple(n.strip() for n in (_env("CCMS_PROTECTED_SOURCES") or ",".join(d.protected_sources))
+                                .split(",") if n.strip()),
         web_workers=int(_env("CCMS_WEB_WORKERS", str(d.web_workers))),
         web_threads=int(_env("CCMS_WEB_THREADS", str(d.web_threads))),
         job_lease_seconds=float(_env("CCMS_JOB_LEASE_SECONDS", str(d.job_lease_seconds))),

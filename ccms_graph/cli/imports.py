@@ -39,7 +39,7 @@ def _import(args) -> int:
 
     with open(args.file, encoding="utf-8") as f:
         counts = import_jsonl(graph, actor, TYPES[args.type], f, case_key=args.case, batch=args.batch,
-                              progress=progress)
+                              progress=progress, source=args.source)
     print(file=sys.stderr)
     report = args.report or f"{args.file}.report.jsonl"
     with open(report, "w", encoding="utf-8") as out:
@@ -91,6 +91,7 @@ def register(sub) -> None:
     p.add_argument("file", help="one JSON object per line (API schema fields, plus `ref`)")
     p.add_argument("--owner", help="username who owns the records (default: the system)")
     p.add_argument("--case", help="case number (or uid) the records become subjects in")
+    p.add_argument("--source", help="the system the lines come from (e.g. FinCEN); a protected one restricts --case")
     p.add_argument("--report", help="where refused lines go (default: FILE.report.jsonl)")
     p.add_argument("--batch", type=int, default=1000, help="records per transaction")
     p.set_defaults(func=_import)

@@ -143,8 +143,12 @@ def test_restrict_a_case_and_manage_its_team(as_user, org, case):
     owner, colleague = as_user(org.agent_a), as_user(org.agent_b)
     assert colleague.get(f"cases/{case['uid']}").status_code == 200
     r = owner.put(f"cases/{case['uid']}/restricted", json={"restricted": True, "reason": "informant named"})
-    assert r.status_code == 200 and r.get_json()["restricted"] is True
+    assert r.status_code == 202 and r.get_json()["restricted"] is False
     assert "subjects" not in r.get_json() and "documents" not in r.get_json()
+    assert colleague.get(f"cases/{case['uid']}").status_code == 200  # until the supervisor approves
+    request_uid = r.get_json()["restriction_request"]["request_uid"]
+    assert as_user(org.sup_mia).post(f"approvals/{request_uid}/decision",
+                                     json={"decision": "approved"}).status_code == 200
     _problem(colleague.get(f"cases/{case['uid']}"), 404)
     r = owner.post(f"cases/{case['uid']}/team/{org.agent_b.uid}")
     assert r.status_code == 200 and org.agent_b.uid in r.get_json()["team_uids"]

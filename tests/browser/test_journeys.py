@@ -7,6 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from ccms_graph.logic.casework import approvals
+from ccms_graph.policy.actor import load_actor
+
 from .conftest import shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -218,6 +221,13 @@ def test_auditor_finds_a_users_views_in_the_audit_log(new_page, seeded):
     _no_csp_errors(new_page)
 
 
+def _approve_restriction(graph, case_uid: str) -> None:
+    """The owner's supervisor approves the pending restriction request (the approvals page has its own journey)."""
+    (req,) = graph.query("MATCH (r:ApprovalRequest {kind: 'case_restrict', status: 'pending', target_uid: $c}) "
+                         "RETURN r.uid AS uid", {"c": case_uid})
+    approvals.approve(graph, graph.read(load_actor, "sup_miami"), req["uid"])
+
+
 def test_owner_restricts_a_case_and_a_colleague_adds_a_correction(new_page, seeded):
     row = seeded.query("""
         MATCH (p:Person)-[:SUBJECT_IN]->(c:Case {owner_uid: 'user-agent_garcia', status: 'open'})
@@ -232,12 +242,19 @@ def test_owner_restricts_a_case_and_a_colleague_adds_a_correction(new_page, seed
     expect(access.locator("#restricted-state")).to_have_text("Not restricted")
     access.get_by_label("Reason to restrict the case").fill("informant safety")
     access.get_by_role("button", name="Restrict the case").click()
-    expect(page.get_by_role("status").first).to_contain_text("Case restricted to its team.")
+    expect(page.get_by_role("status").first).to_contain_text("Asked your supervisor to restrict the case.")
+    expect(access.locator("#restriction-pending")).to_contain_text("Restriction requested")
+    expect(access.locator("#restricted-state")).to_have_text("Not restricted")  # until the supervisor approves
+    _approve_restriction(seeded, case_uid)
+    page.reload()
     expect(access.locator("#restricted-state")).to_have_text("Restricted case")
     expect(access.get_by_role("button", name="Lift the restriction")).to_be_visible()
     shot(page, "08-case-restricted")
     access.get_by_label("Reason to lift the restriction").fill("informant relocated")
     access.get_by_role("button", name="Lift the restriction").click()
+    expect(access.locator("#restriction-pending")).to_contain_text("Lifting the restriction requested")
+    _approve_restriction(seeded, case_uid)
+    page.reload()
     expect(access.locator("#restricted-state")).to_have_text("Not restricted")
 
     page.goto(f"/records/{person}")

@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from ccms_graph.logic.casework import cases
+from ccms_graph.logic.casework import approvals, cases
 from ccms_graph.logic.entities import access, comments, records
 from tests.factories import make_person, stored_case, stored_record
 from tests.web.conftest import csrf_from, sign_in
@@ -34,7 +34,10 @@ def test_owner_restricts_a_case_from_its_page_and_the_office_loses_it(client, gr
     done = client.post(f"/cases/{case['uid']}/restricted", data={"csrf_token": token, "restricted": "yes",
                                                                  "reason": "informant safety"}, follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert "Case restricted to its team." in html and "Lift the restriction" in html
+    assert "Asked your supervisor to restrict the case." in html and "Restriction requested" in html
+    assert not stored_case(graph, case["uid"])["props"].get("restricted")  # until the supervisor approves
+    (req,) = graph.query("MATCH (r:ApprovalRequest {kind: 'case_restrict'}) RETURN r.uid AS uid")
+    approvals.approve(graph, org.sup_mia, req["uid"])
     assert stored_case(graph, case["uid"])["props"]["restricted"] is True
     client.post("/signout", data={"csrf_token": _token(client)})
     sign_in(client, "agent_b")

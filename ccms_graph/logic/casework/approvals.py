@@ -26,7 +26,7 @@ from ..identity import resolution
 from ..oversight import audit
 from ..oversight.notifications import notify
 from ..people import users
-from . import documents, grants, workflows
+from . import cases, documents, grants, workflows
 from .pending import REQUEST_KINDS, lock, supervisors_of
 
 DECISIONS = ("approved", "returned")
@@ -34,7 +34,7 @@ DECISIONS = ("approved", "returned")
 #: What happens to the target when a request of a kind is decided: `(tx, actor, request, decision)`.
 #: Each module that files a kind of request declares its appliers beside the action they carry out.
 APPLIERS: dict[str, Callable[..., None]] = {**workflows.APPLIERS, **documents.APPLIERS, **grants.APPLIERS,
-                                            **users.APPLIERS}
+                                            **cases.APPLIERS, **users.APPLIERS}
 assert set(APPLIERS) == set(REQUEST_KINDS), sorted(set(REQUEST_KINDS) ^ set(APPLIERS))
 
 #: Who may decide a request of a kind, when it is not "a supervisor above the requester" (`rules.require_approver`):

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import DomainError, ValidationFailed
+from ...errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ..common import Text, load_input, new_uid, node_dict
 from ..oversight import audit, checks
-from . import case_deconfliction, grants
-from .pending import lock
+from . import case_deconfliction, grants, protection
+from .pending import file_request, lock
 
 
 class CaseInput(Schema):
@@ -21,6 +21,9 @@ class CaseInput(Schema):
     violations = fields.List(fields.String(validate=validate.Length(min=1, max=120)),
                              load_default=list, validate=validate.Length(max=50))
     predication = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    #: The systems the predication's data comes from (e.g. "FinCEN"): a protected one restricts the case at once.
+    sources = fields.List(fields.String(validate=validate.Length(min=1, max=120)), load_default=list,
+                          validate=validate.Length(max=20))
     restricted = fields.Boolean(load_default=False)
     team_uids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
                             validate=validate.Length(max=100))
@@ -93,7 +96,11 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
 
     `deconfliction_check` names the case deconfliction check the user ran first; it is kept on the case and in
     the audit entry, and `case_deconfliction.use_check` says which checks count. `require_check` (the browser's
-    form) refuses to open without one; see `case_deconfliction` for why it is not required everywhere."""
+    form) refuses to open without one; see `case_deconfliction` for why it is not required everywhere.
+
+    A case predicated on data from a protected source (`sources`, see `protection`) is restricted from the start.
+    Asking for a restricted case needs no separate restriction request: the supervisor's approval of the
+    opening decides it with the rest of the case."""
     clean = load_input(CaseInput(), data)
     if require_check and not clean["deconfliction_check"]:
         raise ValidationFailed({"deconfliction_check": ["check for open cases on the subject before opening one"]})
@@ -104,6 +111,8 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
     if not actor.office_code:
         raise ValidationFailed({"office_code": ["you belong to no office, so you cannot own a case"]})
 
+    protected = protection.protected(graph.settings, clean["sources"])
+
     def work(tx):
         _check_opening_team(tx, actor, [u for u in dict.fromkeys(clean["team_uids"]) if u != actor.uid])
         number = next_case_number(tx, actor.office_code)
@@ -111,7 +120,9 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
         props = {
             "uid": new_uid(), "case_number": number, "title": clean["title"],
             "violations": clean["violations"], "violations_text": " ".join(clean["violations"]),
-            "predication": clean["predication"], "restricted": clean["restricted"], "team_uids": team,
+            "predication": clean["predication"], "restricted": clean["restricted"] or bool(protected),
+            "predication_sources": clean["sources"] or None, "protected_sources": protected or None,
+            "team_uids": team,
             "status": status, "owner_uid": actor.uid, "office_code": actor.office_code,
             "created_by": actor.uid, "updated_by": actor.uid, "approval_status": "pending",
             "source": "manual", "version": 1, "deleted": False, "deconfliction_check": clean["deconfliction_check"],
@@ -121,7 +132,8 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
         rec = tx.run(_CREATE_CASE, props={k: v for k, v in props.items() if v is not None},
                      owner=actor.uid).single()
         audit.record(tx, actor, "create", [props["uid"], *([clean["deconfliction_check"]] if checked else [])],
-                     details={"type": "Case", "case_number": number, **checked})
+                     details={"type": "Case", "case_number": number, **checked,
+                              **({"protected_sources": protected} if protected else {})})
         return node_dict(rec["c"], ["Case"])
 
     return graph.write(work)
@@ -156,21 +168,69 @@ RETURN before
 """
 
 
+class RestrictionInput(Schema):
+    restricted = fields.Boolean(required=True)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
 def set_restricted(graph: Graph, actor: Actor, case_uid: str, restricted: bool, reason: str) -> dict:
-    """Restrict a case to its team (and the supervisors above them), or lift the restriction; audited."""
+    """Ask to restrict a case to its team (and the supervisors above them), or to lift the restriction.
+
+    "Access to cases may be further restricted or expanded by the owning case agent/officer with supervisor
+    approval" (CBP CCMS PIA, Overview): the owner, or a supervisor above the owner, files a `case_restrict`
+    request, and nothing changes until a supervisor above the requester approves it (`APPLIERS`). The
+    answer is the case's access settings as they stand, with `restriction_request` (the pending request).
+    Conflict when the case already is as asked, when such a request is pending, or when lifting the
+    restriction of a case holding protected-source data (`protection`). The system applies at once."""
     if not isinstance(restricted, bool):
         raise ValidationFailed({"restricted": ["must be true or false"]})
-    if not reason or len(reason.strip()) < 3:
-        raise ValidationFailed({"reason": ["say why (at least 3 characters)"]})
+    clean = load_input(RestrictionInput(), {"restricted": restricted, "reason": reason})
 
     def work(tx):
-        rules.require_case_write(tx, actor, case_uid)
-        before = tx.run(_SET_RESTRICTED, uid=case_uid, restricted=restricted, me=actor.uid).single()["before"]
-        audit.record(tx, actor, "update", [case_uid], details={
-            "field": "restricted", "from": before, "to": restricted, "reason": reason.strip()})
+        facts = rules.require_case(tx, actor, case_uid, write=True)
+        if not rules.owns_or_supervises(actor, facts["owner_uid"]):
+            raise Forbidden("only the case owner, or a supervisor above them, may ask to restrict the case "
+                            "or lift its restriction")
+        case = lock(tx, "Case", case_uid)
+        if bool(case.get("restricted")) == clean["restricted"]:
+            raise Conflict(f"case {case.get('case_number')} is already "
+                           f"{'restricted' if clean['restricted'] else 'not restricted'}")
+        if not clean["restricted"]:
+            protection.require_liftable(case)
+        if actor.role == "system":
+            _apply_restricted(tx, actor, case_uid, clean["restricted"], clean["reason"])
+            return None
+        req = file_request(tx, actor, "case_restrict", case_uid, comment=clean["reason"],
+                           payload={"restricted": clean["restricted"], "reason": clean["reason"],
+                                    "case_number": case.get("case_number")})
+        return {"request_uid": req["uid"], "restricted": clean["restricted"]}
 
-    audit.write_or_refuse(graph, actor, "set_restricted", [case_uid], work)
-    return _access_settings(graph, case_uid)
+    pending = audit.write_or_refuse(graph, actor, "set_restricted", [case_uid], work)
+    out = _access_settings(graph, case_uid)
+    return {**out, "restriction_request": pending} if pending else out
+
+
+def _apply_restricted(tx, actor: Actor, case_uid: str, restricted: bool, reason: str) -> None:
+    before = tx.run(_SET_RESTRICTED, uid=case_uid, restricted=restricted, me=actor.uid).single()["before"]
+    audit.record(tx, actor, "update", [case_uid], details={
+        "field": "restricted", "from": before, "to": restricted, "reason": reason})
+
+
+def _apply_restriction(tx, actor: Actor, request: dict, decision: str) -> None:
+    """An approved `case_restrict` request changes the case, checked afresh under its lock."""
+    if decision != "approved":
+        return
+    payload = request.get("payload") or {}
+    case = lock(tx, "Case", request["target_uid"])
+    if case is None or case.get("deleted"):
+        raise NotFound(f"no case {request['target_uid']}")
+    if not payload["restricted"]:
+        protection.require_liftable(case)
+    _apply_restricted(tx, actor, case["uid"], payload["restricted"], payload.get("reason") or "")
+
+
+#: What a decided request of this module's kinds carries out: `(tx, actor, request, decision)`, called by `approvals`.
+APPLIERS = {"case_restrict": _apply_restriction}
 
 
 _TEAM = """

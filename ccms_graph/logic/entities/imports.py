@@ -29,6 +29,7 @@ from ...matching import blocking, deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
+from ..casework import protection
 from ..identity import deconfliction, resolution
 from ..oversight import audit, checks
 from . import records
@@ -120,9 +121,10 @@ def _batches(lines: Iterable[str], size: int, after_line: int = 0) -> Iterator[l
         yield chunk
 
 
-def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_uid: str | None) -> list[tuple]:
+def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_uid: str | None,
+             source: str = "import") -> list[tuple]:
     """(line, row or None, refusal or None, dropped fields) for each line of a batch."""
-    return [(number, *parse_line(type_name, text, actor, case_uid=case_uid)) for number, text in chunk]
+    return [(number, *parse_line(type_name, text, actor, case_uid=case_uid, source=source)) for number, text in chunk]
 
 
 def _tally(counts: dict, prepared: list[tuple]) -> dict:
@@ -139,7 +141,7 @@ def _tally(counts: dict, prepared: list[tuple]) -> dict:
 
 def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
                  batch: int = BATCH, progress: Callable[[dict], None] | None = None, after_line: int = 0,
-                 so_far: dict | None = None, checkpoint: Checkpoint | None = None) -> dict:
+                 so_far: dict | None = None, checkpoint: Checkpoint | None = None, source: str | None = None) -> dict:
     """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits,
     sub_records, separate}.
 
@@ -159,11 +161,16 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     `Checkpoint`) records progress inside each batch's transaction; an exception it raises rolls the
     batch back and stops the import. A resumed run's batches find the records of the batch before
     in the store rather than in memory, by the same keys, so its counts equal an uninterrupted run's.
+
+    `source` names the system the lines come from (e.g. "FinCEN"); the records carry it as their `source`.
+    Lines from a protected source restrict the case they are imported into, in the first batch's
+    transaction (`casework.protection`).
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}; one of {', '.join(ENTITY_TYPES)}"]})
     checks.writer_guard(graph, actor, "import", [case_key])  # only writers import case content
     case_uid = _case_uid(graph, actor, case_key)
+    protected = protection.protected(graph.settings, [source]) if case_uid else []
     counts: dict[str, Any] = {"lines": 0, "created": 0, "refused": [], "warnings": [], "hits": 0,
                               "records_with_hits": 0, "sub_records": 0, "separate": 0}
     if so_far:
@@ -181,6 +188,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         audit.record(tx, actor, "import", [*created, *([case_uid] if case_uid else [])],
                      details={"type": type_name, "records": len(created), "first_line": rows[0][0],
                               "last_line": rows[-1][0]})
+        if protected:
+            protection.restrict_for_sources(tx, actor, case_uid, protected)
         hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import",
                                          fresh=dict(zip(uids, batch, strict=True)),
                                          gathered=deconflict.merged(stored, own))
@@ -198,7 +207,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
 
     def search(chunk):
         """Validate a batch and find its stored candidates (a read, while the batch before is written)."""
-        prepared = _prepare(type_name, chunk, actor, case_uid)
+        prepared = _prepare(type_name, chunk, actor, case_uid, (source or "").strip() or "import")
         rows = [(number, row) for number, row, _, _ in prepared if row is not None]
         batch = [records.matching_record_of(type_name, row) for _, row in rows]
         probes = [blocking.probe(type_name, rec) for rec in batch]

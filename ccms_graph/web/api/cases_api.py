@@ -169,9 +169,11 @@ def export_disclosures(case_uid):
 
 @blp.route("/<case_uid>/restricted", methods=["PUT"])
 @blp.arguments(schemas.RestrictedInput)
-@blp.response(200, schemas.CaseAccessOut)
+@blp.response(202, schemas.CaseAccessOut)
 def set_restricted(data, case_uid):
-    """Restrict a case you may change to its team and the supervisors above them, or lift that (audited)."""
+    """Ask to restrict a case you own (or supervise the owner of) to its team and the supervisors above them,
+    or to lift that: a `case_restrict` request a supervisor above you approves (`restriction_request`).
+    A case holding data from a protected source (FinCEN, LETC, another agency's case system) stays restricted."""
     return cases.set_restricted(graph(), actor(), case_uid, data["restricted"], data["reason"])
 
 

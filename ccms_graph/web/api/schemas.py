@@ -461,6 +461,13 @@ class PendingTeamOut(Schema):
     member_uid = fields.String(required=True)
 
 
+class PendingRestrictionOut(Schema):
+    """A restriction change waiting for a supervisor above the case owner."""
+
+    request_uid = fields.String(required=True)
+    restricted = fields.Boolean(required=True, metadata={"description": "what the case will be once approved"})
+
+
 class CaseAccessOut(Schema):
     """A case's access settings after a change (its contents are read through GET /cases/{uid})."""
 
@@ -472,6 +479,9 @@ class CaseAccessOut(Schema):
     pending = fields.Nested(PendingTeamOut, metadata={
         "description": "present (with status 202) when the member is of another office: they join once "
                        "a supervisor approves the team grant"})
+    restriction_request = fields.Nested(PendingRestrictionOut, metadata={
+        "description": "present (with status 202) after asking to restrict the case or lift its restriction: "
+                       "nothing changes until a supervisor above the owner approves"})
 
 
 class DeleteQuery(Schema):
@@ -506,6 +516,9 @@ class TelecomImportOut(Out):
 class ImportQuery(Schema):
     case_uid = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
                              metadata={"description": "file every record as a subject of this case (uid or number)"})
+    source = fields.String(load_default=None, validate=validate.Length(min=1, max=120),
+                           metadata={"description": "the system the lines come from (e.g. FinCEN); a protected "
+                                                    "source restricts the case at once"})
 
 
 class LineProblem(Out):

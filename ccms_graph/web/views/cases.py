@@ -184,7 +184,8 @@ def restricted_switch(uid: str):
     restricted = request.form.get("restricted") == "yes"
     return act(lambda: cases.set_restricted(context.graph(), context.actor(), uid, restricted,
                                             request.form.get("reason", "").strip()),
-               "Case restricted to its team." if restricted else "Restriction lifted.", _back(uid, "access"))
+               "Asked your supervisor to restrict the case." if restricted
+               else "Asked your supervisor to lift the restriction.", _back(uid, "access"))
 
 
 @bp.route("/cases/<uid>/team", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccms_graph.logic.casework import approvals, workflows
+from ccms_graph.logic.casework import approvals, cases, workflows
 from ccms_graph.logic.casework.cases import create_case
 
 
@@ -41,3 +41,10 @@ def inbox_kinds(graph, user_uid: str) -> list[str]:
     rows = graph.query("MATCH (n:Notification {recipient_uid: $u}) RETURN n.kind AS k ORDER BY n.created_at",
                        {"u": user_uid})
     return [r["k"] for r in rows]
+
+
+def restrict(graph, owner, approver, case_uid: str, restricted: bool = True, reason: str = "informant safety") -> dict:
+    """Restrict a case (or lift its restriction) as the product does: the owner asks, a supervisor approves."""
+    asked = cases.set_restricted(graph, owner, case_uid, restricted, reason)
+    approvals.approve(graph, approver, asked["restriction_request"]["request_uid"])
+    return asked
