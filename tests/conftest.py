@@ -9,6 +9,7 @@ import pytest
 
 from ccms_graph import neo4j_server
 from ccms_graph.db import Graph, clear_database, close_graph, install_schema
+from ccms_graph.logic.jobs import worker
 from ccms_graph.settings import load_settings
 
 # Tests use their own local instance (a separate port and data folder), never the one `make run` serves.
@@ -75,6 +76,14 @@ def graph(session_graph):
     """A real, empty database with the schema installed."""
     clear_database(session_graph)
     return session_graph
+
+
+@pytest.fixture
+def no_embedded_worker():
+    """No job worker thread left running by another test's app takes this test's jobs (stopped before and after)."""
+    worker.stop_embedded()
+    yield
+    worker.stop_embedded()
 
 
 @pytest.fixture

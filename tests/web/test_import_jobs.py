@@ -22,10 +22,8 @@ LINES += ["not json", json.dumps({"eye_colour": "blue"}), json.dumps({"given_nam
 
 
 @pytest.fixture(autouse=True)
-def _fresh_embedded_workers():
-    worker.stop_embedded()
+def _fresh_embedded_workers(no_embedded_worker):
     yield
-    worker.stop_embedded()
 
 
 @pytest.fixture

@@ -9,14 +9,11 @@ from dataclasses import replace
 import pytest
 
 from ccms_graph.db import Graph
-from ccms_graph.logic.jobs import worker
 
 
 @pytest.fixture(autouse=True)
-def _no_embedded_worker():
-    worker.stop_embedded()
+def _no_embedded_worker(no_embedded_worker):
     yield
-    worker.stop_embedded()
 
 
 @pytest.fixture
