@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 
@@ -61,6 +62,9 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_admin.lock_state", "GET"): None,
     ("api_admin.release_lockout", "POST"): {"json": {}},
     ("api_admin.change_role", "POST"): {"json": {"role": "analyst", "reason": "moved to the analysis unit"}},
+    ("api_admin.deactivate_user", "POST"): {"json": {"reason": "left the agency"}},
+    ("api_admin.reactivate_user", "POST"): {"json": {"reason": "back from leave"}},
+    ("api_admin.renew_training", "POST"): {"json": {"completed_on": date.today().isoformat()}},
     ("api_records.delete_record", "DELETE"): {"query": {"reason": "entered twice"}},
     ("api_records.list_comments", "GET"): None,
     ("api_records.add_comment", "POST"): {"json": {"text": "seen at the port", "kind": "note"}},

@@ -1,8 +1,9 @@
 """Offices and user accounts: create them, give them roles, hash passwords, and check a password.
 
 Content roles (every role but the administrator's: agent, analyst, supervisor, auditor) open case
-content, so an administrator alone never grants one. Creating an account with a content role, or
-giving a user one, files a "user_role" ApprovalRequest; until a supervisor approves it the account
+content, so an administrator alone never grants one. Creating an account with a content role,
+giving a user one, or reactivating one (`administration.reactivate_user`), files a "user_role"
+ApprovalRequest; until a supervisor approves it the account
 is a `(:PendingUser)`, which nothing signs in as or loads as an Actor, and a user whose role is
 raised keeps the role they had. Who approves:
 
@@ -191,10 +192,10 @@ def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
             audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user",
                                                                       "username": clean["username"]})
             return {**out, "active": True, "status": "active"}
-        route, approvers = _approval_route(tx, clean["role"], sup_uid, props["uid"])
+        route, approvers = approval_route(tx, clean["role"], sup_uid, props["uid"])
         tx.run(_CREATE_PENDING, props={k: v for k, v in props.items() if v is not None}, actor=actor.uid,
                sup=sup_uid).consume()
-        request = _file_role_request(tx, actor, props["uid"], route, approvers, {
+        request = file_role_request(tx, actor, props["uid"], route, approvers, {
             "op": "create", "username": clean["username"], "name": clean["name"], "office_code": clean["office_code"],
             "role": clean["role"], "from_role": None, "supervisor": clean["supervisor"]},
             f"new {clean['role']} account {clean['username']} ({clean['name']}), {clean['office_code']}")
@@ -232,8 +233,8 @@ def change_role(graph: Graph, actor: Actor, username: str, data: dict) -> dict:
                 "op": "change_role", "username": username, "from": user["role"], "to": clean["role"],
                 "reason": clean["reason"]})
             return {**out, "role": clean["role"], "status": "active"}
-        route, approvers = _approval_route(tx, clean["role"], user.get("supervisor_uid"), user["uid"])
-        request = _file_role_request(tx, actor, user["uid"], route, approvers, {
+        route, approvers = approval_route(tx, clean["role"], user.get("supervisor_uid"), user["uid"])
+        request = file_role_request(tx, actor, user["uid"], route, approvers, {
             "op": "change", "username": username, "name": user.get("name"), "office_code": user.get("office_code"),
             "role": clean["role"], "from_role": user["role"], "reason": clean["reason"]},
             f"{username} ({user.get('name')}): {user['role']} to {clean['role']}: {clean['reason']}")
@@ -259,7 +260,7 @@ RETURN count(*) > 0 AS yes
 """
 
 
-def _approval_route(tx, role: str, supervisor_uid: str | None, target_uid: str) -> tuple[str, list[str]]:
+def approval_route(tx, role: str, supervisor_uid: str | None, target_uid: str) -> tuple[str, list[str]]:
     """("chain", [the supervisor]) or ("headquarters", [its supervisors]): who decides a content role."""
     if role != "auditor" and supervisor_uid:
         return "chain", [supervisor_uid]
@@ -271,7 +272,7 @@ def _approval_route(tx, role: str, supervisor_uid: str | None, target_uid: str) 
     return "headquarters", approvers
 
 
-def _file_role_request(tx, actor: Actor, target_uid: str, route: str, approvers: list[str], payload: dict,
+def file_role_request(tx, actor: Actor, target_uid: str, route: str, approvers: list[str], payload: dict,
                        caption: str) -> dict:
     extra = {"approval_route": route, "target_caption": caption,
              "approver_uid": approvers[0] if route == "chain" else None}
@@ -337,12 +338,29 @@ def _apply_user_role(tx, actor: Actor, request: dict, decision: str) -> None:
         raise Conflict(f"user {payload.get('username')} no longer exists; return this request")
     if decision != "approved":
         return
+    if payload.get("op") == "reactivate":
+        _reactivate(tx, actor, user, request)
+        return
     if user["role"] != payload.get("from_role"):
         raise Conflict(f"{user['username']} is a {user['role']} now, no longer a {payload.get('from_role')}; "
                        "return this request")
     tx.run(_RAISE, uid=user["uid"], role=payload["role"], actor=actor.uid).consume()
     notify(tx, user["uid"], "approval_decided", item_kind="user_role", item_uid=request["uid"],
            actor_uid=actor.uid, actor_name=actor.name, message=f"you are now a {payload['role']}")
+
+
+def _reactivate(tx, actor: Actor, user: dict, request: dict) -> None:
+    """An approved reactivation (`administration.reactivate_user`): the account, with the role it had, is active again."""
+    payload = request.get("payload") or {}
+    if user.get("active", True):
+        raise Conflict(f"{user['username']} is active already; return this request")
+    if user["role"] != payload.get("role") or user.get("separated_at") is not None:
+        raise Conflict(f"{user['username']} has changed since the request; return this request")
+    tx.run("MATCH (u:User {uid: $uid}) SET u.active = true, u.reactivated_at = datetime(), u.reactivated_by = $by, "
+           "u.role_approved_by = $actor, u.role_approved_at = datetime()",
+           uid=user["uid"], by=request["requested_by"], actor=actor.uid).consume()
+    notify(tx, user["uid"], "approval_decided", item_kind="user_role", item_uid=request["uid"],
+           actor_uid=actor.uid, actor_name=actor.name, message=f"your account is active again, as a {user['role']}")
 
 
 #: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.

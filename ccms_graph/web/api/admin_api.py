@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...errors import Forbidden
+from ...logic.people import administration, users
 from ...logic.people import auth as auth_logic
-from ...logic.people import users
 from ...policy.rules import can
 from . import schemas
 from .common import Blueprint, actor, graph, raw_body
@@ -69,3 +69,37 @@ def lock_state(username):
 def release_lockout(username):
     """End an account's lockout and reset its failure count (audited)."""
     return auth_logic.release_lockout(graph(), actor(), username)
+
+
+@blp.route("/users", methods=["GET"])
+@blp.response(200, schemas.UserOut(many=True))
+def list_users():
+    """Every account with its role, whether it is active, locked or waiting for a role approval (audited)."""
+    return administration.list_users(graph(), actor())
+
+
+@blp.route("/users/<username>/deactivate", methods=["POST"])
+@blp.arguments(administration.ReasonInput)
+@blp.response(200, schemas.UserOut)
+def deactivate_user(_, username):
+    """Deactivate an account, with a reason: its sessions end and its tokens are revoked at once (409 if inactive)."""
+    return administration.deactivate_user(graph(), actor(), username, raw_body())
+
+
+@blp.route("/users/<username>/reactivate", methods=["POST"])
+@blp.arguments(administration.ReasonInput)
+@blp.response(200, schemas.UserOut)
+@blp.alt_response(202, schema=schemas.UserOut,
+                  description="A content role: the account stays inactive until a supervisor approves (`request_uid`)")
+def reactivate_user(_, username):
+    """Reactivate an account, with a reason. An account with a content role waits for a supervisor's approval
+    (202); old sessions and tokens never come back."""
+    return _created_or_pending(administration.reactivate_user(graph(), actor(), username, raw_body()), 200)
+
+
+@blp.route("/users/<username>/training", methods=["POST"])
+@blp.arguments(administration.TrainingInput)
+@blp.response(200, schemas.UserOut)
+def renew_training(_, username):
+    """Record a training completed on a day (within the last year); it runs a year from that day."""
+    return administration.renew_training(graph(), actor(), username, raw_body())

@@ -330,6 +330,11 @@ class UserOut(Out):
                                                     "for a supervisor (see request_uid)"})
     request_uid = _s()
     requested_role = _s()
+    training_expires = _s()
+    locked = fields.Boolean()
+    waiting_for_approval = fields.Boolean(metadata={"description": "a role or reactivation request waits"})
+    sessions_ended = fields.Integer()
+    tokens_revoked = fields.Integer()
 
 
 class LockoutOut(Out):
