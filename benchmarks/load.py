@@ -4,8 +4,9 @@
 
 What it starts, on ports of its own, and stops again whatever happens:
   - a local Neo4j on Bolt `CCMS_NEO4J_BOLT_PORT` (17795 unless set; heap `CCMS_NEO4J_HEAP`, 2g unless set),
-    with `ccms-graph init-db` and `ccms-graph seed --if-empty` (the sandbox seed: seed scale only; the 1M
-    scale and `ccms-graph seed --scale N` are not built yet);
+    with `ccms-graph init-db` and `ccms-graph seed --if-empty` (the sandbox seed), or with `--scale N`
+    `ccms-graph seed --yes-wipe --scale N` (the sandbox plus N persons, N/10 cases, their links, documents and
+    calls: `seed/scale.py`), kept for the next run;
   - `ccms-graph worker` and gunicorn `-c python:ccms_graph.web.gunicorn_conf` on 127.0.0.1:8095 with
     `CCMS_AUDIT_SEQUENCER=background`, as the Makefile's `run` target does (workers: the default, one per
     core), and then, for the baseline, the same with `CCMS_WEB_WORKERS=1` (the old single-worker default;
@@ -48,6 +49,17 @@ def progress(msg: str) -> None:
 
 def cli(*args: str, env: dict) -> None:
     subprocess.run([str(BIN / "ccms-graph"), *args], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def stored_persons() -> int:
+    from ccms_graph.db import Graph
+    from ccms_graph.settings import load_settings
+
+    graph = Graph(load_settings())
+    try:
+        return graph.query("MATCH (p:Person) RETURN count(p) AS n")[0]["n"]
+    finally:
+        graph.close()
 
 
 def make_fixture(path: Path, users: list[str]) -> list[tuple[str, str]]:
@@ -187,6 +199,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=30,
                     help="seconds of unreported load at 8 clients after each start (query plans, JIT, page cache; default 30)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the CCMS_WEB_WORKERS=1 baseline run")
+    ap.add_argument("--scale", type=int, default=0,
+                    help="grow the data to the sandbox plus N persons first (`ccms-graph seed --scale N`; e.g. 1000000); "
+                         "kept between runs, rebuilt only when the instance holds fewer persons than that")
     ap.add_argument("--out", help="also write the Markdown here")
     args = ap.parse_args()
     counts = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -211,7 +226,13 @@ def main() -> int:
         progress(f"Neo4j on Bolt {env['CCMS_NEO4J_BOLT_PORT']}: start, init-db, seed --if-empty")
         cli("neo4j", "start", env=env)
         cli("init-db", env=env)
-        cli("seed", "--if-empty", env=env)
+        if args.scale:
+            held = stored_persons()
+            if held < args.scale:
+                progress(f"the instance holds {held} persons: seed --yes-wipe --scale {args.scale}")
+                cli("seed", "--yes-wipe", "--scale", str(args.scale), env=env)
+        else:
+            cli("seed", "--if-empty", env=env)
         fixture = work / "fixture.json"
         issued = make_fixture(fixture, list(USERS))
         for label, extra in setups:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 
+from seed import scale
 from seed.sandbox import load
 
 from ..db import get_graph
@@ -23,14 +26,30 @@ def _seed(args) -> int:
         return 1
     t0 = time.perf_counter()
     counts = load(graph, settings.sandbox_password)
+    if args.scale:
+        counts["scale"] = scale.grow(graph, args.scale, progress=lambda msg: print(
+            f"{time.perf_counter() - t0:7.1f} s  {msg}", file=sys.stderr, flush=True))
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     emit(counts)
     return 0
+
+
+def _persons(text: str) -> int:
+    try:
+        n = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of persons, e.g. 1000000; got {text!r}") from None
+    if n < scale.PERSONS_PER_CASE:
+        raise argparse.ArgumentTypeError(f"at least {scale.PERSONS_PER_CASE} persons; got {n}")
+    return n
 
 
 def register(sub) -> None:
     p = sub.add_parser("seed", help="load the synthetic sandbox (replaces the database's content)")
     p.add_argument("--yes-wipe", action="store_true", help="replace existing data")
     p.add_argument("--if-empty", action="store_true", help="load only into an empty database")
+    p.add_argument("--scale", type=_persons, metavar="N",
+                   help="then grow it to a large graph: N more persons, N/10 cases, their links, documents "
+                        "and calls (seed/scale.py; 1,000,000 for the load benchmark)")
     p.set_defaults(func=_seed)
 
