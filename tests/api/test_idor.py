@@ -14,7 +14,7 @@ import pytest
 
 from ccms_graph.logic.casework import documents, grants, workflows
 from tests.factories import make_person
-from tests.logic.casework.helpers import open_case
+from tests.logic.casework.helpers import open_case, with_roi
 
 #: Path parameters whose value names something the caller might not be allowed to reach.
 UID_PARAMS = ("hit_uid", "case_uid", "record_uid", "document_uid", "attachment_uid", "item_uid", "grant_uid", "token_uid",
@@ -65,6 +65,9 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_admin.deactivate_user", "POST"): {"json": {"reason": "left the agency"}},
     ("api_admin.reactivate_user", "POST"): {"json": {"reason": "back from leave"}},
     ("api_admin.renew_training", "POST"): {"json": {"completed_on": date.today().isoformat()}},
+    ("api_retention.mark_significant", "POST"): {"json": {"reason": "historical interest"}},
+    ("api_retention.place_legal_hold", "POST"): {"json": {"reason": "civil suit"}},
+    ("api_retention.release_legal_hold", "POST"): {"json": {"reason": "suit settled"}},
     ("api_records.delete_record", "DELETE"): {"query": {"reason": "entered twice"}},
     ("api_records.list_comments", "GET"): None,
     ("api_records.add_comment", "POST"): {"json": {"text": "seen at the port", "kind": "note"}},
@@ -136,7 +139,7 @@ def _foreign(graph, org):
     doc = documents.create_document(graph, org.agent_nyc, case, "Evidence", {"title": "Seized phone"})["uid"]
     att = documents.add_attachment(graph, org.agent_nyc, doc, "phone.txt", "text/plain", b"call log")["uid"]
     grant = grants.request_grant(graph, org.agent_nyc, case, {"grantee_office": "MIA-PEV", "reason": "port"})
-    req = workflows.request_case_action(graph, org.agent_nyc, case, "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_nyc, case, "close", with_roi(graph, org.agent_nyc, case, reason="no_new_information"))
     from ccms_graph.logic.people import tokens
 
     token = tokens.create_token(graph, org.agent_nyc, {"name": "theirs"})["uid"]

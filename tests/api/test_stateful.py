@@ -99,6 +99,7 @@ class Request:
     action: str | None = None
     other: str | None = None
     status: str = "pending"
+    roi: str | None = None  # the ROI submitted with an open or close request, decided with it
 
 
 @dataclass
@@ -227,6 +228,9 @@ class ApiWalk(RuleBasedStateMachine):
         body = dict(CASE_BODIES.get(action, {}))
         if other:
             body["other_case_uid"] = other
+        roi = self.create_roi_(case) if action in ("open", "close") and state in TAKES_DOCUMENTS else None
+        if roi:  # opening and closing are documented in an ROI the supervisor approves with the request
+            body["roi_uid"] = roi
         r = self.w.agent.post(f"cases/{case}/{action}", json=body)
         allowed, _ = CASE_ACTIONS[action]
         if other == case:
@@ -242,7 +246,9 @@ class ApiWalk(RuleBasedStateMachine):
             assert out["current_status"] == state
         if want != 201:
             return None
-        self.requests[out["uid"]] = Request("case", case, action, other)
+        self.requests[out["uid"]] = Request("case", case, action, other, roi=roi)
+        if roi:
+            self.rois[roi].status = "submitted"
         self.busy[case] = out["uid"]
         if other:
             self.busy[other] = out["uid"]
@@ -264,6 +270,8 @@ class ApiWalk(RuleBasedStateMachine):
         self.check("decide", "pending", self._decide(uid, decision), 200)
         req.status = decision
         if req.kind == "case":
+            if req.roi:
+                self.rois[req.roi].status = decision
             for case in (req.target, req.other):
                 if case:
                     self.busy.pop(case, None)

@@ -4,6 +4,12 @@ States (nodes/vocabulary.CASE_STATUSES): requested -> open -> referred -> closed
 a combined case ends as `combined`. A request records the wish; nothing about the case changes
 until a supervisor above the requester approves it. The state is checked twice, when the request
 is filed and again when it is approved, under the case's write lock.
+
+"Opening and closing of case files are documented in a Report of Investigation and approved by the
+supervisor" (CBP CCMS PIA, Overview): a request to open or close names the ROI (`roi_uid`, one in the
+case) that documents it. A draft or returned ROI is submitted with the request, and the supervisor's
+one decision settles both: approved, the case changes and the ROI is approved; returned, the case stays
+and the ROI comes back to its author to revise. An ROI a supervisor approved already may be named too.
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, fields, validate
 
 from ...db import Graph
-from ...errors import Conflict, NotFound, ValidationFailed
+from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...nodes.vocabulary import CLOSE_REASONS
 from ...policy import rules
 from ...policy.actor import Actor
 from ..common import load_input, plain
 from ..oversight import audit
+from . import documents
 from .pending import file_request, lock
 
 #: action name -> (approval kind, statuses the case may be in, status once approved)
@@ -40,12 +47,34 @@ class _Comment(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
+#: Case actions documented in a Report of Investigation the supervisor approves with them.
+ROI_ACTIONS = ("open", "close")
+
+
+def _roi_field() -> fields.String:
+    # Not `required` here: a missing ROI is reported after the policy has answered (`_require_roi`).
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+
+
+def _require_roi(action: str, roi_uid: str | None) -> str:
+    if not roi_uid:
+        raise ValidationFailed({"roi_uid": [
+            f"{'opening' if action == 'open' else 'closing'} a case is documented in a Report of Investigation: "
+            "name the case's ROI (roi_uid) that your supervisor approves with the request"]})
+    return roi_uid
+
+
+class OpenInput(_Comment):
+    roi_uid = _roi_field()
+
+
 class ReferInput(_Comment):
     referred_to = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class CloseInput(_Comment):
     reason = fields.String(required=True, validate=validate.OneOf(USER_CLOSE_REASONS))
+    roi_uid = _roi_field()
 
 
 class ReopenInput(Schema):
@@ -57,7 +86,7 @@ class CombineInput(_Comment):
     other_case_uid = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-INPUTS: dict[str, type[Schema]] = {"open": _Comment, "refer": ReferInput, "close": CloseInput,
+INPUTS: dict[str, type[Schema]] = {"open": OpenInput, "refer": ReferInput, "close": CloseInput,
                                    "reopen": ReopenInput, "combine": CombineInput}
 
 
@@ -72,6 +101,52 @@ _DONE = {"open": "opened", "refer": "referred", "close": "closed", "reopen": "re
          "review": "reviewed"}
 
 
+_ROI_IN_CASE = """
+MATCH (d:ReportOfInvestigation {uid: $roi})-[:PART_OF {status: 'active'}]->(:Case {uid: $case})
+WHERE coalesce(d.deleted, false) = false
+RETURN d.uid AS uid
+"""
+
+_SUBMIT_WITH = """
+MATCH (d:ReportOfInvestigation {uid: $roi})
+SET d.status = 'submitted', d.submitted_at = datetime(), d.updated_at = datetime(), d.submitted_with = $action
+"""
+
+
+def _attach_roi(tx, actor: Actor, case_uid: str, roi_uid: str, action: str) -> dict:
+    """Check the ROI that documents opening or closing the case, and submit it with the request when it is
+    the author's draft (or returned); what the request's payload keeps of it."""
+    rules.require_read(tx, actor, roi_uid, ("Document",), "document")  # another's draft: as missing
+    doc = lock(tx, "Document", roi_uid)
+    if doc is None or tx.run(_ROI_IN_CASE, roi=roi_uid, case=case_uid).single() is None:
+        raise ValidationFailed({"roi_uid": [f"{roi_uid} is not a Report of Investigation in this case"]})
+    status = doc.get("status") or "draft"
+    if status == "approved":
+        if doc.get("documents_action"):
+            raise ValidationFailed({"roi_uid": [f"this ROI documents the case's {doc['documents_action']} "
+                                                "already; write a new one"]})
+        return {"roi_uid": roi_uid, "roi_submitted": False}
+    if status not in documents.EDITABLE_ROI:
+        raise ValidationFailed({"roi_uid": [f"this ROI is {status}: it waits for a supervisor already"]})
+    if (doc.get("author_uid") or doc.get("owner_uid")) != actor.uid:
+        raise Forbidden("only the ROI's author submits it with the request")
+    tx.run(_SUBMIT_WITH, roi=roi_uid, action=action).consume()
+    return {"roi_uid": roi_uid, "roi_submitted": True}
+
+
+def _settle_roi(tx, actor: Actor, request: dict, action: str, decision: str) -> None:
+    """The ROI named by an open or close request follows the supervisor's decision on it."""
+    payload = request.get("payload") or {}
+    roi = payload.get("roi_uid")
+    if not roi:
+        return
+    if payload.get("roi_submitted"):
+        documents.APPLIERS["roi"](tx, actor, {**request, "target_uid": roi}, decision)
+    if decision == "approved":
+        tx.run("MATCH (d:ReportOfInvestigation {uid: $roi}) SET d.documents_action = $action, d.case_request = $req",
+               roi=roi, action=action, req=request["uid"]).consume()
+
+
 def _require_status(case: dict, allowed: tuple[str, ...], action: str) -> None:
     if case.get("status") not in allowed:
         raise Conflict(f"case {case.get('case_number')} is {case.get('status')}; it cannot be {_DONE[action]} "
@@ -81,7 +156,8 @@ def _require_status(case: dict, allowed: tuple[str, ...], action: str) -> None:
 def request_case_action(graph: Graph, actor: Actor, case_uid: str, action: str, data: dict | None = None) -> dict:
     """File a request to open, refer, close, reopen or combine a case; returns the pending ApprovalRequest.
 
-    `data` per action: close {reason, comment}; reopen {comment: the new information}; refer
+    `data` per action: open {roi_uid, comment}; close {reason, roi_uid, comment}; reopen {comment: the new
+    information}; refer
     {referred_to, comment}; combine {other_case_uid, comment} (the other case is absorbed into this one).
     Forbidden unless the actor may write the case (both cases, to combine); Conflict when the case is
     in the wrong state or a case request for it is already pending.
@@ -105,6 +181,8 @@ def request_case_action(graph: Graph, actor: Actor, case_uid: str, action: str, 
             _require_status(_case(tx, other), COMBINABLE, action)
         payload = {k: v for k, v in clean.items() if k != "comment" and v is not None}
         payload["case_number"] = case.get("case_number")
+        if action in ROI_ACTIONS:
+            payload.update(_attach_roi(tx, actor, case_uid, _require_roi(action, clean["roi_uid"]), action))
         return file_request(tx, actor, kind, case_uid, payload=payload, comment=clean.get("comment"),
                             exclusive_kinds=CASE_KINDS, related_uid=other)
 
@@ -136,6 +214,8 @@ def _approved_transition(action: str):
     _, allowed, _ = TRANSITIONS[action]
 
     def apply(tx, actor: Actor, request: dict, decision: str) -> None:
+        if action in ROI_ACTIONS:
+            _settle_roi(tx, actor, request, action, decision)
         if decision != "approved":
             return  # a returned request leaves the case as it is
         case = _case(tx, request["target_uid"])

@@ -220,7 +220,7 @@ def disclosure_record(uid: str):
 @login_required
 def case_action(uid: str):
     action = request.form.get("action", "")
-    data = {k: v for k, v in request.form.items() if k in ("reason", "comment", "referred_to", "other_case_uid")
-            and v.strip()}
+    data = {k: v for k, v in request.form.items()
+            if k in ("reason", "comment", "referred_to", "other_case_uid", "roi_uid") and v.strip()}
     return act(lambda: workflows.request_case_action(context.graph(), context.actor(), uid, action, data),
                f"Request to {action} the case sent to your supervisor.", _back(uid, "history"))

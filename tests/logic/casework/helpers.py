@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccms_graph.logic.casework import approvals, cases, workflows
+from ccms_graph.logic.casework import approvals, cases, documents, workflows
 from ccms_graph.logic.casework.cases import create_case
 
 
@@ -10,10 +10,18 @@ def new_case(graph, owner, title="Smuggling ring", **extra) -> dict:
     return create_case(graph, owner, {"title": title, **extra})
 
 
+def with_roi(graph, author, case_uid: str, title: str = "Report of Investigation", **data) -> dict:
+    """A request's data naming a new draft ROI of the case (opening and closing are documented in one)."""
+    roi = documents.create_document(graph, author, case_uid, "ReportOfInvestigation",
+                                    {"title": title, "narrative": "What was done and why."})
+    return {**data, "roi_uid": roi["uid"]}
+
+
 def open_case(graph, owner, approver, title="Smuggling ring", **extra) -> dict:
-    """A case taken through request and approval to `open`."""
+    """A case taken through request (with its opening ROI) and approval to `open`."""
     case = new_case(graph, owner, title, **extra)
-    req = workflows.request_case_action(graph, owner, case["uid"], "open")
+    req = workflows.request_case_action(graph, owner, case["uid"], "open",
+                                        with_roi(graph, owner, case["uid"], "Opening"))
     approvals.approve(graph, approver, req["uid"])
     return case
 

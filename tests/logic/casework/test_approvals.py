@@ -10,7 +10,7 @@ from ccms_graph.errors import Conflict, DomainError, Forbidden, NotFound, Valida
 from ccms_graph.logic.casework import approvals, workflows
 from ccms_graph.logic.casework.documents import create_document, submit_roi
 from tests.factories import make_person
-from tests.logic.casework.helpers import audit_actions, case_props, new_case, open_case, set_dates
+from tests.logic.casework.helpers import audit_actions, case_props, new_case, open_case, set_dates, with_roi
 
 
 def _race(calls):
@@ -36,7 +36,7 @@ def _race(calls):
 @pytest.mark.parametrize("round_", range(3))
 def test_two_supervisors_approving_at_once_exactly_one_succeeds(graph, org, round_):
     case = new_case(graph, org.agent_a)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     results = _race([lambda: approvals.approve(graph, org.sup_mia, req["uid"]),
                      lambda: approvals.approve(graph, org.chief, req["uid"])])
     wins = [r for r in results if isinstance(r, dict)]
@@ -64,7 +64,7 @@ def test_a_decision_in_flight_holds_the_item_and_the_second_decider_gets_conflic
     """Deterministic: the first decision is made but not committed while the second one runs."""
     if item == "case_open":
         case = new_case(graph, org.agent_a)
-        req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+        req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     else:
         req = make_person(graph, org.agent_a)
     results: list = []
@@ -179,7 +179,7 @@ def test_queue_lists_subordinates_pending_items_of_every_kind_oldest_first(graph
     refer = workflows.request_case_action(graph, org.agent_a, case["uid"], "refer")
     person = make_person(graph, org.agent_port)
     other = new_case(graph, org.agent_b)
-    open_req = workflows.request_case_action(graph, org.agent_b, other["uid"], "open")
+    open_req = workflows.request_case_action(graph, org.agent_b, other["uid"], "open", with_roi(graph, org.agent_b, other["uid"]))
     make_person(graph, org.agent_nyc)  # another office's chain
     # decided items leave the queue
     decided = make_person(graph, org.agent_b)
@@ -203,7 +203,7 @@ def test_queue_lists_subordinates_pending_items_of_every_kind_oldest_first(graph
 
 def test_queue_does_not_show_a_supervisors_own_items_to_them(graph, org):
     case = new_case(graph, org.sup_mia)
-    req = workflows.request_case_action(graph, org.sup_mia, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.sup_mia, case["uid"], "open", with_roi(graph, org.sup_mia, case["uid"]))
     assert req["uid"] not in [q["uid"] for q in approvals.approval_queue(graph, org.sup_mia)]
     assert req["uid"] in [q["uid"] for q in approvals.approval_queue(graph, org.chief)]
 
@@ -213,7 +213,7 @@ def test_the_queue_captions_a_pending_record_by_its_caption_fields_and_is_audite
 
     car = records.create_entity(graph, org.agent_b, "Vehicle", {"vin": "1HGCM82633A004352"})
     case = new_case(graph, org.agent_b)
-    req = workflows.request_case_action(graph, org.agent_b, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_b, case["uid"], "open", with_roi(graph, org.agent_b, case["uid"]))
     queue = {q["uid"]: q for q in approvals.approval_queue(graph, org.sup_mia)}
     assert set(queue) == {car["uid"], req["uid"]}
     caption = queue[car["uid"]]["target_caption"]

@@ -15,7 +15,7 @@ from ccms_graph.logic.entities import links, records
 from ccms_graph.logic.identity import resolution
 from ccms_graph.logic.oversight import notifications
 from tests.factories import make_person
-from tests.logic.casework.helpers import case_props, open_case
+from tests.logic.casework.helpers import case_props, open_case, with_roi
 
 SMUGGLING = "18 USC 545 (smuggling)"
 LAUNDERING = "18 USC 1956 (money laundering)"
@@ -101,7 +101,7 @@ def test_someone_else_entirely_finds_nothing(graph, org):
 
 def test_a_closed_case_is_no_conflict_and_a_requested_one_is(graph, org):
     closed, subject = _subject_case(graph, org.agent_b, org.sup_mia, title="Operation Old Salt")
-    workflows.request_case_action(graph, org.agent_b, closed["uid"], "close", {"reason": "prosecution_declined"})
+    workflows.request_case_action(graph, org.agent_b, closed["uid"], "close", with_roi(graph, org.agent_b, closed["uid"], reason="prosecution_declined"))
     approvals.approve(graph, org.sup_mia, approvals.requests_for(graph, closed["uid"])[-1]["uid"])
     assert case_props(graph, closed["uid"])["status"] == "closed"
     requested = cases.create_case(graph, org.agent_b, {"title": "Operation New Wave", "violations": [SMUGGLING]})
@@ -359,7 +359,7 @@ def test_the_supervisor_deciding_the_opening_sees_what_the_check_found_as_far_as
     out = _check(graph, org.agent_a, _person())
     case = cases.create_case(graph, org.agent_a, {"title": "Operation Egret", "violations": [SMUGGLING],
                                                   "deconfliction_check": out["check_uid"]})
-    workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
 
     seen = case_deconfliction.summary_for_case(graph, org.sup_mia, case["uid"])
 

@@ -8,7 +8,7 @@ import pytest
 
 from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals, documents, workflows
-from tests.logic.casework.helpers import audit_actions, open_case
+from tests.logic.casework.helpers import audit_actions, open_case, with_roi
 
 PDF = b"%PDF-1.4 minimal test document\n"
 
@@ -130,7 +130,7 @@ def test_document_input_is_validated(graph, org, case):
 
 
 def test_closed_cases_take_no_new_documents(graph, org, case):
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     with pytest.raises(Conflict):
         documents.create_document(graph, org.agent_a, case["uid"], "Evidence", {"title": "late item"})

@@ -9,7 +9,7 @@ import pytest
 from ccms_graph.errors import Conflict, Forbidden, NotFound
 from ccms_graph.logic.casework import approvals, disclosures, documents, grants, workflows
 from tests.factories import make_person
-from tests.logic.casework.helpers import open_case
+from tests.logic.casework.helpers import open_case, with_roi
 
 FORM = {"disclosed_on": "2024-01-02", "nature": "Records", "description": "Subject file", "purpose": "Joint work",
         "recipient_agency": "Partner agency", "recipient_address": "1 Main Street, Anytown"}
@@ -24,7 +24,7 @@ def hidden(graph, org):
     doc = documents.create_document(graph, org.agent_nyc, case, "Evidence", {"title": "Seized phone"})["uid"]
     grant = grants.request_grant(graph, org.agent_nyc, case, {"grantee_office": "MIA", "reason": "port work"})
     approvals.approve(graph, org.sup_nyc, grant["request_uid"])
-    req = workflows.request_case_action(graph, org.agent_nyc, case, "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_nyc, case, "close", with_roi(graph, org.agent_nyc, case, reason="no_new_information"))
     return {"case": case, "person": person, "doc": doc, "grant": grant["uid"], "request": req["uid"]}
 
 

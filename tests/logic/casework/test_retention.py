@@ -14,7 +14,7 @@ from ccms_graph.logic.casework import approvals, disclosures, documents, grants,
 from ccms_graph.logic.entities import links
 from ccms_graph.policy.actor import SYSTEM
 from tests.factories import make_person
-from tests.logic.casework.helpers import new_case, open_case, set_dates
+from tests.logic.casework.helpers import new_case, open_case, set_dates, with_roi
 
 SHARED = b"%PDF-1.4 the same bytes in two cases\n"
 UNIQUE = b"%PDF-1.4 only in the old case\n"
@@ -27,7 +27,7 @@ def ago(years: int, days: int = 0) -> str:
 
 def _closed(graph, org, title, years_ago, days=0):
     case = open_case(graph, org.agent_a, org.sup_mia, title)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "prosecution_declined"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="prosecution_declined"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     set_dates(graph, "Case", case["uid"], closed_at=ago(years_ago, days))
     return case
@@ -54,7 +54,7 @@ def world(graph, org, tmp_path):
         "subject_uids": [only_old["uid"]]})
     grant = grants.request_grant(graph, org.agent_a, old["uid"], {"grantee_office": "NYC", "reason": "task force"})
     approvals.approve(graph, org.sup_mia, grant["request_uid"])
-    req = workflows.request_case_action(graph, org.agent_a, old["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, old["uid"], "close", with_roi(graph, org.agent_a, old["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     # 21 years ago: 20 years past the end of its fiscal year whatever today's date (ICM PIA §5.1)
     set_dates(graph, "Case", old["uid"], closed_at=ago(21))
@@ -92,7 +92,10 @@ def _expected(graph, org, w):
     anc = {r["uid"] for r in approvals.requests_for(graph, w["ancient_arrest"]["uid"])}
     return {
         "cases": sorted([w["old"]["uid"], w["ancient_arrest"]["uid"]]),
-        "documents": sorted([w["doc"]["uid"], "arrest-doc-2"]),
+        # with the Reports of Investigation that documented opening and closing them
+        "documents": sorted([w["doc"]["uid"], "arrest-doc-2", *(r["d"] for r in graph.query(
+            "MATCH (d:ReportOfInvestigation)-[:PART_OF]->(c:Case) WHERE c.uid IN $c RETURN d.uid AS d",
+            {"c": [w["old"]["uid"], w["ancient_arrest"]["uid"]]}))]),
         "attachments": sorted([w["att_shared"]["uid"], w["att_unique"]["uid"]]),
         "subject_records": [w["only_old"]["uid"]],
         "disclosures": [w["disclosure"]["uid"]],

@@ -14,14 +14,14 @@ from ccms_graph.logic.casework import approvals, retention, workflows
 from ccms_graph.logic.identity import telecom
 from ccms_graph.logic.oversight import audit
 from ccms_graph.policy.actor import SYSTEM
-from tests.logic.casework.helpers import audit_actions, open_case, set_dates
+from tests.logic.casework.helpers import audit_actions, open_case, set_dates, with_roi
 
 TODAY = date(2026, 11, 30)
 A, B, C = "+12025550111", "+12025550122", "+12025550133"
 
 
 def _close(graph, org, case, closed_at: str) -> None:
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     set_dates(graph, "Case", case["uid"], closed_at=closed_at)
 

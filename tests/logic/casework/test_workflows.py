@@ -9,13 +9,14 @@ from ccms_graph.logic.casework import approvals, workflows
 from ccms_graph.logic.casework.documents import create_document
 from ccms_graph.logic.entities import links
 from tests.factories import links_of, make_person, stored_case
-from tests.logic.casework.helpers import audit_actions, case_props, inbox_kinds, new_case, open_case
+from tests.logic.casework.helpers import audit_actions, case_props, inbox_kinds, new_case, open_case, with_roi
 
 
 def test_open_request_is_approved_by_the_supervisor(graph, org):
     case = new_case(graph, org.agent_a)
     assert case["props"]["status"] == "requested"
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", {"comment": "predication met"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open",
+                                        with_roi(graph, org.agent_a, case["uid"], comment="predication met"))
     assert req["status"] == "pending" and req["kind"] == "case_open"
     assert case_props(graph, case["uid"])["status"] == "requested"  # nothing changes before approval
 
@@ -30,7 +31,7 @@ def test_open_request_is_approved_by_the_supervisor(graph, org):
 
 def test_a_supervisor_higher_up_the_chain_may_approve(graph, org):
     case = new_case(graph, org.agent_a)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     approvals.approve(graph, org.chief, req["uid"])
     assert case_props(graph, case["uid"])["status"] == "open"
 
@@ -38,7 +39,7 @@ def test_a_supervisor_higher_up_the_chain_may_approve(graph, org):
 @pytest.mark.parametrize("who", ["agent_a", "agent_b", "sup_nyc", "agent_nyc", "auditor", "admin", "analyst_mia"])
 def test_only_a_supervisor_above_the_requester_approves(graph, org, who):
     case = new_case(graph, org.agent_a)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     with pytest.raises(Forbidden):
         approvals.approve(graph, getattr(org, who), req["uid"])
     assert case_props(graph, case["uid"])["status"] == "requested"
@@ -47,7 +48,7 @@ def test_only_a_supervisor_above_the_requester_approves(graph, org, who):
 
 def test_no_self_approval_even_for_a_supervisor(graph, org):
     case = new_case(graph, org.sup_mia)
-    req = workflows.request_case_action(graph, org.sup_mia, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.sup_mia, case["uid"], "open", with_roi(graph, org.sup_mia, case["uid"]))
     with pytest.raises(Forbidden, match="self-approval"):
         approvals.approve(graph, org.sup_mia, req["uid"])
     approvals.approve(graph, org.chief, req["uid"])
@@ -57,12 +58,12 @@ def test_no_self_approval_even_for_a_supervisor(graph, org):
 def test_nobody_to_approve_for_the_top_of_the_chain(graph, org):
     case = new_case(graph, org.chief)
     with pytest.raises(Conflict, match="no supervisor"):
-        workflows.request_case_action(graph, org.chief, case["uid"], "open")
+        workflows.request_case_action(graph, org.chief, case["uid"], "open", with_roi(graph, org.chief, case["uid"]))
 
 
 def test_returned_request_leaves_the_case_and_needs_a_comment(graph, org):
     case = new_case(graph, org.agent_a)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     with pytest.raises(ValidationFailed) as exc:
         approvals.return_item(graph, org.sup_mia, req["uid"], "  ")
     assert "comment" in exc.value.errors
@@ -72,14 +73,14 @@ def test_returned_request_leaves_the_case_and_needs_a_comment(graph, org):
     assert case_props(graph, case["uid"])["status"] == "requested"
     assert audit_actions(graph, req["uid"]) == ["request", "return"]
     # the owner may ask again
-    again = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    again = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     approvals.approve(graph, org.sup_mia, again["uid"])
     assert case_props(graph, case["uid"])["status"] == "open"
 
 
 def test_a_decided_request_cannot_be_decided_again(graph, org):
     case = new_case(graph, org.agent_a)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open")
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
     approvals.approve(graph, org.sup_mia, req["uid"])
     with pytest.raises(Conflict):
         approvals.approve(graph, org.chief, req["uid"])
@@ -91,7 +92,7 @@ def test_one_pending_case_request_at_a_time(graph, org):
     case = open_case(graph, org.agent_a, org.sup_mia)
     workflows.request_case_action(graph, org.agent_a, case["uid"], "refer")
     with pytest.raises(Conflict, match="already pending"):
-        workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "prosecution_declined"})
+        workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="prosecution_declined"))
 
 
 def test_referral_close_and_reopen(graph, org):
@@ -102,7 +103,7 @@ def test_referral_close_and_reopen(graph, org):
     assert props["status"] == "referred" and props["referred_to"] == "USAO SDFL" and props["referred_at"]
 
     req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close",
-                                        {"reason": "prosecution_complete"})
+                                        with_roi(graph, org.agent_a, case["uid"], reason="prosecution_complete"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     props = case_props(graph, case["uid"])
     assert props["status"] == "closed" and props["close_reason"] == "prosecution_complete" and props["closed_at"]
@@ -119,7 +120,7 @@ def test_referral_close_and_reopen(graph, org):
 
 def test_close_straight_from_open(graph, org):
     case = open_case(graph, org.agent_a, org.sup_mia)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     assert case_props(graph, case["uid"])["close_reason"] == "no_new_information"
 
@@ -151,7 +152,7 @@ def test_close_needs_a_listed_reason(graph, org, data, field):
 
 def test_reopen_needs_the_new_information(graph, org):
     case = open_case(graph, org.agent_a, org.sup_mia)
-    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, case["uid"], "close", with_roi(graph, org.agent_a, case["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     with pytest.raises(ValidationFailed) as exc:
         workflows.request_case_action(graph, org.agent_a, case["uid"], "reopen", {})
@@ -201,7 +202,7 @@ def test_combine_moves_subjects_and_documents_and_keeps_history(graph, org):
 
     kept = stored_case(graph, keep["uid"])
     assert {s["uid"] for s in kept["subjects"]} == {only_gone["uid"], both["uid"]}
-    assert [d["uid"] for d in kept["documents"]] == [doc["uid"]]
+    assert doc["uid"] in [d["uid"] for d in kept["documents"]]  # beside the ROIs that opened both cases
     old = stored_case(graph, gone["uid"])
     assert old["subjects"] == [] and old["documents"] == []
     props = case_props(graph, gone["uid"])
@@ -228,7 +229,7 @@ def test_combine_refusals(graph, org):
     with pytest.raises(ValidationFailed):
         workflows.request_case_action(graph, org.agent_a, keep["uid"], "combine", {})
     closed = open_case(graph, org.agent_a, org.sup_mia, "Closed")
-    req = workflows.request_case_action(graph, org.agent_a, closed["uid"], "close", {"reason": "no_new_information"})
+    req = workflows.request_case_action(graph, org.agent_a, closed["uid"], "close", with_roi(graph, org.agent_a, closed["uid"], reason="no_new_information"))
     approvals.approve(graph, org.sup_mia, req["uid"])
     with pytest.raises(Conflict):
         workflows.request_case_action(graph, org.agent_a, keep["uid"], "combine", {"other_case_uid": closed["uid"]})
@@ -243,7 +244,7 @@ def test_a_pending_combination_blocks_requests_on_the_absorbed_case(graph, org):
     gone = open_case(graph, org.agent_a, org.sup_mia, "Gone")
     workflows.request_case_action(graph, org.agent_a, keep["uid"], "combine", {"other_case_uid": gone["uid"]})
     with pytest.raises(Conflict, match="already pending"):
-        workflows.request_case_action(graph, org.agent_a, gone["uid"], "close", {"reason": "no_new_information"})
+        workflows.request_case_action(graph, org.agent_a, gone["uid"], "close", with_roi(graph, org.agent_a, gone["uid"], reason="no_new_information"))
 
 
 def test_listing_my_cases_is_audited_as_a_view_of_the_cases_shown(graph, org):
