@@ -10,7 +10,8 @@ from typing import TypedDict
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .errors import ValidationFailed
-from .nodes.vocabulary import ALL_RECORD_TYPES, Field, RecordType
+from .matching.identifiers import FORMAT_HINTS, normalize_identifier
+from .nodes.vocabulary import ALL_RECORD_TYPES, FINANCIAL_SELECTORS, Field, RecordType
 
 _LIST_ITEM = fields.String(validate=validate.Length(min=1, max=500))
 
@@ -34,6 +35,50 @@ class HandleSchema(Schema):
     handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class BankAccountSchema(Schema):
+    """A bank account: checked and normalised (ABA routing checksum, or an IBAN) by `records.prepare`."""
+
+    institution = fields.String(validate=validate.Length(max=200), allow_none=True)
+    routing_number = fields.String(validate=validate.Length(max=40), allow_none=True)
+    account_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class CryptoWalletSchema(Schema):
+    """A cryptocurrency wallet: its address's checksum is checked for its chain (bitcoin, ethereum)."""
+
+    chain = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    address = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class PaymentHandleSchema(Schema):
+    """A peer-to-peer payment handle (cashapp, venmo, paypal, zelle), checked for its service."""
+
+    service = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+#: Each financial selector's input schema, by its input name (vocabulary.FINANCIAL_SELECTORS).
+_FINANCIAL_SCHEMAS = {"bank_accounts": BankAccountSchema, "crypto_wallets": CryptoWalletSchema,
+                      "payment_handles": PaymentHandleSchema}
+assert set(_FINANCIAL_SCHEMAS) == {name for _, name in FINANCIAL_SELECTORS.values()}
+
+
+class IdentifierItem(fields.String):
+    """One identifier of a list field (e.g. a SAR's BSA ID): refused unless valid, kept normalised."""
+
+    def __init__(self, kind: str, label: str, **kwargs) -> None:
+        super().__init__(validate=validate.Length(min=1, max=200), **kwargs)
+        self.kind, self.label = kind, label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        norm = normalize_identifier(self.kind, text)
+        if norm is None:
+            hint = FORMAT_HINTS.get(self.kind)
+            raise ValidationError(f"{text!r} is not valid" + (f": {hint}" if hint else f" ({self.label})"))
+        return norm
+
+
 class _FieldOpts(TypedDict):
     """The keyword arguments every generated field takes (typed, so they unpack into marshmallow's)."""
 
@@ -55,6 +100,8 @@ def _field(f: Field) -> fields.Field:
         return fields.Boolean(**opts)
     if f.kind == "enum":
         return fields.String(validate=validate.OneOf(f.choices), **opts)
+    if f.kind == "list" and f.identifier:
+        return fields.List(IdentifierItem(f.identifier, f.label), validate=validate.Length(max=100), **opts)
     if f.kind == "list":
         return fields.List(_LIST_ITEM, validate=validate.Length(max=100), **opts)
     if f.kind == "date":
@@ -76,6 +123,8 @@ def record_schema(type_name: str) -> type[Schema]:
         attrs["emails"] = fields.List(fields.Email(), validate=validate.Length(max=50))
         attrs["addresses"] = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=50))
         attrs["social_handles"] = fields.List(fields.Nested(HandleSchema), validate=validate.Length(max=50))
+        for name, schema in _FINANCIAL_SCHEMAS.items():
+            attrs[name] = fields.List(fields.Nested(schema), validate=validate.Length(max=50))
 
     def _identifying(self, data, partial=False, **kwargs):
         if partial:

@@ -36,6 +36,9 @@ CREATE CONSTRAINT email_address IF NOT EXISTS FOR (n:Email) REQUIRE n.address IS
 CREATE CONSTRAINT address_key IF NOT EXISTS FOR (n:Address) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT handle_key IF NOT EXISTS FOR (n:SocialHandle) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT identifier_key IF NOT EXISTS FOR (n:Identifier) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT bank_account_key IF NOT EXISTS FOR (n:BankAccount) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT crypto_wallet_key IF NOT EXISTS FOR (n:CryptoWallet) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT payment_handle_key IF NOT EXISTS FOR (n:PaymentHandle) REQUIRE n.key IS UNIQUE;
 
 // --- lookups used by lists, policy and review --------------------------------------------------
 CREATE INDEX case_office IF NOT EXISTS FOR (c:Case) ON (c.office_code);

@@ -50,8 +50,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ..db import Graph
-from ..nodes.vocabulary import ENTITY_TYPES
-from . import features
+from ..nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS
+from . import features, identifiers
 from .dates import Dob, parse_dob
 from .names import phonetic_key, tokens
 from .records import person_view
@@ -114,11 +114,26 @@ def handle_keys(handles: Iterable[str | Mapping]) -> set[str]:
     return out
 
 
+def account_keys(record_input: Mapping) -> list[str]:
+    """The keys of the valid financial selectors in a record's input ("bank_accounts", ...); bad ones are
+    left out here (the write path refuses them, naming the field)."""
+    keys = []
+    for type_name, (_, name) in FINANCIAL_SELECTORS.items():
+        for item in record_input.get(name) or ():
+            try:
+                keys.append(identifiers.financial_selector(type_name, item)["key"])
+            except (identifiers.BadValue, AttributeError):
+                continue
+    return sorted(set(keys))
+
+
 def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), emails: Iterable[str] = (),
-                    addresses: Iterable[Mapping] = (), handles: Iterable[str | Mapping] = ()) -> dict:
+                    addresses: Iterable[Mapping] = (), handles: Iterable[str | Mapping] = (),
+                    accounts: Iterable[str] = ()) -> dict:
     """The dict `model.score` / `features` read, from stored (or prepared) node properties and selectors.
 
-    `handles` are social handles as stored keys ("platform:handle") or as input ({platform, handle})."""
+    `handles` are social handles as stored keys ("platform:handle") or as input ({platform, handle});
+    `accounts` the keys of financial selectors ("bank:021000021:123456", see `account_keys`)."""
     names = ENTITY_TYPES[type_name].field_names
     rec = {k: v for k, v in props.items() if k in names and v not in (None, "")}
     if isinstance(rec.get("identifiers"), str):
@@ -135,7 +150,14 @@ def matching_record(type_name: str, props: Mapping, phones: Iterable[str] = (), 
     rec["emails"] = [e for e in emails if e]
     rec["addresses"] = [dict(a) for a in addresses if a]
     rec["handles"] = sorted(handle_keys(handles))
+    rec["accounts"] = sorted({a for a in accounts if a})
     return rec
+
+
+#: A record's financial selectors' keys, as a Cypher list expression over `n` (labels from the vocabulary).
+_ACCOUNTS = ("[(n)-[h]->(x) WHERE type(h) IN [" + ", ".join(f"'{link}'" for link, _ in FINANCIAL_SELECTORS.values())
+             + "] AND h.status = 'active' AND (" + " OR ".join(f"x:{t}" for t in FINANCIAL_SELECTORS)
+             + ") | x.key] AS accounts")
 
 
 _LOAD = """
@@ -147,19 +169,21 @@ RETURN n.uid AS uid, properties(n) AS props,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
        [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles,
-       [(n)-[:SUB_RECORD_OF*1..5]-(m) | m.uid] AS family
+       [(n)-[:SUB_RECORD_OF*1..5]-(m) | m.uid] AS family, {accounts}
 """
 
 
 def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     """uid -> {"props", "record" (matching dict), "family" (uids merged with it)} for stored records."""
     label = _check(type_name)
-    stmt = _LOAD.format(label=label, address_link="RESIDES_AT" if label == "Person" else "LOCATED_AT")
+    stmt = _LOAD.format(label=label, address_link="RESIDES_AT" if label == "Person" else "LOCATED_AT",
+                        accounts=_ACCOUNTS)
     out = {}
     for r in tx.run(stmt, uids=list(uids)):
         out[r["uid"]] = {"props": r["props"], "family": sorted(set(r["family"])),
-                         "record": matching_record(type_name, r["props"], r["phones"], r["emails"], r["handles"],
-                                                          r["addresses"])}
+                         "record": matching_record(type_name, r["props"], r["phones"], r["emails"],
+                                                   addresses=r["addresses"], handles=r["handles"],
+                                                   accounts=r["accounts"])}
     return out
 
 
@@ -323,6 +347,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
     evidence = [k for k in keys if k.split(":", 2)[1] in EVIDENCE_PREFIXES]
     return {
         "ids": id_keys, "phones": phones, "emails": emails, "handles": sorted(handle_keys(record.get("handles") or ())),
+        "accounts": sorted(record.get("accounts") or ()),
         "keys": _keys_query([k for k in keys if k not in set(evidence)]), "evidence": _keys_query(evidence),
         "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
@@ -356,6 +381,7 @@ CALL (p) {{
     UNWIND p.handles AS h
     MATCH (:SocialHandle {{key: h}})<-[:USES_HANDLE {{status: 'active'}}]-(n:{label})
     RETURN n, 50.0 AS w, 1 AS e
+    {accounts}
     UNION ALL
     WITH p WHERE p.evidence <> ''
     CALL db.index.fulltext.queryNodes('{keys_index}', p.evidence, {{limit: $evidence_limit}}) YIELD node, score
@@ -387,7 +413,7 @@ _FULL = """n {{{shown}}} AS props,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
-       [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles"""
+       [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles, {accounts}"""
 _LIGHT = "n.name_text AS name_text, n.aliases_text AS aliases_text, n.dob AS dob"
 _DETAILS = """
 UNWIND $uids AS uid
@@ -414,7 +440,7 @@ RETURNED = ("source_ref", "owner_uid", "office_code")
 
 def _full(label: str) -> str:
     shown = ", ".join(f".{k}" for k in (*ENTITY_TYPES[label].field_names, *RETURNED))
-    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"))
+    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS)
 
 
 def candidate_statement(type_name: str, readable: str = "true", light: bool = False) -> str:
@@ -422,7 +448,22 @@ def candidate_statement(type_name: str, readable: str = "true", light: bool = Fa
     label = _check(type_name)
     names = _NAMES.format(index=NAME_INDEXES[label], label=label) if label in NAME_INDEXES else ""
     return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names, readable=readable,
-                              tail=_LIGHT if light else _full(label))
+                              tail=_LIGHT if light else _full(label), accounts=_account_branches(label))
+
+
+def _account_branches(label: str) -> str:
+    """Candidates holding one of the probe's financial selectors (a shared account is evidence, like a
+    shared phone); only for the types that hold accounts."""
+    return "".join(f"""
+    UNION ALL
+    UNWIND p.accounts AS k
+    MATCH (:{sel} {{key: k}})<-[:{link} {{status: 'active'}}]-(n:{label})
+    RETURN n, 50.0 AS w, 1 AS e""" for sel, (link, _) in FINANCIAL_SELECTORS.items()
+                   if label in _HOLDERS)
+
+
+#: The record types that hold financial selectors (the links' sources in the vocabulary).
+_HOLDERS = frozenset({"Person", "Business"})
 
 
 def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None = None,
@@ -453,7 +494,7 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
         else:
             cand["props"] = r["props"]
             cand["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"],
-                                             r["handles"])
+                                             r["handles"], r["accounts"])
         out[r["i"]].append(cand)
     return out
 
@@ -471,7 +512,8 @@ def details(tx, type_name: str, cands: list[dict]) -> None:
     for c in cands:
         r = found[c["uid"]]
         c["props"] = r["props"]
-        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"], r["handles"])
+        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"], r["handles"],
+                                      r["accounts"])
 
 
 # Paged by uid through the SubjectRecord unique uid index (index-backed order, no re-sort per batch).
@@ -536,9 +578,11 @@ def within(type_name: str, batch: list[Mapping], uids: list[str], props: list[Ma
     names_of: list[set[str]] = []
     for i, rec in enumerate(batch):
         if probes is not None and i >= start:
-            ids = [*probes[i - start]["ids"], *(f"handle:{h}" for h in probes[i - start]["handles"])]
+            ids = [*probes[i - start]["ids"], *(f"handle:{h}" for h in probes[i - start]["handles"]),
+                   *probes[i - start]["accounts"]]
         else:
             ids = features.identifier_keys(type_name, rec) + [f"handle:{h}" for h in handle_keys(rec.get("handles") or ())]
+            ids += list(rec.get("accounts") or ())
         wanted_of.append(ids)
         for k in ids:
             by_key.setdefault(k, []).append(i)

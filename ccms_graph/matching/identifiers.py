@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import phonenumbers
+from Crypto.Hash import keccak
+from stdnum import bitcoin, iban
+from stdnum.exceptions import ValidationError as StdnumInvalid
+from stdnum.us import rtn
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 _NON_DIGIT = re.compile(r"\D")
@@ -25,6 +29,10 @@ KIND_ALIASES = {
     "tail_number": "n_number", "registration_mark": "n_number", "tail": "n_number",
     "hull_id": "hin", "hull_identification_number": "hin",
     "imo_number": "imo", "serial_number": "serial", "tin": "ein", "fein": "ein",
+    "pilot_licence": "pilot_license", "pilot_certificate": "pilot_license", "airman_certificate": "pilot_license",
+    "faa_certificate": "pilot_license", "pilot_license_number": "pilot_license", "pilots_licence": "pilot_license",
+    "pilots_license": "pilot_license",
+    "sar_reference": "sar", "bsa_id": "sar", "ctr_reference": "ctr",
 }
 
 
@@ -177,6 +185,13 @@ def _alnum(value: object) -> str | None:
     return alnum_upper(value) or None
 
 
+def _pilot_license(value: object) -> str | None:
+    # An airman certificate number (FAA: up to 10 digits, older ones letters too; other authorities
+    # differ), compared as typed less separators. The issuing authority qualifies it, as a country does a passport.
+    v = alnum_upper(value)
+    return v if 4 <= len(v) <= 14 else None
+
+
 _NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "ssn": _ssn,
     "a_number": _a_number,
@@ -195,6 +210,16 @@ _NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "serial": _alnum,
     "imei": _imei,
     "icao24": _icao24,
+    "pilot_license": _pilot_license,
+    # A FinCEN BSA Identifier: the 14-digit number a filed SAR or CTR is known by.
+    "sar": _fixed_digits(14),
+    "ctr": _fixed_digits(14),
+}
+
+#: What a valid value of a kind looks like, for error messages that say how to fix a refused one.
+FORMAT_HINTS = {
+    "sar": "a SAR's BSA ID is 14 digits", "ctr": "a CTR's BSA ID is 14 digits",
+    "pilot_license": "a certificate number is 4 to 14 letters and digits",
 }
 
 #: Prefixes of identifier keys that differ from the kind name.
@@ -225,3 +250,177 @@ def identifier_key(kind: str, value: object) -> str | None:
         return None
     k = canonical_kind(kind)
     return f"{_KEY_PREFIX.get(k, k)}:{norm}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Financial selectors: bank accounts, cryptocurrency wallets, payment handles
+# ---------------------------------------------------------------------------------------------
+# Each becomes one shared node, merged on its key, like a phone's E.164 number. A bad value raises
+# BadValue naming the part that is wrong, so the caller can name the field.
+
+
+class BadValue(ValueError):
+    """A financial selector's part (`part`, e.g. "routing_number") is not valid; str() says why."""
+
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(message)
+        self.part = part
+
+
+def bank_account(institution: object, routing: object, account: object) -> dict:
+    """{key, institution, routing_number, account_number, display} of a bank account.
+
+    A US account is its ABA routing number (checksum checked) and account number, "bank:<routing>:<account>";
+    without a routing number the account must be an IBAN (checked), "bank:iban:<IBAN>". The institution's
+    name is kept for display only: the routing number is what names the bank.
+    """
+    number = alnum_upper(account)
+    if not number:
+        raise BadValue("account_number", "an account number is needed")
+    inst = " ".join(str(institution or "").split()) or None
+    routing_text = str(routing or "").strip()
+    if routing_text:
+        try:
+            routing_number = rtn.validate(_NON_ALNUM.sub("", routing_text.upper()))
+        except StdnumInvalid:
+            raise BadValue("routing_number", f"{routing_text!r} is not a valid ABA routing number "
+                                             "(9 digits with a check digit)") from None
+        if not number.isdigit() or not 4 <= len(number) <= 17:
+            raise BadValue("account_number", f"{account!r} is not a US account number (4 to 17 digits)")
+        key = f"bank:{routing_number}:{number}"
+        display = f"{inst or 'ABA ' + routing_number} {number}"
+        return {"key": key, "institution": inst, "routing_number": routing_number, "account_number": number,
+                "display": display}
+    if not iban.is_valid(number):
+        raise BadValue("routing_number", "a routing number is needed, unless the account number is an IBAN "
+                                         f"({account!r} is not a valid IBAN)")
+    return {"key": f"bank:iban:{number}", "institution": inst, "routing_number": None, "account_number": number,
+            "display": f"{inst + ' ' if inst else ''}{iban.format(number)}"}
+
+
+def _keccak256(data: bytes) -> str:
+    return keccak.new(digest_bits=256, data=data).hexdigest()
+
+
+def eip55(address: str) -> str:
+    """An Ethereum address ("0x" + 40 hex digits) in its EIP-55 mixed-case checksum form."""
+    lower = address[2:].lower()
+    digest = _keccak256(lower.encode("ascii"))
+    return "0x" + "".join(c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
+
+
+_ETH = re.compile(r"0[xX][0-9a-fA-F]{40}")
+
+
+def _ethereum(address: str) -> tuple[str, str]:
+    if not _ETH.fullmatch(address):
+        raise BadValue("address", f"{address!r} is not an Ethereum address (0x and 40 hex digits)")
+    body = address[2:]
+    mixed = body != body.lower() and body != body.upper()
+    checksummed = eip55(address)
+    if mixed and "0x" + body != checksummed:
+        raise BadValue("address", f"{address!r} fails its EIP-55 checksum (mixed case that does not match)")
+    return "0x" + body.lower(), checksummed
+
+
+def _bitcoin(address: str) -> tuple[str, str]:
+    try:
+        valid = bitcoin.validate(address)
+    except StdnumInvalid:
+        raise BadValue("address", f"{address!r} is not a valid Bitcoin address "
+                                  "(base58check or bech32, checksum included)") from None
+    return valid, valid
+
+
+#: The chains whose addresses are checked, and how: (key form, display form) of an address.
+CRYPTO_VALIDATORS: dict[str, Callable[[str], tuple[str, str]]] = {"bitcoin": _bitcoin, "ethereum": _ethereum}
+_CHAIN_ALIASES = {"btc": "bitcoin", "xbt": "bitcoin", "eth": "ethereum", "ether": "ethereum"}
+
+
+def crypto_wallet(chain: object, address: object) -> dict:
+    """{key, chain, address, display} of a wallet, its address's checksum checked; key "crypto:<chain>:<address>".
+
+    Bitcoin: base58check (P2PKH, P2SH) or bech32/bech32m (segwit), bech32 lowercased. Ethereum: EIP-55;
+    an all-lower or all-upper address carries no checksum and is accepted, a mixed-case one must match."""
+    name = canonical_kind(chain)
+    name = _CHAIN_ALIASES.get(name, name)
+    if name not in CRYPTO_VALIDATORS:
+        raise BadValue("chain", f"{chain!r} is not a chain whose addresses can be checked "
+                                f"(use {', '.join(CRYPTO_VALIDATORS)})")
+    text = "".join(str(address or "").split())
+    if not text:
+        raise BadValue("address", "an address is needed")
+    key_form, shown = CRYPTO_VALIDATORS[name](text)
+    return {"key": f"crypto:{name}:{key_form}", "chain": name, "address": shown, "display": f"{name} {shown}"}
+
+
+_CASHTAG = re.compile(r"[a-z0-9]{1,20}")
+_VENMO = re.compile(r"[a-z0-9_-]{5,30}")
+_PAYPAL_ME = re.compile(r"[a-z0-9]{1,20}")
+
+
+def _cashapp(handle: str) -> str:
+    tag = handle.lstrip("$").lower()
+    if not _CASHTAG.fullmatch(tag) or tag.isdigit():
+        raise BadValue("handle", f"{handle!r} is not a $cashtag (1 to 20 letters and digits, not all digits)")
+    return tag
+
+
+def _venmo(handle: str) -> str:
+    name = handle.lstrip("@").lower()
+    if not _VENMO.fullmatch(name):
+        raise BadValue("handle", f"{handle!r} is not a Venmo username (5 to 30 letters, digits, - or _)")
+    return name
+
+
+def _paypal(handle: str) -> str:
+    text = handle.lower().removeprefix("https://").removeprefix("www.").removeprefix("paypal.me/")
+    if "@" in text:
+        if (email := _email(text)) is None:
+            raise BadValue("handle", f"{handle!r} is not an e-mail address")
+        return email
+    if not _PAYPAL_ME.fullmatch(text):
+        raise BadValue("handle", f"{handle!r} is not a PayPal e-mail or paypal.me name")
+    return text
+
+
+def _zelle(handle: str) -> str:
+    # Zelle is enrolled by e-mail address or US mobile number.
+    found = _email(handle) if "@" in handle else _phone(handle)
+    if found is None:
+        raise BadValue("handle", f"{handle!r} is not a Zelle e-mail address or phone number")
+    return found
+
+
+#: The payment services whose handles are checked, and how (the handle's canonical form).
+PAYMENT_VALIDATORS: dict[str, Callable[[str], str]] = {
+    "cashapp": _cashapp, "venmo": _venmo, "paypal": _paypal, "zelle": _zelle,
+}
+_SERVICE_ALIASES = {"cash_app": "cashapp", "square_cash": "cashapp", "cash": "cashapp", "pay_pal": "paypal"}
+
+
+def payment_handle(service: object, handle: object) -> dict:
+    """{key, service, handle, display} of a peer-to-peer payment handle; key "pay:<service>:<handle>"."""
+    name = canonical_kind(service)
+    name = _SERVICE_ALIASES.get(name, name)
+    if name not in PAYMENT_VALIDATORS:
+        raise BadValue("service", f"{service!r} is not a known payment service (use {', '.join(PAYMENT_VALIDATORS)})")
+    text = str(handle or "").strip()
+    if not text:
+        raise BadValue("handle", "a handle is needed")
+    canonical = PAYMENT_VALIDATORS[name](text)
+    return {"key": f"pay:{name}:{canonical}", "service": name, "handle": canonical,
+            "display": f"{name} {'$' if name == 'cashapp' else ''}{canonical}"}
+
+
+#: Financial selector type -> its parser from record input (validation's nested schemas) to stored properties.
+_FINANCIAL_PARSERS: dict[str, Callable[[Mapping], dict]] = {
+    "BankAccount": lambda x: bank_account(x.get("institution"), x.get("routing_number"), x.get("account_number")),
+    "CryptoWallet": lambda x: crypto_wallet(x.get("chain"), x.get("address")),
+    "PaymentHandle": lambda x: payment_handle(x.get("service"), x.get("handle")),
+}
+
+
+def financial_selector(type_name: str, item: Mapping) -> dict:
+    """A financial selector's stored properties ({key, display, ...}) from its input; BadValue names a bad part."""
+    return _FINANCIAL_PARSERS[type_name](item)

@@ -167,6 +167,9 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # A social media handle is one account: shared by few besides its holder.
         "handles": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # A bank account, wallet or payment handle: held by few (a joint account, a mule's), so a shared
+        # one is strong evidence of the same person, short of a handle's; people hold many, so no penalty.
+        "accounts": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # The same street address: u ~ 1e-5 between random people, but a household shares it and
         # people move (m ~ 0.5), so about 8 bits; no penalty for another address.
         "addresses": {"agree": 8.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
@@ -181,6 +184,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "phones": {"agree": 6.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "handles": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "accounts": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
     },
     "Vehicle": {
         # A vehicle has one VIN for life; a typo'd VIN still points strongly at the vehicle.
@@ -462,6 +466,7 @@ def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[
         ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
         ("handles", _show(a.handles), _show(b.handles), cmp.compare_sets(a.handles, b.handles)),
+        ("accounts", _show(a.accounts), _show(b.accounts), cmp.compare_sets(a.accounts, b.accounts)),
         ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
          cmp.compare_addresses(a.addresses, b.addresses)),
     ]
@@ -485,6 +490,7 @@ def _business_rows(ra: Mapping, rb: Mapping) -> list[Row]:
         ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
         ("handles", _show(a.handles), _show(b.handles), cmp.compare_sets(a.handles, b.handles)),
+        ("accounts", _show(a.accounts), _show(b.accounts), cmp.compare_sets(a.accounts, b.accounts)),
     ]
 
 

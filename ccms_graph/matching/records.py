@@ -58,6 +58,7 @@ class PersonView:
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     handles: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -83,6 +84,9 @@ def person_view(rec: Mapping) -> PersonView:
     v.phones = {p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p}
     v.emails = {e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e}
     v.handles = {str(h) for h in _as_list(rec.get("handles")) if h}
+    v.accounts = {str(a) for a in _as_list(rec.get("accounts")) if a}
+    # The pilot's licence is an identifier of its own field, compared as kind + value like other_ids.
+    v.other_ids |= {k for k in (identifier_key("pilot_license", x) for x in _as_list(rec.get("pilot_license"))) if k}
     for entry in _as_list(rec.get("identifiers")):
         if not isinstance(entry, Mapping):
             continue
@@ -117,6 +121,7 @@ class BusinessView:
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     handles: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -132,6 +137,7 @@ def business_view(rec: Mapping) -> BusinessView:
         phones={p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p},
         emails={e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e},
         handles={str(h) for h in _as_list(rec.get("handles")) if h},
+        accounts={str(a) for a in _as_list(rec.get("accounts")) if a},
         addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
     )
 

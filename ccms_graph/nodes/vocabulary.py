@@ -92,7 +92,7 @@ PERSON = RecordType(
     caption=("given_name", "middle_name", "family_name"),
     # A first name alone is weak, but partial records are normal: an alias or one identifier suffices.
     identifying=("given_name", "family_name", "aliases", "ssn", "a_number", "passport",
-                 "drivers_license", "fbi_number", "identifiers"),
+                 "drivers_license", "fbi_number", "pilot_license", "identifiers"),
     extra_labels=("SubjectRecord",),
     selectors=True,
     fields=(
@@ -118,6 +118,11 @@ PERSON = RecordType(
               label="Driver's licence"),
         Field("drivers_license_state", label="Driver's licence state"),
         Field("fbi_number", identifier="fbi_number", label="FBI number"),
+        # CBP CCMS PIA §2.1 lists the pilot's licence among a subject's identifiers. The authority
+        # (FAA, Transport Canada, EASA state...) qualifies the number, as a country does a passport.
+        Field("pilot_license", identifier="pilot_license", qualifier="pilot_license_authority",
+              label="Pilot's licence (certificate number)"),
+        Field("pilot_license_authority", label="Pilot's licence issuing authority"),
         Field("identifiers", "json", "Other identifiers"),
     ),
 )
@@ -214,7 +219,27 @@ SELECTOR_TYPES: dict[str, str] = {
     "Address": "key",
     "SocialHandle": "key",
     "Identifier": "key",
+    # Financial selectors (CBP CCMS PIA §2.1, financial data): keyed by their normalised form
+    # (matching.identifiers: bank_account, crypto_wallet, payment_handle), e.g. "bank:021000021:123456".
+    "BankAccount": "key",
+    "CryptoWallet": "key",
+    "PaymentHandle": "key",
 }
+
+#: Financial selector types -> the link a Person or Business holds one by, and the record input that
+#: carries them (a list of objects: see `validation`). An account shared by two cases' subjects alerts
+#: both agents (`logic.identity.financial`).
+FINANCIAL_SELECTORS: dict[str, tuple[str, str]] = {
+    "BankAccount": ("HOLDS_ACCOUNT", "bank_accounts"),
+    "CryptoWallet": ("USES_WALLET", "crypto_wallets"),
+    "PaymentHandle": ("USES_PAYMENT_HANDLE", "payment_handles"),
+}
+
+#: FinCEN filings a document may cite, each by its 14-digit BSA Identifier (validated, stored normalised).
+FINANCIAL_REFERENCES = (
+    Field("sar_references", "list", "SAR references (BSA IDs)", identifier="sar"),
+    Field("ctr_references", "list", "CTR references (BSA IDs)", identifier="ctr"),
+)
 
 # Case documents. Each carries the label Document beside its own.
 DOCUMENT_TYPES: dict[str, RecordType] = {
@@ -227,7 +252,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("report_date", "date")),
+                    Field("report_date", "date"), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="ArrestReport",
@@ -236,7 +261,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location"), Field("charges", "list")),
+                    Field("incident_date", "date"), Field("location"), Field("charges", "list"), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="SeizureReport",
@@ -245,7 +270,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location")),
+                    Field("incident_date", "date"), Field("location"), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="SurveillanceReport",
@@ -254,7 +279,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("authority", label="Legal authority")),
+                    Field("incident_date", "date"), Field("authority", label="Legal authority"), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="Evidence",
@@ -263,7 +288,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("description", "text"), Field("collected_date", "date"),
-                    Field("chain_of_custody", "text")),
+                    Field("chain_of_custody", "text"), *FINANCIAL_REFERENCES),
         ),
     )
 }
@@ -286,7 +311,8 @@ OFFICE_KINDS = ("field_office", "sector", "branch", "port", "unit")
 SUBJECTS = frozenset(ENTITY_TYPES)
 CONVEYANCES = frozenset({"Vehicle", "Vessel", "Aircraft"})
 DOCUMENTS = frozenset(DOCUMENT_TYPES)
-SELECTORS = frozenset({"Phone", "Email", "Address", "SocialHandle"})
+FINANCIAL = frozenset(FINANCIAL_SELECTORS)
+SELECTORS = frozenset({"Phone", "Email", "Address", "SocialHandle"}) | FINANCIAL
 
 
 @dataclass(frozen=True)
@@ -343,6 +369,12 @@ LINK_TYPES: dict[str, LinkType] = {
         LinkType("USES_EMAIL", frozenset({"Person", "Business"}), frozenset({"Email"}), description="uses email"),
         LinkType("USES_HANDLE", frozenset({"Person", "Business"}), frozenset({"SocialHandle"}),
                  description="uses social media handle"),
+        LinkType("HOLDS_ACCOUNT", frozenset({"Person", "Business"}), frozenset({"BankAccount"}),
+                 description="holds or signs on bank account"),
+        LinkType("USES_WALLET", frozenset({"Person", "Business"}), frozenset({"CryptoWallet"}),
+                 description="uses cryptocurrency wallet"),
+        LinkType("USES_PAYMENT_HANDLE", frozenset({"Person", "Business"}), frozenset({"PaymentHandle"}),
+                 description="uses peer-to-peer payment handle"),
         LinkType("RESIDES_AT", frozenset({"Person"}), frozenset({"Address"}), description="resides at"),
         LinkType("LOCATED_AT", frozenset({"Business", "Vehicle", "Vessel", "Aircraft", "Thing"}),
                  frozenset({"Address"}), description="located at"),

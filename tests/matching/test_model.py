@@ -118,7 +118,7 @@ def test_explanation_lists_each_field():
     fields = [row["field"] for row in result["explanation"]]
     assert fields[0] == "name"
     assert set(fields) == {"name", "middle_name", "dob", "sex", "ssn", "a_number", "fbi_number", "passport", "drivers_license",
-                           "other_ids", "phones", "emails", "handles", "addresses"}
+                           "other_ids", "phones", "emails", "handles", "accounts", "addresses"}
     by_field = {row["field"]: row for row in result["explanation"]}
     assert by_field["dob"] == {"field": "dob", "a": "1980-05-03", "b": "1980-05-03", "level": "exact", "weight": 14.8}
     assert by_field["name"]["level"] == "given_differs"

@@ -30,7 +30,7 @@ from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
 from ..casework import protection
-from ..identity import deconfliction, resolution
+from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
 from . import records
 
@@ -190,6 +190,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                               "last_line": rows[-1][0]})
         if protected:
             protection.restrict_for_sources(tx, actor, case_uid, protected)
+        financial.alert_shared_accounts(tx, actor, created)
         hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import",
                                          fresh=dict(zip(uids, batch, strict=True)),
                                          gathered=deconflict.merged(stored, own))

@@ -11,10 +11,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ...db import Graph
 from ...errors import Conflict, NotFound, ValidationFailed
-from ...nodes.vocabulary import HAND_DRAWN_LINK_TYPES, LINK_TYPES
+from ...nodes.vocabulary import HAND_DRAWN_LINK_TYPES, LINK_TYPES, SELECTOR_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
 from ..common import load_input, record_type_of
+from ..identity import financial
 from ..oversight import audit
 
 
@@ -44,7 +45,7 @@ class LinkInput(UnlinkInput):
 def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, b_type: str) -> None:
     if link_type in ("SUBJECT_IN", "PART_OF"):
         rules.require_case_write(tx, actor, b)
-    elif a_type in ("Phone", "Email", "Address", "SocialHandle", "Identifier"):
+    elif a_type in SELECTOR_TYPES:
         rules.require_record_write(tx, actor, b)
     else:
         rules.require_record_write(tx, actor, a)
@@ -94,6 +95,8 @@ def link(graph: Graph, actor: Actor, data: dict) -> dict:
             reason=clean["reason"], case_uid=clean["case_uid"]).single()
         audit.record(tx, actor, "link", [clean["source_uid"], clean["target_uid"]],
                      details={"type": lt.name, "reason": clean["reason"], "link_uid": rec["uid"]})
+        if lt.name == "SUBJECT_IN" or lt.name in financial.LINKS:  # a record's accounts now tie another case
+            financial.alert_shared_accounts(tx, actor, [clean["source_uid"]])
         return {"uid": rec["uid"], "type": lt.name, "source_uid": clean["source_uid"],
                 "target_uid": clean["target_uid"], "status": "active"}
 

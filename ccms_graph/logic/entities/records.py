@@ -12,12 +12,12 @@ from ...errors import Conflict, NotFound, ValidationFailed
 from ...matching import blocking, deconflict
 from ...matching import identifiers as ids
 from ...matching.addresses import address_key
-from ...nodes.vocabulary import ENTITY_TYPES, USER_LINK_TYPES, RecordType
+from ...nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS, USER_LINK_TYPES, RecordType
 from ...policy import rules
 from ...policy.actor import Actor
 from ...validation import parse_dob, validate_record
 from ..common import new_uid, node_dict, now
-from ..identity import deconfliction, resolution
+from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
 from . import access
 
@@ -75,7 +75,8 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
         if value and f.identifier:
             key = identifier_key(f.identifier, value)
             if key is None:
-                errors[f.name] = [f"{value!r} is not a valid {f.label}"]
+                hint = ids.FORMAT_HINTS.get(f.identifier)
+                errors[f.name] = [f"{value!r} is not a valid {f.label}" + (f": {hint}" if hint else "")]
             else:
                 idents.append({"key": key, "kind": f.identifier, "value": str(value)})
     for i, x in enumerate(props.get("identifiers") or []):
@@ -111,6 +112,17 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
         platform = h["platform"].strip().lower()
         handle = h["handle"].strip().lstrip("@").lower()
         selectors["handles"].append({"key": f"{platform}:{handle}", "platform": platform, "handle": handle})
+    for type_name, (_, name) in FINANCIAL_SELECTORS.items():
+        selectors[name] = []
+        for i, item in enumerate(clean.get(name) or []):
+            try:
+                parsed = ids.financial_selector(type_name, item)
+            except ids.BadValue as exc:
+                errors.setdefault(name, {})[i] = {exc.part: [str(exc)]}
+                continue
+            if parsed["key"] not in {x["key"] for x in selectors[name]}:
+                selectors[name].append(parsed)
+    props["search_text"] = " ".join([props["search_text"], *financial.search_words(selectors)]).strip()
     if errors:
         raise ValidationFailed(errors)
     return props, selectors
@@ -159,14 +171,26 @@ CALL (n, row) {{
                             source: row.props.source, status: 'active'}}]->(c)
   SET c.last_activity_at = datetime()
 }}
-RETURN n.uid AS uid
+"""
+
+# One block per financial selector type (label and link from the vocabulary's allow-list).
+_CREATE_FINANCIAL = """
+CALL (n, row) {
+  UNWIND row.sel.%(name)s AS x
+  MERGE (s:%(label)s {key: x.key}) ON CREATE SET s += x, s:Linkable, s.uid = randomUUID()
+  CREATE (n)-[:%(link)s {uid: randomUUID(), created_at: datetime(), created_by: $actor,
+                        source: row.props.source, status: 'active'}]->(s)
+}
 """
 
 
 def create_statement(type_name: str) -> str:
     rtype = ENTITY_TYPES[type_name]
-    return _CREATE.format(labels=":".join(rtype.labels),
-                          address_link="RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+    return (_CREATE.format(labels=":".join(rtype.labels),
+                           address_link="RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+            + "".join(_CREATE_FINANCIAL % {"name": name, "label": label, "link": link}
+                      for label, (link, name) in FINANCIAL_SELECTORS.items())
+            + "RETURN n.uid AS uid\n")
 
 
 def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None = None,
@@ -249,6 +273,7 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
+        financial.alert_shared_accounts(tx, actor, [uid])
         hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config,
                                          fresh={uid: matching_record_of(type_name, row)}).get(uid, [])
         settled = resolution.settle(tx, actor, uid, hits, master_uid, reason)
@@ -266,7 +291,8 @@ def matching_record_of(type_name: str, row: dict) -> dict:
     sel = row["sel"]
     return blocking.matching_record(type_name, row["props"], [p["e164"] for p in sel["phones"]],
                                     [e["address"] for e in sel["emails"]], sel["addresses"],
-                                    [h["key"] for h in sel["handles"]])
+                                    [h["key"] for h in sel["handles"]],
+                                    [x["key"] for name in financial.INPUTS for x in sel[name]])
 
 
 _BUMP = """
@@ -319,6 +345,7 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
         props, sel = prepare(rtype, merged)
         # Blocking keys also come from the addresses the record already has (they live on Address nodes).
         known = [r["a"] for r in tx.run(_ADDRESSES, uid=uid)]
+        props["search_text"] = " ".join([props["search_text"], *financial.held_search_words(tx, uid)]).strip()
         props[blocking.MATCH_KEYS_PROP] = blocking.match_keys_text(
             rtype.name, {**merged, "addresses": known + list(clean.get("addresses") or [])})
         cleared = {f: None for f in rtype.field_names if f in clean and clean[f] in (None, "", [])}
@@ -331,9 +358,10 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
                            f"you had {expected_version})", current_version=rec["before"])
         tx.run(_UPDATE, uid=uid, props={**props, **cleared}, identifiers=sel["identifiers"],
                actor=actor.uid).consume()
-        if any(sel[k] for k in ("phones", "emails", "addresses", "handles")):
+        if any(sel[k] for k in ("phones", "emails", "addresses", "handles", *financial.INPUTS)):
             add_selectors(tx, actor, uid, type_name, sel)
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
+        financial.alert_shared_accounts(tx, actor, [uid])
         hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config, operation="update").get(uid, [])
         return {**answer(tx, actor, uid), "hits": hits}
 
@@ -369,8 +397,21 @@ CALL (n) {
 """
 
 
+_ADD_FINANCIAL = """
+CALL (n) {
+  UNWIND $sel.%(name)s AS x
+  MERGE (s:%(label)s {key: x.key}) ON CREATE SET s += x, s:Linkable, s.uid = randomUUID()
+  MERGE (n)-[r:%(link)s {status: 'active'}]->(s)
+  ON CREATE SET r.uid = randomUUID(), r.created_at = datetime(), r.created_by = $actor, r.source = 'manual'
+}
+"""
+
+
 def add_selectors(tx, actor: Actor, uid: str, type_name: str, sel: dict) -> None:
-    stmt = _ADD_SELECTORS % ("RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
+    stmt = _ADD_SELECTORS % ("RESIDES_AT" if type_name == "Person" else "LOCATED_AT") + "".join(
+        _ADD_FINANCIAL % {"name": name, "label": label, "link": link}
+        for label, (link, name) in FINANCIAL_SELECTORS.items())
+    sel = {**{name: [] for name in financial.INPUTS}, **sel}
     tx.run(stmt, uid=uid, sel=sel, actor=actor.uid).consume()
 
 

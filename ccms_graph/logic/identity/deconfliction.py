@@ -172,7 +172,8 @@ def _partial_record(type_name: str, partial: dict) -> dict:
     clean = validate_record(type_name, partial, partial=True)
     clean.pop("ref", None)
     return blocking.matching_record(type_name, clean, clean.get("phones") or (), clean.get("emails") or (),
-                                    clean.get("addresses") or (), clean.get("social_handles") or ())
+                                    clean.get("addresses") or (), clean.get("social_handles") or (),
+                                    blocking.account_keys(clean))
 
 
 def search_candidates(graph: Graph, actor: Actor, entity_type: str, partial_record: dict, limit: int = 20) -> list[dict]:
@@ -226,7 +227,8 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
         raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
     checks.guard(graph, actor, "deconflict")
     matching = [blocking.matching_record(entity_type, r, r.get("phones") or (), r.get("emails") or (),
-                                         r.get("addresses") or (), r.get("social_handles") or ()) for r in records]
+                                         r.get("addresses") or (), r.get("social_handles") or (),
+                                         blocking.account_keys(r)) for r in records]
 
     def kept(c: dict) -> bool:
         if c["decision"] in deconflict.HIT_DECISIONS:

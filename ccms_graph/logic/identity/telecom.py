@@ -295,9 +295,12 @@ RETURN e, c.uid AS uid, c.case_number AS number, c.owner_uid AS owner_uid, coale
 ORDER BY e, uid
 """
 
+# One TelecomLink per case pair and shared selector: a phone (`e164`) or a financial account
+# (`selector`, its key; see `financial`). It makes the alert once-only, and retention removes it with its cases.
 _LINK = """
 MERGE (t:TelecomLink {key: $key})
-ON CREATE SET t.e164 = $e, t.case_uids = $cases, t.created_at = datetime(), t.created_by = $actor, t._new = true
+ON CREATE SET t.e164 = $e, t.selector = $selector, t.case_uids = $cases, t.created_at = datetime(),
+              t.created_by = $actor, t._new = true
 WITH t, coalesce(t._new, false) AS new
 REMOVE t._new
 RETURN new
@@ -323,23 +326,30 @@ def _alert_side(me: dict, other: dict, number: str) -> dict:
     return fields
 
 
+def alert_case_pair(tx, actor: Actor, case_uid: str, other_uid: str, kind: str, shown: str, *,
+                    e164: str | None = None, selector: str | None = None) -> int:
+    """Alert the agents of both cases (notification `kind`) that a selector ties them, once per case pair
+    and selector (its `e164`, or a financial `selector` key); `shown` is how the alert names it.
+    Returns how many alerts were sent."""
+    cases = sorted((case_uid, other_uid))
+    if not tx.run(_LINK, key=f"{cases[0]}|{cases[1]}|{e164 or selector}", e=e164, selector=selector, cases=cases,
+                  actor=actor.uid).single()["new"]:
+        return 0
+    me, other = (tx.run(_CASE_INFO, uid=u).single().data() for u in (case_uid, other_uid))
+    sent = 0
+    for a, b in ((me, other), (other, me)):
+        if a["owner_uid"]:
+            notifications.notify(tx, a["owner_uid"], kind, **_alert_side(a, b, shown))
+            sent += 1
+    return sent
+
+
 def alert_linked_cases(tx, actor: Actor, case_uid: str, numbers: list[str]) -> int:
     """Alert both agents for every other case sharing one of `numbers` (once per case pair and number)."""
     if not numbers:
         return 0
-    me = tx.run(_CASE_INFO, uid=case_uid).single().data()
-    sent = 0
-    for r in tx.run(_OTHER_CASES, numbers=sorted(set(numbers)), case=case_uid).data():
-        cases = sorted((case_uid, r["uid"]))
-        if not tx.run(_LINK, key=f"{cases[0]}|{cases[1]}|{r['e']}", e=r["e"], cases=cases,
-                      actor=actor.uid).single()["new"]:
-            continue
-        other = tx.run(_CASE_INFO, uid=r["uid"]).single().data()
-        for a, b in ((me, other), (other, me)):
-            if a["owner_uid"]:
-                notifications.notify(tx, a["owner_uid"], "telecom_alert", **_alert_side(a, b, r["e"]))
-                sent += 1
-    return sent
+    return sum(alert_case_pair(tx, actor, case_uid, r["uid"], "telecom_alert", r["e"], e164=r["e"])
+               for r in tx.run(_OTHER_CASES, numbers=sorted(set(numbers)), case=case_uid).data())
 
 
 def _import(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int) -> dict:
