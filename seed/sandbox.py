@@ -105,6 +105,19 @@ def make_imo(rng: random.Random) -> str:
     return "".join(map(str, digits)) + str(check)
 
 
+#: (input name, value) -> the persons (by index, each in another case) who hold it.
+SHARED_ACCOUNTS = (
+    (("bank_accounts", {"institution": "Biscayne Federal Bank", "routing_number": "021000021",
+                        "account_number": "4417-0099-3812"}), (3, 41, 118)),
+    (("bank_accounts", {"institution": "Gulf Coast Savings", "routing_number": "111000025",
+                        "account_number": "2200-7751"}), (7, 64)),
+    (("crypto_wallets", {"chain": "bitcoin", "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"}), (12, 95)),
+    (("payment_handles", {"service": "cashapp", "handle": "$quickcash305"}), (21, 150)),
+    (("bank_accounts", {"institution": "Harbor Trust", "routing_number": "026009593",
+                        "account_number": "9912-4410"}), (30,)),
+)
+
+
 def make_ssn(rng: random.Random) -> str:
     return f"{rng.randint(1, 665):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
 
@@ -246,6 +259,11 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
             p["dob"] = rng.choice(["1970", "unknown - approx 40", "1983-06"])
         persons.append((p, case))
         by_type["Person"].append((p, case, "manual"))
+    # Financial selectors (PIA §2.1): a few accounts held by subjects of different cases, for the saved
+    # query "accounts_shared_across_cases" and the explorer. Fixed picks: the random stream is left as it was.
+    for account, holders in SHARED_ACCOUNTS:
+        for i in holders:
+            persons[i][0].setdefault(account[0], []).append(account[1])
     # Near-duplicates of earlier persons in other offices' cases: nickname, swapped names, transposed DOB.
     for j, (orig, _case) in enumerate(persons[:10]):
         other = open_like[(j * 7 + 5) % len(open_like)]

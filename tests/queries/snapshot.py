@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from ccms_graph.policy import rules
 
-SELECTORS = ("Phone", "Email", "Address", "SocialHandle", "Identifier")
+SELECTORS = ("Phone", "Email", "Address", "SocialHandle", "Identifier", "BankAccount", "CryptoWallet", "PaymentHandle")
 #: The links by which a record uses a selector (a selector's readers are the readers of those records).
-USES = ("USES_PHONE", "USES_EMAIL", "USES_HANDLE", "RESIDES_AT", "LOCATED_AT", "MENTIONS", "HAS_IDENTIFIER")
+USES = ("USES_PHONE", "USES_EMAIL", "USES_HANDLE", "HOLDS_ACCOUNT", "USES_WALLET", "USES_PAYMENT_HANDLE",
+        "RESIDES_AT", "LOCATED_AT", "MENTIONS", "HAS_IDENTIFIER")
 
 
 def _native(v):

@@ -37,22 +37,33 @@ def test_every_catalogue_file_compiles_read_only_on_the_server(seed_graph):
 # Expectations
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("who", ["analyst_miami", "analyst_nyc", "auditor"])
-def test_shared_phones(seed_graph, snap, users, who):
-    actor = users[who]
+def _shared_across_cases(snap, actor, link_types, key):
+    """{(selector's `key`, readable cases, readable subjects)} of selectors held by readable subjects of
+    two or more readable cases, through active links of `link_types`."""
     cases, subjects = {}, {}
-    for u in snap.active("USES_PHONE"):
-        s, phone = u["a"], u["b"]
+    for u in (e for t in link_types for e in snap.active(t)):
+        s, sel = u["a"], u["b"]
         if not snap.has(s, "SubjectRecord") or not snap.readable(actor, s):
             continue
         cs = {c for c in snap.cases_of(s) if snap.has(c, "Case") and snap.readable(actor, c)}
         if cs:
-            cases.setdefault(phone, set()).update(cs)
-            subjects.setdefault(phone, set()).add(s)
-    expected = {(snap.p(p)["e164"], frozenset(cs), frozenset(subjects[p])) for p, cs in cases.items() if len(cs) >= 2}
-    result = run(seed_graph, actor, "shared_phones")
-    got = {(r["phone"], frozenset(r["case_uids"]), frozenset(r["subject_uids"])) for r in result.rows}
-    assert got == expected and expected
+            cases.setdefault(sel, set()).update(cs)
+            subjects.setdefault(sel, set()).add(s)
+    return {(snap.p(x)[key], frozenset(cs), frozenset(subjects[x])) for x, cs in cases.items() if len(cs) >= 2}
+
+
+@pytest.mark.parametrize(("name", "links", "key", "column"), [
+    ("shared_phones", ("USES_PHONE",), "e164", "phone"),
+    ("accounts_shared_across_cases", ("HOLDS_ACCOUNT", "USES_WALLET", "USES_PAYMENT_HANDLE"), "key", "account"),
+])
+@pytest.mark.parametrize("who", ["analyst_miami", "analyst_nyc", "auditor"])
+def test_selectors_shared_across_cases(seed_graph, snap, users, who, name, links, key, column):
+    actor = users[who]
+    expected = _shared_across_cases(snap, actor, links, key)
+    result = run(seed_graph, actor, name)
+    got = {(r[column], frozenset(r["case_uids"]), frozenset(r["subject_uids"])) for r in result.rows}
+    assert got == expected
+    assert expected or (who == "analyst_nyc" and name == "accounts_shared_across_cases")
     assert [r["cases"] for r in result.rows] == sorted((r["cases"] for r in result.rows), reverse=True)
 
 

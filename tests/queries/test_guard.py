@@ -104,7 +104,8 @@ def test_anonymous_nodes_are_named_and_guarded_and_untyped_links_mean_the_link_v
 
 def test_selectors_are_read_through_the_records_that_use_them():
     q = guard("MATCH (p:Phone) RETURN p.e164 AS e164").cypher
-    assert "MATCH (p)<-[p_su:USES_PHONE|USES_EMAIL|USES_HANDLE|RESIDES_AT|LOCATED_AT|MENTIONS|HAS_IDENTIFIER]-(p_so)" in q
+    assert ("MATCH (p)<-[p_su:USES_PHONE|USES_EMAIL|USES_HANDLE|HOLDS_ACCOUNT|USES_WALLET|USES_PAYMENT_HANDLE|RESIDES_AT|LOCATED_AT|"
+            "MENTIONS|HAS_IDENTIFIER]-(p_so)") in q
     assert "p_so:SubjectRecord AND" in q and "p_so:Document AND" in q
 
 

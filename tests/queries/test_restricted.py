@@ -40,6 +40,7 @@ def param_sets(snap, actor, name) -> list[dict]:
               if e["a"] in e164 or e["b"] in e164]
     return {
         "shared_phones": [{}],
+        "accounts_shared_across_cases": [{}],
         "shortest_path": [{"from_uid": readable_people[0], "to_uid": s} for s in hidden_subjects[:2]]
         + [{"from_uid": readable_people[0], "to_uid": p} for p in hidden_phones[:2]],
         "subjects_near_case": [{"case_uid": c, "hops": 3} for c in cases],
@@ -60,7 +61,8 @@ def test_every_catalogue_query_has_restricted_parameters_here():
     assert set(loader.catalogue_queries()) <= {
         "shared_phones", "shortest_path", "subjects_near_case", "businesses_sharing_address_or_officer",
         "conveyances_multi_case", "call_history", "possible_duplicate_persons", "cases_with_common_subjects",
-        "recent_office_entities", "most_connected_in_case", "co_travellers", "pending_items", "case_link_chart"}
+        "recent_office_entities", "most_connected_in_case", "co_travellers", "pending_items", "case_link_chart",
+        "accounts_shared_across_cases"}
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
