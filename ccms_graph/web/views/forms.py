@@ -8,6 +8,10 @@ from ...nodes.vocabulary import RecordType
 
 #: Selector inputs of the record forms: one value per line.
 SELECTOR_FIELDS = ("phones", "emails")
+#: Financial selector inputs written one a line as "<first>: <second>" (e.g. "bitcoin: bc1q...").
+PAIR_FIELDS = {"crypto_wallets": ("chain", "address"), "payment_handles": ("service", "handle")}
+#: The bank account inputs of the record forms (one account), as `validation.BankAccountSchema` names them.
+BANK_FIELDS = ("institution", "routing_number", "account_number")
 
 
 def _lines(text: str) -> list[str]:
@@ -53,6 +57,14 @@ def record_input(rtype: RecordType, form, partial: bool = False) -> dict:
         addr = {k: form.get(f"address_{k}", "").strip() for k in ("line1", "city", "state", "postcode")}
         if addr["line1"]:
             data["addresses"] = [{k: v for k, v in addr.items() if v}]
+        bank = {k: form.get(f"bank_{k}", "").strip() for k in BANK_FIELDS}
+        if any(bank.values()):
+            data["bank_accounts"] = [{k: v for k, v in bank.items() if v}]
+        for name, (first, second) in PAIR_FIELDS.items():
+            # A line without its "first:" part still goes on, to be refused naming the missing part.
+            pairs = [line.split(":", 1) if ":" in line else ["", line] for line in _each_line(form.get(name, ""))]
+            if pairs:
+                data[name] = [{first: a.strip(), second: b.strip()} for a, b in pairs]
     if form.get("ref", "").strip():
         data["ref"] = form["ref"].strip()
     return data
@@ -87,7 +99,7 @@ def field_errors(errors) -> dict[str, str]:
         return [str(value)]
 
     for name, value in (errors or {}).items():
-        key = "address_line1" if name == "addresses" else name
+        key = {"addresses": "address_line1", "bank_accounts": "bank_account"}.get(name, name)
         out[key] = "; ".join(flat(value))
     return out
 

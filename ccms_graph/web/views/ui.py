@@ -17,6 +17,7 @@ TYPE_COLOURS = {
     "Person": "#1f6fb2", "Business": "#7a3db8", "Vehicle": "#b35c00", "Vessel": "#00758a",
     "Aircraft": "#3d6b00", "Thing": "#8a5a44", "Case": "#b42318", "Phone": "#c2185b", "Email": "#5d4037",
     "Address": "#2e7d32", "SocialHandle": "#6a1b9a", "Identifier": "#546e7a", "Document": "#455a64",
+    "BankAccount": "#00695c", "CryptoWallet": "#f57f17", "PaymentHandle": "#283593",
 }
 
 

@@ -28,6 +28,7 @@
         ...typed,
         { selector: "node[type = 'Case']", style: { shape: "round-rectangle", width: big ? 26 : 34, height: big ? 18 : 24 } },
         { selector: "node[type = 'Phone'], node[type = 'Email'], node[type = 'SocialHandle']", style: { shape: "diamond" } },
+        { selector: "node[type = 'BankAccount'], node[type = 'CryptoWallet'], node[type = 'PaymentHandle']", style: { shape: "hexagon" } },
         { selector: "node[type = 'Address']", style: { shape: "triangle" } },
         { selector: "node[type = 'Business']", style: { shape: "hexagon" } },
         { selector: "node[type = 'Vehicle'], node[type = 'Vessel'], node[type = 'Aircraft']", style: { shape: "tag" } },
@@ -276,15 +277,15 @@
     function sharedSelectors() {
       cy.nodes().removeClass("shared");
       let count = 0;
-      cy.nodes("[type = 'Phone'], [type = 'Address']").forEach((sel) => {
+      cy.nodes("[type = 'Phone'], [type = 'Address'], [type = 'BankAccount'], [type = 'CryptoWallet'], [type = 'PaymentHandle']").forEach((sel) => {
         const cases = new Set();
         sel.neighborhood("node").forEach((subject) => {
           subject.neighborhood("node[type = 'Case']").forEach((c) => cases.add(c.id()));
         });
         if (cases.size >= 2) { sel.addClass("shared"); count += 1; }
       });
-      $("ex-shared-result").textContent = count ? `${count} phone or address node${count === 1 ? "" : "s"} link subjects of different cases (outlined in amber).`
-        : "No phone or address on screen links subjects of two cases. Expand the selectors' neighbours first.";
+      $("ex-shared-result").textContent = count ? `${count} phone, address or account node${count === 1 ? "" : "s"} link subjects of different cases (outlined in amber).`
+        : "No phone, address or account on screen links subjects of two cases. Expand the selectors' neighbours first.";
     }
 
     function download(name, blobOrUrl) {
