@@ -389,7 +389,7 @@ def apply_retention(graph: Graph, actor: Actor, today: date | datetime | None = 
 # What keeps a case: the significant flag and the legal hold
 # ---------------------------------------------------------------------------------------------
 
-class ReasonInput(Schema):
+class KeepReasonInput(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000),
                            metadata={"description": "why (audited; shown by the retention dry run)"})
 
@@ -405,7 +405,7 @@ def _require_case_supervisor(tx, actor: Actor, case_key: str) -> dict:
 
 
 def _set_flag(graph: Graph, actor: Actor, case_key: str, data: dict, op: str, flag: str, on: bool) -> dict:
-    clean = load_input(ReasonInput(), data)
+    clean = load_input(KeepReasonInput(), data)
 
     def work(tx):
         facts = _require_case_supervisor(tx, actor, case_key)

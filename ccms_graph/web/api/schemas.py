@@ -337,6 +337,14 @@ class UserOut(Out):
     tokens_revoked = fields.Integer()
 
 
+class RetentionFlagOut(Out):
+    uid = fields.String(required=True)
+    case_number = _s()
+    significant = fields.Boolean()
+    legal_hold = fields.Boolean()
+    reason = _s()
+
+
 class LockoutOut(Out):
     uid = _s()
     username = _s()
