@@ -76,6 +76,9 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_cases.remove_team_member", "DELETE"): None,
     ("api_cases.import_cdr", "POST"): {"files": "cdr"},
     ("api_cases.import_subscribers", "POST"): {"files": "subscribers"},
+    ("api_elsur.request_elsur", "POST"): {"json": {"kind": "Title III wire intercept", "target": "+13055550199",
+                                                   "justification": "calls arrange the loads"}},
+    ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "no-such-elsur"}},
 }
 
 #: Upload bodies a route would accept (by the VALID entry's "files" value).
@@ -156,7 +159,7 @@ def _fill(rule: str, values: dict) -> str:
 def _state(graph) -> dict:
     return {r["uid"]: r["p"] for r in graph.query(
         "MATCH (n) WHERE n:Case OR n:SubjectRecord OR n:Document OR n:AccessGrant OR n:ApprovalRequest "
-        "OR n:ApiToken OR n:Comment OR n:CallRecord OR n:SubscriberRecord "
+        "OR n:ApiToken OR n:Comment OR n:CallRecord OR n:SubscriberRecord OR n:Elsur OR n:ReportOfUse "
         "RETURN coalesce(n.uid, n.fingerprint) AS uid, n {.*, last_used_at: null} AS p")}
 
 

@@ -11,9 +11,9 @@ import re
 import pytest
 
 from ccms_graph.errors import Forbidden
-from ccms_graph.logic.casework import documents, grants, workflows
+from ccms_graph.logic.casework import approvals, documents, elsur, grants, workflows
 from ccms_graph.logic.entities import access, comments
-from ccms_graph.logic.people.users import create_user
+from ccms_graph.logic.people.users import create_office, create_user
 from ccms_graph.policy.actor import SYSTEM
 from tests.api import test_idor
 from tests.factories import PASSWORD, actor, make_person
@@ -33,6 +33,9 @@ BODIES: dict[tuple[str, str], dict] = {
                                                  "office_code": "MIA", "password": PASSWORD, "name": "Xavier Doe"}},
     ("api_approvals.decide", "POST"): {"json": {"decision": "approved"}},
     ("api_cases.create_case", "POST"): {"json": {"title": "Counsel's own case"}},
+    ("api_elsur.add_report_of_use", "POST"): {"json": {"date": "2026-03-02", "contact": "R. Quintero",
+                                                       "summary": "two calls"}},
+    ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "{elsur_uid}"}},
     ("api_cases.request_combine", "POST"): {"json": {"other_case_uid": "{other_case}"}},
     ("api_links.create_link", "POST"): {"json": {"source_uid": "{record_uid}", "target_uid": "{other_uid}",
                                                  "type": "ASSOCIATE_OF", "reason": "seen together"}},
@@ -93,12 +96,18 @@ def world(session_graph):
     sub = make_person(graph, org.agent_a, case_uid=case, given_name="Rosa", family_name="Quintero",
                       sub_record_of=person)["uid"]
     make_person(graph, org.agent_b, given_name="Rosa", family_name="Quintero", separate_reason="another Rosa")
+    create_office(graph, SYSTEM, {"code": "HQ", "name": "Headquarters", "kind": "field_office"})
+    create_user(graph, SYSTEM, {"username": "hq_sup", "name": "Hana Quill", "role": "supervisor",
+                                "office_code": "HQ", "password": PASSWORD, "training_expires": "2099-12-31"})
+    wire = elsur.request_elsur(graph, org.agent_a, case, {"kind": "Title III wire intercept", "target": "+13055550199",
+                                                          "justification": "calls arrange the loads"})
+    approvals.approve(graph, actor(graph, "hq_sup"), wire["request_uid"])
     hit = graph.query("MATCH (h:DeconflictionHit) RETURN h.uid AS uid LIMIT 1")
     values = {"case_uid": case, "record_uid": person, "other_uid": other, "document_uid": doc,
               "attachment_uid": att, "item_uid": req["uid"], "grant_uid": grant["uid"], "token_uid": "none",
               "username": "agent_a", "hit_uid": hit[0]["uid"] if hit else "none", "own_case": case,
               "member_uid": org.agent_b.uid, "name": "mine", "version": "1", "other_case": other_case,
-              "sub_uid": sub}
+              "sub_uid": sub, "elsur_uid": wire["uid"]}
     return org, _attorney(graph), values
 
 

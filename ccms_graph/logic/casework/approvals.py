@@ -26,7 +26,7 @@ from ..identity import resolution
 from ..oversight import audit
 from ..oversight.notifications import notify
 from ..people import users
-from . import cases, documents, grants, workflows
+from . import cases, documents, elsur, grants, workflows
 from .pending import REQUEST_KINDS, lock, supervisors_of
 
 DECISIONS = ("approved", "returned")
@@ -34,12 +34,12 @@ DECISIONS = ("approved", "returned")
 #: What happens to the target when a request of a kind is decided: `(tx, actor, request, decision)`.
 #: Each module that files a kind of request declares its appliers beside the action they carry out.
 APPLIERS: dict[str, Callable[..., None]] = {**workflows.APPLIERS, **documents.APPLIERS, **grants.APPLIERS,
-                                            **cases.APPLIERS, **users.APPLIERS}
+                                            **cases.APPLIERS, **elsur.APPLIERS, **users.APPLIERS}
 assert set(APPLIERS) == set(REQUEST_KINDS), sorted(set(REQUEST_KINDS) ^ set(APPLIERS))
 
 #: Who may decide a request of a kind, when it is not "a supervisor above the requester" (`rules.require_approver`):
 #: `(tx, actor, request)`, raising Forbidden. A user's role is decided above the user, not above the administrator.
-APPROVER_CHECKS: dict[str, Callable[..., None]] = {**users.APPROVER_CHECKS}
+APPROVER_CHECKS: dict[str, Callable[..., None]] = {**users.APPROVER_CHECKS, **elsur.APPROVER_CHECKS}
 assert set(APPROVER_CHECKS) <= set(REQUEST_KINDS), sorted(set(APPROVER_CHECKS) - set(REQUEST_KINDS))
 
 
@@ -124,7 +124,7 @@ def decide(graph: Graph, actor: Actor, item_uid: str, decision: str, comment: st
 def _target_case_uid(tx, req: dict) -> str | None:
     """The Linkable a request is about: its target, or for an access grant the granted case (none for a
     user's role, which is about no record)."""
-    if req["kind"] == "user_role":
+    if req["kind"] in ("user_role", "elsur"):  # an ELSUR is decided at headquarters, outside the case's office
         return None
     if req["kind"] == "access_grant":
         rec = tx.run("MATCH (g:AccessGrant {uid: $u}) RETURN g.case_uid AS c", u=req["target_uid"]).single()
@@ -224,7 +224,8 @@ CALL () {
   MATCH (r:ApprovalRequest {status: 'pending'})
   // A merge touching another owner's record waits for that owner's supervisors, not the requester's;
   // a user's role waits above the user (or at headquarters), never above the administrator who asked.
-  WHERE (NOT r.kind IN ['merge', 'user_role'] AND r.requested_by IN $subordinates)
+  WHERE (NOT r.kind IN ['merge', 'user_role', 'elsur'] AND r.requested_by IN $subordinates)
+     OR (r.kind = 'elsur' AND $headquarters AND r.requested_by <> $me)
      OR (r.kind = 'merge' AND r.target_owner_uid IN $subordinates)
      OR (r.kind = 'user_role' AND r.target_uid <> $me
          AND ((r.approval_route = 'chain' AND (r.approver_uid = $me OR r.approver_uid IN $subordinates))
