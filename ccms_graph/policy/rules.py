@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import Forbidden, NotFound, TrainingExpired
+from ..nodes.vocabulary import HEADQUARTERS
 from . import scopes
 from .actor import Actor
 
@@ -62,6 +63,18 @@ RETURN n, labels(n) AS labels,
                         linked: EXISTS {{ (n)-[:SUBJECT_IN|PART_OF {{status: 'active'}}]->(c) }}}}] AS cases,
        {scopes.hidden("n")} AS hidden
 """
+
+
+def statistics_offices(actor: Actor) -> list[str] | None:
+    """The offices whose figures the actor's statistics cover: their own organisational subtree (their office
+    and every port or unit within it); None (every office) for headquarters and the auditor. Figures are
+    numbers only, restricted cases included; roles that read no case content get none."""
+    require_active(actor)
+    if actor.role not in READERS:
+        raise Forbidden(f"the {actor.role} role reads no case figures")
+    if actor.role in ("auditor", "system") or HEADQUARTERS in actor.offices:
+        return None
+    return list(actor.offices)
 
 
 def load_facts(tx, uid: str) -> dict | None:

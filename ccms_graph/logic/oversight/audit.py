@@ -28,7 +28,7 @@ ACTIONS = frozenset({
     "sign_in", "sign_in_failed", "sign_out", "view", "search", "create", "update", "delete",
     "link", "unlink", "merge", "unmerge", "approve", "return", "submit", "request", "export",
     "download", "upload", "disclose", "deny", "admin", "import", "deconflict", "query", "retention",
-    "grant", "revoke", "comment", "resolve", "notify",
+    "grant", "revoke", "comment", "resolve", "notify", "statistics",
 })
 
 #: An action's entry: written in the action's transaction, with no sequence number yet and no lock
