@@ -19,11 +19,14 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-*; touch $@
 
-vendor: $(VENDOR)/cytoscape.min.js
-$(VENDOR)/cytoscape.min.js: package.json package-lock.json
+# The browser libraries, from package-lock.json (npm ci), copied as single UMD files: the link chart's
+# cytoscape and the statistics dashboard's Chart.js.
+VENDORED := $(VENDOR)/cytoscape.min.js $(VENDOR)/chart.umd.min.js
+vendor: $(VENDORED)
+$(VENDORED) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
-	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
+	cp node_modules/cytoscape/dist/cytoscape.min.js node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own browser download is unreachable).
 browser:
