@@ -77,6 +77,18 @@ def statistics_offices(actor: Actor) -> list[str] | None:
     return list(actor.offices)
 
 
+def audit_scope(actor: Actor) -> list[str] | None:
+    """Whose audit entries the actor may read: everyone's (None) for the auditor; a supervisor, the entries
+    of the people who report to them, directly or through others (CCMS PIA: supervisors view "the
+    actions of their subordinate users"); anyone else, none (Forbidden)."""
+    require_active(actor)
+    if can(actor, "audit"):
+        return None
+    if actor.role == "supervisor":
+        return list(actor.subordinates)
+    raise Forbidden("only auditors, and supervisors for the people who report to them, read the audit log")
+
+
 def load_facts(tx, uid: str) -> dict | None:
     """What the rules need to know about one Linkable: kind, owner, office, restriction, its cases."""
     rec = tx.run(_FACTS, uid=uid).single()

@@ -139,20 +139,29 @@ def create_case(graph: Graph, actor: Actor, data: dict, status: str = "requested
     return graph.write(work)
 
 
+# A supervisor's desktop also lists the cases their subordinates own or work on (CCMS PIA: supervisors
+# "view all case files created by their subordinates"); `relation` says which.
 _MY_CASES = f"""
-MATCH (c:Case) WHERE (c.owner_uid = $me OR $me IN c.team_uids) AND coalesce(c.deleted, false) = false
+MATCH (c:Case) WHERE coalesce(c.deleted, false) = false
+  AND (c.owner_uid = $me OR $me IN c.team_uids OR c.owner_uid IN $subordinates
+       OR any(t IN coalesce(c.team_uids, []) WHERE t IN $subordinates))
   AND {scopes.case_readable("c")}
-RETURN c ORDER BY c.last_activity_at DESC LIMIT 500
+OPTIONAL MATCH (o:User {{uid: c.owner_uid}})
+RETURN c, o.name AS owner_name,
+       CASE WHEN c.owner_uid = $me THEN 'owner' WHEN $me IN c.team_uids THEN 'team' ELSE 'subordinate' END AS relation
+ORDER BY c.last_activity_at DESC LIMIT 500
 """
 
 
 def my_cases(graph: Graph, actor: Actor) -> list[dict]:
-    """Cases the actor owns or is on the team of and may read, newest activity first; audited as a view
-    of them. Lapsed training reads nothing (refusal audited)."""
+    """Cases the actor owns or is on the team of, and those of the people who report to them, that the actor
+    may read, newest activity first; each says its `relation` and its owner's name. Audited as a view of
+    them. Lapsed training reads nothing (refusal audited)."""
     checks.guard(graph, actor, "my_cases")
 
     def work(tx):
-        out = [node_dict(r["c"], ["Case"]) for r in tx.run(_MY_CASES, **rules.actor_params(actor))]
+        out = [{**node_dict(r["c"], ["Case"]), "relation": r["relation"], "owner_name": r["owner_name"]}
+               for r in tx.run(_MY_CASES, **rules.actor_params(actor))]
         audit.record(tx, actor, "view", [c["uid"] for c in out], details={"op": "my_cases", "count": len(out)})
         return out
 

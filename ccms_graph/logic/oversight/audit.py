@@ -17,7 +17,7 @@ from typing import IO, cast
 from ...db import Graph, after_write_hooks
 from ...errors import DomainError, Forbidden, NotFound, ValidationFailed
 from ...policy.actor import Actor
-from ...policy.rules import can, require_active
+from ...policy.rules import audit_scope
 from ..common import csv_safe
 from . import checkpoints
 
@@ -430,7 +430,8 @@ def _compare(result: VerifyResult, kept: list[dict], forged: int, seen: dict[int
 
 _SEARCH = """
 MATCH (e:AuditEntry)
-WHERE ($user IS NULL OR e.actor_uid = $user OR e.actor_username = $user)
+WHERE ($scope IS NULL OR e.actor_uid IN $scope)
+  AND ($user IS NULL OR e.actor_uid = $user OR e.actor_username = $user)
   AND ($record IS NULL OR $record IN e.targets)
   AND ($since IS NULL OR e.at >= datetime($since))
   AND ($until IS NULL OR e.at < datetime($until))
@@ -463,13 +464,12 @@ def _criteria(user, record_uid, since, until, action) -> dict:
             "until": _when(until, "until"), "action": action or None}
 
 
-def _require_auditor(graph: Graph, actor: Actor, op: str, criteria: dict) -> None:
+def _reader_scope(graph: Graph, actor: Actor, op: str, criteria: dict) -> list[str] | None:
+    """Whose entries the actor may read (`rules.audit_scope`: None for everyone's); a refusal is audited."""
     try:
-        require_active(actor)
+        return audit_scope(actor)
     except DomainError as exc:
         raise refuse(graph, actor, exc, op, criteria=criteria) from None
-    if not can(actor, "audit"):
-        raise refuse(graph, actor, Forbidden("only auditors may search the audit log"), op, criteria=criteria)
 
 
 def _out(entry: dict) -> dict:
@@ -483,14 +483,15 @@ def _out(entry: dict) -> dict:
 
 def search(graph: Graph, actor: Actor, user: str | None = None, record: str | None = None, since=None,
            until=None, action: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
-    """Audit entries matching every given criterion, newest first; auditors only, and itself audited."""
+    """Audit entries matching every given criterion, newest first, and itself audited: every entry for the
+    auditor, a supervisor's subordinates' entries for a supervisor (`rules.audit_scope`)."""
     criteria = _criteria(user, record, since, until, action)
     if not 1 <= int(limit) <= 1000 or int(offset) < 0:
         raise ValidationFailed({"limit": ["use 1 to 1000 entries and a non-negative offset"]})
-    _require_auditor(graph, actor, "audit_search", criteria)
+    scope = _reader_scope(graph, actor, "audit_search", criteria)
 
     def work(tx):
-        rows = [r["e"] for r in tx.run(_SEARCH, **criteria, limit=int(limit), offset=int(offset))]
+        rows = [r["e"] for r in tx.run(_SEARCH, **criteria, scope=scope, limit=int(limit), offset=int(offset))]
         _record(tx, actor, "search", [criteria["record"]] if criteria["record"] else [],
                details={"scope": "audit", "criteria": criteria, "shown": len(rows), "offset": int(offset)})
         return rows
@@ -500,12 +501,12 @@ def search(graph: Graph, actor: Actor, user: str | None = None, record: str | No
 
 def export_csv(graph: Graph, actor: Actor, out: IO[str], user: str | None = None, record: str | None = None,
                since=None, until=None, action: str | None = None) -> int:
-    """Write every matching entry (oldest first) as CSV to `out`; auditors only, audited as an export."""
+    """Write every matching entry the actor may read (oldest first) as CSV to `out`, audited as an export."""
     criteria = _criteria(user, record, since, until, action)
-    _require_auditor(graph, actor, "audit_export", criteria)
+    scope = _reader_scope(graph, actor, "audit_export", criteria)
 
     def work(tx):
-        rows = [r["e"] for r in tx.run(_SEARCH, **criteria, limit=10_000_000, offset=0)]
+        rows = [r["e"] for r in tx.run(_SEARCH, **criteria, scope=scope, limit=10_000_000, offset=0)]
         _record(tx, actor, "export", [criteria["record"]] if criteria["record"] else [],
                details={"scope": "audit", "criteria": criteria, "rows": len(rows), "format": "csv"})
         return rows

@@ -23,7 +23,8 @@ blp = Blueprint("cases", __name__, "/cases", description="Cases and their lifecy
 @blp.response(200, schemas.RecordOut(many=True))
 @blp.paginate(Page, page_size=50, max_page_size=200)
 def list_cases(query):
-    """Cases you own or are on the team of; filter by status, sort by an allow-listed field, paginate."""
+    """Cases you own or are on the team of, and (for a supervisor) those of the people who report to you;
+    each has `relation` (owner, team, subordinate) and `owner_name`. Filter by status, sort, paginate."""
     rows = cases.my_cases(graph(), actor())
     if query["status"]:
         rows = [c for c in rows if c["props"].get("status") == query["status"]]

@@ -156,7 +156,7 @@ def test_a_title_of_only_spaces_is_refused(graph, org):
 
 
 # ---------------------------------------------------------------------------------------------
-# my_cases: what each user finds among their own cases
+# my_cases: what each user finds among their own cases, and a supervisor among their subordinates'
 # ---------------------------------------------------------------------------------------------
 
 # agent_a owns "Reef", with agent_b on its team, and the restricted "Nightjar"; sup_nyc owns a case of NYC.
@@ -165,7 +165,9 @@ SEES = [
     ("agent_b", ["Reef"]),              # on the team
     ("analyst_mia", []),                # the same office: may read Reef, but it is not hers
     ("agent_port", []),                 # a port within the office
-    ("sup_mia", []),                    # the owner's supervisor reads both, but owns neither
+    ("sup_mia", ["Nightjar", "Reef"]),  # the owner's supervisor: their subordinates' cases, restricted too
+    ("chief", ["Nightjar", "Reef"]),    # and the supervisor above them
+    ("sup_nyc", ["Someone else's"]),    # their own case; agent_a does not report to them
     ("agent_nyc", []),                  # another office
     ("auditor", []),                    # reads everything, owns nothing
 ]
@@ -179,6 +181,12 @@ def test_my_cases_are_the_ones_i_own_or_am_on_the_team_of(graph, org, who, title
     got = cases.my_cases(graph, getattr(org, who))
     assert sorted(c["props"]["title"] for c in got) == titles
     assert all(c["type"] == "Case" and c["caption"].endswith(c["props"]["title"]) for c in got)
+    relations = {c["props"]["title"]: c["relation"] for c in got}
+    if who in ("sup_mia", "chief"):
+        assert relations == {"Nightjar": "subordinate", "Reef": "subordinate"}
+        assert {c["owner_name"] for c in got} == {"Agent A"}
+    if who == "agent_b":
+        assert relations == {"Reef": "team"}
 
 
 def test_my_cases_come_newest_activity_first(graph, org):

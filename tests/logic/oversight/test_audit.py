@@ -130,11 +130,31 @@ def test_auditors_search_by_user_action_record_and_time(graph, org):
 
 
 def test_non_auditors_are_refused_and_the_refusal_is_audited(graph, org):
-    for who in (org.sup_mia, org.admin):
+    for who in (org.agent_b, org.analyst_mia, org.admin):
         with pytest.raises(Forbidden):
             audit.search(graph, who, user="agent_a")
     denials = graph.query("MATCH (e:AuditEntry {action: 'deny'}) RETURN e.actor_username AS u ORDER BY e.seq")
-    assert [d["u"] for d in denials] == ["sup_mia", "admin"]
+    assert [d["u"] for d in denials] == ["agent_b", "analyst_mia", "admin"]
+
+
+def test_a_supervisor_reads_the_entries_of_the_people_who_report_to_them_and_no_one_else(graph, org):
+    from io import StringIO
+
+    for who in (org.agent_a, org.agent_port, org.agent_nyc, org.chief, org.sup_mia):
+        graph.write(lambda tx, w=who: audit.record(tx, w, "view", [f"r-{w.username}"]))
+    seen = {e["actor_username"] for e in audit.search(graph, org.sup_mia, action="view")}
+    assert seen == {"agent_a", "agent_port"}  # not their own, not their supervisor's, not another office's
+    # The chief reads the whole chain below them, sup_mia's entries included.
+    assert {e["actor_username"] for e in audit.search(graph, org.chief, action="view")} == {
+        "agent_a", "agent_port", "sup_mia"}
+    # Naming someone outside the chain finds nothing; it does not widen the scope.
+    assert audit.search(graph, org.sup_mia, user="agent_nyc") == []
+    out = StringIO()
+    assert audit.export_csv(graph, org.sup_mia, out, action="view") == 2
+    assert "agent_nyc" not in out.getvalue() and "agent_a" in out.getvalue()
+    # The supervisor's reading is itself audited.
+    searched = graph.query("MATCH (e:AuditEntry {action: 'search', actor_username: 'sup_mia'}) RETURN count(e) AS n")
+    assert searched[0]["n"] == 2
 
 
 def test_export_writes_every_matching_entry_as_csv(graph, org):
