@@ -115,3 +115,6 @@ CREATE INDEX job_chunk_job IF NOT EXISTS FOR (c:JobChunk) ON (c.job_uid);
 CREATE INDEX job_problems_job IF NOT EXISTS FOR (p:JobProblems) ON (p.job_uid);
 // One Schedule per scheduled task (notification delivery, the retention report): claimed through next_at.
 CREATE CONSTRAINT schedule_name IF NOT EXISTS FOR (s:Schedule) REQUIRE s.name IS UNIQUE;
+// Work hours: a user's entries of one day (the 24-hour check), and a case's entries.
+CREATE INDEX work_hours_user_date IF NOT EXISTS FOR (h:WorkHours) ON (h.user_uid, h.date);
+CREATE INDEX work_hours_case IF NOT EXISTS FOR (h:WorkHours) ON (h.case_uid);

@@ -82,6 +82,8 @@ class RecordType:
 
 SEXES = ("M", "F", "X", "U")
 THING_CATEGORIES = ("firearm", "currency", "narcotics", "electronic_device", "document", "other")
+#: Units a seizure's quantity is counted in (ICM PIA: "seized items per office per fiscal year").
+SEIZURE_UNITS = ("each", "kg", "g", "lb", "oz", "l", "usd")
 BUSINESS_KINDS = ("corporation", "llc", "partnership", "sole_proprietorship", "nonprofit", "government", "other")
 VESSEL_KINDS = ("cargo", "tanker", "fishing", "pleasure", "passenger", "tug", "other")
 
@@ -261,7 +263,10 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location"), Field("charges", "list"), *FINANCIAL_REFERENCES),
+                    Field("incident_date", "date"), Field("location"),
+                    Field("charges", "list", "Charges (statutes)"),
+                    Field("arresting_office", label="Arresting office (code)", max_length=40),
+                    Field("on_warrant", "bool", "Arrested on a warrant"), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="SeizureReport",
@@ -270,7 +275,11 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location"), *FINANCIAL_REFERENCES),
+                    Field("incident_date", "date"), Field("location"),
+                    Field("category", "enum", "Item category", choices=THING_CATEGORIES),
+                    Field("quantity", "float", minimum=0, maximum=1e12),
+                    Field("unit", "enum", choices=SEIZURE_UNITS),
+                    Field("value_usd", "float", "Value (USD)", minimum=0, maximum=1e13), *FINANCIAL_REFERENCES),
         ),
         RecordType(
             name="SurveillanceReport",

@@ -49,6 +49,13 @@ def _props(type_name: str, clean: dict) -> dict:
     return {k: v for k, v in clean.items() if k in names}
 
 
+def _require_known_office(tx, props: dict) -> None:
+    """An arrest report's arresting office is an office of the organisation (statistics count by it)."""
+    code = props.get("arresting_office")
+    if code and tx.run("MATCH (o:Office {code: $code}) RETURN o LIMIT 1", code=code).single() is None:
+        raise ValidationFailed({"arresting_office": [f"no office {code!r}; use an office code such as MIA"]})
+
+
 # ---------------------------------------------------------------------------------------------
 # Create and update
 # ---------------------------------------------------------------------------------------------
@@ -81,6 +88,7 @@ def create_document(graph: Graph, actor: Actor, case_uid: str, type_name: str, d
         case = lock(tx, "Case", case_uid)
         if case["status"] not in CASE_ACCEPTS_DOCUMENTS:
             raise Conflict(f"case {case.get('case_number')} is {case['status']}; it takes no new documents")
+        _require_known_office(tx, props)
         rec = tx.run(stmt, case_uid=case_uid, props={k: v for k, v in props.items() if v is not None},
                      actor=actor.uid).single()
         audit.record(tx, actor, "create", [uid, case_uid], details={"type": type_name})
@@ -120,6 +128,7 @@ def update_document(graph: Graph, actor: Actor, uid: str, changes: dict, expecte
             raise Conflict(f"document {uid} was changed by someone else (version {doc.get('version')}, "
                            f"you had {expected_version})", current_version=doc.get("version"))
         clean = _props(doc["type"], validate_record(doc["type"], changes, partial=True))
+        _require_known_office(tx, clean)
         status = "draft" if doc["type"] == ROI else doc["status"]
         rec = tx.run("""MATCH (d:Document {uid: $uid})
                         SET d += $props, d.version = d.version + 1, d.status = $status,

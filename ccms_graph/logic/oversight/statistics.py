@@ -2,8 +2,9 @@
 items per office per fiscal year").
 
 Counts and sums per office, US federal fiscal year (1 October to 30 September), month and violation:
-cases opened and closed, arrests and the charges they list, seizures (count, and the value of the
-seized Things each seizure report names, by category), and deconfliction hits.
+cases opened and closed, arrests and the charges they list, seizures (count, and value by category: the
+report's own `value_usd` and `category` where it gives them, else the seized Things it names), hours
+logged on cases (`casework.hours`), and deconfliction hits.
 
 Who sees what (`rules.statistics_offices`): a user's totals cover their own organisational subtree
 (their office and every port or unit within it); headquarters and the auditor see every office.
@@ -33,7 +34,7 @@ from . import audit, notifications
 from .checks import guard
 
 METRICS = ("cases_opened", "cases_closed", "arrests", "charges", "seizures", "seized_value_usd",
-           "deconfliction_hits")
+           "hours", "deconfliction_hits")
 #: Fiscal years the trend covers, ending with the one asked for.
 TREND_YEARS = 5
 #: Cases the drill-down lists at most (the rest are counted, never named).
@@ -67,10 +68,17 @@ CALL () {
     AND coalesce(c.deleted, false) = false
   WITH d, c, CASE WHEN d.incident_date IS NULL THEN date(d.created_at) ELSE date(d.incident_date) END AS day
   WHERE day >= date($start) AND day < date($end)
-  OPTIONAL MATCH (d)-[:MENTIONS {status: 'active'}]->(t:Thing)
+  OPTIONAL MATCH (d)-[:MENTIONS {status: 'active'}]->(t:Thing) WHERE d.value_usd IS NULL
   WITH d, c, day, t
-  RETURN 'seized' AS metric, c, c.office_code AS office, day, CASE WHEN t IS NULL THEN 0 ELSE 1 END AS n,
-         toFloat(coalesce(t.value, 0)) AS value, coalesce(t.category, d.uid) AS category
+  RETURN 'seized' AS metric, c, c.office_code AS office, day,
+         CASE WHEN d.value_usd IS NULL AND t IS NULL THEN 0 ELSE 1 END AS n,
+         toFloat(coalesce(d.value_usd, t.value, 0)) AS value,
+         coalesce(d.category, t.category, 'unspecified') AS category
+  UNION ALL
+  MATCH (h:WorkHours)-[:LOGGED_ON]->(c:Case) WHERE h.date >= $start AND h.date < $end
+    AND coalesce(c.deleted, false) = false
+  RETURN 'hours' AS metric, c, c.office_code AS office, date(h.date) AS day, 0 AS n, toFloat(h.hours) AS value,
+         null AS category
   UNION ALL
   MATCH (h:DeconflictionHit) WHERE h.created_at >= datetime($start) AND h.created_at < datetime($end)
   OPTIONAL MATCH (r {uid: h.new_uid})
@@ -159,12 +167,15 @@ def _scope(tx, actor: Actor, office: str | None) -> list[str] | None:
 
 
 def _empty() -> dict:
-    return {m: 0 for m in METRICS}
+    return {m: 0.0 if m in ("seized_value_usd", "hours") else 0 for m in METRICS}
 
 
 def _add(bucket: dict, metric: str, n: int, value: float) -> None:
-    if metric == "seized":  # one row per seized Thing: its value (seizures are counted per report apart)
+    if metric == "seized":  # one row per valued seizure or seized Thing (seizures are counted per report apart)
         bucket["seized_value_usd"] += value
+        return
+    if metric == "hours":
+        bucket["hours"] += value
         return
     bucket[metric] += n
     if metric == "arrests":
@@ -237,9 +248,21 @@ def _run(graph: Graph, actor: Actor, work, criteria: dict):
         raise audit.refuse(graph, actor, exc, "statistics", [], criteria=criteria) from None
 
 
+def offices_covered(graph: Graph, actor: Actor) -> list[dict]:
+    """The offices (code, name) the actor's figures cover, for a dashboard's office filter: their subtree,
+    or every office for headquarters and the auditor. Roles that read no case figures are refused (audited)."""
+    guard(graph, actor, "statistics")
+    try:
+        allowed = rules.statistics_offices(actor)
+    except Forbidden as exc:
+        raise audit.refuse(graph, actor, exc, "statistics", []) from None
+    return graph.query("MATCH (o:Office) WHERE $scope IS NULL OR o.code IN $scope "
+                       "RETURN o.code AS code, o.name AS name ORDER BY o.code", {"scope": allowed})
+
+
 #: Which events make up each figure of the drill-down.
 DRILL_METRICS = {"cases_opened": ["cases_opened"], "cases_closed": ["cases_closed"], "arrests": ["arrests"],
-                  "charges": ["arrests"], "seizures": ["seized"], "seized_value_usd": ["seized"]}
+                 "charges": ["arrests"], "seizures": ["seized"], "seized_value_usd": ["seized"], "hours": ["hours"]}
 
 
 def cases(graph: Graph, actor: Actor, metric: str, fy=None, office: str | None = None,

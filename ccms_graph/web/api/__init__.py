@@ -22,6 +22,7 @@ from . import (
     documents_api,
     elsur_api,
     graph_api,
+    hours_api,
     imports_api,
     links_api,
     notifications_api,
@@ -98,7 +99,8 @@ def init_app(app) -> None:
     install(login_manager)
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
                    queries_api, approvals_api, notifications_api, audit_api, admin_api, offices_api,
-                   deconfliction_api, imports_api, retention_api, statistics_api, elsur_api):
+                   deconfliction_api, imports_api, retention_api, statistics_api, elsur_api,
+                   hours_api):
         csrf.exempt(module.blp)  # the blueprint's own guard checks CSRF unless a token signed the request in
         api.register_blueprint(module.blp)
 

@@ -52,7 +52,7 @@ def expected(graph, offices: set[str] | None) -> dict[int, Counter]:
                             WHERE d:ArrestReport OR d:SeizureReport
                             RETURN labels(d) AS labels, d.status AS status, d.incident_date AS day,
                                    toString(d.created_at) AS created, d.charges AS charges, c.office_code AS office,
-                                   [(d)-[:MENTIONS]->(t:Thing) | t.value] AS values"""):
+                                   d.value_usd AS own_value, [(d)-[:MENTIONS]->(t:Thing) | t.value] AS values"""):
         if (offices is not None and d["office"] not in offices) or d["status"] in ("draft", "submitted", "returned"):
             continue
         year = _fy(d["day"] or d["created"])
@@ -61,7 +61,8 @@ def expected(graph, offices: set[str] | None) -> dict[int, Counter]:
             out[year]["charges"] += len(d["charges"] or [])
         else:
             out[year]["seizures"] += 1
-            out[year]["seized_value_usd"] += sum(v or 0 for v in d["values"])
+            out[year]["seized_value_usd"] += (d["own_value"] if d["own_value"] is not None
+                                              else sum(v or 0 for v in d["values"]))
     return out
 
 
