@@ -79,6 +79,8 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_elsur.request_elsur", "POST"): {"json": {"kind": "Title III wire intercept", "target": "+13055550199",
                                                    "justification": "calls arrange the loads"}},
     ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "no-such-elsur"}},
+    ("api_hours.log_hours", "POST"): {"json": {"date": "2024-01-02", "hours": 1.5}},
+    ("api_hours.case_hours", "GET"): None,
 }
 
 #: Upload bodies a route would accept (by the VALID entry's "files" value).
