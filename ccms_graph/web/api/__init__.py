@@ -17,6 +17,7 @@ from . import (
     approvals_api,
     audit_api,
     auth_api,
+    case_file_api,
     cases_api,
     deconfliction_api,
     documents_api,
@@ -99,7 +100,7 @@ def init_app(app) -> None:
     install(login_manager)
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
                    queries_api, approvals_api, notifications_api, audit_api, admin_api, offices_api,
-                   deconfliction_api, imports_api, retention_api, statistics_api, elsur_api,
+                   deconfliction_api, imports_api, retention_api, statistics_api, elsur_api, case_file_api,
                    hours_api):
         csrf.exempt(module.blp)  # the blueprint's own guard checks CSRF unless a token signed the request in
         api.register_blueprint(module.blp)
