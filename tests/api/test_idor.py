@@ -81,6 +81,7 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "no-such-elsur"}},
     ("api_hours.log_hours", "POST"): {"json": {"date": "2024-01-02", "hours": 1.5}},
     ("api_hours.case_hours", "GET"): None,
+    ("api_case_file.case_file_pdf", "GET"): None,
 }
 
 #: Upload bodies a route would accept (by the VALID entry's "files" value).

@@ -197,6 +197,29 @@ def cite(graph: Graph, actor: Actor, roi_uid: str, data: dict) -> dict:
     return audit.write_or_refuse(graph, actor, "cite_elsur", [roi_uid], work)
 
 
+_OF_CASE = """
+MATCH (e:Elsur {case_uid: $case})
+OPTIONAL MATCH (e)-[:HAS_REPORT_OF_USE]->(u:ReportOfUse)
+WITH e, u ORDER BY u.date, u.created_at
+RETURN properties(e) AS e, [x IN collect(properties(u)) WHERE x IS NOT NULL] AS uses
+ORDER BY e.requested_at
+"""
+
+
+def elsurs_of_case(graph: Graph, actor: Actor, case_uid: str) -> list[dict]:
+    """The ELSURs of a case the actor may read, oldest first, each with its Reports of Use; audited as a view."""
+
+    def work(tx):
+        rules.require_case(tx, actor, case_uid)
+        out = [{**plain(r["e"]), "reports_of_use": [plain(u) for u in r["uses"]]}
+               for r in tx.run(_OF_CASE, case=case_uid)]
+        if out:
+            audit.record(tx, actor, "view", [e["uid"] for e in out], details={"op": "elsurs_of_case"})
+        return out
+
+    return audit.write_or_refuse(graph, actor, "view_elsur", [case_uid], work)
+
+
 def get_elsur(graph: Graph, actor: Actor, uid: str) -> dict:
     """An ELSUR of a case the actor may read, with its Reports of Use (oldest first); audited as a view."""
 

@@ -7,7 +7,16 @@ from flask_login import login_required
 
 from ...db import Graph
 from ...errors import NotFound, ValidationFailed
-from ...logic.casework import approvals, case_deconfliction, cases, disclosures, documents, grants, workflows
+from ...logic.casework import (
+    approvals,
+    case_deconfliction,
+    cases,
+    disclosures,
+    documents,
+    elsur,
+    grants,
+    workflows,
+)
 from ...logic.casework.disclosures import METHODS
 from ...logic.casework.workflows import TRANSITIONS
 from ...logic.entities import access
@@ -72,7 +81,8 @@ def case_page(uid: str):
     props = case["props"]
     team = _people(graph, [props.get("owner_uid"), *(props.get("team_uids") or [])])
     checked = case_deconfliction.summary_for_case(graph, context.actor(), uid)
-    return render_template("case.html", case=case, history=history, grants=grant_rows,
+    elsurs = elsur.elsurs_of_case(graph, context.actor(), uid)
+    return render_template("case.html", case=case, history=history, grants=grant_rows, elsurs=elsurs,
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
                            methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
                            team=team, checked=checked)
@@ -176,6 +186,22 @@ def grant_revoke(uid: str, grant_uid: str):
     return act(lambda: grants.revoke_grant(context.graph(), context.actor(), grant_uid,
                                            request.form.get("reason", "").strip()),
                "Access grant revoked.", _back(uid, "access"))
+
+
+@bp.route("/cases/<uid>/elsurs", methods=["POST"])
+@login_required
+def elsur_request(uid: str):
+    data = {k: request.form.get(k, "").strip() for k in ("kind", "target", "justification")}
+    return act(lambda: elsur.request_elsur(context.graph(), context.actor(), uid, data),
+               "ELSUR sent to headquarters for approval.", _back(uid, "elsur"))
+
+
+@bp.route("/cases/<uid>/elsurs/<elsur_uid>/uses", methods=["POST"])
+@login_required
+def elsur_use(uid: str, elsur_uid: str):
+    data = {k: request.form.get(k, "").strip() for k in ("date", "contact", "summary")}
+    return act(lambda: elsur.add_report_of_use(context.graph(), context.actor(), elsur_uid, data),
+               "Report of Use appended.", _back(uid, "elsur"))
 
 
 @bp.route("/cases/<uid>/restricted", methods=["POST"])
