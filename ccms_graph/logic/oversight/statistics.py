@@ -81,7 +81,7 @@ CALL () {
          null AS category
   UNION ALL
   MATCH (h:DeconflictionHit) WHERE h.created_at >= datetime($start) AND h.created_at < datetime($end)
-  OPTIONAL MATCH (r {uid: h.new_uid})
+  OPTIONAL MATCH (r:Linkable {uid: h.new_uid})
   RETURN 'deconfliction_hits' AS metric, null AS c, r.office_code AS office, date(h.created_at) AS day, 1 AS n,
          0.0 AS value, null AS category
 }
@@ -90,11 +90,17 @@ WHERE office IS NOT NULL AND ($scope IS NULL OR office IN $scope)
   AND ($violation IS NULL OR (c IS NOT NULL AND $violation IN coalesce(c.violations, [])))
 """
 
-# One row per (metric, office, fiscal year, month, violations, category): numbers only.
+# One row per (metric, office, month, category) over the trend's years: numbers only, few rows (a
+# grouping key of lists, such as each case's violations, multiplied the rows and cost seconds at scale).
 _TOTALS = _EVENTS + """
-WITH metric, office, day, n, value, category, CASE WHEN c IS NULL THEN [] ELSE coalesce(c.violations, []) END AS violations
-RETURN metric, office, day.year * 100 + day.month AS ym, violations, category,
-       sum(n) AS n, sum(value) AS value
+RETURN metric, office, day.year * 100 + day.month AS ym, category, sum(n) AS n, sum(value) AS value
+"""
+
+# The fiscal year's events per violation: one row per (metric, violation, category).
+_BY_VIOLATION = _EVENTS + """
+  AND c IS NOT NULL AND day >= date($fy_start)
+UNWIND coalesce(c.violations, []) AS violation
+RETURN metric, violation, category, sum(n) AS n, sum(value) AS value
 """
 
 # The drill-down: which cases make up one figure, split into those the viewer may read and the rest.
@@ -110,8 +116,9 @@ RETURN collect(CASE WHEN c IS NULL THEN null ELSE c {{.uid, .case_number, .title
 """
 
 
-# Seizures are counted per report (a report naming three Things is one seizure).
-_SEIZURE_REPORTS = """
+# Seizures are counted per report (a report naming three Things is one seizure): per office and month,
+# and for the fiscal year per violation.
+_SEIZURES = """
 MATCH (d:SeizureReport)-[:PART_OF {status: 'active'}]->(c:Case)
 WHERE coalesce(d.deleted, false) = false AND NOT coalesce(d.status, 'filed') IN $drafts
   AND coalesce(c.deleted, false) = false
@@ -119,8 +126,14 @@ WITH d, c, CASE WHEN d.incident_date IS NULL THEN date(d.created_at) ELSE date(d
 WHERE day >= date($start) AND day < date($end)
   AND ($scope IS NULL OR c.office_code IN $scope)
   AND ($violation IS NULL OR $violation IN coalesce(c.violations, []))
-RETURN c.office_code AS office, day.year * 100 + day.month AS ym, coalesce(c.violations, []) AS violations,
-       count(d) AS n
+"""
+_SEIZURE_REPORTS = _SEIZURES + """
+RETURN c.office_code AS office, day.year * 100 + day.month AS ym, count(d) AS n
+"""
+_SEIZURE_VIOLATIONS = _SEIZURES + """
+  AND day >= date($fy_start)
+UNWIND coalesce(c.violations, []) AS violation
+RETURN violation, count(d) AS n
 """
 
 
@@ -186,7 +199,7 @@ def _month(ym: int) -> str:
     return f"{ym // 100}-{ym % 100:02d}"
 
 
-def _roll_up(rows: list[dict], seizure_rows: list[dict], fy: int) -> dict:
+def _roll_up(rows: list[dict], violation_rows: list[dict], fy: int) -> dict:
     """Fold the queries' rows into totals, breakdowns and the trend (all numbers)."""
     trend: dict[int, dict] = defaultdict(_empty)
     totals = _empty()
@@ -194,19 +207,21 @@ def _roll_up(rows: list[dict], seizure_rows: list[dict], fy: int) -> dict:
     by_violation: dict[str, dict] = defaultdict(_empty)
     by_month = {_month((fy - 1 if m >= 10 else fy) * 100 + m): _empty() for m in (*range(10, 13), *range(1, 10))}
     categories: dict[str, dict] = defaultdict(lambda: {"items": 0, "value_usd": 0.0})
-    seizures = [{**r, "metric": "seizures", "value": 0.0} for r in seizure_rows]
-    for r in rows + seizures:
+    for r in rows:
         if r["metric"] == "seized" and not r["n"]:
-            continue  # a seizure report that names no Thing: counted as a seizure, no value
+            continue  # a seizure report that names no Thing and gives no value: counted as a seizure only
         year = _fy_of(r["ym"])
         _add(trend[year], r["metric"], r["n"], r["value"])
         if year != fy:
             continue
-        for b in (totals, by_office[r["office"]], by_month[_month(r["ym"])], *(by_violation[v] for v in r["violations"])):
+        for b in (totals, by_office[r["office"]], by_month[_month(r["ym"])]):
             _add(b, r["metric"], r["n"], r["value"])
         if r["metric"] == "seized":
             categories[r["category"]]["items"] += r["n"]
             categories[r["category"]]["value_usd"] += r["value"]
+    for r in violation_rows:
+        if not (r["metric"] == "seized" and not r["n"]):
+            _add(by_violation[r["violation"]], r["metric"], r["n"], r["value"])
     return {"totals": totals, "by_office": dict(by_office), "by_month": by_month, "by_violation": dict(by_violation),
             "seized_by_category": dict(categories), "trend": trend}
 
@@ -219,19 +234,23 @@ def statistics(graph: Graph, actor: Actor, fy=None, office: str | None = None, v
     criteria = _criteria(fy, office, violation, fiscal_year(today or date.today()))
     guard(graph, actor, "statistics", criteria=criteria)
     start, _ = fiscal_year_bounds(criteria["fy"] - TREND_YEARS + 1)
-    _, end = fiscal_year_bounds(criteria["fy"])
+    fy_start, end = fiscal_year_bounds(criteria["fy"])
 
     def work(tx):
         offices = _scope(tx, actor, criteria["office"])
-        params = {"start": start, "end": end, "scope": offices, "violation": criteria["violation"],
-                  "drafts": list(scopes.DRAFT_STATUSES)}
+        params = {"start": start, "end": end, "fy_start": fy_start, "scope": offices,
+                  "violation": criteria["violation"], "drafts": list(scopes.DRAFT_STATUSES)}
         rows = [r.data() for r in tx.run(_TOTALS, **params)]
-        seizure_rows = [r.data() for r in tx.run(_SEIZURE_REPORTS, **params)]
+        rows += [{**r.data(), "metric": "seizures", "value": 0.0, "category": None}
+                 for r in tx.run(_SEIZURE_REPORTS, **params)]
+        by_violation = [r.data() for r in tx.run(_BY_VIOLATION, **params)]
+        by_violation += [{**r.data(), "metric": "seizures", "value": 0.0, "category": None}
+                         for r in tx.run(_SEIZURE_VIOLATIONS, **params)]
         audit.record(tx, actor, "statistics", details={"criteria": criteria, "offices": offices})
-        return offices, rows, seizure_rows
+        return offices, rows, by_violation
 
-    offices, rows, seizure_rows = _run(graph, actor, work, criteria)
-    out = _roll_up(rows, seizure_rows, criteria["fy"])
+    offices, rows, by_violation = _run(graph, actor, work, criteria)
+    out = _roll_up(rows, by_violation, criteria["fy"])
     trend = out.pop("trend")
     return {"fiscal_year": criteria["fy"], "office": criteria["office"], "violation": criteria["violation"],
             "offices": sorted(offices) if offices is not None else "all",
