@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-peer bench-load drill api-fuzz probe clean stop
+.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-stats bench-peer bench-load drill api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -71,6 +71,11 @@ bench: setup browser
 	$(BENCH) $(BIN)/ccms-graph neo4j stop
 	$(BIN)/python benchmarks/explorer_render.py
 	$(BIN)/python benchmarks/fail_fast.py
+
+# Statistics over the sandbox grown by STATS_PERSONS persons (a tenth as many cases): benchmarks/stats_queries.py.
+STATS_PERSONS ?= 1000000
+bench-stats: setup
+	CCMS_NEO4J_BOLT_PORT=17693 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=4g $(BIN)/python benchmarks/stats_queries.py --persons $(STATS_PERSONS)
 
 # Our deconfliction beside Splink 5 on the same records (benchmarks/peer.py): installs the `bench` extra,
 # runs on its own Neo4j (Bolt 17731), stops it. E.g. PEER_ARGS="--count 1000 --other-count 500 --public-limit 1000".
