@@ -30,6 +30,7 @@ from ...db import Graph
 from ...errors import Forbidden, ValidationFailed
 from ...policy import rules, scopes
 from ...policy.actor import Actor
+from ..casework.cases import fiscal_year
 from . import audit, notifications
 from .checks import guard
 
@@ -229,8 +230,6 @@ def _roll_up(rows: list[dict], violation_rows: list[dict], fy: int) -> dict:
 def statistics(graph: Graph, actor: Actor, fy=None, office: str | None = None, violation: str | None = None,
                today: date | None = None) -> dict:
     """The figures for fiscal year `fy` (default: the current one) within the actor's subtree; audited."""
-    from ..casework.cases import fiscal_year
-
     criteria = _criteria(fy, office, violation, fiscal_year(today or date.today()))
     guard(graph, actor, "statistics", criteria=criteria)
     start, _ = fiscal_year_bounds(criteria["fy"] - TREND_YEARS + 1)
@@ -288,8 +287,6 @@ def cases(graph: Graph, actor: Actor, metric: str, fy=None, office: str | None =
           violation: str | None = None, month: str | None = None, today: date | None = None) -> dict:
     """The cases behind one figure: those the actor may read, and how many others it withheld. Audited;
     the owners of listed cases are told, as for a search."""
-    from ..casework.cases import fiscal_year
-
     criteria = _criteria(fy, office, violation, fiscal_year(today or date.today()))
     if metric not in DRILL_METRICS:
         raise ValidationFailed({"metric": [f"one of {', '.join(DRILL_METRICS)} (hits belong to no case)"]})
