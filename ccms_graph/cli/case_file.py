@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..db import get_graph
@@ -11,10 +12,22 @@ from .output import emit
 
 
 def _case_file(args) -> int:
+    """The file is opened before the case is read, so an unwritable --out costs no export; a refusal leaves no file."""
     graph = get_graph()
     actor = graph.read(load_actor, args.as_user).with_request("cli")
-    pdf, meta = case_file.case_file(graph, actor, args.case)
-    Path(args.out).write_bytes(pdf)
+    out = Path(args.out)
+    try:
+        fh = out.open("wb")
+    except OSError as exc:
+        print(f"error: --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    with fh:
+        try:
+            pdf, meta = case_file.case_file(graph, actor, args.case)
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
+        fh.write(pdf)
     emit({**meta, "out": args.out, "bytes": len(pdf)})
     return 0
 

@@ -190,9 +190,12 @@ def _lifecycle(pdf: _Document, content: dict) -> None:
                    ("Decision comment", r["decision_comment"])])
 
 
-def _section(pdf: _Document, title: str, items: list, empty: str, each: Callable[[_Document, dict], None]) -> None:
-    """A numbered section: its heading with the count, each item, or a line saying there is none."""
+def _section(pdf: _Document, title: str, items: list, empty: str, each: Callable[[_Document, dict], None],
+             lead: str = "") -> None:
+    """A numbered section: its heading with the count, a leading note, each item, or a line saying there is none."""
     pdf.heading(f"{title} ({len(items)})")
+    if lead:
+        pdf.note(lead)
     if not items:
         pdf.note(empty)
     for item in items:
@@ -238,9 +241,9 @@ def _contents(pdf: _Document, content: dict) -> None:
     """Sections 3 to 6: subjects, reports, evidence with the attachments' hashes, disclosures."""
     _section(pdf, "3. Subjects", content["subjects"], "The case has no subjects.", _subject)
     _section(pdf, "4. Reports of Investigation (approved) and incident reports", content["reports"],
-             "No approved report and no incident report.", _document)
-    pdf.note("Reports of Investigation appear only once a supervisor has approved them; drafts, submitted "
-             "and returned reports are never printed.")
+             "No approved report and no incident report.", _document,
+             lead="Reports of Investigation appear only once a supervisor has approved them; drafts, submitted "
+                  "and returned reports are never printed.")
     _section(pdf, "5. Evidence", content["evidence"], "No evidence is filed.", _document)
     _attachments(pdf, content)
     _section(pdf, "6. Disclosures", content["disclosures"], "No disclosure is recorded.", _disclosure)

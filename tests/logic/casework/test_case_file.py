@@ -140,6 +140,8 @@ def test_the_cli_writes_the_pdf_as_the_user(graph, org, world, tmp_path, monkeyp
     assert APPROVED in text_of(out.read_bytes()) and json.loads(capsys.readouterr().out)["case_number"] == number
     assert cli_main(["case-file", number, "--as", "agent_nyc", "--out", str(tmp_path / "no.pdf")]) == 2
     assert not (tmp_path / "no.pdf").exists()
+    assert cli_main(["case-file", number, "--as", "agent_b", "--out", str(tmp_path / "no" / "such" / "dir.pdf")]) == 2
+    assert "--out" in capsys.readouterr().err
 
 
 def test_a_letter_the_font_cannot_draw_prints_as_its_code_point(graph, org, world, tmp_path):
