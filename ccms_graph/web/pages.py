@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import login_required
 
 from .. import readiness
-from ..logic.casework import approvals, cases
+from ..logic.casework import approvals, cases, workflows
 from ..logic.identity import deconfliction
 from ..logic.oversight import notifications
 from . import context
@@ -42,4 +42,7 @@ def desktop():
         queue=approvals.approval_queue(graph, actor),
         inbox=notifications.inbox(graph, actor, limit=8),
         hits=deconfliction.list_hits(graph, actor)[:10],
+        # Quarterly reviews due and closure candidates among the user's own cases and their subordinates'.
+        review_due=workflows.review_due_cases(graph, actor) if actor.role in ("agent", "supervisor") else [],
+        inactive=workflows.inactive_cases(graph, actor) if actor.role in ("agent", "supervisor") else [],
     )

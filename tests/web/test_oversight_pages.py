@@ -32,3 +32,17 @@ def test_an_agent_has_no_audit_page(client, org):
     sign_in(client, "agent_a")
     assert 'href="/audit"' not in client.get("/").get_data(as_text=True)
     assert client.get("/audit?go=1").status_code == 403
+
+
+def test_the_desktop_lists_reviews_due_and_inactive_cases_of_the_user_and_their_subordinates(client, graph, org):
+    stale = cases.create_case(graph, org.agent_a, {"title": "Operation Dormant"}, status="open")
+    fresh = cases.create_case(graph, org.agent_a, {"title": "Operation Lively"}, status="open")
+    graph.query("MATCH (c:Case {uid: $u}) SET c.opened_at = datetime() - duration({months: 8}), "
+                "c.last_activity_at = datetime() - duration({months: 7})", {"u": stale["uid"]}, write=True)
+    for who, sees in (("sup_mia", True), ("agent_a", True), ("agent_b", False)):
+        browser = type(client)(client.application)
+        sign_in(browser, who)
+        html = browser.get("/").get_data(as_text=True)
+        section = html.split('id="reviews"')[1].split("</section>")[0] if 'id="reviews"' in html else ""
+        assert ("Operation Dormant" in section) is sees, who
+        assert "Operation Lively" not in section and fresh["props"]["case_number"] not in section
