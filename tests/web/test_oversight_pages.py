@@ -46,3 +46,21 @@ def test_the_desktop_lists_reviews_due_and_inactive_cases_of_the_user_and_their_
         section = html.split('id="reviews"')[1].split("</section>")[0] if 'id="reviews"' in html else ""
         assert ("Operation Dormant" in section) is sees, who
         assert "Operation Lively" not in section and fresh["props"]["case_number"] not in section
+
+
+def test_an_agent_logs_hours_on_the_case_page_and_a_bad_entry_is_named(client, graph, org):
+    from datetime import date
+
+    case = cases.create_case(graph, org.agent_a, {"title": "Operation Timesheet"}, status="open")
+    sign_in(client, "agent_a")
+    page = client.get(f"/cases/{case['uid']}").get_data(as_text=True)
+    assert "Log my hours" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    done = client.post(f"/cases/{case['uid']}/hours", data={"csrf_token": token, "date": date.today().isoformat(),
+                                                             "hours": "1.5", "activity": "interview"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Hours logged." in done and "Agent A · 1.5 h" in done
+    bad = client.post(f"/cases/{case['uid']}/hours", data={"csrf_token": token, "date": date.today().isoformat(),
+                                                            "hours": "0.3"}, follow_redirects=True).get_data(as_text=True)
+    assert "Not done" in bad and "hours" in bad and "quarter hours" in bad
+    assert graph.query("MATCH (h:WorkHours) RETURN count(h) AS n")[0]["n"] == 1

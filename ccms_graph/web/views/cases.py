@@ -15,6 +15,7 @@ from ...logic.casework import (
     documents,
     elsur,
     grants,
+    hours,
     workflows,
 )
 from ...logic.casework.disclosures import METHODS
@@ -82,7 +83,9 @@ def case_page(uid: str):
     team = _people(graph, [props.get("owner_uid"), *(props.get("team_uids") or [])])
     checked = case_deconfliction.summary_for_case(graph, context.actor(), uid)
     elsurs = elsur.elsurs_of_case(graph, context.actor(), uid)
+    work_hours = hours.hours_of_case(graph, context.actor(), uid)
     return render_template("case.html", case=case, history=history, grants=grant_rows, elsurs=elsurs,
+                           hours=work_hours,
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
                            methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
                            team=team, checked=checked)
@@ -240,6 +243,14 @@ def disclosure_record(uid: str):
     data = {k: request.form.get(k, "").strip() for k in fields if request.form.get(k, "").strip()}
     return act(lambda: disclosures.record_disclosure(context.graph(), context.actor(), uid, data),
                "Disclosure recorded.", _back(uid, "disclosures"))
+
+
+@bp.route("/cases/<uid>/hours", methods=["POST"])
+@login_required
+def hours_log(uid: str):
+    data = {k: request.form.get(k, "").strip() for k in ("date", "hours", "activity") if request.form.get(k, "").strip()}
+    return act(lambda: hours.log_hours(context.graph(), context.actor(), uid, data),
+               "Hours logged.", _back(uid, "hours"))
 
 
 @bp.route("/cases/<uid>/actions", methods=["POST"])
