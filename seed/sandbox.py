@@ -417,6 +417,17 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
                          source: 'manual', status: 'active'}}]->(s)""", rows=rows)
     # The combined case's documents and subjects were moved into the case it was combined into.
     counts["documents"] = len(docs)
+    # Outcomes of earlier fiscal years, so the statistics dashboard shows a trend (issue 17). A random
+    # stream of their own: every pick above stays as it was.
+    for label, rows in _earlier_outcomes(cases, now).items():
+        tx_run(f"""UNWIND $rows AS r CREATE (d:{label}:Document:Linkable) SET d = r,
+                  d.created_at = datetime(r.incident_date), d.updated_at = datetime(r.incident_date),
+                  d.created_by = r.author_uid, d.approval_status = 'approved', d.source = 'manual', d.version = 1,
+                  d.deleted = false
+                  WITH d MATCH (c:Case {{uid: d.case_uid}})
+                  CREATE (d)-[:PART_OF {{uid: randomUUID(), created_at: d.created_at, created_by: d.author_uid,
+                         source: 'manual', status: 'active'}}]->(c)""", rows=rows)
+        counts["documents"] += len(rows)
 
     # --- call detail records between phones -----------------------------------------------------------
     calls = []
@@ -451,6 +462,40 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
     counts["offices"] = len(OFFICES)
     frequencies.recount(graph)  # deconfliction weighs names by how common they are in the graph
     return counts
+
+
+def _earlier_outcomes(cases: list[Props], now: datetime) -> dict[str, list[Props]]:
+    """Approved arrest and seizure reports dated in the fiscal years before the seed's other reports (which
+    fall in the last 400 days): one or two per case opened earlier, while it was open, with charges from the
+    case's violations and a seizure's own category, quantity and value."""
+    rng = random.Random(SEED + 17)
+    out: dict[str, list[Props]] = {"ArrestReport": [], "SeizureReport": []}
+    horizon = now - timedelta(days=400)
+    for i, case in enumerate(cases):
+        # case-001's neighbourhood is what the explorer journey lays out and expands: left as it was.
+        if not case["opened_at"] or case["status"] == "combined" or i == 0:
+            continue
+        opened = datetime.fromisoformat(case["opened_at"])
+        until = min(horizon, datetime.fromisoformat(case["closed_at"])) if case["closed_at"] else horizon
+        if (until - opened).days < 10:
+            continue
+        base = {"case_uid": case["uid"], "status": "approved", "author_uid": case["owner_uid"],
+                "owner_uid": case["owner_uid"], "office_code": case["office_code"]}
+        span = (until - opened).days
+        days = [(opened + timedelta(days=rng.randint(0, span))).date().isoformat() for _ in range(2)]
+        if i % 2 == 0:
+            out["ArrestReport"].append({
+                **base, "uid": f"doc-arr-early-{i:03d}", "title": "Arrest of a co-conspirator",
+                "narrative": "Subject arrested at a residence.", "incident_date": days[0],
+                "charges": [v.split(" (")[0] for v in case["violations"]],
+                "arresting_office": case["office_code"], "on_warrant": rng.random() < 0.6})
+        category = rng.choice(["currency", "narcotics", "firearm", "electronic_device", "document"])
+        out["SeizureReport"].append({
+            **base, "uid": f"doc-seiz-early-{i:03d}", "title": f"Seizure of {category.replace('_', ' ')}",
+            "narrative": "Items seized under a search warrant.", "incident_date": days[1], "category": category,
+            "quantity": float(rng.randint(1, 50)), "unit": "usd" if category == "currency" else "each",
+            "value_usd": float(rng.randint(500, 400000))})
+    return out
 
 
 def sandbox_actor(graph: Graph, username: str) -> Actor:

@@ -150,3 +150,10 @@ def test_the_drill_down_links_readable_cases_and_counts_the_withheld(client, see
     figures = page_figures(text)
     month = next(m for m, row in figures["by_month"].items() if row["cases_opened"])
     assert f"metric=cases_opened&amp;month={month}#drill" in text
+
+
+def test_the_sandbox_gives_the_dashboard_a_trend_of_several_fiscal_years(client):
+    signed_in(client, "auditor")
+    trend = page_figures(client.get(f"/statistics?fy={FY}").get_data(as_text=True))["trend"]
+    for metric in ("cases_opened", "arrests", "charges", "seizures", "seized_value_usd"):
+        assert sum(1 for row in trend if row[metric]) >= 3, (metric, trend)
