@@ -172,10 +172,12 @@ def test_neo4j_killed_then_restarted_503_then_recovers(app, graph, org, test_set
     os.kill(pid, signal.SIGKILL)
     _wait_gone(pid, test_settings)
     try:
-        deadline = time.monotonic() + 30
-        while neo4j_server.bolt_answers(test_settings, timeout=0.5):
-            assert time.monotonic() < deadline, "Neo4j still answers after SIGKILL"
+        for _ in range(150):  # the killed server's port closes; a bounded wait, not a timing check
+            if not neo4j_server.bolt_answers(test_settings, timeout=0.5):
+                break
             time.sleep(0.2)
+        else:
+            pytest.fail("Neo4j still answers after SIGKILL")
         _assert_api_503(api.get("/api/v1/cases", headers=auth))
         _assert_api_503(api.post("/api/v1/cases", json={"title": "Operation Lost"}, headers=auth))
         _assert_html_503(browser.get("/"))
