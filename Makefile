@@ -20,13 +20,20 @@ $(STAMP): setup.cfg pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $@
 
 # The browser libraries, from package-lock.json (npm ci), copied as single UMD files: the link chart's
-# cytoscape and the statistics dashboard's Chart.js.
-VENDORED := $(VENDOR)/cytoscape.min.js $(VENDOR)/chart.umd.min.js
+# cytoscape, the statistics dashboard's Chart.js, and the map's Leaflet, its marker clustering and
+# topojson-client with the offline basemap (Natural Earth countries, US Census states: no tile server).
+VENDORED := $(VENDOR)/cytoscape.min.js $(VENDOR)/chart.umd.min.js $(VENDOR)/leaflet.js $(VENDOR)/leaflet.css \
+	$(VENDOR)/leaflet.markercluster.js $(VENDOR)/MarkerCluster.css $(VENDOR)/MarkerCluster.Default.css \
+	$(VENDOR)/topojson-client.min.js $(VENDOR)/countries-50m.json $(VENDOR)/states-10m.json
 vendor: $(VENDORED)
 $(VENDORED) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/cytoscape/dist/cytoscape.min.js node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	  node_modules/leaflet.markercluster/dist/{leaflet.markercluster.js,MarkerCluster.css,MarkerCluster.Default.css} \
+	  node_modules/topojson-client/dist/topojson-client.min.js node_modules/world-atlas/countries-50m.json \
+	  node_modules/us-atlas/states-10m.json $(VENDOR)/
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own browser download is unreachable).
 browser:
