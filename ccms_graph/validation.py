@@ -10,6 +10,7 @@ from typing import TypedDict
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .errors import ValidationFailed
+from .logic.location import coordinates
 from .matching.identifiers import FORMAT_HINTS, normalize_identifier
 from .nodes.vocabulary import ALL_RECORD_TYPES, FINANCIAL_SELECTORS, Field, RecordType
 
@@ -28,6 +29,9 @@ class AddressSchema(Schema):
     state = fields.String(validate=validate.Length(max=60), allow_none=True)
     postcode = fields.String(validate=validate.Length(max=20), allow_none=True)
     country = fields.String(validate=validate.Length(max=60), allow_none=True)
+    # Optional WGS84 coordinates, a pair (logic/location/coordinates.py), kept as the node's `location` point.
+    latitude = fields.Float(validate=validate.Range(-90, 90), allow_nan=False, allow_none=True)
+    longitude = fields.Float(validate=validate.Range(-180, 180), allow_nan=False, allow_none=True)
 
 
 class HandleSchema(Schema):
@@ -158,6 +162,24 @@ def validate_record(type_name: str, data: object, partial: bool = False) -> dict
             clean[name] = value.strip()
         if isinstance(value, date):
             clean[name] = value.isoformat()
+    return _located(clean)
+
+
+def _located(clean: dict) -> dict:
+    """Coordinates checked as pairs (both or neither, at most 7 decimals) and kept as `location` points,
+    on the record and on each of its addresses; a refusal names the field (`addresses.<i>.latitude`)."""
+    errors: dict = {}
+    try:
+        clean = coordinates.located(clean)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    for i, addr in enumerate(clean.get("addresses") or []):
+        try:
+            clean["addresses"][i] = coordinates.located(addr)
+        except ValidationFailed as exc:
+            errors.setdefault("addresses", {})[i] = exc.errors
+    if errors:
+        raise ValidationFailed(errors)
     return clean
 
 

@@ -118,3 +118,19 @@ CREATE CONSTRAINT schedule_name IF NOT EXISTS FOR (s:Schedule) REQUIRE s.name IS
 // Work hours: a user's entries of one day (the 24-hour check), and a case's entries.
 CREATE INDEX work_hours_user_date IF NOT EXISTS FOR (h:WorkHours) ON (h.user_uid, h.date);
 CREATE INDEX work_hours_case IF NOT EXISTS FOR (h:WorkHours) ON (h.case_uid);
+// Where and when (logic/location): every located node keeps a WGS84 point in `location`, and a POINT index
+// per label makes an area query (point.withinBBox, point.distance) an index seek instead of a label scan.
+CREATE POINT INDEX address_location IF NOT EXISTS FOR (n:Address) ON (n.location);
+CREATE POINT INDEX document_location IF NOT EXISTS FOR (n:Document) ON (n.location);
+CREATE POINT INDEX arrest_report_location IF NOT EXISTS FOR (n:ArrestReport) ON (n.location);
+CREATE POINT INDEX seizure_report_location IF NOT EXISTS FOR (n:SeizureReport) ON (n.location);
+CREATE POINT INDEX sighting_location IF NOT EXISTS FOR (n:Sighting) ON (n.location);
+CREATE POINT INDEX cell_site_location IF NOT EXISTS FOR (n:CellSite) ON (n.location);
+// LPR sightings: one per distinct read (its fingerprint), so a re-run adds nothing; found by plate and time.
+CREATE CONSTRAINT sighting_fingerprint IF NOT EXISTS FOR (s:Sighting) REQUIRE s.fingerprint IS UNIQUE;
+CREATE INDEX sighting_plate IF NOT EXISTS FOR (s:Sighting) ON (s.plate_key);
+CREATE INDEX sighting_seen IF NOT EXISTS FOR (s:Sighting) ON (s.seen_at);
+CREATE CONSTRAINT hot_list_entry_uid IF NOT EXISTS FOR (h:HotListEntry) REQUIRE h.uid IS UNIQUE;
+CREATE INDEX hot_list_entry_plate IF NOT EXISTS FOR (h:HotListEntry) ON (h.plate_key);
+CREATE INDEX hot_list_entry_case IF NOT EXISTS FOR (h:HotListEntry) ON (h.case_uid);
+CREATE CONSTRAINT cell_site_id IF NOT EXISTS FOR (c:CellSite) REQUIRE c.site_id IS UNIQUE;

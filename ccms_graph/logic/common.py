@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from ..errors import ValidationFailed
 from ..nodes.vocabulary import caption
+from .location import coordinates
 
 #: Labels that group records rather than name their type.
 GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
@@ -30,8 +31,8 @@ def now() -> datetime:
 
 
 def iso(value: Any) -> Any:
-    """A Neo4j temporal as its ISO string; any other value unchanged."""
-    return value.iso_format() if hasattr(value, "iso_format") else value
+    """A Neo4j temporal as its ISO string, a WGS84 point as {latitude, longitude}; any other value unchanged."""
+    return value.iso_format() if hasattr(value, "iso_format") else coordinates.as_dict(value)
 
 
 def plain(props: Mapping[str, Any] | None) -> dict:

@@ -243,6 +243,15 @@ FINANCIAL_REFERENCES = (
     Field("ctr_references", "list", "CTR references (BSA IDs)", identifier="ctr"),
 )
 
+#: Where an event happened: a place as written, and optional WGS84 coordinates, which the service keeps
+#: as one `point` in the property `location` (logic/location/coordinates.py: checked as a pair, at most
+#: 7 decimals; the map and the area queries read that point, through its POINT index).
+PLACE_FIELDS = (
+    Field("place", label="Place (as written)"),
+    Field("latitude", "float", "Latitude (WGS84)", minimum=-90, maximum=90),
+    Field("longitude", "float", "Longitude (WGS84)", minimum=-180, maximum=180),
+)
+
 # Case documents. Each carries the label Document beside its own.
 DOCUMENT_TYPES: dict[str, RecordType] = {
     t.name: t
@@ -263,7 +272,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location"),
+                    Field("incident_date", "date"), *PLACE_FIELDS,
                     Field("charges", "list", "Charges (statutes)"),
                     Field("arresting_office", label="Arresting office (code)", max_length=40),
                     Field("on_warrant", "bool", "Arrested on a warrant"), *FINANCIAL_REFERENCES),
@@ -275,7 +284,7 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             identifying=("title",),
             extra_labels=("Document",),
             fields=(Field("title"), Field("narrative", "text", max_length=200_000),
-                    Field("incident_date", "date"), Field("location"),
+                    Field("incident_date", "date"), *PLACE_FIELDS,
                     Field("category", "enum", "Item category", choices=THING_CATEGORIES),
                     Field("quantity", "float", minimum=0, maximum=1e12),
                     Field("unit", "enum", choices=SEIZURE_UNITS),

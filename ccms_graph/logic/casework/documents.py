@@ -45,7 +45,7 @@ CONTENT_TYPES = frozenset({
 
 
 def _props(type_name: str, clean: dict) -> dict:
-    names = DOCUMENT_TYPES[type_name].field_names
+    names = (*DOCUMENT_TYPES[type_name].field_names, "location")  # the point made of latitude/longitude
     return {k: v for k, v in clean.items() if k in names}
 
 

@@ -106,7 +106,7 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
             errors.setdefault("addresses", {})[i] = ["an address needs a street line (line1)"]
             continue
         selectors["addresses"].append({**{k: addr.get(k) for k in
-                                          ("line1", "line2", "city", "state", "postcode", "country")},
+                                          ("line1", "line2", "city", "state", "postcode", "country", "location")},
                                        "key": key, "display": address_display(addr)})
     for h in clean.get("social_handles") or []:
         platform = h["platform"].strip().lower()

@@ -51,7 +51,7 @@ def world(graph, org, tmp_path):
     documents.submit_roi(graph, org.agent_a, submitted["uid"])
     documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport",
                               {"title": "Arrest of the courier", "narrative": "Arrested at the warehouse gate.",
-                               "incident_date": "2026-03-04", "location": "Doral, FL", "charges": ["18 USC 545"]})
+                               "incident_date": "2026-03-04", "place": "Doral, FL", "charges": ["18 USC 545"]})
     ev = documents.create_document(graph, org.agent_a, case["uid"], "Evidence",
                                    {"title": "Payment ledger", "description": "Seized from the office desk"})
     att = documents.add_attachment(graph, org.agent_a, ev["uid"], "ledger.pdf", "application/pdf", EVIDENCE)

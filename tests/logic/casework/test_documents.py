@@ -112,8 +112,8 @@ def test_other_documents_are_filed_and_edited_by_case_writers(graph, org, case):
     assert doc["props"]["status"] == "filed" and doc["props"]["incident_date"] == "2026-03-02"
     with pytest.raises(Conflict):
         documents.submit_roi(graph, org.agent_a, doc["uid"])
-    documents.update_document(graph, org.agent_b, doc["uid"], {"location": "Port Everglades"})
-    assert documents.get_document(graph, doc["uid"])["props"]["location"] == "Port Everglades"
+    documents.update_document(graph, org.agent_b, doc["uid"], {"place": "Port Everglades"})
+    assert documents.get_document(graph, doc["uid"])["props"]["place"] == "Port Everglades"
     with pytest.raises(Conflict):
         documents.update_document(graph, org.agent_a, doc["uid"], {"title": "x"}, expected_version=1)
     with pytest.raises(Forbidden):
