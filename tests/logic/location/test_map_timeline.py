@@ -1,0 +1,138 @@
+"""The map and the time bar (logic/location/map.py, timeline.py) against the real Neo4j: a case's located
+things, a hidden point neither drawn nor counted, the time filter, grid clusters, and counts by kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccms_graph.errors import NotFound, ValidationFailed
+from ccms_graph.logic.casework import documents
+from ccms_graph.logic.entities import records
+from ccms_graph.logic.location import map as geo
+from ccms_graph.logic.location import timeline
+from tests.factories import make_person
+from tests.logic.casework.helpers import open_case, restrict
+
+MIAMI = (25.7743, -80.1937)
+AREA = (-80.5, 25.5, -79.9, 26.0)  # west, south, east, north around Miami
+
+
+def sighting(graph, vehicle_uid: str, n: int, lat: float, lon: float, seen: str, case_uid: str | None = None):
+    """An LPR read of the vehicle (as the LPR import stores one)."""
+    graph.query("""
+        MATCH (v:Vehicle {uid: $v})
+        CREATE (s:Sighting {fingerprint: $fp, uid: $fp, plate: v.plate, plate_state: 'FL', seen_at: datetime($seen),
+                            camera: 'cam-' + $fp, source: 'test feed', case_uid: $case,
+                            location: point({latitude: $lat, longitude: $lon})})-[:SIGHTING_OF]->(v)""",
+                {"v": vehicle_uid, "fp": f"{vehicle_uid}-{n}", "seen": seen, "case": case_uid, "lat": lat, "lon": lon},
+                write=True)
+
+
+@pytest.fixture
+def scene(graph, org):
+    """Case A (agent_a): a subject living at a geocoded address, a vehicle seen three times (January,
+    March, May 2026), a located arrest. Case B (agent_b, restricted): a sighting of the same vehicle."""
+    a = open_case(graph, org.agent_a, org.sup_mia, title="Harbour")
+    b = open_case(graph, org.agent_b, org.sup_mia, title="Informant")
+    make_person(graph, org.agent_a, case_uid=a["uid"], given_name="Ana", family_name="Reyes",
+                addresses=[{"line1": "1 Ocean Dr", "city": "Miami", "state": "FL",
+                            "latitude": MIAMI[0], "longitude": MIAMI[1]}])
+    car = records.create_entity(graph, org.agent_a, "Vehicle", {"plate": "ABC123", "plate_state": "FL", "make": "Ford"},
+                                case_uid=a["uid"])
+    for n, seen in enumerate(("2026-01-10T10:00:00Z", "2026-03-15T12:00:00Z", "2026-05-20T08:30:00Z")):
+        sighting(graph, car["uid"], n, 25.77 + n / 100, -80.19, seen, a["uid"])
+    documents.create_document(graph, org.agent_a, a["uid"], "ArrestReport", {
+        "title": "Arrest at the marina", "incident_date": "2026-03-16", "latitude": 25.78, "longitude": -80.18})
+    sighting(graph, car["uid"], 9, 25.8, -80.2, "2026-03-20T09:00:00Z", b["uid"])
+    restrict(graph, org.agent_b, org.sup_mia, b["uid"])
+    return {"a": a, "b": b, "car": car}
+
+
+def kinds(out):
+    return sorted(f["kind"] for f in out["features"])
+
+
+def test_a_case_map_draws_its_address_sightings_and_arrest(graph, org, scene):
+    out = geo.features(graph, org.agent_a, case_uid=scene["a"]["uid"])
+    assert kinds(out) == ["address", "arrest", "sighting", "sighting", "sighting"]
+    assert out["total"] == 5 and out["by_kind"]["sighting"] == 3 and not out["clustered"]
+    address = next(f for f in out["features"] if f["kind"] == "address")
+    assert (address["lat"], address["lon"]) == MIAMI and "Ocean" in address["label"]
+    audit = graph.query("MATCH (e:AuditEntry {action: 'view'}) WHERE e.details CONTAINS '\"op\": \"map\"' "
+                        "RETURN e.targets AS t")
+    assert [scene["a"]["uid"]] in [r["t"] for r in audit]
+
+
+def test_a_restricted_cases_sighting_is_neither_drawn_nor_counted(graph, org, scene):
+    # agent_a reads case A; the vehicle's fourth sighting belongs to restricted case B (agent_b's)
+    mine = geo.features(graph, org.agent_a, case_uid=scene["a"]["uid"])
+    area = geo.features(graph, org.agent_a, bbox=AREA)
+    clusters = geo.features(graph, org.agent_a, case_uid=scene["a"]["uid"], bbox=AREA)
+    for out in (mine, area, clusters):
+        assert out["by_kind"]["sighting"] == 3, out
+        assert all(not f["uid"].endswith("-9") for f in out["features"])
+    # its own team sees it in the area
+    assert geo.features(graph, org.agent_b, bbox=AREA)["by_kind"]["sighting"] == 4
+    # and the time bar does not count it either
+    bar = timeline.timeline(graph, org.agent_a, uids=[scene["car"]["uid"]])
+    assert bar["totals"]["sighting"] == 3
+    assert timeline.timeline(graph, org.agent_b, uids=[scene["car"]["uid"]])["totals"]["sighting"] == 4
+
+
+def test_grid_clusters_count_only_readable_points(graph, org, scene, monkeypatch):
+    monkeypatch.setattr(geo, "MAX_FEATURES", 2)
+    out = geo.features(graph, org.agent_a, bbox=AREA)
+    assert out["clustered"] and out["features"] == []
+    assert sum(c["count"] for c in out["clusters"]) == out["total"] == 5  # 1 address, 3 sightings, 1 arrest
+    assert geo.features(graph, org.agent_b, bbox=AREA)["by_kind"]["sighting"] == 4
+
+
+def test_the_time_filter_narrows_the_map(graph, org, scene):
+    case = scene["a"]["uid"]
+    march = geo.features(graph, org.agent_a, case_uid=case, since="2026-03-01", until="2026-03-31")
+    assert kinds(march) == ["address", "arrest", "sighting"]  # an address is a place: drawn whatever the period
+    spring = geo.features(graph, org.agent_a, case_uid=case, since="2026-03-01")
+    assert spring["by_kind"]["sighting"] == 2
+    assert geo.features(graph, org.agent_a, case_uid=case, until="2025-12-31")["by_kind"]["sighting"] == 0
+
+
+def test_the_timeline_buckets_counts_by_kind(graph, org, scene):
+    bar = timeline.timeline(graph, org.agent_a, case_uid=scene["a"]["uid"], since="2026-01-01",
+                            until="2026-06-30", bucket="month")
+    assert bar["bucket"] == "month" and [b["start"] for b in bar["buckets"]][:3] == [
+        "2026-01-01", "2026-02-01", "2026-03-01"]
+    march = bar["buckets"][2]["counts"]
+    assert march["sighting"] == 1 and march["arrest"] == 1
+    assert bar["totals"]["sighting"] == 3 and bar["totals"]["arrest"] == 1
+    everything = timeline.timeline(graph, org.agent_a, case_uid=scene["a"]["uid"])
+    assert everything["totals"]["link"] >= 3  # the subjects' and documents' memberships, made today
+    assert everything["totals"]["document"] >= 1  # the opening ROI
+
+
+def test_a_hidden_case_answers_as_a_missing_one(graph, org, scene):
+    with pytest.raises(NotFound):
+        geo.features(graph, org.agent_a, case_uid=scene["b"]["uid"])
+    with pytest.raises(NotFound):
+        timeline.timeline(graph, org.agent_a, case_uid=scene["b"]["uid"])
+    with pytest.raises(NotFound):
+        geo.features(graph, org.agent_a, case_uid="no-such-case")
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"bbox": "-80,26,-81,25"}, "bbox"),  # west > east
+    ({"bbox": "-80,26,-79,25"}, "bbox"),  # south > north
+    ({"bbox": "-200,25,-79,26"}, "bbox"),
+    ({"bbox": "a,b,c,d"}, "bbox"),
+    ({"bbox": "1,2,3"}, "bbox"),
+    ({}, "bbox"),
+    ({"bbox": "-81,25,-80,26", "since": "2026-13-01"}, "since"),
+    ({"bbox": "-81,25,-80,26", "since": "2026-03-01", "until": "2026-02-01"}, "until"),
+    ({"uids": [f"u{i}" for i in range(geo.MAX_UIDS + 1)]}, "uids"),
+])
+def test_bad_input_names_the_field(graph, org, kwargs, field):
+    with pytest.raises(ValidationFailed) as exc:
+        geo.features(graph, org.agent_a, **kwargs)
+    assert field in exc.value.errors
+    with pytest.raises(ValidationFailed) as exc:
+        timeline.timeline(graph, org.agent_a, **kwargs)
+    assert field in exc.value.errors
