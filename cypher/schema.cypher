@@ -57,6 +57,11 @@ CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.given
 CREATE FULLTEXT INDEX record_search IF NOT EXISTS FOR (n:Person|Business|Vehicle|Vessel|Aircraft|Thing) ON EACH [n.search_text];
 CREATE FULLTEXT INDEX case_search IF NOT EXISTS FOR (n:Case) ON EACH [n.case_number, n.title, n.predication, n.violations_text];
 CREATE FULLTEXT INDEX business_names IF NOT EXISTS FOR (n:Business) ON EACH [n.name, n.dbas_text];
+// Search over everything (logic/entities/search.py): documents' narrative fields, attachments' extracted
+// text (`text`, written by text extraction), and addresses' words; selectors are found by exact normalized keys.
+CREATE FULLTEXT INDEX document_text IF NOT EXISTS FOR (n:Document) ON EACH [n.title, n.narrative, n.description, n.chain_of_custody, n.authority];
+CREATE FULLTEXT INDEX attachment_text IF NOT EXISTS FOR (n:Attachment) ON EACH [n.text, n.filename];
+CREATE FULLTEXT INDEX address_text IF NOT EXISTS FOR (n:Address) ON EACH [n.line1, n.line2, n.city, n.state, n.postcode, n.display];
 
 // --- sessions, audit, notifications, workflow --------------------------------------------------
 CREATE CONSTRAINT session_sid IF NOT EXISTS FOR (s:Session) REQUIRE s.sid IS UNIQUE;

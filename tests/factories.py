@@ -126,3 +126,10 @@ def stored_case(graph, uid_or_number: str) -> dict:
     out["subjects"] = [node_dict(x["node"], x["labels"]) for x in rec["subjects"] if x["node"] is not None]
     out["documents"] = [node_dict(x["node"], x["labels"]) for x in rec["documents"] if x["node"] is not None]
     return out
+
+
+def set_attachment_text(graph, attachment_uid: str, text: str) -> None:
+    """Store an attachment's extracted text in `text`, the property text extraction writes (test-only
+    stand-in until the extraction path lands); the `attachment_text` full-text index reads it."""
+    graph.query("MATCH (a:Attachment {uid: $uid}) SET a.text = $text", {"uid": attachment_uid, "text": text},
+                write=True)

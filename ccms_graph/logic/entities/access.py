@@ -18,25 +18,16 @@ from __future__ import annotations
 
 import re
 
-from unidecode import unidecode
-
 from ...db import Graph
 from ...errors import DomainError, Forbidden, ValidationFailed
-from ...matching.blocking import lucene_escape
-from ...nodes.vocabulary import ENTITY_TYPES, LINK_TYPES
+from ...nodes.vocabulary import LINK_TYPES
 from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ...policy.rules import actor_params, require_active
-from ..common import node_dict, placeholder, plain, record_type_of
+from ..common import node_dict, placeholder, plain
 from ..oversight import audit, notifications
 from ..oversight.checks import check_record, guard
-
-#: Record types a search may be narrowed to (the ones the full-text indexes cover).
-SEARCH_TYPES = (*ENTITY_TYPES, "Case")
-#: How many index hits per index a search considers before the policy filter.
-SEARCH_CAP = 1000
-#: At most this many "matched but not displayed" notifications per search.
-UNSHOWN_CAP = 200
+from . import search as search_module
 
 
 def _shown(items, center: str) -> list[str]:
@@ -134,88 +125,17 @@ def view_record(graph: Graph, actor: Actor, uid: str, with_links: bool = False, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Search
+# Search: in `search` (the search over everything, and the record search pickers use)
 # ---------------------------------------------------------------------------------------------
 
-
-
-def lucene_query(text: str, max_terms: int = 12) -> str:
-    """Turn free text into a Lucene query: every word required, words of 4+ letters matched fuzzily."""
-    words = re.findall(r"\w+", unidecode(text or "").lower())[:max_terms]
-    if not words:
-        raise ValidationFailed({"text": ["give at least one letter or digit to search for"]})
-    terms = [f"{lucene_escape(w)}~1" if len(w) >= 4 and not any(ch.isdigit() for ch in w) else lucene_escape(w)
-             for w in words]
-    return " AND ".join(terms)
-
-
-_SEARCH = f"""
-CALL () {{
-  CALL db.index.fulltext.queryNodes('record_search', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
-  UNION ALL
-  CALL db.index.fulltext.queryNodes('person_names', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
-  UNION ALL
-  CALL db.index.fulltext.queryNodes('case_search', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
-}}
-WITH node AS n, max(score) AS score
-WHERE coalesce(n.deleted, false) = false
-  AND ($types IS NULL OR any(l IN labels(n) WHERE l IN $types))
-  AND ($office IS NULL OR n.office_code = $office)
-  AND ($status IS NULL OR coalesce(n.status, n.approval_status) = $status)
-WITH n, score, {scopes.record_readable("n")} AS ok
-ORDER BY ok DESC, score DESC, n.uid
-WITH collect({{n: n, ok: ok, score: score}}) AS rows
-WITH [r IN rows WHERE r.ok] AS readable, [r IN rows WHERE NOT r.ok] AS refused
-RETURN [r IN readable[..$limit] | {{node: r.n, labels: labels(r.n), score: r.score}}] AS shown,
-       [r IN (readable[$limit..] + refused)[..$unshown_cap] |
-           {{uid: r.n.uid, labels: labels(r.n), owner_uid: r.n.owner_uid}}] AS unshown,
-       size(readable) + size(refused) AS matched
-"""
+SEARCH_TYPES = search_module.SEARCH_TYPES
+lucene_query = search_module.lucene_query
 
 
 def search(graph: Graph, actor: Actor, text: str, types=None, office: str | None = None, status: str | None = None,
            limit: int = 50) -> list[dict]:
-    """Full-text search over Subject Records and cases, filtered by the policy inside the query.
-
-    Audited with its criteria and how many results were shown; every other owner of a matched record
-    is notified with the criteria and whether the record was displayed.
-    """
-    types = list(types) if types else None
-    bad = sorted(set(types or ()) - set(SEARCH_TYPES))
-    errors = {}
-    if bad:
-        errors["types"] = [f"cannot search {', '.join(bad)}; use {', '.join(SEARCH_TYPES)}"]
-    if not 1 <= int(limit) <= 200:
-        errors["limit"] = ["use 1 to 200"]
-    if errors:
-        raise ValidationFailed(errors)
-    criteria = {"text": text, "types": types, "office": office or None, "status": status or None,
-                "limit": int(limit)}
-    q = lucene_query(text)
-    guard(graph, actor, "search", criteria=criteria)
-
-    def work(tx):
-        rec = tx.run(_SEARCH, q=q, cap=SEARCH_CAP, types=types, office=office or None, status=status or None,
-                     limit=int(limit), unshown_cap=UNSHOWN_CAP, **actor_params(actor)).single()
-        shown = []
-        for r in rec["shown"]:
-            item = node_dict(r["node"], r["labels"])
-            item["score"] = r["score"]
-            shown.append(item)
-        _redact(tx, actor, shown)
-        audit.record(tx, actor, "search", [s["uid"] for s in shown],
-                     details={"criteria": criteria, "shown": len(shown), "matched": rec["matched"]})
-        for item in shown:
-            notifications.notify_owner(tx, actor, item["props"].get("owner_uid"), "query", record_uid=item["uid"],
-                                       record_type=item["type"], record_caption=item["caption"],
-                                       criteria=criteria, displayed=True)
-        for r in rec["unshown"]:
-            notifications.notify_owner(tx, actor, r["owner_uid"], "query", record_uid=r["uid"],
-                                       record_type=record_type_of(r["labels"]), criteria=criteria,
-                                       displayed=False)
-        return shown
-
-    return graph.write(work)
+    """The record search (`search.records`): Subject Records and cases by their words, as a flat list."""
+    return search_module.records(graph, actor, text, types=types, office=office, status=status, limit=limit)
 
 
 # ---------------------------------------------------------------------------------------------
