@@ -91,6 +91,15 @@ CREATE CONSTRAINT subscriber_record_fingerprint IF NOT EXISTS FOR (r:SubscriberR
 CREATE INDEX subscriber_record_number IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.e164);
 CREATE INDEX subscriber_record_case IF NOT EXISTS FOR (r:SubscriberRecord) ON (r.case_uid);
 CREATE CONSTRAINT telecom_link_key IF NOT EXISTS FOR (t:TelecomLink) REQUIRE t.key IS UNIQUE;
+// TLS: IMSI, IMEI and IP selectors shared like phones; miscellaneous records one per distinct row of a case;
+// one TelecomImport per file loaded (the case's TLS tab lists them).
+CREATE CONSTRAINT imsi_key IF NOT EXISTS FOR (n:IMSI) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT imei_key IF NOT EXISTS FOR (n:IMEI) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT ip_address_key IF NOT EXISTS FOR (n:IPAddress) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT misc_record_fingerprint IF NOT EXISTS FOR (r:MiscRecord) REQUIRE r.fingerprint IS UNIQUE;
+CREATE INDEX misc_record_case IF NOT EXISTS FOR (r:MiscRecord) ON (r.case_uid);
+CREATE CONSTRAINT telecom_import_uid IF NOT EXISTS FOR (t:TelecomImport) REQUIRE t.uid IS UNIQUE;
+CREATE INDEX telecom_import_case IF NOT EXISTS FOR (t:TelecomImport) ON (t.case_uid);
 CREATE CONSTRAINT approval_request_uid IF NOT EXISTS FOR (r:ApprovalRequest) REQUIRE r.uid IS UNIQUE;
 CREATE CONSTRAINT access_grant_uid IF NOT EXISTS FOR (g:AccessGrant) REQUIRE g.uid IS UNIQUE;
 CREATE CONSTRAINT disclosure_uid IF NOT EXISTS FOR (d:Disclosure) REQUIRE d.uid IS UNIQUE;

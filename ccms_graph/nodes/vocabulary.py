@@ -226,7 +226,16 @@ SELECTOR_TYPES: dict[str, str] = {
     "BankAccount": "key",
     "CryptoWallet": "key",
     "PaymentHandle": "key",
+    # Telecom selectors (ICM TLS: IMSI, IMEI and IP identifiers), keyed by their normalised form
+    # (logic.identity.telecom_selectors), e.g. "imsi:310150123456789", "ip:2001:db8::1".
+    "IMSI": "key",
+    "IMEI": "key",
+    "IPAddress": "key",
 }
+
+#: Telecom selector types: named by the TLS's subscriber and miscellaneous records (`logic.identity.telecom`),
+#: held by those records and drawn from a number by IDENTIFIED_AS; one shared by two cases alerts both agents.
+TELECOM_SELECTORS = ("IMSI", "IMEI", "IPAddress")
 
 #: Financial selector types -> the link a Person or Business holds one by, and the record input that
 #: carries them (a list of objects: see `validation`). An account shared by two cases' subjects alerts
@@ -330,7 +339,8 @@ SUBJECTS = frozenset(ENTITY_TYPES)
 CONVEYANCES = frozenset({"Vehicle", "Vessel", "Aircraft"})
 DOCUMENTS = frozenset(DOCUMENT_TYPES)
 FINANCIAL = frozenset(FINANCIAL_SELECTORS)
-SELECTORS = frozenset({"Phone", "Email", "Address", "SocialHandle"}) | FINANCIAL
+TELECOM = frozenset(TELECOM_SELECTORS)
+SELECTORS = frozenset({"Phone", "Email", "Address", "SocialHandle"}) | FINANCIAL | TELECOM
 
 
 @dataclass(frozen=True)
@@ -405,6 +415,9 @@ LINK_TYPES: dict[str, LinkType] = {
                  description="call detail records between two numbers",
                  properties=("count", "first_at", "last_at", "total_seconds"),
                  drawn_by="the telecom import: load the call detail records into the case"),
+        LinkType("IDENTIFIED_AS", frozenset({"Phone"}), TELECOM,
+                 description="the number's subscriber or miscellaneous records name this IMSI, IMEI or IP address",
+                 drawn_by="the telecom import: load the subscriber or miscellaneous records into the case"),
         LinkType("HAS_IDENTIFIER", SUBJECTS, frozenset({"Identifier"}), system=True,
                  description="carries this identifier",
                  drawn_by="the service, from the record's identifier fields"),

@@ -132,10 +132,11 @@ def selector_readable(n: str = "n") -> str:
     """Predicate: may the actor read selector `n` (Phone, Email, Address, SocialHandle, Identifier)?
 
     A selector is as secret as what it comes from: readable through a live record the actor may read
-    that uses it (an active link), or, for a phone, through the call or subscriber records of a case the
-    actor may read. A phone, e-mail or SSN used only by hidden records is itself hidden."""
+    that uses it (an active link), for a phone through the call or subscriber records of a case the
+    actor may read, and for any selector through a telecom record (subscriber or miscellaneous: IMSI,
+    IMEI, IP) of a case the actor may read. A phone, e-mail or SSN used only by hidden records is itself hidden."""
     n = _v(n)
-    r, o, c, s, k = f"{n}_su", f"{n}_so", f"{n}_sc", f"{n}_ss", f"{n}_sk"
+    r, o, c, s, k, t = f"{n}_su", f"{n}_so", f"{n}_sc", f"{n}_ss", f"{n}_sk", f"{n}_st"
     return (f"($auditor OR ($reader AND (EXISTS {{ MATCH ({n})<-[{r}:{'|'.join(SELECTOR_LINKS)}]-({o}) "
             f"WHERE coalesce({r}.status, 'active') = 'active' AND coalesce({o}.deleted, false) = false "
             f"AND (({o}:SubjectRecord AND {subject_readable(o)}) "
@@ -144,7 +145,9 @@ def selector_readable(n: str = "n") -> str:
             f"AND size({readable_case_uids(c)}) > 0 }} "
             f"OR EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.term = {n}.e164 AND size({readable_case_uids(c)}) > 0 }} "
             f"OR EXISTS {{ MATCH ({s}:SubscriberRecord {{e164: {n}.e164}}) MATCH ({k}:Case {{uid: {s}.case_uid}}) "
-            f"WHERE {case_readable(k)} }})))))")
+            f"WHERE {case_readable(k)} }})) "
+            f"OR EXISTS {{ MATCH ({n})<-[:NAMES_SELECTOR]-({t}:TelecomRecord) "
+            f"WHERE size({readable_case_uids(t)}) > 0 }})))")
 
 
 def record_readable(n: str = "n") -> str:
@@ -175,8 +178,10 @@ def hidden(n: str = "n") -> str:
 #: one that names a record the actor may not read (a list is narrowed to the readable uids).
 POINTERS = ("master_uid", "combined_into", "combined_from", "case_uid", "case_uids")
 
-#: Link types whose data is derived from the material of the cases in their `case_uids`.
-CASE_DERIVED = ("CALLED",)
+#: Link types whose data is derived from the material of the cases in their `case_uids`: CALLED (its counts
+#: recomputed from the readable cases' calls) and IDENTIFIED_AS (a number's IMSI, IMEI or IP address, from
+#: the cases' subscriber and miscellaneous records: shown with `case_uids` narrowed, never with provenance).
+CASE_DERIVED = ("CALLED", "IDENTIFIED_AS")
 
 
 def is_record(n: str = "n") -> str:
@@ -208,7 +213,8 @@ def link_readable(r: str = "r") -> str:
     """Predicate: may the actor see link `r` at all, its ends being readable? Every link may, but one
     derived from case material that holds nothing from a case the actor may read."""
     r = _v(r)
-    return f"(NOT {_from_cases(r)} OR EXISTS {{ {_calls(r)} RETURN 1 }})"
+    return (f"(NOT {_from_cases(r)} OR CASE WHEN type({r}) = 'CALLED' THEN EXISTS {{ {_calls(r)} RETURN 1 }} "
+            f"ELSE size({readable_case_uids(r)}) > 0 END)")
 
 
 def link_shown(n: str, r: str, m: str) -> str:
@@ -241,4 +247,4 @@ def link_props(r: str = "r") -> str:
         f"created_at: CASE WHEN {everything} THEN {r}.created_at END, "
         f"updated_at: CASE WHEN {everything} THEN {r}.updated_at END}}][0]"
     )
-    return f"(CASE WHEN {_from_cases(r)} THEN {called} ELSE properties({r}) END)"
+    return f"(CASE WHEN {_from_cases(r)} AND type({r}) = 'CALLED' THEN {called} ELSE properties({r}) END)"

@@ -111,7 +111,7 @@ def selector_readable(n: str) -> str:
 
 #: Link types whose properties are computed from the material of the cases in their `case_uids` (call
 #: detail records behind CALLED): such a link matches only when every one of those cases is readable.
-CASE_DERIVED = ("CALLED",)
+CASE_DERIVED = ("CALLED", "IDENTIFIED_AS")
 #: Properties that name other records; read through `_Guard.pointer`, never as stored.
 POINTERS = frozenset({"master_uid", "combined_into", "combined_from", "case_uid", "case_uids"})
 LIST_POINTERS = frozenset({"case_uids"})

@@ -5,7 +5,16 @@ CSV formats (a header row; column names are case-insensitive, common aliases acc
 * call detail records: `originating_number`, `terminating_number`, `start_time` (ISO 8601; no
   zone means UTC), `duration` (seconds, or H:MM:SS / M:SS), optional `cell_site`;
 * subscriber records: `number` and any of `subscriber_name`, `address`, `city`, `state`,
-  `postcode`, `dob`, `email`, `imei`, `source`.
+  `postcode`, `dob`, `email`, `imsi`, `imei`, `source`;
+* miscellaneous records (ICM TLS keeps them beside the other two): `record_type`, `time`, any of
+  `number`, `imsi`, `imei`, `ip` (at least one), and free text in `details` (an IP session, a SIM swap...).
+
+A CDR row may carry its cell site's `latitude` and `longitude` (`telecom_sites`: a CellSite node with a
+WGS84 point, linked from the call). IMSI, IMEI and IP values are validated and become shared selector
+nodes (`telecom_selectors`), held by the records that name them (NAMES_SELECTOR) and drawn from their
+number (IDENTIFIED_AS, case-derived); one named in another case's telecom records alerts both agents as a
+shared number does. Each file loaded is recorded as a TelecomImport (when, by whom, rows loaded and
+refused), which the case's TLS tab lists (`telecom_analysis`).
 
 Each number becomes one `(:Phone {e164})` node (shared with the records that use it). Each distinct
 call is one `(:CallRecord {fingerprint})` (the originating and terminating numbers, start and
@@ -42,8 +51,9 @@ from ...matching.identifiers import normalize_identifier
 from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ...policy.rules import actor_params
-from ..common import plain
+from ..common import new_uid, plain
 from ..oversight import audit, checks, notifications
+from . import telecom_selectors, telecom_sites
 
 BATCH = 1000
 
@@ -54,16 +64,29 @@ CDR_COLUMNS = {
                            "dialed_number"),
     "start_time": ("start_time", "start", "started_at", "date_time", "datetime", "call_start"),
     "duration": ("duration", "duration_seconds", "seconds", "duration_s"),
-    "cell_site": ("cell_site", "cell", "cell_id", "tower", "cell_tower"),
+    "cell_site": ("cell_site", "cell", "cell_id", "tower", "cell_tower", "cell_site_id", "site_id"),
+    "latitude": ("latitude", "lat", "cell_latitude", "cell_lat", "site_latitude"),
+    "longitude": ("longitude", "lon", "lng", "long", "cell_longitude", "cell_lon", "site_longitude"),
 }
 SUBSCRIBER_COLUMNS = {
     "number": ("number", "phone", "phone_number", "msisdn", "telephone"),
     "subscriber_name": ("subscriber_name", "name", "subscriber"),
     "address": ("address", "address_line", "line1", "street"),
     "city": ("city",), "state": ("state",), "postcode": ("postcode", "zip", "zip_code", "postal_code"),
-    "dob": ("dob", "date_of_birth"), "email": ("email", "e_mail"), "imei": ("imei",),
-    "source": ("source", "obtained_by", "legal_process"),
+    "dob": ("dob", "date_of_birth"), "email": ("email", "e_mail"), "imei": ("imei", "handset_imei"),
+    "imsi": ("imsi", "sim_imsi"), "source": ("source", "obtained_by", "legal_process"),
 }
+#: Miscellaneous records (ICM TLS keeps them beside call and subscriber records): a number and/or an IMSI,
+#: IMEI or IP address, what kind of record it is, when, and free text (e.g. an IP session, a SIM swap).
+MISC_COLUMNS = {
+    "number": ("number", "phone", "phone_number", "msisdn", "identifier", "telephone"),
+    "imsi": ("imsi",), "imei": ("imei",), "ip": ("ip", "ip_address", "ipaddress", "source_ip"),
+    "record_type": ("record_type", "type", "kind", "event", "event_type"),
+    "time": ("time", "at", "timestamp", "date_time", "datetime", "start_time", "occurred_at"),
+    "details": ("details", "text", "notes", "free_text", "description", "comment"),
+}
+#: The longest record type and free text a miscellaneous row may carry.
+MISC_TYPE_MAX, MISC_TEXT_MAX = 60, 2000
 
 
 def _key(name: str) -> str:
@@ -145,6 +168,8 @@ def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
             seconds = parse_duration(row["duration"])
         except ValueError:
             problems.append(f"duration {row['duration']!r} is not a number of seconds")
+        site = telecom_sites.cell_site(row.get("cell_site"), row.get("latitude"), row.get("longitude"))
+        problems += site["problems"]
         if problems or start is None or seconds is None:  # a missing start or duration is a problem above
             refused.append({"row": line, "reason": "; ".join(problems)})
             continue
@@ -154,7 +179,8 @@ def parse_cdr(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
             continue
         seen[fp] = line
         valid.append({"row": line, "fp": fp, "orig": orig, "term": term, "start": start.isoformat(),
-                      "duration": seconds, "cell_site": row.get("cell_site") or None,
+                      "duration": seconds, "cell_site": site["site_id"], "lat": site["latitude"],
+                      "lon": site["longitude"],
                       "orig_display": row["originating_number"], "term_display": row["terminating_number"]})
     return valid, refused
 
@@ -169,16 +195,64 @@ def parse_subscribers(stream: Iterable[str], case_uid: str) -> tuple[list[dict],
         problems = ["more cells than the header has columns"] if ragged else []
         if number is None:
             problems.append(f"number {row['number']!r} is not a phone number")
+        selectors, bad = telecom_selectors.from_row(row)
+        problems += bad
         if problems:
             refused.append({"row": line, "reason": "; ".join(problems)})
             continue
         props = {k: v for k, v in row.items() if v and k != "number"}
+        props.update({s["label"].lower(): s["display"] for s in selectors})  # imsi, imei stored normalised
         fp = _fingerprint("subscriber", case_uid, number, sorted(props.items()))
         if fp in seen:
             refused.append({"row": line, "reason": f"duplicate of row {seen[fp]}"})
             continue
         seen[fp] = line
-        valid.append({"row": line, "fp": fp, "e164": number, "display": row["number"], "props": props})
+        valid.append({"row": line, "fp": fp, "e164": number, "display": row["number"], "props": props,
+                      "selectors": selectors})
+    return valid, refused
+
+
+def parse_misc(stream: Iterable[str], case_uid: str) -> tuple[list[dict], list[dict]]:
+    """(valid miscellaneous rows, refused [{row, reason}]) of a miscellaneous-records CSV: each row names a
+    number or an IMSI, IMEI or IP address (any of them, at least one), a record type and a time."""
+    valid: list[dict] = []
+    refused: list[dict] = []
+    seen: dict[str, int] = {}
+    for line, row, ragged in _rows(stream, MISC_COLUMNS, ("record_type", "time")):
+        problems = ["more cells than the header has columns"] if ragged else []
+        number = None
+        if row.get("number"):
+            number = normalize_identifier("phone", row["number"])
+            if number is None:
+                problems.append(f"number: {row['number']!r} is not a phone number")
+        selectors, bad = telecom_selectors.from_row(row)
+        problems += bad
+        if not (row.get("number") or any(row.get(f) for f in telecom_selectors.FIELDS)):
+            problems.append("give a number, imsi, imei or ip")
+        kind = re.sub(r"\s+", "_", row["record_type"].strip().lower())
+        if not kind:
+            problems.append("record_type: is empty")
+        elif len(kind) > MISC_TYPE_MAX:
+            problems.append(f"record_type: longer than {MISC_TYPE_MAX} characters")
+        at = None
+        try:
+            at = parse_time(row["time"])
+        except ValueError:
+            problems.append(f"time: {row['time']!r} is not an ISO 8601 date-time")
+        details = row.get("details") or ""
+        if len(details) > MISC_TEXT_MAX:
+            problems.append(f"details: longer than {MISC_TEXT_MAX} characters")
+        if problems or at is None:
+            refused.append({"row": line, "reason": "; ".join(problems)})
+            continue
+        keys = sorted(s["key"] for s in selectors)
+        fp = _fingerprint("misc", case_uid, number, keys, kind, at.isoformat(), details)
+        if fp in seen:
+            refused.append({"row": line, "reason": f"duplicate of row {seen[fp]}"})
+            continue
+        seen[fp] = line
+        valid.append({"row": line, "fp": fp, "e164": number, "display": row.get("number") or None,
+                      "record_type": kind, "at": at.isoformat(), "details": details or None, "selectors": selectors})
     return valid, refused
 
 
@@ -196,6 +270,17 @@ WITH c, row, coalesce(c._new, false) AS new, $case IN c.case_uids AS had
 SET c.case_uids = CASE WHEN had THEN c.case_uids ELSE c.case_uids + $case END
 REMOVE c._new
 RETURN row.fp AS fp, new, had
+"""
+
+# A call's cell site (`telecom_sites`): one node per site id; its first coordinates stay.
+_CELLS = """
+UNWIND $rows AS row
+MATCH (c:CallRecord {fingerprint: row.fp})
+MERGE (s:CellSite {site_id: row.cell_site})
+ON CREATE SET s.created_at = datetime()
+SET s.location = coalesce(s.location, CASE WHEN row.lat IS NOT NULL
+                                           THEN point({latitude: row.lat, longitude: row.lon}) END)
+MERGE (c)-[:VIA_CELL]->(s)
 """
 
 _CALLED = """
@@ -220,10 +305,55 @@ MERGE (p:Phone {e164: row.e164}) ON CREATE SET p:Linkable, p.uid = randomUUID(),
 MERGE (s:SubscriberRecord {fingerprint: row.fp})
 ON CREATE SET s += row.props, s.e164 = row.e164, s.case_uid = $case, s.created_at = datetime(),
               s.created_by = $actor, s.source_row = row.row, s._new = true
+SET s:TelecomRecord, s.case_uids = [$case]
+MERGE (s)-[:NAMES_SELECTOR]->(p)
 WITH s, row, coalesce(s._new, false) AS new
 REMOVE s._new
 RETURN row.fp AS fp, new
 """
+
+# A miscellaneous record (one per distinct row of a case), holding its number if it names one.
+_MISC = """
+UNWIND $rows AS row
+MERGE (m:MiscRecord {fingerprint: row.fp})
+ON CREATE SET m.e164 = row.e164, m.record_type = row.record_type, m.at = datetime(row.at), m.details = row.details,
+              m.selector_keys = [x IN row.selectors | x.key], m.case_uid = $case, m.created_at = datetime(),
+              m.created_by = $actor, m.source_row = row.row, m._new = true
+SET m:TelecomRecord, m.case_uids = [$case]
+WITH m, row, coalesce(m._new, false) AS new
+REMOVE m._new
+WITH m, row, new
+CALL (m, row) {
+  WITH m, row WHERE row.e164 IS NOT NULL
+  MERGE (p:Phone {e164: row.e164}) ON CREATE SET p:Linkable, p.uid = randomUUID(), p.display = row.display
+  MERGE (m)-[:NAMES_SELECTOR]->(p)
+}
+RETURN row.fp AS fp, new
+"""
+
+
+def _selector_statement(record: str, label: str) -> str:
+    """Merge the telecom selectors of one label named by `record` nodes `fp` (labels from the allow-lists),
+    the record's hold on each, and its number's IDENTIFIED_AS link (case-derived: `case_uids` only, no
+    provenance)."""
+    assert record in ("SubscriberRecord", "MiscRecord") and label in telecom_selectors.KINDS, (record, label)
+    return f"""
+UNWIND $rows AS row
+MATCH (t:{record} {{fingerprint: row.fp}})
+UNWIND [x IN row.selectors WHERE x.label = '{label}'] AS x
+MERGE (s:{label} {{key: x.key}}) ON CREATE SET s:Linkable, s.uid = randomUUID(), s.display = x.display,
+                                             s.created_at = datetime()
+MERGE (t)-[:NAMES_SELECTOR]->(s)
+WITH t, s, row WHERE row.e164 IS NOT NULL
+MATCH (p:Phone {{e164: row.e164}})
+MERGE (p)-[r:IDENTIFIED_AS]->(s)
+ON CREATE SET r.uid = randomUUID(), r.status = 'active', r.source = 'telecom', r.case_uids = []
+SET r.case_uids = CASE WHEN $case IN r.case_uids THEN r.case_uids ELSE r.case_uids + $case END
+"""
+
+
+_SELECTOR_STATEMENTS = {(kind, label): _selector_statement(record, label) for kind, record in
+                        (("subscribers", "SubscriberRecord"), ("misc", "MiscRecord")) for label in telecom_selectors.KINDS}
 
 
 def _case(tx, actor: Actor, case_key: str) -> dict:
@@ -255,10 +385,17 @@ def _load_batches(graph: Graph, actor: Actor, case: dict, valid: list[dict], kin
             fresh = [r for r in rows if result[r["fp"]]["new"]]
             if fresh:
                 tx.run(_CALLED, pairs=_aggregate(fresh), case=case["uid"], actor=actor.uid).consume()
+            cells = [r for r in rows if r["cell_site"]]
+            if cells:
+                tx.run(_CELLS, rows=cells).consume()
             dup = [r for r in rows if not result[r["fp"]]["new"] and result[r["fp"]]["had"]]
             added = len(rows) - len(dup)
         else:
-            result = {r["fp"]: r for r in tx.run(_SUBSCRIBERS, rows=rows, case=case["uid"], actor=actor.uid)}
+            statement = _SUBSCRIBERS if kind == "subscribers" else _MISC
+            result = {r["fp"]: r for r in tx.run(statement, rows=rows, case=case["uid"], actor=actor.uid)}
+            named = [r for r in rows if r["selectors"]]
+            for label in sorted({x["label"] for r in named for x in r["selectors"]}):
+                tx.run(_SELECTOR_STATEMENTS[kind, label], rows=named, case=case["uid"]).consume()
             dup = [r for r in rows if not result[r["fp"]]["new"]]
             added = len(rows) - len(dup)
         audit.record(tx, actor, "import", [case["uid"]],
@@ -288,6 +425,8 @@ CALL (e) {
   MATCH (r:CallRecord {term: e}) UNWIND r.case_uids AS case_uid RETURN case_uid
   UNION
   MATCH (r:SubscriberRecord {e164: e}) RETURN r.case_uid AS case_uid
+  UNION
+  MATCH (:Phone {e164: e})<-[:NAMES_SELECTOR]-(r:MiscRecord) UNWIND r.case_uids AS case_uid RETURN case_uid
 }
 WITH e, case_uid WHERE case_uid <> $case
 MATCH (c:Case {uid: case_uid})
@@ -352,37 +491,85 @@ def alert_linked_cases(tx, actor: Actor, case_uid: str, numbers: list[str]) -> i
                for r in tx.run(_OTHER_CASES, numbers=sorted(set(numbers)), case=case_uid).data())
 
 
-def _import(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int) -> dict:
+# Other live cases whose telecom records name one of the IMSI, IMEI or IP selectors `keys`.
+_SELECTOR_CASES = f"""
+UNWIND $keys AS k
+MATCH (s:{'|'.join(telecom_selectors.KINDS)} {{key: k}})<-[:NAMES_SELECTOR]-(t:TelecomRecord)
+UNWIND t.case_uids AS case_uid
+WITH DISTINCT k, s.display AS shown, case_uid WHERE case_uid <> $case
+MATCH (c:Case {{uid: case_uid}}) WHERE coalesce(c.deleted, false) = false
+RETURN k, shown, c.uid AS uid ORDER BY k, uid
+"""
+
+
+def alert_shared_selectors(tx, actor: Actor, case_uid: str, keys: list[str]) -> int:
+    """Alert both agents for every other case whose telecom records name one of the IMSI, IMEI or IP
+    selectors `keys` (kind "telecom_alert"), once per case pair and selector."""
+    if not keys:
+        return 0
+    return sum(alert_case_pair(tx, actor, case_uid, r["uid"], "telecom_alert", r["shown"], selector=r["k"])
+               for r in tx.run(_SELECTOR_CASES, keys=sorted(set(keys)), case=case_uid).data())
+
+
+# One TelecomImport per file loaded into a case (the TLS tab lists them): when, by whom, how many rows.
+_RECORD_IMPORT = """
+MERGE (t:TelecomImport {uid: $uid})
+ON CREATE SET t += $props, t.imported_at = datetime()
+"""
+
+_PARSERS = {"cdr": lambda stream, _case_uid: parse_cdr(stream), "subscribers": parse_subscribers, "misc": parse_misc}
+
+
+def _import(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str], kind: str, batch: int,
+            filename: str | None = None) -> dict:
     checks.writer_guard(graph, actor, f"telecom_{kind}", [case_key])  # only writers load case content
     case = audit.read_or_refuse(graph, actor, f"telecom_{kind}", [case_key], _case, actor, case_key)
+    valid, refused = _PARSERS[kind](stream, case["uid"])
     if kind == "cdr":
-        valid, refused = parse_cdr(stream)
         numbers = sorted({n for r in valid for n in (r["orig"], r["term"])})
     else:
-        valid, refused = parse_subscribers(stream, case["uid"])
-        numbers = sorted({r["e164"] for r in valid})
+        numbers = sorted({r["e164"] for r in valid if r["e164"]})
+    keys = sorted({x["key"] for r in valid for x in r.get("selectors", ())})
     loaded, duplicates = _load_batches(graph, actor, case, valid, kind, batch)
+    refused = sorted(refused, key=lambda r: r["row"])
+    import_uid = new_uid()
 
     def alerts(tx):
-        n = alert_linked_cases(tx, actor, case["uid"], numbers)
+        n = alert_linked_cases(tx, actor, case["uid"], numbers) + alert_shared_selectors(tx, actor, case["uid"], keys)
         if n:
             audit.record(tx, actor, "notify", [case["uid"]], details={"kind": "telecom_alert", "alerts": n})
+        tx.run(_RECORD_IMPORT, uid=import_uid, props={
+            "case_uid": case["uid"], "kind": kind, "filename": (filename or "")[:200] or None,
+            "imported_by": actor.uid, "imported_by_name": actor.name, "rows": len(valid) + len(refused),
+            "loaded": loaded, "duplicates": len(duplicates), "refused": len(refused)}).consume()
         return n
 
     sent = graph.write(alerts)
     return {"case_number": case["number"], "rows": len(valid) + len(refused), "loaded": loaded,
-            "duplicates": duplicates, "refused": sorted(refused, key=lambda r: r["row"]), "alerts": sent}
+            "duplicates": duplicates, "refused": refused, "alerts": sent, "import_uid": import_uid}
 
 
-def import_cdr(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+def _lines(stream: Iterable[str] | str) -> Iterable[str]:
+    return io.StringIO(stream) if isinstance(stream, str) else stream
+
+
+def import_cdr(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH,
+               filename: str | None = None) -> dict:
     """Load a call-detail CSV into a case (uid or case number); {rows, loaded, duplicates, refused, alerts}."""
-    return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream, "cdr", batch)
+    return _import(graph, actor, case_key, _lines(stream), "cdr", batch, filename)
 
 
-def import_subscribers(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH) -> dict:
+def import_subscribers(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH,
+                       filename: str | None = None) -> dict:
     """Load a subscriber CSV into a case; same answer as `import_cdr`."""
-    return _import(graph, actor, case_key, io.StringIO(stream) if isinstance(stream, str) else stream,
-                   "subscribers", batch)
+    return _import(graph, actor, case_key, _lines(stream), "subscribers", batch, filename)
+
+
+def import_misc(graph: Graph, actor: Actor, case_key: str, stream: Iterable[str] | str, batch: int = BATCH,
+                filename: str | None = None) -> dict:
+    """Load a miscellaneous-records CSV (number/imsi/imei/ip, record_type, time, details) into a case; same
+    answer as `import_cdr`."""
+    return _import(graph, actor, case_key, _lines(stream), "misc", batch, filename)
 
 
 _CALLS_BETWEEN = f"""
