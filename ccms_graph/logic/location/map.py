@@ -144,11 +144,11 @@ def check_scope(case_uid, uids, bbox) -> tuple[str, list[str]]:
 
 
 def sighting_readable(s: str = "s") -> str:
-    """Predicate: may the viewer see sighting `s`? One taken for a case is as secret as that case
-    (`scopes.case_readable`); one from a feed with no case is LPR data every reader may see."""
+    """Predicate: may the viewer see sighting `s`? LPR data is kept only for a case (`lpr`), and each copy is
+    exactly as secret as its case (`scopes.case_readable`); with no live case, only the auditor."""
     k = f"{s}_rk"
-    return (f"(CASE WHEN {s}.case_uid IS NULL THEN ($auditor OR $reader) "
-            f"ELSE EXISTS {{ MATCH ({k}:Case {{uid: {s}.case_uid}}) WHERE {scopes.case_readable(k)} }} END)")
+    return (f"($auditor OR EXISTS {{ MATCH ({k}:Case {{uid: {s}.case_uid}}) "
+            f"WHERE coalesce({k}.deleted, false) = false AND {scopes.case_readable(k)} }})")
 
 
 def dated(at: str) -> str:
@@ -197,9 +197,9 @@ _REPORT_OK = (f"(d:ArrestReport OR d:SeizureReport) AND d.location IS NOT NULL A
               f"AND {inside('d.location')} AND {dated(report_at('d'))} AND {scopes.document_readable('d')}")
 _CELL_OK = f"{inside('cs.location')} AND {dated('c.start_at')} AND size({scopes.readable_case_uids('c')}) > 0"
 
-#: How a call names its cell site, and how a sighting hangs on its vehicle (the LPR import's link).
-CALL_SITE = "(cs:CellSite {site_id: c.cell_site})"
-SIGHTING_OF = "(v)-[]-(s:Sighting)"
+#: How a call reaches its cell site (`telecom_sites`), and a sighting its vehicle (`lpr`).
+CALL_SITE = "(c)-[:VIA_CELL]->(cs:CellSite)"
+SIGHTING_OF = "(v)<-[:SIGHTING_OF]-(s:Sighting)"
 
 _CASE_EVENTS = f"""
 CALL () {{
@@ -211,7 +211,8 @@ CALL () {{
   CALL () {{
     MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(v:Vehicle) MATCH {SIGHTING_OF} RETURN s
     UNION
-    MATCH (s:Sighting {{case_uid: $case}}) RETURN s
+    MATCH (h:HotListEntry {{case_uid: $case}}) MATCH (s:Sighting {{plate_key: h.plate_key}})
+    WHERE s.case_uid = $case RETURN s
   }}
   WITH s WHERE s.location IS NOT NULL AND {_SIGHTING_OK}
   {_sighting_row("s")}
@@ -219,7 +220,7 @@ CALL () {{
   MATCH (:Case {{uid: $case}})<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK}
   {_report_row("d")}
   UNION ALL
-  MATCH (c:CallRecord) WHERE $case IN c.case_uids AND c.cell_site IS NOT NULL
+  MATCH (c:CallRecord) WHERE $case IN c.case_uids
   MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK}
   {_cell_row("cs", "c")}
 }}
@@ -240,10 +241,10 @@ CALL (x) {{
   UNION ALL
   MATCH (x:Case)<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK} {_report_row("d")}
   UNION ALL
-  MATCH (x:Phone) MATCH (c:CallRecord {{orig: x.e164}}) WHERE c.cell_site IS NOT NULL
+  MATCH (x:Phone) MATCH (c:CallRecord {{orig: x.e164}})
   MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c")}
   UNION ALL
-  MATCH (x:Phone) MATCH (c:CallRecord {{term: x.e164}}) WHERE c.cell_site IS NOT NULL AND c.orig <> x.e164
+  MATCH (x:Phone) MATCH (c:CallRecord {{term: x.e164}}) WHERE c.orig <> x.e164
   MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c")}
 }}
 WITH DISTINCT kind, uid, loc, at, label, detail
@@ -262,7 +263,7 @@ CALL () {{
   {_report_row("d")}
   UNION ALL
   MATCH (cs:CellSite) WHERE point.withinBBox(cs.location, $sw, $ne)
-  MATCH (c:CallRecord {{cell_site: cs.site_id}}) WHERE {_CELL_OK}
+  MATCH (c:CallRecord)-[:VIA_CELL]->(cs) WHERE {_CELL_OK}
   {_cell_row("cs", "c")}
 }}
 """

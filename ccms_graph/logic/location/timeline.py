@@ -55,7 +55,8 @@ CALL () {{
   CALL () {{
     MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(v:Vehicle) MATCH {geo.SIGHTING_OF} RETURN s
     UNION
-    MATCH (s:Sighting {{case_uid: $case}}) RETURN s
+    MATCH (h:HotListEntry {{case_uid: $case}}) MATCH (s:Sighting {{plate_key: h.plate_key}})
+    WHERE s.case_uid = $case RETURN s
   }}
   WITH s WHERE {_SIGHTING_OK} RETURN 'sighting' AS kind, s.seen_at AS at
   UNION ALL
@@ -103,7 +104,7 @@ CALL () {{
     AND {_DOC_OK} {_DOC_ROW}
   UNION ALL
   MATCH (cs:CellSite) WHERE point.withinBBox(cs.location, $sw, $ne)
-  MATCH (c:CallRecord {{cell_site: cs.site_id}}) WHERE {_CALL_OK}
+  MATCH (c:CallRecord)-[:VIA_CELL]->(cs) WHERE {_CALL_OK}
   RETURN 'call' AS kind, c.start_at AS at
 }}
 """

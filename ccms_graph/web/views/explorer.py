@@ -21,7 +21,8 @@ def _node(item: dict, fallback_id: str) -> dict:
     props = item.get("props", {})
     return {"id": item["uid"], "type": "Document" if item["type"] in DOCUMENT_TYPES else item["type"], "label": item["caption"] or item["type"], "locked": False,
             "status": props.get("approval_status") or props.get("status"),
-            "case_number": props.get("case_number"), "office": props.get("office_code")}
+            "case_number": props.get("case_number"), "office": props.get("office_code"),
+            "at": props.get("incident_date") or props.get("report_date") or props.get("collected_date")}
 
 
 def graph_elements(near: dict) -> dict:
@@ -34,7 +35,10 @@ def graph_elements(near: dict) -> dict:
         src, dst = (center["id"], other["id"]) if link["outgoing"] else (other["id"], center["id"])
         info = link.get("link") or {}
         edges.append({"id": info.get("uid") or f"{src}-{link['type']}-{dst}", "source": src, "target": dst,
-                      "type": link["type"], "reason": info.get("reason"), "count": info.get("count")})
+                      "type": link["type"], "reason": info.get("reason"), "count": info.get("count"),
+                      # when the link was made (a call link: its first and last call), for the time bar's brush
+                      "at": info.get("first_at") or info.get("created_at"),
+                      "at_end": info.get("last_at") or info.get("created_at")})
     return {"center": center["id"], "nodes": list(nodes.values()), "edges": edges}
 
 

@@ -42,7 +42,7 @@
         { selector: "edge", style: { width: big ? 1 : 1.5, "line-color": "#aab4be", "curve-style": "haystack", opacity: big ? 0.6 : 0.9 } },
         { selector: "edge.labelled", style: { label: "data(type)", "font-size": 8, color: "#4a5560", "text-rotation": "autorotate",
           "curve-style": "bezier", "target-arrow-shape": "triangle", "target-arrow-color": "#aab4be", "arrow-scale": 0.7 } },
-        { selector: ".hidden, .filtered", style: { display: "none" } },
+        { selector: ".hidden, .filtered, .timeout", style: { display: "none" } }, // .timeout: explorer_time.js
         { selector: ".path", style: { "line-color": "#d4351c", "target-arrow-color": "#d4351c", width: 4, "border-color": "#d4351c",
           "border-width": 4, "z-index": 10, "min-zoomed-font-size": 0 } },
         { selector: ".shared", style: { "border-color": "#ffb000", "border-width": 5, width: 34, height: 34, "z-index": 9, "min-zoomed-font-size": 0 } },
