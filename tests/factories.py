@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from ccms_graph.errors import NotFound
 from ccms_graph.logic.common import node_dict, plain
 from ccms_graph.logic.entities import records
+from ccms_graph.logic.oversight.audit import sequencer
 from ccms_graph.logic.people.users import create_office, create_user
 from ccms_graph.nodes.vocabulary import USER_LINK_TYPES
 from ccms_graph.policy.actor import SYSTEM, load_actor
@@ -15,11 +16,20 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_org(graph) -> SimpleNamespace:
+    with sequencer.deferred(graph):  # thirteen creates, their audit entries chained in one go
+        _create_org(graph)
+    return SimpleNamespace(**graph.read(lambda tx: {u: load_actor(tx, u) for u in ORG_USERS}))
+
+
+ORG_USERS = ("chief", "sup_mia", "agent_a", "agent_b", "agent_port", "analyst_mia", "sup_nyc", "agent_nyc",
+             "auditor", "admin")
+
+
+def _create_org(graph) -> None:
     create_office(graph, SYSTEM, {"code": "MIA", "name": "Miami Field Office", "kind": "field_office"})
     create_office(graph, SYSTEM, {"code": "MIA-PEV", "name": "Port Everglades", "kind": "port",
                                   "parent_code": "MIA"})
     create_office(graph, SYSTEM, {"code": "NYC", "name": "New York Field Office", "kind": "field_office"})
-    users = {}
     for username, role, office, sup in [
         ("chief", "supervisor", "MIA", None),
         ("sup_mia", "supervisor", "MIA", "chief"),
@@ -37,8 +47,6 @@ def make_org(graph) -> SimpleNamespace:
             "office_code": office, "supervisor": sup, "password": PASSWORD,
             "phone": "+13055550100", "email": f"{username}@example.gov", "training_expires": "2099-12-31",
         })
-        users[username] = username
-    return SimpleNamespace(**{u: actor(graph, u) for u in users})
 
 
 def actor(graph, username: str):

@@ -256,9 +256,17 @@ def explain(graph: Graph, qdef: QueryDef) -> None:
         raise QueryFileError(qdef.name, f"the planner classes this query as {query_type!r}, not read-only")
 
 
+# The catalogue each server and database passed, so a process that builds several apps over one
+# server (the test suite; a worker's app) EXPLAINs it once. A reload parses a new catalogue: checked anew.
+_passed: dict[tuple[str, str], dict[str, QueryDef]] = {}
+
+
 def check_catalogue(graph: Graph) -> dict[str, QueryDef]:
     """Start-up check: parse every file and EXPLAIN each against the server; CatalogueError lists failures."""
     queries = catalogue_queries()
+    where = (graph.settings.bolt_uri, graph.database)
+    if _passed.get(where) is queries:
+        return queries
     errors = []
     for qdef in queries.values():
         try:
@@ -267,4 +275,5 @@ def check_catalogue(graph: Graph) -> dict[str, QueryDef]:
             errors.append(exc)
     if errors:
         raise CatalogueError(errors)
+    _passed[where] = queries
     return queries

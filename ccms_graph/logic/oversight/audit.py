@@ -9,7 +9,8 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, cast
@@ -164,8 +165,20 @@ class Sequencer:
     def written(self) -> None:
         self._local.pending = True
 
+    @contextmanager
+    def deferred(self, graph: Graph) -> Iterator[None]:
+        """Inline mode only: the writes in this thread leave their entries pending until the block
+        ends, then one integration chains them all (for bulk callers: one chaining
+        transaction instead of one per write). Entries are written either way; only the chaining waits."""
+        self._local.deferring = True
+        try:
+            yield
+        finally:
+            self._local.deferring = False
+            self.after_write(graph)
+
     def after_write(self, graph: Graph) -> None:
-        if not getattr(self._local, "pending", False):
+        if not getattr(self._local, "pending", False) or getattr(self._local, "deferring", False):
             return
         self._local.pending = False
         if graph.settings.audit_sequencer == "background":

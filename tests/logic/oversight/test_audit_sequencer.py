@@ -172,3 +172,15 @@ def test_a_deleted_head_is_named_but_a_log_that_begins_during_verify_is_not(kept
         _view(kept, ALICE, f"r-{i}")
     kept.query("MATCH (h:AuditHead) DELETE h", write=True)
     assert [p.kind for p in audit.verify(kept).problems] == ["head"]
+
+
+def test_a_deferred_block_leaves_its_entries_pending_then_chains_them_all_at_its_end(kept):
+    with audit.sequencer.deferred(kept):
+        for target in ("r-1", "r-2", "r-3"):
+            _view(kept, ALICE, target)
+        assert _pending(kept) == 3  # written, not yet chained
+    assert _pending(kept) == 0
+    result = audit.verify(kept)
+    assert result.ok and result.checked == 3
+    _view(kept, BOB, "r-4")  # after the block, inline chaining is back
+    assert _pending(kept) == 0
