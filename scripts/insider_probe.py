@@ -874,7 +874,9 @@ class Discovery:
             self.w.callpairs.append(pair)
         c.post(f"/cases/{case.uid}/grants", {"grantee_office": "HQ", "reason": f"canary grant {self._word(6)}"},
                op="POST /api/v1/cases/{case_uid}/grants")
-        c.post(f"/cases/{case.uid}/close", {"reason": "no_new_information", "comment": f"canary {self._word(8)}"},
+        # A close request names the ROI that documents it; the draft ROI above is submitted with it.
+        c.post(f"/cases/{case.uid}/close", {"reason": "no_new_information", "comment": f"canary {self._word(8)}",
+                                            "roi_uid": doc_uid},
                op="POST /api/v1/cases/{case_uid}/close")
         if owner.role in ("agent", "analyst", "supervisor"):
             name = f"probe_owner_{self.tag}_{case.uid.replace('-', '_')}"[:63].lower()
@@ -1477,9 +1479,12 @@ class Attack:
             "GET /cases": [v(query={"page_size": 100}), v(query={"status": "open", "sort": "case_number"})],
             "POST /cases": [v(body={"title": "Insider probe case", "violations": ["18 USC 545 (smuggling)"]})],
             "GET /cases/{case_uid}": [v("case", case_p), v("case_number", {"case_uid": "<case_number>"})],
-            "POST /cases/{case_uid}/open": [v("case", case_p, body={"comment": "please open"})],
             "POST /cases/{case_uid}/refer": [v("case", case_p, body={"referred_to": "USAO"})],
-            "POST /cases/{case_uid}/close": [v("case", case_p, body={"reason": "no_new_information"})],
+            "POST /cases/{case_uid}/close": [v("case", case_p, body={"reason": "no_new_information"}),
+                                             v("case", case_p, body={"reason": "no_new_information",
+                                                                     "roi_uid": str(uuid.uuid4())})],
+            "POST /cases/{case_uid}/open": [v("case", case_p, body={"comment": "please open"}),
+                                            v("case", case_p, body={"roi_uid": str(uuid.uuid4())})],
             "POST /cases/{case_uid}/reopen": [v("case", case_p, body={"comment": "new information arrived"})],
             "POST /cases/{case_uid}/combine": [
                 v("case", case_p, body={"other_case_uid": "{case}"}),
