@@ -248,3 +248,12 @@ def link_props(r: str = "r") -> str:
         f"updated_at: CASE WHEN {everything} THEN {r}.updated_at END}}][0]"
     )
     return f"(CASE WHEN {_from_cases(r)} AND type({r}) = 'CALLED' THEN {called} ELSE properties({r}) END)"
+
+
+def case_bound_readable(n: str = "n", prop: str = "case_uid") -> str:
+    """Predicate: may the actor read `n`, material kept for one case (its `case_uid`: an LPR sighting, a hot
+    list entry)? Exactly as far as that case is readable; with no live case, only the auditor (issue 20:
+    LPR data is kept only when tied to a case, so it is as secret as the case it is tied to)."""
+    n, prop, k = _v(n), _v(prop), f"{_v(n)}_bc"
+    return (f"($auditor OR EXISTS {{ MATCH ({k}:Case {{uid: {n}.{prop}}}) "
+            f"WHERE coalesce({k}.deleted, false) = false AND {case_readable(k)} }})")

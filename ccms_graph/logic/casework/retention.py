@@ -38,6 +38,7 @@ from ...errors import Conflict, Forbidden
 from ...policy import rules
 from ...policy.actor import Actor
 from ..common import load_input, new_uid
+from ..location import lpr
 from ..oversight import audit
 from .documents import blob_path
 from .workflows import as_of
@@ -198,13 +199,15 @@ def _audit_prefix(tx, now: str) -> dict:
             "first_seq": a["pruned"] + 1 if through else None, "through_seq": through}
 
 
-def _candidates(tx, now: str) -> dict:
+def _candidates(tx, now: str, lpr_days: int) -> dict:
     cases, kept = _eligible_cases(tx, now)
     return {
         "as_of": now,
         "cases": cases,
         **_case_parts(tx, [c["uid"] for c in cases]),
         "audit_entries": _audit_prefix(tx, now),
+        # LPR sightings have their own period, whatever their case (logic/location/lpr.py).
+        "lpr_sightings": {"count": lpr.old_count(tx, now, lpr_days), "days": lpr_days},
         "users": [r.data() for r in tx.run(_USERS, now=now, years=USER_YEARS)],
         "kept": kept,
     }
@@ -213,7 +216,7 @@ def _candidates(tx, now: str) -> dict:
 def retention_candidates(graph: Graph, today: date | datetime | None = None) -> dict:
     """Everything eligible for removal as of `today` (default now), each case with why; what
     `apply_retention` would remove. `kept` lists the cases past their period that a hold keeps."""
-    return graph.read(_candidates, as_of(today))
+    return graph.read(_candidates, as_of(today), graph.settings.lpr_retention_days)
 
 
 #: Keys of a candidate list that are not things to remove.
@@ -222,7 +225,8 @@ _NOT_REMOVED = ("as_of", "kept", "batches")
 
 def counts(found: dict) -> dict:
     """How many items of each kind a candidate list holds (what goes; `kept` is not counted)."""
-    return {k: (v["count"] if k == "audit_entries" else len(v)) for k, v in found.items() if k not in _NOT_REMOVED}
+    return {k: (v["count"] if k in ("audit_entries", "lpr_sightings") else len(v)) for k, v in found.items()
+            if k not in _NOT_REMOVED}
 
 
 #: What a run removes, label by label (an allow-list: the label is never taken from input).
@@ -381,8 +385,10 @@ def apply_retention(graph: Graph, actor: Actor, today: date | datetime | None = 
         _drop_blobs(graph, store, found["attachments"])
         for key in totals:
             totals[key] = totals[key] + found[key]
+    days = graph.settings.lpr_retention_days
+    sightings = lpr.remove_expired(graph, actor, now, days, run)  # in batches, each with its audit entry
     done = graph.write(_remove_rest, actor, now, run, batches, through, totals)
-    return {"as_of": now, **done, "batches": batches}
+    return {"as_of": now, **done, "lpr_sightings": {"count": sightings, "days": days}, "batches": batches}
 
 
 # ---------------------------------------------------------------------------------------------

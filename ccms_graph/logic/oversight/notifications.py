@@ -27,6 +27,7 @@ KINDS = frozenset({
     "case_deconfliction",  # someone is about to open a case on a subject and violation of your open case
     "telecom_alert",      # a number you follow appeared in new call records
     "account_alert",      # a bank account, wallet or payment handle in your case is held in another case
+    "lpr_hit",            # a plate on your case's hot list was sighted (or sighted for another case too)
     "approval_needed",    # a subordinate's item waits for your decision
     "approval_decided",   # your item was approved or returned
     "access_request",     # someone asks for access to your case
@@ -178,7 +179,7 @@ REMOVE n.email_claim, n.email_claimed_at
 _WHAT = {
     "view": "viewed", "query": "searched and matched", "deconfliction_hit": "deconfliction hit on",
     "case_deconfliction": "is about to open a case like",
-    "telecom_alert": "telecom alert on", "account_alert": "shared account alert on", "approval_needed": "approval needed for",
+    "telecom_alert": "telecom alert on", "account_alert": "shared account alert on", "lpr_hit": "hot list hit on", "approval_needed": "approval needed for",
     "approval_decided": "decision on", "access_request": "access requested to",
     "access_decided": "access decided for", "system": "notice about",
 }

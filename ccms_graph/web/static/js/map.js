@@ -74,7 +74,7 @@
       if (!fitted && last.bbox && (root.dataset.case || root.dataset.uids)) {
         fitted = true;
         const [w, s, e, n] = last.bbox;
-        map.fitBounds([[s, w], [n, e]], { padding: [30, 30], maxZoom: 14 });
+        map.fitBounds([[s, w], [n, e]], { padding: [30, 30], maxZoom: 9 }); // the basemap is coarse: keep some context
       }
     }
 

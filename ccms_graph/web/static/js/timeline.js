@@ -38,10 +38,14 @@
         let y = H - AXIS;
         const g = svgEl("g", { class: "tb-col", "data-start": x.start });
         const parts = [];
+        // a column's height grows with the square root of its count, so a day of 100 links leaves a day of
+        // 2 sightings visible; the kinds share the column in proportion
+        const total = KINDS.reduce((s, k) => s + (x.counts[k] || 0), 0);
+        const column = Math.sqrt(total / max) * plot;
         KINDS.forEach((k) => {
           const n = x.counts[k] || 0;
           if (!n) return;
-          const h = Math.max(1, (n / max) * plot);
+          const h = Math.max(1, (n / total) * column);
           y -= h;
           g.append(svgEl("rect", { class: `tb-bar tb-${k}`, x: i * bw + 0.5, y, width: Math.max(0.5, bw - 1), height: h }));
           parts.push(`${n} ${k.replace("_", " ")}${n === 1 ? "" : "s"}`);
