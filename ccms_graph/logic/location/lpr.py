@@ -35,6 +35,7 @@ Retention: a sighting goes `Settings.lpr_retention_days` after it was seen, what
 
 from __future__ import annotations
 
+import csv
 import io
 from collections import Counter
 from collections.abc import Iterable
@@ -68,12 +69,20 @@ COLUMNS = {
 REQUIRED = ("plate", "state", "seen_at", "latitude", "longitude")
 
 
+def _csv_rows(stream: Iterable[str]):
+    """The file's rows (`telecom`'s reader); a file the csv module cannot read is refused naming `file`."""
+    try:
+        yield from _rows(stream, COLUMNS, REQUIRED)
+    except csv.Error as exc:
+        raise ValidationFailed({"file": [f"not a readable CSV file: {exc}"]}) from None
+
+
 def parse_sightings(stream: Iterable[str]) -> tuple[list[dict], list[dict]]:
     """(valid reads, refused [{row, reason}]) of an LPR CSV; a read repeated within the file is refused."""
     valid: list[dict] = []
     refused: list[dict] = []
     seen: dict[str, int] = {}
-    for line, row, ragged in _rows(stream, COLUMNS, REQUIRED):
+    for line, row, ragged in _csv_rows(stream):
         problems = ["more cells than the header has columns"] if ragged else []
         problems += [f"{field}: {why}" for field, whys in plates.problems(row["plate"], row["state"]).items()
                      for why in whys]
