@@ -7,10 +7,24 @@ import json
 import sys
 
 from ..errors import DomainError
-from . import audit, backup, case_file, imports, notifications, queries, seed, server, stats, worker, workflow
+from . import (
+    audit,
+    backup,
+    case_file,
+    imports,
+    lpr,
+    notifications,
+    queries,
+    seed,
+    server,
+    stats,
+    worker,
+    workflow,
+)
 
 #: Every command group, each registering its sub-commands.
-COMMANDS = (audit, backup, case_file, imports, notifications, queries, seed, server, stats, worker, workflow)
+COMMANDS = (audit, backup, case_file, imports, lpr, notifications, queries, seed, server, stats, worker,
+            workflow)
 
 
 def build_parser() -> argparse.ArgumentParser:
