@@ -115,6 +115,12 @@ CREATE CONSTRAINT name_stats_type IF NOT EXISTS FOR (s:NameStats) REQUIRE s.enti
 CREATE CONSTRAINT notification_uid IF NOT EXISTS FOR (n:Notification) REQUIRE n.uid IS UNIQUE;
 CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_uid);
 CREATE INDEX notification_emailed IF NOT EXISTS FOR (n:Notification) ON (n.emailed_at);
+// What a notification is about, so retention removes it with its subject (logic/casework/retention.py).
+CREATE INDEX notification_record IF NOT EXISTS FOR (n:Notification) ON (n.record_uid);
+CREATE INDEX notification_case IF NOT EXISTS FOR (n:Notification) ON (n.case_uid);
+CREATE INDEX notification_item IF NOT EXISTS FOR (n:Notification) ON (n.item_uid);
+CREATE INDEX notification_target IF NOT EXISTS FOR (n:Notification) ON (n.target_uid);
+CREATE INDEX notification_hit IF NOT EXISTS FOR (n:Notification) ON (n.hit_uid);
 CREATE CONSTRAINT comment_uid IF NOT EXISTS FOR (m:Comment) REQUIRE m.uid IS UNIQUE;
 CREATE CONSTRAINT api_token_uid IF NOT EXISTS FOR (t:ApiToken) REQUIRE t.uid IS UNIQUE;
 CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);

@@ -16,7 +16,9 @@ Removing a case removes its documents, their attachments, the Subject Records th
 case, the case file's own workflow records (disclosures, access grants, approval requests) and its
 telecom records: its subscriber records, the call records no other case imported (a call another case
 also holds only loses this case), the aggregated `CALLED` links recounted from the calls that remain,
-the telecom alerts' links between it and other cases, and phone numbers nothing else refers to.
+the telecom alerts' links between it and other cases, and phone numbers nothing else refers to; and
+the traces that would outlive them: the notifications about anything removed, and the deconfliction hits
+(with their judgements) on a removed Subject Record.
 
 A run removes cases in batches (`BATCH` cases per transaction, each re-checked for a hold placed
 meanwhile), and each batch writes a "retention" audit entry naming what it removed, in its own
@@ -294,6 +296,34 @@ def _remove_telecom_rest(tx, found: dict, case_uids: list[str], numbers: list[di
     return tx.run(_ORPHAN_PHONES, numbers=phones).single()["uids"] if phones else []
 
 
+# What refers to the removed things by uid and would outlive them: the inbox's notifications about them
+# (each kind names its subject in one of these properties, all indexed) and the deconfliction hits on a
+# removed record, with their judgements. A notification or a hit would otherwise keep a removed case's
+# number, a subject's name or the fact of a match past the schedule.
+_NOTIFICATION_KEYS = ("record_uid", "case_uid", "item_uid", "target_uid", "hit_uid")
+_TRACES = f"""
+UNWIND $gone AS id
+CALL (id) {{
+  {" UNION ".join(f"MATCH (n:Notification {{{k}: id}}) RETURN n" for k in _NOTIFICATION_KEYS)}
+  UNION
+  MATCH (:SubjectRecord {{uid: id}})<-[:HIT_ON]-(n:DeconflictionHit) RETURN n
+  UNION
+  MATCH (:SubjectRecord {{uid: id}})<-[:HIT_ON]-(h:DeconflictionHit) MATCH (n:Judgement {{hit_uid: h.uid}}) RETURN n
+}}
+WITH DISTINCT n
+WITH collect(n) AS traces, count(CASE WHEN n:Notification THEN 1 END) AS notifications,
+     count(CASE WHEN n:DeconflictionHit THEN 1 END) AS hits
+FOREACH (x IN traces | DETACH DELETE x)
+RETURN notifications, hits
+"""
+
+
+def _remove_traces(tx, gone: list[str]) -> dict:
+    """Delete the notifications and deconfliction hits that name what this batch removes (before it goes)."""
+    row = tx.run(_TRACES, gone=gone).single()
+    return {"notifications": row["notifications"], "deconfliction_hits": row["hits"]}
+
+
 def _remove_batch(tx, actor: Actor, now: str, case_uids: list[str], run: str, number: int) -> dict:
     """Remove a batch of cases (re-checked: a hold placed since the listing keeps its case) with what goes
     with them, and write the batch's audit entry naming it all."""
@@ -304,18 +334,20 @@ def _remove_batch(tx, actor: Actor, now: str, case_uids: list[str], run: str, nu
         return {**found, "phones": []}
     numbers = [r.data() for r in tx.run(_NUMBERS, calls=found["call_records"], shared=found["call_records_shared"],
                                         subscribers=found["subscriber_records"])]
+    gone = [u for key in ("cases", "documents", "attachments", "subject_records", "disclosures", "access_grants",
+                          "approval_requests") for u in _uids(found, key)]
+    traces = _remove_traces(tx, gone)
     for label, key, prop in _REMOVED:
         batch = _uids(found, key)
         if batch:
             tx.run(f"UNWIND $ids AS id MATCH (n:{label} {{{prop}: id}}) DETACH DELETE n", ids=batch).consume()
     phones = _remove_telecom_rest(tx, found, uids, numbers)
-    targets = [u for key in ("cases", "documents", "attachments", "subject_records", "disclosures",
-                             "access_grants", "approval_requests") for u in _uids(found, key)] + phones
+    targets = gone + phones
     audit.record(tx, actor, "retention", targets, details={
         "run": run, "batch": number, "as_of": now, "counts": counts(found),
         "cases": [{"case_number": c["case_number"], "why": c["why"]} for c in cases],
         **{k: found[k] for k in ("subscriber_records", "call_records", "call_records_shared", "telecom_links")},
-        "phones": phones})
+        "phones": phones, "traces": traces})
     return {**found, "phones": phones}
 
 

@@ -11,7 +11,7 @@ import pytest
 from ccms_graph.cli import main
 from ccms_graph.errors import Forbidden
 from ccms_graph.logic.casework import approvals, disclosures, documents, grants, retention, workflows
-from ccms_graph.logic.entities import links
+from ccms_graph.logic.entities import access, links
 from ccms_graph.policy.actor import SYSTEM
 from tests.factories import make_person
 from tests.logic.casework.helpers import new_case, open_case, set_dates, with_roi
@@ -139,8 +139,9 @@ def test_real_run_removes_exactly_the_eligible_items(graph, org, world):
     entry5 = graph.query("MATCH (e:AuditEntry {seq: 5}) RETURN e.hash AS h")[0]["h"]
     before = _snapshot(graph)
     removed_ids = {r["id"] for r in graph.query(
-        "MATCH (n) WHERE n.uid IN $uids OR (n:AuditEntry AND n.seq <= 5) RETURN elementId(n) AS id",
-        {"uids": [u for v in expected.values() for u in v]})}
+        "MATCH (n) WHERE n.uid IN $uids OR (n:AuditEntry AND n.seq <= 5) "
+        "OR (n:Notification AND any(k IN $keys WHERE n[k] IN $uids)) RETURN elementId(n) AS id",
+        {"uids": [u for v in expected.values() for u in v], "keys": list(retention._NOTIFICATION_KEYS)})}
 
     found = retention.apply_retention(graph, SYSTEM, store=world["store"])
     assert _summary(found) == expected
@@ -176,6 +177,34 @@ def test_real_run_removes_exactly_the_eligible_items(graph, org, world):
 
     again = retention.retention_candidates(graph)
     assert retention.counts(again) == {k: 0 for k in retention.counts(again)}
+
+
+def test_the_inbox_and_the_deconfliction_hits_keep_nothing_of_a_removed_case(graph, org, world):
+    # a copy of the old case's subject in the live case: a hit between them, and its owner told
+    twin = make_person(graph, org.agent_a, case_uid=world["live"]["uid"], given_name="Only", family_name="Old",
+                       separate_reason="a namesake until compared")
+    hits = graph.query("MATCH (h:DeconflictionHit)-[:HIT_ON]->(:SubjectRecord {uid: $u}) RETURN h.uid AS uid",
+                       {"u": world["only_old"]["uid"]})
+    assert hits, "the fixture needs a hit on the old case's subject"
+    access.view_record(graph, org.sup_mia, world["only_old"]["uid"])  # the owner is told of the view
+    about_old = "MATCH (n:Notification) WHERE n.case_uid = $c OR n.record_uid IN $r OR n.hit_uid IN $h RETURN count(n) AS n"
+    params = {"c": world["old"]["uid"], "r": [world["only_old"]["uid"], world["doc"]["uid"]],
+              "h": [h["uid"] for h in hits]}
+    assert graph.query(about_old, params)[0]["n"] > 0
+    about_live = graph.query("MATCH (n:Notification) WHERE n.case_uid = $c OR n.record_uid = $t RETURN count(n) AS n",
+                             {"c": world["live"]["uid"], "t": twin["uid"]})[0]["n"]
+
+    found = retention.apply_retention(graph, SYSTEM, store=world["store"])
+
+    assert world["old"]["uid"] in {c["uid"] for c in found["cases"]}
+    assert graph.query(about_old, params)[0]["n"] == 0
+    assert graph.query("MATCH (h:DeconflictionHit) WHERE h.uid IN $h RETURN count(h) AS n", params)[0]["n"] == 0
+    assert graph.query("MATCH (j:Judgement) WHERE j.hit_uid IN $h RETURN count(j) AS n", params)[0]["n"] == 0
+    assert graph.query("MATCH (n:Notification) WHERE n.case_uid = $c OR n.record_uid = $t RETURN count(n) AS n",
+                       {"c": world["live"]["uid"], "t": twin["uid"]})[0]["n"] == about_live  # the rest stays
+    batch = graph.query("MATCH (e:AuditEntry {action: 'retention'}) WHERE e.details CONTAINS 'traces' "
+                        "RETURN e.details AS d")[0]["d"]
+    assert json.loads(batch)["traces"]["deconfliction_hits"] == len(hits)
 
 
 def test_only_the_system_or_an_admin_runs_retention(graph, org, world):
