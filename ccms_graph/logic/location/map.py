@@ -145,10 +145,8 @@ def check_scope(case_uid, uids, bbox) -> tuple[str, list[str]]:
 
 def sighting_readable(s: str = "s") -> str:
     """Predicate: may the viewer see sighting `s`? LPR data is kept only for a case (`lpr`), and each copy is
-    exactly as secret as its case (`scopes.case_readable`); with no live case, only the auditor."""
-    k = f"{s}_rk"
-    return (f"($auditor OR EXISTS {{ MATCH ({k}:Case {{uid: {s}.case_uid}}) "
-            f"WHERE coalesce({k}.deleted, false) = false AND {scopes.case_readable(k)} }})")
+    exactly as secret as its case: the policy's `scopes.case_bound_readable`."""
+    return scopes.case_bound_readable(s)
 
 
 def dated(at: str) -> str:

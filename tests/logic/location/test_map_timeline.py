@@ -8,8 +8,8 @@ import pytest
 from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.casework import documents
 from ccms_graph.logic.entities import records
+from ccms_graph.logic.location import lpr, plates, timeline
 from ccms_graph.logic.location import map as geo
-from ccms_graph.logic.location import timeline
 from tests.factories import make_person
 from tests.logic.casework.helpers import open_case, restrict
 
@@ -17,15 +17,14 @@ MIAMI = (25.7743, -80.1937)
 AREA = (-80.5, 25.5, -79.9, 26.0)  # west, south, east, north around Miami
 
 
-def sighting(graph, vehicle_uid: str, n: int, lat: float, lon: float, seen: str, case_uid: str | None = None):
-    """An LPR read of the vehicle (as the LPR import stores one)."""
-    graph.query("""
-        MATCH (v:Vehicle {uid: $v})
-        CREATE (s:Sighting {fingerprint: $fp, uid: $fp, plate: v.plate, plate_state: 'FL', seen_at: datetime($seen),
-                            camera: 'cam-' + $fp, source: 'test feed', case_uid: $case,
-                            location: point({latitude: $lat, longitude: $lon})})-[:SIGHTING_OF]->(v)""",
-                {"v": vehicle_uid, "fp": f"{vehicle_uid}-{n}", "seen": seen, "case": case_uid, "lat": lat, "lon": lon},
-                write=True)
+def sighting(graph, vehicle_uid: str, n: int, lat: float, lon: float, seen: str, case_uid: str):
+    """An LPR read of the vehicle kept for `case_uid`, stored by the LPR import's own statement (`lpr.insert`)."""
+    plate = graph.query("MATCH (v:Vehicle {uid: $v}) RETURN v.plate AS p, v.plate_state AS s", {"v": vehicle_uid})[0]
+    read = f"{vehicle_uid}-{n}"
+    row = {"fp": f"{read}:{case_uid}", "read": read, "plate": plate["p"], "state": plate["s"],
+           "key": plates.key(plate["p"], plate["s"]), "seen_at": seen, "lat": lat, "lon": lon, "camera": f"cam-{n}",
+           "source": "test feed", "case_uid": case_uid, "bound_by": "vehicle", "row": n + 2, "vehicles": [vehicle_uid]}
+    graph.write(lambda tx: lpr.insert(tx, [row], "test-import", "tests"))
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def test_a_restricted_cases_sighting_is_neither_drawn_nor_counted(graph, org, sc
     clusters = geo.features(graph, org.agent_a, case_uid=scene["a"]["uid"], bbox=AREA)
     for out in (mine, area, clusters):
         assert out["by_kind"]["sighting"] == 3, out
-        assert all(not f["uid"].endswith("-9") for f in out["features"])
+        assert (25.8, -80.2) not in [(f["lat"], f["lon"]) for f in out["features"]]
     # its own team sees it in the area
     assert geo.features(graph, org.agent_b, bbox=AREA)["by_kind"]["sighting"] == 4
     # and the time bar does not count it either
