@@ -35,6 +35,7 @@ from . import (
     retention_api,
     search_api,
     statistics_api,
+    telecom_api,
 )
 from .common import PREFIX
 from .schemas import ProblemSchema
@@ -103,7 +104,7 @@ def init_app(app) -> None:
     for module in (auth_api, cases_api, records_api, links_api, documents_api, search_api, graph_api,
                    queries_api, approvals_api, notifications_api, audit_api, admin_api, offices_api,
                    deconfliction_api, imports_api, retention_api, statistics_api, elsur_api, case_file_api,
-                   hours_api, map_api, lpr_api):
+                   hours_api, map_api, lpr_api, telecom_api):
         csrf.exempt(module.blp)  # the blueprint's own guard checks CSRF unless a token signed the request in
         api.register_blueprint(module.blp)
 

@@ -11,7 +11,8 @@ from .imports import bp as imports_bp
 from .queries import bp as queries_bp
 from .records import bp as records_bp
 from .search import bp as search_bp
+from .telecom import bp as telecom_bp
 from .work import bp as work_bp
 
 BLUEPRINTS = (search_bp, cases_bp, records_bp, explorer_bp, work_bp, queries_bp, imports_bp, admin_bp,
-               dashboard_bp, geo_bp)
+               dashboard_bp, geo_bp, telecom_bp)

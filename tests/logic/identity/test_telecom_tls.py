@@ -46,7 +46,7 @@ def test_tls_summary_counts_the_known_fixture(graph, org):
     assert out["refused"] == [
         {"row": 8, "reason": "cell_site: give the cell site's id with its coordinates"},
         {"row": 9, "reason": "latitude: 95 is outside -90 to 90 degrees"},
-        {"row": 10, "reason": "longitude: give latitude and longitude together, or neither"},
+        {"row": 10, "reason": "longitude: give longitude together with latitude, or neither"},
     ]
 
     tls = telecom_analysis.summary(graph, org.agent_b, uid)  # a colleague of the same office reads the case
