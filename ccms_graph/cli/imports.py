@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -78,9 +79,10 @@ def _deconflict(args) -> int:
 def _telecom(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
-    fn = telecom.import_cdr if args.telecom_command == "import-cdr" else telecom.import_subscribers
+    fn = {"import-cdr": telecom.import_cdr, "import-subscribers": telecom.import_subscribers,
+          "import-misc": telecom.import_misc}[args.telecom_command]
     with open(args.file, encoding="utf-8", newline="") as f:
-        result = fn(graph, actor, args.case, f)
+        result = fn(graph, actor, args.case, f, filename=os.path.basename(args.file))
     print(json.dumps(result, indent=2, default=str))
     return 0
 
@@ -105,9 +107,10 @@ def register(sub) -> None:
     d.add_argument("--all", action="store_true", help="also list candidates scored no_match")
     d.set_defaults(func=_deconflict)
 
-    t = sub.add_parser("telecom", help="import call detail or subscriber records (CSV) against a case")
+    t = sub.add_parser("telecom", help="import call detail, subscriber or miscellaneous records (CSV) against a case")
     tsub = t.add_subparsers(dest="telecom_command", required=True)
-    for name, what in (("import-cdr", "call detail records"), ("import-subscribers", "subscriber records")):
+    for name, what in (("import-cdr", "call detail records"), ("import-subscribers", "subscriber records"),
+                       ("import-misc", "miscellaneous records (number/imsi/imei/ip, record_type, time, details)")):
         c = tsub.add_parser(name, help=f"load {what} from a CSV file into a case")
         c.add_argument("--case", required=True, help="case number (or uid)")
         c.add_argument("file")
