@@ -11,7 +11,7 @@ from tests.policy.helpers import case
 def test_the_api_answers_groups_facets_and_contacts(graph, org, as_user):
     p = make_person(graph, org.agent_a, given_name="Rosa", family_name="Vidal", phones=["+13055261332"])
     secret = case(graph, org.agent_a, "Operation Vidal", restricted=True)
-    make_person(graph, org.agent_a, secret, given_name="Rosa", family_name="Vidal")
+    make_person(graph, org.agent_a, secret, given_name="Rosa", family_name="Vidal", separate_reason="a test")
     r = as_user(org.agent_b).get("search", query_string={"text": "(305) 526-1332"})
     assert r.status_code == 200, r.get_json()
     body = r.get_json()

