@@ -18,6 +18,7 @@ TYPE_COLOURS = {
     "Aircraft": "#3d6b00", "Thing": "#8a5a44", "Case": "#b42318", "Phone": "#c2185b", "Email": "#5d4037",
     "Address": "#2e7d32", "SocialHandle": "#6a1b9a", "Identifier": "#546e7a", "Document": "#455a64",
     "BankAccount": "#00695c", "CryptoWallet": "#f57f17", "PaymentHandle": "#283593",
+    "IMSI": "#ad1457", "IMEI": "#4e342e", "IPAddress": "#0277bd",
 }
 
 
