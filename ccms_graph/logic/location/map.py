@@ -248,13 +248,19 @@ CALL (x) {{
 WITH DISTINCT kind, uid, loc, at, label, detail
 """
 
+#: The area's sightings the viewer may read: the policy is asked once per case the sightings are kept for
+#: (`k` is a map holding that case's uid), not once per sighting; at 1M sightings that is the difference.
+AREA_SIGHTINGS = f"""MATCH (s:Sighting) WHERE point.withinBBox(s.location, $sw, $ne) AND {dated('s.seen_at')}
+  WITH s.case_uid AS case_uid, collect(s) AS kept
+  WITH {{case_uid: case_uid}} AS k, kept WHERE {sighting_readable('k')}
+  UNWIND kept AS s"""
+
 _AREA_EVENTS = f"""
 CALL () {{
   MATCH (a:Address) WHERE point.withinBBox(a.location, $sw, $ne) AND {scopes.selector_readable("a")}
   {_address_row("a")}
   UNION ALL
-  MATCH (s:Sighting) WHERE point.withinBBox(s.location, $sw, $ne) AND {dated('s.seen_at')}
-    AND {sighting_readable('s')}
+  {AREA_SIGHTINGS}
   {_sighting_row("s")}
   UNION ALL
   MATCH (d:Document) WHERE point.withinBBox(d.location, $sw, $ne) AND {_REPORT_OK}
@@ -329,22 +335,16 @@ def features(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         error = open_scope(tx, actor, mode, case_uid, "map")
         if error is not None:
             return None, error
-        if box is None:
-            rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
-            out = _as_features(rows) if len(rows) <= MAX_FEATURES else None
+        # the features when they fit (one query), else grid clusters counted from the same rows
+        rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
+        if len(rows) <= MAX_FEATURES:
+            out = _as_features(rows)
         else:
-            out = None
-        if out is None:
             west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
             cell_w = (east - west) / GRID if box else CELL_DEGREES
             cell_h = (north - south) / GRID if box else CELL_DEGREES
-            cells = [r.data() for r in tx.run(events + _CELLS, west=west, south=south, cell_w=cell_w,
-                                              cell_h=cell_h, **base)]
-            total = sum(c["points"] for c in cells)
-            if box is not None and total <= MAX_FEATURES:
-                out = _as_features([r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES, **base)])
-            else:
-                out = _as_clusters(cells)
+            out = _as_clusters([r.data() for r in tx.run(events + _CELLS, west=west, south=south, cell_w=cell_w,
+                                                         cell_h=cell_h, **base)])
         out.update(scope=what, bbox=list(box) if box else _extent(out))
         audit.record(tx, actor, "view", [case_uid] if mode == "case" else uids[:50],
                      details={"op": "map", "criteria": what, "total": out["total"], "by_kind": out["by_kind"],

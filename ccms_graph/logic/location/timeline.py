@@ -96,8 +96,7 @@ CALL (x) {{
 
 _AREA_EVENTS = f"""
 CALL () {{
-  MATCH (s:Sighting) WHERE point.withinBBox(s.location, $sw, $ne) AND {geo.dated('s.seen_at')}
-    AND {geo.sighting_readable('s')}
+  {geo.AREA_SIGHTINGS}
   RETURN 'sighting' AS kind, s.seen_at AS at
   UNION ALL
   MATCH (d:Document) WHERE point.withinBBox(d.location, $sw, $ne) AND (d:ArrestReport OR d:SeizureReport)
