@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser neo4j run test lint typecheck bench bench-stats bench-peer bench-load drill api-fuzz probe clean stop
+.PHONY: setup python vendor browser ocr neo4j run test lint typecheck bench bench-stats bench-peer bench-load drill api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -39,6 +39,10 @@ $(VENDORED) &: package.json package-lock.json
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's tesseract-ocr (with English) for the OCR of scanned attachments (logic/casework/extraction.py).
+ocr:
+	@command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; }
+
 neo4j-jars: python
 	$(BIN)/ccms-graph neo4j fetch >/dev/null
 
@@ -50,7 +54,7 @@ neo4j: setup
 # the retention report), which stops with it. gunicorn's settings (preloaded app, CCMS_WEB_WORKERS
 # workers, no control socket) are in ccms_graph/web/gunicorn_conf.py; audit entries are chained by a
 # background sequencer in each process (CCMS_AUDIT_SEQUENCER=background), so no request waits for one.
-run: neo4j
+run: neo4j ocr
 	$(BIN)/ccms-graph init-db
 	$(BIN)/ccms-graph seed --if-empty
 	export CCMS_AUDIT_SEQUENCER=background; \
@@ -59,7 +63,7 @@ run: neo4j
 
 # Sets everything up, lints and type-checks, then runs the whole suite against a real Neo4j (a test
 # instance the suite starts and stops).
-test: setup browser lint typecheck
+test: setup browser ocr lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: python

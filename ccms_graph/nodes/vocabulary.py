@@ -317,6 +317,26 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             fields=(Field("title"), Field("description", "text"), Field("collected_date", "date"),
                     Field("chain_of_custody", "text"), *FINANCIAL_REFERENCES),
         ),
+        # CBP CCMS PIA §2.4: case files "may contain information derived from other sources including court
+        # documents, reports from other agencies, investigative notes".
+        RecordType(
+            name="CourtRecord",
+            plural="Court records",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("court"), Field("docket_number", label="Docket number"),
+                    Field("filed_date", "date", "Date filed"),
+                    Field("summary", "text", max_length=200_000), *FINANCIAL_REFERENCES),
+        ),
+        RecordType(
+            name="CaseNote",
+            plural="Case notes",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("note", "text", max_length=200_000), Field("note_date", "date")),
+        ),
     )
 }
 
@@ -408,6 +428,12 @@ LINK_TYPES: dict[str, LinkType] = {
                  frozenset({"Address"}), description="located at"),
         LinkType("MENTIONS", DOCUMENTS, SUBJECTS | SELECTORS, description="the document mentions"),
         LinkType("PART_OF", DOCUMENTS, frozenset({"Case"}), description="document filed in the case"),
+        # A document citing another (evidence referenced in a Report of Investigation); drawn by a writer of
+        # the citing document, and both must be readable (`logic.entities.links`).
+        LinkType("REFERENCES", DOCUMENTS, DOCUMENTS, description="the document references"),
+        # Collateral cases: drawn by a writer of the first case, the other being readable.
+        LinkType("RELATED_CASE", frozenset({"Case"}), frozenset({"Case"}), directed=False,
+                 description="related (collateral) case"),
         LinkType("SUB_RECORD_OF", SUBJECTS, SUBJECTS, same_type=True,
                  description="resolved as the same individual; the target is the master record",
                  drawn_by="identity resolution: request a merge, which a supervisor approves (undo it by unmerging)"),

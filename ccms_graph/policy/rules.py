@@ -150,7 +150,11 @@ def _case_write(actor: Actor, case: dict) -> bool:
 
 
 def _is_draft(facts: dict) -> bool:
-    return "ReportOfInvestigation" in facts["labels"] and (facts.get("status") or "draft") in scopes.DRAFT_STATUSES
+    """`scopes.is_draft`: any document not yet approved (no status: a draft ROI, another type filed)."""
+    if "Document" not in facts["labels"]:
+        return False
+    unset = "draft" if "ReportOfInvestigation" in facts["labels"] else "filed"
+    return (facts.get("status") or unset) in scopes.DRAFT_STATUSES
 
 
 def _drafted_by(actor: Actor, record: dict) -> bool:

@@ -19,8 +19,11 @@ The rules (the Python twin is `rules.can`; `tests/policy` checks both against a 
 * Subject Record: readable by its owner and the owner's supervisors; by anyone who may read a case it
   is an active subject in; and by its office (`$offices`) unless it is in a restricted case (then only
   through a readable case, restricted or not).
-* Document: a Report of Investigation in draft (status draft, returned or unset) is readable only by
-  its author (`author_uid`, else `owner_uid`) and the author's supervisors. Any other document follows
+* Document: a document in draft (status draft, submitted or returned; unset counts as draft for a
+  Report of Investigation and as filed for any other type, the status documents had before every type
+  was approved) is readable only by its author (`author_uid`, else `owner_uid`) and the author's
+  supervisors: CCMS PIA §2.4, case documents "must be reviewed and approved by a supervisor prior to
+  being available for use in an investigation". Any other document follows
   the Subject Record rule with PART_OF instead of SUBJECT_IN (and `case_uid` also counts as membership
   when deciding whether it lies in a restricted case).
 * Selectors (Phone, Email, Address, SocialHandle, Identifier) are shared, carry no case content, and are
@@ -54,8 +57,9 @@ import re
 
 from ..nodes.vocabulary import LINK_TYPES, SELECTOR_TYPES
 
-#: Report of Investigation statuses in which only the author and the author's supervisors see it:
-#: a report reaches other readers only once a supervisor has approved it (CCMS PIA, supervisor approval).
+#: Document statuses in which only the author and the author's supervisors see it: a document (a
+#: Report of Investigation or any other type) reaches other readers only once a supervisor has approved it
+#: (CCMS PIA §2.4, supervisor approval).
 DRAFT_STATUSES = ("draft", "submitted", "returned")
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
@@ -108,10 +112,10 @@ def subject_readable(n: str = "n") -> str:
 
 
 def is_draft(d: str = "d") -> str:
-    """Predicate: is `d` a Report of Investigation still in draft (author and supervisors only)?"""
+    """Predicate: is `d` a document still in draft, not yet approved (author and supervisors only)?"""
     d = _v(d)
-    return (f"({d}:ReportOfInvestigation AND coalesce({d}.status, 'draft') IN "
-            f"[{', '.join(repr(s) for s in DRAFT_STATUSES)}])")
+    return (f"({d}:Document AND coalesce({d}.status, CASE WHEN {d}:ReportOfInvestigation THEN 'draft' "
+            f"ELSE 'filed' END) IN [{', '.join(repr(s) for s in DRAFT_STATUSES)}])")
 
 
 def document_readable(d: str = "d") -> str:

@@ -147,7 +147,7 @@ def model_readable(w: dict, uid: str) -> set[str]:
             out.add(s["uid"])
     for d in w["documents"]:
         c = cases[d["case"]]
-        if d["label"] == "ReportOfInvestigation" and d["status"] in ("draft", "submitted", "returned"):
+        if d["status"] in ("draft", "submitted", "returned"):  # every type of document (CCMS PIA §2.4)
             ok = sees(d["author"])
         else:
             ok = sees(d["author"]) or case_ok(c) or (d["office"] in offices and not c["restricted"])
@@ -171,7 +171,7 @@ def model_writable(w: dict, uid: str) -> set[str]:
     out = {c["uid"] for c in w["cases"] if case_w(c)}
     out |= {s["uid"] for s in w["subjects"] if sees(s["owner"]) or any(case_w(cases[c]) for c in s["cases"])}
     for d in w["documents"]:
-        draft = d["label"] == "ReportOfInvestigation" and d["status"] in ("draft", "submitted", "returned")
+        draft = d["status"] in ("draft", "submitted", "returned")  # every type (CCMS PIA §2.4)
         if sees(d["author"]) or (not draft and case_w(cases[d["case"]])):
             out.add(d["uid"])
     return out

@@ -1,9 +1,19 @@
-"""Case documents: Reports of Investigation (draft -> submitted -> approved or returned), other reports, evidence and attachments.
+"""Case documents (draft -> submitted -> approved or returned), and their attachments.
 
-A Report of Investigation belongs to its author until a supervisor approves it: only the author
-edits it while it is a draft or returned, and once submitted or approved it is read-only.
+CBP CCMS PIA §2.4: "case documents must be reviewed and approved by a supervisor prior to being available
+for use in an investigation... Reports of Investigation created by case agents/officers are initially
+created as drafts; the draft must be approved by a supervisor before it is considered final and
+available for viewing by other CCMS users." So every type of document, not only the Report of
+Investigation, starts as its author's draft: only the author edits it while it is a draft or returned,
+the author submits it, a supervisor above the author approves or returns it (`approvals`, through
+`APPLIERS`), and once submitted or approved it is read-only. Until approved, only the author and the
+author's supervisors see it or count it (`policy.scopes.is_draft`). Documents filed before this rule
+(status `filed`) stay available and editable by the case's writers.
+
 Attachment bytes live in the file store under their sha256; the graph holds an (:Attachment) node
-with the metadata and the hash, so a download can prove the bytes are the ones uploaded.
+with the metadata and the hash, so a download can prove the bytes are the ones uploaded. What a file
+is comes from its bytes (`attachments.check`); its text is extracted in the background (a job queued
+in the upload's transaction: `jobs.extraction`).
 """
 
 from __future__ import annotations
@@ -12,7 +22,6 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from ...db import Graph
@@ -22,26 +31,23 @@ from ...policy import rules
 from ...policy.actor import Actor
 from ...validation import validate_record
 from ..common import new_uid, node_dict, plain
+from ..jobs import extraction as extraction_jobs
 from ..oversight import audit, notifications
+from . import attachments
+from .attachments import CONTENT_TYPES
 from .pending import file_request, lock
 
 ROI = "ReportOfInvestigation"
-#: ROI statuses in which the author may still edit it.
-EDITABLE_ROI = ("draft", "returned")
-#: Status of every other document once filed.
+#: Statuses in which the author may still edit a document.
+EDITABLE = ("draft", "returned")
+EDITABLE_ROI = EDITABLE
+#: Status of documents filed before every type was approved: available, and edited by the case's writers.
 FILED = "filed"
+#: Statuses of a document's life, in order (`returned` goes back to `draft` when revised).
+STATUSES = ("draft", "submitted", "returned", "approved", FILED)
 #: Case statuses in which documents may be added.
 CASE_ACCEPTS_DOCUMENTS = ("requested", "open", "referred")
 
-#: Content types an attachment may have: documents, images, audio, video, plain data.
-CONTENT_TYPES = frozenset({
-    "application/pdf", "text/plain", "text/csv", "application/json", "application/xml",
-    "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/rtf", "message/rfc822", "application/zip",
-    "image/jpeg", "image/png", "image/gif", "image/tiff", "image/heic",
-    "audio/mpeg", "audio/wav", "audio/mp4", "video/mp4", "video/quicktime",
-})
 
 
 def _props(type_name: str, clean: dict) -> dict:
@@ -72,13 +78,13 @@ RETURN d, labels(d) AS labels
 
 
 def create_document(graph: Graph, actor: Actor, case_uid: str, type_name: str, data: dict) -> dict:
-    """File a document in a case. A Report of Investigation starts as the author's draft; others are filed."""
+    """File a document in a case, as the author's draft (every type: see the module's docstring)."""
     if type_name not in DOCUMENT_TYPES:
         raise ValidationFailed({"type": [f"unknown document type {type_name!r}; one of {', '.join(DOCUMENT_TYPES)}"]})
     props = _props(type_name, validate_record(type_name, data))
     uid = new_uid()
     props.update(uid=uid, owner_uid=actor.uid, author_uid=actor.uid, created_by=actor.uid, updated_by=actor.uid,
-                 office_code=actor.office_code, status="draft" if type_name == ROI else FILED,
+                 office_code=actor.office_code, status="draft",
                  source="manual", version=1, deleted=False)
     stmt = _CREATE.format(labels=":".join(DOCUMENT_TYPES[type_name].labels))
 
@@ -108,12 +114,22 @@ def _document(tx, uid: str, actor: Actor | None = None) -> dict:
     return doc
 
 
-def _require_roi_author(actor: Actor, doc: dict, doing: str) -> None:
-    """Only the author works on their Report of Investigation, and only while it is a draft or returned."""
-    if doc["owner_uid"] != actor.uid:
-        raise Forbidden(f"only the author may {doing} this Report of Investigation")
-    if doc["status"] not in EDITABLE_ROI:
-        raise Conflict(f"this Report of Investigation is {doc['status']} and read-only", status=doc["status"])
+def _noun(doc: dict) -> str:
+    return DOCUMENT_TYPES[doc["type"]].name if doc["type"] != ROI else "Report of Investigation"
+
+
+def _require_author(actor: Actor, doc: dict, doing: str) -> None:
+    """Only the author works on their document, and only while it is a draft or returned; a document filed
+    before approvals (`FILED`) is the case writers' (`rules.require_record_write` has said yes)."""
+    if doc.get("status") == FILED and doc["type"] != ROI:
+        return
+    if (doc.get("author_uid") or doc["owner_uid"]) != actor.uid:
+        raise Forbidden(f"only the author may {doing} this {_noun(doc)}")
+    if doc["status"] not in EDITABLE:
+        raise Conflict(f"this {_noun(doc)} is {doc['status']} and read-only", status=doc["status"])
+
+
+_require_roi_author = _require_author
 
 
 def update_document(graph: Graph, actor: Actor, uid: str, changes: dict, expected_version: int | None = None) -> dict:
@@ -122,14 +138,13 @@ def update_document(graph: Graph, actor: Actor, uid: str, changes: dict, expecte
     def work(tx):
         doc = _document(tx, uid, actor)
         rules.require_record_write(tx, actor, uid)
-        if doc["type"] == ROI:
-            _require_roi_author(actor, doc, "edit")
+        _require_author(actor, doc, "edit")
         if expected_version is not None and doc.get("version") != expected_version:
             raise Conflict(f"document {uid} was changed by someone else (version {doc.get('version')}, "
                            f"you had {expected_version})", current_version=doc.get("version"))
         clean = _props(doc["type"], validate_record(doc["type"], changes, partial=True))
         _require_known_office(tx, clean)
-        status = "draft" if doc["type"] == ROI else doc["status"]
+        status = "draft" if doc["status"] in EDITABLE else doc["status"]
         rec = tx.run("""MATCH (d:Document {uid: $uid})
                         SET d += $props, d.version = d.version + 1, d.status = $status,
                             d.revised_at = CASE WHEN $revised THEN datetime() ELSE d.revised_at END,
@@ -145,27 +160,33 @@ def update_document(graph: Graph, actor: Actor, uid: str, changes: dict, expecte
     return audit.write_or_refuse(graph, actor, "update_document", [uid], work)
 
 
-def submit_roi(graph: Graph, actor: Actor, uid: str, comment: str | None = None) -> dict:
-    """The author submits a draft (or revised) ROI for approval; returns the pending ApprovalRequest."""
+def submit_document(graph: Graph, actor: Actor, uid: str, comment: str | None = None) -> dict:
+    """The author submits a draft (or revised) document for approval; returns the pending ApprovalRequest
+    (kind "roi" for a Report of Investigation, "document" for any other type)."""
 
     def work(tx):
         doc = _document(tx, uid, actor)
         rules.require_record_write(tx, actor, uid)
-        if doc["type"] != ROI:
-            raise Conflict("only a Report of Investigation is submitted for approval")
-        _require_roi_author(actor, doc, "submit")
+        if doc.get("status") == FILED:
+            raise Conflict(f"this {_noun(doc)} was filed before approvals and is available already",
+                           status=doc["status"])
+        _require_author(actor, doc, "submit")
         tx.run("""MATCH (d:Document {uid: $uid})
                   SET d.status = 'submitted', d.submitted_at = datetime(), d.updated_at = datetime()""",
                uid=uid).consume()
-        return file_request(tx, actor, "roi", uid, payload={"title": doc.get("title")}, comment=comment)
+        return file_request(tx, actor, "roi" if doc["type"] == ROI else "document", uid,
+                            payload={"title": doc.get("title"), "type": doc["type"]}, comment=comment)
 
-    return audit.write_or_refuse(graph, actor, "submit_roi", [uid], work)
+    return audit.write_or_refuse(graph, actor, "submit_document", [uid], work)
 
 
-def _apply_roi(tx, actor: Actor, request: dict, decision: str) -> None:
+submit_roi = submit_document
+
+
+def _apply_document(tx, actor: Actor, request: dict, decision: str) -> None:
     doc = _document(tx, request["target_uid"])
     if doc["status"] != "submitted":
-        raise Conflict(f"this Report of Investigation is {doc['status']}, not submitted", status=doc["status"])
+        raise Conflict(f"this {_noun(doc)} is {doc['status']}, not submitted", status=doc["status"])
     tx.run("""MATCH (d:Document {uid: $uid})
               SET d.status = $decision, d.decided_by = $actor, d.decided_at = datetime(),
                   d.return_comment = CASE WHEN $decision = 'returned' THEN $comment ELSE d.return_comment END,
@@ -175,7 +196,7 @@ def _apply_roi(tx, actor: Actor, request: dict, decision: str) -> None:
 
 
 #: What a decided request of this kind carries out: `(tx, actor, request, decision)`, called by `approvals`.
-APPLIERS = {"roi": _apply_roi}
+APPLIERS = {"roi": _apply_document, "document": _apply_document}
 
 
 def get_document(graph: Graph, uid: str) -> dict:
@@ -221,60 +242,112 @@ def _write_blob(store: Path, sha256: str, data: bytes) -> None:
         raise
 
 
-def clean_filename(name: str) -> str:
-    """A display-safe file name: no folders, no control characters, at most 200 characters."""
-    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    return name[:200]
+#: One file of an upload: (name, declared content type, bytes).
+Upload = tuple[str, str, bytes]
+
+_ATTACH = """
+MATCH (d:Linkable {{uid: $doc}})
+MERGE (a:Attachment {{uid: $uid}})
+ON CREATE SET a.filename = $name, a.content_type = $ctype, a.size = $size, a.sha256 = $sha,
+              a.uploaded_by = $actor, a.uploaded_at = datetime(), a.extraction_status = $extraction
+MERGE (d)-[:{rel}]->(a)
+SET d.updated_at = datetime()
+WITH a, d OPTIONAL MATCH (d)-[:PART_OF {{status: 'active'}}]->(c:Case)
+SET c.last_activity_at = datetime()
+RETURN DISTINCT properties(a) AS a
+"""
+#: How an Attachment hangs from what it belongs to (an allow-list: the type is formatted into `_ATTACH`).
+ATTACHMENT_LINKS = ("HAS_ATTACHMENT", "HAS_PHOTO")
+
+#: Content types whose text is extracted in the background (the others hold none we read).
+EXTRACTED = frozenset({"application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       "image/jpeg", "image/png", "image/gif", "image/tiff", "image/webp"}) | attachments.TEXT_TYPES
 
 
-def _check_upload(filename: str, content_type: str, data: bytes, limit: int) -> tuple[str, str]:
-    errors: dict = {}
-    name = clean_filename(filename)
-    if not name:
-        errors["filename"] = ["give the file a name"]
-    ctype = (content_type or "").split(";", 1)[0].strip().lower()
-    if ctype not in CONTENT_TYPES:
-        errors["content_type"] = [f"{ctype or 'no content type'} is not an accepted file type"]
-    if not isinstance(data, bytes | bytearray) or not data:
-        errors["file"] = ["the file is empty"]
-    elif len(data) > limit:
-        errors["file"] = [f"the file is {len(data)} bytes; the limit is {limit}"]
+def _checked(files: list[Upload], limit: int, allowed: frozenset[str] = CONTENT_TYPES) -> list[tuple[str, str, bytes]]:
+    """Every file judged before anything is written; one ValidationFailed naming each refused file."""
+    if not files:
+        raise ValidationFailed({"file": ["choose at least one file"]})
+    out: list[tuple[str, str, bytes]] = []
+    errors: dict[str, list[str]] = {}
+    for i, (filename, ctype, data) in enumerate(files):
+        try:
+            name, kind = attachments.check(filename, ctype, data, limit, allowed)
+        except ValidationFailed as exc:
+            for key, msgs in exc.errors.items():
+                errors.setdefault(key if len(files) == 1 else f"{key}[{i}]", []).extend(msgs)
+        else:
+            out.append((name, kind, bytes(data)))
     if errors:
         raise ValidationFailed(errors)
-    return name, ctype
+    return out
 
 
-def add_attachment(graph: Graph, actor: Actor, document_uid: str, filename: str, content_type: str, data: bytes,
-                   store: Path | None = None) -> dict:
-    """Attach a file to a document: bytes into the file store by sha256, metadata into an (:Attachment)."""
-    name, ctype = _check_upload(filename, content_type, data, graph.settings.max_upload_bytes)
+def _attach(tx, actor: Actor, owner_uid: str, checked: list[tuple[str, str, bytes]], store: Path, rel: str) -> list[dict]:
+    if rel not in ATTACHMENT_LINKS:
+        raise ValueError(f"not an attachment link: {rel!r}")
+    out = []
+    for name, ctype, data in checked:
+        sha, uid = hashlib.sha256(data).hexdigest(), new_uid()
+        _write_blob(store, sha, data)  # idempotent, so a retried transaction may run it again
+        extract = rel == "HAS_ATTACHMENT" and ctype in EXTRACTED
+        rec = tx.run(_ATTACH.format(rel=rel), doc=owner_uid, uid=uid, name=name, ctype=ctype, size=len(data),
+                     sha=sha, actor=actor.uid, extraction="pending" if extract else None).single()
+        if extract:
+            extraction_jobs.enqueue_in(tx, uid, actor.uid)
+        audit.record(tx, actor, "upload", [uid, owner_uid],
+                     details={"filename": name, "content_type": ctype, "size": len(data), "sha256": sha,
+                              **({"as": "photo"} if rel == "HAS_PHOTO" else {})})
+        out.append(plain(rec["a"]))
+    return out
+
+
+def add_attachments(graph: Graph, actor: Actor, document_uid: str, files: list[Upload],
+                    store: Path | None = None) -> list[dict]:
+    """Attach files to a document, all or none: bytes into the file store by sha256, metadata into
+    (:Attachment) nodes, and a text extraction job for each, in one transaction. Every file is judged by its
+    bytes first (`attachments.check`); one refused file refuses the upload, naming it, and writes nothing."""
+    checked = _checked(files, graph.settings.max_upload_bytes)
     store = store or graph.settings.file_store
-    sha = hashlib.sha256(data).hexdigest()
-    uid = new_uid()
 
     def work(tx):
         doc = _document(tx, document_uid, actor)
         rules.require_record_write(tx, actor, document_uid)
-        if doc["type"] == ROI:
-            _require_roi_author(actor, doc, "attach files to")
-        _write_blob(store, sha, bytes(data))  # idempotent, so a retried transaction may run it again
-        rec = tx.run("""MATCH (d:Document {uid: $doc})
-                        MERGE (a:Attachment {uid: $uid})
-                        ON CREATE SET a.filename = $name, a.content_type = $ctype, a.size = $size, a.sha256 = $sha,
-                                      a.uploaded_by = $actor, a.uploaded_at = datetime()
-                        MERGE (d)-[:HAS_ATTACHMENT]->(a)
-                        SET d.updated_at = datetime()
-                        WITH a, d OPTIONAL MATCH (d)-[:PART_OF {status: 'active'}]->(c:Case)
-                        SET c.last_activity_at = datetime()
-                        RETURN properties(a) AS a""",
-                     doc=document_uid, uid=uid, name=name, ctype=ctype, size=len(data), sha=sha,
-                     actor=actor.uid).single()
-        audit.record(tx, actor, "upload", [uid, document_uid],
-                     details={"filename": name, "content_type": ctype, "size": len(data), "sha256": sha})
-        return plain(rec["a"])
+        _require_author(actor, doc, "attach files to")
+        return _attach(tx, actor, document_uid, checked, store, "HAS_ATTACHMENT")
 
     return audit.write_or_refuse(graph, actor, "upload", [document_uid], work)
+
+
+def add_attachment(graph: Graph, actor: Actor, document_uid: str, filename: str, content_type: str, data: bytes,
+                   store: Path | None = None) -> dict:
+    """Attach one file to a document (see `add_attachments`)."""
+    return add_attachments(graph, actor, document_uid, [(filename, content_type, data)], store)[0]
+
+
+def add_photos(graph: Graph, actor: Actor, person_uid: str, files: list[Upload], store: Path | None = None) -> list[dict]:
+    """Photographs of a person (CCMS PIA §2.1: "may include the photograph of the individual"), for a writer of
+    the record: JPEG, PNG, GIF or WebP, judged by their bytes; all or none, audited as uploads."""
+    checked = _checked(files, graph.settings.max_upload_bytes, attachments.PHOTO_TYPES)
+    store = store or graph.settings.file_store
+
+    def work(tx):
+        rules.require_read(tx, actor, person_uid, ("SubjectRecord",), "record")
+        rules.require_record_write(tx, actor, person_uid)
+        if tx.run("MATCH (p:Person {uid: $uid}) RETURN p.uid AS uid", uid=person_uid).single() is None:
+            raise ValidationFailed({"record": ["only a person carries photos"]})
+        return _attach(tx, actor, person_uid, checked, store, "HAS_PHOTO")
+
+    return audit.write_or_refuse(graph, actor, "upload", [person_uid], work)
+
+
+def photos_of(graph: Graph, person_uids: list[str]) -> dict[str, list[dict]]:
+    """The photos' metadata of each person, newest first. Access checks are the caller's (the person's page,
+    the explorer, which only ask for persons the actor may read)."""
+    rows = graph.query("""UNWIND $uids AS u MATCH (p:Person {uid: u})-[:HAS_PHOTO]->(a:Attachment)
+                          WITH u, a ORDER BY a.uploaded_at DESC
+                          RETURN u AS uid, collect(properties(a)) AS photos""", {"uids": list(person_uids)})
+    return {r["uid"]: [plain(a) for a in r["photos"]] for r in rows}
 
 
 def _blob(store: Path, attachment_uid: str, sha256: str) -> bytes:
@@ -289,34 +362,42 @@ def _blob(store: Path, attachment_uid: str, sha256: str) -> bytes:
 
 
 _ATTACHMENT_OF = """
-MATCH (d:Document {uid: $doc})-[:HAS_ATTACHMENT]->(a:Attachment {uid: $uid})
+MATCH (d:Linkable {uid: $doc})-[:HAS_ATTACHMENT|HAS_PHOTO]->(a:Attachment {uid: $uid})
 RETURN properties(a) AS a, labels(d) AS labels, coalesce(d.author_uid, d.owner_uid) AS owner_uid,
-       d.title AS title
+       coalesce(d.title, trim(coalesce(d.given_name, '') + ' ' + coalesce(d.family_name, ''))) AS title
 """
+
+#: Why bytes were read: each is audited as a download and the owner told.
+PURPOSES = ("download", "preview", "thumbnail")
 
 
 def download_attachment(graph: Graph, actor: Actor, document_uid: str, attachment_uid: str,
-                        store: Path | None = None) -> tuple[dict, bytes]:
-    """One attachment of a document the actor may read: (metadata, bytes), audited as "download".
+                        store: Path | None = None, purpose: str = "download") -> tuple[dict, bytes]:
+    """One attachment of a document (or photo of a person) the actor may read: (metadata, bytes), audited as
+    "download" with its `purpose` (download, preview, thumbnail).
 
     The read check, the attachment lookup, the audit entry and the owner's notification share one
     transaction; a refusal (NotFound where the document's existence is protected or the attachment is
     not on it, else Forbidden) is audited as a denial. Conflict if the stored bytes no longer match.
     """
     store = store or graph.settings.file_store
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
 
     def work(tx):
-        rules.require_read(tx, actor, document_uid, ("Document",), "document")
+        rules.require_read(tx, actor, document_uid, ("Document", "SubjectRecord"), "document")
         rec = tx.run(_ATTACHMENT_OF, doc=document_uid, uid=attachment_uid).single()
         if rec is None:
             raise NotFound(f"no attachment {attachment_uid} on document {document_uid}")
         meta = plain(rec["a"])
         audit.record(tx, actor, "download", [attachment_uid, document_uid],
-                     details={"sha256": meta["sha256"], "filename": meta.get("filename")})
-        type_name = next((label for label in rec["labels"] if label in DOCUMENT_TYPES), "Document")
+                     details={"sha256": meta["sha256"], "filename": meta.get("filename"), "purpose": purpose})
+        type_name = next((label for label in rec["labels"] if label in DOCUMENT_TYPES), None) or \
+            next((label for label in rec["labels"] if label in ("Person",)), "Document")
         notifications.notify_owner(tx, actor, rec["owner_uid"], "view", record_uid=document_uid,
                                    record_type=type_name, record_caption=rec["title"], displayed=True,
-                                   message=f"{actor.name} downloaded an attachment of your document")
+                                   message=f"{actor.name} downloaded an attachment of your "
+                                           f"{'record' if type_name == 'Person' else 'document'}")
         return meta
 
     meta = audit.write_or_refuse(graph, actor, "download", [document_uid, attachment_uid], work)

@@ -20,7 +20,7 @@ from ..oversight.notifications import notify
 #: administrator's request to create an account with a content role, or to give a user one. "elsur" is an
 #: agent's request to conduct electronic surveillance, decided at headquarters (`elsur`).
 REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_combine", "case_restrict", "roi",
-                 "access_grant", "user_role", "elsur")
+                 "document", "access_grant", "user_role", "elsur")
 
 
 #: Labels a lock may be taken on (an allow-list: labels are never built from input).

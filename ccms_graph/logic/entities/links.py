@@ -47,6 +47,8 @@ def _check_write(tx, actor: Actor, link_type: str, a: str, a_type: str, b: str, 
         rules.require_case_write(tx, actor, b)
     elif a_type in SELECTOR_TYPES:
         rules.require_record_write(tx, actor, b)
+    elif a_type == "Case":  # RELATED_CASE: the first case's writers draw it
+        rules.require_case_write(tx, actor, a)
     else:
         rules.require_record_write(tx, actor, a)
 

@@ -155,19 +155,24 @@ def enqueue(graph: Graph, kind: str, owner_uid: str | None, fields: dict | None 
     The job and all its lines are written in one transaction, so a job exists exactly when its input
     does. The owner's finished jobs beyond the newest `keep` are deleted in the same transaction.
     """
+    uid = uuid.uuid4().hex
+    graph.write(lambda tx: enqueue_in(tx, kind, owner_uid, fields, lines, keep, uid=uid))
+    return uid
+
+
+def enqueue_in(tx, kind: str, owner_uid: str | None, fields: dict | None = None, lines: Sequence[str] = (),
+               keep: int = KEEP, uid: str | None = None) -> str:
+    """`enqueue` inside the caller's transaction, so a job exists exactly when what it works on does
+    (an attachment and its text extraction: `casework.documents`); its uid."""
     clash = sorted(RESERVED & set(fields or {}))
     if clash:
         raise ValueError(f"job fields set by the queue: {clash}")
-    uid = uuid.uuid4().hex
-
-    def work(tx):
-        tx.run(_ENQUEUE, uid=uid, kind=kind, owner=owner_uid,
-               fields={k: _value(v) for k, v in (fields or {}).items() if v is not None},
-               chunks=chunked(lines) or [{"seq": 0, "first_line": 1, "lines": []}]).consume()
-        if owner_uid:
-            tx.run(_PRUNE, owner=owner_uid, keep=keep).consume()
-
-    graph.write(work)
+    uid = uid or uuid.uuid4().hex
+    tx.run(_ENQUEUE, uid=uid, kind=kind, owner=owner_uid,
+           fields={k: _value(v) for k, v in (fields or {}).items() if v is not None},
+           chunks=chunked(lines) or [{"seq": 0, "first_line": 1, "lines": []}]).consume()
+    if owner_uid:
+        tx.run(_PRUNE, owner=owner_uid, keep=keep).consume()
     return uid
 
 

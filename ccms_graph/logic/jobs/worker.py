@@ -30,13 +30,14 @@ import neo4j.exceptions
 from ...db import Graph
 from ...errors import DomainError, Unavailable, ValidationFailed
 from ...settings import Settings
-from . import imports, queue, schedule, tasks
+from . import extraction, imports, queue, schedule, tasks
 
 log = logging.getLogger(__name__)
 
 #: Every job kind and what runs it: `(graph, claim, check) -> the job's final fields`. `check()` is
 #: called between units of work and raises to stop there.
-RUNNERS: dict[str, Callable[[Graph, queue.Claim, Callable[[], None]], dict]] = {imports.KIND: imports.run}
+RUNNERS: dict[str, Callable[[Graph, queue.Claim, Callable[[], None]], dict]] = {imports.KIND: imports.run,
+                                                                                 extraction.KIND: extraction.run}
 
 #: Failures that say the database went away, not that the job is wrong: the job is resumed later.
 _INTERRUPTIONS = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,

@@ -31,8 +31,8 @@ def _create_view(type_name: str):
         return documents.create_document(graph(), actor(), case_uid, type_name, raw_body())
 
     view.__name__ = f"create_{type_name.lower()}"
-    view.__doc__ = (f"File a {rtype.name} in a case you may change"
-                    + (" (it starts as your draft)." if type_name == documents.ROI else "."))
+    view.__doc__ = (f"File a {rtype.name} in a case you may change; it starts as your draft, seen by you and your "
+                    "supervisors until a supervisor approves it.")
     blp.route(f"/cases/<case_uid>/documents/{rtype.slug}", methods=["POST"], endpoint=view.__name__)(view)
 
 
@@ -70,15 +70,18 @@ def update_document(data, document_uid):
 @blp.arguments(schemas.SubmitInput)
 @blp.response(201, schemas.ApprovalOut)
 def submit_roi(data, document_uid):
-    """The author submits a draft Report of Investigation for approval."""
-    return documents.submit_roi(graph(), actor(), document_uid, data.get("comment"))
+    """The author submits a draft document (of any type) for a supervisor's approval; until approved, only the
+    author and the author's supervisors see it (CCMS PIA §2.4)."""
+    return documents.submit_document(graph(), actor(), document_uid, data.get("comment"))
 
 
 @blp.route("/documents/<document_uid>/attachments", methods=["POST"])
 @blp.arguments(UploadInput, location="files")
 @blp.response(201, schemas.AttachmentOut)
 def upload_attachment(files, document_uid):
-    """Attach a file (size limit: 413; unaccepted content type: 422 naming `content_type`)."""
+    """Attach a file, judged by its content, not its name: an executable under any name, or content that is not
+    the declared type, is refused (422 naming `file`); an unaccepted type 422 naming `content_type`; size
+    limit 413. Its text is extracted in the background (`extraction_status` on the document's attachments)."""
     f = files["file"]
     return documents.add_attachment(graph(), actor(), document_uid, f.filename or "", f.mimetype or "",
                                     f.read())

@@ -21,7 +21,7 @@ from ...logic.casework import (
 from ...logic.casework.disclosures import METHODS
 from ...logic.casework.workflows import TRANSITIONS
 from ...logic.entities import access
-from ...nodes.vocabulary import ENTITY_TYPES
+from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES
 from ...policy.actor import load_actor
 from .. import context
 from .forms import case_check_errors, case_check_input, case_input
@@ -55,17 +55,13 @@ def _timeline(case: dict, history: list[dict], grant_rows: list[dict], disclosur
 
 
 def page_of(record: dict) -> str:
-    """The page that shows a record `access.view_record` answered: a case's own page, a document's place
-    on the page of the case it belongs to, a Subject Record's page. 404 for a document in no case the
-    actor may read (there is no page to show it on)."""
+    """The page that shows a record `access.view_record` answered: a case's own page, a document's own
+    page, a Subject Record's page."""
     if record["type"] == "Case":
         return url_for("cases.case_page", uid=record["uid"])
     if record["type"] in ENTITY_TYPES:
         return url_for("records.record_page", uid=record["uid"])
-    case = next((c for c in record.get("cases", ()) if not c.get("locked") and c.get("uid")), None)
-    if case is None:
-        abort(404, f"no case to show {record['uid']} in")
-    return url_for("cases.case_page", uid=case["uid"]) + f"#doc-{record['uid']}"
+    return url_for("documents.document_page", uid=record["uid"])
 
 
 @bp.route("/cases/<uid>")
@@ -88,7 +84,7 @@ def case_page(uid: str):
                            hours=work_hours,
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
                            methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
-                           team=team, checked=checked)
+                           team=team, checked=checked, document_types=DOCUMENT_TYPES)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

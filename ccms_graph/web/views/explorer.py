@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import login_required
 
+from ...logic.casework import documents
 from ...logic.entities import access
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from .. import context
@@ -61,7 +62,18 @@ def neighbours(uid: str):
     limit = request.args.get("limit", 300, type=int)
     near = access.neighbours(context.graph(), context.actor(), uid, link_types=[link_type] if link_type else None,
                              limit=limit)
-    return jsonify({**graph_elements(near), "truncated": len(near["links"]) >= limit})
+    elements = graph_elements(near)
+    _with_photos(elements["nodes"])
+    return jsonify({**elements, "truncated": len(near["links"]) >= limit})
+
+
+def _with_photos(nodes: list[dict]) -> None:
+    """A readable person's newest photo as its node's picture (`photo_url`; the photo route checks and audits)."""
+    persons = [n["id"] for n in nodes if n["type"] == "Person" and not n["locked"]]
+    photos = documents.photos_of(context.graph(), persons) if persons else {}
+    for n in nodes:
+        if photos.get(n["id"]):
+            n["photo_url"] = url_for("documents.photo", uid=n["id"], att=photos[n["id"]][0]["uid"])
 
 
 @bp.route("/ui/graph/path")

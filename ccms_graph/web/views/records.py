@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from ...errors import ValidationFailed
+from ...logic.casework import documents
 from ...logic.entities import access, comments, links, records
 from ...logic.identity import deconfliction, resolution
 from ...nodes.vocabulary import ENTITY_TYPES
@@ -42,9 +43,10 @@ def record_page(uid: str):
     grouped.pop("SUBJECT_IN", None)  # shown as "Cases"
     hits = deconfliction.list_hits(graph, actor, record_uid=uid, status=None)
     notes = comments.comments_for(graph, actor, uid, audit_view=False)  # not audited again: the view above is the page's one
+    photos = documents.photos_of(graph, [uid]).get(uid, []) if record["type"] == "Person" else None
     return render_template("record.html", record=record, rtype=ENTITY_TYPES[record["type"]], grouped=grouped,
                            subs=subs, hits=hits, provenance=PROVENANCE, comments=notes,
-                           comment_kinds=comments.KINDS)
+                           comment_kinds=comments.KINDS, photos=photos)
 
 
 @bp.route("/records/<uid>/comments", methods=["POST"])

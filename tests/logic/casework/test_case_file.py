@@ -49,12 +49,14 @@ def world(graph, org, tmp_path):
     submitted = documents.create_document(graph, org.agent_a, case["uid"], "ReportOfInvestigation",
                                           {"title": "Third report", "narrative": SUBMITTED})
     documents.submit_roi(graph, org.agent_a, submitted["uid"])
-    documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport",
-                              {"title": "Arrest of the courier", "narrative": "Arrested at the warehouse gate.",
-                               "incident_date": "2026-03-04", "place": "Doral, FL", "charges": ["18 USC 545"]})
+    arrest = documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport",
+                                       {"title": "Arrest of the courier", "narrative": "Arrested at the warehouse gate.",
+                                        "incident_date": "2026-03-04", "place": "Doral, FL", "charges": ["18 USC 545"]})
     ev = documents.create_document(graph, org.agent_a, case["uid"], "Evidence",
                                    {"title": "Payment ledger", "description": "Seized from the office desk"})
     att = documents.add_attachment(graph, org.agent_a, ev["uid"], "ledger.pdf", "application/pdf", EVIDENCE)
+    for doc in (arrest, ev):  # every document is approved before others may read it (CCMS PIA §2.4)
+        approve(graph, org.sup_mia, documents.submit_document(graph, org.agent_a, doc["uid"])["uid"])
     p1 = make_person(graph, org.agent_a, case_uid=case["uid"], given_name="Carlos", family_name="Mendez")
     p2 = make_person(graph, org.agent_a, case_uid=case["uid"], given_name="Dana", family_name="Ortiz")
     links.link(graph, org.agent_a, {"type": "ASSOCIATE_OF", "source_uid": p1["uid"], "target_uid": p2["uid"],

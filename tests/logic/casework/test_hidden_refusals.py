@@ -91,7 +91,8 @@ def test_known_but_not_yours_answers_forbidden(graph, org):
 def test_the_type_of_a_readable_document_is_checked_after_access(graph, org):
     case = open_case(graph, org.agent_a, org.sup_mia)["uid"]
     doc = documents.create_document(graph, org.agent_a, case, "Evidence", {"title": "Ledger"})["uid"]
-    with pytest.raises(Conflict):
+    graph.query("MATCH (d:Document {uid: $u}) SET d.status = 'filed'", {"u": doc}, write=True)  # before approvals
+    with pytest.raises(Conflict):  # a document filed before approvals is available already: nothing to submit
         documents.submit_roi(graph, org.agent_a, doc)
     with pytest.raises(Forbidden):  # may read, may not write: the type is not even considered
         documents.submit_roi(graph, org.analyst_mia, doc)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from ccms_graph.errors import Forbidden, NotFound, ValidationFailed
-from ccms_graph.logic.casework import cases, documents, hours
+from ccms_graph.logic.casework import approvals, cases, documents, hours
 from ccms_graph.logic.casework.cases import fiscal_year
 from ccms_graph.logic.oversight import statistics
 
@@ -71,12 +71,15 @@ def test_no_one_logs_hours_on_a_case_they_may_not_work_on(graph, org, case):
 
 
 def test_a_seizures_own_value_and_category_and_an_arrests_charges_are_counted(graph, org, case):
-    documents.create_document(graph, org.agent_a, case["uid"], "SeizureReport", {
+    seizure = documents.create_document(graph, org.agent_a, case["uid"], "SeizureReport", {
         "title": "Seizure at the port", "incident_date": TODAY.isoformat(), "category": "narcotics",
         "quantity": 12.5, "unit": "kg", "value_usd": 250000})
-    documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport", {
+    arrest = documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport", {
         "title": "Arrest", "incident_date": TODAY.isoformat(), "charges": ["21 USC 841", "21 USC 846"],
         "arresting_office": "MIA-PEV", "on_warrant": True})
+    assert statistics.statistics(graph, org.sup_mia, FY)["totals"]["arrests"] == 0  # drafts are not counted
+    for doc in (seizure, arrest):  # counted once a supervisor approves them (CCMS PIA §2.4)
+        approvals.approve(graph, org.sup_mia, documents.submit_document(graph, org.agent_a, doc["uid"])["uid"])
     figures = statistics.statistics(graph, org.sup_mia, FY)
     assert figures["totals"]["seizures"] == 1 and figures["totals"]["seized_value_usd"] == 250000.0
     assert figures["seized_by_category"] == {"narcotics": {"items": 1, "value_usd": 250000.0}}

@@ -33,6 +33,8 @@
         { selector: "node[type = 'Business']", style: { shape: "hexagon" } },
         { selector: "node[type = 'Vehicle'], node[type = 'Vessel'], node[type = 'Aircraft']", style: { shape: "tag" } },
         { selector: "node[type = 'Thing']", style: { shape: "barrel" } },
+        { selector: "node[photo_url]", style: { "background-image": "data(photo_url)", "background-fit": "cover",
+          "background-clip": "node", "background-image-crossorigin": "use-credentials" } }, // a person's photo
         { selector: "node.locked", style: { "background-color": "#9aa4ae", shape: "rectangle", "border-style": "dashed",
           "border-width": 2, "border-color": "#4a5560", label: "Restricted", color: "#4a5560" } },
         { selector: "node.expanded", style: { "border-color": "#1b1f24", "border-width": 3 } },
