@@ -135,3 +135,22 @@ def test_bad_input_names_the_field(graph, org, kwargs, field):
     with pytest.raises(ValidationFailed) as exc:
         timeline.timeline(graph, org.agent_a, **kwargs)
     assert field in exc.value.errors
+
+
+def _operators(op) -> list[tuple[str, str]]:
+    """A plan's operators, depth first: (operator type, details)."""
+    out = [(op["operatorType"].split("@")[0], (op.get("args") or {}).get("Details", ""))]
+    for child in op.get("children", []):
+        out += _operators(child)
+    return out
+
+
+def test_an_area_query_seeks_the_point_indexes(graph, org):
+    """The area's sightings, reports, addresses and cell sites are found by POINT index seeks, never a label scan."""
+    params = geo.params(org.agent_a, "area", None, [], AREA, None, None)
+    for query in (geo.EVENTS["area"] + geo._FEATURES, timeline.EVENTS["area"] + timeline._PER_DAY):
+        plan = graph.read(lambda tx, q=query: tx.run("EXPLAIN " + q, limit=10, link_types=[], **params).consume().plan)
+        ops = _operators(plan)
+        seeks = " ".join(d for o, d in ops if o == "NodeIndexSeekByRange")
+        assert "POINT INDEX s:Sighting(location)" in seeks and "POINT INDEX cs:CellSite(location)" in seeks
+        assert not [d for o, d in ops if o in ("NodeByLabelScan", "AllNodesScan")], ops
