@@ -14,6 +14,7 @@ from typing import Any
 from ccms_graph.db import Graph, clear_database, install_schema
 from ccms_graph.logic.casework.cases import fiscal_year
 from ccms_graph.logic.entities import records
+from ccms_graph.logic.location import lpr, plates
 from ccms_graph.logic.people.users import hash_password
 from ccms_graph.matching import frequencies
 from ccms_graph.policy.actor import SYSTEM, Actor
@@ -457,11 +458,82 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
                c.last_at = CASE WHEN datetime(r.last) > c.last_at THEN datetime(r.last) ELSE c.last_at END""",
         rows=calls).consume())
     counts["calls"] = len(calls)
+    counts.update(_where_and_when(graph, cases, now))
     counts["cases"] = len(cases)
     counts["users"] = len(users)
     counts["offices"] = len(OFFICES)
     frequencies.recount(graph)  # deconfliction weighs names by how common they are in the graph
     return counts
+
+
+#: Where each field office's points fall: its city centre (WGS84) and how far, in degrees, they spread.
+CENTRES = {"MIA": (25.7617, -80.1918), "NYC": (40.7128, -74.0060), "HOU": (29.7604, -95.3698)}
+SPREAD = 0.12
+#: The state of an address or plate -> the field office whose area it lies in.
+OFFICE_OF_STATE = {state: fo for fo, (_city, state, _zip) in CITIES.items()}
+
+
+def _near(rng: random.Random, fo: str) -> tuple[float, float]:
+    lat, lon = CENTRES[fo]
+    return round(lat + rng.uniform(-SPREAD, SPREAD), 5), round(lon + rng.uniform(-SPREAD, SPREAD), 5)
+
+
+def _where_and_when(graph: Graph, cases: list[Props], now: datetime) -> dict[str, int]:
+    """Coordinates, cell sites and LPR sightings (issue 19), from a random stream of their own so every pick
+    above stays as it was: every address and every arrest and seizure report gets a point in its office's
+    area; four cell sites per office; each open case's vehicles are seen by plate readers over the last 90
+    days, and one Miami case hot-lists a plate no subject has, seen twice. Sightings go in through the LPR
+    import's own statement (`lpr.insert`), bound to their case as the import binds them."""
+    rng = random.Random(SEED + 19)
+    addresses = graph.query("MATCH (a:Address) RETURN a.key AS key, a.state AS state ORDER BY key")
+    rows = [{"key": a["key"], "p": _near(rng, OFFICE_OF_STATE.get(a["state"] or "", "MIA"))} for a in addresses]
+    graph.write(lambda tx: tx.run("UNWIND $rows AS r MATCH (a:Address {key: r.key}) "
+                                  "SET a.location = point({latitude: r.p[0], longitude: r.p[1]})", rows=rows).consume())
+    office = {c["uid"]: _field_office(c["office_code"]) for c in cases}
+    reports = graph.query("MATCH (d:Document) WHERE d:ArrestReport OR d:SeizureReport RETURN d.uid AS uid, "
+                          "d.case_uid AS case ORDER BY uid")
+    located = [{"uid": d["uid"], "p": _near(rng, office.get(d["case"], "MIA"))} for d in reports]
+    graph.write(lambda tx: tx.run("UNWIND $rows AS r MATCH (d:Document {uid: r.uid}) SET d.latitude = r.p[0], "
+                                  "d.longitude = r.p[1], d.location = point({latitude: r.p[0], longitude: r.p[1]})",
+                                  rows=located).consume())
+    sites = [{"site_id": f"{fo}-{n:03d}", "p": _near(rng, fo)} for fo in CENTRES for n in range(1, 5)]
+    graph.write(lambda tx: tx.run("UNWIND $rows AS r MERGE (c:CellSite {site_id: r.site_id}) "
+                                  "SET c.location = point({latitude: r.p[0], longitude: r.p[1]})", rows=sites).consume())
+
+    live = {c["uid"] for c in cases if c["status"] in ("open", "referred")}
+    vehicles = graph.query("""MATCH (v:Vehicle)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
+                              RETURN v.uid AS uid, v.plate AS plate, v.plate_state AS state, c.uid AS case
+                              ORDER BY v.source_ref, c.uid""")
+    reads: list[Props] = []
+
+    def read(plate: str, state: str, case_uid: str, how: str, vehicle: list[str]) -> None:
+        p, st = plates.plate(plate), plates.state(state)
+        if p is None or st is None:
+            return
+        lat, lon = _near(rng, office[case_uid])
+        seen = (now - timedelta(days=rng.uniform(0, 90))).isoformat()
+        fp = f"seed-lpr-{len(reads):04d}"
+        reads.append({"fp": fp, "read": fp, "plate": p, "state": st, "key": plates.key(p, st), "seen_at": seen,
+                      "lat": lat, "lon": lon, "camera": f"{office[case_uid]}-LPR-{rng.randint(1, 40):02d}",
+                      "source": "sandbox plate-reader feed", "case_uid": case_uid, "bound_by": how,
+                      "row": len(reads) + 2, "vehicles": vehicle})
+
+    for v in vehicles:
+        if v["case"] in live and v["case"] != cases[0]["uid"]:  # case-001, the explorer's journey, stays as it was
+            for _ in range(rng.randint(2, 6)):
+                read(v["plate"], v["state"], v["case"], "vehicle", [v["uid"]])
+    hot_case = next(c for c in cases[1:] if c["uid"] in live and office[c["uid"]] == "MIA")
+    entry = {"uid": "hot-seed-001", "case_uid": hot_case["uid"], "plate": "HOT4711", "plate_state": "FL",
+             "plate_key": plates.key("HOT4711", "FL"), "reason": "a courier's rental car, seen at the stash house",
+             "created_by": hot_case["owner_uid"], "created_at": now.isoformat(),
+             "expires_at": (now + timedelta(days=60)).isoformat()}
+    graph.write(lambda tx: tx.run("CREATE (h:HotListEntry) SET h = $e, h.created_at = datetime($e.created_at), "
+                                  "h.expires_at = datetime($e.expires_at)", e=entry).consume())
+    for _ in range(2):
+        read("HOT4711", "FL", hot_case["uid"], "hot_list", [])
+    for k in range(0, len(reads), 1000):
+        graph.write(lambda tx, b=reads[k:k + 1000]: lpr.insert(tx, b, "seed", SYSTEM.uid))
+    return {"geocoded_addresses": len(rows), "cell_sites": len(sites), "sightings": len(reads), "hot_lists": 1}
 
 
 def _earlier_outcomes(cases: list[Props], now: datetime) -> dict[str, list[Props]]:

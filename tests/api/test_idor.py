@@ -82,6 +82,10 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_hours.log_hours", "POST"): {"json": {"date": "2024-01-02", "hours": 1.5}},
     ("api_hours.case_hours", "GET"): None,
     ("api_case_file.case_file_pdf", "GET"): None,
+    ("api_lpr.hot_list", "GET"): None,
+    ("api_lpr.add_to_hot_list", "POST"): {"json": {"plate": "ABC123", "state": "FL", "reason": "the courier's car",
+                                                   "expires_at": f"{date.today().year + 1}-01-01T00:00:00+00:00"}},
+    ("api_lpr.remove_from_hot_list", "POST"): {"json": {"entry_uid": "no-such-entry", "reason": "done"}},
 }
 
 #: Upload bodies a route would accept (by the VALID entry's "files" value).
