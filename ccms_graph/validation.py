@@ -140,6 +140,16 @@ def record_schema(type_name: str) -> type[Schema]:
             )
 
     attrs["_identifying"] = validates_schema(_identifying)
+    ordered = [(f.name, f.not_before) for f in rtype.fields if f.not_before]
+
+    def _in_order(self, data, **kwargs):
+        # Both dates must be in this input: an edit sending only one is not checked against the stored other.
+        for name, earlier in ordered:
+            if data.get(name) and data.get(earlier) and data[name] < data[earlier]:
+                raise ValidationError(f"comes before {earlier} ({data[earlier].isoformat()})", field_name=name)
+
+    if ordered:
+        attrs["_in_order"] = validates_schema(_in_order)
     return type(f"{type_name}Input", (Schema,), attrs)
 
 

@@ -35,6 +35,8 @@ class Field:
     max_length: int = 200
     minimum: float | None = None
     maximum: float | None = None
+    #: For a date: the date field of the same record this one may not come before (served after issued).
+    not_before: str | None = None
 
     def __post_init__(self) -> None:
         assert self.kind in FIELD_KINDS, self.kind
@@ -84,6 +86,9 @@ SEXES = ("M", "F", "X", "U")
 THING_CATEGORIES = ("firearm", "currency", "narcotics", "electronic_device", "document", "other")
 #: Units a seizure's quantity is counted in (ICM PIA: "seized items per office per fiscal year").
 SEIZURE_UNITS = ("each", "kg", "g", "lb", "oz", "l", "usd")
+WARRANT_TYPES = ("arrest", "search", "seizure", "tracking", "other")
+COURT_PROCEEDINGS = ("complaint", "indictment", "information", "plea", "conviction", "acquittal", "dismissal",
+                     "sentence", "other")
 BUSINESS_KINDS = ("corporation", "llc", "partnership", "sole_proprietorship", "nonprofit", "government", "other")
 VESSEL_KINDS = ("cargo", "tanker", "fishing", "pleasure", "passenger", "tug", "other")
 
@@ -299,6 +304,19 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
                     Field("unit", "enum", choices=SEIZURE_UNITS),
                     Field("value_usd", "float", "Value (USD)", minimum=0, maximum=1e13), *FINANCIAL_REFERENCES),
         ),
+        # A warrant obtained in the case (ICM PIA: warrants among the outcomes management reports on):
+        # counted by the statistics when issued and again when served.
+        RecordType(
+            name="Warrant",
+            plural="Warrants",
+            caption=("title",),
+            identifying=("title",),
+            extra_labels=("Document",),
+            fields=(Field("title"), Field("warrant_type", "enum", "Warrant type", choices=WARRANT_TYPES),
+                    Field("issuing_court", label="Issuing court"), Field("issued_date", "date", "Date issued"),
+                    Field("served_date", "date", "Date served", not_before="issued_date"),
+                    Field("narrative", "text", max_length=200_000)),
+        ),
         RecordType(
             name="SurveillanceReport",
             plural="Electronic surveillance reports",
@@ -327,6 +345,10 @@ DOCUMENT_TYPES: dict[str, RecordType] = {
             extra_labels=("Document",),
             fields=(Field("title"), Field("court"), Field("docket_number", label="Docket number"),
                     Field("filed_date", "date", "Date filed"),
+                    # The prosecution's outcomes the statistics count (indictments, convictions, sentences).
+                    Field("proceeding", "enum", "Proceeding", choices=COURT_PROCEEDINGS),
+                    Field("sentence_months", "int", "Sentence (months of custody)", minimum=0, maximum=12_000),
+                    Field("fine_usd", "float", "Fine (USD)", minimum=0, maximum=1e12),
                     Field("summary", "text", max_length=200_000), *FINANCIAL_REFERENCES),
         ),
         RecordType(

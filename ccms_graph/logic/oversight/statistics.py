@@ -35,7 +35,10 @@ from . import audit, notifications
 from .checks import guard
 
 METRICS = ("cases_opened", "cases_closed", "arrests", "charges", "seizures", "seized_value_usd",
-           "hours", "deconfliction_hits")
+           "warrants", "warrants_served", "indictments", "convictions", "sentences", "hours", "deconfliction_hits")
+#: Court proceedings (a court record's `proceeding`) -> the metric that counts them.
+PROSECUTION = {"indictment": "indictments", "information": "indictments", "conviction": "convictions",
+               "plea": "convictions", "sentence": "sentences"}
 #: Fiscal years the trend covers, ending with the one asked for.
 TREND_YEARS = 5
 #: Cases the drill-down lists at most (the rest are counted, never named).
@@ -75,6 +78,21 @@ CALL () {
          CASE WHEN d.value_usd IS NULL AND t IS NULL THEN 0 ELSE 1 END AS n,
          toFloat(coalesce(d.value_usd, t.value, 0)) AS value,
          coalesce(d.category, t.category, 'unspecified') AS category
+  UNION ALL
+  MATCH (d:Warrant)-[:PART_OF {status: 'active'}]->(c:Case)
+  WHERE coalesce(d.deleted, false) = false AND NOT coalesce(d.status, 'filed') IN $drafts
+    AND coalesce(c.deleted, false) = false
+  UNWIND [['warrants', coalesce(d.issued_date, toString(date(d.created_at)))], ['warrants_served', d.served_date]] AS e
+  WITH c, e[0] AS metric, date(e[1]) AS day WHERE day >= date($start) AND day < date($end)
+  RETURN metric, c, c.office_code AS office, day, 1 AS n, 0.0 AS value, null AS category
+  UNION ALL
+  MATCH (d:CourtRecord)-[:PART_OF {status: 'active'}]->(c:Case)
+  WHERE d.proceeding IN keys($prosecution) AND coalesce(d.deleted, false) = false
+    AND NOT coalesce(d.status, 'filed') IN $drafts AND coalesce(c.deleted, false) = false
+  WITH d, c, CASE WHEN d.filed_date IS NULL THEN date(d.created_at) ELSE date(d.filed_date) END AS day
+  WHERE day >= date($start) AND day < date($end)
+  RETURN $prosecution[d.proceeding] AS metric, c, c.office_code AS office, day, 1 AS n, 0.0 AS value,
+         null AS category
   UNION ALL
   MATCH (h:WorkHours)-[:LOGGED_ON]->(c:Case) WHERE h.date >= $start AND h.date < $end
     AND coalesce(c.deleted, false) = false
@@ -238,7 +256,7 @@ def statistics(graph: Graph, actor: Actor, fy=None, office: str | None = None, v
     def work(tx):
         offices = _scope(tx, actor, criteria["office"])
         params = {"start": start, "end": end, "fy_start": fy_start, "scope": offices,
-                  "violation": criteria["violation"], "drafts": list(scopes.DRAFT_STATUSES)}
+                  "violation": criteria["violation"], "drafts": list(scopes.DRAFT_STATUSES), "prosecution": PROSECUTION}
         rows = [r.data() for r in tx.run(_TOTALS, **params)]
         rows += [{**r.data(), "metric": "seizures", "value": 0.0, "category": None}
                  for r in tx.run(_SEIZURE_REPORTS, **params)]
@@ -280,7 +298,8 @@ def offices_covered(graph: Graph, actor: Actor) -> list[dict]:
 
 #: Which events make up each figure of the drill-down.
 DRILL_METRICS = {"cases_opened": ["cases_opened"], "cases_closed": ["cases_closed"], "arrests": ["arrests"],
-                 "charges": ["arrests"], "seizures": ["seized"], "seized_value_usd": ["seized"], "hours": ["hours"]}
+                 "charges": ["arrests"], "seizures": ["seized"], "seized_value_usd": ["seized"], "hours": ["hours"],
+                 **{m: [m] for m in ("warrants", "warrants_served", "indictments", "convictions", "sentences")}}
 
 
 def cases(graph: Graph, actor: Actor, metric: str, fy=None, office: str | None = None,
@@ -308,7 +327,8 @@ def cases(graph: Graph, actor: Actor, metric: str, fy=None, office: str | None =
     def work(tx):
         offices = _scope(tx, actor, criteria["office"])
         rec = tx.run(_CASES, start=start, end=end, scope=offices, violation=criteria["violation"],
-                     drafts=list(scopes.DRAFT_STATUSES), metrics=DRILL_METRICS[metric], month=ym,
+                     drafts=list(scopes.DRAFT_STATUSES), prosecution=PROSECUTION, metrics=DRILL_METRICS[metric],
+                     month=ym,
                      **rules.actor_params(actor)).single()
         shown = [c for c in rec["shown"] if c is not None]
         withheld = rec["withheld"]

@@ -33,6 +33,12 @@ class Figures(Out):
     charges = fields.Integer()
     seizures = fields.Integer()
     seized_value_usd = fields.Float()
+    warrants = fields.Integer()
+    warrants_served = fields.Integer()
+    indictments = fields.Integer()
+    convictions = fields.Integer()
+    sentences = fields.Integer()
+    hours = fields.Float()
     deconfliction_hits = fields.Integer()
 
 

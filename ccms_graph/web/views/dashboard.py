@@ -25,7 +25,9 @@ bp = Blueprint("dashboard", __name__)
 #: The figures, as the page names them (keys are `statistics.METRICS`).
 LABELS = {"cases_opened": "Cases opened", "cases_closed": "Cases closed", "arrests": "Arrests",
           "charges": "Charges", "seizures": "Seizures", "seized_value_usd": "Seized value (USD)",
-          "hours": "Hours", "deconfliction_hits": "Deconfliction hits"}
+          "warrants": "Warrants issued", "warrants_served": "Warrants served", "indictments": "Indictments",
+          "convictions": "Convictions", "sentences": "Sentences", "hours": "Hours",
+          "deconfliction_hits": "Deconfliction hits"}
 FILTERS = ("fy", "office", "violation")
 #: Fiscal years the year filter offers, ending with the current one.
 YEARS_OFFERED = 10

@@ -98,3 +98,48 @@ def test_bad_outcome_fields_are_refused_naming_the_field(graph, org, case, type_
         documents.create_document(graph, org.agent_a, case["uid"], type_name, data)
     assert field in err.value.errors
     assert graph.query("MATCH (d:Document) RETURN count(d) AS n")[0]["n"] == 0
+
+
+def _approved(graph, org, case, type_name: str, data: dict) -> dict:
+    """A document filed, submitted and approved: only then does it count (CCMS PIA §2.4)."""
+    doc = documents.create_document(graph, org.agent_a, case["uid"], type_name, data)
+    request = documents.submit_document(graph, org.agent_a, doc["uid"])
+    approvals.approve(graph, org.sup_mia, request["uid"])
+    return doc
+
+
+def test_warrants_issued_and_served_and_the_prosecutions_outcomes_are_counted_in_their_own_fiscal_year(graph, org, case):
+    last_fy_day = date(FY - 1, 3, 1).isoformat()  # in the previous fiscal year
+    _approved(graph, org, case, "Warrant", {
+        "title": "Search warrant, 12 Harbor Rd", "warrant_type": "search", "issuing_court": "S.D. Fla.",
+        "issued_date": last_fy_day, "served_date": TODAY.isoformat()})
+    _approved(graph, org, case, "Warrant", {
+        "title": "Arrest warrant", "warrant_type": "arrest", "issued_date": TODAY.isoformat()})
+    for proceeding, day in (("indictment", TODAY), ("plea", TODAY), ("sentence", TODAY), ("conviction", date(FY - 1, 3, 1)),
+                            ("complaint", TODAY)):
+        _approved(graph, org, case, "CourtRecord", {
+            "title": f"{proceeding} in 25-cr-100", "court": "S.D. Fla.", "docket_number": "25-cr-100",
+            "proceeding": proceeding, "filed_date": day.isoformat(), "sentence_months": 60 if proceeding == "sentence" else None})
+    documents.create_document(graph, org.agent_a, case["uid"], "Warrant", {  # a draft: not an outcome yet
+        "title": "Draft warrant", "warrant_type": "search", "issued_date": TODAY.isoformat()})
+    now = statistics.statistics(graph, org.sup_mia, FY)["totals"]
+    assert (now["warrants"], now["warrants_served"]) == (1, 1)
+    assert (now["indictments"], now["convictions"], now["sentences"]) == (1, 1, 1)  # a plea convicts; a complaint is none
+    before = statistics.statistics(graph, org.sup_mia, FY - 1)["totals"]
+    assert (before["warrants"], before["warrants_served"], before["convictions"]) == (1, 0, 1)
+    assert statistics.statistics(graph, org.agent_nyc, FY)["totals"]["warrants"] == 0  # another office's subtree
+    drill = statistics.cases(graph, org.sup_mia, "warrants_served", FY)
+    assert [c["uid"] for c in drill["cases"]] == [case["uid"]]
+
+
+@pytest.mark.parametrize(("type_name", "data", "field"), [
+    ("Warrant", {"title": "W", "warrant_type": "roving"}, "warrant_type"),
+    ("Warrant", {"title": "W", "issued_date": "2026-05-02", "served_date": "2026-05-01"}, "served_date"),
+    ("CourtRecord", {"title": "C", "proceeding": "verdict"}, "proceeding"),
+    ("CourtRecord", {"title": "C", "sentence_months": -3}, "sentence_months"),
+])
+def test_bad_warrant_and_court_fields_are_refused_naming_the_field(graph, org, case, type_name, data, field):
+    with pytest.raises(ValidationFailed) as err:
+        documents.create_document(graph, org.agent_a, case["uid"], type_name, data)
+    assert field in err.value.errors
+    assert graph.query("MATCH (d:Document) RETURN count(d) AS n")[0]["n"] == 0
