@@ -122,7 +122,7 @@ def check(filename: str, content_type: str, data: bytes, limit: int, allowed: fr
         errors[field] = [f"{label} is {len(data):,} bytes; the limit is {limit:,} bytes"]
     elif (kind := executable_kind(data)) is not None:
         errors[field] = [f"{label} is {kind}; executables and scripts are not accepted, whatever their name"]
-    if declared not in allowed and "content_type" not in errors and not errors.get(field):
+    if declared not in allowed:
         errors["content_type"] = [f"{label}: {declared or 'no content type'} is not an accepted file type"]
     if errors:
         raise ValidationFailed(errors)

@@ -81,6 +81,8 @@ def create_document(graph: Graph, actor: Actor, case_uid: str, type_name: str, d
     """File a document in a case, as the author's draft (every type: see the module's docstring)."""
     if type_name not in DOCUMENT_TYPES:
         raise ValidationFailed({"type": [f"unknown document type {type_name!r}; one of {', '.join(DOCUMENT_TYPES)}"]})
+    if not str((data or {}).get("title") or "").strip():  # every type is identified by its title: say so by field
+        raise ValidationFailed({"title": [f"give the {DOCUMENT_TYPES[type_name].name.lower()} a title"]})
     props = _props(type_name, validate_record(type_name, data))
     uid = new_uid()
     props.update(uid=uid, owner_uid=actor.uid, author_uid=actor.uid, created_by=actor.uid, updated_by=actor.uid,

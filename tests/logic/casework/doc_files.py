@@ -46,8 +46,13 @@ def word_docx(text: str = "Harbour pilot statement") -> bytes:
 
 
 def photo_jpeg() -> bytes:
+    """A small portrait: a pale face on a blue ground, so it stands out as a node's picture."""
+    img = Image.new("RGB", (96, 120), (40, 90, 160))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((22, 18, 74, 82), fill=(236, 200, 170))
+    draw.rectangle((14, 88, 82, 120), fill=(30, 30, 30))
     out = io.BytesIO()
-    Image.new("RGB", (64, 80), (120, 90, 60)).save(out, "JPEG")
+    img.save(out, "JPEG")
     return out.getvalue()
 
 
