@@ -283,10 +283,10 @@ RETURN kind, uid, loc.latitude AS lat, loc.longitude AS lon, n, first_at, last_a
 """
 
 _CELLS = """
-WITH kind, uid, loc, count(*) AS n
-WITH kind, uid, loc, n, toInteger(floor((loc.longitude - $west) / $cell_w)) AS cx,
+WITH kind, uid, loc, toInteger(floor((loc.longitude - $west) / $cell_w)) AS cx,
      toInteger(floor((loc.latitude - $south) / $cell_h)) AS cy
-RETURN cx, cy, kind, count(*) AS points, sum(n) AS events, avg(loc.latitude) AS lat, avg(loc.longitude) AS lon
+RETURN cx, cy, kind, count(DISTINCT uid) AS points, count(*) AS events, avg(loc.latitude) AS lat,
+       avg(loc.longitude) AS lon
 """
 
 
@@ -335,16 +335,18 @@ def features(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         error = open_scope(tx, actor, mode, case_uid, "map")
         if error is not None:
             return None, error
-        # the features when they fit (one query), else grid clusters counted from the same rows
-        rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
-        if len(rows) <= MAX_FEATURES:
-            out = _as_features(rows)
-        else:
-            west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
-            cell_w = (east - west) / GRID if box else CELL_DEGREES
-            cell_h = (north - south) / GRID if box else CELL_DEGREES
-            out = _as_clusters([r.data() for r in tx.run(events + _CELLS, west=west, south=south, cell_w=cell_w,
-                                                         cell_h=cell_h, **base)])
+        # An area may hold many points: count them per cell first (one cheap query when they must be
+        # clustered), and list them only when they fit. A case or a selection holds few: list them first.
+        west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
+        grid = {"west": west, "south": south, "cell_w": (east - west) / GRID if box else CELL_DEGREES,
+                "cell_h": (north - south) / GRID if box else CELL_DEGREES}
+        cells = [r.data() for r in tx.run(events + _CELLS, **grid, **base)] if box else None
+        out: dict | None = None
+        if cells is None or sum(c["points"] for c in cells) <= MAX_FEATURES:
+            rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
+            out = _as_features(rows) if len(rows) <= MAX_FEATURES else None
+        if out is None:
+            out = _as_clusters(cells if cells is not None else [r.data() for r in tx.run(events + _CELLS, **grid, **base)])
         out.update(scope=what, bbox=list(box) if box else _extent(out))
         audit.record(tx, actor, "view", [case_uid] if mode == "case" else uids[:50],
                      details={"op": "map", "criteria": what, "total": out["total"], "by_kind": out["by_kind"],
