@@ -97,7 +97,11 @@ def test_upload_limits_413_and_content_type_check(as_user, graph, org):
     down = api.get(f"documents/{doc}/attachments/{ok.get_json()['uid']}")
     assert down.status_code == 200, down.get_data(as_text=True)[:300]
     assert down.data == b"%PDF-1.4 ledger" and down.mimetype == "application/pdf"
-    # Someone outside the case cannot download it.
+    # Someone outside the case cannot download it: a draft's existence is hidden (404); once approved, 403.
+    _problem(as_user(org.agent_nyc).get(f"documents/{doc}/attachments/{ok.get_json()['uid']}"), 404)
+    from ccms_graph.logic.casework import approvals, documents
+
+    approvals.approve(graph, org.sup_mia, documents.submit_document(graph, org.agent_a, doc)["uid"])
     _problem(as_user(org.agent_nyc).get(f"documents/{doc}/attachments/{ok.get_json()['uid']}"), 403)
 
 

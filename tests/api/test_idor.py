@@ -50,6 +50,8 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_documents.create_seizurereport", "POST"): {"json": {"title": "Seizure"}},
     ("api_documents.create_surveillancereport", "POST"): {"json": {"title": "Surveillance"}},
     ("api_documents.create_evidence", "POST"): {"json": {"title": "Ledger"}},
+    ("api_documents.create_courtrecord", "POST"): {"json": {"title": "Indictment"}},
+    ("api_documents.create_casenote", "POST"): {"json": {"title": "Note"}},
     ("api_documents.get_document", "GET"): None,
     ("api_documents.update_document", "PATCH"): {"json": {"title": "Renamed"}},
     ("api_documents.submit_roi", "POST"): {"json": {}},

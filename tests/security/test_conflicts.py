@@ -146,13 +146,14 @@ def test_a_document_created_through_the_api_opens_on_its_page(app, as_user, grap
     doc = made.get_json()["uid"]
     browser = app.test_client()
     assert sign_in(browser, "agent_a").status_code == 302
-    for url in (f"/records/{doc}", f"/cases/{doc}"):
+    for url in (f"/records/{doc}", f"/cases/{doc}"):  # a document has a page of its own
         r = browser.get(url)
         assert r.status_code == 302, (url, r.status_code)
-        assert r.headers["Location"].endswith(f"/cases/{case['uid']}#doc-{doc}")
+        assert r.headers["Location"].endswith(f"/documents/{doc}")
+    assert browser.get(f"/documents/{doc}").status_code == 200
     page = browser.get(f"/cases/{case['uid']}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and f'id="doc-{doc}"' in html and "Ledger" in html
+    assert page.status_code == 200 and f'id="doc-{doc}"' in html and f'href="/documents/{doc}"' in html and "Ledger" in html
 
 
 def test_a_documents_page_is_refused_like_the_document_to_someone_outside_the_case(app, graph, org):
