@@ -65,7 +65,8 @@
       layer.addTo(map);
       summary.dataset.drawn = String(drawn);
       summary.dataset.total = String(last.total);
-      const parts = Object.entries(last.by_kind).filter(([, v]) => v).map(([k, v]) => `${v} ${LABELS[k]}${v === 1 ? "" : "s"}`);
+      const plural = (k, v) => (v === 1 ? LABELS[k] : k === "address" ? "addresses" : `${LABELS[k]}s`);
+      const parts = Object.entries(last.by_kind).filter(([, v]) => v).map(([k, v]) => `${v} ${plural(k, v)}`);
       const period = bar.period();
       summary.textContent = `${last.total} point${last.total === 1 ? "" : "s"}${parts.length ? ` (${parts.join(", ")})` : ""}`
         + `${period.since || period.until ? `, ${period.since || "…"} to ${period.until || "…"}` : ", all time"}`
