@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -214,10 +215,14 @@ def _load_batch(tx, actor: Actor, reads: list[dict], import_uid: str, for_case: 
                       if case != for_case["uid"] and "vehicle" in how)
     per_case = Counter(x["case_uid"] for x in rows if new[x["fp"]])
     unbound = sum(1 for r in reads if not by_key.get(r["key"]))
-    audit.record(tx, actor, "import", cases, details={
+    # The importer's supervisor reads this entry too: it names only cases the importer may read, and counts
+    # the rest (the sightings themselves carry `import_uid`, for the auditor to follow).
+    audit.record(tx, actor, "import", [c for c in cases if c in readable], details={
         "kind": "lpr", "import_uid": import_uid, "for_case": (for_case or {}).get("uid"), "rows": len(reads),
         "first_row": reads[0]["row"] if reads else None, "last_row": reads[-1]["row"] if reads else None,
-        "sightings_stored": sum(per_case.values()), "per_case": dict(per_case),
+        "sightings_stored": sum(per_case.values()),
+        "per_case": {c: n for c, n in per_case.items() if c in readable},
+        "stored_for_other_cases": sum(n for c, n in per_case.items() if c not in readable),
         "dropped_not_case_bound": unbound, "duplicates": sum(1 for x in rows if not new[x["fp"]]), "alerts": alerts})
     return {"kept": answer["kept"], "dropped": answer["dropped"], "duplicates": duplicates}
 
@@ -265,6 +270,17 @@ LIMIT $limit
 """
 
 
+def _edge(value: object) -> object:
+    """A box edge rounded to the 7 decimals a point keeps (a value that is not a number is left to refuse)."""
+    if isinstance(value, bool):
+        return value
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value
+    return round(number, coordinates.MAX_DECIMALS) if math.isfinite(number) else value
+
+
 def bounding_box(bbox: object) -> tuple[WGS84Point, WGS84Point]:
     """The (south-west, north-east) corners of `bbox`: {south, west, north, east} or (south, west, north,
     east), each checked as a coordinate; ValidationFailed naming the corner's field."""
@@ -275,6 +291,7 @@ def bounding_box(bbox: object) -> tuple[WGS84Point, WGS84Point]:
         values = list(bbox)
     else:
         raise ValidationFailed({"bbox": ["give south, west, north and east"]})
+    values = [_edge(v) for v in values]  # a box drawn on a screen has more decimals than any stored point
     errors: dict = {}
     for (lat_name, lon_name), lat, lon in ((("south", "west"), values[0], values[1]),
                                            (("north", "east"), values[2], values[3])):

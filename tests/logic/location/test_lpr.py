@@ -42,8 +42,9 @@ def _tomorrow() -> str:
 
 
 def _entries(graph, actor, action="import"):
-    return [r["e"] for r in graph.query("MATCH (e:AuditEntry {action: $a}) RETURN properties(e) AS e ORDER BY e.at",
-                                   {"a": action})]
+    """The audit entries of `action` that `actor` made, oldest first."""
+    return [r["e"] for r in graph.query("MATCH (e:AuditEntry {action: $a, actor_uid: $u}) RETURN properties(e) AS e "
+                                        "ORDER BY e.at", {"a": action, "u": actor.uid})]
 
 
 def test_import_loads_good_rows_refuses_bad_ones_by_row_and_a_rerun_adds_nothing(graph, org):
@@ -165,6 +166,10 @@ def test_another_offices_import_alerts_the_hot_list_agent_without_its_restricted
     assert (out["kept"], out["dropped"]) == (1, 1)
     assert graph.query("MATCH (s:Sighting) RETURN s.plate AS p, s.case_uid AS c ORDER BY p") == [
         {"p": "HOT777", "c": mia_uid}, {"p": "NYC001", "c": nyc_uid}]
+
+    (entry,) = _entries(graph, org.agent_nyc)  # read by the importer's supervisor: no hidden case named
+    assert mia_uid not in entry["targets"] and mia_uid not in entry["details"]
+    assert '"stored_for_other_cases": 1' in entry["details"] and '"sightings_stored": 2' in entry["details"]
 
     (hit,) = notifications.inbox(graph, org.agent_a)
     assert hit["kind"] == "lpr_hit" and hit["plate"] == "HOT777" and hit["actor_office"] == "NYC"
