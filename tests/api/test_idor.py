@@ -52,6 +52,7 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_documents.create_evidence", "POST"): {"json": {"title": "Ledger"}},
     ("api_documents.create_courtrecord", "POST"): {"json": {"title": "Indictment"}},
     ("api_documents.create_casenote", "POST"): {"json": {"title": "Note"}},
+    ("api_documents.create_warrant", "POST"): {"json": {"title": "Search warrant"}},
     ("api_documents.get_document", "GET"): None,
     ("api_documents.update_document", "PATCH"): {"json": {"title": "Renamed"}},
     ("api_documents.submit_roi", "POST"): {"json": {}},
