@@ -79,6 +79,8 @@ VALID: dict[tuple[str, str], dict | None] = {
     ("api_cases.remove_team_member", "DELETE"): None,
     ("api_cases.import_cdr", "POST"): {"files": "cdr"},
     ("api_cases.import_subscribers", "POST"): {"files": "subscribers"},
+    ("api_telecom.summary", "GET"): None,
+    ("api_telecom.import_misc", "POST"): {"files": "misc"},
     ("api_elsur.request_elsur", "POST"): {"json": {"kind": "Title III wire intercept", "target": "+13055550199",
                                                    "justification": "calls arrange the loads"}},
     ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "no-such-elsur"}},
@@ -97,6 +99,8 @@ FILES = {
     "cdr": (b"originating_number,terminating_number,start_time,duration\n"
             b"+13055550101,+13055550102,2024-01-02T10:00:00,60\n", "calls.csv", "text/csv"),
     "subscribers": (b"number,subscriber_name\n+13055550101,Ann Other\n", "subs.csv", "text/csv"),
+    "misc": (b"record_type,time,number,details\nsms log,2024-01-02T10:00:00,+13055550101,three texts\n", "misc.csv",
+             "text/csv"),
 }
 
 
