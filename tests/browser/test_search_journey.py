@@ -33,9 +33,9 @@ def test_an_agent_finds_a_person_by_typing_their_phone_in_another_format(new_pag
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name=re.compile(r"results? for"))).to_be_visible()
     persons = page.locator("section.group", has=page.locator("#g-Person"))
-    hit = persons.locator(f'a[href="/records/{target["uid"]}"]')
-    expect(hit).to_be_visible()
-    expect(persons.locator(".search-hit", has=hit).locator(".snippet")).to_contain_text(f"phone {target['e164']}")
+    link = f'a[href="/records/{target["uid"]}"]'
+    expect(persons.locator(link)).to_be_visible()
+    expect(persons.locator(".search-hit", has=page.locator(link)).locator(".snippet")).to_contain_text(f"phone {target['e164']}")
     shot(page, "12-search-phone-other-format")
 
     page.locator("ul.facet-type").get_by_role("link", name="Person", exact=True).click()
