@@ -25,12 +25,13 @@ from ccms_graph.logic.oversight import audit, checkpoints
 from ccms_graph.logic.people import users
 from ccms_graph.settings import load_settings
 from tests.factories import make_org, make_person, stored_record
+from tests.logic.casework import doc_files
 from tests.logic.casework.helpers import open_case
 
 #: The second server's Bolt port (the session's is CCMS_TEST_NEO4J_BOLT_PORT).
 PORT = int(os.environ.get("CCMS_TEST_BACKUP_BOLT_PORT", "17781"))
 REPORT = b"%PDF-1.4 seizure report\x00\xff" * 40
-PHOTO = b"\x89PNG photo of the container" * 30
+PHOTO = doc_files.words_png("PHOTO OF THE CONTAINER")  # a real PNG: uploads are judged by their bytes
 
 
 def _store(settings) -> dict[str, bytes]:
