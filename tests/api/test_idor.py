@@ -99,6 +99,8 @@ FILES = {
     "cdr": (b"originating_number,terminating_number,start_time,duration\n"
             b"+13055550101,+13055550102,2024-01-02T10:00:00,60\n", "calls.csv", "text/csv"),
     "subscribers": (b"number,subscriber_name\n+13055550101,Ann Other\n", "subs.csv", "text/csv"),
+    "lpr": (b"plate,state,seen_at,latitude,longitude\nABC123,FL,2024-01-02T10:00:00,25.77,-80.19\n", "lpr.csv",
+            "text/csv"),
     "misc": (b"record_type,time,number,details\nsms log,2024-01-02T10:00:00,+13055550101,three texts\n", "misc.csv",
              "text/csv"),
 }

@@ -33,6 +33,7 @@ BODIES: dict[tuple[str, str], dict] = {
                                                  "office_code": "MIA", "password": PASSWORD, "name": "Xavier Doe"}},
     ("api_approvals.decide", "POST"): {"json": {"decision": "approved"}},
     ("api_cases.create_case", "POST"): {"json": {"title": "Counsel's own case"}},
+    ("api_lpr.import_sightings", "POST"): {"files": "lpr"},
     ("api_elsur.add_report_of_use", "POST"): {"json": {"date": "2026-03-02", "contact": "R. Quintero",
                                                        "summary": "two calls"}},
     ("api_elsur.cite_elsur", "POST"): {"json": {"elsur_uid": "{elsur_uid}"}},
