@@ -429,6 +429,20 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
                   CREATE (d)-[:PART_OF {{uid: randomUUID(), created_at: d.created_at, created_by: d.author_uid,
                          source: 'manual', status: 'active'}}]->(c)""", rows=rows)
         counts["documents"] += len(rows)
+    warrants_and_court, hours = _warrants_court_and_hours(cases, {u["uid"]: u["name"] for u in users.values()}, now)
+    for label, rows in warrants_and_court.items():
+        tx_run(f"""UNWIND $rows AS r CREATE (d:{label}:Document:Linkable) SET d = r,
+                  d.created_at = datetime(r.on), d.updated_at = datetime(r.on), d.created_by = r.author_uid,
+                  d.approval_status = 'approved', d.source = 'manual', d.version = 1, d.deleted = false
+                  REMOVE d.on
+                  WITH d MATCH (c:Case {{uid: d.case_uid}})
+                  CREATE (d)-[:PART_OF {{uid: randomUUID(), created_at: d.created_at, created_by: d.author_uid,
+                         source: 'manual', status: 'active'}}]->(c)""", rows=rows)
+        counts["documents"] += len(rows)
+    tx_run("""UNWIND $rows AS r MATCH (c:Case {uid: r.case_uid})
+              CREATE (h:WorkHours) SET h = r, h.created_at = datetime(r.date + 'T18:00:00Z')
+              CREATE (h)-[:LOGGED_ON]->(c)""", rows=hours)
+    counts["work_hours"] = len(hours)
 
     # --- call detail records between phones -----------------------------------------------------------
     calls = []
@@ -568,6 +582,61 @@ def _earlier_outcomes(cases: list[Props], now: datetime) -> dict[str, list[Props
             "quantity": float(rng.randint(1, 50)), "unit": "usd" if category == "currency" else "each",
             "value_usd": float(rng.randint(500, 400000))})
     return out
+
+
+def _warrants_court_and_hours(cases: list[Props], names: dict[str, str], now: datetime
+                              ) -> tuple[dict[str, list[Props]], list[Props]]:
+    """Approved warrants (issued while the case was open, most served days later), the prosecution's court
+    records (an indictment for every third case, then a plea or conviction and a sentence for every sixth)
+    and the owners' work hours (a few days a month while open), so the dashboard's warrants, prosecutions
+    and hours have a trend over the fiscal years. A random stream of their own: every other pick stays."""
+    rng = random.Random(SEED + 23)
+    docs: dict[str, list[Props]] = {"Warrant": [], "CourtRecord": []}
+    hours: list[Props] = []
+    today = now.date()
+    for i, case in enumerate(cases):
+        # case-001's neighbourhood is what the explorer journey lays out and expands: left as it was.
+        if not case["opened_at"] or case["status"] == "combined" or i == 0:
+            continue
+        opened = datetime.fromisoformat(case["opened_at"]).date()
+        until = min(today, datetime.fromisoformat(case["closed_at"]).date()) if case["closed_at"] else today
+        span = (until - opened).days
+        if span < 20:
+            continue
+        base = {"case_uid": case["uid"], "status": "approved", "author_uid": case["owner_uid"],
+                "owner_uid": case["owner_uid"], "office_code": case["office_code"]}
+        for n in range(1 + (i % 3 == 0)):
+            issued = opened + timedelta(days=rng.randint(0, span - 15))
+            served = issued + timedelta(days=rng.randint(1, 14)) if rng.random() < 0.8 else None
+            kind = rng.choice(["search", "arrest", "seizure", "tracking"])
+            docs["Warrant"].append({**base, "uid": f"doc-war-{i:03d}-{n}", "on": issued.isoformat(),
+                                    "title": f"{kind.capitalize()} warrant", "warrant_type": kind,
+                                    "issuing_court": rng.choice(["S.D. Fla.", "S.D.N.Y.", "S.D. Tex."]),
+                                    "issued_date": issued.isoformat(),
+                                    **({"served_date": served.isoformat()} if served else {})})
+        docket = f"{opened.year % 100:02d}-cr-{20000 + i}"
+        steps = [("indictment", 0.3)] if i % 3 == 0 else []
+        if i % 6 == 0:
+            steps += [(rng.choice(["plea", "conviction"]), 0.7), ("sentence", 0.9)]
+        for proceeding, share in steps:
+            day = opened + timedelta(days=int(span * share))
+            docs["CourtRecord"].append({**base, "uid": f"doc-court-{i:03d}-{proceeding}", "on": day.isoformat(),
+                                        "title": f"{proceeding.capitalize()}, {docket}", "court": "U.S. District Court",
+                                        "docket_number": docket, "filed_date": day.isoformat(),
+                                        "proceeding": proceeding,
+                                        **({"sentence_months": rng.choice([24, 46, 60, 87, 120])}
+                                           if proceeding == "sentence" else {})})
+        for month in range(0, span, 30):
+            for _ in range(rng.randint(1, 3)):
+                day = opened + timedelta(days=month + rng.randint(0, 29))
+                if day > until:
+                    continue
+                hours.append({"uid": f"hours-{i:03d}-{len(hours)}", "case_uid": case["uid"],
+                              "user_uid": case["owner_uid"], "user_name": names.get(case["owner_uid"]),
+                              "office_code": case["office_code"], "date": day.isoformat(),
+                              "hours": rng.choice([1.5, 2.0, 3.25, 4.0, 6.5, 8.0]),
+                              "activity": rng.choice(["surveillance", "interviews", "records checks", "report writing"])})
+    return docs, hours
 
 
 def sandbox_actor(graph: Graph, username: str) -> Actor:

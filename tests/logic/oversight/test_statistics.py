@@ -63,6 +63,24 @@ def expected(graph, offices: set[str] | None) -> dict[int, Counter]:
             out[year]["seizures"] += 1
             out[year]["seized_value_usd"] += (d["own_value"] if d["own_value"] is not None
                                               else sum(v or 0 for v in d["values"]))
+    prosecution = {"indictment": "indictments", "information": "indictments", "plea": "convictions",
+                   "conviction": "convictions", "sentence": "sentences"}
+    for d in graph.query("""MATCH (d:Document)-[:PART_OF]->(c:Case) WHERE d:Warrant OR d:CourtRecord
+                            RETURN labels(d) AS labels, d.status AS status, d.issued_date AS issued,
+                                   d.served_date AS served, d.filed_date AS filed, d.proceeding AS proceeding,
+                                   toString(d.created_at) AS created, c.office_code AS office"""):
+        if (offices is not None and d["office"] not in offices) or d["status"] in ("draft", "submitted", "returned"):
+            continue
+        if "Warrant" in d["labels"]:
+            out[_fy(d["issued"] or d["created"])]["warrants"] += 1
+            if d["served"]:
+                out[_fy(d["served"])]["warrants_served"] += 1
+        elif d["proceeding"] in prosecution:
+            out[_fy(d["filed"] or d["created"])][prosecution[d["proceeding"]]] += 1
+    for h in graph.query("MATCH (h:WorkHours)-[:LOGGED_ON]->(c:Case) RETURN h.date AS day, h.hours AS hours, "
+                         "c.office_code AS office"):
+        if offices is None or h["office"] in offices:
+            out[_fy(h["day"])]["hours"] += h["hours"]
     return out
 
 
@@ -79,6 +97,9 @@ def test_a_supervisors_totals_equal_the_sums_over_their_offices_in_the_seed(seed
     for row in figures["trend"]:  # the five fiscal years of the trend, each against its own sum
         assert _figures(row) == want[row["fiscal_year"]], row["fiscal_year"]
     assert sum(want[y]["cases_opened"] for y in want) > 0, "the seed opened no case in the trend's years"
+    for metric in ("warrants", "warrants_served", "indictments", "convictions", "sentences", "hours"):
+        years = [row["fiscal_year"] for row in figures["trend"] if row[metric]]
+        assert len(years) >= 2, f"the seed's {metric} show no trend over the fiscal years: {years}"
     # The breakdowns add up to the totals.
     for section in ("by_office", "by_month"):
         summed: Counter = Counter()
