@@ -1,6 +1,7 @@
 """The statistics dashboard journey of issue 17, in Chromium against the real app and the sandbox seed: a
 supervisor opens the dashboard, filters it by fiscal year and office, downloads a chart as PNG and the
-figures as CSV (the files' contents checked), and opens the cases behind a figure; screenshots per step."""
+figures as CSV (the files' contents checked), opens the cases behind a figure and downloads that case's printable
+file (its PDF text checked); screenshots per step."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from ccms_graph.logic.casework.cases import fiscal_year
 from ccms_graph.logic.oversight import statistics
@@ -65,6 +67,15 @@ def test_supervisor_filters_the_dashboard_and_downloads_a_chart_and_its_table(ne
     shot(page, "10-statistics-drill-down")
     drill.locator("tbody a").first.click()
     expect(page.get_by_role("heading", name="Summary", level=2)).to_be_visible()
+
+    # The printable case file of that case: a real PDF whose text carries the case's number.
+    case_number = page.locator("h1").first.inner_text().split(" · ")[0].strip()
+    assert re.fullmatch(r"[A-Z-]+-FY\d{2}-\d{5}", case_number), case_number
+    pdf = _download(page, lambda: page.get_by_role("link", name="Print case file (PDF)").click())
+    assert pdf.suffix == ".pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    text = " ".join(p.extract_text() or "" for p in PdfReader(pdf).pages)
+    assert case_number in text, (case_number, text[:300])
+    shot(page, "10-statistics-case-file-downloaded")
     assert not [e for e in new_page.console_errors if "Content Security Policy" in e or "Refused" in e], \
         new_page.console_errors
 
