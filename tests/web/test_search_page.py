@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ccms_graph.logic.casework import documents
+from ccms_graph.logic.casework import approvals, documents
 from tests.factories import make_person
 from tests.policy.helpers import case
 from tests.web.conftest import sign_in
@@ -15,7 +15,7 @@ def test_the_page_groups_hits_marks_snippets_and_offers_facets(graph, org, clien
     c = case(graph, org.agent_a, "Operation Vidal")
     doc = documents.create_document(graph, org.agent_a, c, "ArrestReport",
                                     {"title": "Arrest", "narrative": "<b>Vidal</b> was arrested at the pier."})
-    graph.query("MATCH (d:Document {uid: $u}) SET d.status = 'approved'", {"u": doc["uid"]}, write=True)
+    approvals.approve(graph, org.sup_mia, documents.submit_document(graph, org.agent_a, doc["uid"])["uid"])
     sign_in(client, "agent_b")
     html = client.get("/search?q=(305)+526-1332").get_data(as_text=True)
     assert f'href="/records/{p["uid"]}"' in html and "Rosa Vidal" in html
@@ -24,6 +24,7 @@ def test_the_page_groups_hits_marks_snippets_and_offers_facets(graph, org, clien
     assert re.search(r'<ul class="facet facet-type">.*href="/search\?q=vidal&amp;type=Document"', html, re.S)
     html = client.get("/search?q=vidal&type=Document").get_data(as_text=True)
     assert "1 result for" in html and "Rosa Vidal" not in html
+    assert f'href="/documents/{doc["uid"]}"' in html  # a document hit opens the document's own page
 
 
 def test_bad_filters_are_named_on_the_page(graph, org, client):
