@@ -16,7 +16,8 @@ Removing a case removes its documents, their attachments, the Subject Records th
 case, the case file's own workflow records (disclosures, access grants, approval requests) and its
 telecom records: its subscriber records, the call records no other case imported (a call another case
 also holds only loses this case), the aggregated `CALLED` links recounted from the calls that remain,
-the telecom alerts' links between it and other cases, and phone numbers nothing else refers to; and
+the telecom alerts' links between it and other cases, its miscellaneous records and import history, its
+hold on IDENTIFIED_AS links, and phone numbers and IMSI/IMEI/IP selectors nothing else refers to; and
 the traces that would outlive them: the notifications about anything removed, and the deconfliction hits
 (with their judgements) on a removed Subject Record.
 
@@ -285,6 +286,50 @@ RETURN collect(uid) AS uids
 """
 
 
+# The rest of a case's TLS material (ICM PIA §5.1: TLS records follow the case's schedule): its
+# miscellaneous records and import history, the cases dropped from the IDENTIFIED_AS links between numbers
+# and IMSI/IMEI/IP selectors (a link no case holds any more goes), and those selectors once nothing
+# refers to them.
+_TELECOM_MISC = """
+CALL () {
+  MATCH (m:MiscRecord) WHERE m.case_uid IN $cases
+  OPTIONAL MATCH (m)-[:NAMES_SELECTOR]->(s)
+  WITH m, collect(DISTINCT s.uid) AS held
+  DETACH DELETE m
+  RETURN 'misc_records' AS kind, count(*) AS n, held
+  UNION ALL
+  MATCH (t:TelecomImport) WHERE t.case_uid IN $cases
+  DETACH DELETE t
+  RETURN 'telecom_imports' AS kind, count(*) AS n, [] AS held
+  UNION ALL
+  MATCH (:Phone)-[r:IDENTIFIED_AS]->(s) WHERE any(u IN r.case_uids WHERE u IN $cases)
+  SET r.case_uids = [u IN r.case_uids WHERE NOT u IN $cases]
+  WITH r, s, size(r.case_uids) = 0 AS unheld
+  FOREACH (_ IN CASE WHEN unheld THEN [1] ELSE [] END | DELETE r)
+  RETURN 'identified_as' AS kind, count(*) AS n, collect(s.uid) AS held
+}
+WITH kind, sum(n) AS n, collect(held) AS held
+RETURN kind, n, reduce(acc = [], h IN held | acc + h) AS held
+"""
+
+_ORPHAN_SELECTORS = """
+UNWIND $uids AS uid
+MATCH (s:Linkable {uid: uid}) WHERE NOT EXISTS { (s)--() }
+DELETE s
+RETURN collect(uid) AS uids
+"""
+
+
+def _remove_telecom_misc(tx, case_uids: list[str]) -> dict:
+    """A batch's miscellaneous records, import history and IDENTIFIED_AS holds, and the selectors left unused."""
+    counts, held = {}, []
+    for row in tx.run(_TELECOM_MISC, cases=case_uids):
+        counts[row["kind"]] = row["n"]
+        held += row["held"]
+    counts["telecom_selectors"] = tx.run(_ORPHAN_SELECTORS, uids=sorted(set(held))).single()["uids"] if held else []
+    return counts
+
+
 def _remove_telecom_rest(tx, found: dict, case_uids: list[str], numbers: list[dict]) -> list[str]:
     """After the batch's telecom nodes went: shared calls lose the cases, links are recounted, unused numbers go."""
     if found["call_records_shared"]:
@@ -341,13 +386,14 @@ def _remove_batch(tx, actor: Actor, now: str, case_uids: list[str], run: str, nu
         batch = _uids(found, key)
         if batch:
             tx.run(f"UNWIND $ids AS id MATCH (n:{label} {{{prop}: id}}) DETACH DELETE n", ids=batch).consume()
+    tls = _remove_telecom_misc(tx, uids)
     phones = _remove_telecom_rest(tx, found, uids, numbers)
     targets = gone + phones
     audit.record(tx, actor, "retention", targets, details={
         "run": run, "batch": number, "as_of": now, "counts": counts(found),
         "cases": [{"case_number": c["case_number"], "why": c["why"]} for c in cases],
         **{k: found[k] for k in ("subscriber_records", "call_records", "call_records_shared", "telecom_links")},
-        "phones": phones, "traces": traces})
+        "phones": phones, "traces": traces, "telecom": tls})
     return {**found, "phones": phones}
 
 

@@ -137,6 +137,28 @@ def test_call_and_subscriber_records_go_with_their_case(graph, org):
     assert phones == {A, C}  # B was only the old case's
 
 
+def test_misc_records_imports_and_telecom_selectors_go_with_their_case(graph, org):
+    old = _telecom_case(graph, org, "Old handset case", [(A, B, 1)], [], "2000-01-15T12:00:00+00:00")
+    live = _telecom_case(graph, org, "Live handset case", [(A, C, 2)], [])
+    only_old_imei, shared_imei = "490154203237518", "356938035643809"
+    for case, imeis in ((old, (only_old_imei, shared_imei)), (live, (shared_imei,))):
+        telecom.import_misc(graph, org.agent_a, case["uid"], "record_type,time,number,imei,details\n" + "".join(
+            f"handset,2020-01-0{i + 1}T10:00:00Z,{A},{imei},seen on the network\n" for i, imei in enumerate(imeis)))
+    held = "MATCH (m:MiscRecord) RETURN m.case_uid AS c, count(m) AS n ORDER BY c"
+    assert {r["c"]: r["n"] for r in graph.query(held)} == {old["uid"]: 2, live["uid"]: 1}
+
+    done = retention.apply_retention(graph, SYSTEM, TODAY)
+
+    assert [c["uid"] for c in done["cases"]] == [old["uid"]]
+    assert graph.query(held) == [{"c": live["uid"], "n": 1}]
+    imports = graph.query("MATCH (t:TelecomImport) RETURN DISTINCT t.case_uid AS c")
+    assert imports == [{"c": live["uid"]}]  # the old case's import history went with it
+    imeis = {r["k"] for r in graph.query("MATCH (s:IMEI) RETURN s.key AS k")}
+    assert only_old_imei not in " ".join(imeis) and any(shared_imei in k for k in imeis)
+    links = graph.query("MATCH (:Phone)-[r:IDENTIFIED_AS]->(:IMEI) RETURN r.case_uids AS cases")
+    assert links and all(r["cases"] == [live["uid"]] for r in links)
+
+
 def test_a_batched_run_names_what_went_and_leaves_the_audit_chain_verifiable(graph, org):
     cases = [_telecom_case(graph, org, f"Old case {i}", [(A, B, 1)] if i == 0 else [(B, C, 3)], [],
                            f"200{i}-01-15T12:00:00+00:00") for i in range(3)]
