@@ -848,7 +848,9 @@ class Discovery:
             self.note(f"{case.uid}: canary person refused {r.status} {_short(r.text, 200)}")
             return
         puid = r.data()["uid"]
-        twin = c.post("/records/persons", dict(person, given_name=given[:-1]), params={"case_uid": case.uid},
+        # A near-duplicate kept apart on purpose (a create that matches needs a reason, or it is refused 409).
+        twin = c.post("/records/persons", dict(person, given_name=given[:-1], separate_reason="probe: kept apart"),
+                      params={"case_uid": case.uid},
                       op="POST /api/v1/records/persons")
         if twin.status != 201:
             self.note(f"{case.uid}: canary twin refused {twin.status}")
