@@ -38,7 +38,7 @@ def test_vocabulary_declares_direction_and_endpoints():
 
 def test_merges_calls_and_identifiers_are_drawn_only_by_their_own_paths():
     owned = {name: lt.drawn_by for name, lt in LINK_TYPES.items() if lt.drawn_by}
-    assert set(owned) == {"SUB_RECORD_OF", "CALLED", "HAS_IDENTIFIER"}
+    assert set(owned) == {"SUB_RECORD_OF", "CALLED", "HAS_IDENTIFIER", "IDENTIFIED_AS"}
     assert not set(owned) & set(HAND_DRAWN_LINK_TYPES)
     assert set(HAND_DRAWN_LINK_TYPES) < set(USER_LINK_TYPES)  # merges and calls are still shown as content
     assert {"SUB_RECORD_OF", "CALLED"} < set(USER_LINK_TYPES)
