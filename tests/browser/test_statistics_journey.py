@@ -36,10 +36,12 @@ def test_supervisor_filters_the_dashboard_and_downloads_a_chart_and_its_table(ne
     expect(page).to_have_url(re.compile(rf"fy={FY - 1}"))
     expect(page.get_by_role("heading", name=re.compile(rf"^FY{FY - 1} totals"))).to_be_visible()
     # The charts are drawn, from the figures of the page, and not empty.
+    page.wait_for_function("() => window.Chart && ['month', 'office', 'category', 'trend']"
+                           ".every((k) => Chart.getChart(`chart-${k}`))", timeout=30_000)
     drawn = page.evaluate("""['month', 'office', 'category', 'trend'].map((k) => {
         const c = Chart.getChart(`chart-${k}`);
         return c ? c.data.datasets.reduce((n, d) => n + d.data.filter((v) => v > 0).length, 0) : -1; })""")
-    assert all(n > 0 for n in drawn), drawn
+    assert all(n > 0 for n in drawn), (drawn, new_page.console_errors)
     shot(page, "10-statistics-dashboard")
 
     png = _download(page, lambda: page.locator("button[data-png=month]").click())
