@@ -20,7 +20,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CCMS_NEO4J_BOLT_PORT", "17722")
+
+from bench_common import cli  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database  # noqa: E402
 from ccms_graph.logic.location import lpr  # noqa: E402
@@ -40,10 +41,6 @@ OFFICE = "BENCH"
 READER = Actor(uid="bench-reader", username="bench", name="Benchmark Reader", role="agent", office_code=OFFICE,
                offices=(OFFICE,), training_expires="2099-12-31")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def cli(*args: str) -> None:
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ccms-graph"), *args], check=True, cwd=ROOT)
 
 
 def progress(msg: str) -> None:

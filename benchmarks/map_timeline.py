@@ -25,7 +25,6 @@ import argparse
 import os
 import random
 import statistics as stats
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CCMS_NEO4J_BOLT_PORT", "17752")
+
+from bench_common import cli, timed  # noqa: E402
 
 from ccms_graph.db import Graph  # noqa: E402
 from ccms_graph.logic.location import lpr, plates, timeline  # noqa: E402
@@ -45,20 +46,6 @@ CENTRES = {"MIA": (25.77, -80.19), "NYC": (40.71, -74.01), "HOU": (29.76, -95.37
 SPREAD = 0.3
 AREA = 0.1
 USER = "agent_garcia"
-
-
-def cli(*args: str) -> None:
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ccms-graph"), *args], check=True, cwd=ROOT)
-
-
-def timed(call, repeats: int) -> list[float]:
-    call()  # warm-up: query plans and page cache
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def load_sightings(graph: Graph, start: int, count: int, batch: int) -> None:

@@ -31,7 +31,6 @@ import argparse
 import os
 import random
 import statistics as stats
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CCMS_NEO4J_BOLT_PORT", "17742")
+
+from bench_common import cli, timed  # noqa: E402
 
 from ccms_graph.db import Graph  # noqa: E402
 from ccms_graph.logic.entities import search  # noqa: E402
@@ -55,20 +56,6 @@ CREATE (a:Attachment {uid: r.uid, filename: r.filename, content_type: 'applicati
                       sha256: r.uid, uploaded_by: d.author_uid, uploaded_at: datetime(), text: r.text})
 CREATE (d)-[:HAS_ATTACHMENT]->(a)
 """
-
-
-def cli(*args: str) -> None:
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ccms-graph"), *args], check=True, cwd=ROOT)
-
-
-def timed(call, repeats: int) -> list[float]:
-    call()  # warm-up: query plans and page cache
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def _vocabulary(rng: random.Random, size: int = 5000) -> list[str]:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics as stats
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CCMS_NEO4J_BOLT_PORT", "17693")
+
+from bench_common import cli, timed  # noqa: E402
 
 from ccms_graph.db import Graph  # noqa: E402
 from ccms_graph.logic.oversight import statistics  # noqa: E402
@@ -35,20 +35,6 @@ from ccms_graph.policy.actor import load_actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
 
 USERS = ("auditor", "sup_miami", "agent_port")
-
-
-def cli(*args: str) -> None:
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ccms-graph"), *args], check=True, cwd=ROOT)
-
-
-def timed(call, repeats: int) -> list[float]:
-    call()  # warm-up: query plans and page cache
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def main() -> int:
