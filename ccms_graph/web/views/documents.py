@@ -15,7 +15,7 @@ from ...logic.jobs import worker
 from ...logic.oversight import audit
 from ...nodes.vocabulary import DOCUMENT_TYPES
 from .. import context
-from .forms import HAD_FIELD, field_errors, form_values, record_input
+from .forms import HAD_FIELD, edit_form, field_errors, record_input
 from .helpers import act, message_of
 
 bp = Blueprint("documents", __name__)
@@ -103,10 +103,7 @@ def edit_document(uid: str):
         return redirect(url_for("documents.document_page", uid=uid))
     doc = access.view_record(graph, actor, uid)
     rtype = _rtype(doc["type"])
-    values = form_values(rtype, doc["props"])
-    had = [f.name for f in rtype.fields if values.get(f.name) not in (None, "", [])]
-    return render_template("document_form.html", rtype=rtype, values=values, errors={}, uid=uid, mode="edit",
-                           version=doc["props"].get("version"), had=had)
+    return render_template("document_form.html", rtype=rtype, errors={}, uid=uid, mode="edit", **edit_form(rtype, doc["props"]))
 
 
 @bp.route("/documents/<uid>/submit", methods=["POST"])

@@ -85,6 +85,14 @@ def form_values(rtype: RecordType, props: dict) -> dict:
     return values
 
 
+def edit_form(rtype: RecordType, props: dict) -> dict:
+    """An edit form's starting state from a stored record: its values, the fields it had (so a field
+    emptied on purpose is sent as cleared) and the version the save is checked against."""
+    values = form_values(rtype, props)
+    return {"values": values, "had": [f.name for f in rtype.fields if values.get(f.name) not in (None, "", [])],
+            "version": props.get("version")}
+
+
 def field_errors(errors) -> dict[str, str]:
     """ValidationFailed.errors flattened to one message per form field (nested errors joined)."""
     out: dict[str, str] = {}

@@ -12,7 +12,7 @@ from ...logic.identity import deconfliction, resolution
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
 from .cases import page_of
-from .forms import HAD_FIELD, field_errors, form_values, record_input
+from .forms import HAD_FIELD, edit_form, field_errors, record_input
 from .helpers import act
 
 bp = Blueprint("records", __name__)
@@ -111,10 +111,7 @@ def edit_record(uid: str):
         return redirect(url_for("records.record_page", uid=uid))
     record = access.view_record(graph, actor, uid)
     rtype = _rtype(record["type"])
-    values = form_values(rtype, record["props"])
-    had = [f.name for f in rtype.fields if values.get(f.name) not in (None, "", [])]
-    return render_template("record_form.html", rtype=rtype, values=values, errors={}, uid=uid, mode="edit",
-                           version=record["props"].get("version"), had=had)
+    return render_template("record_form.html", rtype=rtype, errors={}, uid=uid, mode="edit", **edit_form(rtype, record["props"]))
 
 
 @bp.route("/ui/candidates/<type_name>", methods=["POST"])
