@@ -420,17 +420,10 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
     counts["documents"] = len(docs)
     # Outcomes of earlier fiscal years, so the statistics dashboard shows a trend (issue 17). A random
     # stream of their own: every pick above stays as it was.
-    for label, rows in _earlier_outcomes(cases, now).items():
-        tx_run(f"""UNWIND $rows AS r CREATE (d:{label}:Document:Linkable) SET d = r,
-                  d.created_at = datetime(r.incident_date), d.updated_at = datetime(r.incident_date),
-                  d.created_by = r.author_uid, d.approval_status = 'approved', d.source = 'manual', d.version = 1,
-                  d.deleted = false
-                  WITH d MATCH (c:Case {{uid: d.case_uid}})
-                  CREATE (d)-[:PART_OF {{uid: randomUUID(), created_at: d.created_at, created_by: d.author_uid,
-                         source: 'manual', status: 'active'}}]->(c)""", rows=rows)
-        counts["documents"] += len(rows)
+    earlier = {label: [{**r, "on": r["incident_date"]} for r in rows]
+               for label, rows in _earlier_outcomes(cases, now).items()}
     warrants_and_court, hours = _warrants_court_and_hours(cases, {u["uid"]: u["name"] for u in users.values()}, now)
-    for label, rows in warrants_and_court.items():
+    for label, rows in [*earlier.items(), *warrants_and_court.items()]:  # approved, dated by their `on` day
         tx_run(f"""UNWIND $rows AS r CREATE (d:{label}:Document:Linkable) SET d = r,
                   d.created_at = datetime(r.on), d.updated_at = datetime(r.on), d.created_by = r.author_uid,
                   d.approval_status = 'approved', d.source = 'manual', d.version = 1, d.deleted = false
