@@ -168,26 +168,32 @@ def _address_ok(a: str) -> str:
     return f"{a}.location IS NOT NULL AND {inside(f'{a}.location')}"
 
 
-# Each branch yields one row per event: kind, uid, loc, at, label, detail. Fixed text, composed once.
-def _address_row(a: str) -> str:
-    return (f"RETURN 'address' AS kind, {a}.uid AS uid, {a}.location AS loc, null AS at, "
-            f"coalesce({a}.display, {a}.key) AS label, null AS detail")
+# Each branch yields one row per event: kind, uid, loc, at, label, detail. Fixed text, composed once per
+# shape: `lean` rows (for the grid's counts) read only what a cell needs (kind, uid, loc), since reading a
+# sighting's plate, state, camera and time for thousands of points is most of an area's cost.
+def _address_row(a: str, lean: bool = False) -> str:
+    shown = "null AS label" if lean else f"coalesce({a}.display, {a}.key) AS label"
+    return f"RETURN 'address' AS kind, {a}.uid AS uid, {a}.location AS loc, null AS at, {shown}, null AS detail"
 
 
-def _sighting_row(s: str) -> str:
-    return (f"RETURN 'sighting' AS kind, coalesce({s}.uid, {s}.fingerprint) AS uid, {s}.location AS loc, "
-            f"{s}.seen_at AS at, trim(coalesce({s}.plate, '') + ' ' + coalesce({s}.plate_state, '')) AS label, "
-            f"{s}.camera AS detail")
+def _sighting_row(s: str, lean: bool = False) -> str:
+    shown = ("null AS at, null AS label, null AS detail" if lean else
+             f"{s}.seen_at AS at, trim(coalesce({s}.plate, '') + ' ' + coalesce({s}.plate_state, '')) AS label, "
+             f"{s}.camera AS detail")
+    return f"RETURN 'sighting' AS kind, {s}.uid AS uid, {s}.location AS loc, {shown}"
 
 
-def _report_row(d: str) -> str:
-    return (f"RETURN CASE WHEN {d}:ArrestReport THEN 'arrest' ELSE 'seizure' END AS kind, {d}.uid AS uid, {d}.location AS loc, "
-            f"{report_at(d)} AS at, coalesce({d}.title, 'Report') AS label, null AS detail")
+def _report_row(d: str, lean: bool = False) -> str:
+    shown = ("null AS at, null AS label" if lean else
+             f"{report_at(d)} AS at, coalesce({d}.title, 'Report') AS label")
+    return (f"RETURN CASE WHEN {d}:ArrestReport THEN 'arrest' ELSE 'seizure' END AS kind, {d}.uid AS uid, "
+            f"{d}.location AS loc, {shown}, null AS detail")
 
 
-def _cell_row(cs: str, c: str) -> str:
+def _cell_row(cs: str, c: str, lean: bool = False) -> str:
+    shown = "null AS at, null AS label" if lean else f"{c}.start_at AS at, 'Cell site ' + {cs}.site_id AS label"
     return (f"RETURN 'cell_site' AS kind, coalesce({cs}.uid, {cs}.site_id) AS uid, {cs}.location AS loc, "
-            f"{c}.start_at AS at, 'Cell site ' + {cs}.site_id AS label, null AS detail")
+            f"{shown}, null AS detail")
 
 
 _SIGHTING_OK = f"{inside('s.location')} AND {dated('s.seen_at')} AND {sighting_readable('s')}"
@@ -199,12 +205,22 @@ _CELL_OK = f"{inside('cs.location')} AND {dated('c.start_at')} AND size({scopes.
 CALL_SITE = "(c)-[:VIA_CELL]->(cs:CellSite)"
 SIGHTING_OF = "(v)<-[:SIGHTING_OF]-(s:Sighting)"
 
-_CASE_EVENTS = f"""
+#: The area's sightings the viewer may read: the policy is asked once per case the sightings are kept for
+#: (`k` is a map holding that case's uid), not once per sighting; at 1M sightings that is the difference.
+AREA_SIGHTINGS = f"""MATCH (s:Sighting) WHERE point.withinBBox(s.location, $sw, $ne) AND {dated('s.seen_at')}
+  WITH s.case_uid AS case_uid, collect(s) AS kept
+  WITH {{case_uid: case_uid}} AS k, kept WHERE {sighting_readable('k')}
+  UNWIND kept AS s"""
+
+
+def _events(lean: bool) -> dict[str, str]:
+    """The events fragment of each scope (`lean`: rows for the grid's counts only)."""
+    case = f"""
 CALL () {{
   MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(x:SubjectRecord)
         -[:RESIDES_AT|LOCATED_AT {{status: 'active'}}]->(a:Address)
   WHERE coalesce(x.deleted, false) = false AND {scopes.subject_readable("x")} AND {_address_ok("a")}
-  WITH DISTINCT a {_address_row("a")}
+  WITH DISTINCT a {_address_row("a", lean)}
   UNION ALL
   CALL () {{
     MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(v:Vehicle) MATCH {SIGHTING_OF} RETURN s
@@ -213,66 +229,63 @@ CALL () {{
     WHERE s.case_uid = $case RETURN s
   }}
   WITH s WHERE s.location IS NOT NULL AND {_SIGHTING_OK}
-  {_sighting_row("s")}
+  {_sighting_row("s", lean)}
   UNION ALL
   MATCH (:Case {{uid: $case}})<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK}
-  {_report_row("d")}
+  {_report_row("d", lean)}
   UNION ALL
   MATCH (c:CallRecord) WHERE $case IN c.case_uids
   MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK}
-  {_cell_row("cs", "c")}
+  {_cell_row("cs", "c", lean)}
 }}
 """
 
-_SELECTION_EVENTS = f"""
+    selection = f"""
 MATCH (x:Linkable) WHERE x.uid IN $uids AND coalesce(x.deleted, false) = false AND {scopes.record_readable("x")}
 CALL (x) {{
-  MATCH (x:Address) WHERE {_address_ok("x")} WITH x AS a {_address_row("a")}
+  MATCH (x:Address) WHERE {_address_ok("x")} WITH x AS a {_address_row("a", lean)}
   UNION ALL
   MATCH (x:SubjectRecord)-[:RESIDES_AT|LOCATED_AT {{status: 'active'}}]->(a:Address) WHERE {_address_ok("a")}
-  {_address_row("a")}
+  {_address_row("a", lean)}
   UNION ALL
   MATCH (x:Vehicle) WITH x AS v MATCH {SIGHTING_OF} WHERE s.location IS NOT NULL AND {_SIGHTING_OK}
-  {_sighting_row("s")}
+  {_sighting_row("s", lean)}
   UNION ALL
-  WITH x AS d WHERE {_REPORT_OK} {_report_row("d")}
+  WITH x AS d WHERE {_REPORT_OK} {_report_row("d", lean)}
   UNION ALL
-  MATCH (x:Case)<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK} {_report_row("d")}
+  MATCH (x:Case)<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK} {_report_row("d", lean)}
   UNION ALL
   MATCH (x:Phone) MATCH (c:CallRecord {{orig: x.e164}})
-  MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c")}
+  MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c", lean)}
   UNION ALL
   MATCH (x:Phone) MATCH (c:CallRecord {{term: x.e164}}) WHERE c.orig <> x.e164
-  MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c")}
+  MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK} {_cell_row("cs", "c", lean)}
 }}
 WITH DISTINCT kind, uid, loc, at, label, detail
 """
 
-#: The area's sightings the viewer may read: the policy is asked once per case the sightings are kept for
-#: (`k` is a map holding that case's uid), not once per sighting; at 1M sightings that is the difference.
-AREA_SIGHTINGS = f"""MATCH (s:Sighting) WHERE point.withinBBox(s.location, $sw, $ne) AND {dated('s.seen_at')}
-  WITH s.case_uid AS case_uid, collect(s) AS kept
-  WITH {{case_uid: case_uid}} AS k, kept WHERE {sighting_readable('k')}
-  UNWIND kept AS s"""
-
-_AREA_EVENTS = f"""
+    area = f"""
 CALL () {{
   MATCH (a:Address) WHERE point.withinBBox(a.location, $sw, $ne) AND {scopes.selector_readable("a")}
-  {_address_row("a")}
+  {_address_row("a", lean)}
   UNION ALL
   {AREA_SIGHTINGS}
-  {_sighting_row("s")}
+  {_sighting_row("s", lean)}
   UNION ALL
   MATCH (d:Document) WHERE point.withinBBox(d.location, $sw, $ne) AND {_REPORT_OK}
-  {_report_row("d")}
+  {_report_row("d", lean)}
   UNION ALL
   MATCH (cs:CellSite) WHERE point.withinBBox(cs.location, $sw, $ne)
   MATCH (c:CallRecord)-[:VIA_CELL]->(cs) WHERE {_CELL_OK}
-  {_cell_row("cs", "c")}
+  {_cell_row("cs", "c", lean)}
 }}
 """
+    return {"case": case, "selection": selection, "area": area}
 
-EVENTS = {"case": _CASE_EVENTS, "selection": _SELECTION_EVENTS, "area": _AREA_EVENTS}
+
+EVENTS = _events(lean=False)
+#: The same rows with only kind, uid and loc read: what the grid of clusters counts.
+CELL_EVENTS = _events(lean=True)
 
 _FEATURES = """
 WITH kind, uid, loc, count(*) AS n, min(at) AS first_at, max(at) AS last_at, collect(label)[0] AS label,
@@ -340,13 +353,14 @@ def features(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
         grid = {"west": west, "south": south, "cell_w": (east - west) / GRID if box else CELL_DEGREES,
                 "cell_h": (north - south) / GRID if box else CELL_DEGREES}
-        cells = [r.data() for r in tx.run(events + _CELLS, **grid, **base)] if box else None
+        cells = [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)] if box else None
         out: dict | None = None
         if cells is None or sum(c["points"] for c in cells) <= MAX_FEATURES:
             rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
             out = _as_features(rows) if len(rows) <= MAX_FEATURES else None
         if out is None:
-            out = _as_clusters(cells if cells is not None else [r.data() for r in tx.run(events + _CELLS, **grid, **base)])
+            out = _as_clusters(cells if cells is not None else
+                               [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)])
         out.update(scope=what, bbox=list(box) if box else _extent(out))
         audit.record(tx, actor, "view", [case_uid] if mode == "case" else uids[:50],
                      details={"op": "map", "criteria": what, "total": out["total"], "by_kind": out["by_kind"],
