@@ -265,10 +265,10 @@ def shortest_path(graph: Graph, actor: Actor, from_uid: str, to_uid: str, max_ho
         audit.record(tx, actor, "query", list(dict.fromkeys(shown + named)),
                      details={"query": "shortest_path", "source": "access", "version": None, "params": params,
                               "kind": "graph", "returned": len(nodes), "withheld": 0, "truncated": False})
-        for n in nodes:
-            notifications.notify_owner(tx, actor, n["props"].get("owner_uid") or n["props"].get("author_uid"),
-                                       "query", record_uid=n["uid"], record_type=n["type"],
-                                       record_caption=n["caption"], criteria=criteria, displayed=True)
+        notifications.notify_owners(tx, actor, "query", [
+            (n["props"].get("owner_uid") or n["props"].get("author_uid"),
+             {"record_uid": n["uid"], "record_type": n["type"], "record_caption": n["caption"], "criteria": criteria,
+              "displayed": True}) for n in nodes])
         return {"name": "shortest_path", "kind": "graph", "version": None, "params": params, "columns": [],
                 "rows": [], "nodes": [{"id": n["uid"], "uid": n["uid"], "type": n["type"], "caption": n["caption"],
                                        "locked": False} for n in nodes],

@@ -341,16 +341,13 @@ def search(graph: Graph, actor: Actor, params: dict) -> dict:
 def _tell_owners(tx, actor: Actor, criteria: dict, hits: list[dict], shown_rows: list[dict], unshown: list[dict],
                  refused: list[dict]) -> None:
     owners = {r["uid"]: r["owner"] for r in shown_rows}
-    for h in hits:
-        notifications.notify_owner(tx, actor, owners.get(h["uid"]), "query", record_uid=h["uid"],
-                                   record_type=h["type"], record_caption=h["caption"], criteria=criteria,
-                                   displayed=True)
-    for r in unshown[:UNSHOWN_CAP]:
-        notifications.notify_owner(tx, actor, r["owner"], "query", record_uid=r["uid"], record_type=r["kind"],
-                                   criteria=criteria, displayed=False)
-    for r in refused:
-        notifications.notify_owner(tx, actor, r["owner"], "query", record_uid=r["uid"],
-                                   record_type=record_type_of(r["labels"]), criteria=criteria, displayed=False)
+    notifications.notify_owners(tx, actor, "query", [
+        *((owners.get(h["uid"]), {"record_uid": h["uid"], "record_type": h["type"], "record_caption": h["caption"],
+                                  "criteria": criteria, "displayed": True}) for h in hits),
+        *((r["owner"], {"record_uid": r["uid"], "record_type": r["kind"], "criteria": criteria, "displayed": False})
+          for r in unshown[:UNSHOWN_CAP]),
+        *((r["owner"], {"record_uid": r["uid"], "record_type": record_type_of(r["labels"]), "criteria": criteria,
+                        "displayed": False}) for r in refused)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,14 +480,12 @@ def records(graph: Graph, actor: Actor, text: str, types=None, office: str | Non
         rules.redact_pointers(tx, actor, [i["props"] for i in shown])
         audit.record(tx, actor, "search", [s["uid"] for s in shown],
                      details={"criteria": criteria, "shown": len(shown), "matched": rec["matched"]})
-        for item in shown:
-            notifications.notify_owner(tx, actor, item["props"].get("owner_uid"), "query", record_uid=item["uid"],
-                                       record_type=item["type"], record_caption=item["caption"],
-                                       criteria=criteria, displayed=True)
-        for r in rec["unshown"]:
-            notifications.notify_owner(tx, actor, r["owner_uid"], "query", record_uid=r["uid"],
-                                       record_type=record_type_of(r["labels"]), criteria=criteria,
-                                       displayed=False)
+        notifications.notify_owners(tx, actor, "query", [
+            *((item["props"].get("owner_uid"), {"record_uid": item["uid"], "record_type": item["type"],
+                                                "record_caption": item["caption"], "criteria": criteria,
+                                                "displayed": True}) for item in shown),
+            *((r["owner_uid"], {"record_uid": r["uid"], "record_type": record_type_of(r["labels"]),
+                                "criteria": criteria, "displayed": False}) for r in rec["unshown"])])
         return shown
 
     return graph.write(work)

@@ -141,19 +141,19 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
     everyone = sorted({c["uid"] for pairs in per_record.values() for _, c in pairs})
     info = contacts(tx, actor, everyone)
     out: dict[str, list] = {}
-    notified = 0
+    told = []
     for uid, pairs in per_record.items():
         out[uid] = [hit_view(type_name, c, info.get(c["uid"]), h["uid"]) for h, c in pairs]
         for h, c in pairs:
             owner = (info.get(c["uid"]) or {}).get("owner")
             if h["created"] and owner and owner["uid"] != actor.uid:
-                notifications.notify(
-                    tx, owner["uid"], "deconfliction_hit", hit_uid=h["uid"], record_uid=c["uid"],
-                    record_type=type_name, decision=c["decision"], actor_uid=actor.uid, actor_name=actor.name,
-                    actor_office=actor.office_code, contact=_actor_contact(actor),
-                    message=f"{actor.name} ({actor.office_code or 'no office'}) created a {type_name} record that "
-                            f"matches your record; contact them to deconflict")
-                notified += 1
+                told.append((owner["uid"], "deconfliction_hit", {
+                    "hit_uid": h["uid"], "record_uid": c["uid"], "record_type": type_name, "decision": c["decision"],
+                    "actor_uid": actor.uid, "actor_name": actor.name, "actor_office": actor.office_code,
+                    "contact": _actor_contact(actor),
+                    "message": f"{actor.name} ({actor.office_code or 'no office'}) created a {type_name} record "
+                               f"that matches your record; contact them to deconflict"}))
+    notified = len(notifications.notify_all(tx, told))
     hit_uids = sorted({h["uid"] for pairs in per_record.values() for h, _ in pairs})
     audit.record(tx, actor, "deconflict", [*order, *hit_uids],
                  details={"type": type_name, "operation": operation, "records": len(order),

@@ -42,10 +42,12 @@ SILENT_ROLES = ("auditor", "system")
 CLAIM_MINUTES = 15
 
 _CREATE = """
+UNWIND $rows AS props
 CREATE (n:Notification)
-SET n = $props, n.created_at = datetime(), n.read = false
-RETURN n.uid AS uid
+SET n = props, n.created_at = datetime(), n.read = false
 """
+
+_RESERVED = frozenset({"uid", "recipient_uid", "kind", "created_at", "read", "emailed_at", "email_claim"})
 
 
 def _value(v):
@@ -56,27 +58,50 @@ def _value(v):
     return json.dumps(v, sort_keys=True, default=str)
 
 
+def _props(recipient_uid: str, kind: str, fields: dict) -> dict:
+    if kind not in KINDS:
+        raise ValueError(f"undeclared notification kind {kind!r}")
+    if not recipient_uid:
+        raise ValueError("a notification needs a recipient")
+    clash = sorted(_RESERVED & set(fields))
+    if clash:
+        raise ValueError(f"notification fields set by the service: {clash}")
+    props = {k: _value(v) for k, v in fields.items() if v is not None}
+    props.update(uid=uuid.uuid4().hex, recipient_uid=recipient_uid, kind=kind)
+    return props
+
+
+def notify_all(tx, items: Iterable[tuple[str, str, dict]]) -> list[str]:
+    """Write one Notification per (recipient_uid, kind, fields) in transaction `tx`, in one statement
+    (a search that tells the owners of hundreds of hits makes one round trip, not hundreds); returns
+    their uids. Every item is checked before anything is written."""
+    rows = [_props(recipient, kind, fields) for recipient, kind, fields in items]
+    if rows:
+        tx.run(_CREATE, rows=rows).consume()
+    return [r["uid"] for r in rows]
+
+
 def notify(tx, recipient_uid: str, kind: str, **fields) -> str:
     """Write one Notification for `recipient_uid` in transaction `tx`; returns its uid.
 
     Common fields: actor_uid, actor_name, record_uid, record_type, record_caption, criteria (dict,
     stored as JSON), displayed (bool), message. Nested values are stored as JSON text.
     """
-    if kind not in KINDS:
-        raise ValueError(f"undeclared notification kind {kind!r}")
-    if not recipient_uid:
-        raise ValueError("a notification needs a recipient")
-    reserved = {"uid", "recipient_uid", "kind", "created_at", "read", "emailed_at", "email_claim"}
-    clash = sorted(reserved & set(fields))
-    if clash:
-        raise ValueError(f"notification fields set by the service: {clash}")
-    props = {k: _value(v) for k, v in fields.items() if v is not None}
-    props.update(uid=uuid.uuid4().hex, recipient_uid=recipient_uid, kind=kind)
-    return tx.run(_CREATE, props=props).single()["uid"]
+    return notify_all(tx, [(recipient_uid, kind, fields)])[0]
 
 
 def _tells(actor: Actor, owner_uid: str | None) -> bool:
     return bool(owner_uid) and owner_uid != actor.uid and actor.role not in SILENT_ROLES
+
+
+def notify_owners(tx, actor: Actor, kind: str, entries: Iterable[tuple[str | None, dict]],
+                  limit: int | None = None) -> int:
+    """Tell each owner in `entries` ((owner_uid, fields) pairs) that `actor` reached their record, in one
+    statement; skips the actor's own records and every entry when the actor is an auditor, and writes at
+    most `limit`. Returns how many notifications were written."""
+    who = {"actor_uid": actor.uid, "actor_name": actor.name, "actor_office": actor.office_code}
+    items = [(owner, kind, {**who, **fields}) for owner, fields in entries if owner and _tells(actor, owner)]
+    return len(notify_all(tx, items[:limit]))
 
 
 def notify_owner(tx, actor: Actor, owner_uid: str | None, kind: str, **fields) -> str | None:

@@ -335,9 +335,9 @@ def cases(graph: Graph, actor: Actor, metric: str, fy=None, office: str | None =
         listed = shown[:DRILL_LIMIT]
         audit.record(tx, actor, "statistics", [c["uid"] for c in listed],
                      details={"criteria": criteria, "shown": len(listed), "withheld": withheld})
-        for c in listed:
-            notifications.notify_owner(tx, actor, c["owner_uid"], "query", record_uid=c["uid"], record_type="Case",
-                                       record_caption=c["case_number"], criteria=criteria, displayed=True)
+        notifications.notify_owners(tx, actor, "query", [
+            (c["owner_uid"], {"record_uid": c["uid"], "record_type": "Case", "record_caption": c["case_number"],
+                              "criteria": criteria, "displayed": True}) for c in listed])
         return listed, len(shown) - len(listed), withheld
 
     listed, beyond, withheld = _run(graph, actor, work, criteria)

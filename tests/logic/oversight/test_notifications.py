@@ -166,3 +166,28 @@ def test_cli_delivers_pending_notifications_as_digests(graph, org, smtp, test_se
     assert rcpts == ["agent_a@example.gov"]
     body = message.get_payload(decode=True).decode() if not message.is_multipart() else message.as_string()
     assert "Agent B" in body and "Sup Mia" in body  # both views in the one digest
+
+
+def test_many_notifications_are_written_together_or_not_at_all(graph, org):
+    """`notify_all` checks every item before it writes: one bad item leaves nothing half-written."""
+    items = [(org.agent_a.uid, "system", {"message": "one"}), (org.agent_b.uid, "system", {"message": "two"})]
+    with pytest.raises(ValueError, match="undeclared notification kind"):
+        graph.write(lambda tx: notifications.notify_all(tx, [*items, (org.agent_a.uid, "gossip", {})]))
+    with pytest.raises(ValueError, match="set by the service"):
+        graph.write(lambda tx: notifications.notify_all(tx, [*items, (org.agent_a.uid, "system", {"read": True})]))
+    assert graph.query("MATCH (n:Notification) RETURN count(n) AS n")[0]["n"] == 0
+    uids = graph.write(lambda tx: notifications.notify_all(tx, items))
+    assert [n["uid"] for n in _notes(graph, org.agent_a)] == uids[:1]
+    assert [(n["uid"], n["message"], n["read"]) for n in _notes(graph, org.agent_b)] == [(uids[1], "two", False)]
+
+
+def test_owners_are_told_at_most_the_limit_and_never_of_their_own_or_by_an_auditor(graph, org):
+    entries = [(org.agent_a.uid, {"record_uid": f"r{i}", "displayed": True}) for i in range(5)]
+    entries += [(org.agent_b.uid, {"record_uid": "own", "displayed": True}), (None, {"record_uid": "orphan"})]
+    assert graph.write(lambda tx: notifications.notify_owners(tx, org.auditor, "query", entries)) == 0
+    assert graph.write(lambda tx: notifications.notify_owners(tx, org.agent_b, "query", entries, limit=3)) == 3
+    notes = _notes(graph, org.agent_a)
+    assert sorted(n["record_uid"] for n in notes) == ["r0", "r1", "r2"]
+    assert {(n["actor_uid"], n["actor_office"], n["kind"]) for n in notes} == {
+        (org.agent_b.uid, org.agent_b.office_code, "query")}
+    assert _notes(graph, org.agent_b) == []
