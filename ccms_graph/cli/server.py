@@ -1,9 +1,11 @@
-"""`ccms-graph neo4j fetch|start|stop|status` and `ccms-graph init-db`: the database server and schema."""
+"""`ccms-graph neo4j fetch|start|stop|status` and `ccms-graph init-db`: the database server and schema (with
+the backfill of data a new schema's readers rely on: call records' KEPT_FOR, `telecom.keep_calls_for_cases`)."""
 
 from __future__ import annotations
 
 from .. import neo4j_server
 from ..db import get_graph, install_schema
+from ..logic.identity import telecom
 from ..matching import blocking, frequencies, weights
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import load_settings
@@ -30,8 +32,12 @@ def _neo4j(args) -> int:
 
 
 def _init_db(args) -> int:
-    n = install_schema(get_graph())
+    graph = get_graph()
+    n = install_schema(graph)
     print(f"schema installed ({n} statements)")
+    # Data the schema's readers rely on, for records written before it existed (idempotent).
+    kept = telecom.keep_calls_for_cases(graph)
+    print(f"call records linked to their cases: {kept} KEPT_FOR added")
     return 0
 
 
@@ -57,7 +63,8 @@ def register(sub) -> None:
     p = sub.add_parser("neo4j", help="fetch, start, stop or report the local Neo4j server")
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
     p.set_defaults(func=_neo4j)
-    p = sub.add_parser("init-db", help="install constraints and indexes (idempotent)")
+    p = sub.add_parser("init-db", help="install constraints and indexes, and backfill the links their readers "
+                                        "rely on (idempotent)")
     p.set_defaults(func=_init_db)
     p = sub.add_parser("reindex-matching",
                        help="recompute the deconfliction blocking keys (after the key set changes), recount the name "

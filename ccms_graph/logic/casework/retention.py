@@ -112,7 +112,9 @@ RETURN r.uid AS uid ORDER BY uid
 """
 
 # TLS records (ICM PIA §5.1): a case's subscriber records; its call records, which go when no other case
-# holds them and otherwise only lose the case; and the telecom alerts' links naming it.
+# holds them and otherwise only lose the case; and the telecom alerts' links naming it. The call records
+# are found by `case_uids`, what the policy reads, not by their KEPT_FOR (`telecom`): a scan, but a record
+# of a database `init-db` has not backfilled yet is still found, and does not outlive its schedule.
 _TELECOM = """
 CALL () {
   MATCH (s:SubscriberRecord) WHERE s.case_uid IN $cases
@@ -256,6 +258,7 @@ CALL () {
 RETURN orig, term
 """
 
+# A shared call record loses the removed cases; its KEPT_FOR to them went with their DETACH DELETE.
 _DETACH_CALLS = """
 MATCH (r:CallRecord) WHERE r.fingerprint IN $shared
 SET r.case_uids = [u IN r.case_uids WHERE NOT u IN $cases]

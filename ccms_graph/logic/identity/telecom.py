@@ -22,8 +22,16 @@ duration); `(:Phone)-[:CALLED]->(:Phone)` aggregates `count`, `first_at`, `last_
 `total_seconds` over the calls it has seen, so loading a call twice — the same file re-run, or
 the same call in another case's return — never counts it twice. A call imported into a second
 case only adds that case to the CallRecord's `case_uids`. Subscriber rows are kept as
-`(:SubscriberRecord {fingerprint})` per case; neither kind is linked into the graph by a
-relationship, so a generic expansion from a Phone cannot reach case content.
+`(:SubscriberRecord {fingerprint})` per case; neither kind is linked to a Phone by a relationship,
+so a generic expansion from a Phone cannot reach case content.
+
+`(:CallRecord)-[:KEPT_FOR]->(:Case)`, one per case the call was imported for, is how a case's calls
+are found (the TLS tab, the case map and time bar): from the case, an index seek and an expansion,
+where `$case IN c.case_uids` would read every call record. It mirrors `case_uids`, which stays what
+the policy reads (`scopes.readable_case_uids`); retention's DETACH DELETE of a case removes it. It is
+internal: not a link type of the vocabulary, so the explorer, paths and saved queries never traverse
+it (and CallRecord is not Linkable). `keep_calls_for_cases` adds it to the records of a database
+written before it existed (`ccms-graph init-db`).
 
 Rows are numbered as lines of the file (the header is row 1). A malformed row, or a row equal to
 an earlier row of the same file, is refused with its row number and reason; the valid rows load,
@@ -269,7 +277,24 @@ ON CREATE SET c.orig = row.orig, c.term = row.term, c.start_at = datetime(row.st
 WITH c, row, coalesce(c._new, false) AS new, $case IN c.case_uids AS had
 SET c.case_uids = CASE WHEN had THEN c.case_uids ELSE c.case_uids + $case END
 REMOVE c._new
+WITH c, row, new, had
+CALL (c) {
+  MATCH (k:Case {uid: $case})
+  MERGE (c)-[:KEPT_FOR]->(k)
+}
 RETURN row.fp AS fp, new, had
+"""
+
+# Existing databases (`ccms-graph init-db`): a KEPT_FOR for each case in a call record's `case_uids` that
+# lacks one. Idempotent (MERGE); a record linked to as many cases as it lists is not written again; 10,000
+# call records per transaction; a uid naming no case is skipped.
+_KEEP_FOR_CASES = """
+MATCH (c:CallRecord) WHERE size(c.case_uids) > COUNT { (c)-[:KEPT_FOR]->(:Case) }
+CALL (c) {
+  UNWIND c.case_uids AS u
+  MATCH (k:Case {uid: u})
+  MERGE (c)-[:KEPT_FOR]->(k)
+} IN TRANSACTIONS OF 10000 ROWS
 """
 
 # A call's cell site (`telecom_sites`): one node per site id; its first coordinates stay.
@@ -408,6 +433,16 @@ def _load_batches(graph: Graph, actor: Actor, case: dict, valid: list[dict], kin
         loaded += added
         duplicates += [{"row": r["row"], "reason": "already loaded for this case"} for r in dup]
     return loaded, duplicates
+
+
+def keep_calls_for_cases(graph: Graph) -> int:
+    """Give every call record a KEPT_FOR to each case of its `case_uids` it lacks one to (the records of a
+    database written before the relationship existed); returns how many were added. Idempotent.
+
+    Run by `ccms-graph init-db`, outside a managed transaction: `CALL { } IN TRANSACTIONS` commits in
+    batches of its own, so half a run that fails is kept, and running it again finishes it."""
+    with graph.driver.session(database=graph.database) as session:
+        return session.run(_KEEP_FOR_CASES).consume().counters.relationships_created
 
 
 # ---------------------------------------------------------------------------------------------

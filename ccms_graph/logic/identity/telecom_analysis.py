@@ -45,14 +45,14 @@ ORDER BY t.imported_at DESC, t.uid
 """
 
 _PAIRS = """
-MATCH (c:CallRecord) WHERE $case IN c.case_uids
+MATCH (:Case {uid: $case})<-[:KEPT_FOR]-(c:CallRecord)
 RETURN c.orig AS orig, c.term AS term, count(*) AS calls, sum(c.duration) AS seconds,
        min(c.start_at) AS first_at, max(c.start_at) AS last_at
 ORDER BY calls DESC, seconds DESC, orig, term
 """
 
 _PER_DAY = """
-MATCH (c:CallRecord) WHERE $case IN c.case_uids
+MATCH (:Case {uid: $case})<-[:KEPT_FOR]-(c:CallRecord)
 RETURN toString(date(c.start_at)) AS day, count(*) AS calls, sum(c.duration) AS seconds
 ORDER BY day
 """
@@ -94,7 +94,7 @@ ORDER BY type, value
 """
 
 _CELLS = """
-MATCH (c:CallRecord)-[:VIA_CELL]->(s:CellSite) WHERE $case IN c.case_uids
+MATCH (:Case {uid: $case})<-[:KEPT_FOR]-(c:CallRecord)-[:VIA_CELL]->(s:CellSite)
 RETURN s.site_id AS site_id, s.location AS location, count(c) AS calls, min(c.start_at) AS first_at,
        max(c.start_at) AS last_at
 ORDER BY calls DESC, site_id

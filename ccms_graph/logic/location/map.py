@@ -234,7 +234,7 @@ CALL () {{
   MATCH (:Case {{uid: $case}})<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_REPORT_OK}
   {_report_row("d", lean)}
   UNION ALL
-  MATCH (c:CallRecord) WHERE $case IN c.case_uids
+  MATCH (:Case {{uid: $case}})<-[:KEPT_FOR]-(c:CallRecord)
   MATCH {CALL_SITE} WHERE cs.location IS NOT NULL AND {_CELL_OK}
   {_cell_row("cs", "c", lean)}
 }}

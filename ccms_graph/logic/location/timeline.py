@@ -50,7 +50,7 @@ _LINK_TYPES = sorted(t for t in LINK_TYPES if t != "CALLED")  # calls are counte
 
 _CASE_EVENTS = f"""
 CALL () {{
-  MATCH (c:CallRecord) WHERE $case IN c.case_uids AND {_CALL_OK} RETURN 'call' AS kind, c.start_at AS at
+  MATCH (:Case {{uid: $case}})<-[:KEPT_FOR]-(c:CallRecord) WHERE {_CALL_OK} RETURN 'call' AS kind, c.start_at AS at
   UNION ALL
   CALL () {{
     MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(v:Vehicle) MATCH {geo.SIGHTING_OF} RETURN s

@@ -112,11 +112,18 @@ def _called(graph, a, b):
     return rows[0] if rows else None
 
 
+def _kept_for(graph) -> list[tuple[str, str, str]]:
+    """(originating, terminating number, case uid) per call record's KEPT_FOR, sorted."""
+    return sorted((r["o"], r["t"], r["k"]) for r in graph.query(
+        "MATCH (r:CallRecord)-[:KEPT_FOR]->(k:Case) RETURN r.orig AS o, r.term AS t, k.uid AS k"))
+
+
 def test_call_and_subscriber_records_go_with_their_case(graph, org):
-    _telecom_case(graph, org, "Old wire case", [(A, B, 1), (A, C, 2)], [(A, "Old Subscriber")],
-                  "2000-01-15T12:00:00+00:00")
+    old = _telecom_case(graph, org, "Old wire case", [(A, B, 1), (A, C, 2)], [(A, "Old Subscriber")],
+                        "2000-01-15T12:00:00+00:00")
     live = _telecom_case(graph, org, "Live wire case", [(A, C, 2)], [(C, "Live Subscriber")])
     assert _called(graph, A, C)["count"] == 1  # one call, held by both cases
+    assert _kept_for(graph) == sorted([(A, B, old["uid"]), (A, C, old["uid"]), (A, C, live["uid"])])
     assert graph.query("MATCH (t:TelecomLink) RETURN count(t) AS n")[0]["n"] > 0
 
     found = retention.retention_candidates(graph, TODAY)
@@ -129,6 +136,7 @@ def test_call_and_subscriber_records_go_with_their_case(graph, org):
     assert subs == [{"c": live["uid"], "n": "Live Subscriber"}]
     calls = graph.query("MATCH (r:CallRecord) RETURN r.orig AS o, r.term AS t, r.case_uids AS cases")
     assert calls == [{"o": A, "t": C, "cases": [live["uid"]]}]
+    assert _kept_for(graph) == [(A, C, live["uid"])]  # the shared call is no longer kept for the old case
     assert _called(graph, A, B) is None
     assert _called(graph, A, C) == {"count": 1, "seconds": 120, "cases": [live["uid"]]}
     assert graph.query("MATCH (t:TelecomLink) RETURN count(t) AS n")[0]["n"] == 0

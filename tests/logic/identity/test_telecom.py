@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ccms_graph.cli import main
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.identity import telecom
 from ccms_graph.logic.oversight import notifications
@@ -44,6 +45,53 @@ def test_cdr_import_aggregates_calls_refuses_bad_rows_and_reruns_add_nothing(gra
     assert [d["row"] for d in again["duplicates"]] == [2, 3, 8]
     assert telecom.calls_between(graph, org.agent_a, "305-555-0101", "212-555-0199")["count"] == 2
     assert graph.query("MATCH (c:CallRecord) RETURN count(c) AS n") == [{"n": 3}]
+
+
+def _kept_for(graph) -> list[tuple[str, str]]:
+    """(call record's originating number and day, case uid) per KEPT_FOR, sorted."""
+    rows = graph.query("MATCH (c:CallRecord)-[:KEPT_FOR]->(k:Case) "
+                       "RETURN c.orig + ' ' + toString(date(c.start_at)) AS call, k.uid AS case")
+    return sorted((r["call"], r["case"]) for r in rows)
+
+
+def test_an_import_keeps_each_call_for_its_case_and_a_second_case_adds_its_own(graph, org):
+    one, one_number = _case(graph, org.agent_a, "Operation One")
+    two, two_number = _case(graph, org.agent_nyc, "Operation Two", restricted=True)
+    call = "orig,term,start,duration\n305-555-0101,212-555-0199,2026-01-05T10:00:00Z,60\n"
+    telecom.import_cdr(graph, org.agent_a, one_number, call)
+    telecom.import_cdr(graph, org.agent_a, one_number, call)  # a re-run adds nothing
+    assert _kept_for(graph) == [("+13055550101 2026-01-05", one)]
+
+    telecom.import_cdr(graph, org.agent_nyc, two_number, call + "305-555-0101,212-555-0177,2026-01-06T10:00:00Z,5\n")
+    assert graph.query("MATCH (c:CallRecord) RETURN count(c) AS n") == [{"n": 2}]
+    assert _kept_for(graph) == sorted([("+13055550101 2026-01-05", one),
+                                       ("+13055550101 2026-01-05", two),
+                                       ("+13055550101 2026-01-06", two)])
+    assert graph.query("MATCH (c:Case) RETURN count(c) AS n") == [{"n": 2}]  # no case made by the MERGE
+
+
+def test_init_db_keeps_call_records_written_before_kept_for_for_their_cases(graph, org, capsys):
+    one, _ = _case(graph, org.agent_a, "Operation One")
+    two, two_number = _case(graph, org.agent_b, "Operation Two")
+    # Written as an import wrote them before KEPT_FOR: held by both cases, by one, and by a case since gone.
+    graph.query("""UNWIND $rows AS row
+                   CREATE (:CallRecord {fingerprint: row.fp, orig: '+13055550101', term: '+12125550199',
+                                        start_at: datetime(row.at), duration: 60, case_uids: row.cases})""",
+                {"rows": [{"fp": "old-1", "at": "2025-01-01T10:00:00Z", "cases": [one, two]},
+                          {"fp": "old-2", "at": "2025-01-02T10:00:00Z", "cases": [two, "gone-case"]}]}, write=True)
+    # ...and one imported since, into the second case, already kept for it.
+    telecom.import_cdr(graph, org.agent_b, two_number,
+                       "orig,term,start,duration\n305-555-0101,212-555-0177,2026-01-06T10:00:00Z,5\n")
+    assert len(_kept_for(graph)) == 1
+
+    assert main(["init-db"]) == 0
+    assert "3 KEPT_FOR added" in capsys.readouterr().out
+    assert _kept_for(graph) == sorted([("+13055550101 2025-01-01", one),
+                                       ("+13055550101 2025-01-01", two),
+                                       ("+13055550101 2025-01-02", two),
+                                       ("+13055550101 2026-01-06", two)])
+    assert graph.query("MATCH (c:Case) RETURN count(c) AS n") == [{"n": 2}]  # "gone-case" is not made
+    assert telecom.keep_calls_for_cases(graph) == 0  # idempotent
 
 
 def test_a_number_shared_by_two_cases_alerts_both_agents_naming_the_other(graph, org):

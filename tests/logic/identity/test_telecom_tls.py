@@ -10,6 +10,7 @@ from ccms_graph.logic.entities import access
 from ccms_graph.logic.identity import telecom, telecom_analysis, telecom_selectors
 from ccms_graph.logic.oversight import notifications
 from tests.factories import make_person
+from tests.logic.location.plans import label_scans, operators
 
 A, B, C, D = "+13055550101", "+12125550199", "+12125550177", "+17865550123"
 
@@ -91,6 +92,15 @@ def test_a_call_shared_with_another_case_counts_only_where_it_was_loaded(graph, 
                        "orig,term,start,duration\n305-555-0101,212-555-0199,2026-02-01T10:00:00Z,600\n")
     assert telecom_analysis.summary(graph, org.agent_a, uid)["totals"]["calls"] == 6
     assert telecom_analysis.summary(graph, org.agent_nyc, other_uid)["totals"]["calls"] == 1
+
+
+def test_the_tls_figures_find_the_cases_calls_from_the_case_not_by_reading_every_call(graph, org):
+    """The frequency table, calls per day and cell sites reach the case's calls by its KEPT_FOR: no label scan."""
+    uid, _, _ = _loaded_case(graph, org)
+    for query in (telecom_analysis._PAIRS, telecom_analysis._PER_DAY, telecom_analysis._CELLS):
+        plan = graph.read(lambda tx, q=query: tx.run("PROFILE " + q, case=uid).consume().profile)
+        assert not label_scans(plan, "CallRecord"), operators(plan)
+        assert any("KEPT_FOR" in d for _, d in operators(plan)), operators(plan)
 
 
 def test_a_non_reader_of_a_restricted_case_is_refused_and_learns_nothing(graph, org):

@@ -1,5 +1,6 @@
 """The map and the time bar (logic/location/map.py, timeline.py) against the real Neo4j: a case's located
-things, a hidden point neither drawn nor counted, the time filter, grid clusters, and counts by kind."""
+things, a hidden point neither drawn nor counted, the time filter, grid clusters, counts by kind, and a case's
+calls found from the case (KEPT_FOR) and by index seeks, never a label scan."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import pytest
 from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.casework import documents
 from ccms_graph.logic.entities import records
+from ccms_graph.logic.identity import telecom
 from ccms_graph.logic.location import lpr, plates, timeline
 from ccms_graph.logic.location import map as geo
 from tests.factories import make_person
 from tests.logic.casework.helpers import open_case, restrict
+from tests.logic.location.plans import SCANS, label_scans, operators
 
 MIAMI = (25.7743, -80.1937)
 AREA = (-80.5, 25.5, -79.9, 26.0)  # west, south, east, north around Miami
@@ -137,20 +140,56 @@ def test_bad_input_names_the_field(graph, org, kwargs, field):
     assert field in exc.value.errors
 
 
-def _operators(op) -> list[tuple[str, str]]:
-    """A plan's operators, depth first: (operator type, details)."""
-    out = [(op["operatorType"].split("@")[0], (op.get("args") or {}).get("Details", ""))]
-    for child in op.get("children", []):
-        out += _operators(child)
-    return out
-
-
 def test_an_area_query_seeks_the_point_indexes(graph, org):
     """The area's sightings, reports, addresses and cell sites are found by POINT index seeks, never a label scan."""
     params = geo.params(org.agent_a, "area", None, [], AREA, None, None)
     for query in (geo.EVENTS["area"] + geo._FEATURES, timeline.EVENTS["area"] + timeline._PER_DAY):
         plan = graph.read(lambda tx, q=query: tx.run("EXPLAIN " + q, limit=10, link_types=[], **params).consume().plan)
-        ops = _operators(plan)
+        ops = operators(plan)
         seeks = " ".join(d for o, d in ops if o == "NodeIndexSeekByRange")
         assert "POINT INDEX s:Sighting(location)" in seeks and "POINT INDEX cs:CellSite(location)" in seeks
-        assert not [d for o, d in ops if o in ("NodeByLabelScan", "AllNodesScan")], ops
+        assert not [d for o, d in ops if o in SCANS], ops
+
+
+#: Case A's calls: two through cell site MIA-1, one with no site. Case B holds the first too, and one through MIA-2.
+CALLS_A = """orig,term,start,duration,cell_site,latitude,longitude
+305-555-0101,212-555-0199,2026-02-01T10:00:00Z,60,MIA-1,25.77,-80.19
+305-555-0101,212-555-0199,2026-02-03T10:00:00Z,60,MIA-1,25.77,-80.19
+305-555-0101,212-555-0177,2026-04-01T10:00:00Z,60,,,
+"""
+CALLS_B = """orig,term,start,duration,cell_site,latitude,longitude
+305-555-0101,212-555-0199,2026-02-01T10:00:00Z,60,MIA-1,25.77,-80.19
+212-555-0188,305-555-0144,2026-05-01T10:00:00Z,30,MIA-2,25.80,-80.13
+"""
+
+
+@pytest.fixture
+def calls(graph, org):
+    """Case A (agent_a) and case B (agent_b, same office, readable to both) with the calls above imported."""
+    a = open_case(graph, org.agent_a, org.sup_mia, title="Wire A")
+    b = open_case(graph, org.agent_b, org.sup_mia, title="Wire B")
+    telecom.import_cdr(graph, org.agent_a, a["uid"], CALLS_A)
+    telecom.import_cdr(graph, org.agent_b, b["uid"], CALLS_B)
+    return {"a": a["uid"], "b": b["uid"]}
+
+
+def _cell_sites(out) -> list[tuple[str, int]]:
+    return sorted((f["uid"], f["n"]) for f in out["features"] if f["kind"] == "cell_site")
+
+
+def test_a_case_map_and_time_bar_show_the_calls_the_case_holds_and_no_others(graph, org, calls):
+    assert _cell_sites(geo.features(graph, org.agent_a, case_uid=calls["a"])) == [("MIA-1", 2)]
+    assert _cell_sites(geo.features(graph, org.agent_a, case_uid=calls["b"])) == [("MIA-1", 1), ("MIA-2", 1)]
+    assert timeline.timeline(graph, org.agent_a, case_uid=calls["a"])["totals"]["call"] == 3
+    assert timeline.timeline(graph, org.agent_a, case_uid=calls["b"])["totals"]["call"] == 2
+
+
+def test_a_case_map_and_time_bar_find_its_calls_from_the_case_not_by_reading_every_call(graph, org, calls):
+    """The case's calls are reached from the case (its KEPT_FOR), never by a label scan of CallRecord, nor of
+    CellSite and every call through each site (the plan `$case IN c.case_uids` got on the map)."""
+    base = geo.params(org.agent_a, "case", calls["a"], [], None, None, None)
+    for query in (geo.EVENTS["case"] + geo._FEATURES, timeline.EVENTS["case"] + timeline._PER_DAY):
+        plan = graph.read(lambda tx, q=query: tx.run("PROFILE " + q, limit=10, link_types=timeline._LINK_TYPES,
+                                                     **base).consume().profile)
+        assert not label_scans(plan, "CallRecord") + label_scans(plan, "CellSite"), operators(plan)
+        assert any("KEPT_FOR" in d for _, d in operators(plan)), operators(plan)
