@@ -73,11 +73,13 @@ CALL () {
   WITH d, c, CASE WHEN d.incident_date IS NULL THEN date(d.created_at) ELSE date(d.incident_date) END AS day
   WHERE day >= date($start) AND day < date($end)
   OPTIONAL MATCH (d)-[:MENTIONS {status: 'active'}]->(t:Thing) WHERE d.value_usd IS NULL
-  WITH d, c, day, t
-  RETURN 'seized' AS metric, c, c.office_code AS office, day,
-         CASE WHEN d.value_usd IS NULL AND t IS NULL THEN 0 ELSE 1 END AS n,
-         toFloat(coalesce(d.value_usd, t.value, 0)) AS value,
-         coalesce(d.category, t.category, 'unspecified') AS category
+  WITH d, c, day, collect(t) AS things
+  UNWIND [{metric: 'seizures', value: 0.0}] +
+         CASE WHEN d.value_usd IS NOT NULL
+              THEN [{metric: 'seized', value: toFloat(d.value_usd), category: coalesce(d.category, 'unspecified')}]
+              ELSE [t IN things | {metric: 'seized', value: toFloat(coalesce(t.value, 0)),
+                                   category: coalesce(d.category, t.category, 'unspecified')}] END AS e
+  RETURN e.metric AS metric, c, c.office_code AS office, day, 1 AS n, e.value AS value, e.category AS category
   UNION ALL
   MATCH (d:Warrant)-[:PART_OF {status: 'active'}]->(c:Case)
   WHERE coalesce(d.deleted, false) = false AND NOT coalesce(d.status, 'filed') IN $drafts
@@ -109,17 +111,14 @@ WHERE office IS NOT NULL AND ($scope IS NULL OR office IN $scope)
   AND ($violation IS NULL OR (c IS NOT NULL AND $violation IN coalesce(c.violations, [])))
 """
 
-# One row per (metric, office, month, category) over the trend's years: numbers only, few rows (a
-# grouping key of lists, such as each case's violations, multiplied the rows and cost seconds at scale).
-_TOTALS = _EVENTS + """
-RETURN metric, office, day.year * 100 + day.month AS ym, category, sum(n) AS n, sum(value) AS value
-"""
-
-# The fiscal year's events per violation: one row per (metric, violation, category).
-_BY_VIOLATION = _EVENTS + """
-  AND c IS NOT NULL AND day >= date($fy_start)
-UNWIND coalesce(c.violations, []) AS violation
-RETURN metric, violation, category, sum(n) AS n, sum(value) AS value
+# One pass over the trend's years: one row per (metric, office, month, category), and for the fiscal year
+# asked for also per list of violations its cases carry (`vs`; null before it), folded per violation here.
+# Numbers only, few rows: grouping by the case's violation lists only within the one year keeps the rows
+# to a few thousand, where scanning the events twice (totals, then violations) cost twice the time.
+_FIGURES = _EVENTS + """
+RETURN metric, office, day.year * 100 + day.month AS ym, category,
+       CASE WHEN c IS NOT NULL AND day >= date($fy_start) THEN coalesce(c.violations, []) END AS vs,
+       sum(n) AS n, sum(value) AS value
 """
 
 # The drill-down: which cases make up one figure, split into those the viewer may read and the rest.
@@ -132,27 +131,6 @@ UNWIND CASE WHEN size(shown) = 0 THEN [null] ELSE shown END AS c
 WITH c, withheld ORDER BY c.case_number
 RETURN collect(CASE WHEN c IS NULL THEN null ELSE c {{.uid, .case_number, .title, .status, .office_code,
        .owner_uid, .violations}} END) AS shown, withheld
-"""
-
-
-# Seizures are counted per report (a report naming three Things is one seizure): per office and month,
-# and for the fiscal year per violation.
-_SEIZURES = """
-MATCH (d:SeizureReport)-[:PART_OF {status: 'active'}]->(c:Case)
-WHERE coalesce(d.deleted, false) = false AND NOT coalesce(d.status, 'filed') IN $drafts
-  AND coalesce(c.deleted, false) = false
-WITH d, c, CASE WHEN d.incident_date IS NULL THEN date(d.created_at) ELSE date(d.incident_date) END AS day
-WHERE day >= date($start) AND day < date($end)
-  AND ($scope IS NULL OR c.office_code IN $scope)
-  AND ($violation IS NULL OR $violation IN coalesce(c.violations, []))
-"""
-_SEIZURE_REPORTS = _SEIZURES + """
-RETURN c.office_code AS office, day.year * 100 + day.month AS ym, count(d) AS n
-"""
-_SEIZURE_VIOLATIONS = _SEIZURES + """
-  AND day >= date($fy_start)
-UNWIND coalesce(c.violations, []) AS violation
-RETURN violation, count(d) AS n
 """
 
 
@@ -203,7 +181,7 @@ def _empty() -> dict:
 
 
 def _add(bucket: dict, metric: str, n: int, value: float) -> None:
-    if metric == "seized":  # one row per valued seizure or seized Thing (seizures are counted per report apart)
+    if metric == "seized":  # one row per valued seizure or seized Thing (a report is also one "seizures" row)
         bucket["seized_value_usd"] += value
         return
     if metric == "hours":
@@ -218,7 +196,7 @@ def _month(ym: int) -> str:
     return f"{ym // 100}-{ym % 100:02d}"
 
 
-def _roll_up(rows: list[dict], violation_rows: list[dict], fy: int) -> dict:
+def _roll_up(rows: list[dict], fy: int) -> dict:
     """Fold the queries' rows into totals, breakdowns and the trend (all numbers)."""
     trend: dict[int, dict] = defaultdict(_empty)
     totals = _empty()
@@ -227,8 +205,6 @@ def _roll_up(rows: list[dict], violation_rows: list[dict], fy: int) -> dict:
     by_month = {_month((fy - 1 if m >= 10 else fy) * 100 + m): _empty() for m in (*range(10, 13), *range(1, 10))}
     categories: dict[str, dict] = defaultdict(lambda: {"items": 0, "value_usd": 0.0})
     for r in rows:
-        if r["metric"] == "seized" and not r["n"]:
-            continue  # a seizure report that names no Thing and gives no value: counted as a seizure only
         year = _fy_of(r["ym"])
         _add(trend[year], r["metric"], r["n"], r["value"])
         if year != fy:
@@ -238,9 +214,8 @@ def _roll_up(rows: list[dict], violation_rows: list[dict], fy: int) -> dict:
         if r["metric"] == "seized":
             categories[r["category"]]["items"] += r["n"]
             categories[r["category"]]["value_usd"] += r["value"]
-    for r in violation_rows:
-        if not (r["metric"] == "seized" and not r["n"]):
-            _add(by_violation[r["violation"]], r["metric"], r["n"], r["value"])
+        for violation in r["vs"] or ():
+            _add(by_violation[violation], r["metric"], r["n"], r["value"])
     return {"totals": totals, "by_office": dict(by_office), "by_month": by_month, "by_violation": dict(by_violation),
             "seized_by_category": dict(categories), "trend": trend}
 
@@ -257,17 +232,12 @@ def statistics(graph: Graph, actor: Actor, fy=None, office: str | None = None, v
         offices = _scope(tx, actor, criteria["office"])
         params = {"start": start, "end": end, "fy_start": fy_start, "scope": offices,
                   "violation": criteria["violation"], "drafts": list(scopes.DRAFT_STATUSES), "prosecution": PROSECUTION}
-        rows = [r.data() for r in tx.run(_TOTALS, **params)]
-        rows += [{**r.data(), "metric": "seizures", "value": 0.0, "category": None}
-                 for r in tx.run(_SEIZURE_REPORTS, **params)]
-        by_violation = [r.data() for r in tx.run(_BY_VIOLATION, **params)]
-        by_violation += [{**r.data(), "metric": "seizures", "value": 0.0, "category": None}
-                         for r in tx.run(_SEIZURE_VIOLATIONS, **params)]
+        rows = [r.data() for r in tx.run(_FIGURES, **params)]
         audit.record(tx, actor, "statistics", details={"criteria": criteria, "offices": offices})
-        return offices, rows, by_violation
+        return offices, rows
 
-    offices, rows, by_violation = _run(graph, actor, work, criteria)
-    out = _roll_up(rows, by_violation, criteria["fy"])
+    offices, rows = _run(graph, actor, work, criteria)
+    out = _roll_up(rows, criteria["fy"])
     trend = out.pop("trend")
     return {"fiscal_year": criteria["fy"], "office": criteria["office"], "violation": criteria["violation"],
             "offices": sorted(offices) if offices is not None else "all",
@@ -298,7 +268,7 @@ def offices_covered(graph: Graph, actor: Actor) -> list[dict]:
 
 #: Which events make up each figure of the drill-down.
 DRILL_METRICS = {"cases_opened": ["cases_opened"], "cases_closed": ["cases_closed"], "arrests": ["arrests"],
-                 "charges": ["arrests"], "seizures": ["seized"], "seized_value_usd": ["seized"], "hours": ["hours"],
+                 "charges": ["arrests"], "seizures": ["seizures"], "seized_value_usd": ["seized"], "hours": ["hours"],
                  **{m: [m] for m in ("warrants", "warrants_served", "indictments", "convictions", "sentences")}}
 
 

@@ -198,3 +198,37 @@ def test_csv_holds_one_row_per_breakdown_and_the_totals(seeded):
     assert lines[0].startswith("fiscal_year,breakdown,key,cases_opened")
     assert lines[-1].startswith(f"{FY},total,,{figures['totals']['cases_opened']},")
     assert len(lines) == 2 + len(figures["by_office"]) + len(figures["by_month"]) + len(figures["by_violation"])
+
+
+def test_the_violation_breakdown_equals_the_sums_per_violation_in_the_seed(seeded):
+    """Each violation's row counts the fiscal year's events of the cases recording it (a case with two
+    violations counts in both), computed here from the raw nodes."""
+    want: dict[str, Counter] = defaultdict(Counter)
+    seizure_cases = set()
+    for c in seeded.query("MATCH (c:Case) RETURN c.uid AS uid, c.violations AS vs, toString(c.opened_at) AS opened"):
+        if c["opened"] and _fy(c["opened"]) == FY - 1:
+            for v in c["vs"] or []:
+                want[v]["cases_opened"] += 1
+    for d in seeded.query("""MATCH (d:Document)-[:PART_OF]->(c:Case) WHERE d:ArrestReport OR d:SeizureReport
+                             RETURN labels(d) AS labels, d.status AS status, d.incident_date AS day,
+                                    toString(d.created_at) AS created, c.violations AS vs, c.uid AS case,
+                                    d.value_usd AS own_value, [(d)-[:MENTIONS]->(t:Thing) | t.value] AS values"""):
+        if d["status"] in ("draft", "submitted", "returned") or _fy(d["day"] or d["created"]) != FY - 1:
+            continue
+        for v in d["vs"] or []:
+            if "ArrestReport" in d["labels"]:
+                want[v]["arrests"] += 1
+            else:
+                want[v]["seizures"] += 1
+                want[v]["seized_value_usd"] += (d["own_value"] if d["own_value"] is not None
+                                                else sum(x or 0 for x in d["values"]))
+        if "SeizureReport" in d["labels"]:
+            seizure_cases.add(d["case"])
+    auditor = actor(seeded, "auditor")
+    figures = statistics.statistics(seeded, auditor, FY - 1)
+    metrics = ("cases_opened", "arrests", "seizures", "seized_value_usd")
+    got = {v: Counter({m: row[m] for m in metrics if row[m]}) for v, row in figures["by_violation"].items()}
+    assert {v: c for v, c in got.items() if c} == {v: c for v, c in want.items() if c}
+    assert sum(c["seizures"] for c in want.values()) > 0, "the seed holds no seizure in that year"
+    drill = statistics.cases(seeded, auditor, "seizures", FY - 1)
+    assert {c["uid"] for c in drill["cases"]} == seizure_cases and drill["withheld"] == 0
