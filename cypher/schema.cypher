@@ -62,6 +62,7 @@ CREATE FULLTEXT INDEX business_names IF NOT EXISTS FOR (n:Business) ON EACH [n.n
 CREATE FULLTEXT INDEX document_text IF NOT EXISTS FOR (n:Document) ON EACH [n.title, n.narrative, n.description, n.chain_of_custody, n.authority];
 CREATE FULLTEXT INDEX attachment_text IF NOT EXISTS FOR (n:Attachment) ON EACH [n.text, n.filename];
 CREATE FULLTEXT INDEX address_text IF NOT EXISTS FOR (n:Address) ON EACH [n.line1, n.line2, n.city, n.state, n.postcode, n.display];
+CREATE FULLTEXT INDEX handle_text IF NOT EXISTS FOR (n:SocialHandle) ON EACH [n.handle, n.platform];
 
 // --- sessions, audit, notifications, workflow --------------------------------------------------
 CREATE CONSTRAINT session_sid IF NOT EXISTS FOR (s:Session) REQUIRE s.sid IS UNIQUE;

@@ -6,7 +6,8 @@ One box finds, in Neo4j full-text indexes (`cypher/schema.cypher`):
   identifiers as typed, financial selectors' words);
 * case numbers and titles (`case_search`);
 * documents' narrative fields (`document_text`) and attachments' extracted text (`attachment_text`);
-* addresses' words (`address_text`);
+* addresses' words (`address_text`) and social media handles with their platforms (`handle_text`: `@Night_Owl77`
+  finds `instagram:night_owl77`);
 
 and, by exact key, the selectors the text IS once each selector's own normalizer has read it
 (`matching.identifiers`): a phone typed `(305) 526-1332` is the Phone `+13055261332`, `ANA@Example.com`
@@ -69,7 +70,7 @@ IDENTIFIER_KINDS = tuple(sorted({f.identifier for t in ENTITY_TYPES.values() for
 #: The text fields a snippet is cut from, per kind, in order of preference.
 SNIPPET_FIELDS = {"Document": ("narrative", "description", "chain_of_custody", "authority", "title"),
                   "Attachment": ("text", "filename"), "Case": ("title", "predication", "case_number"),
-                  "Selector": ("display", "line1", "city")}
+                  "Selector": ("display", "line1", "city", "handle")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ def _fulltext(index: str) -> str:
 
 
 _INDEXES = ("person_names", "business_names", "record_search", "case_search", "document_text", "attachment_text",
-            "address_text")
+            "address_text", "handle_text")
 
 _MATCHES = f"""
 CALL () {{
@@ -219,7 +220,8 @@ CALL (node, score, via) {{
   WITH node, score, via WHERE NOT {scopes.is_record("node")} AND NOT node:Attachment
   MATCH (node)<-[r]-(m) WHERE type(r) IN $selector_links AND coalesce(r.status, 'active') = 'active'
     AND (m:SubjectRecord OR m:Document)
-  RETURN m AS n, score AS s, coalesce(via, 'address ' + node.display) AS v
+  RETURN m AS n, score AS s,
+         coalesce(via, CASE WHEN node:SocialHandle THEN 'handle ' + node.key ELSE 'address ' + node.display END) AS v
   UNION ALL
   RETURN node AS n, score AS s, via AS v
 }}

@@ -79,6 +79,22 @@ def test_an_address_word_finds_the_address_and_who_lives_there(graph, org):
     assert addr["type"] == "Address" and "<mark>Everglades</mark>" in addr["snippet"]
 
 
+@pytest.mark.parametrize("typed", ["@Night_Owl77", "night_owl77", "telegram night_owl77"])
+def test_a_social_handle_finds_who_uses_it_and_a_hidden_ones_never(graph, org, typed):
+    p = make_person(graph, org.agent_a, given_name="Iris", family_name="Bell",
+                    social_handles=[{"platform": "Telegram", "handle": "@Night_Owl77"}])
+    c = case(graph, org.agent_a, "Operation Owl", restricted=True)
+    hidden = make_person(graph, org.agent_a, c, given_name="Otto", family_name="Wren",
+                         social_handles=[{"platform": "Signal", "handle": "night_owl77"}])
+    out = _find(graph, org.agent_b, typed)
+    assert _uids(out, "Person") == [p["uid"]]
+    assert out["groups"][0]["hits"][0]["matched"] == ["handle telegram:night_owl77"]
+    (handle,) = next(g for g in out["groups"] if g["kind"] == "Selector")["hits"]
+    assert handle["type"] == "SocialHandle" and "<mark>night_owl77</mark>" in handle["snippet"]
+    assert hidden["uid"] not in json.dumps(out) and "signal" not in json.dumps(out).lower()
+    assert hidden["uid"] in _uids(_find(graph, org.agent_a, "night_owl77"), "Person")
+
+
 def test_a_case_number_and_a_document_word_are_found_with_a_safe_snippet(graph, org, tmp_path):
     c = case(graph, org.agent_a, "Operation Heron")
     number = graph.query("MATCH (c:Case {uid: $u}) RETURN c.case_number AS n", {"u": c})[0]["n"]
