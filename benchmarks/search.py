@@ -3,9 +3,10 @@ search p95 over 100k documents and 1M persons).
 
 Starts a benchmark Neo4j (its own port, 17742), loads the sandbox grown with `seed --scale N` (N persons
 through the product's create statement, N/10 cases, their reports; kept between runs unless the instance
-holds fewer persons), then tops the documents up to --documents with reports whose narratives are drawn
-from a synthetic vocabulary (UNWIND batches through the scale seed's document statement), a tenth of them
-with an attachment carrying extracted `text`. Then times, as an agent and as the auditor, one search of
+holds fewer persons), then adds reports whose narratives are drawn from a synthetic vocabulary (UNWIND batches through the
+scale seed's document statement), a tenth of them with an attachment carrying extracted `text`, until
+the graph holds --documents documents and --narratives such reports (the scale seed's own reports share
+one template). Then times, as an agent and as the auditor, one search of
 each kind:
 
   name        a stored person's given and family name
@@ -63,10 +64,13 @@ def _vocabulary(rng: random.Random, size: int = 5000) -> list[str]:
     return sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(size)})
 
 
-def top_up_documents(graph: Graph, target: int, rng: random.Random) -> int:
-    """Add reports (and attachments on a tenth) until the graph holds `target` documents; returns how many."""
-    held = graph.query("MATCH (d:Document) RETURN count(d) AS n")[0]["n"]
-    missing = max(0, target - held)
+def top_up_documents(graph: Graph, target: int, narratives: int, rng: random.Random) -> int:
+    """Add reports with vocabulary narratives (and attachments on a tenth) until the graph holds `target`
+    documents and at least `narratives` of these reports (the scale seed's own reports share one template,
+    so the narrative and attachment searches need these); returns how many were added."""
+    held, ours = graph.query("""MATCH (d:Document)
+                                RETURN count(d) AS n, count(CASE WHEN d.uid STARTS WITH 'doc-bench-' THEN 1 END) AS b""")[0].values()
+    missing = max(0, target - held, narratives - ours)
     if not missing:
         return 0
     cases = graph.query("""MATCH (c:Case) WHERE c.source = 'seed-scale' OR c.case_number IS NOT NULL
@@ -74,9 +78,9 @@ def top_up_documents(graph: Graph, target: int, rng: random.Random) -> int:
     words = _vocabulary(rng)
     label = "ArrestReport"
     statement = scale._DOCUMENTS.format(label=label)
-    for k in range(0, missing, BATCH):
+    for k in range(ours, ours + missing, BATCH):
         rows, attachments = [], []
-        for i in range(k, min(missing, k + BATCH)):
+        for i in range(k, min(ours + missing, k + BATCH)):
             c = cases[rng.randrange(len(cases))]
             uid = f"doc-bench-{i:07d}"
             rows.append({"case_uid": c["uid"], "props": {
@@ -115,6 +119,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=1_000_000, help="persons to grow the sandbox by (cases: a tenth)")
     ap.add_argument("--documents", type=int, default=100_000, help="documents the graph holds at least")
+    ap.add_argument("--narratives", type=int, default=20_000,
+                    help="reports with vocabulary narratives (a tenth with attachments) it holds at least")
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="leave the benchmark Neo4j running")
     args = ap.parse_args()
@@ -131,11 +137,11 @@ def main() -> int:
             cli("seed", "--yes-wipe", "--scale", str(args.persons))
             print(f"seeded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         t0 = time.perf_counter()
-        added = top_up_documents(graph, args.documents, random.Random(18))
+        added = top_up_documents(graph, args.documents, args.narratives, random.Random(18))
         print(f"{added} documents added in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         graph.query("CALL db.awaitIndexes(600)")
         sizes = graph.query("""MATCH (p:Person) WITH count(p) AS persons MATCH (d:Document)
-                               WITH persons, count(d) AS documents MATCH (a:Attachment)
+                               WITH persons, count(d) AS documents OPTIONAL MATCH (a:Attachment)
                                RETURN persons, documents, count(a) AS attachments""")[0]
         texts = queries(graph)
         rows = []
