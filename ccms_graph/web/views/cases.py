@@ -1,12 +1,15 @@
-"""The case page (summary, subjects, documents, ROI editor, team and access, disclosures, timeline) and its forms."""
+"""The case page (summary, subjects, documents, ROI editor, team and access, disclosures, hot list, timeline)
+and its forms."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ...db import Graph
-from ...errors import NotFound, ValidationFailed
+from ...errors import Forbidden, NotFound, ValidationFailed
 from ...logic.casework import (
     approvals,
     case_deconfliction,
@@ -21,6 +24,7 @@ from ...logic.casework import (
 from ...logic.casework.disclosures import METHODS
 from ...logic.casework.workflows import TRANSITIONS
 from ...logic.entities import access
+from ...logic.location import hotlists
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES
 from ...policy.actor import load_actor
 from .. import context
@@ -81,7 +85,7 @@ def case_page(uid: str):
     elsurs = elsur.elsurs_of_case(graph, context.actor(), uid)
     work_hours = hours.hours_of_case(graph, context.actor(), uid)
     return render_template("case.html", case=case, history=history, grants=grant_rows, elsurs=elsurs,
-                           hours=work_hours,
+                           hours=work_hours, hot_list=_hot_list(graph, uid),
                            disclosures=disclosure_rows, rois=rois, actions=sorted(TRANSITIONS),
                            methods=METHODS, timeline=_timeline(case, history, grant_rows, disclosure_rows),
                            team=team, checked=checked, document_types=DOCUMENT_TYPES)
@@ -134,6 +138,14 @@ def _people(graph: Graph, uids: list[str | None]) -> list[dict]:
         return out
 
     return graph.read(work)
+
+
+def _hot_list(graph: Graph, uid: str) -> list[dict] | None:
+    """The case's hot list as `hotlists.entries` lets the reader see it; None (no panel) when it refuses them."""
+    try:
+        return hotlists.entries(graph, context.actor(), uid)
+    except (Forbidden, NotFound):
+        return None
 
 
 def _user_uid(graph: Graph, username: str) -> str:
@@ -247,6 +259,31 @@ def hours_log(uid: str):
     data = {k: request.form.get(k, "").strip() for k in ("date", "hours", "activity") if request.form.get(k, "").strip()}
     return act(lambda: hours.log_hours(context.graph(), context.actor(), uid, data),
                "Hours logged.", _back(uid, "hours"))
+
+
+@bp.route("/cases/<uid>/hot-list", methods=["POST"])
+@login_required
+def hot_list_add(uid: str):
+    data = {k: request.form.get(k, "").strip() for k in ("plate", "state", "reason", "expires_at")
+            if request.form.get(k, "").strip()}
+    return act(lambda: hotlists.add_entry(context.graph(), context.actor(), uid, data),
+               _hot_list_done("put on"), _back(uid, "hotlist"))
+
+
+@bp.route("/cases/<uid>/hot-list/<entry_uid>/remove", methods=["POST"])
+@login_required
+def hot_list_remove(uid: str, entry_uid: str):
+    data = {"reason": request.form.get("reason", "").strip() or None}
+    return act(lambda: hotlists.remove_entry(context.graph(), context.actor(), uid, entry_uid, data),
+               _hot_list_done("taken off"), _back(uid, "hotlist"))
+
+
+def _hot_list_done(verb: str) -> Callable[[object], str]:
+    """The flash of a hot list change: "FL ABC123 put on the hot list." from the entry the logic returned."""
+    def done(entry: object) -> str:
+        e = entry if isinstance(entry, dict) else {}
+        return f"{e.get('plate_state', '')} {e.get('plate', 'The plate')} {verb} the hot list.".strip()
+    return done
 
 
 @bp.route("/cases/<uid>/actions", methods=["POST"])
