@@ -375,7 +375,8 @@ MATCH (j:Judgement {hit_uid: $uid}) RETURN properties(j) AS j ORDER BY j.at, j.u
 
 def judgements(graph: Graph, actor: Actor, hit_uid: str) -> list[dict]:
     """Every judgement recorded on a hit, oldest first (who, when, the status before, and why where
-    `_reason_shown` allows), for those who may review it; a refusal is audited ("deny")."""
+    `_reason_shown` allows), for those who may review it; audited as a view (op "judgements"), a refusal
+    as a denial."""
     checks.guard(graph, actor, "judgements", [hit_uid])
 
     def work(tx):
@@ -388,9 +389,10 @@ def judgements(graph: Graph, actor: Actor, hit_uid: str) -> list[dict]:
             if _reason_shown(actor, not view["restricted"], j.get("by")):
                 shown["reason"] = j.get("reason")
             out.append(shown)
+        audit.record(tx, actor, "view", [hit_uid], details={"op": "judgements", "judgements": len(out)})
         return out
 
-    return audit.read_or_refuse(graph, actor, "judgements", [hit_uid], work)
+    return audit.write_or_refuse(graph, actor, "judgements", [hit_uid], work)
 
 
 _LIST = """

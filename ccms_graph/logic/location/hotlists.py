@@ -119,13 +119,16 @@ def remove_entry(graph: Graph, actor: Actor, case_key: str, entry_uid: str, data
 
 
 def entries(graph: Graph, actor: Actor, case_key: str) -> list[dict]:
-    """The case's hot list (not removed), soonest expiry first, each with `expired`; a reader of the case."""
+    """The case's hot list (not removed), soonest expiry first, each with `expired`; a reader of the case.
+    Audited as a view (op "hot_list") in the transaction that reads."""
 
     def work(tx):
         case = rules.require_case(tx, actor, case_key)
-        return [{**plain(r["h"]), "expired": r["expired"]} for r in tx.run(_LIST, case=case["uid"])]
+        out = [{**plain(r["h"]), "expired": r["expired"]} for r in tx.run(_LIST, case=case["uid"])]
+        audit.record(tx, actor, "view", [case["uid"]], details={"op": "hot_list", "entries": len(out)})
+        return out
 
-    return audit.read_or_refuse(graph, actor, "hot_list", [case_key], work)
+    return audit.write_or_refuse(graph, actor, "hot_list", [case_key], work)
 
 
 # ---------------------------------------------------------------------------------------------

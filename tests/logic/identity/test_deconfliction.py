@@ -109,6 +109,9 @@ def test_update_deconflicts_and_does_not_raise_a_dismissed_pair_again(graph, org
     (j,) = deconfliction.judgements(graph, org.agent_a, hit["hit_uid"])
     assert j["by"] == org.agent_a.uid and j["decision"] == "dismissed" and j["previous_status"] == "open"
     assert j["reason"] == "different father's name, per B" and j["at"]
+    viewed = graph.query("""MATCH (e:AuditEntry {action: 'view', actor_uid: $a}) WHERE e.details CONTAINS 'judgements'
+                            RETURN e.targets AS targets""", {"a": org.agent_a.uid})
+    assert viewed == [{"targets": [hit["hit_uid"]]}]  # reading the judgements is a view, audited
 
 
 def test_every_entity_type_is_deconflicted(graph, org):
