@@ -156,6 +156,9 @@ def run_locust(host: str, clients: int, seconds: int, fixture: Path, prefix: Pat
     failures = []
     with open(f"{prefix}_failures.csv", newline="", encoding="utf-8") as fh:
         failures = list(csv.DictReader(fh))
+    if not int((rows.get("Aggregated") or {}).get("Request Count") or 0):
+        # A locustfile that fails in on_start makes no request at all: say so, never print a table of zeros.
+        raise RuntimeError(f"locust made no request with {clients} clients: {proc.stderr[-2000:]}")
     return {"clients": clients, "rows": rows, "failures": failures}
 
 

@@ -29,6 +29,10 @@ GIVEN = ("Maria", "Jose", "Ana", "Luis", "Carlos", "Elena", "John", "Wei", "Li",
 FAMILY = ("Garcia", "Rodriguez", "Martinez", "Lopez", "Gonzalez", "Perez", "Sanchez", "Chen", "Smith", "Diaz")
 
 
+#: Search hit kinds that are not Subject Records (they have no `/api/v1/records/<uid>` page).
+NOT_RECORDS = ("Case", "Document", "Attachment", "Selector")
+
+
 class Investigator(HttpUser):
     wait_time = constant(0)
 
@@ -49,7 +53,12 @@ class Investigator(HttpUser):
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
                 return
-            found = [row["uid"] for row in r.json() if row.get("type") != "Case" and not row.get("locked")]
+            try:  # the search over everything answers hits grouped by kind; Subject Records have record pages
+                found = [hit["uid"] for group in r.json()["groups"] if group["kind"] not in NOT_RECORDS
+                         for hit in group["hits"]]
+            except (ValueError, KeyError, TypeError) as exc:
+                r.failure(f"unexpected search answer: {exc!r}")
+                return
             self.records = (found + self.records)[:200]
 
     def _some_record(self) -> str | None:
