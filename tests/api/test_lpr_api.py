@@ -54,6 +54,8 @@ def test_import_hot_list_and_area_read_over_the_api(graph, org, as_user):
     r = api.post(f"lpr/cases/{case['uid']}/hot-list/remove", json={"entry_uid": entry["uid"], "reason": "arrested"})
     assert r.status_code == 200 and r.get_json()["removed_reason"] == "arrested"
     assert api.get(f"lpr/cases/{case['uid']}/hot-list").get_json() == []
+    (history,) = api.get(f"lpr/cases/{case['uid']}/hot-list?include_removed=true").get_json()
+    assert (history["uid"], history["removed"], history["removed_reason"]) == (entry["uid"], True, "arrested")
 
 
 def test_bad_input_is_a_422_naming_the_field(graph, org, as_user):

@@ -92,6 +92,9 @@ def test_removing_an_entry_takes_it_out_of_the_live_list_and_keeps_why(client, g
         {"key": "FL:GONE01", "removed": True, "removed_reason": "van sold", "removed_by": org.agent_a.uid},
         {"key": "FL:KEEP01", "removed": False, "removed_reason": None, "removed_by": None}]
     assert kept["uid"] in html
+    # The list's history stays readable: the removed entry, who took it off and why, folded away.
+    removed = html.split('class="hotlist-removed"')[1].split("</details>")[0]
+    assert "GONE01" in removed and "van sold" in removed and "Agent A" in removed and "KEEP01" not in removed
 
 
 def test_an_expired_entry_is_folded_away_from_the_live_list(client, graph, org):

@@ -66,14 +66,14 @@ RETURN properties(h) AS h
 
 _REMOVE = """
 MATCH (h:HotListEntry {uid: $uid, case_uid: $case}) WHERE h.removed_at IS NULL
-SET h.removed_at = datetime(), h.removed_by = $actor, h.removed_reason = $reason
+SET h.removed_at = datetime(), h.removed_by = $actor, h.removed_by_name = $name, h.removed_reason = $reason
 RETURN properties(h) AS h
 """
 
 _LIST = """
-MATCH (h:HotListEntry {case_uid: $case}) WHERE h.removed_at IS NULL
-RETURN properties(h) AS h, h.expires_at <= datetime() AS expired
-ORDER BY h.expires_at, h.plate_key
+MATCH (h:HotListEntry {case_uid: $case}) WHERE $removed OR h.removed_at IS NULL
+RETURN properties(h) AS h, h.expires_at <= datetime() AS expired, h.removed_at IS NOT NULL AS removed
+ORDER BY h.expires_at, h.plate_key, h.uid
 """
 
 
@@ -108,7 +108,8 @@ def remove_entry(graph: Graph, actor: Actor, case_key: str, entry_uid: str, data
 
     def work(tx):
         case = rules.require_case(tx, actor, case_key, write=True)
-        rec = tx.run(_REMOVE, uid=entry_uid, case=case["uid"], actor=actor.uid, reason=clean["reason"]).single()
+        rec = tx.run(_REMOVE, uid=entry_uid, case=case["uid"], actor=actor.uid, name=actor.name,
+                     reason=clean["reason"]).single()
         if rec is None:
             raise NotFound(f"no hot list entry {entry_uid} in case {case['case_number']}")
         audit.record(tx, actor, "delete", [case["uid"]], details={
@@ -118,14 +119,17 @@ def remove_entry(graph: Graph, actor: Actor, case_key: str, entry_uid: str, data
     return audit.write_or_refuse(graph, actor, "hot_list_remove", [case_key], work)
 
 
-def entries(graph: Graph, actor: Actor, case_key: str) -> list[dict]:
-    """The case's hot list (not removed), soonest expiry first, each with `expired`; a reader of the case.
-    Audited as a view (op "hot_list") in the transaction that reads."""
+def entries(graph: Graph, actor: Actor, case_key: str, include_removed: bool = False) -> list[dict]:
+    """The case's hot list, soonest expiry first, each with `expired` and `removed`: the entries not removed,
+    or with `include_removed` also those taken off (who, when, why: the list's history); a reader of the
+    case. Audited as a view (op "hot_list") in the transaction that reads."""
 
     def work(tx):
         case = rules.require_case(tx, actor, case_key)
-        out = [{**plain(r["h"]), "expired": r["expired"]} for r in tx.run(_LIST, case=case["uid"])]
-        audit.record(tx, actor, "view", [case["uid"]], details={"op": "hot_list", "entries": len(out)})
+        out = [{**plain(r["h"]), "expired": r["expired"], "removed": r["removed"]}
+               for r in tx.run(_LIST, case=case["uid"], removed=bool(include_removed))]
+        audit.record(tx, actor, "view", [case["uid"]], details={"op": "hot_list", "entries": len(out),
+                                                                "include_removed": bool(include_removed)})
         return out
 
     return audit.write_or_refuse(graph, actor, "hot_list", [case_key], work)

@@ -65,6 +65,17 @@ class HotListEntryOut(Out):
     reason = fields.String()
     expires_at = fields.String()
     expired = fields.Boolean()
+    created_by = fields.String()
+    created_at = fields.String()
+    removed = fields.Boolean(metadata={"description": "taken off the list (only with include_removed)"})
+    removed_at = fields.String(allow_none=True)
+    removed_by = fields.String(allow_none=True)
+    removed_reason = fields.String(allow_none=True)
+
+
+class HotListQuery(Schema):
+    include_removed = fields.Boolean(load_default=False,
+                                     metadata={"description": "also the entries taken off the list, with who, when and why"})
 
 
 @blp.route("/imports", methods=["POST"])
@@ -88,10 +99,12 @@ def sightings(query):
 
 
 @blp.route("/cases/<case_uid>/hot-list", methods=["GET"])
+@blp.arguments(HotListQuery, location="query")
 @blp.response(200, HotListEntryOut(many=True))
-def hot_list(case_uid):
-    """A case's hot list (entries not removed; an expired one says so), for a reader of the case."""
-    return hotlists.entries(graph(), actor(), case_uid)
+def hot_list(query, case_uid):
+    """A case's hot list (entries not removed, or all with include_removed; an expired one says so), for a
+    reader of the case."""
+    return hotlists.entries(graph(), actor(), case_uid, include_removed=query["include_removed"])
 
 
 @blp.route("/cases/<case_uid>/hot-list", methods=["POST"])

@@ -143,7 +143,7 @@ def _people(graph: Graph, uids: list[str | None]) -> list[dict]:
 def _hot_list(graph: Graph, uid: str) -> list[dict] | None:
     """The case's hot list as `hotlists.entries` lets the reader see it; None (no panel) when it refuses them."""
     try:
-        return hotlists.entries(graph, context.actor(), uid)
+        return hotlists.entries(graph, context.actor(), uid, include_removed=True)
     except (Forbidden, NotFound):
         return None
 

@@ -126,9 +126,12 @@ def test_removed_and_expired_entries_neither_keep_sightings_nor_alert(graph, org
     graph.write(lambda tx: tx.run("MATCH (h:HotListEntry {plate: 'OLD1'}) SET h.expires_at = datetime() - "
                                   "duration('PT1M')").consume())
     assert [(e["plate"], e["expired"]) for e in hotlists.entries(graph, org.agent_a, number)] == [("OLD1", True)]
+    history = hotlists.entries(graph, org.agent_a, number, include_removed=True)
+    assert [(e["plate"], e["removed"], e.get("removed_reason"), e.get("removed_by")) for e in history] == [
+        ("OLD1", False, None, None), ("GONE1", True, "cleared", org.agent_a.uid)]
     viewed = graph.query("""MATCH (e:AuditEntry {action: 'view', actor_uid: $a}) WHERE e.details CONTAINS 'hot_list'
                             RETURN e.targets AS targets""", {"a": org.agent_a.uid})
-    assert viewed == [{"targets": [uid]}]  # reading the hot list is a view, audited
+    assert viewed == [{"targets": [uid]}] * 2  # reading the hot list is a view, audited
 
     out = lpr.import_sightings(graph, SYSTEM, HEADER + "GONE1,FL,2026-03-05T22:10:00Z,25.79,-80.13,,\n"
                                "OLD1,FL,2026-03-05T22:10:00Z,25.79,-80.13,,\n")
