@@ -28,7 +28,7 @@ from ...logic.location import hotlists
 from ...nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES
 from ...policy.actor import load_actor
 from .. import context
-from .forms import case_check_errors, case_check_input, case_input
+from .forms import case_check_errors, case_check_input, case_input, filled
 from .helpers import act
 
 bp = Blueprint("cases", __name__)
@@ -248,7 +248,7 @@ def _team_done(result) -> str:
 def disclosure_record(uid: str):
     fields = ("disclosed_on", "nature", "description", "purpose", "recipient_agency", "recipient_address",
               "recipient_name", "authority", "method")
-    data = {k: request.form.get(k, "").strip() for k in fields if request.form.get(k, "").strip()}
+    data = filled(request.form, fields)
     return act(lambda: disclosures.record_disclosure(context.graph(), context.actor(), uid, data),
                "Disclosure recorded.", _back(uid, "disclosures"))
 
@@ -256,7 +256,7 @@ def disclosure_record(uid: str):
 @bp.route("/cases/<uid>/hours", methods=["POST"])
 @login_required
 def hours_log(uid: str):
-    data = {k: request.form.get(k, "").strip() for k in ("date", "hours", "activity") if request.form.get(k, "").strip()}
+    data = filled(request.form, ("date", "hours", "activity"))
     return act(lambda: hours.log_hours(context.graph(), context.actor(), uid, data),
                "Hours logged.", _back(uid, "hours"))
 
@@ -264,8 +264,7 @@ def hours_log(uid: str):
 @bp.route("/cases/<uid>/hot-list", methods=["POST"])
 @login_required
 def hot_list_add(uid: str):
-    data = {k: request.form.get(k, "").strip() for k in ("plate", "state", "reason", "expires_at")
-            if request.form.get(k, "").strip()}
+    data = filled(request.form, ("plate", "state", "reason", "expires_at"))
     return act(lambda: hotlists.add_entry(context.graph(), context.actor(), uid, data),
                _hot_list_done("put on"), _back(uid, "hotlist"))
 

@@ -117,6 +117,12 @@ def _each_line(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def filled(form, names) -> dict[str, str]:
+    """The named fields the form filled in, stripped; a blank field is left out (the logic's own default,
+    or its "missing" refusal naming the field, applies)."""
+    return {k: v for k in names if (v := form.get(k, "").strip())}
+
+
 def case_input(form) -> dict:
     """The "open a case" form as `cases.create_case` takes it."""
     return {"title": form.get("title", ""), "violations": _each_line(form.get("violations", "")),
