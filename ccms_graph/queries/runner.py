@@ -416,12 +416,11 @@ def execute(graph: Graph, actor: Actor, qdef: loader.QueryDef, raw_params: dict 
         targets = list(dict.fromkeys(shown + named))
         audit.record(tx, actor, "export" if export else "query", targets, details=details)
         criteria = {"query": qdef.name, "params": shown_params}
-        infos = [(uid, checked.by_uid.get(uid) or {}) for uid in shown]
         notifications.notify_owners(tx, actor, "query", [
             (info.get("owner_uid"), {"record_uid": uid, "record_type": type_of(info.get("labels")),
                                      "record_caption": caption(type_of(info.get("labels")), info["props"])
                                      if info.get("props") else None, "criteria": criteria, "displayed": True})
-            for uid, info in infos], limit=NOTIFY_CAP)
+            for uid, info in ((u, checked.by_uid.get(u) or {}) for u in shown)], limit=NOTIFY_CAP)
 
     graph.write(record)
     return result

@@ -149,8 +149,7 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
             if h["created"] and owner and owner["uid"] != actor.uid:
                 told.append((owner["uid"], "deconfliction_hit", {
                     "hit_uid": h["uid"], "record_uid": c["uid"], "record_type": type_name, "decision": c["decision"],
-                    "actor_uid": actor.uid, "actor_name": actor.name, "actor_office": actor.office_code,
-                    "contact": _actor_contact(actor),
+                    **notifications.actor_fields(actor), "contact": _actor_contact(actor),
                     "message": f"{actor.name} ({actor.office_code or 'no office'}) created a {type_name} record "
                                f"that matches your record; contact them to deconflict"}))
     notified = len(notifications.notify_all(tx, told))

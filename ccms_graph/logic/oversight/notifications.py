@@ -94,13 +94,18 @@ def _tells(actor: Actor, owner_uid: str | None) -> bool:
     return bool(owner_uid) and owner_uid != actor.uid and actor.role not in SILENT_ROLES
 
 
+def actor_fields(actor: Actor) -> dict:
+    """The fields that name who did what a notification is about."""
+    return {"actor_uid": actor.uid, "actor_name": actor.name, "actor_office": actor.office_code}
+
+
 def notify_owners(tx, actor: Actor, kind: str, entries: Iterable[tuple[str | None, dict]],
                   limit: int | None = None) -> int:
     """Tell each owner in `entries` ((owner_uid, fields) pairs) that `actor` reached their record, in one
     statement; skips the actor's own records and every entry when the actor is an auditor, and writes at
     most `limit`. Returns how many notifications were written."""
-    who = {"actor_uid": actor.uid, "actor_name": actor.name, "actor_office": actor.office_code}
-    items = [(owner, kind, {**who, **fields}) for owner, fields in entries if owner and _tells(actor, owner)]
+    items = [(owner, kind, {**actor_fields(actor), **fields}) for owner, fields in entries
+             if owner and _tells(actor, owner)]
     return len(notify_all(tx, items[:limit]))
 
 
@@ -108,8 +113,7 @@ def notify_owner(tx, actor: Actor, owner_uid: str | None, kind: str, **fields) -
     """Tell an owner that `actor` reached their record — unless it is their own, or the actor is an auditor."""
     if owner_uid is None or not _tells(actor, owner_uid):
         return None
-    return notify(tx, owner_uid, kind, actor_uid=actor.uid, actor_name=actor.name,
-                  actor_office=actor.office_code, **fields)
+    return notify(tx, owner_uid, kind, **actor_fields(actor), **fields)
 
 
 _TOLD_TODAY = """
