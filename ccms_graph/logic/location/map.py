@@ -353,14 +353,16 @@ def features(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
         grid = {"west": west, "south": south, "cell_w": (east - west) / GRID if box else CELL_DEGREES,
                 "cell_h": (north - south) / GRID if box else CELL_DEGREES}
-        cells = [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)] if box else None
+        def cells_of() -> list[dict]:
+            return [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)]
+
+        cells = cells_of() if box else None
         out: dict | None = None
         if cells is None or sum(c["points"] for c in cells) <= MAX_FEATURES:
             rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
             out = _as_features(rows) if len(rows) <= MAX_FEATURES else None
         if out is None:
-            out = _as_clusters(cells if cells is not None else
-                               [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)])
+            out = _as_clusters(cells if cells is not None else cells_of())
         out.update(scope=what, bbox=list(box) if box else _extent(out))
         audit.record(tx, actor, "view", [case_uid] if mode == "case" else uids[:50],
                      details={"op": "map", "criteria": what, "total": out["total"], "by_kind": out["by_kind"],

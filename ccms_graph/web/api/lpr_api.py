@@ -67,7 +67,7 @@ class HotListEntryOut(Out):
     expired = fields.Boolean()
     created_by = fields.String()
     created_at = fields.String()
-    removed = fields.Boolean(metadata={"description": "taken off the list (only with include_removed)"})
+    removed = fields.Boolean(metadata={"description": "taken off the list (such entries come only with include_removed)"})
     removed_at = fields.String(allow_none=True)
     removed_by = fields.String(allow_none=True)
     removed_reason = fields.String(allow_none=True)
