@@ -98,9 +98,10 @@ def test_several_files_uploaded_at_once_then_previewed_and_thumbnailed(client, g
     doc = documents.create_document(graph, org.agent_a, case["uid"], "ArrestReport", {"title": "Arrest"})
     sign_in(client, "agent_a")
     page = f"/documents/{doc['uid']}"
+    ledger = doc_files.text_pdf()  # once: the PDF carries its creation time, so a second one can differ
     up = client.post(f"{page}/attachments", headers={"Accept": "application/json"}, data={
         "csrf_token": _csrf(client, page),
-        "files": [(io.BytesIO(doc_files.text_pdf()), "ledger.pdf", "application/pdf"),
+        "files": [(io.BytesIO(ledger), "ledger.pdf", "application/pdf"),
                   (io.BytesIO(doc_files.words_png()), "scan.png", "image/png")]}, content_type="multipart/form-data")
     assert up.status_code == 201, up.get_json()
     files = {f["filename"]: f for f in up.get_json()["files"]}
@@ -115,7 +116,7 @@ def test_several_files_uploaded_at_once_then_previewed_and_thumbnailed(client, g
     thumb = client.get(f"{page}/attachments/{files['scan.png']['uid']}/thumbnail")
     assert thumb.status_code == 200 and thumb.data.startswith(b"\x89PNG")
     got = client.get(f"{page}/attachments/{files['ledger.pdf']['uid']}")
-    assert got.headers["Content-Disposition"].startswith("attachment") and got.data == doc_files.text_pdf()
+    assert got.headers["Content-Disposition"].startswith("attachment") and got.data == ledger
 
 
 def test_a_renamed_executable_is_refused_in_the_browser(client, graph, org, case):
