@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from ccms_graph.matching.addresses import street_parts
 from ccms_graph.matching.dates import Dob
 from ccms_graph.matching.names import (
     PersonName,
@@ -45,7 +46,8 @@ NAME_LEVELS = (
     "exact", "swapped", "nickname", "given_fuzzy", "initial", "family_fuzzy", "fuzzy", "swapped_fuzzy",
     "swapped_respelled",
     "family_only", "given_only", "family_fuzzy_only", "given_fuzzy_only", "swapped_only", "swapped_fuzzy_only",
-    "family_differs", "given_differs", "disagree", MISSING,
+    "family_differs", "family_differs_given_fuzzy", "given_differs", "given_differs_family_fuzzy", "swapped_differs",
+    "swapped_differs_fuzzy", "disagree", MISSING,
 )
 
 
@@ -97,19 +99,26 @@ _COMBINED = {
     ("fuzzy", MISSING): "family_fuzzy_only",
     # The same given name under another surname: a married name, an alias, a father's surname dropped.
     ("no", "eq"): "family_differs",
+    # The same, with the part that agrees respelled.
+    ("no", "fuzzy"): "family_differs_given_fuzzy",
+    ("fuzzy", "no"): "given_differs_family_fuzzy",
 }
 
 #: What a level found with one side's given and family names exchanged becomes: a swap plus one
 #: more slip (a typo, an initial) is its own level, weaker than a clean swap, and a swap with both
 #: parts respelled weaker again; a
 #: lone name that equals (or is a respelling of) the other record's name in the other field
-#: ("Aleksandr" as a surname, "Aleksandr Petrov") is `swapped_only` (`swapped_fuzzy_only`).
+#: ("Aleksandr" as a surname, "Aleksandr Petrov") is `swapped_only` (`swapped_fuzzy_only`); one
+#: side's given name equal to (a respelling of) the other's surname, the other parts unrelated, is
+#: `swapped_differs` (`swapped_differs_fuzzy`): the mirror way round is family_differs, not mapped.
 _SWAPPED = {"exact": "swapped", "nickname": "swapped", "given_fuzzy": "swapped_fuzzy",
             "family_fuzzy": "swapped_fuzzy", "initial": "swapped_fuzzy", "fuzzy": "swapped_respelled",
-            "family_only": "swapped_only", "family_fuzzy_only": "swapped_fuzzy_only"}
+            "family_only": "swapped_only", "family_fuzzy_only": "swapped_fuzzy_only",
+            "given_differs": "swapped_differs", "given_differs_family_fuzzy": "swapped_differs_fuzzy"}
 
 
-def _oriented(a: PersonName, b: PersonName) -> str:
+def oriented(a: PersonName, b: PersonName) -> str:
+    """The name level of a against b as they stand (no swap tried)."""
     return _COMBINED.get((_family_level(a, b), _given_level(a, b)), "disagree")
 
 
@@ -130,11 +139,11 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     """
     if a.is_empty or b.is_empty:
         return MISSING
-    direct = _oriented(a, b)
+    direct = oriented(a, b)
     if direct == "exact":
         return direct
     # Both ways round, so that the comparator stays symmetric.
-    turned = (_SWAPPED.get(_oriented(a, swap(b))), _SWAPPED.get(_oriented(swap(a), b)))
+    turned = (_SWAPPED.get(oriented(a, swap(b))), _SWAPPED.get(oriented(swap(a), b)))
     swapped = {lvl for lvl in turned if lvl is not None}
     if "swapped" in swapped:
         return "swapped"
@@ -191,10 +200,11 @@ def compare_dob(a: Dob, b: Dob) -> str:
 
     'typo': one digit or two adjacent digits of the month or day, or the day one off; 'year_near':
     the year one off; 'year_digit': one other digit of the year;
-    'two_slips': two of (day/month transposed, day one off, year one off) at once.
+    'two_slips': two of (day/month transposed, day one off, year one off) at once. A date made
+    impossible by one digit ("1902-78-03") counts as that slip against the date it was typed from.
     """
     if a.is_missing or b.is_missing:
-        return MISSING
+        return _impossible_slip(a, b) or _impossible_slip(b, a) or MISSING
     if a.is_full and b.is_full:
         if (a.year, a.month, a.day) == (b.year, b.month, b.day):
             return "exact"
@@ -221,6 +231,25 @@ def compare_dob(a: Dob, b: Dob) -> str:
     if a.year == b.year:
         return "same_year"
     return "disagree"
+
+
+#: Digit orders a date is typed in: YYYYMMDD, MMDDYYYY, DDMMYYYY, with where the year's digits are.
+_DIGIT_ORDERS = (("{y:04d}{m:02d}{d:02d}", slice(0, 4)), ("{m:02d}{d:02d}{y:04d}", slice(4, 8)),
+                 ("{d:02d}{m:02d}{y:04d}", slice(4, 8)))
+
+
+def _impossible_slip(a: Dob, b: Dob) -> str | None:
+    """'typo' (or 'year_digit') when a is an impossible date whose eight digits are one digit (or two
+    adjacent ones swapped) from full date b's in some order; None otherwise."""
+    digits = "".join(c for c in a.raw if c.isdigit())
+    if a.valid or len(digits) != 8 or not b.is_full:
+        return None
+    for order, year in _DIGIT_ORDERS:
+        typed = order.format(y=b.year, m=b.month, d=b.day)
+        if DamerauLevenshtein.distance(digits, typed, score_cutoff=1) == 1:
+            first = next(i for i, (x, y) in enumerate(zip(digits, typed, strict=True)) if x != y)
+            return "year_digit" if year.start <= first < year.stop else "typo"
+    return None
 
 
 # --- sex ----------------------------------------------------------------------------------------
@@ -299,11 +328,20 @@ def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, s
     return best
 
 
-ADDRESS_LEVELS = ("agree", "same_area", "disagree", MISSING)
+ADDRESS_LEVELS = ("agree", "close", "street", "same_area", "disagree", MISSING)
+
+#: Two street texts (numbers left out, words run together) are one street up to a slip when the
+#: shorter lines up with part of the longer at this rapidfuzz partial ratio or more: a respelled,
+#: split or joined word, a dropped second line ("Rose Vale"). Texts shorter than STREET_MIN_LENGTH
+#: never are (too many streets are "Elm").
+STREET_RATIO = 85
+STREET_MIN_LENGTH = 4
 
 
 def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str]]) -> str:
-    """Agreement means a shared street address; 'same_area' a shared postcode or city and state.
+    """Agreement means a shared street address in one area (see `_area`); 'close' the same house
+    number on a street spelled up to a slip, 'street' that street with another or no house number
+    (both in an agreeing area); 'same_area' a shared postcode or city and state.
 
     Takes addresses already normalized by `addresses.normalize_address`.
     """
@@ -311,21 +349,51 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
     b = [x for x in b if any(x.values())]
     if not a or not b:
         return MISSING
-    best = "disagree"
+    found = {"disagree"}
     for x in a:
         for y in b:
-            if x["line"] and x["line"] == y["line"] and _compatible(x, y):
-                return "agree"
+            area = _area(x, y)
+            if x["line"] and y["line"] and area != "conflict":
+                if x["line"] == y["line"]:
+                    return "agree"
+                street = _street(x["line"], y["line"])
+                if street == "close" or (street == "street" and area == "agree"):
+                    found.add(street)
             if (x["postcode"] and x["postcode"] == y["postcode"]) or (
                 x["city"] and x["city"] == y["city"] and x["state"] == y["state"]
             ):
-                best = "same_area"
-    return best
+                found.add("same_area")
+    return best_level(found, ADDRESS_LEVELS)
 
 
-def _compatible(x: dict[str, str], y: dict[str, str]) -> bool:
-    # Same street line in another town is another address; a missing part is no objection.
-    return all(not x[k] or not y[k] or x[k] == y[k] for k in ("city", "state", "postcode"))
+def _street(x: str, y: str) -> str | None:
+    """'close': one street up to a slip and a house number in common; 'street': that street only."""
+    numbers_x, text_x = street_parts(x)
+    numbers_y, text_y = street_parts(y)
+    if min(len(text_x), len(text_y)) < STREET_MIN_LENGTH or fuzz.partial_ratio(text_x, text_y) < STREET_RATIO:
+        return None
+    return "close" if numbers_x & numbers_y else "street"
+
+
+def _area(x: dict[str, str], y: dict[str, str]) -> str:
+    """'agree': the postcode, or the city (with no other state), equal or one slip apart (a postcode
+    one digit off counts only without another city); 'conflict': compared and not so ("1 Main St" of
+    Reno and of Elko are two addresses); 'unknown': neither postcode nor city on both sides."""
+    postcode = _slip(x["postcode"], y["postcode"])
+    city = _slip(x["city"].replace(" ", ""), y["city"].replace(" ", ""))
+    states_differ = bool(x["state"] and y["state"] and x["state"] != y["state"])
+    if postcode == "eq" or (city in ("eq", "slip") and not states_differ) or (postcode == "slip" and city != "no"):
+        return "agree"
+    return "unknown" if postcode is None and city is None else "conflict"
+
+
+def _slip(x: str, y: str) -> str | None:
+    """'eq', 'slip' (one edit apart, a transposition included), 'no', or None when a side is blank."""
+    if not x or not y:
+        return None
+    if x == y:
+        return "eq"
+    return "slip" if one_edit_apart(x, y) else "no"
 
 
 # --- free text: business names, vessel names, descriptions --------------------------------------

@@ -99,6 +99,14 @@ NAME_LEVEL_PARTS: dict[str, tuple[Part, Part] | tuple[Part, Part, float]] = {
     # The given name agrees and the surname is another one: a married name or an alias (m ~ 5% of
     # copies; different people differ in surname almost always), so the given name still counts.
     "family_differs": (-4.0, "tf"),
+    # Either of the two with the part that agrees respelled (a typo on top of the other name).
+    "given_differs_family_fuzzy": ("tf~", -8.0),
+    "family_differs_given_fuzzy": (-4.0, "tf~"),
+    # One side's given name is the other's surname (or a respelling of it) and the other parts are
+    # unrelated: a swap and another name at once. Weighed on the crossed tokens, as a given name
+    # that differs is, less what a swap costs.
+    "swapped_differs": ("tf", -8.0, -2.0),
+    "swapped_differs_fuzzy": ("tf~", -8.0, -2.0),
     "disagree": (-8.0, 0.0),
     cmp.MISSING: (0.0, 0.0),
 }
@@ -171,8 +179,12 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # one is strong evidence of the same person, short of a handle's; people hold many, so no penalty.
         "accounts": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # The same street address: u ~ 1e-5 between random people, but a household shares it and
-        # people move (m ~ 0.5), so about 8 bits; no penalty for another address.
-        "addresses": {"agree": 8.0, "same_area": 1.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # people move (m ~ 0.5), so about 8 bits; no penalty for another address. The same house
+        # on a street spelled with a slip ("close") is the same address copied badly: a household
+        # shares it as much as the clean spelling, so nearly as strong. The street without the same
+        # number ("street": a number mistyped or left out, or a neighbour) is weaker evidence.
+        "addresses": {"agree": 8.0, "close": 6.0, "street": 3.0, "same_area": 1.0, "disagree": 0.0,
+                      cmp.MISSING: 0.0},
     },
     "Business": {
         "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
@@ -180,7 +192,8 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "registration": {"agree": 16.0, "agree_unqualified": 10.0, "typo": 5.0, "qualifier_differs": 1.0, "disagree": -4.0,
                          cmp.MISSING: 0.0},
         "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
-        "addresses": {"agree": 5.0, "same_area": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},
+        "addresses": {"agree": 5.0, "close": 4.0, "street": 2.0, "same_area": 1.0, "disagree": -1.0,
+                      cmp.MISSING: 0.0},
         "phones": {"agree": 6.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "handles": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
@@ -375,6 +388,9 @@ def _aligned_weight(parts: tuple[Part, ...], a: PersonName, b: PersonName, roles
 _SWAPPED_LEVELS = frozenset({"swapped", "swapped_fuzzy", "swapped_respelled"})
 #: Levels where one side's lone name agrees with the other's name in the other field.
 _CROSSED_LONE_LEVELS = frozenset({"swapped_only", "swapped_fuzzy_only"})
+#: Levels where one side's given name agrees with the other's surname and the rest differs.
+_CROSSED_DIFFERS_LEVELS = {"swapped_differs": frozenset({"given_differs"}),
+                           "swapped_differs_fuzzy": frozenset({"given_differs_family_fuzzy"})}
 
 
 def _crossed_lone_weight(part: Part, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
@@ -397,9 +413,12 @@ def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency |
     total = parts[2] if len(parts) > 2 else 0.0
     if level in _CROSSED_LONE_LEVELS:
         return total + _crossed_lone_weight(parts[1], a, b, freq)
-    if level not in _SWAPPED_LEVELS:
+    if level not in _SWAPPED_LEVELS and level not in _CROSSED_DIFFERS_LEVELS:
         return total + _aligned_weight(parts, a, b, _roles(freq, swapped=False))
     roles = _roles(freq, swapped=True)
+    if level in _CROSSED_DIFFERS_LEVELS:  # weighed the way round where the crossed names line up
+        return total + max(_aligned_weight(parts, x, y, roles) for x, y in ((a, swap(b)), (swap(a), b))
+                           if cmp.oriented(x, y) in _CROSSED_DIFFERS_LEVELS[level])
     return total + min(_aligned_weight(parts, a, swap(b), roles, whole_given=True),
                        _aligned_weight(parts, swap(a), b, roles, whole_given=True))
 

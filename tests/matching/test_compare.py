@@ -35,6 +35,12 @@ def pn(given=None, family=None, middle=None):
         (pn("Mary", "Smith"), pn("John", "Smith"), "given_differs"),
         (pn("John", "Smith"), pn("John", "Jones"), "family_differs"),  # a married name, an alias
         (pn("John", "Smith"), pn("Mary", "Jones"), "disagree"),
+        # another given (family) name, and the part that agrees respelled on top
+        (pn("Irene", "Campbjell"), pn("Benjamin", "Campbell"), "given_differs_family_fuzzy"),
+        (pn("Isabela", "Browne"), pn("Isabella", "Shandley"), "family_differs_given_fuzzy"),
+        # one side's given name is the other's surname, the other parts unrelated
+        (pn("Zachary", "Clarie"), pn("Mason", "Zachary"), "swapped_differs"),
+        (pn("Pulfrd", "Cassandra"), pn("Victoria", "Pulford"), "swapped_differs_fuzzy"),
         # a swap plus one more slip
         (pn("Lesu", "Mqary"), pn("Mary", "Lesu"), "swapped_fuzzy"),
         (pn("Garisu", "Ruh"), pn("Ruth", "Garisu"), "swapped_fuzzy"),
@@ -81,6 +87,12 @@ def test_compare_person_name(a, b, level):
         ("1980-05-03", "1962-11-21", "disagree"),
         ("1980-05-03", None, "missing"),
         ("1980-05-03", "not a date", "missing"),
+        # one digit made the date impossible: that slip against the date it was typed from
+        ("1902-78-03", "1902-08-03", "typo"),
+        ("1932-02-39", "1932-02-19", "typo"),
+        ("02/39/1932", "1932-02-19", "typo"),
+        ("2978-01-01", "1978-01-01", "year_digit"),
+        ("1902-78-03", "1902-09-03", "missing"),  # two digits off: says nothing
     ],
 )
 def test_compare_dob(a, b, level):
@@ -134,10 +146,34 @@ def test_compare_qualified(a, b, level):
         ({"line1": "1 Main St", "city": "Reno"}, {"line1": "1 Main St", "city": "Elko"}, "disagree"),
         ({"line1": "1 Main St", "postcode": "89501"}, {"line1": "9 Oak St", "postcode": "89501"}, "same_area"),
         ({"line1": "1 Main St"}, {}, "missing"),
+        # the same line in one area: a city respelled, a postcode digit, another state with the postcode
+        ({"line1": "69 Litchfield Pl", "city": "Mill Prak", "postcode": "4051"},
+         {"line1": "69 Litchfield Pl", "city": "Mill Park", "postcode": "4053"}, "agree"),
+        ({"line1": "26 Groom St", "city": "Young", "state": "SA", "postcode": "3859"},
+         {"line1": "26 Groom St", "city": "Young", "state": "QLD", "postcode": "3859"}, "agree"),
+        ({"line1": "1 Main St", "city": "Springfield", "state": "IL"},
+         {"line1": "1 Main St", "city": "Springfield", "state": "MO"}, "disagree"),  # two Springfields
+        # the same house, the street respelled, split, joined or missing its second line
+        ({"line1": "57 Fincham Crqscent", "line2": "Wilga", "postcode": "2642"},
+         {"line1": "57 Fincham Cerscent", "line2": "Wilga", "postcode": "2642"}, "close"),
+        ({"line1": "11 Coplanddrive", "city": "Birmingha m Gardens"},
+         {"line1": "11 Copland Dr", "city": "Birmingham Gardens"}, "close"),
+        ({"line1": "40 Togo P Lace", "line2": "Carav Park", "postcode": "2602"},
+         {"line1": "40 Togo Pl", "postcode": "2602"}, "close"),
+        ({"line1": "57 Fincham Crescent", "city": "Reno"}, {"line1": "57 Fincham Cres", "city": "Elko"},
+         "disagree"),  # another town
+        # that street, with another or no house number, in one area
+        ({"line1": "58 Bambridge St", "postcode": "4806"}, {"line1": "46 Bambridge Street", "postcode": "4806"},
+         "street"),
+        ({"line1": "Studley St", "postcode": "4869"}, {"line1": "2 Studley Steet", "postcode": "4869"}, "street"),
+        ({"line1": "58 Bambridge St"}, {"line1": "46 Bambridge St"}, "disagree"),  # no area to place them
+        # short street names are too common to count respelled
+        ({"line1": "5 Elm St", "postcode": "4806"}, {"line1": "5 Elk St", "postcode": "4806"}, "same_area"),
     ],
 )
 def test_compare_addresses(a, b, level):
     assert cmp.compare_addresses([normalize_address(a)], [normalize_address(b)]) == level
+    assert cmp.compare_addresses([normalize_address(b)], [normalize_address(a)]) == level
 
 
 @pytest.mark.parametrize(

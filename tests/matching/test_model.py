@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching.deconflict import Config
-from ccms_graph.matching.model import WEIGHTS, score
+from ccms_graph.matching.model import WEIGHTS, person_prior, score
 from ccms_graph.settings import load_settings
 
 
@@ -97,6 +97,56 @@ def test_different_ssn_counts_against():
 )
 def test_not_a_match(label, a, b):
     assert score("Person", a, b)["decision"] != "match"
+
+
+def _log_odds(a, b):
+    return score("Person", a, b)["log_odds"]
+
+
+def test_a_respelled_part_beside_another_name_is_between_unrelated_and_the_same_part():
+    """Another given name with the surname respelled says less than with the surname intact, and
+    more than two unrelated names; likewise the other way round, and crossing fields."""
+    a = person(given_name="Benjamin", family_name="Campbell", dob="1931-08-29")
+    same = _log_odds(a, person(given_name="Irene", family_name="Campbell", dob="1931-08-29"))
+    respelled = _log_odds(a, person(given_name="Irene", family_name="Campbjell", dob="1931-08-29"))
+    crossed = _log_odds(a, person(given_name="Campbjell", family_name="Irene", dob="1931-08-29"))
+    unrelated = _log_odds(a, person(given_name="Irene", family_name="Nguyen", dob="1931-08-29"))
+    assert unrelated < crossed < respelled < same
+    married = _log_odds(a, person(given_name="Benjamin", family_name="Nguyen", dob="1931-08-29"))
+    married_respelled = _log_odds(a, person(given_name="Benjmain", family_name="Nguyen", dob="1931-08-29"))
+    assert unrelated < married_respelled < married
+
+
+def _at(line1, line2=None, city="Kingston", postcode="3125"):
+    return {"line1": line1, "line2": line2, "city": city, "state": "NSW", "postcode": postcode}
+
+
+def test_a_respelled_address_weighs_between_the_same_address_and_the_same_area():
+    a = person(given_name="Irene", family_name="Campbell", addresses=[_at("11 Lott Pl", "Brandywine Stud")])
+    same = _log_odds(a, dict(a, addresses=[_at("11 Lott Place", "Brandywine Stud")]))
+    respelled = _log_odds(a, dict(a, addresses=[_at("11 Lott Pl", "Brandywinre Stud")]))
+    street = _log_odds(a, dict(a, addresses=[_at("17 Lott Pl", "Brandywine Stud")]))
+    area = _log_odds(a, dict(a, addresses=[_at("3 Waugh Close")]))
+    elsewhere = _log_odds(a, dict(a, addresses=[_at("11 Lott Pl", "Brandywine Stud", "Dalby", "4405")]))
+    assert elsewhere < area < street < respelled < same
+
+
+def test_a_copy_with_another_given_name_a_respelled_surname_and_address_is_raised():
+    """Three slips in one copy (a given name replaced, the surname and street respelled), with the
+    date of birth intact: at least `possible` under the prior deconfliction uses for a small store."""
+    a = person(given_name="Benjamin", family_name="Campbell", dob="1931-08-29",
+               addresses=[_at("11 Lott Pl", "Brandywine Stud")])
+    b = person(given_name="Irene", family_name="Campbjell", dob="1931-08-29",
+               addresses=[_at("11 Lott Pl", "Brandywinre Stud")])
+    assert score("Person", a, b, prior=person_prior(5000))["decision"] in ("match", "possible")
+
+
+def test_an_impossible_date_one_digit_off_counts_as_a_slip():
+    a = person(given_name="Zachariah", family_name="Morcom", dob="1902-08-03")
+    typo = score("Person", a, dict(a, dob="1902-78-03"))
+    rows = {row["field"]: row for row in typo["explanation"]}
+    assert rows["dob"]["level"] == "typo" and rows["dob"]["weight"] > 0
+    assert typo["log_odds"] > _log_odds(a, dict(a, dob="not known"))
 
 
 def test_common_name_weighs_less_than_rare_name():
