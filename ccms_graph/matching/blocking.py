@@ -47,13 +47,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..db import Graph
 from ..nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS
 from . import features, identifiers
 from .dates import Dob, parse_dob
-from .names import phonetic_key, tokens
+from .names import PersonName, phonetic_key, tokens
 from .records import person_view
 
 #: Candidates per probe record after ranking (the issue asks for about 100).
@@ -187,10 +187,10 @@ def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     return out
 
 
-def _surname_keys(record: Mapping) -> set[str]:
+def _surname_keys(names: Sequence[PersonName]) -> set[str]:
     """Metaphone keys of every family-name token, and of the first given name (a later copy may swap them)."""
     surnames = set()
-    for name in person_view(record).names:
+    for name in names:
         surnames |= {phonetic_key(t) for t in name.family_core}
         if name.given:
             surnames.add(phonetic_key(name.first))
@@ -202,8 +202,9 @@ def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
     # The None tests repeat what is_missing / is_full check, so the types narrow.
     if dob.is_missing or dob.year is None:
         return []
-    surnames = sorted(_surname_keys(record))
-    keys = _year_month_keys(dob, surnames, query) + _given_year_keys(record, dob.year, query)
+    names = person_view(record).names  # once: parsing the names is most of the keys' cost
+    surnames = sorted(_surname_keys(names))
+    keys = _year_month_keys(dob, surnames, query) + _given_year_keys(names, dob.year, query)
     if not dob.is_full or dob.month is None or dob.day is None:
         return keys
     days = {(dob.month, dob.day)}
@@ -212,7 +213,7 @@ def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
     keys += [f"dob:{dob.year:04d}-{m:02d}-{d:02d}" for m, d in days]
     keys += [f"md:{m:02d}-{d:02d}|{p}" for m, d in days for p in surnames]
     # A replaced surname (an alias, a married name) whose year also slipped: the given name and the day.
-    givens = sorted({p for n in person_view(record).names if n.given and (p := phonetic_key(n.first))})
+    givens = sorted({p for n in names if n.given and (p := phonetic_key(n.first))})
     keys += [f"gmd:{g}|{m:02d}-{d:02d}" for m, d in days for g in givens]
     return keys
 
@@ -234,7 +235,7 @@ def _year_month_keys(dob: Dob, surnames: list[str], query: bool) -> list[str]:
     return [f"ym:{y:04d}-{m:02d}|{p}" for y in years for m in sorted(months) for p in surnames]
 
 
-def _given_year_keys(record: Mapping, year: int, query: bool) -> list[str]:
+def _given_year_keys(names: Sequence[PersonName], year: int, query: bool) -> list[str]:
     """"gfy:<given Metaphone>|<family initial>|<YYYY>": finds a mistyped surname with a slipped date.
 
     Stored for each name both ways round (a later copy may swap given and family names); asked
@@ -242,7 +243,7 @@ def _given_year_keys(record: Mapping, year: int, query: bool) -> list[str]:
     """
     keys = set()
     years = (year - 1, year, year + 1) if query else (year,)
-    for name in person_view(record).names:
+    for name in names:
         if not name.given or not name.family:
             continue
         fam = name.family_core[0]
@@ -361,7 +362,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
 # ---------------------------------------------------------------------------------------------
 
 # One statement answers a batch of probes of one type. The label comes from ENTITY_TYPES (an
-# allow-list); every value is a $parameter. `{readable}` is the policy's read predicate for `n`.
+# allow-list); every value is a $parameter. `{readable}` (in the full `{tail}`) is the policy's read predicate for `n`.
 _CANDIDATES = """
 UNWIND $probes AS p
 CALL (p) {{
@@ -401,25 +402,37 @@ CALL (p) {{
                       WHEN n.dob IN p.dob_alt THEN 10.0 ELSE 0.0 END AS w
   RETURN n, w, e ORDER BY w DESC, n.uid LIMIT $cap
 }}
-RETURN p.i AS i, n.uid AS uid, w, e = 1 AS evidence,
-       coalesce(head([(n)-[:SUB_RECORD_OF {{status: 'active'}}]->(m) | m.uid]), n.uid) AS individual,
-       {readable} AS readable, {tail}
+RETURN p.i AS i, n.uid AS uid, e = 1 AS evidence, {tail}
 """
 
-#: What a candidate carries back: in full (its fields and selectors), or light (what
-#: `deconflict.worth_scoring` reads; the survivors' details follow with `details`).
-_FULL = """n {{{shown}}} AS props,
-       [(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
+#: The master record a merged record is SUB_RECORD_OF (else its own uid), of `n`.
+_INDIVIDUAL = "coalesce(head([(n)-[:SUB_RECORD_OF {{status: 'active'}}]->(m) | m.uid]), n.uid) AS individual"
+
+#: What a candidate carries back: in full (its fields, selectors, master and readability), or light
+#: (what `deconflict.worth_scoring` reads, one name string and the date of birth; the survivors'
+#: details follow with `details`). Light rows are most of the candidate query's answer (about 35
+#: per probe): fewer columns are fewer values for the driver to decode, and neither the read
+#: predicate nor the master is evaluated for the ~90% that `worth_scoring` drops. The name is
+#: every name and alias, space-separated (the aliases' "|" as spaces).
+_SELECTORS = """[(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS phones,
        [(n)-[:USES_EMAIL {{status: 'active'}}]->(x:Email) | x.address] AS emails,
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
        [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles, {accounts}"""
-_LIGHT = "n.name_text AS name_text, n.aliases_text AS aliases_text, n.dob AS dob"
+_FULL = "w, " + _INDIVIDUAL + ", {readable} AS readable, n {{{shown}}} AS props, " + _SELECTORS
+_LIGHT = """n.dob AS dob,
+       CASE WHEN coalesce(n.aliases_text, '') = '' THEN coalesce(n.name_text, '')
+            WHEN coalesce(n.name_text, '') = '' THEN replace(n.aliases_text, '|', ' ')
+            ELSE n.name_text + ' ' + replace(n.aliases_text, '|', ' ') END AS name"""
+#: The details of light candidates: only the stored properties that are set (`fields`: keys, then
+#: values), since a type declares many more fields than a record fills and every null is a value
+#: to decode.
 _DETAILS = """
 UNWIND $uids AS uid
 MATCH (n:SubjectRecord {{uid: uid}})
-RETURN uid, {tail}
-"""
+WITH uid, n, [k IN $fields WHERE n[k] IS NOT NULL] AS keys
+RETURN uid, keys, [k IN keys | n[k]] AS values, """ + _INDIVIDUAL + """, {readable} AS readable,
+       """ + _SELECTORS + "\n"
 
 _NAMES = """
     UNION ALL
@@ -438,17 +451,22 @@ _NAMES = """
 RETURNED = ("source_ref", "owner_uid", "office_code")
 
 
-def _full(label: str) -> str:
-    shown = ", ".join(f".{k}" for k in (*ENTITY_TYPES[label].field_names, *RETURNED))
-    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS)
+def _shown(label: str) -> tuple[str, ...]:
+    return (*ENTITY_TYPES[label].field_names, *RETURNED)
+
+
+def _full(label: str, readable: str) -> str:
+    shown = ", ".join(f".{k}" for k in _shown(label))
+    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS,
+                        readable=readable)
 
 
 def candidate_statement(type_name: str, readable: str = "true", light: bool = False) -> str:
     """The candidate Cypher for one entity type; `readable` is a policy predicate on `n` (code, not data)."""
     label = _check(type_name)
     names = _NAMES.format(index=NAME_INDEXES[label], label=label) if label in NAME_INDEXES else ""
-    return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names, readable=readable,
-                              tail=_LIGHT if light else _full(label), accounts=_account_branches(label))
+    return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names,
+                              tail=_LIGHT if light else _full(label, readable), accounts=_account_branches(label))
 
 
 def _account_branches(label: str) -> str:
@@ -475,8 +493,8 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
 
     `readable` is a read-policy predicate on `n` (e.g. `scopes.subject_readable("n")`) evaluated with
     `params` (`rules.actor_params(actor)`); each candidate says whether the actor may read it.
-    `light` (people) carries back only names and date of birth ({"name", "dob"} in place of props and
-    record); `details` completes the ones worth scoring.
+    `light` (people) carries back only {uid, evidence, name (every name and alias), dob}; `details`
+    completes the ones worth scoring with the rest.
     """
     out: list[list[dict]] = [[] for _ in probes]
     if not probes:
@@ -485,17 +503,15 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     rows = tx.run(stmt, probes=[{**_sent(p), "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
                   evidence_limit=EVIDENCE_LIMIT,
                   name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
+    if light:
+        for i, uid, evidence, dob, name in rows:
+            out[i].append({"uid": uid, "evidence": evidence, "name": name, "dob": dob})
+        return out
     for r in rows:
-        cand = {"uid": r["uid"], "w": r["w"], "evidence": r["evidence"], "readable": bool(r["readable"]),
-                "individual": r["individual"]}
-        if light:
-            cand["name"] = " ".join(x for x in (r["name_text"], (r["aliases_text"] or "").replace("|", " ")) if x)
-            cand["dob"] = r["dob"]
-        else:
-            cand["props"] = r["props"]
-            cand["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"],
-                                             r["handles"], r["accounts"])
-        out[r["i"]].append(cand)
+        out[r["i"]].append({"uid": r["uid"], "w": r["w"], "evidence": r["evidence"], "readable": bool(r["readable"]),
+                            "individual": r["individual"], "props": r["props"],
+                            "record": matching_record(type_name, r["props"], r["phones"], r["emails"],
+                                                      r["addresses"], r["handles"], r["accounts"])})
     return out
 
 
@@ -503,17 +519,23 @@ def _sent(probe: dict) -> dict:
     return {k: v for k, v in probe.items() if k != "query_keys"}
 
 
-def details(tx, type_name: str, cands: list[dict]) -> None:
-    """Add props and record to light candidates (`candidates(light=True)`), one query for all of them."""
+def details(tx, type_name: str, cands: list[dict], *, params: Mapping | None = None, readable: str = "true") -> None:
+    """Complete light candidates (`candidates(light=True)`) in place, one query for all of them: props
+    (the stored ones of those `candidates` returns), record, individual and readable (`readable` and
+    `params` as for `candidates`). A record seen by several probes is read once."""
     uids = sorted({c["uid"] for c in cands})
     if not uids:
         return
-    found = {r["uid"]: r for r in tx.run(_DETAILS.format(tail=_full(_check(type_name))), uids=uids)}
+    label = _check(type_name)
+    stmt = _DETAILS.format(readable=readable, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS)
+    found = {}
+    for r in tx.run(stmt, uids=uids, fields=list(_shown(label)), **dict(params or {})):
+        props = dict(zip(r["keys"], r["values"], strict=True))
+        found[r["uid"]] = {"props": props, "individual": r["individual"], "readable": bool(r["readable"]),
+                           "record": matching_record(type_name, props, r["phones"], r["emails"], r["addresses"],
+                                                     r["handles"], r["accounts"])}
     for c in cands:
-        r = found[c["uid"]]
-        c["props"] = r["props"]
-        c["record"] = matching_record(type_name, r["props"], r["phones"], r["emails"], r["addresses"], r["handles"],
-                                      r["accounts"])
+        c.update(found[c["uid"]])
 
 
 # Paged by uid through the SubjectRecord unique uid index (index-backed order, no re-sort per batch).

@@ -95,13 +95,16 @@ def _actor_contact(actor: Actor) -> dict:
 
 def search_before_write(tx, actor: Actor, type_name: str, records: list[dict],
                         probes: list[dict] | None = None) -> list[list[dict]]:
-    """The stored records' candidates for records about to be written in `tx`, for `after_write(gathered=)`.
+    """The stored records' candidates for records about to be written in `tx`, for `after_write(gathered=)`:
+    found light and `screen`ed (the ones worth scoring completed), so the write only scores them.
 
     The batch path asks here before it writes: Lucene answers a transaction that already holds
     changes to indexed nodes from an index of those changes built per query, several times slower.
     """
-    return deconflict.gather(tx, type_name, records, params=actor_params(actor), readable=scopes.subject_readable("n"),
-                             cap=BATCH_CAP, light=True, probes=probes)
+    params, readable = actor_params(actor), scopes.subject_readable("n")
+    found = deconflict.gather(tx, type_name, records, params=params, readable=readable, cap=BATCH_CAP, light=True,
+                              probes=probes)
+    return deconflict.screen(tx, type_name, records, found, params=params, readable=readable)
 
 
 def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,

@@ -8,6 +8,9 @@ from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import records
 from ccms_graph.logic.identity import deconfliction
 from ccms_graph.logic.oversight import notifications
+from ccms_graph.matching import deconflict
+from ccms_graph.policy import scopes
+from ccms_graph.policy.rules import actor_params
 from tests.factories import make_person
 
 
@@ -177,3 +180,46 @@ def test_query_before_create_tells_the_owner_once_a_day_and_auditors_tell_nobody
     assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2  # another searcher is news
     deconfliction.search_candidates(graph, org.auditor, "Person", {"family_name": "Brzezinska", "dob": "1969-02-11"})
     assert len(_inbox(graph, org.agent_nyc, kind="query")) == 2
+
+
+def test_the_imports_light_candidates_once_screened_carry_what_the_full_query_carries(graph, org):
+    # The import finds candidates light (names, dates of birth), drops the ones not worth scoring, and
+    # reads the rest in a second query: what it then scores and shows must be what the one-query path
+    # returns, including who may read each record and the master a merged one belongs to.
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Lantern", "restricted": True})
+    hidden = make_person(graph, org.agent_nyc, case_uid=case["uid"], given_name="Viktor", family_name="Orlov",
+                         dob="1975-03-14", phones=["+13055550111"], aliases=["Vik Orlow"])
+    master = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlova", middle_name="Ivan",
+                         dob="1975-03-14", emails=["v.orlova@example.com"], separate_reason="not yet compared")
+    merged = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlova", dob="1975-03-14",
+                         sub_record_of=master["uid"])
+    stranger = make_person(graph, org.agent_a, given_name="Agnieszka", family_name="Orlov", dob="1931-11-30",
+                           separate_reason="another person")
+    probe = {"given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14", "phones": ["+13055550111"]}
+    params, readable = actor_params(org.agent_a), scopes.subject_readable("n")
+
+    def both(tx):
+        full = deconflict.gather(tx, "Person", [probe], params=params, readable=readable)
+        light = deconflict.gather(tx, "Person", [probe], params=params, readable=readable, light=True)
+        raw = deconflict.gather(tx, "Person", [probe], params=params, readable=readable, light=True)
+        return full, deconflict.screen(tx, "Person", [probe], light, params=params, readable=readable), raw
+
+    (full,), (light,), raw = graph.read(both)
+    by_uid = {c["uid"]: c for c in full}
+    assert set(by_uid) >= {hidden["uid"], master["uid"], merged["uid"]}
+    kept = {c["uid"]: c for c in light if c["keep"]}
+    assert set(kept) == {hidden["uid"], master["uid"], merged["uid"]}  # the 1931 namesake is not worth scoring
+    assert stranger["uid"] not in kept
+    for uid, c in kept.items():
+        want = by_uid[uid]
+        assert c["record"] == want["record"]
+        assert c["props"] == {k: v for k, v in want["props"].items() if v is not None}
+        assert (c["readable"], c["individual"], c["evidence"]) == (want["readable"], want["individual"], want["evidence"])
+    assert kept[hidden["uid"]]["readable"] is False and kept[hidden["uid"]]["evidence"] is True
+    assert kept[merged["uid"]]["individual"] == master["uid"]
+    assert "Vik Orlow" in kept[hidden["uid"]]["name"]
+    scored = deconflict.judge(None, "Person", [probe], [light], hits_only=True, ctx=deconflict.Context())[0]
+    assert [(c["uid"], c["score"]) for c in scored] == \
+        [(c["uid"], c["score"]) for c in deconflict.score_candidates("Person", probe, [by_uid[u] for u in kept])]
+    with pytest.raises(ValueError):  # light candidates are never scored on their names alone
+        deconflict.judge(None, "Person", [probe], raw, hits_only=True, ctx=deconflict.Context())
