@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ccms_graph import queries
+from ccms_graph.policy.rules import actor_params
 from ccms_graph.queries import loader
+from tests.logic.location import plans
 
 pytestmark = pytest.mark.usefixtures("seed_graph")
 
@@ -221,6 +223,18 @@ def test_recent_office_entities(seed_graph, snap, users, who):
     assert {r["uid"] for r in result.rows} == expected and expected
     vessels = run(seed_graph, actor, "recent_office_entities", days=1, type="Vessel")
     assert {r["uid"] for r in vessels.rows} == {u for u in expected if snap.has(u, "Vessel")}
+
+
+@pytest.mark.parametrize("who", ["analyst_miami", "auditor"])
+def test_recent_office_entities_seeks_an_index_instead_of_reading_every_record(seed_graph, users, who):
+    # The analyst's window and office stand before the policy's CASE (`guard.total`), so the planner
+    # seeks an index; behind the CASE it read every Subject Record (11-23 s at a million).
+    qdef = loader.catalogue_queries()["recent_office_entities"]
+    params = {**actor_params(users[who]), "days": 7, "type": None}
+    with seed_graph.driver.session(database=seed_graph.database) as session:
+        plan = session.run("EXPLAIN " + qdef.cypher, params).consume().plan
+    assert not plans.label_scans(plan, "SubjectRecord")
+    assert any(op.startswith("NodeIndexSeek") and ":SubjectRecord(" in details for op, details in plans.operators(plan))
 
 
 @pytest.mark.parametrize("who,case", [("analyst_miami", "case-004"), ("auditor", "case-011")])

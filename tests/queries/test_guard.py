@@ -93,6 +93,31 @@ def test_equalities_that_cannot_fail_stay_outside_the_guard_for_the_planner():
     assert "WHERE d.owner_uid = c.owner_uid AND (coalesce(d.deleted" in q
 
 
+TOTAL_WHERE = ("x.created_at >= since AND x.office_code IN $offices AND x.family_name STARTS WITH $p "
+               "AND x.status IN ['open', 'closed'] AND x.dob IS NOT NULL AND 'A' < x.given_name")
+GUARDED_WHERE = ["x.created_at >= datetime() - duration({days: 1})", "x.family_name =~ $p", "x.given_name IN $p",
+                 "x.status IN [x.given_name]", "toInteger(x.ssn) > 1", "(x.given_name = 'A' OR x.dob IS NULL)",
+                 "NOT x.dob IS NULL", "x.case_uid = $p"]
+
+
+def test_conjuncts_that_cannot_fail_stand_before_the_guard_so_the_planner_can_seek_an_index():
+    q = guard(f"WITH date() AS since MATCH (x:Person) WHERE {TOTAL_WHERE} RETURN x", {"p": "string"}).cypher
+    where = q[q.index("WHERE ") + 6:]
+    outside = where[:where.index("CASE WHEN")]
+    for part in ("(x.created_at >= since)", "(x.office_code IN $offices)", "(x.family_name STARTS WITH $p)",
+                 "(x.status IN ['open', 'closed'])", "(x.dob IS NOT NULL)", "('A' < x.given_name)"):
+        assert part in outside, part
+    assert "THEN" not in outside  # nothing of the analyst's is evaluated inside the policy's own branches
+
+
+@pytest.mark.parametrize("cond", GUARDED_WHERE)
+def test_conjuncts_that_could_fail_or_read_a_pointer_stay_behind_the_guard(cond):
+    q = guard(f"MATCH (x:Person) WHERE x.family_name = 'A' AND {cond} RETURN x", {"p": "string"}).cypher
+    where = q[q.index("WHERE ") + 6:]
+    assert where.startswith("(x.family_name = 'A') AND CASE WHEN")  # only the equality stands outside
+    assert where.count("x.family_name = 'A'") == 1
+
+
 def test_anonymous_nodes_are_named_and_guarded_and_untyped_links_mean_the_link_vocabulary():
     q = guard("MATCH (a:Person)--(:Case) RETURN a").cypher
     node = re.search(r"\((g__\d+):Case\)", q)

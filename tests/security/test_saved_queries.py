@@ -206,6 +206,24 @@ RETURN count(x) AS hits, cases
     assert queries.run_query(graph, org.analyst_mia, "counting", {"guess": "Reyes"}).rows[0]["hits"] == 1
 
 
+def test_conditions_standing_before_the_guard_answer_a_right_and_a_wrong_guess_alike(graph, world):
+    # A prefix, a range and IS NOT NULL cannot fail, so they stand before the policy's CASE (the planner
+    # seeks indexes with them) and meet hidden rows; date() could fail, so it still waits behind it.
+    org = world["org"]
+    approved(graph, world, "prefix", header("prefix", params="// param: guess | string | required\n") + """
+MATCH (c:Case) WHERE {{case_readable c}}
+WITH count(c) AS cases
+OPTIONAL MATCH (x:Person)
+  WHERE x.family_name STARTS WITH $guess AND x.ssn IS NOT NULL AND x.ssn >= '0' AND date(x.given_name) IS NULL
+RETURN count(x) AS hits, cases
+""")
+    answers = [queries.run_query(graph, org.analyst_mia, "prefix", {"guess": g}).rows for g in ("Quarter", "Quartz")]
+    assert answers[0] == answers[1] and answers[0][0]["hits"] == 0
+    with pytest.raises(ValidationFailed) as exc:  # on her own subject the failing condition does run
+        queries.run_query(graph, org.analyst_mia, "prefix", {"guess": "Rey"})
+    assert "Yolanda" not in json.dumps([exc.value.detail, exc.value.errors])
+
+
 def test_naming_a_hidden_uid_answers_as_naming_a_uid_that_does_not_exist(graph, world):
     org = world["org"]
     approved(graph, world, "echo", header("echo", params="// param: who | uid | required\n") + """
