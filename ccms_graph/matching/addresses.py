@@ -42,13 +42,12 @@ def normalize_line(line: object) -> str:
     return " ".join(w for w in words if w)
 
 
-def street_parts(line: str) -> tuple[frozenset[str], str]:
-    """(the tokens with a digit: house, unit and lot numbers; the other words run together) of a
-    normalized street line. Run together so that a split or joined word ("coplanddrive",
-    "derringtonc rescent") still lines up with the other spelling."""
+def street_parts(line: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the tokens with a digit: house, unit and lot numbers; the other words, in order) of a
+    normalized street line."""
     tokens = line.split()
     numbers = frozenset(t for t in tokens if any(c.isdigit() for c in t))
-    return numbers, "".join(t for t in tokens if t not in numbers)
+    return numbers, tuple(t for t in tokens if t not in numbers)
 
 
 def normalize_state(state: object) -> str:

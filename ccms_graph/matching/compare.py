@@ -286,8 +286,14 @@ def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
+KEYED_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
+#: Values at least this long two edits apart are 'close' (shorter ones: another value).
+CLOSE_ID_LENGTH = 7
+
+
 def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
-    """Identifiers of any kind as "<kind>:<value>" keys: 'typo' when two of one kind are one edit apart."""
+    """Identifiers of any kind as "<kind>:<value>" keys: 'typo' when two of one kind are one edit
+    apart, 'close' when two of CLOSE_ID_LENGTH characters or more are two edits apart (two slips)."""
     level = compare_sets(a, b)
     if level != "disagree":
         return level
@@ -295,8 +301,13 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
         kind, _, value = x.partition(":")
         for y in b:
             other_kind, _, other = y.partition(":")
-            if kind == other_kind and DamerauLevenshtein.distance(value, other) == 1:
+            if kind != other_kind:
+                continue
+            edits = DamerauLevenshtein.distance(value, other, score_cutoff=2)
+            if edits == 1:
                 return "typo"
+            if edits == 2 and min(len(value), len(other)) >= CLOSE_ID_LENGTH:
+                level = "close"
     return level
 
 
@@ -330,10 +341,11 @@ def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, s
 
 ADDRESS_LEVELS = ("agree", "close", "street", "same_area", "disagree", MISSING)
 
-#: Two street texts (numbers left out, words run together) are one street up to a slip when the
-#: shorter lines up with part of the longer at this rapidfuzz partial ratio or more: a respelled,
-#: split or joined word, a dropped second line ("Rose Vale"). Texts shorter than STREET_MIN_LENGTH
-#: never are (too many streets are "Elm").
+#: Two street texts (numbers left out) are one street up to a slip when the shorter lines up with
+#: part of the longer at this rapidfuzz partial ratio or more, with the words run together (so a
+#: split or joined word, "coplanddrive", lines up) in their order or sorted (the second line written
+#: first): a respelled word, a dropped second line ("Rose Vale"). Texts shorter than
+#: STREET_MIN_LENGTH never are (too many streets are "Elm").
 STREET_RATIO = 85
 STREET_MIN_LENGTH = 4
 
@@ -368,9 +380,12 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
 
 def _street(x: str, y: str) -> str | None:
     """'close': one street up to a slip and a house number in common; 'street': that street only."""
-    numbers_x, text_x = street_parts(x)
-    numbers_y, text_y = street_parts(y)
-    if min(len(text_x), len(text_y)) < STREET_MIN_LENGTH or fuzz.partial_ratio(text_x, text_y) < STREET_RATIO:
+    numbers_x, words_x = street_parts(x)
+    numbers_y, words_y = street_parts(y)
+    if min(len("".join(words_x)), len("".join(words_y))) < STREET_MIN_LENGTH:
+        return None
+    if max(fuzz.partial_ratio("".join(wx), "".join(wy))
+           for wx, wy in ((words_x, words_y), (sorted(words_x), sorted(words_y)))) < STREET_RATIO:
         return None
     return "close" if numbers_x & numbers_y else "street"
 

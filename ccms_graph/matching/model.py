@@ -169,7 +169,9 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # Any other identifier of the person, compared as kind + value (a national ID, a state ID): equal
         # values of one kind are about as rare by chance as an SSN's (FEBRL's soc_sec_id), short of
         # decisive since the kind is free text.
-        "other_ids": {"agree": 20.0, "typo": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # Two slips in one value (two digits, or a digit and a swap): m ~ 0.5% of copies, u ~ 3e-4
+        # for a seven-digit number (counted on FEBRL's soc_sec_id), so a few bits.
+        "other_ids": {"agree": 20.0, "typo": 10.0, "close": 3.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
         "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},

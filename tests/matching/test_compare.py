@@ -160,6 +160,8 @@ def test_compare_qualified(a, b, level):
          {"line1": "11 Copland Dr", "city": "Birmingham Gardens"}, "close"),
         ({"line1": "40 Togo P Lace", "line2": "Carav Park", "postcode": "2602"},
          {"line1": "40 Togo Pl", "postcode": "2602"}, "close"),
+        ({"line1": "23 Woollum St", "line2": "Allunga", "postcode": "2870"},
+         {"line1": "23 Allunga", "line2": "Woollum St", "postcode": "2870"}, "close"),  # the second line first
         ({"line1": "57 Fincham Crescent", "city": "Reno"}, {"line1": "57 Fincham Cres", "city": "Elko"},
          "disagree"),  # another town
         # that street, with another or no house number, in one area
@@ -206,3 +208,20 @@ def test_compare_description(a, b, level):
 @pytest.mark.parametrize("a, b, level", [(2015, 2015, "agree"), (2015, 2016, "near"), (2015, 2010, "disagree"), (None, 2015, "missing")])
 def test_compare_year(a, b, level):
     assert cmp.compare_year(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({"soc_sec_id:9384379"}, {"soc_sec_id:9384379"}, "agree"),
+        ({"soc_sec_id:9384379"}, {"soc_sec_id:9384397"}, "typo"),  # two digits swapped
+        ({"soc_sec_id:9030076"}, {"soc_sec_id:9036067"}, "close"),  # a digit and a swap
+        ({"soc_sec_id:9030076"}, {"national_id:9030076"}, "disagree"),  # another kind of number
+        ({"soc_sec_id:123456"}, {"soc_sec_id:125436"}, "disagree"),  # too short for two slips
+        ({"soc_sec_id:9030076"}, {"soc_sec_id:1609739"}, "disagree"),
+        ({"soc_sec_id:9030076"}, set(), "missing"),
+    ],
+)
+def test_compare_keyed_identifiers(a, b, level):
+    assert cmp.compare_keyed_identifiers(a, b) == level
+    assert cmp.compare_keyed_identifiers(b, a) == level
