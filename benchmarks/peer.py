@@ -618,9 +618,24 @@ def evaluate(ds: Dataset, ours: OursResult | None, splink: SplinkResult | None) 
 # ---------------------------------------------------------------------------------------------
 
 
-def _signature(pair: Pair, corr: dict[str, list[str]]) -> str:
-    kinds = sorted({k for ref in pair for k in corr.get(ref, [])})
+def _signature(kinds: list[str]) -> str:
     return "+".join(kinds) or "no corruption (fields dropped only)"
+
+
+def _differences(pair: Pair, columns: dict[str, dict]) -> list[str]:
+    """What differs between the two records of a pair, column by column ("dob differs", "given_name
+    missing" on one side): the corruption classes of data that does not label its corruptions (FEBRL)."""
+    a, b = (columns.get(r, {}) for r in sorted(pair))
+    out = []
+    for k in sorted(set(a) | set(b)):
+        va, vb = a.get(k), b.get(k)
+        if va is None and vb is None:
+            continue
+        if va is None or vb is None:
+            out.append(f"{k} missing")
+        elif va != vb:
+            out.append(f"{k} differs")
+    return out
 
 
 def _agreement(pair: Pair, columns: dict[str, dict]) -> str:
@@ -635,6 +650,14 @@ def disagreements(ds: Dataset, ours: OursResult, splink: SplinkResult, examples:
     records = {r["ref"]: r for r, _ in ds.rows}
     corr = {t["ref"]: t.get("corruptions") or [] for _, t in ds.rows}
     cluster = {t["ref"]: t["cluster"] for _, t in ds.rows}
+    if any(corr.values()):
+        def kinds_of(pair: Pair) -> list[str]:
+            return sorted({k for ref in pair for k in corr.get(ref, [])})
+    else:  # unlabelled (FEBRL): the columns that differ, as Splink sees them
+        columns = {ref: SPLINK[ds.type_key].columns(rec) for ref, rec in records.items()}
+
+        def kinds_of(pair: Pair) -> list[str]:
+            return _differences(pair, columns)
     ours_hit = {p for p, (d, _) in ours.hits.items() if d in ("match", "possible")} | ours.merged | ours.same_key
     ours_hit = {p for p in ours_hit if _counts(p, ds.link_sides)}
     spl = {p for p, s in splink.scores.items() if s >= 0.5 and _counts(p, ds.link_sides)}
@@ -658,16 +681,17 @@ def disagreements(ds: Dataset, ours: OursResult, splink: SplinkResult, examples:
         return out
 
     per_kind = []
-    kinds = Counter(k for p in truth for k in {k for ref in p for k in corr.get(ref, [])})
+    kinds_by_pair = {p: kinds_of(p) for p in truth}
+    kinds = Counter(k for p in truth for k in kinds_by_pair[p])
     for kind, count in kinds.most_common():
-        with_kind = {p for p in truth if any(kind in corr.get(r, []) for r in p)}
+        with_kind = {p for p in truth if kind in kinds_by_pair[p]}
         per_kind.append({"kind": kind, "pairs": count, "ours_r": len(with_kind & ours_hit) / count,
                          "splink_r": len(with_kind & spl) / count})
     return {
-        "ours_misses_splink_finds": group((truth - ours_hit) & spl, lambda p: _signature(p, corr)),
+        "ours_misses_splink_finds": group((truth - ours_hit) & spl, lambda p: _signature(kinds_of(p))),
         "ours_false_hits_splink_rejects": group((ours_hit - truth) - spl,
                                                 lambda p: _agreement(p, splink.columns)),
-        "splink_misses_ours_finds": group((truth - spl) & ours_hit, lambda p: _signature(p, corr)),
+        "splink_misses_ours_finds": group((truth - spl) & ours_hit, lambda p: _signature(kinds_of(p))),
         "splink_false_hits_ours_rejects": group((spl - truth) - ours_hit, lambda p: _agreement(p, splink.columns)),
         "recall_by_corruption": per_kind,
     }
@@ -705,7 +729,8 @@ def diagnostics_text(res: dict, examples: int) -> str:
     if not d:
         return ""
     out = [f"\n### {res['profile']} / {res['type']}: where the two disagree", "",
-           "Recall by corruption (true pairs where either record carries it): ours at possible+, Splink at 0.5", "",
+           "Recall by corruption (true pairs where either record carries it; for data that does not label its "
+           "corruptions, the columns that differ): ours at possible+, Splink at 0.5", "",
            "| corruption | pairs | ours R | splink R |", "|---|---|---|---|"]
     out += [f"| {k['kind']} | {k['pairs']} | {k['ours_r']:.3f} | {k['splink_r']:.3f} |"
             for k in d["recall_by_corruption"]]
