@@ -362,7 +362,7 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
 # ---------------------------------------------------------------------------------------------
 
 # One statement answers a batch of probes of one type. The label comes from ENTITY_TYPES (an
-# allow-list); every value is a $parameter. `{readable}` (in the full `{tail}`) is the policy's read predicate for `n`.
+# allow-list); every value is a $parameter. `{readable}` (in the full `{ranked}` tail) is the policy's read predicate for `n`.
 _CANDIDATES = """
 UNWIND $probes AS p
 CALL (p) {{
@@ -400,9 +400,7 @@ CALL (p) {{
   WHERE NOT n.uid IN p.exclude AND coalesce(n.deleted, false) = false
   WITH p, n, e, w + CASE WHEN p.dob IS NULL THEN 0.0 WHEN n.dob = p.dob THEN 20.0
                       WHEN n.dob IN p.dob_alt THEN 10.0 ELSE 0.0 END AS w
-  RETURN n, w, e ORDER BY w DESC, n.uid LIMIT $cap
-}}
-RETURN p.i AS i, n.uid AS uid, e = 1 AS evidence, {tail}
+  {ranked}
 """
 
 #: The master record a merged record is SUB_RECORD_OF (else its own uid), of `n`.
@@ -419,11 +417,19 @@ _SELECTORS = """[(n)-[:USES_PHONE {{status: 'active'}}]->(x:Phone) | x.e164] AS 
        [(n)-[:{address_link} {{status: 'active'}}]->(x:Address)
           | x {{.line1, .line2, .city, .state, .postcode, .country}}] AS addresses,
        [(n)-[:USES_HANDLE {{status: 'active'}}]->(x:SocialHandle) | x.key] AS handles, {accounts}"""
-_FULL = "w, " + _INDIVIDUAL + ", {readable} AS readable, n {{{shown}}} AS props, " + _SELECTORS
-_LIGHT = """n.dob AS dob,
-       CASE WHEN coalesce(n.aliases_text, '') = '' THEN coalesce(n.name_text, '')
-            WHEN coalesce(n.name_text, '') = '' THEN replace(n.aliases_text, '|', ' ')
-            ELSE n.name_text + ' ' + replace(n.aliases_text, '|', ' ') END AS name"""
+_FULL = """RETURN n, w, e ORDER BY w DESC, n.uid LIMIT $cap
+}}
+RETURN p.i AS i, n.uid AS uid, e = 1 AS evidence, w, """ + _INDIVIDUAL + """, {readable} AS readable,
+       n {{{shown}}} AS props, """ + _SELECTORS
+#: Light candidates come back as one row per probe holding [uid, evidence, dob, name] per candidate,
+#: in rank order: the driver's cost is mostly per row, and a batch has about 35 candidates per probe.
+_LIGHT = """WITH n, w, e ORDER BY w DESC, n.uid LIMIT $cap
+  RETURN collect([n.uid, e = 1, n.dob,
+                  CASE WHEN coalesce(n.aliases_text, '') = '' THEN coalesce(n.name_text, '')
+                       WHEN coalesce(n.name_text, '') = '' THEN replace(n.aliases_text, '|', ' ')
+                       ELSE n.name_text + ' ' + replace(n.aliases_text, '|', ' ') END]) AS found
+}
+RETURN p.i AS i, found"""
 #: The details of light candidates: only the stored properties that are set (`fields`: keys, then
 #: values), since a type declares many more fields than a record fills and every null is a value
 #: to decode.
@@ -466,7 +472,7 @@ def candidate_statement(type_name: str, readable: str = "true", light: bool = Fa
     label = _check(type_name)
     names = _NAMES.format(index=NAME_INDEXES[label], label=label) if label in NAME_INDEXES else ""
     return _CANDIDATES.format(label=label, keys_index=MATCH_KEYS_INDEX, names=names,
-                              tail=_LIGHT if light else _full(label, readable), accounts=_account_branches(label))
+                              ranked=_LIGHT if light else _full(label, readable), accounts=_account_branches(label))
 
 
 def _account_branches(label: str) -> str:
@@ -504,8 +510,8 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
                   evidence_limit=EVIDENCE_LIMIT,
                   name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
     if light:
-        for i, uid, evidence, dob, name in rows:
-            out[i].append({"uid": uid, "evidence": evidence, "name": name, "dob": dob})
+        for i, found in rows:
+            out[i] = [{"uid": uid, "evidence": evidence, "name": name, "dob": dob} for uid, evidence, dob, name in found]
         return out
     for r in rows:
         out[r["i"]].append({"uid": r["uid"], "w": r["w"], "evidence": r["evidence"], "readable": bool(r["readable"]),
@@ -614,7 +620,8 @@ def within(type_name: str, batch: list[Mapping], uids: list[str], props: list[Ma
         names_of.append(name_neighbours(type_name, rec))
         for k in [*stored, *names_of[i]]:
             by_key.setdefault(k, []).append(i)
-            evidence_of.setdefault(k, k.split(":", 2)[1] in EVIDENCE_PREFIXES)
+            if k not in evidence_of:
+                evidence_of[k] = k.split(":", 2)[1] in EVIDENCE_PREFIXES
     out: list[list[dict]] = []
     for j in range(start, len(batch)):
         wanted = set(wanted_of[j])
