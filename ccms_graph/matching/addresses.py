@@ -50,6 +50,17 @@ def street_parts(line: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return numbers, tuple(t for t in tokens if t not in numbers)
 
 
+def house_and_street(line: str) -> tuple[str, str]:
+    """(house number, street name): the first word after a number in a normalized street line and
+    that number (("9", "rodway") in "9 rodway st", ("12", "main") in "apt 4 12 main st");
+    ('', '') when there is none."""
+    tokens = line.split()
+    for before, word in zip(tokens, tokens[1:], strict=False):
+        if any(c.isdigit() for c in before) and not any(c.isdigit() for c in word):
+            return before, word
+    return "", ""
+
+
 def normalize_state(state: object) -> str:
     """Two-letter code for a US state name; other values lowercased ASCII."""
     s = ascii_text(state)

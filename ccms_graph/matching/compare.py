@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from ccms_graph.matching.addresses import street_parts
+from ccms_graph.matching.addresses import house_and_street, street_parts
 from ccms_graph.matching.dates import Dob
 from ccms_graph.matching.names import (
     PersonName,
@@ -379,15 +379,22 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
 
 
 def _street(x: str, y: str) -> str | None:
-    """'close': one street up to a slip and a house number in common; 'street': that street only."""
+    """'close': one street up to a slip and a house number in common; 'street': that street only.
+    The same house number with the same street name after it, up to one slip, is 'close' too,
+    however the rest of the line is spelled ("9 Rodway Sptreet" and "9 Rodway St, Canberra Hse")."""
     numbers_x, words_x = street_parts(x)
     numbers_y, words_y = street_parts(y)
+    (house_x, name_x), (house_y, name_y) = house_and_street(x), house_and_street(y)
+    if house_x and house_x == house_y and min(len(name_x), len(name_y)) >= STREET_MIN_LENGTH \
+            and one_edit_apart(name_x, name_y):
+        return "close"
     if min(len("".join(words_x)), len("".join(words_y))) < STREET_MIN_LENGTH:
         return None
     if max(fuzz.partial_ratio("".join(wx), "".join(wy))
            for wx, wy in ((words_x, words_y), (sorted(words_x), sorted(words_y)))) < STREET_RATIO:
         return None
-    return "close" if numbers_x & numbers_y else "street"
+    same_house = house_x == house_y if house_x and house_y else bool(numbers_x & numbers_y)
+    return "close" if same_house else "street"
 
 
 def _area(x: dict[str, str], y: dict[str, str]) -> str:

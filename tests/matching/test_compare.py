@@ -162,6 +162,11 @@ def test_compare_qualified(a, b, level):
          {"line1": "40 Togo Pl", "postcode": "2602"}, "close"),
         ({"line1": "23 Woollum St", "line2": "Allunga", "postcode": "2870"},
          {"line1": "23 Allunga", "line2": "Woollum St", "postcode": "2870"}, "close"),  # the second line first
+        # the house number and the street name after it, however the rest is spelled
+        ({"line1": "9 Rodway Sptreet", "postcode": "3130"}, {"line1": "9 Rodway St", "line2": "Canbermra Hse",
+                                                             "postcode": "3130"}, "close"),
+        ({"line1": "Unit 4", "line2": "12 Main St", "postcode": "3130"},
+         {"line1": "Unit 4", "line2": "99 Mian St", "postcode": "3130"}, "street"),  # another house, one unit no.
         ({"line1": "57 Fincham Crescent", "city": "Reno"}, {"line1": "57 Fincham Cres", "city": "Elko"},
          "disagree"),  # another town
         # that street, with another or no house number, in one area
