@@ -415,6 +415,9 @@ class _Guard:
         self.params: set[str] = set()
         self.user_vars: set[str] = set()
         self.fragments: list[tuple[str, str]] = []  #: (subject variable, predicate text)
+        #: What the last node or relationship parsed was: (variable, kinds it introduced, or none when it was
+        #: bound before) for a node, (types, arrow "<" / ">" / "", pinned to active links) for a relationship.
+        self.shape: tuple = ()
         self.generated = 0
 
     # --- tokens -----------------------------------------------------------------------------
@@ -726,23 +729,31 @@ class _Guard:
                       here=False)
         elements: list[str] = []
         kinds: list[str] = []
+        shapes: list[tuple] = []
         elements.append(self.node(env, pat, None))
         kinds.append("node")
+        shapes.append(self.shape)
         while True:
             if self.at("-") or self.at("<"):
                 elements.append(self.rel(env, pat, None))
                 kinds.append("rel")
+                shapes.append(self.shape)
                 elements.append(self.node(env, pat, None))
                 kinds.append("node")
+                shapes.append(self.shape)
             elif self.at("(") and self.at("(", 1):
                 elements.append(self.group(env, pat))
                 kinds.append("group")
+                shapes.append(())
                 if not self.at("("):
                     self.fail("a quantified group is followed by a node, e.g. ((x:Person)-[r]-(y:Person)){1,3} (b:Case)")
                 elements.append(self.node(env, pat, None))
                 kinds.append("node")
+                shapes.append(self.shape)
             else:
                 break
+        if not selector:
+            self.implied_selectors(pat, kinds, shapes)
         if selector:
             nodes = [i for i, k in enumerate(kinds) if k == "node"]
             if len(nodes) > 2:
@@ -750,6 +761,29 @@ class _Guard:
                           "group; put the others inside ((x:Label)-[r]-(y:Label)){m,n}", here=False)
             prefix += selector + " "
         return prefix + "".join(e if k != "group" else f" {e} " for e, k in zip(elements, kinds, strict=True))
+
+    _RECORD_KINDS = (frozenset({"subject"}), frozenset({"document"}), frozenset({"subject", "document"}))
+
+    def implied_selectors(self, pat: _Pattern, kinds: list[str], shapes: list[tuple]) -> None:
+        """A selector this path introduces next to a record it also introduces, joined by an active selector
+        link from the record (`(p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:Person)`), needs no predicate of
+        its own: a row passes only when that record is readable, and a readable record using the selector
+        through an active link is exactly what `scopes.selector_readable` looks for. The selector keeps
+        its liveness test. Dropping the predicate halved the database hits of `shared_phones` at 1M."""
+        for i in range(0, len(kinds) - 2, 2):
+            if kinds[i:i + 3] != ["node", "rel", "node"]:
+                continue
+            (left, left_kinds), (types, arrow, active), (right, right_kinds) = shapes[i:i + 3]
+            if not active or not set(types) <= set(SELECTOR_LINKS):
+                continue
+            if left_kinds == {"selector"} and right_kinds in self._RECORD_KINDS and arrow == "<":
+                selector = left
+            elif right_kinds == {"selector"} and left_kinds in self._RECORD_KINDS and arrow == ">":
+                selector = right
+            else:
+                continue
+            pat.policy = [(v, f"coalesce({v}.deleted, false) = false" if v == selector else text)
+                          for v, text in pat.policy]
 
     def path_selector(self) -> str | None:
         if self.is_kw("SHORTEST"):
@@ -875,8 +909,11 @@ class _Guard:
                 var = self.gen()
             self.compose(scope, var, node_readable(var, kinds))
             scope.bound[var] = True
-        elif labels is not None:
-            self.kinds_of(labels, op)
+            self.shape = (var, kinds)
+        else:
+            self.shape = (var, frozenset())
+            if labels is not None:
+                self.kinds_of(labels, op)
         var, inline = self._apply_props(var, entries, env, scope)
         label_text = (":" + op.join(labels)) if labels else ""
         return f"({var or ''}{label_text}{inline})"
@@ -915,6 +952,8 @@ class _Guard:
             self.compose(scope, var, link_readable(var, only=len(derived) == len(types)))
         if var is not None:
             scope.bound[var] = True
+        active = any(k == "status" and e.tag == "lit" and e.text == "'active'" for k, e in entries)
+        self.shape = (types, "<" if left else ">" if right else "", active)
         var, inline = self._apply_props(var, entries, env, scope)
         inner = f"{var or ''}:{'|'.join(types)}{inline}"
         return f"{'<' if left else ''}-[{inner}]-{'>' if right else ''}"

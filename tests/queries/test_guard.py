@@ -118,6 +118,26 @@ def test_conjuncts_that_could_fail_or_read_a_pointer_stay_behind_the_guard(cond)
     assert where.count("x.family_name = 'A'") == 1
 
 
+SELECTOR_RULE = "CASE WHEN (p:Phone OR p:Email OR p:Address"  #: the selector's own predicate
+
+
+@pytest.mark.parametrize("body,implied", [
+    ("MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:Person) RETURN p", True),
+    ("MATCH (s:SubjectRecord)-[:USES_PHONE|USES_EMAIL {status: 'active'}]->(p:Phone|Email) RETURN p", True),
+    ("MATCH (d:Document)-[:MENTIONS {status: 'active'}]->(p:Phone) RETURN p", True),
+    ("MATCH (p:Phone)<-[:USES_PHONE]-(s:Person) RETURN p", False),  # a removed link does not make it readable
+    ("MATCH (p:Phone)-[:USES_PHONE {status: 'active'}]->(s:Person) RETURN p", False),  # the wrong way round
+    ("MATCH (p:Phone)<-[:USES_PHONE|SUBJECT_IN {status: 'active'}]-(s:Person) RETURN p", False),
+    ("MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:Linkable) RETURN p", False),
+    ("MATCH (s:Person) MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s) RETURN p", False),
+    ("MATCH SHORTEST 1 (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:Person) RETURN p", False),
+])
+def test_a_selector_next_to_a_record_using_it_through_an_active_link_needs_no_predicate_of_its_own(body, implied):
+    q = guard(body).cypher
+    assert "coalesce(p.deleted, false) = false" in q  # a deleted selector never matches either way
+    assert (SELECTOR_RULE not in q) == implied
+
+
 def test_anonymous_nodes_are_named_and_guarded_and_untyped_links_mean_the_link_vocabulary():
     q = guard("MATCH (a:Person)--(:Case) RETURN a").cypher
     node = re.search(r"\((g__\d+):Case\)", q)

@@ -140,6 +140,11 @@ SELECTOR_QUERIES = {
     "identifiers": ("MATCH (i:Identifier) WHERE {{readable i}} RETURN i.key AS k, i.value AS v", "219-09-9999"),
     "phones": ("MATCH (p:Phone) WHERE {{readable p}} RETURN p.e164 AS k, p.display AS v", "+13055550142"),
     "emails": ("MATCH (e:Email) WHERE {{readable e}} RETURN e.address AS k, e.address AS v", None),
+    # The selector's own predicate is implied by the record's here (`guard.implied_selectors`).
+    "phones_of_records": ("MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:Person)\n"
+                          "RETURN p.e164 AS k, s.family_name AS v", "+13055550142"),
+    "selectors_of_records": ("MATCH (s:SubjectRecord)-[:USES_EMAIL|USES_PHONE {status: 'active'}]->(x:Email|Phone)\n"
+                             "RETURN coalesce(x.address, x.e164) AS k, s.uid AS v", "+13055550142"),
     "any_linkable": ("MATCH (n:Linkable) WHERE {{readable n}}\n"
                      "RETURN n.uid AS k, coalesce(n.key, n.e164, n.address, n.value, n.family_name) AS v",
                      "+13055550142"),
