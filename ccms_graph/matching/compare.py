@@ -135,7 +135,10 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     'family_fuzzy_only' a respelled family name where one side has no given name, and
     'given_fuzzy_only' a respelled given name where one side has no family name;
     'swapped_only' a lone name equal to the other record's name in the other field (a surname
-    "Aleksandr" for the given name of "Aleksandr Petrov"), 'swapped_fuzzy_only' a respelling of it.
+    "Aleksandr" for the given name of "Aleksandr Petrov"), 'swapped_fuzzy_only' a respelling of it;
+    'given_differs_family_fuzzy' ('family_differs_given_fuzzy') another given name (surname) beside
+    a respelled surname (given name); 'swapped_differs' one side's given name as the other's surname
+    with the other parts unrelated, 'swapped_differs_fuzzy' the same with the crossed name respelled.
     """
     if a.is_empty or b.is_empty:
         return MISSING

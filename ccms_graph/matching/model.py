@@ -409,7 +409,9 @@ def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency |
 
     For swapped levels each part weighs the tokens that agree (one side's surname, every token of
     it, with the other's given name), each looked up as the more common of a surname and a given
-    name, and the lower of the two ways round is kept (so the weight stays symmetric).
+    name, and the lower of the two ways round is kept (so the weight stays symmetric); for the
+    crossed levels with the rest unrelated (`swapped_differs`), the way round where the crossed names
+    line up.
     """
     parts = NAME_LEVEL_PARTS[level]
     total = parts[2] if len(parts) > 2 else 0.0
