@@ -150,10 +150,12 @@ def compare_person_name(a: PersonName, b: PersonName) -> str:
     swapped = {lvl for lvl in turned if lvl is not None}
     if "swapped" in swapped:
         return "swapped"
-    # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith").
+    # All tokens the same but split differently ("John Paul" + "Smith" vs "John" + "Paul Smith"); two
+    # lone names ("Madison" and "Madison") are not split at all.
     all_a = sorted(a.given + a.middle + a.family)
     all_b = sorted(b.given + b.middle + b.family)
-    if all_a == all_b and direct not in ("exact", "nickname"):
+    both_parts = a.given and a.family and b.given and b.family
+    if both_parts and all_a == all_b and direct not in ("exact", "nickname"):
         return "swapped"
     return best_level({direct, *swapped}, NAME_LEVELS)
 

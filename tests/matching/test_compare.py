@@ -50,6 +50,8 @@ def pn(given=None, family=None, middle=None):
         (pn("Susn", None), pn("Susan", "Somi"), "given_fuzzy_only"),
         (pn(None, "Susan"), pn("Susan", "Somi"), "swapped_only"),
         (pn("Somi", None), pn("Susan", "Somi"), "swapped_only"),
+        (pn("Madison", None), pn("Madison", None), "given_only"),  # two lone names: nothing swapped
+        (pn(None, "Madison"), pn("Madison", None), "swapped_only"),
         (pn(None, "Jakcson"), pn("Jackson", "Wise"), "swapped_fuzzy_only"),
         # given name missing on one side, family name respelled
         (pn(None, "Herbnandez"), pn("Robert", "Hernandez"), "family_fuzzy_only"),
