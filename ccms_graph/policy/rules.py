@@ -38,6 +38,10 @@ def require_active(actor: Actor) -> None:
             training_expires=actor.training_expires)
 
 
+#: The parameters of `actor_params` that always hold lists (the saved-query guard relies on it).
+LIST_PARAMS = frozenset({"subordinates", "offices", "granted"})
+
+
 def actor_params(actor: Actor) -> dict:
     """The parameters every policy predicate expects (see `scopes` for what each one means)."""
     active = is_active(actor)

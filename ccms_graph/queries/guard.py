@@ -78,6 +78,7 @@ from dataclasses import dataclass, field
 
 from ..nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from ..policy import scopes
+from ..policy.rules import LIST_PARAMS
 
 # ---------------------------------------------------------------------------------------------
 # The vocabulary a query may name, and the policy predicate each kind of node gets
@@ -143,10 +144,9 @@ def request_readable(r: str) -> str:
     # A request targets a case, a Subject Record or a document (or an access grant, no Linkable): the
     # selector branch of `scopes.record_readable` is left out (a selector target would count as hidden),
     # which halves what the planner compiles: pending_items took 20-30 s to plan on a busy machine.
-    branches = " ".join(f"WHEN {_KIND_TEST[k](t)} THEN {_KIND_PREDICATE[k](t)}" for k in ("case", "subject", "document"))
     return (f"(($auditor OR {r}.requested_by = $me OR {r}.requested_by IN $subordinates) "
             f"AND NOT EXISTS {{ MATCH ({t}:Linkable {{uid: {r}.target_uid}}) "
-            f"WHERE NOT (CASE {branches} ELSE false END) }})")
+            f"WHERE NOT ({_kind_case(t, frozenset({'case', 'subject', 'document'}))}) }})")
 
 
 _KIND_TEST: dict[str, Callable[[str], str]] = {
@@ -170,10 +170,19 @@ def node_readable(var: str, kinds: frozenset[str]) -> str:
     """Predicate for a node the query matched with labels of these kinds: live, and readable by the rule
     of whichever kind it turns out to be (a node of no listed kind never matches)."""
     var = _v(var)
+    live = "" if kinds == {"request"} else f"{_live(var)} AND "
+    return f"({live}{_kind_case(var, kinds)})"
+
+
+def _kind_case(var: str, kinds: frozenset[str]) -> str:
+    """The rule of whichever of `kinds` node `var` turns out to be; false for a node of none of them."""
     branches = " ".join(f"WHEN {_KIND_TEST[k](var)} THEN {_KIND_PREDICATE[k](var)}"
                         for k in _KIND_ORDER if k in kinds)
-    live = "" if kinds == {"request"} else f"coalesce({var}.deleted, false) = false AND "
-    return f"({live}CASE {branches} ELSE false END)"
+    return f"CASE {branches} ELSE false END"
+
+
+def _live(var: str) -> str:
+    return f"coalesce({var}.deleted, false) = false"
 
 
 #: The explicit policy placeholders a query may still write (they are redundant now).
@@ -557,17 +566,16 @@ class _Guard:
         cond = None
         if self.accept_kw("WHERE"):
             own = self.expr(env)
-            kept = [c for c in (own.conj or (own,)) if not self.total(c, env)]
-            pat.total.extend(c.text for c in own.conj or (own,) if c not in kept)
-            cond = " AND ".join(c.text for c in kept) if kept else None
+            kept: list[str] = []
+            for c in own.conj or (own,):
+                (pat.total if self.total(c, env) else kept).append(c.text)
+            cond = " AND ".join(kept) or None
         where = self.guard_where(pat, cond)
         return f"{'OPTIONAL MATCH' if optional else 'MATCH'} {paths}" + (f"\n  WHERE {where}" if where else "")
 
     #: Operators that never raise, whatever the types of their operands (a mismatch gives null).
     _TOTAL_OPS = frozenset({"=", "<>", "<", "<=", ">", ">=", "STARTS WITH", "ENDS WITH", "CONTAINS",
                             "IS NULL", "IS NOT NULL"})
-    #: Policy parameters that always hold lists (`policy.rules.actor_params`).
-    _LIST_PARAMS = frozenset({"offices", "subordinates", "granted"})
 
     def total(self, c: Ex, env: dict[str, bool]) -> bool:
         """Can the analyst's conjunct `c` stand outside the policy's CASE, where the planner can seek an
@@ -589,7 +597,7 @@ class _Guard:
             return (prop(left) and plain(right)) or (prop(right) and plain(left))
         if c.op == "IN":
             left, right = c.args
-            listed = ((right.tag == "param" and (right.text[1:] in self._LIST_PARAMS
+            listed = ((right.tag == "param" and (right.text[1:] in LIST_PARAMS
                                                  or self.param_types.get(right.text[1:]) == "strings"))
                       or (right.tag == "list" and bool(right.args) and all(a.tag == "lit" for a in right.args)))
             return prop(left) and listed
@@ -754,7 +762,7 @@ class _Guard:
                 break
         if not selector:
             self.implied_selectors(pat, kinds, shapes)
-        if selector:
+        else:
             nodes = [i for i, k in enumerate(kinds) if k == "node"]
             if len(nodes) > 2:
                 self.fail(f"in a {selector.split()[0]} path only the two end nodes may stand outside a quantified "
@@ -782,8 +790,7 @@ class _Guard:
                 selector = right
             else:
                 continue
-            pat.policy = [(v, f"coalesce({v}.deleted, false) = false" if v == selector else text)
-                          for v, text in pat.policy]
+            pat.policy = [(v, _live(v) if v == selector else text) for v, text in pat.policy]
 
     def path_selector(self) -> str | None:
         if self.is_kw("SHORTEST"):
@@ -1032,7 +1039,7 @@ class _Guard:
             self.next()
             op = "<>" if t.value == "!=" else t.value
             right = self.predicate(env)
-            left = Ex(f"({left.text} {op} {right.text})", op=op, args=(left, right))
+            left = self._binary(left, op, right)
             t = self.peek()
             if t.kind == "punct" and t.value in self._COMPARE:
                 self.fail("chained comparisons are not allowed: join them with AND")
