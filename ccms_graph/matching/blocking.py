@@ -173,11 +173,15 @@ RETURN n.uid AS uid, properties(n) AS props,
 """
 
 
+def _selector_args(label: str) -> dict[str, str]:
+    """What the statements reading a record's selectors (`_SELECTORS`, `_LOAD`) are formatted with for `label`."""
+    return {"address_link": _ADDRESS_LINK.get(label, "LOCATED_AT"), "accounts": _ACCOUNTS}
+
+
 def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     """uid -> {"props", "record" (matching dict), "family" (uids merged with it)} for stored records."""
     label = _check(type_name)
-    stmt = _LOAD.format(label=label, address_link="RESIDES_AT" if label == "Person" else "LOCATED_AT",
-                        accounts=_ACCOUNTS)
+    stmt = _LOAD.format(label=label, **_selector_args(label))
     out = {}
     for r in tx.run(stmt, uids=list(uids)):
         out[r["uid"]] = {"props": r["props"], "family": sorted(set(r["family"])),
@@ -463,8 +467,7 @@ def _shown(label: str) -> tuple[str, ...]:
 
 def _full(label: str, readable: str) -> str:
     shown = ", ".join(f".{k}" for k in _shown(label))
-    return _FULL.format(shown=shown, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS,
-                        readable=readable)
+    return _FULL.format(shown=shown, readable=readable, **_selector_args(label))
 
 
 def candidate_statement(type_name: str, readable: str = "true", light: bool = False) -> str:
@@ -533,7 +536,7 @@ def details(tx, type_name: str, cands: list[dict], *, params: Mapping | None = N
     if not uids:
         return
     label = _check(type_name)
-    stmt = _DETAILS.format(readable=readable, address_link=_ADDRESS_LINK.get(label, "LOCATED_AT"), accounts=_ACCOUNTS)
+    stmt = _DETAILS.format(readable=readable, **_selector_args(label))
     found = {}
     for r in tx.run(stmt, uids=uids, fields=list(_shown(label)), **dict(params or {})):
         props = dict(zip(r["keys"], r["values"], strict=True))
