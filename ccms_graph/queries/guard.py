@@ -73,7 +73,7 @@ accepted and expanded, so saved versions written before the guard keep working; 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
@@ -179,6 +179,14 @@ def _kind_case(var: str, kinds: frozenset[str]) -> str:
     branches = " ".join(f"WHEN {_KIND_TEST[k](var)} THEN {_KIND_PREDICATE[k](var)}"
                         for k in _KIND_ORDER if k in kinds)
     return f"CASE {branches} ELSE false END"
+
+
+def _steps(kinds: list[str], shapes: list[tuple]) -> Iterator[tuple[tuple, tuple, tuple]]:
+    """The (node, link, node) steps of a path, as the parser shaped them: ((var, kinds), (types, arrow,
+    active), (var, kinds)); a node bound earlier has no kinds, and a quantified group breaks the path."""
+    for i in range(0, len(kinds) - 2, 2):
+        if kinds[i:i + 3] == ["node", "rel", "node"]:
+            yield shapes[i], shapes[i + 1], shapes[i + 2]
 
 
 def _live(var: str) -> str:
@@ -762,6 +770,7 @@ class _Guard:
                 break
         if not selector:
             self.implied_selectors(pat, kinds, shapes)
+            self.implied_subjects(pat, kinds, shapes)
         else:
             nodes = [i for i, k in enumerate(kinds) if k == "node"]
             if len(nodes) > 2:
@@ -778,10 +787,7 @@ class _Guard:
         its own: a row passes only when that record is readable, and a readable record using the selector
         through an active link is exactly what `scopes.selector_readable` looks for. The selector keeps
         its liveness test. Dropping the predicate halved the database hits of `shared_phones` at 1M."""
-        for i in range(0, len(kinds) - 2, 2):
-            if kinds[i:i + 3] != ["node", "rel", "node"]:
-                continue
-            (left, left_kinds), (types, arrow, active), (right, right_kinds) = shapes[i:i + 3]
+        for (left, left_kinds), (types, arrow, active), (right, right_kinds) in _steps(kinds, shapes):
             if not active or not set(types) <= set(SELECTOR_LINKS):
                 continue
             if left_kinds == {"selector"} and right_kinds in self._RECORD_KINDS and arrow == "<":
@@ -791,6 +797,25 @@ class _Guard:
             else:
                 continue
             pat.policy = [(v, _live(v) if v == selector else text) for v, text in pat.policy]
+
+    def implied_subjects(self, pat: _Pattern, kinds: list[str], shapes: list[tuple]) -> None:
+        """A Subject Record this path introduces next to a case it also introduces, joined by an active
+        SUBJECT_IN from the record (`(s:Person)-[:SUBJECT_IN {status: 'active'}]->(c:Case)`), keeps only its
+        liveness and label test: a row passes only when that case is readable, and an active subject of a
+        readable case is readable (`scopes.subject_readable`, whose membership branch asks exactly that).
+        A selector whose predicate `implied_selectors` dropped for this record stays covered: readable
+        case, so readable record, so readable selector. `shared_phones` at 1M: 15.7M database hits to 9.0M."""
+        for (left, left_kinds), (types, arrow, active), (right, right_kinds) in _steps(kinds, shapes):
+            if not active or list(types) != ["SUBJECT_IN"]:
+                continue
+            if left_kinds == {"subject"} and right_kinds == {"case"} and arrow == ">":
+                subject = left
+            elif right_kinds == {"subject"} and left_kinds == {"case"} and arrow == "<":
+                subject = right
+            else:
+                continue
+            pat.policy = [(v, f"({_live(v)} AND {_KIND_TEST['subject'](v)})" if v == subject else text)
+                          for v, text in pat.policy]
 
     def path_selector(self) -> str | None:
         if self.is_kw("SHORTEST"):

@@ -138,6 +138,29 @@ def test_a_selector_next_to_a_record_using_it_through_an_active_link_needs_no_pr
     assert (SELECTOR_RULE not in q) == implied
 
 
+SUBJECT_RULE = "s_mc:Case"  #: the Subject Record's own predicate (its membership branch)
+
+
+@pytest.mark.parametrize("body,implied", [
+    ("MATCH (s:Person)-[:SUBJECT_IN {status: 'active'}]->(c:Case) RETURN s", True),
+    ("MATCH (c:Case)<-[:SUBJECT_IN {status: 'active'}]-(s:SubjectRecord) RETURN s", True),
+    ("MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:SubjectRecord)-[:SUBJECT_IN {status: 'active'}]->(c:Case) "
+     "RETURN p", True),
+    ("MATCH (s:Person)-[:SUBJECT_IN]->(c:Case) RETURN s", False),  # a removed membership reads nothing
+    ("MATCH (s:Person)<-[:SUBJECT_IN {status: 'active'}]-(c:Case) RETURN s", False),  # the wrong way round
+    ("MATCH (s:Person)-[:SUBJECT_IN|PART_OF {status: 'active'}]->(c:Case) RETURN s", False),
+    ("MATCH (s:Person)-[:SUBJECT_IN|USES_PHONE {status: 'active'}]->(c:Case) RETURN s", False),
+    ("MATCH (s:Person)-[:SUBJECT_IN {status: 'active'}]->(c:Linkable) RETURN s", False),  # maybe not a case
+    ("MATCH (s:Linkable)-[:SUBJECT_IN {status: 'active'}]->(c:Case) RETURN s", False),  # maybe a document
+    ("MATCH (c:Case) MATCH (s:Person)-[:SUBJECT_IN {status: 'active'}]->(c) RETURN s", False),  # bound earlier
+    ("MATCH SHORTEST 1 (s:Person)-[:SUBJECT_IN {status: 'active'}]->(c:Case) RETURN s", False),
+])
+def test_a_subject_next_to_a_case_it_is_an_active_subject_in_needs_only_its_liveness_test(body, implied):
+    q = guard(body).cypher
+    assert "coalesce(s.deleted, false) = false" in q and "c.owner_uid" in q  # the case keeps its whole rule
+    assert (SUBJECT_RULE not in q) == implied
+
+
 def test_anonymous_nodes_are_named_and_guarded_and_untyped_links_mean_the_link_vocabulary():
     q = guard("MATCH (a:Person)--(:Case) RETURN a").cypher
     node = re.search(r"\((g__\d+):Case\)", q)

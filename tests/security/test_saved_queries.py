@@ -145,6 +145,13 @@ SELECTOR_QUERIES = {
                           "RETURN p.e164 AS k, s.family_name AS v", "+13055550142"),
     "selectors_of_records": ("MATCH (s:SubjectRecord)-[:USES_EMAIL|USES_PHONE {status: 'active'}]->(x:Email|Phone)\n"
                              "RETURN coalesce(x.address, x.e164) AS k, s.uid AS v", "+13055550142"),
+    # The subject's own predicate is implied by the case's here (`guard.implied_subjects`), the phone's by
+    # the subject's.
+    "subjects_of_cases": ("MATCH (s:Person)-[:SUBJECT_IN {status: 'active'}]->(c:Case)\n"
+                          "RETURN s.ssn AS k, s.family_name AS v", "219-09-9999"),
+    "phones_of_case_subjects": ("MATCH (c:Case)<-[:SUBJECT_IN {status: 'active'}]-(s:Person)"
+                                "-[:USES_PHONE {status: 'active'}]->(p:Phone)\n"
+                                "RETURN p.e164 AS k, s.family_name AS v", "+13055550142"),
     "any_linkable": ("MATCH (n:Linkable) WHERE {{readable n}}\n"
                      "RETURN n.uid AS k, coalesce(n.key, n.e164, n.address, n.value, n.family_name) AS v",
                      "+13055550142"),
