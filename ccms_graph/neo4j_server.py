@@ -130,6 +130,11 @@ def write_config(settings: Settings) -> Path:
         # A transaction that starts after a user's bookmark waits at most this long for it (30 s by
         # default): a bookmark from before a restore names a transaction the database no longer has.
         "db.transaction.bookmark_ready_timeout": "5s",
+        # One plan per query text and parameter types, whatever the length of a list or a string: by
+        # default the plan cache keys on size buckets too, so every actor whose offices, subordinates or
+        # grants count differently planned each policy-composed query again (pending_items 2-4 s at 1M),
+        # and the start-up EXPLAIN of the catalogue warmed a shape no user has.
+        "internal.cypher.use_parameter_size": "false",
         "server.jvm.additional": "-XX:+UseG1GC",
     }
     path = inst.conf_dir / "neo4j.conf"

@@ -42,11 +42,26 @@ def require_active(actor: Actor) -> None:
 LIST_PARAMS = frozenset({"subordinates", "offices", "granted"})
 
 
+#: What an empty list parameter is sent as. The lists are matched against user uids, case uids and office
+#: codes, which the application generates or validates (letters, digits, '-' and '_'), so no stored value is
+#: a NUL character and `x IN [NONE]` is false where `x IN []` is (null where x is null, as there). Why: Neo4j
+#: keys its plan cache on the parameters' types and takes an empty list for another type than a list of
+#: strings, so an agent (no subordinates) and a supervisor each planned every policy-composed query anew
+#: (pending_items: 2-4 s apiece at 1M), and the start-up EXPLAIN of the catalogue, run as the system (all
+#: three empty), warmed a plan no user's query could use. `tests/policy/test_plan_sharing.py` shows it.
+NONE = "\x00"
+
+
+def _listed(values: Iterable[str]) -> list[str]:
+    return list(values) or [NONE]
+
+
 def actor_params(actor: Actor) -> dict:
-    """The parameters every policy predicate expects (see `scopes` for what each one means)."""
+    """The parameters every policy predicate expects (see `scopes` for what each one means). The lists
+    are never empty (`NONE` stands in), so every actor's queries share one plan."""
     active = is_active(actor)
-    return {"me": actor.uid, "subordinates": list(actor.subordinates), "offices": list(actor.offices),
-            "granted": list(actor.granted_cases),
+    return {"me": actor.uid, "subordinates": _listed(actor.subordinates), "offices": _listed(actor.offices),
+            "granted": _listed(actor.granted_cases),
             "auditor": active and actor.role in ("auditor", "system"),
             "reader": active and actor.role in READERS,
             "writer": active and actor.role in WRITERS}

@@ -11,6 +11,9 @@ as parameters. The fragments use only these parameters:
     $auditor       true for the auditor (and the system): reads everything
     $reader        false for roles that never see case content (admin) and for expired training
 
+An empty list is sent as `[rules.NONE]` (a NUL character no uid or office code holds), so every actor's
+parameters have one type and share one plan.
+
 The rules (the Python twin is `rules.can`; `tests/policy` checks both against a reference model):
 
 * Case: readable by its owner and team (`team_uids`), by the supervisor chain above any of them, and,
