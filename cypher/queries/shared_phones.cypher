@@ -8,8 +8,10 @@
 // so a restricted case the user is not on neither counts nor shows.
 MATCH (p:Phone)<-[:USES_PHONE {status: 'active'}]-(s:SubjectRecord)-[:SUBJECT_IN {status: 'active'}]->(c:Case)
 WHERE coalesce(s.deleted, false) = false AND coalesce(c.deleted, false) = false
-WITH p, collect(DISTINCT c.uid) AS case_uids, collect(DISTINCT s.uid) AS subject_uids
-WHERE size(case_uids) >= $min_cases
-RETURN p.e164 AS phone, p.uid AS phone_uid, size(case_uids) AS cases, size(subject_uids) AS subjects,
-       case_uids, subject_uids
+// Nodes are grouped, and their uids read only for the phones kept: at 1M persons that is 30,000 phones
+// of 400,000 (phone, subject, case) triples (the auditor's run: 10.3M database hits to 7.4M).
+WITH p, collect(DISTINCT c) AS cs, collect(DISTINCT s) AS ss
+WHERE size(cs) >= $min_cases
+RETURN p.e164 AS phone, p.uid AS phone_uid, size(cs) AS cases, size(ss) AS subjects,
+       [x IN cs | x.uid] AS case_uids, [x IN ss | x.uid] AS subject_uids
 ORDER BY cases DESC, subjects DESC, phone
