@@ -316,6 +316,31 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
+LONG_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
+
+
+def two_slips_apart(x: str, y: str) -> bool:
+    """Two values two edits apart (Damerau: a swap of neighbours is one), both at least
+    CLOSE_ID_LENGTH long and neither of digits only: the space of long alphanumeric values is sparse
+    enough that another vehicle's value is rarely so near; a number of digits only is not (see
+    `compare_long_identifier`)."""
+    return (min(len(x), len(y)) >= CLOSE_ID_LENGTH and not x.isdigit() and not y.isdigit()
+            and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2)
+
+
+def compare_long_identifier(a: Collection[str], b: Collection[str]) -> str:
+    """As `compare_identifier` (VIN, hull id); 'close' when two values are two edits apart and long
+    enough for that to be rare by chance (`two_slips_apart`).
+
+    Counted on the generator's vehicles and vessels (seed 23, stress copies): a VIN (17 characters)
+    two edits from its copy's in 18% of true pairs and none of 304k random ones, a hull id (12) in 4%
+    and none of 96k. Person identifiers (SSN, A-Number) keep `compare_identifier`: nine digits."""
+    level = compare_identifier(a, b)
+    if level == "disagree" and any(two_slips_apart(x, y) for x in a for y in b):
+        return "close"
+    return level
+
+
 QUALIFIED_LEVELS = ("agree", "agree_unqualified", "typo", "qualifier_differs", "disagree", MISSING)
 
 
@@ -342,6 +367,26 @@ def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, s
                 level = "agree_unqualified"
             best = best_level((best, level), QUALIFIED_LEVELS)
     return best
+
+
+QUALIFIED_CLOSE_LEVELS = ("agree", "agree_unqualified", "typo", "close", "qualifier_differs", "disagree", MISSING)
+
+
+def compare_plate(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> str:
+    """As `compare_qualified` (number, state); 'close' when two numbers from the same or an unknown
+    state are two edits apart (`two_slips_apart`: plates of seven characters or more, not digits only).
+
+    Counted on the generator's vehicles (seed 23, stress copies): 8% of true pairs, 2 of 230k random
+    pairs (u ~ 9e-6). Aircraft serials are left out: within one make they share a prefix and differ
+    in three or four digits, so 0.6% of random same-make pairs are two edits apart (2.6% of true ones).
+    """
+    level = compare_qualified(a, b)
+    if level not in ("qualifier_differs", "disagree"):
+        return level
+    if any((not iss_a or not iss_b or iss_a == iss_b) and two_slips_apart(num_a, num_b)
+           for num_a, iss_a in a for num_b, iss_b in b):
+        return "close"
+    return level
 
 
 ADDRESS_LEVELS = ("agree", "close", "street", "same_area", "disagree", MISSING)

@@ -203,10 +203,21 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     },
     "Vehicle": {
         # A vehicle has one VIN for life; a typo'd VIN still points strongly at the vehicle.
-        "vin": {"agree": 25.0, "typo": 10.0, "disagree": -15.0, cmp.MISSING: 0.0},
+        # Two slips in it ("close", `compare.compare_long_identifier`): m ~ 0.5% of clerical copies
+        # (18% of the generator's stress pairs); u ~ 1e-7 (none of 304k generated pairs; real VINs:
+        # about 1 pair in 10^4 shares make, model, year and plant, and their six-digit serials are two
+        # edits apart about 1 time in 1,000), so log2(m/u) ~ 15. Held at 8.5, since such a serial run
+        # also agrees on the make, model and year weighed below: a close VIN with make and model
+        # agreeing is `possible` (log-odds +1), and stays short of `match` with year and colour
+        # agreeing too (+3.0; `match` is +3.17) unless another identifier (the plate) agrees.
+        "vin": {"agree": 25.0, "typo": 10.0, "close": 8.5, "disagree": -15.0, cmp.MISSING: 0.0},
         # Plates move between vehicles and get reissued: strong but not decisive.
-        "plate": {"agree": 12.0, "agree_unqualified": 9.0, "typo": 6.0, "qualifier_differs": 2.0, "disagree": -1.0,
-                  cmp.MISSING: 0.0},
+        # Two slips in a plate of 7+ characters ("close", `compare.compare_plate`): m ~ 0.5%, u ~ 1e-5
+        # (about 5,000 strings two edits from a 3-letter 4-digit plate among 1.8e8; 2 of 230k
+        # generated pairs), log2(m/u) ~ 9. Held at 3, below the typo's 6 as that is below its own
+        # ~14: a state's millions of plates fill much of that space, and plates are reissued.
+        "plate": {"agree": 12.0, "agree_unqualified": 9.0, "typo": 6.0, "close": 3.0, "qualifier_differs": 2.0,
+                  "disagree": -1.0, cmp.MISSING: 0.0},
         "make": {"agree": 1.0, "disagree": -3.0, cmp.MISSING: 0.0},
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
         "year": {"agree": 1.5, "near": 0.0, "disagree": -3.0, cmp.MISSING: 0.0},
@@ -215,7 +226,11 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "Vessel": {
         "imo": {"agree": 25.0, "typo": 6.0, "disagree": -15.0, cmp.MISSING: 0.0},
         "mmsi": {"agree": 25.0, "typo": 4.0, "disagree": -6.0, cmp.MISSING: 0.0},  # changes with flag
-        "hin": {"agree": 25.0, "typo": 6.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        # A hull id two slips off ("close"): m ~ 0.5%, u below 1e-6 between random hull ids (12
+        # characters: maker code, five serial characters, month and years; none of 96k generated
+        # pairs), but one builder's boats of one year differ only in the serial, so held below the
+        # typo's 6 at 4: with the same name (6) a `possible`, a `match` only with more.
+        "hin": {"agree": 25.0, "typo": 6.0, "close": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
         "documentation_number": {"agree": 15.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "name": {"exact": 6.0, "strong": 4.0, "close": 2.0, "disagree": -2.0, cmp.MISSING: 0.0},
         "flag": {"agree": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},  # reflagging is common
@@ -521,9 +536,9 @@ def _generic_rows(a: dict, b: dict, spec: tuple[tuple[str, Callable[[object, obj
     return [(f, _show(a[f]), _show(b[f]), compare(a[f], b[f])) for f, compare in spec]
 
 
-_VEHICLE = (("vin", cmp.compare_identifier), ("plate", cmp.compare_qualified), ("make", cmp.compare_word),
+_VEHICLE = (("vin", cmp.compare_long_identifier), ("plate", cmp.compare_plate), ("make", cmp.compare_word),
             ("model", cmp.compare_word), ("year", cmp.compare_year), ("colour", cmp.compare_word))
-_VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("hin", cmp.compare_identifier),
+_VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("hin", cmp.compare_long_identifier),
            ("documentation_number", cmp.compare_sets), ("name", cmp.compare_text), ("flag", cmp.compare_word),
            ("kind", cmp.compare_word))
 _AIRCRAFT = (("n_number", cmp.compare_identifier), ("icao24", cmp.compare_identifier),

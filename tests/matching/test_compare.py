@@ -141,6 +141,55 @@ def test_compare_qualified(a, b, level):
     assert cmp.compare_qualified(a, b) == level
 
 
+VIN = "1HGCM82633A004352"
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({VIN}, {VIN}, "agree"),
+        ({VIN}, {"1HGCM82633A004532"}, "typo"),  # two swapped: one edit
+        ({VIN}, {"1HGXM82633A004532"}, "close"),  # a typo and a swap
+        ({VIN}, {"1HGXM82633A084532"}, "disagree"),  # three edits
+        ({VIN}, {"5YJ3E1EA7KF317000"}, "disagree"),
+        ({"ABC12345D404"}, {"ABC12354D414"}, "close"),  # a hull id: a swap and a typo
+        ({"1234567"}, {"1243568"}, "disagree"),  # digits only: two slips are not rare by chance
+        ({"AB1234"}, {"AB2135"}, "disagree"),  # too short
+        ({VIN}, set(), "missing"),
+    ],
+)
+def test_compare_long_identifier(a, b, level):
+    assert cmp.compare_long_identifier(a, b) == level
+    assert cmp.compare_long_identifier(b, a) == level
+
+
+@pytest.mark.parametrize("a, b", [({"123456789"}, {"123465780"}), ({VIN}, {"1HGXM82633A004532"})])
+def test_person_and_business_identifiers_two_slips_apart_still_disagree(a, b):
+    """SSN, A-Number, EIN keep `compare_identifier`, which has no level for two slips."""
+    assert cmp.compare_identifier(a, b) == "disagree"
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ({("ABC1234", "TX")}, {("ABC1234", "TX")}, "agree"),
+        ({("ABC1234", "TX")}, {("ABC1243", "TX")}, "typo"),
+        ({("ABC1234", "TX")}, {("ACB1284", "TX")}, "close"),  # a swap and a typo
+        ({("ABC1234", "TX")}, {("ACB1284", "")}, "close"),  # issuer unknown
+        ({("ABC1234", "TX")}, {("ACB1284", "NM")}, "disagree"),  # another state's plate
+        ({("ABC1234", "TX")}, {("ACB1294", "TX")}, "close"),
+        ({("ABC1234", "TX")}, {("ACB1895", "TX")}, "disagree"),  # three edits
+        ({("ABC123", "FL")}, {("ACB128", "FL")}, "disagree"),  # six characters: too short
+        ({("1234567", "TX")}, {("1243568", "TX")}, "disagree"),  # digits only
+        ({("ABC1234", "TX")}, {("ABC1234", "NM"), ("ACB1284", "TX")}, "close"),  # above qualifier_differs
+        ({("ABC1234", "TX")}, set(), "missing"),
+    ],
+)
+def test_compare_plate(a, b, level):
+    assert cmp.compare_plate(a, b) == level
+    assert cmp.compare_plate(b, a) == level
+
+
 @pytest.mark.parametrize(
     "a, b, level",
     [

@@ -232,6 +232,46 @@ def test_other_entity_types(entity_type, label, a, b, decision):
     assert [row["field"] for row in result["explanation"]] == list(WEIGHTS[entity_type])
 
 
+ACCORD = {"vin": "1HGCM82633A004352", "make": "Honda", "model": "Accord"}
+
+
+@pytest.mark.parametrize("vin, level, decision", [
+    ("1HGXM82633A004532", "close", "possible"),  # a typo and a swap
+    ("1HGXM82633A084532", "disagree", "no_match"),  # three edits
+])
+def test_a_vin_two_slips_off_with_make_and_model_is_possible_three_is_not(vin, level, decision):
+    result = score("Vehicle", ACCORD, dict(ACCORD, vin=vin))
+    assert result["explanation"][0]["level"] == level
+    assert result["decision"] == decision
+
+
+def test_a_close_vin_is_not_a_match_on_make_model_year_and_colour_alone():
+    """A plant's serial run gives VINs of one model and year a few digits apart: a clerk decides."""
+    a = dict(ACCORD, year=2003, colour="red")
+    assert score("Vehicle", a, dict(a, vin="1HGXM82633A004532"))["decision"] == "possible"
+    same_plate = {"plate": "ABC1234", "plate_state": "TX"}
+    assert score("Vehicle", dict(a, **same_plate), dict(a, vin="1HGXM82633A004532", **same_plate))["decision"] == "match"
+
+
+def test_close_weighs_between_typo_and_disagree():
+    for type_name, field in (("Vehicle", "vin"), ("Vehicle", "plate"), ("Vessel", "hin")):
+        table = WEIGHTS[type_name][field]
+        assert table["typo"] > table["close"] > table["disagree"]
+
+
+def test_a_hull_id_two_slips_off_with_the_same_name_is_possible():
+    boat = {"name": "Caribbean Queen", "hull_id": "ABC12345D404", "kind": "fishing"}
+    assert score("Vessel", boat, dict(boat, hull_id="ABC12354D414"))["decision"] == "possible"
+    assert score("Vessel", boat, dict(boat, hull_id="ABC12354D419"))["decision"] == "no_match"
+
+
+def test_person_identifiers_two_slips_off_still_disagree():
+    a = person(ssn="501-22-3344", a_number="A012345678")
+    b = person(ssn="501-22-3114", a_number="A012345876")
+    levels = {r["field"]: r["level"] for r in score("Person", a, b)["explanation"]}
+    assert levels["ssn"] == levels["a_number"] == "disagree"
+
+
 def test_unknown_entity_type_is_an_error():
     with pytest.raises(ValueError):
         score("Spaceship", {}, {})
