@@ -252,7 +252,8 @@ RETURN a.source_ref AS a, b.source_ref AS b
 _RANK = {"match": 2, "possible": 1}
 
 
-def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bool) -> OursResult:
+def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bool,
+             refit_between: bool = False) -> OursResult:
     numbers = reset(graph)
     out = OursResult()
     itype = import_type(ds.type_key)
@@ -275,6 +276,8 @@ def run_ours(graph: Graph, ds: Dataset, workdir: Path, env: dict, candidates: bo
             out.warnings += int(summary.get("warnings") or 0)
             progress(f"    imported {case}: {summary.get('created')} records, {summary.get('hits')} hits, "
                      f"{summary.get('seconds')} s")
+            if refit_between:  # what an operator can do between imports: recount names, refit the weights
+                _run_cli(["reindex-matching", "--names-only", "--fit-weights"], env)
     out.wall_s = time.perf_counter() - t0
     for r in graph.query(_HITS):
         if not r["a"] or not r["b"] or r["a"] == r["b"]:
@@ -781,6 +784,8 @@ def main() -> int:
     ap.add_argument("--yes-wipe", action="store_true", help="wipe a benchmark database that holds data")
     ap.add_argument("--no-candidates", action="store_true", help="skip the candidate-recall pass (deconflict --all)")
     ap.add_argument("--no-splink", action="store_true")
+    ap.add_argument("--refit-between", action="store_true",
+                    help="run `ccms-graph reindex-matching --names-only --fit-weights` after each case's import")
     ap.add_argument("--examples", type=int, default=3, help="example pairs per disagreement class")
     ap.add_argument("--workdir", help="where the import files go (default: a temporary folder)")
     ap.add_argument("--report", help="also write the markdown (table and disagreements) here")
@@ -806,7 +811,8 @@ def main() -> int:
         res: dict = {"profile": ds.profile, "type": ds.type_key, "records": len(ds.rows)}
         ours = splink = None
         try:
-            ours = run_ours(graph, ds, workdir, env, candidates=not args.no_candidates)
+            ours = run_ours(graph, ds, workdir, env, candidates=not args.no_candidates,
+                            refit_between=args.refit_between)
             progress(f"  ours: {ours.created:,} created in {ours.import_s:.1f} s, {len(ours.hits):,} hit pairs, "
                      f"{len(ours.merged)} merged, {ours.withheld} withheld (unique identifier taken)")
             if not args.no_splink:
