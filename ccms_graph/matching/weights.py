@@ -14,7 +14,23 @@ as Splink does:
   enters each E-step as a fixed term;
 * both are smoothed towards the hand-set table with `PSEUDO_COUNT` pseudo-pairs (the hand table's
   m, derived from its weight and the counted u), so a level seen a handful of times keeps roughly
-  its hand weight, and a store with few duplicates does not talk the model out of them.
+  its hand weight, and a store with few duplicates does not talk the model out of them;
+* the hand table stays the prior in two more ways: a level too rare among random pairs to count its
+  u (`MIN_LEVEL_COUNT`: a shared date of birth or identifier) keeps its hand weight, as does a
+  disagreement the table calls neutral (another address or identifier), and every fitted weight
+  stays within `MAX_SHIFT` bits of the hand one.
+
+`reindex-matching --fit-weights` refits; `ccms-graph import` does not. benchmarks/peer.py
+`--refit-between` (a refit after each case's import, persons), P / R / F1 at `match`: hand table
+febrl3 1.000 / 0.982 / 0.991, febrl4 1.000 / 0.993 / 0.996, clerical 1.000 / 0.986 / 0.993, stress
+1.000 / 0.789 / 0.882; EM before these three limits 0.985 / 0.993 (FEBRL, worse than the hand table:
+it halved the agreement weights of dates and identifiers); with them 1.000 / 0.984 / 0.992, 1.000 /
+0.994 / 0.997, 1.000 / 0.984 / 0.992, 1.000 / 0.789 / 0.882. Short of paying on every set, so the
+import leaves the weights alone. What FEBRL misses is mostly the names' fixed penalties (a replaced
+given name, -8 bits; labelled FEBRL pairs put the level at +4.6 bits, its tf part included), which
+`model` computes and this module cannot fit. Also open: random pairs drawn from a store of clusters
+include duplicates (about 1 in 1,000 on the clerical generator), which inflates u of the agreeing
+levels (a clerical fit put an equal date of birth at 12.8 bits for the hand table's 14.8).
 
 The result is stored as one `(:MatchModel {type, weights_json, fitted_at, ...})` node per type and
 read by `deconflict.context` for every scoring; `model.WEIGHTS` applies where no estimate exists
@@ -49,6 +65,15 @@ ITERATIONS = 25
 MAX_SHARE = 0.1
 #: A field filled in on fewer random pairs than this keeps its hand-set weights (nothing to count).
 MIN_OBSERVED = 500
+#: A level seen on fewer random pairs than this keeps its hand-set weight: its u is too small to count
+#: (a shared date of birth or identifier turns up about once in 30,000 random pairs; the floor that
+#: stands in for it made the fit halve those weights and call a FEBRL transposed date evidence against).
+MIN_LEVEL_COUNT = 20
+#: A fitted weight stays within this many bits of the hand-set one (log2 units). EM over unlabelled
+#: candidate pairs lets look-alikes into the match class: on FEBRL it put a different date of birth at
+#: -1.6 bits where the labelled pairs say -4.0 (hand table: -6), and the false `possible` hits that cost
+#: outweighed the recall it gained. The hand table is the prior; the store moves it, within reason.
+MAX_SHIFT = 2.0
 #: Fitted weights stay within these bounds (log2 units).
 BOUNDS = (-20.0, 30.0)
 #: Fields whose weight is computed per pair (term frequencies), not looked up.
@@ -102,13 +127,25 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
         total = sum(raw.values())
         m0[f] = {lvl: raw[lvl] / total for lvl in levels[f]}
     m = {f: dict(m0[f]) for f in fields}
+    seen_on = {f: Counter(v[f] for v in random_pairs) for f in fields}
+    resolved = {f: {lvl for lvl in levels[f] if seen_on[f][lvl] >= MIN_LEVEL_COUNT} for f in fields}
+
+    def weight_of(f: str, lvl: str) -> float:
+        # A disagreement the hand table calls neutral (another address, phone or identifier, which people
+        # collect as they move and renew) stays neutral: a store whose copies were made at one time
+        # (FEBRL) fits it as evidence against (-3.6 to -4 bits), which cost 0.002 F1 at `match` there.
+        if lvl not in resolved[f] or (lvl == "disagree" and table[f][lvl] == 0.0):
+            return table[f][lvl]
+        hand = table[f][lvl]
+        return min(max(math.log2(m[f][lvl] / u[f][lvl]), hand - MAX_SHIFT), hand + MAX_SHIFT)
+
     share = 1.0 / (1.0 + 2.0 ** -prior) if candidate_pairs else 0.0
     share = min(max(share, 1e-4), MAX_SHARE)
     if candidate_pairs:
         for _ in range(ITERATIONS):
             posts = []
             for vec, fixed in candidate_pairs:
-                lr = fixed + sum(math.log2(m[f][vec[f]] / u[f][vec[f]]) for f in fields if vec[f] != compare.MISSING)
+                lr = fixed + sum(weight_of(f, vec[f]) for f in fields if vec[f] != compare.MISSING)
                 logit = math.log2(share / (1 - share)) + lr
                 posts.append(1.0 / (1.0 + 2.0 ** -max(min(logit, 60.0), -60.0)))
             weight = sum(posts)
@@ -122,7 +159,7 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
                         acc[vec[f]] += p
                         seen += p
                 m[f] = {lvl: (acc[lvl] + PSEUDO_COUNT * m0[f][lvl]) / (seen + PSEUDO_COUNT) for lvl in levels[f]}
-    weights = {f: {lvl: round(min(max(math.log2(m[f][lvl] / u[f][lvl]), BOUNDS[0]), BOUNDS[1]), 3)
+    weights = {f: {lvl: round(min(max(weight_of(f, lvl), BOUNDS[0]), BOUNDS[1]), 3)
                    for lvl in levels[f]} for f in fields}
     for f in fields:
         weights[f][compare.MISSING] = 0.0
@@ -171,7 +208,7 @@ def refit(graph: Graph, type_name: str, *, sample: int = SAMPLE, seed: int = 7) 
     graph.write(lambda tx: tx.run(_STORE, type=label, weights=json.dumps(fit["weights"], sort_keys=True),
                                   share=fit["match_share"], pairs=fit["pairs"], random_pairs=fit["random_pairs"],
                                   records=count).consume())
-    return fit
+    return {**fit, "records": count}
 
 
 _KNOWN = """

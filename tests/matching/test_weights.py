@@ -32,12 +32,14 @@ def test_u_comes_from_random_pairs_and_m_from_the_matches_among_candidates():
 
 
 def test_known_pairs_anchor_the_match_class():
-    randoms = [_vector(sex="agree" if i % 2 else "disagree", dob="disagree") for i in range(2000)]
+    # year_digit (a year one digit off) on one random pair in twenty: common enough to count its u.
+    randoms = [_vector(sex="agree" if i % 2 else "disagree", dob="year_digit" if i % 20 == 0 else "disagree")
+               for i in range(2000)]
     cands = [(_vector(dob="disagree", sex="agree"), 0.0)] * 500
-    same = [(_vector(dob="transposed", sex="agree"), True)] * 200
+    same = [(_vector(dob="year_digit", sex="agree"), True)] * 200
     without = weights.estimate("Person", cands, randoms, prior=-10.0)["weights"]
     with_known = weights.estimate("Person", cands, randoms, prior=-10.0, known=same)["weights"]
-    assert with_known["dob"]["transposed"] > without["dob"]["transposed"]
+    assert with_known["dob"]["year_digit"] > without["dob"]["year_digit"]
 
 
 def test_refit_keeps_weights_that_scoring_then_uses(graph):
@@ -67,3 +69,34 @@ def test_refit_leaves_a_small_store_to_the_hand_table(graph):
     graph.write(lambda tx: records.insert_rows(tx, "Person", rows, SYSTEM.uid))
     assert weights.refit(graph, "Person") is None
     assert graph.read(lambda tx: weights.stored(tx, "Person")) is None
+
+
+def test_a_level_too_rare_among_random_pairs_keeps_its_hand_weight():
+    # A shared date of birth turns up a few times in 5,000 random pairs: too few to count its u, so the
+    # fit keeps the hand-set weight rather than one made from a smoothing floor; a different date,
+    # on nearly every random pair, is fitted (copies here disagree on it a third of the time).
+    randoms = [_vector(dob="exact" if i % 1000 == 0 else "disagree") for i in range(5000)]
+    cands = [(_vector(dob="exact" if i % 3 else "disagree"), 20.0) for i in range(300)] + \
+        [(_vector(dob="disagree"), -10.0)] * 2700
+    w = weights.estimate("Person", cands, randoms, prior=-10.0)["weights"]
+    assert w["dob"]["exact"] == model.WEIGHTS["Person"]["dob"]["exact"]
+    assert model.WEIGHTS["Person"]["dob"]["disagree"] < w["dob"]["disagree"] < 0
+
+
+def test_a_level_common_among_random_pairs_is_fitted():
+    randoms = [_vector(dob="same_year" if i % 50 == 0 else "disagree") for i in range(5000)]
+    cands = [(_vector(dob="same_year"), 20.0)] * 300 + [(_vector(dob="disagree"), -10.0)] * 2700
+    w = weights.estimate("Person", cands, randoms, prior=-10.0)["weights"]
+    hand = model.WEIGHTS["Person"]["dob"]["same_year"]
+    assert hand + 1 < w["dob"]["same_year"] <= hand + weights.MAX_SHIFT  # moved from the hand weight, within reason
+
+
+def test_a_disagreement_the_hand_table_calls_neutral_stays_neutral():
+    # Another address says nothing (people move): even where most copies among the candidates have
+    # another address, the fit leaves it at 0; a different date of birth beside it is fitted.
+    randoms = [_vector(addresses="disagree", dob="disagree") for _ in range(5000)]
+    cands = [(_vector(addresses="disagree", dob="disagree" if i % 2 else "exact"), 20.0) for i in range(300)] + \
+        [(_vector(addresses="disagree", dob="disagree"), -10.0)] * 2700
+    w = weights.estimate("Person", cands, randoms, prior=-10.0)["weights"]
+    assert w["addresses"]["disagree"] == model.WEIGHTS["Person"]["addresses"]["disagree"] == 0.0
+    assert w["dob"]["disagree"] != model.WEIGHTS["Person"]["dob"]["disagree"]
