@@ -128,14 +128,14 @@ def test_the_time_bar_brushes_the_explorer(new_page, located):
     brush(page, "#ex-time", "2026-01-12", "2026-02-03")  # the vehicle's first sightings; no link was made then
     expect(page.locator("#ex-time-result")).to_contain_text("outside the period hidden", timeout=T)
     assert int(bar.get_attribute("data-hidden-links") or 0) > 0
-    after = page.evaluate("window.ccmsExplorer.cy.elements(':visible').length")
-    assert after < visible, (after, visible)
+    # The graph restyles after the text is written: wait for it rather than read it at once.
+    page.wait_for_function("n => window.ccmsExplorer.cy.elements(':visible').length < n", arg=visible, timeout=T)
     assert re.search(r"since=20\d\d-\d\d-\d\d", page.url)
     assert "since=" in (page.locator("#ex-map").get_attribute("href") or "")
     shot(page, "11-explorer-time-brushed")
 
     page.get_by_role("button", name="All time").click()
     expect(page.locator("#ex-time-result")).to_have_text("", timeout=T)
-    assert page.evaluate("window.ccmsExplorer.cy.elements(':visible').length") == visible
+    page.wait_for_function("n => window.ccmsExplorer.cy.elements(':visible').length === n", arg=visible, timeout=T)
     assert not [e for e in new_page.console_errors if "Content Security Policy" in e or "Refused" in e], \
         new_page.console_errors
