@@ -291,6 +291,20 @@ def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
+def compare_number(a: Collection[str], b: Collection[str]) -> str:
+    """As `compare_identifier`, for a number issued once (a business's EIN): 'close' when two values of
+    CLOSE_ID_LENGTH characters or more are two edits apart (Damerau), digits included.
+
+    Two edits are what two copies each slipped once from one original show, and a slip of two
+    characters. Unlike `compare_long_identifier` digit-only values count: the level does not add
+    evidence (see `model.WEIGHTS`), it only stops two such values counting as two numbers."""
+    level = compare_identifier(a, b)
+    if level == "disagree" and any(min(len(x), len(y)) >= CLOSE_ID_LENGTH
+                                   and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2 for x in a for y in b):
+        return "close"
+    return level
+
+
 KEYED_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 #: Values at least this long two edits apart are 'close' (shorter ones: another value).
 CLOSE_ID_LENGTH = 7
