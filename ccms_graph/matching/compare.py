@@ -291,23 +291,16 @@ def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
-def compare_number(a: Collection[str], b: Collection[str]) -> str:
-    """As `compare_identifier`, for a number issued once (a business's EIN): 'close' when two values of
-    CLOSE_ID_LENGTH characters or more are two edits apart (Damerau), digits included.
-
-    Two edits are what two copies each slipped once from one original show, and a slip of two
-    characters. Unlike `compare_long_identifier` digit-only values count: the level does not add
-    evidence (see `model.WEIGHTS`), it only stops two such values counting as two numbers."""
-    level = compare_identifier(a, b)
-    if level == "disagree" and any(min(len(x), len(y)) >= CLOSE_ID_LENGTH
-                                   and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2 for x in a for y in b):
-        return "close"
-    return level
-
-
 KEYED_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 #: Values at least this long two edits apart are 'close' (shorter ones: another value).
 CLOSE_ID_LENGTH = 7
+
+
+def two_slips_apart(x: str, y: str, digits: bool = True) -> bool:
+    """Two values two edits apart (Damerau: a swap of neighbours is one), both at least CLOSE_ID_LENGTH
+    long; with `digits` False, neither of digits only (see `compare_long_identifier`)."""
+    return (min(len(x), len(y)) >= CLOSE_ID_LENGTH and (digits or not (x.isdigit() or y.isdigit()))
+            and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2)
 
 
 def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
@@ -322,10 +315,9 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
             other_kind, _, other = y.partition(":")
             if kind != other_kind:
                 continue
-            edits = DamerauLevenshtein.distance(value, other, score_cutoff=2)
-            if edits == 1:
+            if DamerauLevenshtein.distance(value, other, score_cutoff=1) == 1:
                 return "typo"
-            if edits == 2 and min(len(value), len(other)) >= CLOSE_ID_LENGTH:
+            if two_slips_apart(value, other):
                 level = "close"
     return level
 
@@ -333,26 +325,24 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
 LONG_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 
 
-def two_slips_apart(x: str, y: str) -> bool:
-    """Two values two edits apart (Damerau: a swap of neighbours is one), both at least
-    CLOSE_ID_LENGTH long and neither of digits only: the space of long alphanumeric values is sparse
-    enough that another vehicle's value is rarely so near; a number of digits only is not (see
-    `compare_long_identifier`)."""
-    return (min(len(x), len(y)) >= CLOSE_ID_LENGTH and not x.isdigit() and not y.isdigit()
-            and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2)
-
-
-def compare_long_identifier(a: Collection[str], b: Collection[str]) -> str:
+def compare_long_identifier(a: Collection[str], b: Collection[str], digits: bool = False) -> str:
     """As `compare_identifier` (VIN, hull id); 'close' when two values are two edits apart and long
-    enough for that to be rare by chance (`two_slips_apart`).
+    enough for that to be rare by chance (`two_slips_apart`; digit-only values only with `digits`).
 
     Counted on the generator's vehicles and vessels (seed 23, stress copies): a VIN (17 characters)
     two edits from its copy's in 18% of true pairs and none of 304k random ones, a hull id (12) in 4%
     and none of 96k. Person identifiers (SSN, A-Number) keep `compare_identifier`: nine digits."""
     level = compare_identifier(a, b)
-    if level == "disagree" and any(two_slips_apart(x, y) for x in a for y in b):
+    if level == "disagree" and any(two_slips_apart(x, y, digits) for x in a for y in b):
         return "close"
     return level
+
+
+def compare_number(a: Collection[str], b: Collection[str]) -> str:
+    """As `compare_long_identifier`, digit-only values included, for a number issued once (a business's
+    EIN): two edits are what two copies each slipped once from one original show. The level adds no
+    evidence (see `model.WEIGHTS`); it only stops two such values counting as two numbers."""
+    return compare_long_identifier(a, b, digits=True)
 
 
 QUALIFIED_LEVELS = ("agree", "agree_unqualified", "typo", "qualifier_differs", "disagree", MISSING)
@@ -397,7 +387,7 @@ def compare_plate(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]
     level = compare_qualified(a, b)
     if level not in ("qualifier_differs", "disagree"):
         return level
-    if any((not iss_a or not iss_b or iss_a == iss_b) and two_slips_apart(num_a, num_b)
+    if any((not iss_a or not iss_b or iss_a == iss_b) and two_slips_apart(num_a, num_b, digits=False)
            for num_a, iss_a in a for num_b, iss_b in b):
         return "close"
     return level
