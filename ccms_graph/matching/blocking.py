@@ -41,8 +41,8 @@ recall from 0.809 to 0.999 (vehicles), 0.785 to 0.830 (vessels) and 0.643 to 0.7
 0.986 to 0.993. What vessels and aircraft still miss shares no evidence but a kind, a flag or a make
 (a renamed vessel whose identifiers were left off, a re-registered aircraft without its model), or
 a tail number two edits away (N-numbers are dense: most of their neighbours are other aircraft).
-The pairs they add are candidates, not hits: the scorer calls a VIN, plate or hull id two edits
-away `disagree`, so F1 did not move.
+The scorer weighs a VIN, plate or hull id two edits away as `close` (`compare.two_slips_apart`, the
+same length rule as `TWO_EDIT_MIN`), which is what turned the new candidates into hits.
 
 Evidence keys (`features.deletion_keys`, `features.address_keys`, `two_edit_keys`) and social handles are asked in
 their own query; a candidate found through them, an identifier, a phone or an e-mail is marked
@@ -62,7 +62,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..db import Graph
 from ..nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS
-from . import features, identifiers, records
+from . import compare, features, identifiers, records
 from .dates import Dob, parse_dob
 from .names import PersonName, phonetic_key, tokens
 from .records import person_view
@@ -275,7 +275,7 @@ LONG_ID = 12
 SERIAL_TAIL = 8
 #: Shorter identifiers get no two-edit keys: two deletions from six characters leave four, which
 #: thousands of plates or tail numbers share.
-TWO_EDIT_MIN = 7
+TWO_EDIT_MIN = compare.CLOSE_ID_LENGTH
 #: The types whose records are found by registrations, hulls and models rather than by names.
 _OBJECT_TYPES = frozenset({"Vehicle", "Vessel", "Aircraft"})
 
