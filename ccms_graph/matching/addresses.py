@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from ccms_graph.matching.names import ascii_text
 
@@ -73,17 +74,32 @@ def normalize_postcode(postcode: object) -> str:
     return p[:5] if len(p) == 9 and p.isdigit() else p
 
 
+#: The address fields `normalize_address` reads.
+_PARTS = ("line1", "line2", "city", "state", "postcode", "country")
+
+
 def normalize_address(addr: Mapping[str, object] | None) -> dict[str, str]:
-    """All address parts normalized; missing parts are ''."""
+    """All address parts normalized; missing parts are ''. A new dict on each call (callers may change it)."""
     a = addr or {}
-    country = ascii_text(a.get("country"))
-    return {
-        "line": " ".join(x for x in (normalize_line(a.get("line1")), normalize_line(a.get("line2"))) if x),
-        "city": ascii_text(a.get("city")),
-        "state": normalize_state(a.get("state")),
-        "postcode": normalize_postcode(a.get("postcode")),
-        "country": _COUNTRIES.get(country, country),
-    }
+    parts = tuple(a.get(k) for k in _PARTS)
+    if all(x is None or isinstance(x, str) for x in parts):
+        return dict(_normalized(*parts))
+    return dict(_normalize(*parts))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalized(*parts: str | None) -> tuple[tuple[str, str], ...]:
+    """`_normalize` of text parts, remembered: deconfliction normalizes the same stored addresses many
+    times over (each candidate's, for each record it is scored against, and for its keys)."""
+    return _normalize(*parts)
+
+
+def _normalize(line1: object, line2: object, city: object, state: object, postcode: object,
+               country: object) -> tuple[tuple[str, str], ...]:
+    c = ascii_text(country)
+    return (("line", " ".join(x for x in (normalize_line(line1), normalize_line(line2)) if x)),
+            ("city", ascii_text(city)), ("state", normalize_state(state)), ("postcode", normalize_postcode(postcode)),
+            ("country", _COUNTRIES.get(c, c)))
 
 
 def address_key(addr: Mapping[str, object] | None) -> str:

@@ -59,13 +59,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..db import Graph
 from ..nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS
 from . import compare, features, identifiers, records
-from .dates import Dob, parse_dob
+from .dates import Dob
 from .names import PersonName, phonetic_key, tokens
-from .records import person_view
 
 #: Candidates per probe record after ranking (the issue asks for about 100).
 CANDIDATE_CAP = 100
@@ -212,12 +212,12 @@ def _surname_keys(names: Sequence[PersonName]) -> set[str]:
     return surnames - {""}
 
 
-def _person_extra_keys(record: Mapping, query: bool) -> list[str]:
-    dob = parse_dob(record.get("dob"))
+def _person_extra_keys(view: records.PersonView, query: bool) -> list[str]:
+    dob = view.dob
     # The None tests repeat what is_missing / is_full check, so the types narrow.
     if dob.is_missing or dob.year is None:
         return []
-    names = person_view(record).names  # once: parsing the names is most of the keys' cost
+    names = view.names
     surnames = sorted(_surname_keys(names))
     keys = _year_month_keys(dob, surnames, query) + _given_year_keys(names, dob.year, query)
     if not dob.is_full or dob.month is None or dob.day is None:
@@ -336,7 +336,7 @@ def model_key(model: object) -> str:
     return identifiers.alnum_upper(model)
 
 
-def _object_keys(type_name: str, record: Mapping, query: bool) -> list[str]:
+def _object_keys(type_name: str, record: Mapping, query: bool, view: Any) -> list[str]:
     """Keys of ours for vehicles, vessels and aircraft (beside `features`'), from the evidence their
     copies still share when the registration changed or slipped twice:
 
@@ -355,9 +355,9 @@ def _object_keys(type_name: str, record: Mapping, query: bool) -> list[str]:
       name ("name:") changes with most slips. Keys per name word were tried: they found 12 more
       stress pairs of 1,057 but five times the candidates (a namesake's common word, "Sea", "Star").
     """
-    keys = set(two_edit_keys(features.identifier_keys(type_name, record)))
+    keys = set(two_edit_keys(features.identifier_keys(type_name, record, view)))
     if type_name == "Vehicle":
-        v = records.vehicle_view(record)
+        v = view
         if model := model_key(record.get("model")):
             if not (query and v["year"]):  # stored always, asked by a probe without a year
                 keys.add(f"vm:{model}")
@@ -368,29 +368,31 @@ def _object_keys(type_name: str, record: Mapping, query: bool) -> list[str]:
         if model := model_key(record.get("model")):
             keys.add(f"am:{model}")
     elif type_name == "Vessel":
-        if len(name := records.vessel_view(record)["name"].replace(" ", "")) >= 4:
+        if len(name := view["name"].replace(" ", "")) >= 4:
             keys |= {f"vn:{n}" for n in deletion_neighbours(name)}
     return sorted(keys)
 
 
-def _keys(type_name: str, record: Mapping, query: bool) -> list[str]:
+def _keys(type_name: str, record: Mapping, query: bool, view: Any = None) -> list[str]:
     _check(type_name)
-    keys = (features.candidate_keys if query else features.blocking_keys)(type_name, record)
+    view = records.view_of(type_name, record) if view is None else view
+    keys = (features.candidate_keys if query else features.blocking_keys)(type_name, record, view)
     if type_name == "Person":
-        keys = keys + _person_extra_keys(record, query=query)
+        keys = keys + _person_extra_keys(view, query=query)
     elif type_name in _OBJECT_TYPES:
-        keys = keys + _object_keys(type_name, record, query=query)
+        keys = keys + _object_keys(type_name, record, query, view)
     return sorted({f"{type_name}:{k}" for k in keys})
 
 
-def stored_keys(type_name: str, record: Mapping) -> list[str]:
-    """The type-prefixed blocking keys to store on a record's node (sorted, unique)."""
-    return _keys(type_name, record, query=False)
+def stored_keys(type_name: str, record: Mapping, view: Any = None) -> list[str]:
+    """The type-prefixed blocking keys to store on a record's node (sorted, unique); `view` is
+    `records.view_of(type_name, record)`, when the caller has it."""
+    return _keys(type_name, record, False, view)
 
 
-def query_keys(type_name: str, record: Mapping) -> list[str]:
-    """The type-prefixed blocking keys to look up for a probe record."""
-    return _keys(type_name, record, query=True)
+def query_keys(type_name: str, record: Mapping, view: Any = None) -> list[str]:
+    """The type-prefixed blocking keys to look up for a probe record; `view` as for `stored_keys`."""
+    return _keys(type_name, record, True, view)
 
 
 def match_keys_text(type_name: str, record: Mapping) -> str:
@@ -458,14 +460,15 @@ def name_query(type_name: str, record: Mapping, prefix: bool = False) -> str:
 def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: bool = False) -> dict:
     """Everything the candidate query needs to know about one record (all values, no Cypher)."""
     _check(type_name)
-    id_keys = features.identifier_keys(type_name, record)
+    view = records.view_of(type_name, record)  # normalized once, for every key below
+    id_keys = features.identifier_keys(type_name, record, view)
     phones = sorted({k.split(":", 1)[1] for k in id_keys if k.startswith("phone:")})
     emails = sorted({k.split(":", 1)[1] for k in id_keys if k.startswith("email:")})
-    dob = parse_dob(record.get("dob")) if type_name == "Person" else None
+    dob = view.dob if isinstance(view, records.PersonView) else None
     dob_alt = []
     if dob is not None and dob.is_full and dob.day is not None and dob.day <= 12 and dob.day != dob.month:
         dob_alt.append(f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}")
-    keys = query_keys(type_name, record)
+    keys = query_keys(type_name, record, view)
     evidence = [k for k in keys if k.split(":", 2)[1] in EVIDENCE_PREFIXES]
     return {
         "ids": id_keys, "phones": phones, "emails": emails, "handles": sorted(handle_keys(record.get("handles") or ())),

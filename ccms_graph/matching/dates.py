@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 _MONTHS = {
     name: i
@@ -86,7 +87,14 @@ def parse_dob(raw: object) -> Dob:
     """
     if isinstance(raw, date):
         return Dob(raw.year, raw.month, raw.day, raw.isoformat(), True)
-    text = "" if raw is None else str(raw).strip()
+    return _parse_text("" if raw is None else str(raw))
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(value: str) -> Dob:
+    """`parse_dob` of text, remembered (a `Dob` is immutable): deconfliction reads the same dates of
+    birth many times over (a batch's candidates; about 30,000 distinct dates among 1M people)."""
+    text = value.strip()
     if not text:
         return Dob(raw="", valid=False)
     parsed = _parse(text.lower().replace(",", " ").strip())

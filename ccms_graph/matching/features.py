@@ -38,7 +38,8 @@ Other types store and query the same keys (`candidate_keys` == `blocking_keys`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ccms_graph.matching import records
 from ccms_graph.matching.identifiers import identifier_key
@@ -74,8 +75,7 @@ def _name_phonetics(name: PersonName, swapped: bool) -> set[str]:
     return {p for p in out if p}
 
 
-def _person_keys(record: Mapping, query: bool) -> list[str]:
-    view = records.person_view(record)
+def _person_keys(view: records.PersonView, query: bool) -> list[str]:
     year = view.dob.year if not view.dob.is_missing else None
     phons = set().union(*(_name_phonetics(n, swapped=not query) for n in view.names))
     keys: list[str] = []
@@ -89,41 +89,37 @@ def _person_keys(record: Mapping, query: bool) -> list[str]:
     return _unique(keys)
 
 
-def _business_keys(record: Mapping) -> list[str]:
-    view = records.business_view(record)
+def _business_keys(view: records.BusinessView) -> list[str]:
     keys = [f"name:{phonetic_key(word)}" for n in view.names for word in n.split()[:2]]
     keys += [f"zip:{a['postcode']}" for a in view.addresses if a["postcode"]]
     return _unique(keys)
 
 
-def _vehicle_keys(record: Mapping) -> list[str]:
-    v = records.vehicle_view(record)
+def _vehicle_keys(v: dict) -> list[str]:
     keys = [k for vin in v["vin"] for k in (f"vinhead:{vin[:11]}", f"vintail:{vin[11:]}")]
     if v["make"] and v["model"] and v["year"]:
         keys.append(f"mmy:{v['make']}|{v['model']}|{v['year']}")
     return _unique(keys)
 
 
-def _vessel_keys(record: Mapping) -> list[str]:
-    name = records.vessel_view(record)["name"]
+def _vessel_keys(v: dict) -> list[str]:
+    name = v["name"]
     return _unique([f"name:{phonetic_key(name.replace(' ', ''))}"] if name else [])
 
 
-def _aircraft_keys(record: Mapping) -> list[str]:
-    v = records.aircraft_view(record)
+def _aircraft_keys(v: dict) -> list[str]:
     keys = [f"mm:{v['make']}|{v['model']}"] if v["make"] and v["model"] else []
     keys += [f"tail:{d}" for t in v["n_number"] if (d := "".join(c for c in t if c.isdigit()))]
     return _unique(keys)
 
 
-def _thing_keys(record: Mapping) -> list[str]:
-    v = records.thing_view(record)
+def _thing_keys(v: dict) -> list[str]:
     keys = [f"cat:{v['category']}"] if v["category"] else []
     keys += [f"serialtail:{s[-6:]}" for s, _ in v["serial"]]
     return _unique(keys)
 
 
-_OTHER = {"Business": _business_keys, "Vehicle": _vehicle_keys, "Vessel": _vessel_keys,
+_OTHER: dict[str, Callable[[Any], list[str]]] = {"Business": _business_keys, "Vehicle": _vehicle_keys, "Vessel": _vessel_keys,
           "Aircraft": _aircraft_keys, "Thing": _thing_keys}
 
 
@@ -172,28 +168,31 @@ def address_keys(addresses: Iterable[Mapping[str, str]]) -> list[str]:
     return sorted(out)
 
 
-def _evidence_keys(entity_type: str, record: Mapping) -> list[str]:
+def _evidence_keys(entity_type: str, record: Mapping, view: Any) -> list[str]:
     """Keys from identifiers and addresses, the same for storing and querying."""
-    keys = deletion_keys(identifier_keys(entity_type, record))
-    if entity_type == "Person":
-        keys += address_keys(records.person_view(record).addresses)
-    elif entity_type == "Business":
-        keys += address_keys(records.business_view(record).addresses)
+    keys = deletion_keys(identifier_keys(entity_type, record, view))
+    if entity_type in ("Person", "Business"):
+        keys += address_keys(view.addresses)
     return keys
 
 
-def blocking_keys(entity_type: str, record: Mapping) -> list[str]:
-    """The blocking keys to store on the node for `record` (sorted, unique); see the module doc."""
+def _own_keys(entity_type: str, record: Mapping, view: Any, query: bool) -> list[str]:
     _check(entity_type)
-    own = _person_keys(record, query=False) if entity_type == "Person" else _OTHER[entity_type](record)
-    return _unique([*own, *_evidence_keys(entity_type, record)])
+    view = records.view_of(entity_type, record) if view is None else view
+    own = _person_keys(view, query) if entity_type == "Person" else _OTHER[entity_type](view)
+    return _unique([*own, *_evidence_keys(entity_type, record, view)])
 
 
-def candidate_keys(entity_type: str, record: Mapping) -> list[str]:
-    """The keys to look up (any stored key equal to one of them) to find candidates for `record`."""
-    _check(entity_type)
-    own = _person_keys(record, query=True) if entity_type == "Person" else _OTHER[entity_type](record)
-    return _unique([*own, *_evidence_keys(entity_type, record)])
+def blocking_keys(entity_type: str, record: Mapping, view: Any = None) -> list[str]:
+    """The blocking keys to store on the node for `record` (sorted, unique); see the module doc.
+    `view` is `records.view_of(entity_type, record)`, when the caller has it."""
+    return _own_keys(entity_type, record, view, query=False)
+
+
+def candidate_keys(entity_type: str, record: Mapping, view: Any = None) -> list[str]:
+    """The keys to look up (any stored key equal to one of them) to find candidates for `record`;
+    `view` as for `blocking_keys`."""
+    return _own_keys(entity_type, record, view, query=True)
 
 
 def _ids(kind: str, values: Iterable[str]) -> list[str]:
@@ -201,29 +200,27 @@ def _ids(kind: str, values: Iterable[str]) -> list[str]:
     return [k for v in values if (k := identifier_key(kind, v))]
 
 
-def identifier_keys(entity_type: str, record: Mapping) -> list[str]:
-    """Exact-lookup identifier keys for `record` (sorted, unique), e.g. "ssn:123456789"."""
+def identifier_keys(entity_type: str, record: Mapping, view: Any = None) -> list[str]:
+    """Exact-lookup identifier keys for `record` (sorted, unique), e.g. "ssn:123456789"; `view` as for
+    `blocking_keys`."""
     _check(entity_type)
+    v: Any = records.view_of(entity_type, record) if view is None else view
     if entity_type == "Person":
-        p = records.person_view(record)
+        p = v
         keys = [k for kind, vals in p.ids.items() for k in _ids(kind, vals)]
         keys += _ids("passport", (n for n, _ in p.passports)) + _ids("drivers_license", (n for n, _ in p.licenses))
         keys += list(p.other_ids) + _ids("phone", p.phones) + _ids("email", p.emails)
     elif entity_type == "Business":
-        b = records.business_view(record)
+        b = v
         keys = _ids("ein", b.ein) + [f"registration:{n}" for n, _ in b.registrations]
         keys += _ids("phone", b.phones) + _ids("email", b.emails)
     elif entity_type == "Vehicle":
-        v = records.vehicle_view(record)
         keys = _ids("vin", v["vin"]) + _ids("plate", (n for n, _ in v["plate"]))
     elif entity_type == "Vessel":
-        v = records.vessel_view(record)
         keys = _ids("imo", v["imo"]) + _ids("mmsi", v["mmsi"]) + _ids("hin", v["hin"])
         keys += [f"documentation_number:{d}" for d in v["documentation_number"]]
     elif entity_type == "Aircraft":
-        v = records.aircraft_view(record)
         keys = _ids("n_number", v["n_number"]) + _ids("icao24", v["icao24"]) + _ids("serial", (n for n, _ in v["serial"]))
     else:
-        v = records.thing_view(record)
         keys = _ids("imei", v["imei"]) + _ids("serial", (n for n, _ in v["serial"]))
     return _unique(keys)

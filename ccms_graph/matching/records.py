@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ccms_graph.matching.addresses import normalize_address, normalize_state
 from ccms_graph.matching.dates import Dob, parse_dob
@@ -62,11 +63,30 @@ class PersonView:
     addresses: list[dict[str, str]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1 << 16)
+def _person_name(given: object, middle: object, family: object) -> PersonName:
+    """`person_name`, remembered (a PersonName is immutable): deconfliction views the same stored names
+    many times over, once per record each is scored against."""
+    return person_name(given, middle, family)
+
+
+@lru_cache(maxsize=1 << 14)
+def _alias_name(full: object) -> PersonName:
+    """`parse_full_name` of an alias, remembered like `_person_name`."""
+    return parse_full_name(full)
+
+
+def _hashable(*values: object) -> bool:
+    return all(v is None or isinstance(v, str | int) for v in values)
+
+
 def person_view(rec: Mapping) -> PersonView:
     """Normalize a Person record dict (field names as in the matching module docs)."""
     v = PersonView()
-    primary = person_name(rec.get("given_name"), rec.get("middle_name"), rec.get("family_name"))
-    v.names = [n for n in [primary, *(parse_full_name(a) for a in _as_list(rec.get("aliases")))] if not n.is_empty]
+    parts = (rec.get("given_name"), rec.get("middle_name"), rec.get("family_name"))
+    primary = _person_name(*parts) if _hashable(*parts) else person_name(*parts)
+    aliases = [_alias_name(a) if _hashable(a) else parse_full_name(a) for a in _as_list(rec.get("aliases"))]
+    v.names = [n for n in [primary, *aliases] if not n.is_empty]
     v.dob = parse_dob(rec.get("dob"))
     v.sex = rec.get("sex")
     v.ids = {k: set() for k in PERSON_ID_KINDS}
@@ -222,3 +242,14 @@ def thing_view(rec: Mapping) -> dict:
         "category": category,
         "description": ascii_text(rec.get("description")),
     }
+
+
+#: The normalized view of each record type (`view_of`).
+VIEWS = {"Person": person_view, "Business": business_view, "Vehicle": vehicle_view, "Vessel": vessel_view,
+         "Aircraft": aircraft_view, "Thing": thing_view}
+
+
+def view_of(entity_type: str, rec: Mapping) -> object:
+    """The normalized view of a record of `entity_type`. Normalizing is most of what computing a record's
+    keys costs: compute the view once and pass it to each key function (`features`, `blocking`)."""
+    return VIEWS[entity_type](rec)

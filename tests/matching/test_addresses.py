@@ -51,3 +51,20 @@ def test_postcode(raw, expected):
 @pytest.mark.parametrize("raw, expected", [("Texas", "tx"), ("TX", "tx"), ("District of Columbia", "dc"), ("Ontario", "ontario")])
 def test_state(raw, expected):
     assert normalize_state(raw) == expected
+
+
+def test_each_normalized_address_is_a_dict_of_its_own():
+    """Normalized addresses are remembered by their text; a caller changing one must not change the next."""
+    from ccms_graph.matching.addresses import normalize_address
+
+    typed = {"line1": "12 Rodway Street", "city": "Sydney", "postcode": "2000"}
+    first = normalize_address(typed)
+    first["line"] = "changed"
+    assert normalize_address(dict(typed))["line"] == "12 rodway st"
+
+
+def test_an_address_part_that_is_not_text_is_still_normalized():
+    from ccms_graph.matching.addresses import normalize_address
+
+    assert normalize_address({"line1": "5 Main St", "postcode": 62701})["postcode"] == "62701"
+    assert normalize_address({"line1": ["5 Main St"], "city": "X"})["city"] == "x"

@@ -95,3 +95,29 @@ def test_other_types_meet_under_a_shared_key(entity_type, a, b):
 def test_unknown_entity_type_is_an_error():
     with pytest.raises(ValueError):
         blocking_keys("Spaceship", {})
+
+
+RECORDS_OF_EACH_TYPE = [
+    ("Person", {"given_name": "Ana", "middle_name": "Lucia", "family_name": "de la Cruz", "dob": "1980-05-03",
+                "aliases": ["Ana Smith"], "ssn": "219-09-9999", "phones": ["+1 305 555 0101"],
+                "addresses": [{"line1": "12 Rodway Street", "city": "Miami", "postcode": "33101"}]}),
+    ("Business", {"name": "Halcyon Freight Ltd", "ein": "12-3456789", "dbas": ["Halcyon"],
+                  "addresses": [{"line1": "9 Dock Rd", "city": "Miami", "postcode": "33101"}]}),
+    ("Vehicle", {"vin": "1HGCM82633A004352", "plate": "ABC123", "plate_state": "FL", "make": "Honda",
+                 "model": "Accord", "year": 2003}),
+    ("Vessel", {"name": "Sea Breeze", "hull_id": "ABC12345D404", "mmsi": "366123456"}),
+    ("Aircraft", {"tail_number": "N512CA", "make": "Cessna", "model": "172S", "icao24": "A0B1C2"}),
+    ("Thing", {"category": "firearm", "serial": "GLK-99812", "imei": "490154203237518"}),
+]
+
+
+@pytest.mark.parametrize("entity_type, record", RECORDS_OF_EACH_TYPE, ids=[t for t, _ in RECORDS_OF_EACH_TYPE])
+def test_keys_from_a_view_computed_once_are_the_keys_computed_afresh(entity_type, record):
+    """The import normalizes each record once and hands the view to every key function."""
+    from ccms_graph.matching import blocking, records
+
+    view = records.view_of(entity_type, record)
+    assert blocking.stored_keys(entity_type, record, view) == blocking.stored_keys(entity_type, record)
+    assert blocking.query_keys(entity_type, record, view) == blocking.query_keys(entity_type, record)
+    assert identifier_keys(entity_type, record, view) == identifier_keys(entity_type, record)
+    assert blocking.stored_keys(entity_type, record)  # every one of these records has keys to compare
