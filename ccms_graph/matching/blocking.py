@@ -521,7 +521,7 @@ CALL (p) {{
     {names}
   }}
   WITH p, n, sum(w) AS w, max(e) AS e
-  WHERE NOT n.uid IN p.exclude AND coalesce(n.deleted, false) = false
+  WHERE NOT n.uid IN p.exclude AND NOT n.uid IN $hidden AND coalesce(n.deleted, false) = false
   WITH p, n, e, w + CASE WHEN p.dob IS NULL THEN 0.0 WHEN n.dob = p.dob THEN 20.0
                       WHEN n.dob IN p.dob_alt THEN 10.0 ELSE 0.0 END AS w
   {ranked}
@@ -614,7 +614,8 @@ _HOLDERS = frozenset({"Person", "Business"})
 
 
 def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None = None,
-               readable: str = "true", cap: int = CANDIDATE_CAP, light: bool = False) -> list[list[dict]]:
+               readable: str = "true", cap: int = CANDIDATE_CAP, light: bool = False,
+               hidden: Iterable[str] = ()) -> list[list[dict]]:
     """Ranked candidates per probe: [{uid, w, evidence, props, record, readable, individual}], at most
     `cap` each, in probe order. `individual` is the uid of the master record a merged record is
     SUB_RECORD_OF (else its own); `evidence` says it shares an identifier, phone, e-mail or an
@@ -624,6 +625,10 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     `params` (`rules.actor_params(actor)`); each candidate says whether the actor may read it.
     `light` (people) carries back only {uid, evidence, name (every name and alias), dob}; `details`
     completes the ones worth scoring with the rest.
+
+    `hidden` uids are never candidates, for any probe (the import hides the batch it is writing
+    while it asks for the next one, whose candidates among them come from `within`: whether the
+    read sees that write commit depends on timing, and seen they would take seats under `cap`).
     """
     out: list[list[dict]] = [[] for _ in probes]
     if not probes:
@@ -631,7 +636,9 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     stmt = candidate_statement(type_name, readable, light)
     rows = tx.run(stmt, probes=[{**_sent(p), "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
                   evidence_limit=EVIDENCE_LIMIT,
-                  name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS, **dict(params or {}))
+                  name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS,
+                  hidden=sorted(set(hidden)) or [""],  # never empty: one parameter type, one cached plan
+                  **dict(params or {}))
     if light:
         for i, found in rows:
             out[i] = [{"uid": uid, "evidence": evidence, "name": name, "dob": dob} for uid, evidence, dob, name in found]

@@ -182,18 +182,20 @@ def worth_scoring(type_name: str, record: Mapping, cands: list[dict]) -> list[bo
 
 def gather(tx, type_name: str, records: Sequence[Mapping], *, excludes: list[Iterable[str]] | None = None,
            params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
-           prefix: bool = False, light: bool = False, probes: list[dict] | None = None) -> list[list[dict]]:
+           prefix: bool = False, light: bool = False, probes: list[dict] | None = None,
+           hidden: Iterable[str] = ()) -> list[list[dict]]:
     """The candidate query for each record (`blocking.candidates`), unscored; `judge` scores them.
 
     `prefix` also matches unfinished name words (query before create, as the user types); `light`
     (people) carries back only names and dates of birth, for `judge(hits_only=True)`. `probes`
-    (`blocking.probe` of each record) may come from the caller.
+    (`blocking.probe` of each record) may come from the caller; `hidden` uids are never candidates
+    (`blocking.candidates`).
     """
     if probes is None:
         excludes = excludes or [() for _ in records]
         probes = [blocking.probe(type_name, r, ex, prefix) for r, ex in zip(records, excludes, strict=True)]
     return blocking.candidates(tx, type_name, probes, params=params, readable=readable, cap=cap,
-                               light=light and type_name == "Person")
+                               light=light and type_name == "Person", hidden=hidden)
 
 
 def screen(tx, type_name: str, records: Sequence[Mapping], found: list[list[dict]], *, params: Mapping | None = None,

@@ -206,14 +206,16 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
             checkpoint(tx, after, last_line)
         return after
 
-    def search(chunk):
-        """Validate a batch and find its stored candidates (a read, while the batch before is written)."""
+    def search(chunk, writing):
+        """Validate a batch and find its stored candidates (a read, while the batch before, whose uids are
+        `writing`, is written: those are left to `within`, so the answer does not depend on whether the
+        read sees that write commit)."""
         prepared = _prepare(type_name, chunk, actor, case_uid, (source or "").strip() or "import")
         rows = [(number, row) for number, row, _, _ in prepared if row is not None]
         batch = [records.matching_record_of(type_name, row) for _, row in rows]
         probes = [blocking.probe(type_name, rec) for rec in batch]
-        stored = graph.read(lambda tx: deconfliction.search_before_write(tx, actor, type_name, batch, probes)) \
-            if rows else []
+        stored = graph.read(lambda tx: deconfliction.search_before_write(tx, actor, type_name, batch, probes,
+                                                                         writing)) if rows else []
         return prepared, rows, batch, probes, stored
 
     def write(searched):
@@ -235,10 +237,11 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         for chunk in _batches(lines, batch, after_line):
             if pending is not None:
                 searched = pending.result()
-                pending = pool.submit(search, chunk)  # overlaps the write below
+                writing = [row["props"]["uid"] for _, row in searched[1]]
+                pending = pool.submit(search, chunk, writing)  # overlaps the write below
                 write(searched)
             else:
-                pending = pool.submit(search, chunk)
+                pending = pool.submit(search, chunk, [])
         if pending is not None:
             write(pending.result())
     if type_name == "Person" and counts["created"]:

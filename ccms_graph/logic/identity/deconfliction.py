@@ -26,6 +26,7 @@ audited as "deny".
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from ... import metrics
 from ...db import Graph
@@ -94,16 +95,18 @@ def _actor_contact(actor: Actor) -> dict:
 
 
 def search_before_write(tx, actor: Actor, type_name: str, records: list[dict],
-                        probes: list[dict] | None = None) -> list[list[dict]]:
+                        probes: list[dict] | None = None, writing: Iterable[str] = ()) -> list[list[dict]]:
     """The stored records' candidates for records about to be written in `tx`, for `after_write(gathered=)`:
     found light and `screen`ed (the ones worth scoring completed), so the write only scores them.
 
     The batch path asks here before it writes: Lucene answers a transaction that already holds
     changes to indexed nodes from an index of those changes built per query, several times slower.
+    `writing` names the records another transaction is writing meanwhile (the batch before): they
+    are left out, seen or not, and the caller finds them in memory (`blocking.within`).
     """
     params, readable = actor_params(actor), scopes.subject_readable("n")
     found = deconflict.gather(tx, type_name, records, params=params, readable=readable, cap=BATCH_CAP, light=True,
-                              probes=probes)
+                              probes=probes, hidden=writing)
     return deconflict.screen(tx, type_name, records, found, params=params, readable=readable)
 
 

@@ -233,3 +233,24 @@ def test_each_type_is_deconflicted_on_its_identifiers(graph, org, type_name, sto
     hit = graph.query("MATCH (h:DeconflictionHit) RETURN h.explanation_json AS x, h.decision AS d")[0]
     assert hit["d"] == decision
     assert {r["field"]: r["level"] for r in json.loads(hit["x"])}[field] == level
+
+
+def test_records_another_batch_is_writing_are_left_out_whether_or_not_the_read_sees_them(graph, org):
+    """The import asks for a batch's stored candidates while the batch before is written. Whether that
+    read sees the write commit is timing, and the batch path caps each record's candidates, so the
+    records being written are left out of the stored answer (the import finds them in memory): the
+    same import gives the same hits however the two transactions interleave."""
+    from ccms_graph.logic.identity import deconfliction
+
+    person = {"given_name": "Marguerite", "family_name": "Okonkwo", "dob": "1983-04-17"}
+    written = make_person(graph, org.agent_a, **person)["uid"]
+    older = make_person(graph, org.agent_a, **{**person, "given_name": "Margeurite"},
+                        separate_reason="a test of two stored copies")["uid"]
+
+    def ask(writing):
+        return {c["uid"] for c in graph.read(lambda tx: deconfliction.search_before_write(
+            tx, org.agent_a, "Person", [person], writing=writing))[0]}
+
+    seen = ask([])
+    assert {written, older} <= seen
+    assert ask([written]) == seen - {written}
