@@ -70,6 +70,32 @@ COUNTED_FAMILY_WEIGHT_RANGE = (3.0, 22.0)
 COUNTED_GIVEN_WEIGHT_RANGE = (2.0, 20.0)
 #: One part of a name level: a fixed weight, or "tf" / "tf~" (computed from name frequencies).
 Part = str | float
+#: Both given names stated and unrelated (no nickname, respelling or initial) beside a surname that
+#: agrees: another first name for the same person, log2 units. m ~ 3% of copies (an alias's or a
+#: middle name written as the first, a name replaced beyond a typo: 1.4% of the generator's clerical
+#: pairs, 7% of FEBRL's), u ~ 1 (log2(0.03) ~ -5). It was -8 (m ~ 0.5%), to keep relatives apart: a
+#: spouse, child or sibling shares the surname, the house and often the phone, a twin the date of
+#: birth too, and those weights summed as if a stranger shared them. That double count is now taken
+#: out where it arises (RELATIVE_SURNAME_WEIGHT), so the penalty can say what a clerk does. peer.py
+#: --no-splink, P / R / F1 at `match`, -8 -> -5 with the cap: febrl3 0.9998 / 0.982 / 0.991 -> 0.9998 /
+#: 0.986 / 0.993, febrl4 1.000 / 0.993 / 0.996 -> 1.000 / 0.995 / 0.997, clerical persons 0.9992 /
+#: 0.989 / 0.994 -> 1.000 / 0.989 / 0.994 (false matches 4 -> 0), stress 0.9993 / 0.806 / 0.892 ->
+#: 0.9995 / 0.807 / 0.893; at `possible` every row gained too. Rescored offline, -4 gained a little
+#: more on every row (FEBRL's m, not a clerk's) and -3 raised stress false matches 2 -> 4.
+GIVEN_DIFFERS = -5.0
+#: The surname of a pair whose given names differ (the given_differs levels) weighs at most this many
+#: bits, log2 units, where the pair shares what relatives share: a house (address `agree` or `close`),
+#: a phone, or a full date of birth (twins). Counted frequencies weigh a surname by how rarely
+#: strangers share it (up to 22 bits), but relatives share it by birth or marriage: given the same
+#: house or birthday, the same surname is the rule, not a coincidence, and the shared field has
+#: counted it already. Without the cap a household of a rare surname (4 clerical pairs: surname 22
+#: bits, another given name, date of birth and sex) was a `match`, and so would be twins of a rare
+#: surname on name and date alone (about 30% likely the same person: a twin is as common as a copy
+#: with the given name replaced); at 8 neither is raised as a `match`. The date of birth's part of the
+#: cap costs the generator, which has no twins: with the house and phone only, F1 at `match` was
+#: febrl3 0.9932, clerical persons 0.995, stress 0.897 (the rare-surname copies born the same day
+#: under another given name are now `possible`).
+RELATIVE_SURNAME_WEIGHT = 8.0
 NAME_LEVEL_PARTS: dict[str, tuple[Part, Part] | tuple[Part, Part, float]] = {
     # level: (family part, given part[, fixed adjustment]); "tf" is the frequency-adjusted
     # agreement weight, "tf~" the same less FUZZY_DISCOUNT (a respelled name: see below).
@@ -92,21 +118,20 @@ NAME_LEVEL_PARTS: dict[str, tuple[Part, Part] | tuple[Part, Part, float]] = {
     # field, which costs what a swap does. Weighed on the tokens that agree (_crossed_lone_weight).
     "swapped_only": (0.0, "tf", -2.0),
     "swapped_fuzzy_only": (0.0, "tf~", -2.0),
-    # Both given names stated and unrelated (no nickname, respelling or initial): a clerk rarely
-    # writes another first name for the same person (m ~ 0.5%; aliases are compared on their own).
-    # At -6 two same-surname strangers born the same day were raised as `possible`.
-    "given_differs": ("tf", -8.0),
+    # Both given names stated and unrelated (no nickname, respelling or initial): GIVEN_DIFFERS,
+    # with the surname capped where the pair shares what relatives do (RELATIVE_SURNAME_WEIGHT).
+    "given_differs": ("tf", GIVEN_DIFFERS),
     # The given name agrees and the surname is another one: a married name or an alias (m ~ 5% of
     # copies; different people differ in surname almost always), so the given name still counts.
     "family_differs": (-4.0, "tf"),
     # Either of the two with the part that agrees respelled (a typo on top of the other name).
-    "given_differs_family_fuzzy": ("tf~", -8.0),
+    "given_differs_family_fuzzy": ("tf~", GIVEN_DIFFERS),
     "family_differs_given_fuzzy": (-4.0, "tf~"),
     # One side's given name is the other's surname (or a respelling of it) and the other parts are
     # unrelated: a swap and another name at once. Weighed on the crossed tokens, as a given name
     # that differs is, less what a swap costs.
-    "swapped_differs": ("tf", -8.0, -2.0),
-    "swapped_differs_fuzzy": ("tf~", -8.0, -2.0),
+    "swapped_differs": ("tf", GIVEN_DIFFERS, -2.0),
+    "swapped_differs_fuzzy": ("tf~", GIVEN_DIFFERS, -2.0),
     "disagree": (-8.0, 0.0),
     cmp.MISSING: (0.0, 0.0),
 }
@@ -409,11 +434,13 @@ def _roles(freq: NameFrequency | None, swapped: bool) -> tuple[_Role, _Role]:
 
 
 def _aligned_weight(parts: tuple[Part, ...], a: PersonName, b: PersonName, roles: tuple[_Role, _Role],
-                    whole_given: bool = False) -> float:
+                    whole_given: bool = False, family_cap: float | None = None) -> float:
     family_role, given_role = roles
     family = _part_weight(parts[0], a.family_core, b.family_core, family_role)
     if parts[0] == "tf" and a.family == b.family and len(a.family) > len(a.family_core):
         family += PARTICLES_AGREE  # "van der Williams" on both sides, not just "Williams"
+    if family_cap is not None:
+        family = min(family, family_cap)
     span = slice(None) if whole_given else slice(1)
     given = _part_weight(parts[1], a.given[span], b.given[span], given_role)
     return family + given
@@ -426,6 +453,9 @@ _CROSSED_LONE_LEVELS = frozenset({"swapped_only", "swapped_fuzzy_only"})
 #: Levels where one side's given name agrees with the other's surname and the rest differs.
 _CROSSED_DIFFERS_LEVELS = {"swapped_differs": frozenset({"given_differs"}),
                            "swapped_differs_fuzzy": frozenset({"given_differs_family_fuzzy"})}
+#: Levels where the surnames agree (or one side's surname is the other's given name) and the given
+#: names are unrelated: how relatives compare (RELATIVE_SURNAME_WEIGHT).
+_GIVEN_DIFFERS_LEVELS = frozenset({"given_differs", "given_differs_family_fuzzy", *_CROSSED_DIFFERS_LEVELS})
 
 
 def _crossed_lone_weight(part: Part, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
@@ -437,24 +467,27 @@ def _crossed_lone_weight(part: Part, a: PersonName, b: PersonName, freq: NameFre
     return _part_weight(part, here, there, _roles(freq, swapped=True)[1])
 
 
-def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None) -> float:
+def _name_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency | None,
+                 relatives: bool = False) -> float:
     """Weight of a name level with term-frequency adjustment, symmetric in a and b.
 
     For swapped levels each part weighs the tokens that agree (one side's surname, every token of
     it, with the other's given name), each looked up as the more common of a surname and a given
     name, and the lower of the two ways round is kept (so the weight stays symmetric); for the
     crossed levels with the rest unrelated (`swapped_differs`), the way round where the crossed names
-    line up.
+    line up. `relatives`: the pair shares a house, a phone or a date of birth, so a surname beside
+    another given name weighs at most RELATIVE_SURNAME_WEIGHT.
     """
     parts = NAME_LEVEL_PARTS[level]
     total = parts[2] if len(parts) > 2 else 0.0
+    cap = RELATIVE_SURNAME_WEIGHT if relatives and level in _GIVEN_DIFFERS_LEVELS else None
     if level in _CROSSED_LONE_LEVELS:
         return total + _crossed_lone_weight(parts[1], a, b, freq)
     if level not in _SWAPPED_LEVELS and level not in _CROSSED_DIFFERS_LEVELS:
-        return total + _aligned_weight(parts, a, b, _roles(freq, swapped=False))
+        return total + _aligned_weight(parts, a, b, _roles(freq, swapped=False), family_cap=cap)
     roles = _roles(freq, swapped=True)
     if level in _CROSSED_DIFFERS_LEVELS:  # weighed the way round where the crossed names line up
-        return total + max(_aligned_weight(parts, x, y, roles) for x, y in ((a, swap(b)), (swap(a), b))
+        return total + max(_aligned_weight(parts, x, y, roles, family_cap=cap) for x, y in ((a, swap(b)), (swap(a), b))
                            if cmp.oriented(x, y) in _CROSSED_DIFFERS_LEVELS[level])
     return total + min(_aligned_weight(parts, a, swap(b), roles, whole_given=True),
                        _aligned_weight(parts, swap(a), b, roles, whole_given=True))
@@ -469,7 +502,7 @@ def _middle_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency
 
 
 def _person_names(
-    a: records.PersonView, b: records.PersonView, freq: NameFrequency | None
+    a: records.PersonView, b: records.PersonView, freq: NameFrequency | None, relatives: bool = False
 ) -> tuple[str, float, PersonName | None, PersonName | None]:
     """The best-weighted pair over all names and aliases: (level, weight, name of a, name of b)."""
     rank = {lvl: i for i, lvl in enumerate(cmp.NAME_LEVELS)}
@@ -477,7 +510,7 @@ def _person_names(
     for na in a.names:
         for nb in b.names:
             level = cmp.compare_person_name(na, nb)
-            weight = _name_weight(level, na, nb, freq)
+            weight = _name_weight(level, na, nb, freq, relatives)
             if best is None or (weight, -rank[level]) > best[:2]:
                 best = (weight, -rank[level], level, na, nb)
     if best is None:
@@ -501,16 +534,24 @@ def _view_of_probe(rec: Mapping) -> records.PersonView:
     return view
 
 
+#: Address levels that put two people in one house (RELATIVE_SURNAME_WEIGHT).
+_SAME_HOUSE = frozenset({"agree", "close"})
+
+
 def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[list[Row], dict[str, float]]:
     a, b = _view_of_probe(ra), records.person_view(rb)
-    name_level, name_weight, na, nb = _person_names(a, b, freq)
+    address_level = cmp.compare_addresses(a.addresses, b.addresses)
+    phone_level = cmp.compare_sets(a.phones, b.phones)
+    dob_level = cmp.compare_dob(a.dob, b.dob)
+    relatives = address_level in _SAME_HOUSE or phone_level == "agree" or dob_level == "exact"
+    name_level, name_weight, na, nb = _person_names(a, b, freq, relatives)
     middle_level = cmp.compare_middle_name(na, nb) if na and nb else cmp.MISSING
     weights = {"name": name_weight,
                "middle_name": _middle_weight(middle_level, na, nb, freq) if na and nb else 0.0}
     rows: list[Row] = [
         ("middle_name", " ".join(na.middle) if na and na.middle else None,
          " ".join(nb.middle) if nb and nb.middle else None, middle_level),
-        ("dob", a.dob.iso() or (a.dob.raw or None), b.dob.iso() or (b.dob.raw or None), cmp.compare_dob(a.dob, b.dob)),
+        ("dob", a.dob.iso() or (a.dob.raw or None), b.dob.iso() or (b.dob.raw or None), dob_level),
         ("sex", a.sex, b.sex, cmp.compare_sex(a.sex, b.sex)),
     ]
     for kind in records.PERSON_ID_KINDS:
@@ -519,12 +560,12 @@ def _person_rows(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> tuple[
         ("passport", _show(a.passports), _show(b.passports), cmp.compare_qualified(a.passports, b.passports)),
         ("drivers_license", _show(a.licenses), _show(b.licenses), cmp.compare_qualified(a.licenses, b.licenses)),
         ("other_ids", _show(a.other_ids), _show(b.other_ids), cmp.compare_keyed_identifiers(a.other_ids, b.other_ids)),
-        ("phones", _show(a.phones), _show(b.phones), cmp.compare_sets(a.phones, b.phones)),
+        ("phones", _show(a.phones), _show(b.phones), phone_level),
         ("emails", _show(a.emails), _show(b.emails), cmp.compare_sets(a.emails, b.emails)),
         ("handles", _show(a.handles), _show(b.handles), cmp.compare_sets(a.handles, b.handles)),
         ("accounts", _show(a.accounts), _show(b.accounts), cmp.compare_sets(a.accounts, b.accounts)),
         ("addresses", [_addr_str(x) for x in a.addresses] or None, [_addr_str(x) for x in b.addresses] or None,
-         cmp.compare_addresses(a.addresses, b.addresses)),
+         address_level),
     ]
     return [("name", _name_str(na), _name_str(nb), name_level), *rows], weights
 

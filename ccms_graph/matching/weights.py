@@ -27,10 +27,11 @@ febrl3 1.000 / 0.982 / 0.991, febrl4 1.000 / 0.993 / 0.996, clerical 1.000 / 0.9
 it halved the agreement weights of dates and identifiers); with them 1.000 / 0.984 / 0.992, 1.000 /
 0.994 / 0.997, 1.000 / 0.984 / 0.992, 1.000 / 0.789 / 0.882. Short of paying on every set, so the
 import leaves the weights alone. What FEBRL misses is mostly the names' fixed penalties (a replaced
-given name, -8 bits; labelled FEBRL pairs put the level at +4.6 bits, its tf part included), which
-`model` computes and this module cannot fit. Also open: random pairs drawn from a store of clusters
-include duplicates (about 1 in 1,000 on the clerical generator), which inflates u of the agreeing
-levels (a clerical fit put an equal date of birth at 12.8 bits for the hand table's 14.8).
+given name, -8 bits when this was measured, `model.GIVEN_DIFFERS` since; labelled FEBRL pairs put the
+level at +4.6 bits, its tf part included), which `model` computes and this module cannot fit. Also
+open: random pairs drawn from a store of clusters include duplicates (about 1 in 1,000 on the
+clerical generator), which inflates u of the agreeing levels (a clerical fit put an equal date of
+birth at 12.8 bits for the hand table's 14.8).
 
 The result is stored as one `(:MatchModel {type, weights_json, fitted_at, ...})` node per type and
 read by `deconflict.context` for every scoring; `model.WEIGHTS` applies where no estimate exists

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching.deconflict import Config
-from ccms_graph.matching.model import WEIGHTS, person_prior, score
+from ccms_graph.matching.frequencies import NameCounts
+from ccms_graph.matching.model import GIVEN_DIFFERS, RELATIVE_SURNAME_WEIGHT, WEIGHTS, person_prior, score
 from ccms_graph.settings import load_settings
 
 
@@ -319,3 +320,61 @@ def test_every_weight_table_covers_exactly_the_levels_its_comparator_declares():
     off = [(type_name, field, sorted(table)) for type_name, fields in WEIGHTS.items()
            for field, table in fields.items() if frozenset(table) not in declared.values()]
     assert off == []
+
+
+# A surname unique in a store of 5,000 people: about 12 bits counted, and the 22-bit clamp with a
+# million people.
+_RARE_SURNAME = NameCounts(1_000_000, {"zapruder": 1, "harbottle": 1}, {"anna": 900, "boris": 900, "joshua": 900,
+                                                                          "fergus": 300})
+_HOUSE = {"phones": ["202-555-0101"], "addresses": [{"line1": "1 Main St", "city": "Reno", "state": "NV"}]}
+
+
+def test_a_household_of_a_rare_surname_is_not_raised():
+    """A spouse or child: the same rare surname, house and phone, another given name, date of birth
+    and sex. The surname counts as the household's (RELATIVE_SURNAME_WEIGHT), not as a stranger's
+    coincidence; this was a `match` while the full 22 bits of the surname counted."""
+    anna = person(given_name="Anna", family_name="Zapruder", dob="1970-01-02", sex="F", **_HOUSE)
+    boris = person(given_name="Boris", family_name="Zapruder", dob="1972-03-04", sex="M", **_HOUSE)
+    result = score("Person", anna, boris, name_frequency=_RARE_SURNAME, prior=person_prior(5000))
+    assert result["decision"] == "no_match"
+    name = result["explanation"][0]
+    assert name["level"] == "given_differs"
+    assert name["weight"] == pytest.approx(RELATIVE_SURNAME_WEIGHT + GIVEN_DIFFERS)
+
+
+def test_twins_of_a_rare_surname_are_not_a_match_on_name_and_birth_date():
+    """Another given name, the same rare surname and date of birth, nothing else: twins look so. The
+    surname weighs RELATIVE_SURNAME_WEIGHT, so the pair is at most `possible` (counted, the surname's
+    22 bits made it a `match`)."""
+    anna = person(given_name="Anna", family_name="Zapruder", dob="1970-01-02")
+    result = score("Person", anna, dict(anna, given_name="Boris"), name_frequency=_RARE_SURNAME,
+                   prior=person_prior(5000))
+    assert result["decision"] != "match"
+    assert result["explanation"][0]["weight"] == pytest.approx(RELATIVE_SURNAME_WEIGHT + GIVEN_DIFFERS)
+
+
+def test_the_relatives_cap_needs_something_relatives_share_and_another_given_name():
+    anna = person(given_name="Anna", family_name="Zapruder", dob="1970-01-02")
+    apart = score("Person", anna, dict(anna, given_name="Boris", dob="1971-05-06"), name_frequency=_RARE_SURNAME)
+    assert apart["explanation"][0]["weight"] > RELATIVE_SURNAME_WEIGHT + GIVEN_DIFFERS + 5
+    at_home = dict(anna, **_HOUSE)
+    same_name = score("Person", at_home, at_home, name_frequency=_RARE_SURNAME)
+    assert same_name["explanation"][0]["weight"] > RELATIVE_SURNAME_WEIGHT + 10
+
+
+def test_a_copy_with_another_given_name_and_the_same_identifier_is_a_match():
+    """FEBRL rec-1330: a given name and the date of birth replaced, the surname (4 in 5,000 people)
+    and the social security number agreeing, another house of the same street. A replaced given name
+    costs GIVEN_DIFFERS (m ~ 3%); at -8 this copy was only `possible`."""
+    counts = NameCounts(5_000, {"miels": 4}, {"madison": 20, "reece": 5})
+    a = person(given_name="Madison", family_name="Miels", dob="1977-02-16",
+               identifiers=[{"type": "soc_sec_id", "value": "4643316"}],
+               addresses=[{"line1": "75 Woronora St", "city": "Leslie Vale", "state": "NSW", "postcode": "3101"}])
+    b = person(given_name="Reece", family_name="Miels", dob="1941-01-17",
+               identifiers=[{"type": "soc_sec_id", "value": "4643316"}],
+               addresses=[{"line1": "31 Woronora St", "city": "Leslie Vale", "state": "NSW", "postcode": "3101"}])
+    result = score("Person", a, b, name_frequency=counts, prior=person_prior(5000))
+    rows = {row["field"]: row["level"] for row in result["explanation"]}
+    assert (rows["name"], rows["dob"], rows["other_ids"], rows["addresses"]) == (
+        "given_differs", "disagree", "agree", "street")
+    assert result["decision"] == "match"
