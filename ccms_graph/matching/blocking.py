@@ -477,7 +477,8 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
         "names": name_query(type_name, record, prefix),
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
         "exclude": sorted(set(exclude)),
-        "query_keys": [k.replace(" ", "_") for k in keys],  # for `within`; not sent to the server
+        # For `within`, not sent to the server:
+        "query_keys": [k.replace(" ", "_") for k in keys], "name_keys": sorted(name_neighbours(type_name, record)),
     }
 
 
@@ -651,8 +652,12 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     return out
 
 
+#: What a probe carries for `within` only.
+_LOCAL = frozenset({"query_keys", "name_keys"})
+
+
 def _sent(probe: dict) -> dict:
-    return {k: v for k, v in probe.items() if k != "query_keys"}
+    return {k: v for k, v in probe.items() if k not in _LOCAL}
 
 
 def details(tx, type_name: str, cands: list[dict], *, params: Mapping | None = None, readable: str = "true") -> None:
@@ -727,46 +732,38 @@ def within(type_name: str, batch: list[Mapping], uids: list[str], props: list[Ma
     transaction holding its own changes is several times slower) and while the batch before it is
     still being written, so those records (`batch[:start]`) and the batch's own find each other
     here. The importer wrote them, so they are readable; each is its own individual. `probes`
-    (`probe` of each record of `batch[start:]`, as the index was asked) saves computing the keys again.
+    (`probe` of each record of `batch`, as the index was asked: the import keeps the batch before's)
+    saves computing the keys again. Only keys some record of `batch[start:]` asks for are indexed.
     """
     _check(type_name)
+    probes = [probe(type_name, rec) for rec in batch] if probes is None else probes
+    if len(probes) != len(batch):
+        raise ValueError("within needs the probe of every record of the batch")
+    ids_of = [[*p["ids"], *(f"handle:{h}" for h in p["handles"]), *p["accounts"]] for p in probes]
+    asked_of = {j: [*ids_of[j], *probes[j]["query_keys"], *probes[j]["name_keys"]] for j in range(start, len(batch))}
+    asked = set().union(*asked_of.values())
     by_key: dict[str, list[int]] = {}
-    evidence_of: dict[str, bool] = {}
-    wanted_of: list[list[str]] = []
-    names_of: list[set[str]] = []
-    for i, rec in enumerate(batch):
-        if probes is not None and i >= start:
-            ids = [*probes[i - start]["ids"], *(f"handle:{h}" for h in probes[i - start]["handles"]),
-                   *probes[i - start]["accounts"]]
-        else:
-            ids = features.identifier_keys(type_name, rec) + [f"handle:{h}" for h in handle_keys(rec.get("handles") or ())]
-            ids += list(rec.get("accounts") or ())
-        wanted_of.append(ids)
-        for k in ids:
-            by_key.setdefault(k, []).append(i)
-            evidence_of[k] = True
+    for i in range(len(batch)):
         text = props[i].get(MATCH_KEYS_PROP)
-        stored = text.split() if isinstance(text, str) else stored_keys(type_name, rec)
-        names_of.append(name_neighbours(type_name, rec))
-        for k in [*stored, *names_of[i]]:
-            by_key.setdefault(k, []).append(i)
-            if k not in evidence_of:
-                evidence_of[k] = k.split(":", 2)[1] in EVIDENCE_PREFIXES
+        stored = text.split() if isinstance(text, str) else stored_keys(type_name, batch[i])
+        for k in (*ids_of[i], *stored, *probes[i]["name_keys"]):
+            if k in asked:
+                by_key.setdefault(k, []).append(i)
+    evidence = tuple(f"{type_name}:{prefix}:" for prefix in EVIDENCE_PREFIXES)
     out: list[list[dict]] = []
     for j in range(start, len(batch)):
-        wanted = set(wanted_of[j])
+        wanted = set(ids_of[j])
         shared: dict[int, tuple[float, bool]] = {}
-        asked = probes[j - start]["query_keys"] if probes is not None else \
-            [q.replace(" ", "_") for q in query_keys(type_name, batch[j])]
-        for k in [*wanted, *asked, *names_of[j]]:
+        for k in asked_of[j]:
             members = by_key.get(k, ())
             if len(members) > WITHIN_KEY_CAP:
                 continue
+            is_evidence = k in wanted or k.startswith(evidence)
             for i in members:
                 if i >= j:
                     break  # members are in batch order: only earlier records
                 w, e = shared.get(i, (0.0, False))
-                shared[i] = (w + (1000.0 if k in wanted else 1.0), e or evidence_of[k])
+                shared[i] = (w + (1000.0 if k in wanted else 1.0), e or is_evidence)
         out.append([{"uid": uids[i], "w": w, "evidence": e, "readable": True, "individual": uids[i],
                      "props": dict(props[i]), "record": batch[i]}
                     for i, (w, e) in sorted(shared.items(), key=lambda x: (-x[1][0], x[0]))[:CANDIDATE_CAP]])

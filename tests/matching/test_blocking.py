@@ -109,3 +109,13 @@ def test_within_a_batch_only_earlier_records_are_candidates_and_evidence_is_mark
     found = blocking.within("Person", [a, b], ["u0", "u1"], props)
     assert found[0] == [] and [c["uid"] for c in found[1]] == ["u0"] and found[1][0]["evidence"] is True
     assert _within([a, b, a], start=2) == [["u0", "u1"]]  # records before `start` only answer; best first
+
+
+def test_within_a_batch_a_shared_name_word_is_not_evidence_whatever_its_letters():
+    """Evidence (an identifier, an address or an identifier's slip) is let through screening whatever the
+    names say; a name word whose letters spell an evidence prefix ("Ada" less a letter is "ad") is not it."""
+    a = {"given_name": "Ada", "family_name": "Quintavalle"}
+    b = {"given_name": "Ada", "family_name": "Quintavalli"}
+    props = [{"match_keys": blocking.match_keys_text("Person", r)} for r in (a, b)]
+    found = blocking.within("Person", [a, b], ["u0", "u1"], props)
+    assert [c["uid"] for c in found[1]] == ["u0"] and found[1][0]["evidence"] is False

@@ -177,13 +177,14 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         counts.update({**so_far, "refused": list(so_far.get("refused", [])),
                        "warnings": list(so_far.get("warnings", []))})
     match_config = deconflict.Config.of(graph.settings)
-    earlier: list[tuple[str, dict, dict]] = []  # the batch before: (uid, matching record, props)
+    earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
 
     def work(tx, rows, batch, probes, stored, tallied, last_line):
         uids = [row["props"]["uid"] for _, row in rows]
-        window = [*earlier, *((u, rec, row["props"]) for u, rec, (_, row) in zip(uids, batch, rows, strict=True))]
+        window = [*earlier, *((u, rec, row["props"], p) for u, rec, (_, row), p in zip(uids, batch, rows, probes,
+                                                                                    strict=True))]
         own = blocking.within(type_name, [w[1] for w in window], [w[0] for w in window], [w[2] for w in window],
-                              start=len(earlier), probes=probes)
+                              start=len(earlier), probes=[w[3] for w in window])
         created = records.insert_rows(tx, type_name, [row for _, row in rows], actor.uid)
         audit.record(tx, actor, "import", [*created, *([case_uid] if case_uid else [])],
                      details={"type": type_name, "records": len(created), "first_line": rows[0][0],
@@ -223,7 +224,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         tallied, last_line = _tally(counts, prepared), prepared[-1][0]
         if rows:
             after = graph.write(work, rows, batch, probes, stored, tallied, last_line)
-            earlier[:] = [(row["props"]["uid"], rec, row["props"]) for (_, row), rec in zip(rows, batch, strict=True)]
+            earlier[:] = [(row["props"]["uid"], rec, row["props"], p) for (_, row), rec, p in zip(rows, batch, probes,
+                                                                                                 strict=True)]
         else:
             after = tallied
             if checkpoint:  # a batch of refusals only: its progress still commits
