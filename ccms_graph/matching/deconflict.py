@@ -162,21 +162,24 @@ def worth_scoring(type_name: str, record: Mapping, cands: list[dict]) -> list[bo
     e-mail, a deletion or address key: the candidate query's `evidence`), when the names are nearly
     the same (`NAME_SIMILAR`), or when they are alike (`NAME_ALIKE`: a shared given name, say, under
     a married name) and the dates of birth are within two edits (a slip, a transposition, a swapped
-    day and month). Name similarity is rapidfuzz token_set_ratio, every name in any order, one
-    vectorised call per record. Anything else disagrees on the name or on both name and date of
-    birth and shares no identifier: its log-odds cannot climb from the prior (about -17 bits at
-    100,000 people) to even odds.
+    day and month); a side without any name counts as alike (a missing name weighs nothing, so an
+    equal date of birth and a close address can still make a match). Name similarity is rapidfuzz
+    token_set_ratio, every name in any order, one vectorised call per record. Anything else
+    disagrees on the name or on both name and date of birth and shares no identifier: its log-odds
+    cannot climb from the prior (about -17 bits at 100,000 people) to even odds.
     """
     if type_name != "Person" or not cands:
         return [True] * len(cands)
-    names = process.cdist([_name_text(record)], [c["name"] if "name" in c else _name_text(c["record"]) for c in cands],
-                          scorer=fuzz.token_set_ratio, processor=utils.default_process, workers=1)[0]
+    mine = _name_text(record)
+    theirs = [c["name"] if "name" in c else _name_text(c["record"]) for c in cands]
+    names = process.cdist([mine], theirs, scorer=fuzz.token_set_ratio, processor=utils.default_process, workers=1)[0]
     dob = _dob_text(record.get("dob"))
     out = []
-    for c, similar in zip(cands, names, strict=True):
+    for c, name, similar in zip(cands, theirs, names, strict=True):
         other = c["dob"] if "dob" in c else c["record"].get("dob")
         near = bool(dob and other) and DamerauLevenshtein.distance(dob, _dob_text(other)) <= 2
-        out.append(bool(c.get("evidence")) or similar >= NAME_SIMILAR or (near and similar >= NAME_ALIKE))
+        alike = similar >= NAME_ALIKE or not mine.strip() or not name.strip()
+        out.append(bool(c.get("evidence")) or similar >= NAME_SIMILAR or (near and alike))
     return out
 
 

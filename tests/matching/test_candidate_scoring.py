@@ -212,3 +212,18 @@ def test_a_lone_respelled_given_name_is_evidence_not_a_disagreement():
                        name_frequency=counts)
     assert lone["explanation"][0]["level"] == "given_fuzzy_only"
     assert lone["explanation"][0]["weight"] > 0
+
+
+def test_a_record_without_a_name_is_still_scored_on_its_date_of_birth_and_address():
+    """The first stage of batch deconfliction (the import, the `deconflict` command) drops candidates
+    that cannot reach `possible`. A missing name weighs nothing: an equal date of birth and the same
+    house can still make a match, so such a candidate is scored, and is a hit."""
+    home = {"line1": "24 Curriecrescent Woorinyan", "city": "Riverwood", "state": "QLD", "postcode": "3749"}
+    unnamed = {"dob": "1918-02-05", "addresses": [{**home, "line1": "24 Woorinyan"}]}
+    stored = {"uid": "s", "name": "amelia brown", "dob": "1918-02-05",
+              "record": {"given_name": "Amelia", "family_name": "Brown", "dob": "1918-02-05", "addresses": [home]}}
+    stranger = {"uid": "x", "name": "amelia brown", "dob": "1950-07-19",
+                "record": {"given_name": "Amelia", "family_name": "Brown", "dob": "1950-07-19"}}
+    assert deconflict.worth_scoring("Person", unnamed, [stored, stranger]) == [True, False]
+    scored = deconflict.score_candidates("Person", unnamed, [stored], ctx=deconflict.Context(model.person_prior(5_000, 0.5)))
+    assert scored[0]["decision"] in deconflict.HIT_DECISIONS
