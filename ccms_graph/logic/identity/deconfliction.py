@@ -225,8 +225,11 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
     names the candidates returned (readable and restricted alike; the first `AUDIT_UID_CAP` uids, with
     complete counts) and what was checked (how many records, plus the caller's `checked`, e.g. the
     lines and refs of a file). A candidate the actor may not read is returned only at `possible` or
-    better (contact only); `include_no_match=False` drops readable no-match ones too. Each candidate is
-    answered as `hit_view` shapes it. Owners are not notified: nothing was created, as in query before create.
+    better (contact only); `include_no_match=False` drops readable no-match ones too, and then only the
+    candidates that could reach `possible` are scored (`deconflict.worth_scoring`, the import's first
+    stage: a file is checked as its import would judge it, without scoring a hundred candidates a
+    line). Each candidate is answered as `hit_view` shapes it. Owners are not notified: nothing was
+    created, as in query before create.
     """
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {entity_type!r}"]})
@@ -242,7 +245,8 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
 
     def work(tx):
         found = deconflict.find(tx, entity_type, matching, params=actor_params(actor),
-                                readable=scopes.subject_readable("n"), config=deconflict.Config.of(graph.settings))
+                                readable=scopes.subject_readable("n"), config=deconflict.Config.of(graph.settings),
+                                hits_only=not include_no_match)
         out = [[c for c in scored if kept(c)][:cap] for scored in found]
         uids = [c["uid"] for cands in out for c in cands]
         unique = list(dict.fromkeys(uids))

@@ -81,6 +81,29 @@ def test_deconflict_command_writes_candidates_and_creates_nothing(graph, org, tm
     assert graph.query("MATCH (h:DeconflictionHit) RETURN count(h) AS n") == [{"n": 0}]
 
 
+def test_deconflict_command_judges_a_file_as_its_import_would_and_lists_the_rest_with_all(graph, org, tmp_path,
+                                                                                         cli_env):
+    """By default the command scores only the candidates that could reach `possible` (the import's first
+    stage), which must keep a copy without any name: an equal date of birth and the same house make it a
+    match. `--all` scores every candidate and also lists the ones that are no match."""
+    home = {"line1": "24 Curriecrescent Woorinyan", "city": "Riverwood", "state": "QLD", "postcode": "3749"}
+    copy = make_person(graph, org.agent_b, given_name="Amelia", family_name="Brown", dob="1918-02-05",
+                       addresses=[home])
+    born_same_day = make_person(graph, org.agent_b, given_name="Harold", family_name="Quist", dob="1918-02-05")
+    src = _write(tmp_path / "check.jsonl", [{"ref": "Q1", "dob": "1918-02-05",
+                                             "addresses": [{**home, "line1": "24 Woorinyan"}]}])
+    hits, every = tmp_path / "hits.jsonl", tmp_path / "all.jsonl"
+
+    assert main(["deconflict", "--type", "person", src, "--out", str(hits)]) == 0
+    assert main(["deconflict", "--type", "person", src, "--out", str(every), "--all"]) == 0
+
+    (found,) = [json.loads(x) for x in hits.read_text().splitlines()]
+    assert [(c["uid"], c["decision"]) for c in found["candidates"]] == [(copy["uid"], "match")]
+    (listed,) = [json.loads(x) for x in every.read_text().splitlines()]
+    decisions = {c["uid"]: c["decision"] for c in listed["candidates"]}
+    assert decisions[copy["uid"]] == "match" and decisions[born_same_day["uid"]] == "no_match"
+
+
 def test_telecom_commands_load_csv_files(graph, org, tmp_path, capsys, cli_env):
     case = create_case(graph, org.agent_a, {"title": "Operation Wire"})
     cdr = tmp_path / "calls.csv"
