@@ -1033,6 +1033,10 @@ class Secret:
     hidden: bool
 
 
+#: Response headers whose values are random tokens, not data: never scanned for secrets.
+OPAQUE_HEADERS = frozenset({"x-request-id"})
+
+
 class Scanner:
     """Finds an attacker's secrets in a text, case-insensitively, except inside an allowed string."""
 
@@ -1747,7 +1751,9 @@ class Attack:
         if ex.status >= 500:
             self.leak("server-error", p, ex, f"{ex.status}: {_short(ex.text, 200)}")
         data = ex.data()
-        texts = [ex.text, "\n".join(f"{k}: {val}" for k, val in ex.headers.items())]
+        # The request id is random hex by construction (or the caller's own): a 7-digit identifier turns up
+        # inside one about once in a few thousand answers, and it carries nothing of the store.
+        texts = [ex.text, "\n".join(f"{k}: {val}" for k, val in ex.headers.items() if k.lower() not in OPAQUE_HEADERS)]
         if data is not None:
             texts.append("\n".join(sorted(strings_in(data))))
         allowed = sent | self._locked_allowed(data)

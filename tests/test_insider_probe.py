@@ -51,9 +51,12 @@ class FlaskBackend:
             kwargs["json"] = json_body
         r = sess.open(path, **kwargs)
         text = r.get_data(as_text=True)
+        headers = dict(r.headers)
         if self.leak and path == DOCTORED and r.status_code == 200:
             text = json.dumps({**json.loads(text), "note": f"{self.leak['name']} {self.leak['ssn']}"})
-        return r.status_code, dict(r.headers), text
+        elif self.leak:  # a random request id that happens to hold the secret's digits is no leak
+            headers["X-Request-Id"] = f"47b36{self.leak['ssn'].replace('-', '')}dcab"
+        return r.status_code, headers, text
 
     def cookie(self, sess, name):
         cookie = sess.get_cookie(name)
@@ -98,6 +101,7 @@ def test_the_probe_names_a_planted_leak(world):
     assert {lk.cls for lk in doctored} >= {"secret-name", "secret-identifier"}, report
     assert any("123-45-6789" in lk.evidence or "123456789" in lk.evidence for lk in doctored)
     assert "secret-identifier" in summary["leaks_by_class"]
+    assert {lk.op for lk in attack.leaks} == {f"GET {DOCTORED}"}, report
     assert f"GET {DOCTORED}" in report
 
 
