@@ -290,7 +290,10 @@ _PAGE = """
 MATCH (e:AuditEntry) WHERE e.seq > $after AND e.seq <= $upto
 RETURN properties(e) AS e ORDER BY e.seq, e.hash LIMIT $size
 """
-_HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) RETURN h.seq AS seq, h.hash AS hash, h.chain AS chain, "
+#: Read under the head's lock (the SET takes it): a read without it, during an integration's commit, could
+#: see the head's new sequence number beside its old hash and report a truncation that is not there.
+_HEAD_STATE = ("MATCH (h:AuditHead {id: 'audit'}) SET h.verified_at = datetime() "
+               "RETURN h.seq AS seq, h.hash AS hash, h.chain AS chain, "
                "h.pruned_through_seq AS pruned_seq, h.pruned_hash AS pruned_hash")
 #: Under the head's lock (no integration half-seen): entries numbered beyond the head, and the pending ones.
 _BEYOND_HEAD = """
@@ -338,7 +341,7 @@ def verify(graph: Graph, page_size: int = 5000) -> VerifyResult:
     by_hash: dict[str, int] = {}
     breaks: list[tuple[int, str | None]] = []  # (seq, prev_hash) links that did not match their predecessor
     after = -1
-    head_state = graph.query(_HEAD_STATE)
+    head_state = graph.query(_HEAD_STATE, write=True)
     upto = head_state[0]["seq"] if head_state else 0  # no head yet: nothing was chained when we looked
     chain = head_state[0]["chain"] if head_state else None
     kept, forged = checkpoints.of_chain(graph.settings, chain)
