@@ -765,6 +765,6 @@ def within(type_name: str, batch: list[Mapping], uids: list[str], props: list[Ma
                 w, e = shared.get(i, (0.0, False))
                 shared[i] = (w + (1000.0 if k in wanted else 1.0), e or is_evidence)
         out.append([{"uid": uids[i], "w": w, "evidence": e, "readable": True, "individual": uids[i],
-                     "props": dict(props[i]), "record": batch[i]}
+                     "props": props[i], "record": batch[i]}
                     for i, (w, e) in sorted(shared.items(), key=lambda x: (-x[1][0], x[0]))[:CANDIDATE_CAP]])
     return out
