@@ -152,10 +152,8 @@ def profile_once(graph: Graph, q: dict) -> list[str]:
     rec = {k: v for k, v in q.items() if not k.startswith("_") and k != "ref"}
     stmt = "PROFILE " + blocking.candidate_statement("Person", scopes.subject_readable("n"))
     with graph.driver.session(database=graph.database) as s:
-        summary = s.run(stmt, probes=[{**blocking.probe("Person", rec), "i": 0}], cap=blocking.CANDIDATE_CAP,
-                        key_limit=blocking.KEY_LIMIT, name_limit=blocking.NAME_LIMIT, seats=blocking.SEATS,
-                        seat_bonus=blocking.SEAT_BONUS, evidence_limit=blocking.EVIDENCE_LIMIT,
-                        **actor_params(READER)).consume()
+        summary = s.run(stmt, blocking.candidate_parameters([blocking.probe("Person", rec)],
+                                                           params=actor_params(READER))).consume()
     ops: list[str] = []
 
     def walk(p):

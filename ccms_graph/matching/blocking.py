@@ -635,11 +635,7 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
     if not probes:
         return out
     stmt = candidate_statement(type_name, readable, light)
-    rows = tx.run(stmt, probes=[{**_sent(p), "i": i} for i, p in enumerate(probes)], cap=cap, key_limit=KEY_LIMIT,
-                  evidence_limit=EVIDENCE_LIMIT,
-                  name_limit=NAME_LIMIT, seats=SEATS, seat_bonus=SEAT_BONUS,
-                  hidden=sorted(set(hidden)) or [""],  # never empty: one parameter type, one cached plan
-                  **dict(params or {}))
+    rows = tx.run(stmt, candidate_parameters(probes, cap=cap, hidden=hidden, params=params))
     if light:
         for i, found in rows:
             out[i] = [{"uid": uid, "evidence": evidence, "name": name, "dob": dob} for uid, evidence, dob, name in found]
@@ -650,6 +646,15 @@ def candidates(tx, type_name: str, probes: list[dict], *, params: Mapping | None
                             "record": matching_record(type_name, r["props"], r["phones"], r["emails"],
                                                       r["addresses"], r["handles"], r["accounts"])})
     return out
+
+
+def candidate_parameters(probes: list[dict], *, cap: int = CANDIDATE_CAP, hidden: Iterable[str] = (),
+                         params: Mapping | None = None) -> dict:
+    """Every parameter of `candidate_statement` for these probes (`params`: the read policy's)."""
+    return {"probes": [{**_sent(p), "i": i} for i, p in enumerate(probes)], "cap": cap, "key_limit": KEY_LIMIT,
+            "evidence_limit": EVIDENCE_LIMIT, "name_limit": NAME_LIMIT, "seats": SEATS, "seat_bonus": SEAT_BONUS,
+            "hidden": sorted(set(hidden)) or [""],  # never empty: one parameter type, one cached plan
+            **dict(params or {})}
 
 
 #: What a probe carries for `within` only.

@@ -128,10 +128,8 @@ def test_the_candidate_query_reads_no_whole_label(graph, org, type_name):
     probe = {"Vehicle": {"vin": VIN_TWICE_SLIPPED, "model": "Accord"}, "Vessel": {"name": "Sea Breeze",
              "hull_id": "ABC12345D404"}, "Aircraft": {"tail_number": "N512CA", "model": "172S"}}[type_name]
     stmt = blocking.candidate_statement(type_name)
-    plan = graph.read(lambda tx: tx.run("EXPLAIN " + stmt, probes=[{**blocking._sent(blocking.probe(type_name, probe)),
-                                                                      "i": 0}],
-                                        cap=100, key_limit=1, evidence_limit=1, name_limit=1, seats=1,
-                                        seat_bonus=1.0).consume().plan)
+    params = blocking.candidate_parameters([blocking.probe(type_name, probe)])
+    plan = graph.read(lambda tx: tx.run("EXPLAIN " + stmt, params).consume().plan)
     ops = operators(plan)
     assert not [o for o, _ in ops if o in ("AllNodesScan", "NodeByLabelScan")]
     assert [d for o, d in ops if o == "ProcedureCall" and "fulltext" in d]
