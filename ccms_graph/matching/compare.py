@@ -7,6 +7,7 @@ side has nothing to compare. Levels are ordered best first in each `*_LEVELS` tu
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -16,6 +17,7 @@ from ccms_graph.matching.dates import Dob
 from ccms_graph.matching.names import (
     PersonName,
     ascii_text,
+    core_tokens,
     mistyped_nickname,
     nickname_related,
     one_edit_apart,
@@ -52,14 +54,22 @@ NAME_LEVELS = (
 
 
 def _family_level(a: PersonName, b: PersonName) -> str:
-    if not a.family or not b.family:
+    return _family_tokens_level(a.family, b.family)
+
+
+@lru_cache(maxsize=1 << 16)
+def _family_tokens_level(fa: tuple[str, ...], fb: tuple[str, ...]) -> str:
+    """`_family_level` of two family names' tokens, remembered: scoring meets the same pairs of surnames
+    again and again (the candidates of a name share its surname, or one close to it)."""
+    if not fa or not fb:
         return MISSING
-    if a.family_core == b.family_core or a.family_compact == b.family_compact:
+    core_a, core_b = core_tokens(fa), core_tokens(fb)  # PersonName.family_core
+    if core_a == core_b or "".join(fa) == "".join(fb):
         return "eq"
-    ca, cb = set(a.family_core), set(b.family_core)
+    ca, cb = set(core_a), set(core_b)
     if ca <= cb or cb <= ca:  # "Garcia" vs "Garcia Lopez": a dropped second surname
         return "fuzzy"
-    if _close("".join(a.family_core), "".join(b.family_core)):
+    if _close("".join(core_a), "".join(core_b)):
         return "fuzzy"
     if len(ca) > 1 or len(cb) > 1:  # "Gonzales" vs "Jumowu-Gonzalez": one half, respelled
         if any(min(len(x), len(y)) >= NAME_DL_MIN_LENGTH and _close(x, y) for x in ca for y in cb):
@@ -68,10 +78,16 @@ def _family_level(a: PersonName, b: PersonName) -> str:
 
 
 def _given_level(a: PersonName, b: PersonName) -> str:
-    ga, gb = a.first, b.first
-    if not ga or not gb:
+    return _given_tokens_level(a.given, b.given)
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_tokens_level(given_a: tuple[str, ...], given_b: tuple[str, ...]) -> str:
+    """`_given_level` of two given names' tokens, remembered (see `_family_tokens_level`)."""
+    if not given_a or not given_b:
         return MISSING
-    if ga == gb or "".join(a.given) == "".join(b.given):
+    ga, gb = given_a[0], given_b[0]
+    if ga == gb or "".join(given_a) == "".join(given_b):
         return "eq"
     if len(ga) == 1 or len(gb) == 1:
         return "initial" if ga[0] == gb[0] else "no"

@@ -116,6 +116,7 @@ def _relatives(given: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(namer.nicknames_of(given)), frozenset(namer.canonicals_of(given))
 
 
+@lru_cache(maxsize=65536)
 def nickname_related(a: str, b: str) -> bool:
     """Whether two given-name tokens are the same name, one a nickname of the other ("Bill",
     "William"), or two nicknames of one name ("Peggy", "Maggie": Margaret).
