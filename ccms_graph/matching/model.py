@@ -175,8 +175,15 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # two_slips 6.9. The generator corrupts far more often than clerks do (m ~ 5-18% per
         # slip), so the weights sit between that fit and the literature's m ~ 1-2%: a slip still
         # says "probably the same date", two slips at once much less.
+        # The same year with another month and day beyond those slips ("same_year"): u ~ 1/80 (0.8-1.3%
+        # of random pairs, counted on FEBRL 1-4 and the generator), m small, as a copy seldom has both
+        # replaced (0.05-0.26% of FEBRL's true pairs, 0.04% of the generator's clerical ones, 0.12% of
+        # its stress ones), so log2(m/u) ~ -2 to -5; held at the weakest, -2, for a day and month
+        # filled in where only the year was known. At 0 it was neutral, and a full name then carried a
+        # pair alone: FEBRL's namesakes (two "oliver hobson"s born in 1976, with other numbers and
+        # houses) were `match`es, 2 of febrl2's 3 false matches and febrl3's only one.
         "dob": {"exact": 14.8, "partial": 6.0, "transposed": 10.0, "typo": 8.0, "year_near": 9.0,
-                "two_slips": 6.0, "year_digit": 2.0, "same_year": 0.0, "disagree": -6.0, cmp.MISSING: 0.0},
+                "two_slips": 6.0, "year_digit": 2.0, "same_year": -2.0, "disagree": -6.0, cmp.MISSING: 0.0},
         "sex": {"agree": 0.9, "disagree": -4.0, cmp.MISSING: 0.0},
         # SSN/A-Number: unique per person; an equal value is decisive (see DECISIVE), a different
         # valid value is strong evidence against (m ~ 0.1% for a mistyped SSN).

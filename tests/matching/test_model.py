@@ -378,3 +378,23 @@ def test_a_copy_with_another_given_name_and_the_same_identifier_is_a_match():
     assert (rows["name"], rows["dob"], rows["other_ids"], rows["addresses"]) == (
         "given_differs", "disagree", "agree", "street")
     assert result["decision"] == "match"
+
+
+def test_namesakes_born_the_same_year_on_other_days_are_not_a_match_on_the_name_alone():
+    """FEBRL2 rec-1135 and rec-3748: two "Oliver Hobson"s (2 of 5,000 people), born in 1976 on other
+    months and days, with other numbers and houses. The same year with another month and day is a
+    date replaced, which copies seldom show (`same_year`, -2); while it weighed nothing the name's
+    22 bits alone made the pair a `match`. With the same house too, it is one."""
+    counts = NameCounts(5_000, {"hobson": 2}, {"oliver": 10})
+    a = person(given_name="Oliver", family_name="Hobson", dob="1976-12-08",
+               identifiers=[{"type": "soc_sec_id", "value": "8239756"}],
+               addresses=[{"line1": "3 Eldridge St", "city": "Rose Bay", "state": "WA", "postcode": "3228"}])
+    b = person(given_name="Oliver", family_name="Hobson", dob="1976-01-19",
+               identifiers=[{"type": "soc_sec_id", "value": "4025649"}],
+               addresses=[{"line1": "16 Mann Pl", "city": "Oyster Bay", "state": "WA", "postcode": "4012"}])
+    result = score("Person", a, b, name_frequency=counts, prior=person_prior(5000))
+    rows = {row["field"]: (row["level"], row["weight"]) for row in result["explanation"]}
+    assert (rows["name"][0], rows["dob"][0]) == ("exact", "same_year") and rows["name"][1] > 20
+    assert result["decision"] == "possible"
+    at_home = score("Person", a, dict(b, addresses=a["addresses"]), name_frequency=counts, prior=person_prior(5000))
+    assert at_home["decision"] == "match"
