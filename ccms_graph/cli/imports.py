@@ -38,9 +38,14 @@ def _import(args) -> int:
               f"{len(counts['refused']):,} refused, {counts['hits']:,} hits, {counts['sub_records']:,} sub-records "
               f"({rate:,.0f}/s, {left:,.0f} s left)", end="", file=sys.stderr, flush=True)
 
-    with open(args.file, encoding="utf-8") as f:
+    hits_file = args.hits or f"{args.file}.hits.jsonl"
+    with open(args.file, encoding="utf-8") as f, open(hits_file, "w", encoding="utf-8") as found:
+        def on_hits(lines: list[dict]) -> None:  # written as each batch commits
+            found.writelines(json.dumps(line) + "\n" for line in lines)
+            found.flush()
+
         counts = import_jsonl(graph, actor, TYPES[args.type], f, case_key=args.case, batch=args.batch,
-                              progress=progress, source=args.source)
+                              progress=progress, source=args.source, on_hits=on_hits)
     print(file=sys.stderr)
     report = args.report or f"{args.file}.report.jsonl"
     with open(report, "w", encoding="utf-8") as out:
@@ -50,7 +55,7 @@ def _import(args) -> int:
     print(json.dumps({"type": TYPES[args.type], "lines": counts["lines"], "created": counts["created"],
                       "refused": len(counts["refused"]), "warnings": len(counts["warnings"]), "hits": counts["hits"],
                       "records_with_hits": counts["records_with_hits"], "sub_records": counts["sub_records"],
-                      "separate": counts["separate"], "report": report,
+                      "separate": counts["separate"], "report": report, "hits_file": hits_file,
                       "seconds": round(time.perf_counter() - t0, 2)}))
     return 0
 
@@ -95,6 +100,8 @@ def register(sub) -> None:
     p.add_argument("--case", help="case number (or uid) the records become subjects in")
     p.add_argument("--source", help="the system the lines come from (e.g. FinCEN); a protected one restricts --case")
     p.add_argument("--report", help="where refused lines go (default: FILE.report.jsonl)")
+    p.add_argument("--hits", help="where the lines that met existing records go, with each record's owner to "
+                                  "contact (default: FILE.hits.jsonl)")
     p.add_argument("--batch", type=int, default=1000, help="records per transaction")
     p.set_defaults(func=_import)
 

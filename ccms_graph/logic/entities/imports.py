@@ -141,7 +141,8 @@ def _tally(counts: dict, prepared: list[tuple]) -> dict:
 
 def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, case_key: str | None = None,
                  batch: int = BATCH, progress: Callable[[dict], None] | None = None, after_line: int = 0,
-                 so_far: dict | None = None, checkpoint: Checkpoint | None = None, source: str | None = None) -> dict:
+                 so_far: dict | None = None, checkpoint: Checkpoint | None = None, source: str | None = None,
+                 on_hits: Callable[[list[dict]], None] | None = None) -> dict:
     """Create the records of a JSONL stream; {lines, created, refused, warnings, hits, records_with_hits,
     sub_records, separate}.
 
@@ -161,6 +162,11 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     `Checkpoint`) records progress inside each batch's transaction; an exception it raises rolls the
     batch back and stops the import. A resumed run's batches find the records of the batch before
     in the store rather than in memory, by the same keys, so its counts equal an uninterrupted run's.
+
+    `on_hits` is called after each batch commits with its lines that met stored (or earlier) records:
+    [{line, ref, uid, hits, and `sub_record_of` or `separate_reason` when the line was settled}], each
+    hit shaped as the `deconflict` command's candidates (`_candidate`, plus `hit_uid`): a record the
+    importer may not read is only its owner's contact. This is what tells the importer whom to call.
 
     `source` names the system the lines come from (e.g. "FinCEN"); the records carry it as their `source`.
     Lines from a protected source restrict the case they are imported into, in the first batch's
@@ -205,7 +211,11 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                  "separate": tallied["separate"] + sum(1 for s in settled.values() if "separate_reason" in s)}
         if checkpoint:
             checkpoint(tx, after, last_line)
-        return after
+        met = [{"line": number, "ref": row["props"].get("source_ref"), "uid": uid,
+                "hits": [{**_candidate(h), "hit_uid": h.get("hit_uid")} for h in hits.get(uid, [])],
+                **settled.get(uid, {})}
+               for (number, row), uid in zip(rows, uids, strict=True) if hits.get(uid) or settled.get(uid)]
+        return after, met
 
     def search(chunk, writing):
         """Validate a batch and find its stored candidates (a read, while the batch before, whose uids are
@@ -222,8 +232,9 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     def write(searched):
         prepared, rows, batch, probes, stored = searched
         tallied, last_line = _tally(counts, prepared), prepared[-1][0]
+        met: list[dict] = []
         if rows:
-            after = graph.write(work, rows, batch, probes, stored, tallied, last_line)
+            after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             earlier[:] = [(row["props"]["uid"], rec, row["props"], p) for (_, row), rec, p in zip(rows, batch, probes,
                                                                                                  strict=True)]
         else:
@@ -231,6 +242,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
             if checkpoint:  # a batch of refusals only: its progress still commits
                 graph.write(checkpoint, after, last_line)
         counts.update(after)
+        if on_hits and met:
+            on_hits(met)
         if progress:
             progress(counts)
 

@@ -58,6 +58,42 @@ def test_import_command_creates_refuses_reports_and_deconflicts(graph, org, tmp_
     assert hit == [{"s": "open"}]
 
 
+def test_import_command_lists_each_line_that_met_a_record_with_whom_to_call_and_never_a_hidden_record(
+        graph, org, tmp_path, capsys, cli_env):
+    mine = make_person(graph, org.agent_b, given_name="Lucia", family_name="Ferreira", dob="1982-07-09",
+                       ref="MIA-9")  # agent_a's office: readable
+    hidden = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
+                         ref="NYC-SECRET-5")  # another office: contact only
+    src = _write(tmp_path / "people.jsonl", [
+        {"ref": "L1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09"},
+        {"ref": "L2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+        {"ref": "L3", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"},
+    ])
+
+    assert main(["import", "--type", "person", src, "--owner", "agent_a", "--hits", str(tmp_path / "met.jsonl")]) == 0
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["hits_file"] == str(tmp_path / "met.jsonl")
+    text = (tmp_path / "met.jsonl").read_text()
+    lines = {x["ref"]: x for x in map(json.loads, text.splitlines())}
+    assert sorted(lines) == ["L1", "L3"]  # the line that met nothing is not listed
+    created = {r["ref"]: r["uid"] for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IN ['L1', 'L3'] RETURN n.source_ref AS ref, n.uid AS uid", {})}
+    (seen,) = lines["L1"]["hits"]
+    assert lines["L1"]["line"] == 1 and lines["L1"]["uid"] == created["L1"]
+    assert seen["uid"] == mine["uid"] and seen["source_ref"] == "MIA-9" and seen["decision"] == "match"
+    assert seen["owner"]["name"] == org.agent_b.name and seen["hit_uid"]
+    assert lines["L1"]["sub_record_of"] == mine["uid"]  # the CCMS rule: settled under the master it matched
+    (locked,) = lines["L3"]["hits"]
+    assert locked["restricted"] is True and locked["owner"]["name"] == org.agent_nyc.name
+    assert locked["uid"] is None and locked["source_ref"] is None and locked["explanation"] is None
+    assert "sub_record_of" not in lines["L3"]
+    assert hidden["uid"] not in text and "NYC-SECRET-5" not in text
+    stored = graph.query("MATCH (h:DeconflictionHit {uid: $h})-[:HIT_ON]->(n) RETURN collect(n.uid) AS uids",
+                         {"h": locked["hit_uid"]})
+    assert sorted(stored[0]["uids"]) == sorted([hidden["uid"], created["L3"]])
+
+
 def test_deconflict_command_writes_candidates_and_creates_nothing(graph, org, tmp_path, cli_env):
     existing = make_person(graph, org.agent_b, given_name="William", family_name="Thornbury", dob="1979-04-23",
                            ref="CMS-77")
