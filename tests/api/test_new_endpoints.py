@@ -231,7 +231,7 @@ def test_jsonl_import_creates_records_and_lists_refused_lines(as_user, graph, or
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert out["lines"] == 3 and out["created"] == 1
-    assert [x["line"] for x in out["refused"]] == [2, 3] and out["warnings"] == [{"line": 1, "dropped": ["ssn"]}]
+    assert [x["line"] for x in out["refused"]] == [2, 3] and out["warnings"] == [{"line": 1, "unverified": ["ssn"]}]
     subjects = graph.query("MATCH (p:Person)-[:SUBJECT_IN]->(:Case {uid: $c}) RETURN p.source_ref AS ref",
                            {"c": case["uid"]})
     assert [s["ref"] for s in subjects] == ["A-1"]

@@ -5,8 +5,10 @@ One JSON object per line with the fields of the API schema (`validation.record_s
 `{number, country}` and `drivers_license` a string or `{number, state}`.
 
 Partial records are normal: a line is refused only when it is not a JSON object or has nothing to
-identify it by (no name and no identifier). A field that fails validation (an SSN with eight
-digits, an unknown field) is dropped, and the line loads with a warning naming the field.
+identify it by (no name and no identifier). A field that fails validation (an unknown field, a
+date of death before the birth) is dropped, and the line loads with a warning naming the field; a
+person's identifier that fails its kind's checks (an SSN with seven digits) is kept as an unverified
+identifier of its own kind instead (`parse_line`), with a warning naming it.
 Records are created in UNWIND batches (`records.build_row` + `records.insert_rows`), each batch in
 one transaction with its audit entry and its deconfliction (hits stored, owners notified).
 
@@ -26,6 +28,7 @@ from typing import Any
 from ...db import Graph
 from ...errors import ValidationFailed
 from ...matching import blocking, deconflict, frequencies
+from ...matching import identifiers as ids
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
@@ -60,35 +63,99 @@ def flatten(type_name: str, obj: dict) -> dict:
 
 
 def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None = None,
-               source: str = "import") -> tuple[dict | None, str | None, list[str]]:
-    """(row for insert_rows or None, refusal reason or None, dropped fields) for one input line."""
+               source: str = "import") -> tuple[dict | None, str | None, dict[str, list[str]]]:
+    """(row for insert_rows or None, refusal reason or None, warning) for one input line.
+
+    The warning is {} or names the fields that failed validation: `dropped` ones, and, for a person,
+    identifiers `unverified`: an SSN of seven digits, an A-Number too short, an `identifiers` entry
+    its kind refuses, is kept as an identifier of its own kind (`ssn_unverified`), never decisive,
+    so the evidence it carries still finds the record's other copies (the dob is kept raw likewise).
+    """
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"not valid JSON: {exc.msg} at column {exc.colno}", []
+        return None, f"not valid JSON: {exc.msg} at column {exc.colno}", {}
     except RecursionError:
-        return None, "not valid JSON: nested too deeply", []
+        return None, "not valid JSON: nested too deeply", {}
     if not isinstance(obj, dict):
-        return None, "not a JSON object", []
+        return None, "not a JSON object", {}
     data = flatten(type_name, obj)
     try:
         data, master, reason = resolution.settle_choice(data)
     except ValidationFailed as exc:
-        return None, "; ".join(_messages(exc.errors)), []
+        return None, "; ".join(_messages(exc.errors)), {}
     dropped: list[str] = []
-    for _ in range(3):  # each pass drops the fields that failed; the identifying check is never dropped
+    unverified: list[str] = []
+    for _ in range(4):  # each pass sets aside the fields that failed; the identifying check is never dropped
         try:
             row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True)
-            return {**row, "settle": (master, reason)}, None, dropped
+            if unverified and not _identified(type_name, data):
+                return None, (f"a {type_name} needs at least one of: {', '.join(ENTITY_TYPES[type_name].identifying)} "
+                              f"(an unverified identifier does not count: {', '.join(unverified)})"), {}
+            return {**row, "settle": (master, reason)}, None, _warning(dropped, unverified)
         except ValidationFailed as exc:
             bad = [k for k in exc.errors if k != "_schema" and k in data]
             if "_schema" in exc.errors or not bad:
                 reason = "; ".join(str(m) for m in _messages(exc.errors)) or exc.detail
-                return None, reason, dropped
-            for k in bad:
-                data.pop(k)
-            dropped += sorted(bad)
-    return None, "too many invalid fields", dropped
+                return None, reason, _warning(dropped, unverified)
+            for k in sorted(bad):
+                kept = _set_aside(type_name, data, k, exc.errors[k])
+                unverified += kept
+                if not kept:
+                    dropped.append(k)
+    return None, "too many invalid fields", _warning(dropped, unverified)
+
+
+#: What an identifier's kind becomes when its value fails the kind's checks on import.
+UNVERIFIED = "_unverified"
+
+
+def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[str]:
+    """Take the failed field `name` out of `data`; the kinds kept as unverified identifiers, or [] when
+    it is dropped. Only a person holds `identifiers`, so only a person's identifiers are kept."""
+    rtype = ENTITY_TYPES[type_name]
+    value = data.pop(name)
+    if type_name != "Person":
+        return []
+    if name == "identifiers":
+        if not isinstance(value, list) or not isinstance(errors, dict):
+            return []
+        kept, entries = [], []
+        for i, entry in enumerate(value):
+            if i not in errors:
+                entries.append(entry)
+            elif (kind := _unverified_kind(entry)) is not None:
+                entries.append({"type": kind, "value": str(entry["value"])})
+                kept.append(kind[:-len(UNVERIFIED)])
+        if entries:
+            data["identifiers"] = entries
+        return kept
+    field = rtype.field(name) if name in rtype.field_names else None
+    if field is None or not field.identifier or not isinstance(value, str | int) or not ids.alnum_upper(value):
+        return []
+    data["identifiers"] = [*(data.get("identifiers") or []), {"type": name + UNVERIFIED, "value": str(value).strip()}]
+    return [name]
+
+
+def _identified(type_name: str, data: dict) -> bool:
+    """Whether a record identifies someone by more than unverified identifiers (validation's identifying
+    check, which counts every `identifiers` entry)."""
+    rtype = ENTITY_TYPES[type_name]
+    if any(data.get(name) not in (None, "", []) for name in rtype.identifying if name != "identifiers"):
+        return True
+    return any(not ids.canonical_kind(x.get("type")).endswith(UNVERIFIED) for x in data.get("identifiers") or [])
+
+
+def _unverified_kind(entry: object) -> str | None:
+    """The unverified kind of a refused `identifiers` entry ({type, value}), or None when it cannot be kept."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("value"), str | int) or not ids.alnum_upper(entry["value"]):
+        return None
+    kind = ids.canonical_kind(entry.get("type"))
+    return None if not kind or kind.endswith(UNVERIFIED) else kind + UNVERIFIED
+
+
+def _warning(dropped: list[str], unverified: list[str]) -> dict[str, list[str]]:
+    return {k: v for k, v in (("dropped", sorted(set(dropped))), ("unverified", sorted(set(unverified)))) if v}
 
 
 def _messages(errors: dict) -> list[str]:
@@ -123,7 +190,7 @@ def _batches(lines: Iterable[str], size: int, after_line: int = 0) -> Iterator[l
 
 def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_uid: str | None,
              source: str = "import") -> list[tuple]:
-    """(line, row or None, refusal or None, dropped fields) for each line of a batch."""
+    """(line, row or None, refusal or None, warning) for each line of a batch."""
     return [(number, *parse_line(type_name, text, actor, case_uid=case_uid, source=source)) for number, text in chunk]
 
 
@@ -131,11 +198,11 @@ def _tally(counts: dict, prepared: list[tuple]) -> dict:
     """New counts: `counts` plus a batch's lines, refusals and warnings (the lists copied, never shared)."""
     out = {**counts, "lines": counts["lines"] + len(prepared), "refused": list(counts["refused"]),
            "warnings": list(counts["warnings"])}
-    for number, row, reason, dropped in prepared:
+    for number, row, reason, warning in prepared:
         if row is None:
             out["refused"].append({"line": number, "reason": reason})
-        elif dropped:
-            out["warnings"].append({"line": number, "dropped": dropped})
+        elif warning:
+            out["warnings"].append({"line": number, **warning})
     return out
 
 

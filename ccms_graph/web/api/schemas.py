@@ -537,7 +537,10 @@ class ImportQuery(Schema):
 class LineProblem(Out):
     line = fields.Integer(required=True)
     reason = _s()
-    dropped = fields.List(fields.String())
+    dropped = fields.List(fields.String(), metadata={"description": "fields that failed validation, left out"})
+    unverified = fields.List(fields.String(), metadata={
+        "description": "a person's identifiers that failed their kind's checks, kept as `<kind>_unverified` "
+                       "identifiers (compared, never decisive)"})
 
 
 class ImportOut(Out):

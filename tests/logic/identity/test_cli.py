@@ -47,7 +47,7 @@ def test_import_command_creates_refuses_reports_and_deconflicts(graph, org, tmp_
     report = [json.loads(x) for x in open(summary["report"])]
     by_line = {r["line"]: r for r in report}
     assert "needs at least one of" in by_line[3]["reason"]
-    assert by_line[4] == {"line": 4, "dropped": ["ssn"], "warning": True}
+    assert by_line[4] == {"line": 4, "unverified": ["ssn"], "warning": True}
     assert by_line[5]["reason"].startswith("not valid JSON") and by_line[6]["reason"] == "not a JSON object"
 
     rows = graph.query("MATCH (n:Person {source_ref: 'SRC-1'})-[:SUBJECT_IN]->(c:Case) "
@@ -92,6 +92,34 @@ def test_import_command_lists_each_line_that_met_a_record_with_whom_to_call_and_
     stored = graph.query("MATCH (h:DeconflictionHit {uid: $h})-[:HIT_ON]->(n) RETURN collect(n.uid) AS uids",
                          {"h": locked["hit_uid"]})
     assert sorted(stored[0]["uids"]) == sorted([hidden["uid"], created["L3"]])
+
+
+def test_a_malformed_ssn_is_kept_unverified_and_still_finds_the_other_copy_without_deciding_it(
+        graph, org, tmp_path, capsys, cli_env):
+    # FEBRL's soc_sec_id (seven digits) put in the ssn field: no valid SSN, yet the copy's best evidence.
+    src = _write(tmp_path / "people.jsonl", [
+        {"ref": "F1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09", "ssn": "5304218"},
+        {"ref": "F2", "given_name": "Lucia", "family_name": "Pereira", "dob": "1982-07-19", "ssn": "5304218"},
+        {"ref": "F3", "given_name": "Lucia", "family_name": "Pereira", "dob": "1982-07-19"},
+    ])
+
+    assert main(["import", "--type", "person", src, "--owner", "agent_a"]) == 0
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["created"] == 3 and summary["refused"] == 0
+    report = [json.loads(x) for x in open(summary["report"])]
+    assert report == [{"line": 1, "unverified": ["ssn"], "warning": True},
+                      {"line": 2, "unverified": ["ssn"], "warning": True}]
+    stored = {r["ref"]: r for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref STARTS WITH 'F' OPTIONAL MATCH (n)-[:HAS_IDENTIFIER]->(i:Identifier) "
+        "RETURN n.source_ref AS ref, n.uid AS uid, n.ssn AS ssn, collect(i.key) AS keys", {})}
+    assert stored["F1"]["ssn"] is None and stored["F1"]["keys"] == ["ssn_unverified:5304218"]  # never an SSN
+    lines = {x["ref"]: x for x in map(json.loads, open(summary["hits_file"]))}
+    (hit,) = [h for h in lines["F2"]["hits"] if h["uid"] == stored["F1"]["uid"]]
+    rows = {r["field"]: r for r in hit["explanation"]}
+    assert hit["decision"] == "match" and rows["other_ids"]["level"] == "agree" and rows["ssn"]["level"] == "missing"
+    # the same copy without the number is not a match: the kept identifier is what found it
+    assert all(h["decision"] != "match" for h in lines.get("F3", {"hits": []})["hits"] if h["uid"] == stored["F1"]["uid"])
 
 
 def test_deconflict_command_writes_candidates_and_creates_nothing(graph, org, tmp_path, cli_env):

@@ -5,10 +5,16 @@
     const box = document.getElementById("import-job");
     if (!box || box.dataset.state !== "running") return;
     const $ = (id) => document.getElementById(id);
+    function warned(w) {  // as the page's template words it
+      const parts = [];
+      if ((w.dropped || []).length) parts.push(` without ${w.dropped.join(", ")}`);
+      if ((w.unverified || []).length) parts.push(` with ${w.unverified.join(", ")} kept as unverified`);
+      return parts.join(";");
+    }
     function problems(job) {
       const items = [
         ...job.refused.map((r) => ccms.el("li", {}, ccms.el("span", { class: "kind", text: `Line ${r.line}` }), ` refused: ${r.reason}`)),
-        ...job.warnings.map((w) => ccms.el("li", {}, ccms.el("span", { class: "kind", text: `Line ${w.line}` }), ` loaded without ${w.dropped.join(", ")}`)),
+        ...job.warnings.map((w) => ccms.el("li", {}, ccms.el("span", { class: "kind", text: `Line ${w.line}` }), ` loaded${warned(w)}`)),
       ];
       $("im-problems").replaceChildren(...(items.length ? items : [ccms.el("li", { class: "muted", text: job.state === "running" ? "None so far." : "None." })]));
     }
