@@ -49,9 +49,65 @@ _QUALIFIED = {"passport": ("number", "passport_country", "country"),
               "drivers_license": ("number", "drivers_license_state", "state")}
 
 
+#: Field kinds whose values are text: a number given for one (a postcode, an SSN, a date 19750314 from
+#: a spreadsheet export) is read as its digits.
+_TEXT_KINDS = frozenset({"str", "text", "dob", "date", "enum"})
+
+#: Lists a line may give as a single value.
+_LISTS = ("aliases", "phones", "emails", "addresses")
+
+#: Spellings of a sex beyond the vocabulary's letters.
+_SEX_WORDS = {"male": "M", "man": "M", "female": "F", "woman": "F", "unknown": "U"}
+
+_ADDRESS_TEXT = ("line1", "line2", "city", "state", "postcode", "country")
+
+
+def _text(value: object) -> object:
+    """A whole number as its digits (2095, 2095.0 -> "2095"); anything else as it is."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def _lenient(type_name: str, data: dict) -> dict:
+    """The forms files hold for the schema's (a file is written by another system; the API itself is
+    strict): numbers for text fields, one value for a list, an address as one line of text, an enum
+    in any letter case, "male" for M. Nothing is guessed: whatever still fails is refused or dropped."""
+    rtype = ENTITY_TYPES[type_name]
+    if "ref" in data:  # the caller's own identifier, often a row number
+        data["ref"] = _text(data["ref"])
+    for name in _LISTS:
+        if isinstance(data.get(name), str | int | dict):
+            data[name] = [data[name]]
+    for name, value in list(data.items()):
+        field = rtype.field(name) if name in rtype.field_names else None
+        if field is not None and field.kind in _TEXT_KINDS:
+            value = _text(value)
+            if field.kind == "enum" and isinstance(value, str) and field.choices:
+                folded = {c.lower(): c for c in field.choices}
+                word = value.strip().lower()
+                value = folded.get(word) or (_SEX_WORDS.get(word, value) if name == "sex" else value)
+            data[name] = value
+        elif isinstance(value, list) and (name in ("aliases", "phones", "emails") or
+                                          (field is not None and field.kind == "list")):
+            data[name] = [_text(x) for x in value]
+    if isinstance(data.get("addresses"), list):
+        data["addresses"] = [{"line1": a} if isinstance(a, str) else
+                             {k: (_text(v) if k in _ADDRESS_TEXT else v) for k, v in a.items()} if isinstance(a, dict)
+                             else a for a in data["addresses"]]
+    if isinstance(data.get("identifiers"), list):
+        data["identifiers"] = [{**x, "value": _text(x.get("value"))} if isinstance(x, dict) else x
+                               for x in data["identifiers"]]
+    return data
+
+
 def flatten(type_name: str, obj: dict) -> dict:
-    """Turn the accepted nested forms into the API schema's flat fields."""
-    data = dict(obj)
+    """Turn the accepted nested forms into the API schema's flat fields (and `_lenient`'s forms into its own)."""
+    data = _lenient(type_name, dict(obj))
     if type_name == "Person":
         for name, (num_key, flat, qual_key) in _QUALIFIED.items():
             value = data.get(name)
@@ -131,7 +187,7 @@ def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[st
             data["identifiers"] = entries
         return kept
     field = rtype.field(name) if name in rtype.field_names else None
-    if field is None or not field.identifier or not isinstance(value, str | int) or not ids.alnum_upper(value):
+    if field is None or not field.identifier or not _scalar(value):
         return []
     data["identifiers"] = [*(data.get("identifiers") or []), {"type": name + UNVERIFIED, "value": str(value).strip()}]
     return [name]
@@ -148,10 +204,15 @@ def _identified(type_name: str, data: dict) -> bool:
 
 def _unverified_kind(entry: object) -> str | None:
     """The unverified kind of a refused `identifiers` entry ({type, value}), or None when it cannot be kept."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("value"), str | int) or not ids.alnum_upper(entry["value"]):
+    if not isinstance(entry, dict) or not _scalar(entry.get("value")):
         return None
     kind = ids.canonical_kind(entry.get("type"))
     return None if not kind or kind.endswith(UNVERIFIED) else kind + UNVERIFIED
+
+
+def _scalar(value: object) -> bool:
+    """Whether a value could be an identifier: text or a number (not a flag) with letters or digits."""
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(ids.alnum_upper(value))
 
 
 def _warning(dropped: list[str], unverified: list[str]) -> dict[str, list[str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ccms_graph.errors import Conflict, ValidationFailed
 from ccms_graph.logic.casework.cases import create_case
-from ccms_graph.logic.entities import records
+from ccms_graph.logic.entities import imports, records
 from tests.factories import links_of, stored_case, stored_record
 
 SAMPLES = {
@@ -208,3 +210,29 @@ def test_updating_a_business_keeps_its_address_blocking_keys(graph, org):
     records.update_entity(graph, org.agent_a, b["uid"], {"kind": "llc"})
     after = graph.query("MATCH (n:Business {uid: $u}) RETURN n.match_keys AS k", {"u": b["uid"]})[0]["k"]
     assert "33132" in before and after == before
+
+
+def test_an_import_reads_a_files_numbers_single_values_and_spellings_as_the_schema_means_them(graph, org):
+    # As a spreadsheet export writes a person: numbers for text, one value for a list, "male" for M.
+    line = {"ref": 7, "given_name": "Ana", "family_name": "Silva", "dob": 19750314, "sex": "male",
+            "ssn": 123456789, "phones": 2125550101, "aliases": "Annie Silva",
+            "addresses": ["12 Ocean Dr, Miami", {"line1": "4 Bay Rd", "postcode": 33139.0}],
+            "identifiers": [{"type": "FBI", "value": 123456}]}
+
+    out = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line), json.dumps({**line, "sex": "other"})])
+
+    assert out["created"] == 2 and out["refused"] == [] and out["warnings"] == [{"line": 2, "dropped": ["sex"]}]
+    (row,) = graph.query(
+        "MATCH (n:Person {source_ref: '7', sex: 'M'}) "
+        "OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) OPTIONAL MATCH (n)-[:RESIDES_AT]->(a:Address) "
+        "OPTIONAL MATCH (n)-[:HAS_IDENTIFIER]->(i:Identifier) "
+        "RETURN n.dob AS dob, n.ssn AS ssn, n.aliases AS aliases, collect(DISTINCT p.e164) AS phones, "
+        "collect(DISTINCT a.line1 + '|' + coalesce(a.postcode, '')) AS addresses, collect(DISTINCT i.key) AS keys", {})
+    assert (row["ssn"], row["aliases"], row["phones"]) == ("123456789", ["Annie Silva"], ["+12125550101"])
+    assert row["dob"].replace("-", "") == "19750314"
+    assert sorted(row["addresses"]) == ["12 Ocean Dr, Miami|", "4 Bay Rd|33139"]
+    assert sorted(row["keys"]) == ["fbi_number:123456", "ssn:123456789"]
+    # a strict API still refuses the same numbers, naming the field
+    with pytest.raises(ValidationFailed) as refused:
+        records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ana", "ssn": 123456789})
+    assert "ssn" in refused.value.errors
