@@ -73,11 +73,81 @@ def _text(value: object) -> object:
     return value
 
 
+#: Column names other systems use for a person's fields (exports, registers, the FEBRL benchmark).
+_PERSON_NAMES = {
+    "first_name": "given_name", "firstname": "given_name", "forename": "given_name", "given": "given_name",
+    "last_name": "family_name", "lastname": "family_name", "surname": "family_name",
+    "middle": "middle_name", "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob",
+    "gender": "sex", "social_security_number": "ssn", "alien_number": "a_number",
+    "phone": "phones", "phone_number": "phones", "telephone": "phones", "email": "emails",
+    "email_address": "emails", "alias": "aliases",
+}
+
+#: Column names other systems give their own identifier of a row (our `ref`).
+_REF_COLUMNS = ("rec_id", "record_id", "source_ref", "source_id", "id")
+
+#: Person columns that are identifiers of a kind with no field of its own: kept as `identifiers` entries.
+_PERSON_ID_COLUMNS = ("soc_sec_id", "national_id", "national_insurance_number", "nin", "person_id")
+
+#: Top-level address columns (a flat file's one address) -> the address part; `street_number` leads line1.
+_ADDRESS_COLUMNS = {
+    "street_number": "number", "house_number": "number", "address_1": "line1", "address1": "line1",
+    "street": "line1", "street_address": "line1", "address": "line1", "address_2": "line2", "address2": "line2",
+    "suburb": "city", "town": "city", "city": "city", "locality": "city", "state": "state",
+    "province": "state", "postcode": "postcode", "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode",
+    "postal_code": "postcode", "country": "country",
+}
+
+#: Address keys other systems use, inside an address object.
+_ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "street": "line1", "address_2": "line2",
+                 "address2": "line2", "suburb": "city", "town": "city", "locality": "city", "province": "state",
+                 "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode"}
+
+
+def _renamed(type_name: str, data: dict) -> dict:
+    """Other systems' column names for the schema's, where the schema's own is not given: a person's
+    names, date of birth and contacts, national identifiers, and a flat file's address columns."""
+    rtype = ENTITY_TYPES[type_name]
+    ours = set(rtype.field_names) | {"ref", "phones", "emails", "addresses", "social_handles"}
+    if data.get("ref") in (None, ""):
+        theirs = next((k for k in _REF_COLUMNS if data.get(k) not in (None, "") and k not in ours), None)
+        if theirs:
+            data["ref"] = data.pop(theirs)
+    if type_name == "Person":
+        for theirs, name in _PERSON_NAMES.items():
+            if theirs in data and theirs not in ours and data.get(name) in (None, "", []):
+                data[name] = data.pop(theirs)
+        extra = [{"type": k, "value": data.pop(k)} for k in _PERSON_ID_COLUMNS
+                 if k not in ours and data.get(k) not in (None, "")]
+        if extra:
+            data["identifiers"] = [*(data.get("identifiers") or []), *extra]
+    if rtype.selectors and not data.get("addresses"):
+        parts = {part: data.pop(k) for k, part in _ADDRESS_COLUMNS.items()
+                 if k in data and k not in ours and data[k] not in (None, "")}
+        number = _text(parts.pop("number", None))
+        if number not in (None, ""):
+            parts["line1"] = " ".join(str(x) for x in (number, parts.get("line1")) if x not in (None, ""))
+        if parts:
+            data["addresses"] = [parts]
+    return data
+
+
+def _address(given: dict) -> dict:
+    """An address object with other systems' keys for the schema's (where its own is absent) and numbers as text."""
+    out = {}
+    for k, v in given.items():
+        key = _ADDRESS_KEYS.get(k, k) if k not in _ADDRESS_TEXT and _ADDRESS_KEYS.get(k, k) not in given else k
+        out[key] = _text(v) if key in _ADDRESS_TEXT else v
+    return out
+
+
 def _lenient(type_name: str, data: dict) -> dict:
     """The forms files hold for the schema's (a file is written by another system; the API itself is
-    strict): numbers for text fields, one value for a list, an address as one line of text, an enum
-    in any letter case, "male" for M. Nothing is guessed: whatever still fails is refused or dropped."""
+    strict): other systems' column names (`_renamed`), numbers for text fields, one value for a list,
+    an address as one line of text, an enum in any letter case, "male" for M. Nothing is guessed:
+    whatever still fails is refused or dropped, naming the field."""
     rtype = ENTITY_TYPES[type_name]
+    data = _renamed(type_name, data)
     if "ref" in data:  # the caller's own identifier, often a row number
         data["ref"] = _text(data["ref"])
     for name in _LISTS:
@@ -96,9 +166,8 @@ def _lenient(type_name: str, data: dict) -> dict:
                                           (field is not None and field.kind == "list")):
             data[name] = [_text(x) for x in value]
     if isinstance(data.get("addresses"), list):
-        data["addresses"] = [{"line1": a} if isinstance(a, str) else
-                             {k: (_text(v) if k in _ADDRESS_TEXT else v) for k, v in a.items()} if isinstance(a, dict)
-                             else a for a in data["addresses"]]
+        data["addresses"] = [{"line1": a} if isinstance(a, str) else _address(a) if isinstance(a, dict) else a
+                             for a in data["addresses"]]
     if isinstance(data.get("identifiers"), list):
         data["identifiers"] = [{**x, "value": _text(x.get("value"))} if isinstance(x, dict) else x
                                for x in data["identifiers"]]

