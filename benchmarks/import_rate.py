@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import generate_persons as gen  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
-from ccms_graph.logic.entities import imports, records  # noqa: E402
+from ccms_graph.logic.entities import imports, lines, records  # noqa: E402
 from ccms_graph.matching import frequencies  # noqa: E402
 from ccms_graph.policy.actor import Actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
         drop(graph, "import")
         t0 = time.perf_counter()
         for i in range(0, len(queries), args.batch):
-            rows_in = [r for r, _, _ in (imports.parse_line("Person", q, ACTOR) for q in queries[i:i + args.batch]) if r]
+            rows_in = [r for r, _, _ in (lines.parse_line("Person", q, ACTOR) for q in queries[i:i + args.batch]) if r]
             graph.write(lambda tx, r=rows_in: records.insert_rows(tx, "Person", r, ACTOR.uid))
         without_rate = len(queries) / (time.perf_counter() - t0)
         drop(graph, "import")
