@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from .errors import ValidationFailed
 from .logic.location import coordinates
-from .matching.identifiers import FORMAT_HINTS, normalize_identifier
+from .matching.identifiers import FORMAT_HINTS, is_unverified, normalize_identifier
 from .nodes.vocabulary import ALL_RECORD_TYPES, FINANCIAL_SELECTORS, Field, RecordType
 
 _LIST_ITEM = fields.String(validate=validate.Length(min=1, max=500))
@@ -115,6 +115,13 @@ def _field(f: Field) -> fields.Field:
     raise AssertionError(f.kind)
 
 
+def _identifies(name: str, value: object) -> bool:
+    """Whether a field's value identifies a record: given, and for `identifiers` not only unverified ones."""
+    if name == "identifiers" and isinstance(value, list):
+        return any(not (isinstance(x, dict) and is_unverified(x.get("type"))) for x in value)
+    return value not in (None, "", [])
+
+
 @cache
 def record_schema(type_name: str) -> type[Schema]:
     """The marshmallow schema class for one record type's input."""
@@ -133,11 +140,10 @@ def record_schema(type_name: str) -> type[Schema]:
     def _identifying(self, data, partial=False, **kwargs):
         if partial:
             return
-        if not any(data.get(name) not in (None, "", []) for name in rtype.identifying):
-            raise ValidationError(
-                f"a {rtype.name} needs at least one of: {', '.join(rtype.identifying)}",
-                field_name="_schema",
-            )
+        if not any(_identifies(name, data.get(name)) for name in rtype.identifying):
+            note = " (an unverified identifier does not count)" if data.get("identifiers") else ""
+            raise ValidationError(f"a {rtype.name} needs at least one of: {', '.join(rtype.identifying)}{note}",
+                                  field_name="_schema")
 
     attrs["_identifying"] = validates_schema(_identifying)
     ordered = [(f.name, f.not_before) for f in rtype.fields if f.not_before]

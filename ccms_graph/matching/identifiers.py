@@ -37,6 +37,16 @@ KIND_ALIASES = {
 }
 
 
+#: What an identifier's kind becomes when its value failed the kind's checks on import ("ssn_unverified"):
+#: compared like any identifier of its own kind, never decisive, and not enough alone to identify a record.
+UNVERIFIED = "_unverified"
+
+
+def is_unverified(kind: object) -> bool:
+    """Whether an identifier kind (any spelling) is an unverified one."""
+    return canonical_kind(kind).endswith(UNVERIFIED)
+
+
 def canonical_kind(kind: object) -> str:
     """The canonical kind name for a spelling such as "A-Number", "Driver's License" or "DL"."""
     k = re.sub(r"[^a-z0-9]+", "_", str(kind or "").lower().replace("'", "")).strip("_")

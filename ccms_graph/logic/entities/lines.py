@@ -118,7 +118,8 @@ def _address(given: dict) -> dict:
     """An address object with other systems' keys for the schema's (where its own is absent) and numbers as text."""
     out = {}
     for k, v in given.items():
-        key = _ADDRESS_KEYS.get(k, k) if k not in _ADDRESS_TEXT and _ADDRESS_KEYS.get(k, k) not in given else k
+        ours = _ADDRESS_KEYS.get(k, k)
+        key = k if ours in given else ours  # the schema's own key, where given, wins
         out[key] = _text(v) if key in _ADDRESS_TEXT else v
     return out
 
@@ -196,9 +197,6 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
     for _ in range(4):  # each pass sets aside the fields that failed; the identifying check is never dropped
         try:
             row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True)
-            if unverified and not _identified(type_name, data):
-                return None, (f"a {type_name} needs at least one of: {', '.join(ENTITY_TYPES[type_name].identifying)} "
-                              f"(an unverified identifier does not count: {', '.join(unverified)})"), {}
             return {**row, "settle": (master, reason)}, None, _warning(dropped, unverified)
         except ValidationFailed as exc:
             bad = [k for k in exc.errors if k != "_schema" and k in data]
@@ -211,10 +209,6 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
                 if not kept:
                     dropped.append(k)
     return None, "too many invalid fields", _warning(dropped, unverified)
-
-
-#: What an identifier's kind becomes when its value fails the kind's checks on import.
-UNVERIFIED = "_unverified"
 
 
 def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[str]:
@@ -233,24 +227,15 @@ def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[st
                 entries.append(entry)
             elif (kind := _unverified_kind(entry)) is not None:
                 entries.append({"type": kind, "value": str(entry["value"])})
-                kept.append(kind[:-len(UNVERIFIED)])
+                kept.append(kind[:-len(ids.UNVERIFIED)])
         if entries:
             data["identifiers"] = entries
         return kept
     field = rtype.field(name) if name in rtype.field_names else None
     if field is None or not field.identifier or not _scalar(value):
         return []
-    data["identifiers"] = [*(data.get("identifiers") or []), {"type": name + UNVERIFIED, "value": str(value).strip()}]
+    data["identifiers"] = [*(data.get("identifiers") or []), {"type": name + ids.UNVERIFIED, "value": str(value).strip()}]
     return [name]
-
-
-def _identified(type_name: str, data: dict) -> bool:
-    """Whether a record identifies someone by more than unverified identifiers (validation's identifying
-    check, which counts every `identifiers` entry)."""
-    rtype = ENTITY_TYPES[type_name]
-    if any(data.get(name) not in (None, "", []) for name in rtype.identifying if name != "identifiers"):
-        return True
-    return any(not ids.canonical_kind(x.get("type")).endswith(UNVERIFIED) for x in data.get("identifiers") or [])
 
 
 def _unverified_kind(entry: object) -> str | None:
@@ -258,7 +243,7 @@ def _unverified_kind(entry: object) -> str | None:
     if not isinstance(entry, dict) or not _scalar(entry.get("value")):
         return None
     kind = ids.canonical_kind(entry.get("type"))
-    return None if not kind or kind.endswith(UNVERIFIED) else kind + UNVERIFIED
+    return None if not kind or ids.is_unverified(kind) else kind + ids.UNVERIFIED
 
 
 def _scalar(value: object) -> bool:
