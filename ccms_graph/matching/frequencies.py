@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ccms_graph.matching.names import phonetic_key
 from ccms_graph.matching.records import person_view
 
 from ..db import Graph
+
+T = TypeVar("T")
 
 # Share of the US population carrying each name, rounded. Surnames: US Census Bureau, 2010
 # surname file (per-100k counts / 100000). Given names: US Census Bureau 1990 name files
@@ -130,8 +133,14 @@ class NameCounts:
     total: int
     family: Mapping[str, int]
     given: Mapping[str, int]
-    #: What `neighbours` and `sounds` derive from the counts, kept per instance.
+    #: What `neighbours`, `sounds` and `derived` callers derive from the counts, kept per instance.
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, computed once per instance under `key` (a caller's view of these counts)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     def _sources(self, role: str) -> tuple[Mapping[str, int], Mapping[str, float], float]:
         """(counts, built-in table, the table's share for a name it does not list) for `role`."""

@@ -426,21 +426,12 @@ def _per_role(
     return family, given
 
 
-#: (id of the frequencies, swapped) -> (those frequencies, their roles): the roles are built once per
-#: frequencies object, not per pair (building them was a quarter of scoring a pair).
-_ROLES_HELD: dict[tuple[int, bool], tuple[object, tuple[_Role, _Role]]] = {}
-
-
 def _roles(freq: NameFrequency | None, swapped: bool) -> tuple[_Role, _Role]:
-    key = (id(freq), swapped)
-    held = _ROLES_HELD.get(key)
-    if held is not None and held[0] is freq:  # the very object: an id can be reused once it is gone
-        return held[1]
-    roles = _build_roles(freq, swapped)
-    if len(_ROLES_HELD) >= 64:
-        _ROLES_HELD.clear()
-    _ROLES_HELD[key] = (freq, roles)
-    return roles
+    """The name roles for `freq`: built once per counted population, not per pair (building them was
+    a quarter of scoring a pair)."""
+    if isinstance(freq, NameCounts):
+        return freq.derived(("roles", swapped), lambda: _build_roles(freq, swapped))
+    return _build_roles(freq, swapped)
 
 
 def _build_roles(freq: NameFrequency | None, swapped: bool) -> tuple[_Role, _Role]:

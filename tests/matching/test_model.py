@@ -362,17 +362,19 @@ def test_the_relatives_cap_needs_something_relatives_share_and_another_given_nam
     assert same_name["explanation"][0]["weight"] > RELATIVE_SURNAME_WEIGHT + 10
 
 
+def _febrl(given: str, family: str, dob: str, soc_sec_id: str, line1: str, city: str, state: str, postcode: str) -> dict:
+    """A FEBRL person as the import maps it (peer.febrl_record): the id as a soc_sec_id, one address."""
+    return person(given_name=given, family_name=family, dob=dob, identifiers=[{"type": "soc_sec_id", "value": soc_sec_id}],
+                  addresses=[{"line1": line1, "city": city, "state": state, "postcode": postcode}])
+
+
 def test_a_copy_with_another_given_name_and_the_same_identifier_is_a_match():
     """FEBRL rec-1330: a given name and the date of birth replaced, the surname (4 in 5,000 people)
     and the social security number agreeing, another house of the same street. A replaced given name
     costs GIVEN_DIFFERS (m ~ 3%); at -8 this copy was only `possible`."""
     counts = NameCounts(5_000, {"miels": 4}, {"madison": 20, "reece": 5})
-    a = person(given_name="Madison", family_name="Miels", dob="1977-02-16",
-               identifiers=[{"type": "soc_sec_id", "value": "4643316"}],
-               addresses=[{"line1": "75 Woronora St", "city": "Leslie Vale", "state": "NSW", "postcode": "3101"}])
-    b = person(given_name="Reece", family_name="Miels", dob="1941-01-17",
-               identifiers=[{"type": "soc_sec_id", "value": "4643316"}],
-               addresses=[{"line1": "31 Woronora St", "city": "Leslie Vale", "state": "NSW", "postcode": "3101"}])
+    a = _febrl("Madison", "Miels", "1977-02-16", "4643316", "75 Woronora St", "Leslie Vale", "NSW", "3101")
+    b = _febrl("Reece", "Miels", "1941-01-17", "4643316", "31 Woronora St", "Leslie Vale", "NSW", "3101")
     result = score("Person", a, b, name_frequency=counts, prior=person_prior(5000))
     rows = {row["field"]: row["level"] for row in result["explanation"]}
     assert (rows["name"], rows["dob"], rows["other_ids"], rows["addresses"]) == (
@@ -386,12 +388,8 @@ def test_namesakes_born_the_same_year_on_other_days_are_not_a_match_on_the_name_
     date replaced, which copies seldom show (`same_year`, -2); while it weighed nothing the name's
     22 bits alone made the pair a `match`. With the same house too, it is one."""
     counts = NameCounts(5_000, {"hobson": 2}, {"oliver": 10})
-    a = person(given_name="Oliver", family_name="Hobson", dob="1976-12-08",
-               identifiers=[{"type": "soc_sec_id", "value": "8239756"}],
-               addresses=[{"line1": "3 Eldridge St", "city": "Rose Bay", "state": "WA", "postcode": "3228"}])
-    b = person(given_name="Oliver", family_name="Hobson", dob="1976-01-19",
-               identifiers=[{"type": "soc_sec_id", "value": "4025649"}],
-               addresses=[{"line1": "16 Mann Pl", "city": "Oyster Bay", "state": "WA", "postcode": "4012"}])
+    a = _febrl("Oliver", "Hobson", "1976-12-08", "8239756", "3 Eldridge St", "Rose Bay", "WA", "3228")
+    b = _febrl("Oliver", "Hobson", "1976-01-19", "4025649", "16 Mann Pl", "Oyster Bay", "WA", "4012")
     result = score("Person", a, b, name_frequency=counts, prior=person_prior(5000))
     rows = {row["field"]: (row["level"], row["weight"]) for row in result["explanation"]}
     assert (rows["name"][0], rows["dob"][0]) == ("exact", "same_year") and rows["name"][1] > 20
