@@ -34,7 +34,7 @@ from ..db import Graph
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..logic.common import csv_safe, record_type_of
 from ..logic.oversight import audit, notifications
-from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption
+from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption, caption_projection
 from ..policy import scopes
 from ..policy.actor import Actor
 from ..policy.rules import actor_params, require_active
@@ -141,7 +141,7 @@ WITH id, n, n:Linkable AND coalesce(n.deleted, false) = false AS linkable
 RETURN id, n.uid AS uid, labels(n) AS labels,
        linkable AND {scopes.record_readable("n")} AS ok,
        coalesce(n.owner_uid, n.author_uid) AS owner_uid,
-       CASE WHEN linkable AND {scopes.record_readable("n")} THEN properties(n) END AS props
+       CASE WHEN linkable AND {scopes.record_readable("n")} THEN {caption_projection("n")} END AS props
 """
 
 #: Strings of the result that are uids of records the user may read (audit targets, owners to tell).
@@ -150,7 +150,8 @@ _READABLE_UIDS = f"""
 UNWIND $uids AS u
 MATCH (n:Linkable {{uid: u}})
 WHERE coalesce(n.deleted, false) = false AND {scopes.record_readable("n")}
-RETURN u AS uid, labels(n) AS labels, coalesce(n.owner_uid, n.author_uid) AS owner_uid, properties(n) AS props
+RETURN u AS uid, labels(n) AS labels, coalesce(n.owner_uid, n.author_uid) AS owner_uid,
+       {caption_projection("n")} AS props
 """
 
 
@@ -216,12 +217,12 @@ class _Checked:
             for v in rec.values():
                 _walk(v, nodes, strings)
         params = actor_params(actor)
-        self.by_id = {r["id"]: r.data() for r in tx.run(_CHECK_NODES, ids=list(nodes), **params)}
+        self.by_id = {r["id"]: dict(r.items()) for r in tx.run(_CHECK_NODES, ids=list(nodes), **params)}
         bad = [eid for eid in nodes if not (self.by_id.get(eid) or {}).get("ok")]
         if bad:
             raise PolicyBreach(f"{len(bad)} unreadable node(s) in the result, e.g. labels "
                                f"{sorted(nodes[bad[0]].labels)}")
-        self.by_uid = {r["uid"]: r.data() for r in tx.run(_READABLE_UIDS, uids=sorted(strings), **params)}
+        self.by_uid = {r["uid"]: dict(r.items()) for r in tx.run(_READABLE_UIDS, uids=sorted(strings), **params)}
         for info in self.by_id.values():
             if info["uid"] is not None:
                 self.by_uid.setdefault(info["uid"], info)

@@ -165,3 +165,30 @@ def test_a_run_whose_rows_hold_only_plain_values_names_the_records_its_parameter
     entry = last_entry(seed_graph, actor)
     assert entry["action"] == "query" and entry["details"]["query"] == "call_history"
     assert set(entry["targets"]) == {a, b}
+
+
+EVERY_KIND = """
+MATCH (n) WHERE (n:SubjectRecord OR n:Case OR n:Phone OR n:Email OR n:Address OR n:Document)
+  AND coalesce(n.deleted, false) = false
+WITH [l IN labels(n) WHERE NOT l IN ['SubjectRecord', 'Linkable', 'Selector', 'Document']][0] AS kind, n
+ORDER BY n.uid
+WITH kind, collect(n)[0] AS n
+RETURN kind, n AS node, n.uid AS uid
+"""
+
+
+def test_every_kind_of_record_a_query_returns_is_captioned_as_its_own_fields_caption_it(seed_graph, users):
+    """The policy check reads only the fields captions are made of; none may be missing from that read."""
+    from ccms_graph.nodes.vocabulary import caption
+
+    good = loader.catalogue_queries()["shared_phones"]
+    result = runner.execute(seed_graph, users["auditor"], replace(good, name="kinds", cypher=EVERY_KIND, params=()),
+                            {})
+    whole = {r["uid"]: r for r in seed_graph.query(
+        "MATCH (n:Linkable) WHERE n.uid IN $uids RETURN n.uid AS uid, labels(n) AS labels, properties(n) AS props",
+        {"uids": [row["uid"] for row in result.rows]})}
+    kinds = {row["node"]["type"] for row in result.rows}
+    assert {"Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing", "Case", "Phone"} <= kinds
+    for row in result.rows:
+        expected = caption(runner.type_of(whole[row["uid"]]["labels"]), whole[row["uid"]]["props"])
+        assert row["node"]["caption"] == expected and expected, row
