@@ -222,10 +222,11 @@ class _Checked:
         if bad:
             raise PolicyBreach(f"{len(bad)} unreadable node(s) in the result, e.g. labels "
                                f"{sorted(nodes[bad[0]].labels)}")
-        self.by_uid = {r["uid"]: dict(r.items()) for r in tx.run(_READABLE_UIDS, uids=sorted(strings), **params)}
-        for info in self.by_id.values():
-            if info["uid"] is not None:
-                self.by_uid.setdefault(info["uid"], info)
+        # The uids of the nodes just checked are readable records already (a result returning a node and
+        # its uid, as most do, is checked once).
+        self.by_uid = {info["uid"]: info for info in self.by_id.values() if info["uid"] is not None}
+        unknown = sorted(strings - self.by_uid.keys())
+        self.by_uid.update((r["uid"], dict(r.items())) for r in tx.run(_READABLE_UIDS, uids=unknown, **params))
 
 
 def _cell(value, checked: _Checked, seen: set):
