@@ -34,7 +34,7 @@ _QUALIFIED = {"passport": ("number", "passport_country", "country"),
 _TEXT_KINDS = frozenset({"str", "text", "dob", "date", "enum"})
 
 #: Lists a line may give as a single value.
-_LISTS = ("aliases", "phones", "emails", "addresses")
+_LISTS = ("aliases", "dbas", "phones", "emails", "addresses")
 
 #: Spellings of a sex beyond the vocabulary's letters.
 _SEX_WORDS = {"male": "M", "man": "M", "female": "F", "woman": "F", "unknown": "U"}
@@ -53,14 +53,24 @@ def _text(value: object) -> object:
     return value
 
 
-#: Column names other systems use for a person's fields (exports, registers, the FEBRL benchmark).
-_PERSON_NAMES = {
-    "first_name": "given_name", "firstname": "given_name", "forename": "given_name", "given": "given_name",
-    "last_name": "family_name", "lastname": "family_name", "surname": "family_name",
-    "middle": "middle_name", "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob",
-    "gender": "sex", "social_security_number": "ssn", "alien_number": "a_number",
-    "phone": "phones", "phone_number": "phones", "telephone": "phones", "email": "emails",
-    "email_address": "emails", "alias": "aliases",
+#: Column names other systems use for a record's contacts (every type with selectors).
+_CONTACT_NAMES = {"phone": "phones", "phone_number": "phones", "telephone": "phones", "tel": "phones",
+                  "email": "emails", "email_address": "emails"}
+
+#: Column names other systems use for a type's own fields (exports, registers, the FEBRL benchmark,
+#: business directories).
+_TYPE_NAMES = {
+    "Person": {
+        "first_name": "given_name", "firstname": "given_name", "forename": "given_name", "given": "given_name",
+        "last_name": "family_name", "lastname": "family_name", "surname": "family_name",
+        "middle": "middle_name", "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob",
+        "gender": "sex", "social_security_number": "ssn", "alien_number": "a_number", "alias": "aliases",
+    },
+    "Business": {
+        "business_name": "name", "company": "name", "company_name": "name", "organization": "name",
+        "organisation": "name", "legal_name": "name", "dba": "dbas", "trade_name": "dbas", "trade_names": "dbas",
+        "tax_id": "ein", "fein": "ein", "employer_identification_number": "ein",
+    },
 }
 
 #: Column names other systems give their own identifier of a row (our `ref`).
@@ -74,31 +84,33 @@ _PERSON_ID_COLUMNS = ("soc_sec_id", "national_id", "national_insurance_number", 
 #: Top-level address columns (a flat file's one address) -> the address part; `street_number` leads line1.
 _ADDRESS_COLUMNS = {
     "street_number": "number", "house_number": "number", "address_1": "line1", "address1": "line1",
-    "street": "line1", "street_address": "line1", "address": "line1", "address_2": "line2", "address2": "line2",
+    "addr": "line1", "street": "line1", "street_address": "line1", "address": "line1", "address_2": "line2", "address2": "line2",
     "suburb": "city", "town": "city", "city": "city", "locality": "city", "state": "state",
     "province": "state", "postcode": "postcode", "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode",
     "postal_code": "postcode", "country": "country",
 }
 
 #: Address keys other systems use, inside an address object.
-_ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "street": "line1", "address_2": "line2",
+_ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "addr": "line1", "street": "line1", "address_2": "line2",
                  "address2": "line2", "suburb": "city", "town": "city", "locality": "city", "province": "state",
                  "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode"}
 
 
 def _renamed(type_name: str, data: dict) -> dict:
-    """Other systems' column names for the schema's, where the schema's own is not given: a person's
-    names, date of birth and contacts, national identifiers, and a flat file's address columns."""
+    """Other systems' column names for the schema's, where the schema's own is not given: contacts, a
+    person's names, date of birth and national identifiers, a business's name, trade names and EIN,
+    and a flat file's address columns."""
     rtype = ENTITY_TYPES[type_name]
     ours = set(rtype.field_names) | {"ref", "phones", "emails", "addresses", "social_handles"}
     if data.get("ref") in (None, ""):
         theirs = next((k for k in _REF_COLUMNS if data.get(k) not in (None, "") and k not in ours), None)
         if theirs:
             data["ref"] = data.pop(theirs)
+    names = {**(_CONTACT_NAMES if rtype.selectors else {}), **_TYPE_NAMES.get(type_name, {})}
+    for theirs, name in names.items():
+        if theirs in data and theirs not in ours and data.get(name) in (None, "", []):
+            data[name] = data.pop(theirs)
     if type_name == "Person":
-        for theirs, name in _PERSON_NAMES.items():
-            if theirs in data and theirs not in ours and data.get(name) in (None, "", []):
-                data[name] = data.pop(theirs)
         extra = [{"type": k, "value": data.pop(k)} for k in _PERSON_ID_COLUMNS
                  if k not in ours and data.get(k) not in (None, "")]
         if extra:

@@ -268,3 +268,29 @@ def test_an_import_reads_other_systems_column_names_for_the_schemas_own(graph, o
     assert (ana["given"], ana["family"], ana["sex"], ana["phones"], ana["emails"]) == (
         "Ana", "Silva", "F", ["+13055550101"], ["ana@example.com"])
     assert ana["addresses"] == [["12 Ocean Dr", None, "Miami", None, "33139"]]
+
+
+def test_an_import_reads_a_business_directorys_column_names_for_the_schemas_own(graph, org):
+    # A directory's rows (restaurant and company lists): a name, one address line, a phone, a tax id.
+    listing = {"id": "fz-12", "business_name": "Arnie Morton's of Chicago", "addr": "435 S. La Cienega Blvd.",
+               "city": "Los Angeles", "phone": "310/246-1501", "tax_id": "12-3456789", "dba": "Morton's",
+               "email": "info@mortons.example"}
+    copy = {"id": "fz-13", "company": "Arnie Morton's Of Chicago", "addr": "435 S. La Cienega Boulevard",
+            "city": "Los Angeles", "tel": "310-246-1501"}
+
+    out = imports.import_jsonl(graph, org.agent_a, "Business", [json.dumps(x) for x in (listing, copy)])
+
+    assert (out["created"], out["refused"], out["warnings"]) == (2, [], [])
+    rows = {r["ref"]: r for r in graph.query(
+        "MATCH (n:Business) WHERE n.source_ref IN ['fz-12', 'fz-13'] "
+        "OPTIONAL MATCH (n)-[:LOCATED_AT]->(a:Address) OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) "
+        "OPTIONAL MATCH (n)-[:USES_EMAIL]->(e:Email) OPTIONAL MATCH (n)-[:SUB_RECORD_OF]->(m:Business) "
+        "RETURN n.source_ref AS ref, n.name AS name, n.dbas AS dbas, n.ein AS ein, "
+        "collect(DISTINCT [a.line1, a.city]) AS addresses, collect(DISTINCT p.e164) AS phones, "
+        "collect(DISTINCT e.address) AS emails, collect(DISTINCT m.source_ref) AS masters", {})}
+    first = rows["fz-12"]
+    assert (first["name"], first["dbas"], first["ein"]) == ("Arnie Morton's of Chicago", ["Morton's"], "12-3456789")
+    assert (first["addresses"], first["phones"], first["emails"]) == (
+        [["435 S. La Cienega Blvd.", "Los Angeles"]], ["+13102461501"], ["info@mortons.example"])
+    assert rows["fz-13"]["phones"] == ["+13102461501"]
+    assert rows["fz-13"]["masters"] == ["fz-12"]  # the same phone, name and address: found and settled under it
