@@ -130,7 +130,8 @@ CREATE INDEX api_token_hash IF NOT EXISTS FOR (t:ApiToken) ON (t.token_hash);
 CREATE CONSTRAINT match_model_type IF NOT EXISTS FOR (m:MatchModel) REQUIRE m.type IS UNIQUE;
 CREATE CONSTRAINT case_deconfliction_check_uid IF NOT EXISTS FOR (k:CaseDeconflictionCheck) REQUIRE k.uid IS UNIQUE;
 // Background jobs (logic/jobs): a Job is claimed through its state and lease; its uploaded lines wait in
-// JobChunk nodes and its refused lines and warnings in JobProblems nodes, both found by job_uid.
+// JobChunk nodes and its refused lines, warnings and lines that met records in JobProblems nodes, both found
+// by job_uid.
 CREATE CONSTRAINT job_uid IF NOT EXISTS FOR (j:Job) REQUIRE j.uid IS UNIQUE;
 CREATE INDEX job_state IF NOT EXISTS FOR (j:Job) ON (j.state);
 CREATE INDEX job_owner IF NOT EXISTS FOR (j:Job) ON (j.owner_uid);

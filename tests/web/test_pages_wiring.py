@@ -168,6 +168,16 @@ def _wait_for(client, url: str, seconds: float = 60) -> dict:
         time.sleep(0.2)
 
 
+def _upload(client, lines: list[str], case_uid: str = "", form: str | None = None) -> str:
+    """Upload `lines` as people.jsonl through the import page's form; the job page's URL."""
+    form = form or client.get("/imports").get_data(as_text=True)
+    answer = client.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person", "case": case_uid,
+                                           "file": (io.BytesIO("\n".join(lines).encode()), "people.jsonl")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+
 def test_import_page_runs_a_jsonl_file_and_reports_progress(client, graph, org):
     case = _case(graph, org)
     sign_in(client, "agent_a")
@@ -175,11 +185,7 @@ def test_import_page_runs_a_jsonl_file_and_reports_progress(client, graph, org):
     assert case["props"]["case_number"] in form
     lines = [json.dumps({"given_name": f"Imported{i}", "family_name": "Person", "ref": f"r{i}"}) for i in range(300)]
     lines += ["not json", json.dumps({"eye_colour": "blue"}), json.dumps({"given_name": "Bad", "ssn": "123"})]
-    answer = client.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person", "case": case["uid"],
-                                           "file": (io.BytesIO("\n".join(lines).encode()), "people.jsonl")},
-                         content_type="multipart/form-data")
-    assert answer.status_code == 302
-    job_url = answer.headers["Location"]
+    job_url = _upload(client, lines, case["uid"], form)
     page = client.get(job_url).get_data(as_text=True)
     assert "Import of people.jsonl" in page and 'id="im-progress"' in page
     job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
@@ -197,6 +203,49 @@ def test_import_page_runs_a_jsonl_file_and_reports_progress(client, graph, org):
     client.post("/signout", data={"csrf_token": _token(client)})
     sign_in(client, "agent_b")
     assert client.get(f"/ui/imports/{job_id}").status_code == 404
+
+
+def test_import_job_lists_each_line_that_met_a_record_and_whom_to_call_never_a_hidden_record(client, graph, org):
+    mine = make_person(graph, org.agent_b, given_name="Lucia", family_name="Ferreira", dob="1982-07-09",
+                       ref="MIA-9")  # agent_a's office: readable
+    hidden = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
+                         ref="NYC-SECRET-5")  # another office: whom to call, nothing more
+    sign_in(client, "agent_a")
+    job_url = _upload(client, [
+        json.dumps({"ref": "L1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09"}),
+        json.dumps({"ref": "L2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"}),
+        json.dumps({"ref": "L3", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"})])
+    job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
+    assert _wait_for(client, f"/ui/imports/{job_id}")["state"] == "done"
+
+    answer = client.get(f"/ui/imports/{job_id}")
+    job, text = answer.get_json(), answer.get_data(as_text=True)
+    created = {r["ref"]: r["uid"] for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IN ['L1', 'L3'] RETURN n.source_ref AS ref, n.uid AS uid")}
+    met = {m["ref"]: m for m in job["hit_lines"]}
+    assert sorted(met) == ["L1", "L3"] and job["hit_lines_total"] == 2  # the line that met nothing is not listed
+    assert (met["L1"]["line"], met["L1"]["uid"], met["L3"]["line"], met["L3"]["uid"]) == (1, created["L1"], 3,
+                                                                                        created["L3"])
+    (seen,) = met["L1"]["hits"]
+    assert (seen["uid"], seen["source_ref"], seen["caption"], seen["decision"]) == (mine["uid"], "MIA-9",
+                                                                                    "Lucia Ferreira", "match")
+    assert seen["owner"]["name"] == org.agent_b.name and seen["owner"]["email"] and seen["hit_uid"]
+    assert met["L1"]["sub_record_of"] == mine["uid"]  # settled under the master it matched
+    (locked,) = met["L3"]["hits"]
+    assert locked["restricted"] is True and locked["owner"]["name"] == org.agent_nyc.name
+    assert locked["uid"] is None and locked["caption"] is None and locked["score"] is None
+    assert "sub_record_of" not in met["L3"]
+    assert hidden["uid"] not in text and "NYC-SECRET-5" not in text and "Orlov" not in text
+
+    page = client.get(job_url).get_data(as_text=True)
+    assert f'href="/records/{created["L1"]}"' in page and f'href="/records/{mine["uid"]}"' in page
+    assert "Line 3</span> (L3)" in page and "Restricted match" in page and org.agent_nyc.name in page
+    assert hidden["uid"] not in page and "NYC-SECRET-5" not in page
+    # nobody else gets the job, its hits or its page
+    client.post("/signout", data={"csrf_token": _token(client)})
+    sign_in(client, "agent_b")
+    assert client.get(f"/ui/imports/{job_id}").status_code == 404
+    assert client.get(job_url).status_code == 404
 
 
 def test_import_page_refuses_a_missing_type_by_saying_so(client, org):

@@ -33,10 +33,11 @@ from .lines import flatten, parse_line
 
 BATCH = 1000
 
-#: `checkpoint(tx, counts, last_line)`: called in each batch's write transaction (a transaction of its own
-#: when every line of the batch was refused) with the counts including that batch. The driver may run a
-#: transaction twice, so it must write the same thing each time it is called with the same arguments.
-Checkpoint = Callable[[Any, dict, int], None]
+#: `checkpoint(tx, counts, last_line, met)`: called in each batch's write transaction (a transaction of its own
+#: when every line of the batch was refused) with the counts including that batch, and the batch's lines that
+#: met stored or earlier records (what `on_hits` is given once it commits). The driver may run a transaction
+#: twice, so it must write the same thing each time it is called with the same arguments.
+Checkpoint = Callable[[Any, dict, int, list[dict]], None]
 
 def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     if not case_key:
@@ -105,7 +106,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     `on_hits` is called after each batch commits with its lines that met stored (or earlier) records:
     [{line, ref, uid, hits, and `sub_record_of` or `separate_reason` when the line was settled}], each
     hit shaped as the `deconflict` command's candidates (`_candidate`, plus `hit_uid`): a record the
-    importer may not read is only its owner's contact. This is what tells the importer whom to call.
+    importer may not read is only its owner's contact. This is what tells the importer whom to call;
+    `checkpoint` is given the same lines inside the batch's transaction, so a job keeps them with its progress.
 
     `source` names the system the lines come from (e.g. "FinCEN"); the records carry it as their `source`.
     Lines from a protected source restrict the case they are imported into, in the first batch's
@@ -148,12 +150,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                  "records_with_hits": tallied["records_with_hits"] + sum(1 for h in hits.values() if h),
                  "sub_records": tallied["sub_records"] + sum(1 for s in settled.values() if "sub_record_of" in s),
                  "separate": tallied["separate"] + sum(1 for s in settled.values() if "separate_reason" in s)}
-        if checkpoint:
-            checkpoint(tx, after, last_line)
         met = [{"line": number, "ref": row["props"].get("source_ref"), "uid": uid,
                 "hits": [{**_candidate(h), "hit_uid": h.get("hit_uid")} for h in hits.get(uid, [])],
                 **settled.get(uid, {})}
                for (number, row), uid in zip(rows, uids, strict=True) if hits.get(uid) or settled.get(uid)]
+        if checkpoint:
+            checkpoint(tx, after, last_line, met)
         return after, met
 
     def search(chunk, writing):
@@ -179,7 +181,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         else:
             after = tallied
             if checkpoint:  # a batch of refusals only: its progress still commits
-                graph.write(checkpoint, after, last_line)
+                graph.write(checkpoint, after, last_line, [])
         counts.update(after)
         if on_hits and met:
             on_hits(met)
@@ -249,7 +251,9 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
 
 def _candidate(view: dict) -> dict:
     """One candidate of a check file, projected from `deconfliction.hit_view` (the one redaction of hits):
-    a record the actor may not read is only {"uid": None, "restricted": True, "owner": contact}."""
-    return {"uid": view.get("uid"), "source_ref": view.get("source_ref"), "score": view.get("score"),
-            "decision": view.get("decision"), "explanation": view.get("explanation"),
-            "restricted": view["restricted"], "owner": view.get("owner")}
+    a record the actor may not read is only {"uid": None, "type", "restricted": True, "owner": contact}
+    (its caption, score, explanation and cases None)."""
+    return {"uid": view.get("uid"), "type": view.get("type"), "caption": view.get("caption"),
+            "source_ref": view.get("source_ref"), "score": view.get("score"), "decision": view.get("decision"),
+            "explanation": view.get("explanation"), "cases": view.get("cases"), "restricted": view["restricted"],
+            "owner": view.get("owner")}

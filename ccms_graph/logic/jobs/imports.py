@@ -1,10 +1,14 @@
 """Import jobs: a JSONL upload queued as a Job, loaded by `entities.imports.import_jsonl` in any worker.
 
 The upload's lines wait in the job's chunks. Each batch's transaction also records the job's
-progress (`_checkpoint`: last line committed, counts, and that batch's refused lines and warnings
-in a JobProblems node), fenced by the worker's claim. So the job states exactly which lines loaded
-(every line up to `last_line`), any process can show it, and a worker that claims the job after its
-predecessor died starts after that line with those counts.
+progress (`_checkpoint`: last line committed, counts, and that batch's refused lines, warnings and
+lines that met stored records in a JobProblems node), fenced by the worker's claim. So the job states
+exactly which lines loaded (every line up to `last_line`), any process can show it, and a worker that
+claims the job after its predecessor died starts after that line with those counts.
+
+The lines that met records are the CLI's hits file (`import_jsonl`'s `on_hits` entries, built and
+redacted there: a record the importer may not read is only whom to call). The first `HIT_LINES` are
+kept; the job counts them all (`hit_lines_total`), so a capped list says so.
 """
 
 from __future__ import annotations
@@ -24,8 +28,16 @@ KIND = "import"
 BATCH = 250
 #: The scalar counts of `import_jsonl`, each kept on the Job under the same name.
 COUNTS = ("lines", "created", "hits", "records_with_hits", "sub_records", "separate")
+#: Lines that met records kept per job, with their hits (each up to `deconfliction.BATCH_CAP` of them, with its
+#: explanation): enough to call about a file an investigator uploads by hand, small enough for the page's poll.
+#: Past it the counts go on; the whole list is the CLI's hits file.
+HIT_LINES = 500
 
-_BEFORE = "MATCH (j:Job {uid: $uid}) RETURN coalesce(j.last_line, 0) AS last_line"
+_BEFORE = """
+MATCH (j:Job {uid: $uid})
+RETURN coalesce(j.last_line, 0) AS last_line, coalesce(j.hit_lines_total, 0) AS hit_lines_total,
+       coalesce(j.hit_lines_kept, 0) AS hit_lines_kept
+"""
 
 _PROGRESS = """
 MATCH (j:Job {uid: $uid})
@@ -34,14 +46,15 @@ SET j += $counts, j.last_line = $last_line, j.progress_at = datetime()
 
 _PROBLEMS = """
 CREATE (:JobProblems {job_uid: $uid, first_line: $first_line, last_line: $last_line, refused: $refused,
-                      warnings: $warnings})
+                      warnings: $warnings, hit_lines: $hit_lines})
 """
 
 _SO_FAR = """
 MATCH (j:Job {uid: $uid})
 OPTIONAL MATCH (p:JobProblems {job_uid: j.uid})
 WITH j, p ORDER BY p.last_line
-RETURN properties(j) AS job, collect(p.refused) AS refused, collect(p.warnings) AS warnings
+RETURN properties(j) AS job, collect(p.refused) AS refused, collect(p.warnings) AS warnings,
+       collect(p.hit_lines) AS hit_lines
 """
 
 
@@ -61,27 +74,35 @@ def enqueue_import(graph: Graph, actor: Actor, type_name: str, file_name: str, l
     return queue.enqueue(graph, KIND, actor.uid, fields, lines)
 
 
+def _committed(graph: Graph, uid: str) -> tuple[dict, dict[str, list]]:
+    """The job's properties, and the refused lines, warnings and lines that met records its committed batches kept."""
+    found = graph.read(lambda tx: tx.run(_SO_FAR, uid=uid).single())
+    return found["job"], {key: [item for text in found[key] if text for item in json.loads(text)]
+                          for key in ("refused", "warnings", "hit_lines")}
+
+
 def _so_far(graph: Graph, uid: str) -> dict:
     """The counts the job's committed batches recorded."""
-    found = graph.read(lambda tx: tx.run(_SO_FAR, uid=uid).single())
-    job = found["job"]
-    return {**{k: job.get(k) or 0 for k in COUNTS},
-            "refused": [r for text in found["refused"] for r in json.loads(text)],
-            "warnings": [w for text in found["warnings"] for w in json.loads(text)]}
+    job, kept = _committed(graph, uid)
+    return {**{k: job.get(k) or 0 for k in COUNTS}, "refused": kept["refused"], "warnings": kept["warnings"]}
 
 
 def _checkpoint(claim: queue.Claim) -> imports.Checkpoint:
-    def checkpoint(tx, counts: dict, last_line: int) -> None:
+    def checkpoint(tx, counts: dict, last_line: int, met: list[dict]) -> None:
         queue.fence(tx, claim)  # raises, rolling the batch back, if another worker holds the job now
-        before = tx.run(_BEFORE, uid=claim.uid).single()["last_line"]
-        refused = [r for r in counts["refused"] if r["line"] > before]
-        warnings = [w for w in counts["warnings"] if w["line"] > before]
-        if refused or warnings:
-            tx.run(_PROBLEMS, uid=claim.uid, first_line=before + 1, last_line=last_line,
-                   refused=json.dumps(refused), warnings=json.dumps(warnings)).consume()
+        before = tx.run(_BEFORE, uid=claim.uid).single()
+        refused = [r for r in counts["refused"] if r["line"] > before["last_line"]]
+        warnings = [w for w in counts["warnings"] if w["line"] > before["last_line"]]
+        kept = met[:max(HIT_LINES - before["hit_lines_kept"], 0)]
+        if refused or warnings or kept:
+            tx.run(_PROBLEMS, uid=claim.uid, first_line=before["last_line"] + 1, last_line=last_line,
+                   refused=json.dumps(refused), warnings=json.dumps(warnings),
+                   hit_lines=json.dumps(kept)).consume()
         tx.run(_PROGRESS, uid=claim.uid, last_line=last_line,
                counts={**{k: counts[k] for k in COUNTS}, "refused_count": len(counts["refused"]),
-                       "warnings_count": len(counts["warnings"])}).consume()
+                       "warnings_count": len(counts["warnings"]),
+                       "hit_lines_total": before["hit_lines_total"] + len(met),
+                       "hit_lines_kept": before["hit_lines_kept"] + len(kept)}).consume()
 
     return checkpoint
 
@@ -102,28 +123,31 @@ def run(graph: Graph, claim: queue.Claim, check: Callable[[], None]) -> dict:
             "warnings_count": len(counts["warnings"])}
 
 
-def _view(job: dict, refused: list | None = None, warnings: list | None = None) -> dict:
+def _view(job: dict, refused: list | None = None, warnings: list | None = None, hit_lines: list | None = None) -> dict:
     """What the import pages show of a job. A queued job reads as `running` with `queued` true, so a client
-    polling while `state == "running"` keeps polling until the job ends."""
+    polling while `state == "running"` keeps polling until the job ends. `hit_lines` are the kept lines that
+    met records, of `hit_lines_total` (fewer when capped at `HIT_LINES`)."""
     return {"id": job["uid"], "type": job.get("type_name"), "file": job.get("file"), "case": job.get("case_key") or "",
             "state": "running" if job["state"] == "queued" else job["state"], "queued": job["state"] == "queued",
             "total": job.get("total") or 0, **{k: job.get(k) or 0 for k in COUNTS},
             "last_line": job.get("last_line") or 0, "refused_count": job.get("refused_count") or 0,
             "warnings_count": job.get("warnings_count") or 0, "refused": refused or [], "warnings": warnings or [],
+            "hit_lines": hit_lines or [], "hit_lines_total": job.get("hit_lines_total") or 0,
             "attempts": job.get("attempts") or 0, "error": job.get("error"), "created_at": job.get("created_at"),
             "started_at": job.get("started_at"), "finished_at": job.get("finished_at")}
 
 
 def import_job(graph: Graph, actor: Actor, uid: str) -> dict:
-    """The actor's own import job with its refused lines and warnings; NotFound for anyone else's (an
-    upload is private to whoever sent it, not case content), in the same words as for a missing one."""
+    """The actor's own import job with its refused lines, warnings and the lines that met records (whom to
+    call); NotFound for anyone else's (an upload is private to whoever sent it, not case content), in the
+    same words as for a missing one."""
     job = queue.get(graph, uid)
     if job is None or job.get("kind") != KIND or job.get("owner_uid") != actor.uid:
         raise NotFound("no such import")
-    so_far = _so_far(graph, uid)
-    return _view(job, so_far["refused"], so_far["warnings"])
+    _, kept = _committed(graph, uid)
+    return _view(job, kept["refused"], kept["warnings"], kept["hit_lines"])
 
 
 def my_imports(graph: Graph, actor: Actor) -> list[dict]:
-    """The actor's import jobs, newest first, without their refused lines (counts only)."""
+    """The actor's import jobs, newest first, without their refused lines or hit lines (counts only)."""
     return [_view(job) for job in queue.jobs_of(graph, actor.uid, KIND)]

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from ccms_graph.db import clear_database
-from ccms_graph.errors import NotFound
+from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.entities import imports
 from ccms_graph.logic.jobs import imports as import_jobs
 from ccms_graph.logic.jobs import queue, worker
@@ -27,8 +27,11 @@ class Died(BaseException):
 
 
 def _outcome(graph, actor, job_uid: str) -> dict:
+    """The job's counts and lists, and of each kept line that met records its number, ref and hit count (the
+    uids differ from one run to the next)."""
     job = import_jobs.import_job(graph, actor, job_uid)
-    return {k: job[k] for k in ("state", *COUNTED)}
+    return {**{k: job[k] for k in ("state", "hit_lines_total", *COUNTED)},
+            "hit_lines": [(h["line"], h["ref"], len(h["hits"])) for h in job["hit_lines"]]}
 
 
 def _refs(graph) -> Counter:
@@ -52,6 +55,7 @@ def test_an_import_survives_its_worker_and_ends_as_a_clean_run_does(graph, short
     lines = people_lines()
     clean = _clean_run(graph, make_org(graph), lines)
     assert clean["state"] == "done" and clean["refused"] and clean["warnings"] and clean["sub_records"]
+    assert len(clean["hit_lines"]) == clean["hit_lines_total"] == clean["records_with_hits"]
     assert _refs(graph) == _expected_refs(lines)
 
     clear_database(graph)
@@ -91,6 +95,8 @@ def test_an_import_survives_its_worker_and_ends_as_a_clean_run_does(graph, short
     half = _outcome(graph, org.agent_a, uid)
     assert half["lines"] == 2 * BATCH
     assert half["refused"] == [r for r in clean["refused"] if r["line"] <= loaded]
+    # a job still running shows the lines that met records in what committed, and only those
+    assert half["hit_lines"] == [h for h in clean["hit_lines"] if h[0] <= loaded] != []
     assert sum(_refs(graph).values()) == half["created"] < clean["created"]
 
     if how == "dies":
@@ -126,7 +132,7 @@ def test_a_batch_whose_transaction_fails_is_not_counted_and_loads_on_resume(grap
     committed: list[tuple[int, dict]] = []
     attempted: list[int] = []
 
-    def checkpoint(tx, counts, last_line):
+    def checkpoint(tx, counts, last_line, met):
         attempted.append(last_line)
         if len(attempted) == 2:
             raise RuntimeError("the process died in the middle of the second batch")
@@ -153,6 +159,34 @@ def test_a_refused_import_fails_the_job_with_its_reason(graph, org):
     job = import_jobs.import_job(graph, org.auditor, uid)
     assert job["state"] == "failed" and job["error"]
     assert graph.query("MATCH (c:JobChunk) RETURN count(c) AS n")[0]["n"] == 0
+
+
+def test_a_failed_job_lists_the_lines_that_met_records_in_the_batches_that_committed(graph, org, monkeypatch):
+    uid = import_jobs.enqueue_import(graph, org.agent_a, "Person", "people.jsonl", people_lines(), batch=BATCH)
+
+    def one_batch_then_refused(g, claim, check):
+        def refuse():
+            raise ValidationFailed({"file": ["refused after the first batch"]})
+        return import_jobs.run(g, claim, refuse)
+
+    monkeypatch.setitem(worker.RUNNERS, import_jobs.KIND, one_batch_then_refused)
+    worker.Worker(graph).drain()
+
+    job = import_jobs.import_job(graph, org.agent_a, uid)
+    assert job["state"] == "failed" and 0 < job["last_line"] < len(people_lines())
+    assert job["hit_lines"] and all(h["line"] <= job["last_line"] and h["hits"] for h in job["hit_lines"])
+    assert len(job["hit_lines"]) == job["hit_lines_total"] == job["records_with_hits"]
+
+
+def test_a_job_keeps_the_first_lines_that_met_records_and_counts_them_all(graph, org, monkeypatch):
+    monkeypatch.setattr(import_jobs, "HIT_LINES", 3)
+    uid = import_jobs.enqueue_import(graph, org.agent_a, "Person", "people.jsonl", people_lines(), batch=BATCH)
+    worker.Worker(graph).drain()
+
+    job = import_jobs.import_job(graph, org.agent_a, uid)
+    assert job["state"] == "done" and job["hit_lines_total"] == job["records_with_hits"] > 3
+    assert [h["line"] for h in job["hit_lines"]] == [7, 14, 21]  # the first three, each a copy of an earlier line
+    assert all(h["hits"][0]["uid"] for h in job["hit_lines"])
 
 
 def test_nobody_else_sees_an_import_job(graph, org):

@@ -11,12 +11,24 @@
       if ((w.unverified || []).length) parts.push(` with ${w.unverified.join(", ")} kept as unverified`);
       return parts.join(";");
     }
+    const line = (n) => ccms.el("span", { class: "kind", text: `Line ${n}` });
+    const record = (uid) => ccms.el("a", { href: `/records/${encodeURIComponent(uid)}`, text: uid });
+    function fill(id, items, job) {
+      $(id).replaceChildren(...(items.length ? items : [ccms.el("li", { class: "muted", text: job.state === "running" ? "None so far." : "None." })]));
+    }
     function problems(job) {
-      const items = [
-        ...job.refused.map((r) => ccms.el("li", {}, ccms.el("span", { class: "kind", text: `Line ${r.line}` }), ` refused: ${r.reason}`)),
-        ...job.warnings.map((w) => ccms.el("li", {}, ccms.el("span", { class: "kind", text: `Line ${w.line}` }), ` loaded${warned(w)}`)),
-      ];
-      $("im-problems").replaceChildren(...(items.length ? items : [ccms.el("li", { class: "muted", text: job.state === "running" ? "None so far." : "None." })]));
+      fill("im-problems", [
+        ...job.refused.map((r) => ccms.el("li", {}, line(r.line), ` refused: ${r.reason}`)),
+        ...job.warnings.map((w) => ccms.el("li", {}, line(w.line), ` loaded${warned(w)}`)),
+      ], job);
+    }
+    function met(job) {  // the lines that met stored records, as the page's template lists them
+      const settled = (m) => m.sub_record_of ? [", filed as a sub-record of ", record(m.sub_record_of)]
+        : m.separate_reason ? [`, kept separate: ${m.separate_reason}`] : [];
+      fill("im-met", job.hit_lines.map((m) => ccms.el("li", {}, line(m.line), m.ref ? ` (${m.ref})` : "", ": new record ",
+        record(m.uid), ...settled(m), ccms.el("ul", { class: "items hits" }, ...m.hits.map(ccms.hit)))), job);
+      $("im-met-note").textContent = job.hit_lines_total > job.hit_lines.length
+        ? `The first ${job.hit_lines.length} of ${job.hit_lines_total} lines that met records; the counts above are exact, and ccms-graph import writes every line to its hits file.` : "";
     }
     function show(job) {
       const bar = $("im-progress");
@@ -29,6 +41,7 @@
       $("im-status").textContent = job.state === "running" ? `${job.lines} of ${job.total} lines read, ${job.created} records created…`
         : job.state === "done" ? `Done: ${job.created} records created from ${job.lines} lines.` : `Failed: ${job.error}`;
       problems(job);
+      met(job);
       box.dataset.state = job.state;
     }
     function poll() {

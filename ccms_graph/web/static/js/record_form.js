@@ -7,26 +7,7 @@
     const status = document.getElementById("cand-status");
     if (!form || !list || !form.dataset.candidates) return;
     let timer = null, seq = 0;
-    const pct = (s) => `${Math.round((s || 0) * 100)}%`;
-    function contact(owner) {
-      if (!owner) return null;
-      return ccms.el("p", { class: "contact" }, "Contact: ", ccms.el("strong", { text: owner.name || "" }),
-        `, ${owner.office || owner.office_code || ""} · ${owner.phone || ""} · ${owner.email || ""}`);
-    }
-    function item(c) {
-      if (c.restricted) {
-        return ccms.el("li", { class: "cand restricted" }, ccms.el("span", { class: "lock", text: "Restricted match" }),
-          ` A ${c.type} you may not read matches.`, contact(c.owner));
-      }
-      const reasons = ccms.el("ul", { class: "reasons" }, ...(c.explanation || []).filter((e) => e.weight)
-        .map((e) => ccms.el("li", { class: e.weight > 0 ? "for" : "against",
-          text: `${e.field.replace(/_/g, " ")}: ${String(e.level).replace(/_/g, " ")} (${e.weight > 0 ? "+" : ""}${e.weight.toFixed(1)})` })));
-      return ccms.el("li", { class: `cand decision-${c.decision}` },
-        ccms.el("a", { href: `/records/${encodeURIComponent(c.uid)}`, text: c.caption }), " ",
-        ccms.el("span", { class: `score score-${c.decision}`, text: `${pct(c.score)} · ${String(c.decision).replace(/_/g, " ")}` }),
-        (c.cases || []).length ? ccms.el("span", { class: "muted", text: ` in ${c.cases.join(", ")}` }) : null,
-        reasons, contact(c.owner));
-    }
+    const item = ccms.hit;
     function look() {
       const mine = ++seq;
       const data = new FormData(form);
