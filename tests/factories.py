@@ -59,6 +59,18 @@ def make_person(graph, who, case_uid=None, **fields):
     return records.create_entity(graph, who, "Person", fields, case_uid=case_uid)
 
 
+def a_readable_and_a_hidden_match(graph, org) -> tuple[dict, dict, list[dict]]:
+    """What agent_a's import meets: agent_b's Lucia Ferreira (ref MIA-9; agent_a's office, so readable) and
+    agent_nyc's Viktor Orlov (ref NYC-SECRET-5; another office, so only whom to call), and three lines: L1
+    meets the first, L2 nothing, L3 the second."""
+    mine = make_person(graph, org.agent_b, given_name="Lucia", family_name="Ferreira", dob="1982-07-09", ref="MIA-9")
+    hidden = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
+                         ref="NYC-SECRET-5")
+    return mine, hidden, [{"ref": "L1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09"},
+                          {"ref": "L2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+                          {"ref": "L3", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"}]
+
+
 _STORED = """
 MATCH (n:Linkable {uid: $uid}) WHERE coalesce(n.deleted, false) = false
 OPTIONAL MATCH (n)-[:SUBJECT_IN {status: 'active'}]->(c:Case)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ccms_graph.logic.casework import approvals
-from tests.factories import make_person
+from tests.factories import a_readable_and_a_hidden_match, make_person
 from tests.logic.casework.helpers import open_case
 
 SAVED = """// name: my_office_people
@@ -235,6 +235,21 @@ def test_jsonl_import_creates_records_and_lists_refused_lines(as_user, graph, or
     subjects = graph.query("MATCH (p:Person)-[:SUBJECT_IN]->(:Case {uid: $c}) RETURN p.source_ref AS ref",
                            {"c": case["uid"]})
     assert [s["ref"] for s in subjects] == ["A-1"]
+
+
+def test_jsonl_import_lists_each_line_that_met_a_record_with_whom_to_call_never_a_hidden_one(as_user, graph, org):
+    mine, hidden, lines = a_readable_and_a_hidden_match(graph, org)
+    r = as_user(org.agent_a).post("imports/persons", data=_jsonl(*map(json.dumps, lines)))
+    assert r.status_code == 200, r.get_json()
+    out, text = r.get_json(), r.get_data(as_text=True)
+    met = {m["ref"]: m for m in out["hit_lines"]}
+    assert sorted(met) == ["L1", "L3"] and out["hit_lines_total"] == 2 and met["L3"]["line"] == 3
+    (seen,) = met["L1"]["hits"]
+    assert (seen["uid"], seen["source_ref"], seen["owner"]["name"]) == (mine["uid"], "MIA-9", org.agent_b.name)
+    assert met["L1"]["sub_record_of"] == mine["uid"]
+    (locked,) = met["L3"]["hits"]
+    assert (locked["restricted"], locked["uid"], locked["owner"]["name"]) == (True, None, org.agent_nyc.name)
+    assert hidden["uid"] not in text and "NYC-SECRET-5" not in text
 
 
 def test_jsonl_import_into_a_case_out_of_scope_is_refused(as_user, graph, org):

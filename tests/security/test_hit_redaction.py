@@ -1,5 +1,6 @@
 """A deconfliction hit on a record the user may not read shows only that a match exists and whom to call —
-in every answer that carries it: create, update, import, query before create, check, list, review, judgements."""
+in every answer that carries it: create, update, import (and an import job), query before create, check, list, review,
+judgements."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import imports, records
 from ccms_graph.logic.identity import deconfliction
+from ccms_graph.logic.jobs import imports as import_jobs
+from ccms_graph.logic.jobs import worker
 from ccms_graph.web import create_app
 from tests.api.conftest import Api, token_for
 from tests.factories import make_person
@@ -70,12 +73,21 @@ def test_reviewing_a_hit_on_a_hidden_record_answers_as_the_create_did(graph, org
     assert got["owner"]["name"] == "Agent Nyc" and got["owner"]["email"] == "agent_nyc@example.gov"
 
 
-def test_every_answer_that_carries_the_hit_redacts_it_alike(graph, org, hidden):
+def _import_job(graph, actor, lines: list[str]) -> dict:
+    uid = import_jobs.enqueue_import(graph, actor, "Person", "people.jsonl", lines)
+    worker.Worker(graph).drain()
+    return import_jobs.import_job(graph, actor, uid)
+
+
+def test_every_answer_that_carries_the_hit_redacts_it_alike(graph, org, hidden, no_embedded_worker):
     hit_uid = hidden["hit"]["hit_uid"]
+    met: list[dict] = []
     answers = {
         "create": hidden["hit"],
         "update": records.update_entity(graph, org.agent_a, hidden["mine"], {"middle_name": "A"})["hits"],
-        "import": imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(ORLOV)]),
+        "import": {**imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(ORLOV)], on_hits=met.extend),
+                   "hit_lines": met},
+        "import job": _import_job(graph, org.agent_a, [json.dumps(ORLOV)]),
         "query before create": deconfliction.search_candidates(graph, org.agent_a, "Person", ORLOV),
         "check": list(imports.deconflict_jsonl(graph, org.agent_a, "Person", [json.dumps({"ref": "Q1", **ORLOV})])),
         "list": deconfliction.list_hits(graph, org.agent_a),
@@ -86,6 +98,9 @@ def test_every_answer_that_carries_the_hit_redacts_it_alike(graph, org, hidden):
     cores = [{k: h[k] for k in REDACTED} for h in (*answers["update"], *answers["list"], answers["review"])
              if h["hit_uid"] == hit_uid]
     assert cores and all(core == hidden["hit"] for core in cores)
+    for name in ("import", "import job"):
+        (line,) = answers[name]["hit_lines"]
+        assert [h["owner"]["name"] for h in line["hits"] if h["restricted"]] == ["Agent Nyc"], name
     (cand,) = [c for c in answers["check"][0]["candidates"] if c["restricted"]]
     assert cand["uid"] is None and cand["score"] is None and cand["owner"]["name"] == "Agent Nyc"
 

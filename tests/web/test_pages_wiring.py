@@ -9,7 +9,7 @@ import time
 
 from ccms_graph.logic.casework import approvals, cases
 from ccms_graph.logic.entities import access, comments, records
-from tests.factories import make_person, stored_case, stored_record
+from tests.factories import a_readable_and_a_hidden_match, make_person, stored_case, stored_record
 from tests.web.conftest import csrf_from, sign_in
 
 
@@ -206,15 +206,9 @@ def test_import_page_runs_a_jsonl_file_and_reports_progress(client, graph, org):
 
 
 def test_import_job_lists_each_line_that_met_a_record_and_whom_to_call_never_a_hidden_record(client, graph, org):
-    mine = make_person(graph, org.agent_b, given_name="Lucia", family_name="Ferreira", dob="1982-07-09",
-                       ref="MIA-9")  # agent_a's office: readable
-    hidden = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
-                         ref="NYC-SECRET-5")  # another office: whom to call, nothing more
+    mine, hidden, lines = a_readable_and_a_hidden_match(graph, org)
     sign_in(client, "agent_a")
-    job_url = _upload(client, [
-        json.dumps({"ref": "L1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09"}),
-        json.dumps({"ref": "L2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"}),
-        json.dumps({"ref": "L3", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"})])
+    job_url = _upload(client, [json.dumps(line) for line in lines])
     job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
     assert _wait_for(client, f"/ui/imports/{job_id}")["state"] == "done"
 

@@ -32,6 +32,10 @@ from . import records
 from .lines import flatten, parse_line
 
 BATCH = 1000
+#: Lines that met records an answer lists (an import job's, the API's), with their hits (each up to
+#: `deconfliction.BATCH_CAP` of them, with its explanation): enough to call about a file sent by hand, small
+#: enough for a job page's poll. Past it the counts go on; the CLI's hits file lists every line.
+HIT_LINES = 500
 
 #: `checkpoint(tx, counts, last_line, met)`: called in each batch's write transaction (a transaction of its own
 #: when every line of the batch was refused) with the counts including that batch, and the batch's lines that

@@ -7,8 +7,8 @@ exactly which lines loaded (every line up to `last_line`), any process can show 
 claims the job after its predecessor died starts after that line with those counts.
 
 The lines that met records are the CLI's hits file (`import_jsonl`'s `on_hits` entries, built and
-redacted there: a record the importer may not read is only whom to call). The first `HIT_LINES` are
-kept; the job counts them all (`hit_lines_total`), so a capped list says so.
+redacted there: a record the importer may not read is only whom to call). The first
+`imports.HIT_LINES` are kept; the job counts them all (`hit_lines_total`), so a capped list says so.
 """
 
 from __future__ import annotations
@@ -28,10 +28,6 @@ KIND = "import"
 BATCH = 250
 #: The scalar counts of `import_jsonl`, each kept on the Job under the same name.
 COUNTS = ("lines", "created", "hits", "records_with_hits", "sub_records", "separate")
-#: Lines that met records kept per job, with their hits (each up to `deconfliction.BATCH_CAP` of them, with its
-#: explanation): enough to call about a file an investigator uploads by hand, small enough for the page's poll.
-#: Past it the counts go on; the whole list is the CLI's hits file.
-HIT_LINES = 500
 
 _BEFORE = """
 MATCH (j:Job {uid: $uid})
@@ -93,7 +89,7 @@ def _checkpoint(claim: queue.Claim) -> imports.Checkpoint:
         before = tx.run(_BEFORE, uid=claim.uid).single()
         refused = [r for r in counts["refused"] if r["line"] > before["last_line"]]
         warnings = [w for w in counts["warnings"] if w["line"] > before["last_line"]]
-        kept = met[:max(HIT_LINES - before["hit_lines_kept"], 0)]
+        kept = met[:max(imports.HIT_LINES - before["hit_lines_kept"], 0)]
         if refused or warnings or kept:
             tx.run(_PROBLEMS, uid=claim.uid, first_line=before["last_line"] + 1, last_line=last_line,
                    refused=json.dumps(refused), warnings=json.dumps(warnings),
@@ -126,7 +122,7 @@ def run(graph: Graph, claim: queue.Claim, check: Callable[[], None]) -> dict:
 def _view(job: dict, refused: list | None = None, warnings: list | None = None, hit_lines: list | None = None) -> dict:
     """What the import pages show of a job. A queued job reads as `running` with `queued` true, so a client
     polling while `state == "running"` keeps polling until the job ends. `hit_lines` are the kept lines that
-    met records, of `hit_lines_total` (fewer when capped at `HIT_LINES`)."""
+    met records, of `hit_lines_total` (fewer when capped at `imports.HIT_LINES`)."""
     return {"id": job["uid"], "type": job.get("type_name"), "file": job.get("file"), "case": job.get("case_key") or "",
             "state": "running" if job["state"] == "queued" else job["state"], "queued": job["state"] == "queued",
             "total": job.get("total") or 0, **{k: job.get(k) or 0 for k in COUNTS},

@@ -543,6 +543,42 @@ class LineProblem(Out):
                        "identifiers (compared, never decisive)"})
 
 
+class OwnerContact(Out):
+    uid = _s()
+    name = _s()
+    office_code = _s()
+    office = _s()
+    phone = _s()
+    email = _s()
+
+
+class LineHit(Out):
+    """A stored record a line met, as `deconfliction.hit_view` redacts it: one the importer may not read is
+    only `restricted` with its `owner` to contact (`uid`, `caption`, `source_ref`, `score`, `decision`,
+    `explanation` and `cases` null)."""
+    hit_uid = _s(metadata={"description": "the deconfliction hit raised, to review"})
+    type = _s()
+    restricted = fields.Boolean(required=True)
+    uid = _s()
+    caption = _s()
+    source_ref = _s()
+    score = fields.Float(allow_none=True)
+    decision = _s()
+    explanation = fields.List(fields.Dict(), allow_none=True)
+    cases = fields.List(fields.String(), allow_none=True, metadata={"description": "case numbers you may read"})
+    owner = fields.Nested(OwnerContact, allow_none=True, metadata={"description": "whom to call"})
+
+
+class HitLine(Out):
+    """A line that met stored records or an earlier line: the record it created, what it met, and how it settled."""
+    line = fields.Integer(required=True)
+    ref = _s()
+    uid = fields.String(required=True, metadata={"description": "the record the line created"})
+    hits = fields.List(fields.Nested(LineHit))
+    sub_record_of = _s(metadata={"description": "filed as a sub-record of this record"})
+    separate_reason = _s(metadata={"description": "kept separate, for this reason"})
+
+
 class ImportOut(Out):
     lines = fields.Integer(required=True)
     created = fields.Integer(required=True)
@@ -550,3 +586,7 @@ class ImportOut(Out):
     warnings = fields.List(fields.Nested(LineProblem))
     hits = fields.Integer()
     records_with_hits = fields.Integer()
+    hit_lines = fields.List(fields.Nested(HitLine), metadata={
+        "description": "the lines that met stored records, with whom to call: the first ones, up to a cap "
+                       "(`hit_lines_total` counts them all)"})
+    hit_lines_total = fields.Integer(metadata={"description": "every line that met records"})

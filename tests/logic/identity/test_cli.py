@@ -8,7 +8,7 @@ import pytest
 
 from ccms_graph.cli import main
 from ccms_graph.logic.casework.cases import create_case
-from tests.factories import make_person
+from tests.factories import a_readable_and_a_hidden_match, make_person
 
 LINES = [
     {"ref": "SRC-1", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14",
@@ -60,15 +60,8 @@ def test_import_command_creates_refuses_reports_and_deconflicts(graph, org, tmp_
 
 def test_import_command_lists_each_line_that_met_a_record_with_whom_to_call_and_never_a_hidden_record(
         graph, org, tmp_path, capsys, cli_env):
-    mine = make_person(graph, org.agent_b, given_name="Lucia", family_name="Ferreira", dob="1982-07-09",
-                       ref="MIA-9")  # agent_a's office: readable
-    hidden = make_person(graph, org.agent_nyc, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
-                         ref="NYC-SECRET-5")  # another office: contact only
-    src = _write(tmp_path / "people.jsonl", [
-        {"ref": "L1", "given_name": "Lucia", "family_name": "Ferreira", "dob": "1982-07-09"},
-        {"ref": "L2", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
-        {"ref": "L3", "given_name": "Viktor", "family_name": "Orlov", "dob": "1975-03-14"},
-    ])
+    mine, hidden, lines = a_readable_and_a_hidden_match(graph, org)
+    src = _write(tmp_path / "people.jsonl", lines)
 
     assert main(["import", "--type", "person", src, "--owner", "agent_a", "--hits", str(tmp_path / "met.jsonl")]) == 0
 
