@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -115,6 +116,29 @@ def test_create_a_person_and_see_the_deconfliction_hit(new_page, seeded):
     expect(hits.first.locator(".contact")).to_contain_text("David Chen")
     expect(hits.first.locator(".contact")).to_contain_text("@ccms.example.gov")
     shot(page, "03-person-created-hits")
+    _no_csp_errors(new_page)
+
+
+def test_import_a_file_and_see_whom_to_call_for_each_line_that_met_a_record(new_page, seeded):
+    existing = _a_person_owned_by(seeded, "agent_chen")
+    line = {"ref": "JOURNEY-1", "given_name": existing["given"], "family_name": existing["family"],
+            "dob": existing["dob"]}
+    page = new_page()
+    sign_in(page, "agent_garcia")
+    page.goto("/imports")
+    page.get_by_label("JSONL file", exact=True).set_input_files({"name": "journey.jsonl", "mimeType": "application/x-ndjson",
+                                                     "buffer": (json.dumps(line) + "\n").encode()})
+    page.get_by_label("Record type").select_option("Person")
+    page.get_by_role("button", name="Start the import").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Import of journey.jsonl")
+    expect(page.locator("#im-status")).to_contain_text("Done: 1 records created", timeout=60_000)
+    expect(page.locator("#im-hits")).to_contain_text("on 1 records")
+    met = page.locator("#im-met > li", has_text="Line 1")
+    expect(met).to_contain_text("(JOURNEY-1)")
+    expect(met.get_by_role("link", name=f"{existing['given']} {existing['family']}").first).to_be_visible()
+    expect(met.locator(".contact").first).to_contain_text("David Chen")
+    expect(met.locator(".score").first).to_contain_text("%")
+    shot(page, "03-import-job-hits")
     _no_csp_errors(new_page)
 
 

@@ -38,6 +38,7 @@
       $("im-refused").textContent = job.refused.length;
       $("im-warnings").textContent = job.warnings.length;
       $("im-hits").firstChild.textContent = `${job.hits} `;
+      $("im-hits-on").textContent = `on ${job.records_with_hits} records; their owners were told`;
       $("im-status").textContent = job.state === "running" ? `${job.lines} of ${job.total} lines read, ${job.created} records created…`
         : job.state === "done" ? `Done: ${job.created} records created from ${job.lines} lines.` : `Failed: ${job.error}`;
       problems(job);
