@@ -8,7 +8,7 @@ import re
 import time
 
 from ccms_graph.logic.casework import approvals, cases
-from ccms_graph.logic.entities import access, comments, records
+from ccms_graph.logic.entities import access, comments, imports, records
 from tests.factories import a_readable_and_a_hidden_match, make_person, stored_case, stored_record
 from tests.web.conftest import csrf_from, sign_in
 
@@ -240,6 +240,17 @@ def test_import_job_lists_each_line_that_met_a_record_and_whom_to_call_never_a_h
     sign_in(client, "agent_b")
     assert client.get(f"/ui/imports/{job_id}").status_code == 404
     assert client.get(job_url).status_code == 404
+
+
+def test_import_job_page_says_when_it_lists_only_the_first_lines_that_met_records(client, graph, org, monkeypatch):
+    monkeypatch.setattr(imports, "KEPT_HITS", 1)
+    _, _, lines = a_readable_and_a_hidden_match(graph, org)
+    sign_in(client, "agent_a")
+    job_url = _upload(client, [json.dumps(line) for line in lines])
+    job = _wait_for(client, f"/ui/imports/{job_url.rstrip('/').rsplit('/', 1)[-1]}")
+    assert (job["state"], [m["ref"] for m in job["hit_lines"]], job["hit_lines_total"]) == ("done", ["L1"], 2)
+    assert "The first 1 of 2 lines that met records; the counts above are exact" in client.get(job_url).get_data(
+        as_text=True)
 
 
 def test_import_page_refuses_a_missing_type_by_saying_so(client, org):

@@ -32,16 +32,28 @@ from . import records
 from .lines import flatten, parse_line
 
 BATCH = 1000
-#: Lines that met records an answer lists (an import job's, the API's), with their hits (each up to
-#: `deconfliction.BATCH_CAP` of them, with its explanation): enough to call about a file sent by hand, small
-#: enough for a job page's poll. Past it the counts go on; the CLI's hits file lists every line.
-HIT_LINES = 500
+#: Hits an answer lists with the lines that met records (an import job's, the API's), whole lines at a time:
+#: a line may meet up to `deconfliction.BATCH_CAP` records, each hit carrying its explanation (about a kilobyte),
+#: so the budget counts hits rather than lines. Some hundreds of lines of a file sent by hand, small enough for a
+#: job page's poll; past it the counts go on, and the CLI's hits file lists every line.
+KEPT_HITS = 500
 
 #: `checkpoint(tx, counts, last_line, met)`: called in each batch's write transaction (a transaction of its own
 #: when every line of the batch was refused) with the counts including that batch, and the batch's lines that
 #: met stored or earlier records (what `on_hits` is given once it commits). The driver may run a transaction
 #: twice, so it must write the same thing each time it is called with the same arguments.
 Checkpoint = Callable[[Any, dict, int, list[dict]], None]
+
+def first_lines(met: list[dict], room: int = KEPT_HITS) -> list[dict]:
+    """The first lines of `met` (`on_hits` entries) whose hits, taken whole lines at a time, fit in `room`."""
+    kept: list[dict] = []
+    for line in met:
+        room -= len(line["hits"])
+        if room < 0:
+            break
+        kept.append(line)
+    return kept
+
 
 def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
     if not case_key:

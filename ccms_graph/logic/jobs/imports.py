@@ -7,8 +7,8 @@ exactly which lines loaded (every line up to `last_line`), any process can show 
 claims the job after its predecessor died starts after that line with those counts.
 
 The lines that met records are the CLI's hits file (`import_jsonl`'s `on_hits` entries, built and
-redacted there: a record the importer may not read is only whom to call). The first
-`imports.HIT_LINES` are kept; the job counts them all (`hit_lines_total`), so a capped list says so.
+redacted there: a record the importer may not read is only whom to call). The first lines, up to
+`imports.KEPT_HITS` hits, are kept; the job counts them all (`hit_lines_total`), so a capped list says so.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ COUNTS = ("lines", "created", "hits", "records_with_hits", "sub_records", "separ
 _BEFORE = """
 MATCH (j:Job {uid: $uid})
 RETURN coalesce(j.last_line, 0) AS last_line, coalesce(j.hit_lines_total, 0) AS hit_lines_total,
-       coalesce(j.hit_lines_kept, 0) AS hit_lines_kept
+       coalesce(j.hit_lines_kept, 0) AS hit_lines_kept, coalesce(j.hits_kept, 0) AS hits_kept
 """
 
 _PROGRESS = """
@@ -89,7 +89,9 @@ def _checkpoint(claim: queue.Claim) -> imports.Checkpoint:
         before = tx.run(_BEFORE, uid=claim.uid).single()
         refused = [r for r in counts["refused"] if r["line"] > before["last_line"]]
         warnings = [w for w in counts["warnings"] if w["line"] > before["last_line"]]
-        kept = met[:max(imports.HIT_LINES - before["hit_lines_kept"], 0)]
+        # Once a line did not fit, none after it is kept: the list is always the job's first lines.
+        full = before["hit_lines_kept"] < before["hit_lines_total"]
+        kept = [] if full else imports.first_lines(met, imports.KEPT_HITS - before["hits_kept"])
         if refused or warnings or kept:
             tx.run(_PROBLEMS, uid=claim.uid, first_line=before["last_line"] + 1, last_line=last_line,
                    refused=json.dumps(refused), warnings=json.dumps(warnings),
@@ -98,7 +100,8 @@ def _checkpoint(claim: queue.Claim) -> imports.Checkpoint:
                counts={**{k: counts[k] for k in COUNTS}, "refused_count": len(counts["refused"]),
                        "warnings_count": len(counts["warnings"]),
                        "hit_lines_total": before["hit_lines_total"] + len(met),
-                       "hit_lines_kept": before["hit_lines_kept"] + len(kept)}).consume()
+                       "hit_lines_kept": before["hit_lines_kept"] + len(kept),
+                       "hits_kept": before["hits_kept"] + sum(len(line["hits"]) for line in kept)}).consume()
 
     return checkpoint
 
@@ -122,7 +125,7 @@ def run(graph: Graph, claim: queue.Claim, check: Callable[[], None]) -> dict:
 def _view(job: dict, refused: list | None = None, warnings: list | None = None, hit_lines: list | None = None) -> dict:
     """What the import pages show of a job. A queued job reads as `running` with `queued` true, so a client
     polling while `state == "running"` keeps polling until the job ends. `hit_lines` are the kept lines that
-    met records, of `hit_lines_total` (fewer when capped at `imports.HIT_LINES`)."""
+    met records, of `hit_lines_total` (fewer when capped at `imports.KEPT_HITS` hits)."""
     return {"id": job["uid"], "type": job.get("type_name"), "file": job.get("file"), "case": job.get("case_key") or "",
             "state": "running" if job["state"] == "queued" else job["state"], "queued": job["state"] == "queued",
             "total": job.get("total") or 0, **{k: job.get(k) or 0 for k in COUNTS},

@@ -29,7 +29,7 @@ def _import_view(type_name: str):
         met: list[dict] = []
         counts = imports.import_jsonl(graph(), actor(), type_name, text.splitlines(), case_key=query["case_uid"],
                                       source=query["source"], on_hits=met.extend)
-        return {**counts, "hit_lines": met[:imports.HIT_LINES], "hit_lines_total": len(met)}
+        return {**counts, "hit_lines": imports.first_lines(met), "hit_lines_total": len(met)}
 
     view.__name__ = f"import_{slug.replace('-', '_')}"
     view.__doc__ = (f"Create {type_name} records from a JSON Lines file (pending approval, deconflicted); a line "

@@ -179,7 +179,7 @@ def test_a_failed_job_lists_the_lines_that_met_records_in_the_batches_that_commi
 
 
 def test_a_job_keeps_the_first_lines_that_met_records_and_counts_them_all(graph, org, monkeypatch):
-    monkeypatch.setattr(imports, "HIT_LINES", 3)
+    monkeypatch.setattr(imports, "KEPT_HITS", 3)
     uid = import_jobs.enqueue_import(graph, org.agent_a, "Person", "people.jsonl", people_lines(), batch=BATCH)
     worker.Worker(graph).drain()
 
