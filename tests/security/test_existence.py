@@ -8,12 +8,13 @@ number (telecom returns, record imports, restriction, team); and a property that
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
 from ccms_graph.errors import Conflict, NotFound
 from ccms_graph.logic.casework.cases import create_case
-from ccms_graph.logic.entities import access, records
+from ccms_graph.logic.entities import access, imports, records
 from ccms_graph.logic.identity import resolution
 from ccms_graph.web import create_app
 from tests.api.conftest import Api, token_for
@@ -126,6 +127,23 @@ def _merge_conflict(graph, org, m):
     return {"detail": info.value.detail, **info.value.extra}
 
 
+def _create_under_sub(graph, org, m):
+    """A new record asked to settle under the readable record: refused, as under any sub-record."""
+    with pytest.raises(Conflict) as info:
+        records.create_entity(graph, org.agent_a, "Person", {"given_name": "Victor", "family_name": "Orloff",
+                                                             "dob": "1975-03-14", "sub_record_of": m["sub"]})
+    return {"detail": info.value.detail, **info.value.extra}
+
+
+def _import_meeting_sub(graph, org, m):
+    """An imported line matching the readable record: whom to call, and no settlement under the hidden master."""
+    met: list[dict] = []
+    line = {"ref": "V1", "given_name": "Victor", "family_name": "Orloff", "dob": "1975-03-14"}
+    counts = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line)], on_hits=met.extend)
+    assert counts["created"] == 1 and met and m["sub"] in [h["uid"] for h in met[0]["hits"]]
+    return {"counts": counts, "met": met}
+
+
 #: Every answer of the record's that carries its properties or its master, as agent_a or agent_b gets it.
 ANSWERS = {
     "record page": lambda g, o, m: access.view_record(g, o.agent_a, m["sub"], with_links=True),
@@ -135,6 +153,8 @@ ANSWERS = {
     "compare": lambda g, o, m: resolution.compare(g, o.agent_a, m["sub"], m["other"]),
     "merge refusal": _merge_conflict,
     "unmerge answer": lambda g, o, m: resolution.unmerge(g, o.agent_b, m["sub"], "not the same man"),
+    "create as its sub-record": _create_under_sub,
+    "import meeting it": _import_meeting_sub,
 }
 
 

@@ -441,7 +441,9 @@ def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None,
         if not rules.readable_uids(tx, actor, [master_uid]):
             raise ValidationFailed({"sub_record_of": [f"no record {master_uid}"]})
         master = _load(tx, master_uid)
-        if master["masters"]:
+        # Under its own master, where the creator may read that one; a hidden master's sub-record is
+        # refused by `_check_pair` in the words a missing master gets, and its uid never leaves.
+        if master["masters"] and rules.readable_uids(tx, actor, master["masters"][:1]):
             master = _load(tx, master["masters"][0])
         other = _load(tx, uid)
         _check_pair(tx, actor, master, other)
@@ -509,6 +511,16 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
     if missing:
         raise ValidationFailed({"sub_record_of": [f"no record {wanted[u]}" for u in missing]})
     masters = {r["uid"]: r["master"] for r in tx.run(_MASTERS_OF, uids=sorted(set(wanted.values())))}
+    # A record whose master the importer may not read cannot take the line: linked under that master, the
+    # line would name it. Chosen by the line, it is refused in the words `_check_pair` uses; found by the
+    # import, the line stays unsettled, as when its match is itself unreadable (its owners are told).
+    above = {m for t, m in masters.items() if m != t}
+    hidden = above - (rules.readable_uids(tx, actor, above) if above else set())
+    chosen = sorted(u for u, m in wanted.items() if masters.get(m) in hidden and choices.get(u, (None, None))[0])
+    if chosen:
+        raise ValidationFailed({"sub_record_of": [f"record {wanted[u]} is itself a sub-record of another record; "
+                                                  "merge into that master instead" for u in chosen]})
+    wanted = {u: m for u, m in wanted.items() if masters.get(m) not in hidden}
     # A master named earlier in the batch was itself linked above: follow it to its own master.
     resolved: dict[str, str] = {}
     for uid in order:
