@@ -265,6 +265,24 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
         yield from emit()
 
 
+def still_readable(tx, actor: Actor, met: list[dict]) -> list[dict]:
+    """Lines that met records (`on_hits` entries, kept earlier) as the actor may read them now: a record
+    hidden from them since is only whom to call, as if it had been hidden at import, and neither the
+    line's own record nor the master it settled under is named once hidden."""
+    named = {h["uid"] for line in met for h in line["hits"] if not h["restricted"]}
+    named |= {line[k] for line in met for k in ("uid", "sub_record_of") if line.get(k)}
+    readable = rules.readable_uids(tx, actor, named)
+    out = []
+    for line in met:
+        hits = [h if h["restricted"] or h["uid"] in readable
+                else {**_candidate({"type": h.get("type"), "restricted": True, "owner": h.get("owner")}),
+                      "hit_uid": h.get("hit_uid")} for h in line["hits"]]
+        out.append({**line, "hits": hits, "uid": line.get("uid") if line.get("uid") in readable else None,
+                    **({"sub_record_of": line["sub_record_of"] if line["sub_record_of"] in readable else None}
+                       if "sub_record_of" in line else {})})
+    return out
+
+
 def _candidate(view: dict) -> dict:
     """One candidate of a check file, projected from `deconfliction.hit_view` (the one redaction of hits):
     a record the actor may not read is only {"uid": None, "type", "restricted": True, "owner": contact}

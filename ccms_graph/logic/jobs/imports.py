@@ -144,7 +144,8 @@ def import_job(graph: Graph, actor: Actor, uid: str) -> dict:
     if job is None or job.get("kind") != KIND or job.get("owner_uid") != actor.uid:
         raise NotFound("no such import")
     _, kept = _committed(graph, uid)
-    return _view(job, kept["refused"], kept["warnings"], kept["hit_lines"])
+    met = graph.read(imports.still_readable, actor, kept["hit_lines"]) if kept["hit_lines"] else []
+    return _view(job, kept["refused"], kept["warnings"], met)
 
 
 def my_imports(graph: Graph, actor: Actor) -> list[dict]:

@@ -3,6 +3,7 @@ with no line loaded twice and none lost, and a worker whose lease was taken over
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 
@@ -13,7 +14,7 @@ from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.entities import imports
 from ccms_graph.logic.jobs import imports as import_jobs
 from ccms_graph.logic.jobs import queue, worker
-from tests.factories import make_org
+from tests.factories import a_readable_and_a_hidden_match, make_org
 
 from .conftest import people_lines
 
@@ -187,6 +188,24 @@ def test_a_job_keeps_the_first_lines_that_met_records_and_counts_them_all(graph,
     assert job["state"] == "done" and job["hit_lines_total"] == job["records_with_hits"] > 3
     assert [h["line"] for h in job["hit_lines"]] == [7, 14, 21]  # the first three, each a copy of an earlier line
     assert all(h["hits"][0]["uid"] for h in job["hit_lines"])
+
+
+def test_a_job_shows_a_record_hidden_since_the_import_only_as_whom_to_call(graph, org):
+    mine, _, lines = a_readable_and_a_hidden_match(graph, org)
+    uid = import_jobs.enqueue_import(graph, org.agent_a, "Person", "people.jsonl", [json.dumps(x) for x in lines])
+    worker.Worker(graph).drain()
+    (first,) = [m for m in import_jobs.import_job(graph, org.agent_a, uid)["hit_lines"] if m["ref"] == "L1"]
+    assert (first["hits"][0]["uid"], first["sub_record_of"]) == (mine["uid"], mine["uid"])
+
+    graph.query("MATCH (n:Person {uid: $u}) SET n.deleted = true", {"u": mine["uid"]}, write=True)  # gone since
+
+    job = import_jobs.import_job(graph, org.agent_a, uid)
+    (first,) = [m for m in job["hit_lines"] if m["ref"] == "L1"]
+    (hit,) = first["hits"]
+    assert (hit["restricted"], hit["uid"], hit["caption"], hit["explanation"]) == (True, None, None, None)
+    assert hit["owner"]["name"] == org.agent_b.name and hit["hit_uid"]  # still whom to call
+    assert first["sub_record_of"] is None and first["uid"]
+    assert mine["uid"] not in repr(job) and "MIA-9" not in repr(job) and "Ferreira" not in repr(job)
 
 
 def test_nobody_else_sees_an_import_job(graph, org):
