@@ -105,7 +105,8 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],
-                     limits: tuple[float, float] | None = None, ctx: Context | None = None) -> list[dict]:
+                     limits: tuple[float, float] | None = None, ctx: Context | None = None,
+                     explain: bool = True) -> list[dict]:
     """Score each candidate against `record` on its own; best first. Adds score, decision, decisive,
     explanation, log_odds.
 
@@ -114,21 +115,49 @@ def score_candidates(type_name: str, record: Mapping, cands: list[dict],
     a probability. It does not depend on the other candidates: when one individual already has
     several stored records (in several cases and offices), each of them scores as it would alone, so
     every owner is told. The explanation carries the fields' weights plus a "prior" row; their sum
-    is the log-odds.
+    is the log-odds. `explain=False` leaves the explanation out and keeps an `Assessment` instead
+    (key "assessment"): a caller that shows or stores a few of the candidates writes theirs out with
+    `explain`.
     """
     match_t, possible_t = limits or DEFAULT.limits
     ctx = ctx or Context()
     prior = model.PRIORS[type_name] if ctx.prior is None else ctx.prior
     scored = []
     for c in cands:
-        s = model.score(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
-                        name_frequency=ctx.name_frequency, prior=prior, weights=ctx.weights)
-        explanation = [*s["explanation"], {"field": "prior", "a": None, "b": ctx.population, "level": "population",
-                                           "weight": round(prior, 3)}]
-        scored.append({**c, "score": s["score"], "decision": s["decision"], "decisive": s["decisive"],
-                       "explanation": explanation, "log_odds": s["log_odds"]})
+        s = model.assess(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
+                         name_frequency=ctx.name_frequency, prior=prior, weights=ctx.weights)
+        assessment = Assessment(s, prior, ctx.population)
+        if explain:
+            scored.append({**c, "score": s.score, "decision": s.decision, "decisive": s.decisive,
+                           "explanation": assessment.explanation(), "log_odds": s.log_odds})
+        else:
+            scored.append({**c, "score": s.score, "decision": s.decision, "decisive": s.decisive,
+                           "log_odds": s.log_odds, "assessment": assessment})
     scored.sort(key=lambda x: (-x["score"], -x["log_odds"], x["uid"]))
     return scored
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A candidate scored without its explanation (`score_candidates(explain=False)`): what writes it out."""
+
+    scored: model.Scored
+    #: The prior log2-odds the score started from, and the population it assumes (the "prior" row).
+    prior: float
+    population: int | None
+
+    def explanation(self) -> list[dict]:
+        """The pair's field rows (`model.Scored.explanation`) and the "prior" row."""
+        return [*self.scored.explanation(), {"field": "prior", "a": None, "b": self.population, "level": "population",
+                                             "weight": round(self.prior, 3)}]
+
+
+def explain(cands: Iterable[dict]) -> None:
+    """Write out the explanation of each of `cands` scored with `explain=False`, in place: the
+    candidates a caller keeps get exactly the rows `score_candidates` would have built for them."""
+    for c in cands:
+        if "explanation" not in c:
+            c["explanation"] = c["assessment"].explanation()
 
 
 def _name_text(rec: Mapping) -> str:
@@ -223,10 +252,11 @@ def _kept(type_name: str, record: Mapping, cands: list[dict]) -> list[bool]:
 
 def judge(tx, type_name: str, records: Sequence[Mapping], found: list[list[dict]], *,
           limits: tuple[float, float] | None = None, ctx: Context | None = None, config: Config = DEFAULT,
-          hits_only: bool = False) -> list[list[dict]]:
+          hits_only: bool = False, explain: bool = True) -> list[list[dict]]:
     """Score each record's candidates (best first). `hits_only` scores only what `worth_scoring` lets
     through (deconfliction of records being stored, where only `possible` and better is kept); light
-    candidates must have been `screen`ed (which completed the ones worth scoring)."""
+    candidates must have been `screen`ed (which completed the ones worth scoring). `explain=False`:
+    see `score_candidates`."""
     limits = limits or config.limits
     ctx = ctx or context(tx, type_name, config)
     if hits_only:
@@ -234,20 +264,22 @@ def judge(tx, type_name: str, records: Sequence[Mapping], found: list[list[dict]
                  for r, cands in zip(records, found, strict=True)]
     if any("record" not in c for cands in found for c in cands):
         raise ValueError("light candidates are scored after `screen` completes them")
-    return [score_candidates(type_name, r, c, limits, ctx) for r, c in zip(records, found, strict=True)]
+    return [score_candidates(type_name, r, c, limits, ctx, explain) for r, c in zip(records, found, strict=True)]
 
 
 def find(tx, type_name: str, records: list[Mapping], *, excludes: list[Iterable[str]] | None = None,
          params: Mapping | None = None, readable: str = "true", cap: int = blocking.CANDIDATE_CAP,
          limits: tuple[float, float] | None = None, prefix: bool = False,
-         ctx: Context | None = None, config: Config = DEFAULT, hits_only: bool = False) -> list[list[dict]]:
+         ctx: Context | None = None, config: Config = DEFAULT, hits_only: bool = False,
+         explain: bool = True) -> list[list[dict]]:
     """Scored candidates (best first) for each record, in one candidate query; nothing is written
-    (`gather`, `screen` when `hits_only`, then `judge`)."""
+    (`gather`, `screen` when `hits_only`, then `judge`; `explain=False`: see `score_candidates`)."""
     found = gather(tx, type_name, records, excludes=excludes, params=params, readable=readable, cap=cap,
                    prefix=prefix, light=hits_only)
     if hits_only:
         screen(tx, type_name, records, found, params=params, readable=readable)
-    return judge(tx, type_name, records, found, limits=limits, ctx=ctx, config=config, hits_only=hits_only)
+    return judge(tx, type_name, records, found, limits=limits, ctx=ctx, config=config, hits_only=hits_only,
+                 explain=explain)
 
 
 def merged(first: list[list[dict]], second: list[list[dict]]) -> list[list[dict]]:

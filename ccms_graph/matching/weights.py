@@ -89,8 +89,9 @@ def fitted_fields(type_name: str) -> list[str]:
 
 def _levels(type_name: str, a: Mapping, b: Mapping, freq) -> tuple[Vector, float]:
     """(field -> level, the computed fields' summed weight) for one pair."""
-    rows, computed = model.rows_of(type_name, a, b, freq)
-    return {f: level for f, _, _, level in rows if f not in computed}, sum(computed.values())
+    compared = model.comparison(type_name, a, b, freq)
+    computed = compared.computed
+    return {f: level for f, level in compared.levels.items() if f not in computed}, sum(computed.values())
 
 
 def _distribution(vectors: list[Vector], field: str, levels: list[str]) -> dict[str, float]:

@@ -185,7 +185,7 @@ def _matching_records(tx, given: dict[str, str], details: list[tuple[str, dict]]
             continue
         excludes: list[Iterable[str]] = [[u, *loaded[u]["family"]] for u in stored]
         excludes += [[] for t, _ in details if t == type_name]
-        for scored in deconflict.find(tx, type_name, probes, excludes=excludes, config=config):
+        for scored in deconflict.find(tx, type_name, probes, excludes=excludes, config=config, explain=False):
             for c in scored:
                 if c["decision"] in deconflict.HIT_DECISIONS and _stronger(c["decision"], how.get(c["uid"])):
                     how[c["uid"]] = c["decision"]

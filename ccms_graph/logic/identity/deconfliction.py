@@ -133,12 +133,13 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
         if gathered is not None:
             if fresh is None or len(gathered) != len(uids) or len(order) != len(uids):
                 raise ValueError("gathered candidates must cover every fresh record, in order")
-            found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True)
+            found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True, explain=False)
         else:
             found = deconflict.find(
                 tx, type_name, batch, excludes=[[u, *loaded[u]["family"]] for u in order],
                 params=actor_params(actor), readable=scopes.subject_readable("n"), config=config, hits_only=True,
-                cap=BATCH_CAP)
+                cap=BATCH_CAP, explain=False)
+        deconflict.explain(c for scored in found for c in scored if c["decision"] in deconflict.HIT_DECISIONS)
     stored = deconflict.store_hits_of(tx, actor.uid, type_name, dict(zip(order, found, strict=True)))
     per_record: dict[str, list[tuple[dict, dict]]] = {}
     for uid, scored in zip(order, found, strict=True):
@@ -197,8 +198,9 @@ def search_candidates(graph: Graph, actor: Actor, entity_type: str, partial_reco
     def work(tx):
         (scored,) = deconflict.find(tx, entity_type, [record], params=actor_params(actor),
                                     readable=scopes.subject_readable("n"), prefix=True,
-                                    config=deconflict.Config.of(graph.settings))
+                                    config=deconflict.Config.of(graph.settings), explain=False)
         shown = [c for c in scored if c["readable"] or c["decision"] in deconflict.HIT_DECISIONS][:int(limit)]
+        deconflict.explain(shown)
         info = contacts(tx, actor, [c["uid"] for c in shown])
         out = [hit_view(entity_type, c, info.get(c["uid"])) for c in shown]
         audit.record(tx, actor, "search", [c["uid"] for c in shown],
@@ -246,8 +248,9 @@ def check_records(graph: Graph, actor: Actor, entity_type: str, records: list[di
     def work(tx):
         found = deconflict.find(tx, entity_type, matching, params=actor_params(actor),
                                 readable=scopes.subject_readable("n"), config=deconflict.Config.of(graph.settings),
-                                hits_only=not include_no_match)
+                                hits_only=not include_no_match, explain=False)
         out = [[c for c in scored if kept(c)][:cap] for scored in found]
+        deconflict.explain(c for cands in out for c in cands)
         uids = [c["uid"] for cands in out for c in cands]
         unique = list(dict.fromkeys(uids))
         audit.record(tx, actor, "deconflict", unique[:AUDIT_UID_CAP],

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import records
 from ccms_graph.logic.identity import deconfliction
 from ccms_graph.logic.oversight import notifications
-from ccms_graph.matching import deconflict
+from ccms_graph.matching import blocking, deconflict, model
 from ccms_graph.policy import scopes
 from ccms_graph.policy.rules import actor_params
 from tests.factories import make_person
@@ -223,3 +225,76 @@ def test_the_imports_light_candidates_once_screened_carry_what_the_full_query_ca
         [(c["uid"], c["score"]) for c in deconflict.score_candidates("Person", probe, [by_uid[u] for u in kept])]
     with pytest.raises(ValueError):  # light candidates are never scored on their names alone
         deconflict.judge(None, "Person", [probe], raw, hits_only=True, ctx=deconflict.Context())
+
+
+def _written_out(graph, actor, record, excludes=(), prefix=False):
+    """uid -> the explanation of each candidate of `record` the candidate query finds, every one built in
+    full: `model.score`'s rows plus the prior row, as `deconflict.score_candidates` explained every
+    candidate before it could leave the unshown ones out."""
+    config = deconflict.Config.of(graph.settings)
+
+    def work(tx):
+        ctx = deconflict.context(tx, "Person", config)
+        (found,) = deconflict.gather(tx, "Person", [record], excludes=[list(excludes)], params=actor_params(actor),
+                                     readable=scopes.subject_readable("n"), prefix=prefix)
+        return found, ctx
+
+    found, ctx = graph.read(work)
+    out = {}
+    for c in found:
+        full = model.score("Person", record, c["record"], match_threshold=config.match_threshold,
+                           possible_threshold=config.possible_threshold, name_frequency=ctx.name_frequency,
+                           prior=ctx.prior, weights=ctx.weights)
+        out[c["uid"]] = [*full["explanation"], {"field": "prior", "a": None, "b": ctx.population,
+                                                "level": "population", "weight": round(ctx.prior, 3)}]
+    return out
+
+
+def test_every_candidate_shown_or_stored_carries_the_explanation_built_in_full(graph, org):
+    # Candidates are scored without their explanations and only the ones shown or stored are written
+    # out: what leaves must be what explaining every candidate gave.
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Ledger", "restricted": True})
+    people = [
+        dict(given_name="Katarzyna", middle_name="Anna", family_name="Wojcik", dob="1983-05-17", sex="F",
+             phones=["+1 305 555 0199"], addresses=[{"line1": "12 Palm Ave", "city": "Miami", "state": "FL", "postcode": "33101"}],
+             passport="X1234567", passport_country="POL", aliases=["Kasia Wojcik"]),
+        dict(given_name="Katarzyna", family_name="Wojcik", dob="1983-07-15", ssn="212-55-4321",
+             emails=["kw@example.com"]),
+        dict(given_name="Kasia", family_name="Wojcick", dob="1938-05-17", drivers_license="W123-456-78"),
+        dict(given_name="Karolina", family_name="Wojcik", dob="1990-01-02", sex="F",
+             addresses=[{"line1": "12 Palm Ave", "city": "Miami", "state": "FL", "postcode": "33101"}]),
+    ]
+    for fields in people:
+        make_person(graph, org.agent_b, separate_reason="kept apart", **fields)
+    make_person(graph, org.agent_nyc, case_uid=case["uid"], separate_reason="kept apart", **people[0])
+    probe = {"given_name": "Katarzyna", "middle_name": "A.", "family_name": "Wojcik", "dob": "1983-05-17",
+             "phones": ["+1 305 555 0199"]}
+
+    shown = deconfliction.search_candidates(graph, org.agent_a, "Person", probe)
+    full = _written_out(graph, org.agent_a, deconfliction._partial_record("Person", probe), prefix=True)
+    readable = [c for c in shown if not c["restricted"]]
+    assert len(readable) >= 3 and any(c["decision"] == "no_match" for c in readable)
+    assert {c["decision"] for c in readable} & {"match", "possible"}
+    for c in readable:
+        assert c["explanation"] == full[c["uid"]]
+
+    checked = {k: v for k, v in probe.items() if k != "middle_name"}
+    matching = blocking.matching_record("Person", checked, checked["phones"], (), (), (), blocking.account_keys(checked))
+    full = _written_out(graph, org.agent_a, matching)
+    for include_no_match in (True, False):
+        (found,) = deconfliction.check_records(graph, org.agent_a, "Person", [checked],
+                                               include_no_match=include_no_match)
+        assert [c for c in found if not c["restricted"]]
+        for c in found:
+            assert c["restricted"] or c["explanation"] == full[c["uid"]]
+
+    mine = make_person(graph, org.agent_a, separate_reason="kept apart", **checked)
+    stored = {r["uid"]: json.loads(r["e"]) for r in graph.query(
+        "MATCH (h:DeconflictionHit {new_uid: $uid}) RETURN h.existing_uid AS uid, h.explanation_json AS e",
+        {"uid": mine["uid"]})}
+    assert len(stored) >= 2 and len(stored) == len(mine["hits"])
+    full = _written_out(graph, org.agent_a, checked, excludes=[mine["uid"]])
+    for uid, explanation in stored.items():
+        assert explanation == json.loads(json.dumps(full[uid], sort_keys=True, default=str))
+    for hit in mine["hits"]:
+        assert hit["restricted"] or hit["explanation"] == full[hit["uid"]]
