@@ -138,8 +138,10 @@ def oriented(a: PersonName, b: PersonName) -> str:
     return _COMBINED.get((_family_level(a, b), _given_level(a, b)), "disagree")
 
 
+@lru_cache(maxsize=1 << 14)
 def swap(name: PersonName) -> PersonName:
-    """The same name with given and family parts exchanged."""
+    """The same name with given and family parts exchanged (remembered: a PersonName is immutable, and
+    building one was a tenth of comparing a pair of names)."""
     return PersonName(given=name.family, middle=name.middle, family=name.given)
 
 
@@ -193,8 +195,13 @@ def compare_middle_name(a: PersonName, b: PersonName) -> str:
 
 def best_level(levels: Iterable[str], order: tuple[str, ...]) -> str:
     """The best of several levels of one comparator, by its order; MISSING when there are none."""
-    rank = {lvl: i for i, lvl in enumerate(order)}
-    return min(levels, key=lambda lvl: rank[lvl], default=MISSING)
+    return min(levels, key=rank(order).__getitem__, default=MISSING)
+
+
+@lru_cache(maxsize=64)
+def rank(order: tuple[str, ...]) -> dict[str, int]:
+    """level -> its place in a comparator's `order` (best first). Read-only: it is shared."""
+    return {lvl: i for i, lvl in enumerate(order)}
 
 
 # --- dates of birth -----------------------------------------------------------------------------
@@ -278,9 +285,19 @@ def _impossible_slip(a: Dob, b: Dob) -> str | None:
 _SEX = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f"}
 
 
+def _sex(value: object) -> str | None:
+    return _sex_of_text(value) if isinstance(value, str) else _SEX.get(ascii_text(value))
+
+
+@lru_cache(maxsize=256)
+def _sex_of_text(value: str) -> str | None:
+    """`_SEX` of a stated sex, remembered: the few spellings recur on every pair."""
+    return _SEX.get(ascii_text(value))
+
+
 def compare_sex(a: object, b: object) -> str:
     """Agreement means both records state the same sex; 'unknown' counts as missing."""
-    sa, sb = _SEX.get(ascii_text(a)), _SEX.get(ascii_text(b))
+    sa, sb = _sex(a), _sex(b)
     if sa is None or sb is None:
         return MISSING
     return "agree" if sa == sb else "disagree"

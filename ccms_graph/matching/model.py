@@ -521,7 +521,7 @@ def _person_names(
     a: records.PersonView, b: records.PersonView, freq: NameFrequency | None, relatives: bool = False
 ) -> tuple[str, float, PersonName | None, PersonName | None]:
     """The best-weighted pair over all names and aliases: (level, weight, name of a, name of b)."""
-    rank = {lvl: i for i, lvl in enumerate(cmp.NAME_LEVELS)}
+    rank = cmp.rank(cmp.NAME_LEVELS)
     best: tuple[float, int, str, PersonName | None, PersonName | None] | None = None
     for na in a.names:
         for nb in b.names:

@@ -21,6 +21,10 @@ _COUNTRY_ALIASES = {"USA": "US", "UNITEDSTATES": "US", "UNITEDSTATESOFAMERICA": 
 
 
 def _as_list(value: object) -> list:
+    if isinstance(value, (list, tuple)):  # the usual shapes first, without the abstract-class checks below
+        return list(value)
+    if isinstance(value, dict):
+        return [value]
     if value is None or value == "":
         return []
     if isinstance(value, str | Mapping):
@@ -77,7 +81,7 @@ def _alias_name(full: object) -> PersonName:
 
 
 def _hashable(*values: object) -> bool:
-    return all(v is None or isinstance(v, str | int) for v in values)
+    return all(v is None or isinstance(v, (str, int)) for v in values)
 
 
 def person_view(rec: Mapping) -> PersonView:
