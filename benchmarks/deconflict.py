@@ -10,6 +10,9 @@ production), then runs the same query records two ways, one query at a time:
 * brute  — rapidfuzz `process.extract` over every stored name (token_sort_ratio, top 100) plus the
            same model scoring.
 
+Both explain what query before create shows (`SHOWN`: the first 20 readable candidates or hits)
+and no more, as `logic.identity.deconfliction.search_candidates` does.
+
 Queries the generator marks `_indistinguishable` (no SSN or phone, and a name plus any date of
 birth that several stored people share: see generate_persons.py) are counted in the `indist`
 column and left out of recall and candidate recall. It prints precision, recall and F1 at the match threshold (decision "match") and at the hit
@@ -109,6 +112,15 @@ def _quality(results: list[tuple[int, list[dict]]], decisions: tuple[str, ...], 
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "positives": positives}
 
 
+#: Candidates a query before create shows (its default `limit`), the ones explained.
+SHOWN = 20
+
+
+def _explain_shown(scored: list[dict]) -> None:
+    deconflict.explain([c for c in scored if c.get("readable", True) or c["decision"] in deconflict.HIT_DECISIONS]
+                       [:SHOWN])
+
+
 def run_neo4j(graph: Graph, qs: list[dict], truth: list[int], rate: float) -> tuple[list, list[float]]:
     params = actor_params(READER)
     readable = scopes.subject_readable("n")
@@ -119,7 +131,8 @@ def run_neo4j(graph: Graph, qs: list[dict], truth: list[int], rate: float) -> tu
         t0 = time.perf_counter()
         (scored,) = graph.read(lambda tx, r=rec: deconflict.find(
             tx, "Person", [r], params=params, readable=readable, limits=limits,
-            ctx=deconflict.context(tx, "Person", duplicate_rate=rate)))
+            ctx=deconflict.context(tx, "Person", duplicate_rate=rate), explain=False))
+        _explain_shown(scored)
         times.append(time.perf_counter() - t0)
         out.append((t, [{"ref": c["props"].get("source_ref"), "decision": c["decision"], "score": c["score"]}
                         for c in scored]))
@@ -136,7 +149,8 @@ def run_brute(people: list[dict], names: list[str], qs: list[dict], truth: list[
         top = process.extract(_name(rec), names, scorer=fuzz.token_sort_ratio, limit=blocking.CANDIDATE_CAP,
                               processor=None)
         cands = [{"uid": people[i]["ref"], "record": people[i]} for _, _, i in top]
-        scored = deconflict.score_candidates("Person", rec, cands, limits, ctx)
+        scored = deconflict.score_candidates("Person", rec, cands, limits, ctx, explain=False)
+        _explain_shown(scored)
         times.append(time.perf_counter() - t0)
         out.append((t, [{"ref": c["uid"], "decision": c["decision"], "score": c["score"]} for c in scored]))
     return out, times
