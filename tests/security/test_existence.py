@@ -174,3 +174,15 @@ def test_a_master_is_named_only_to_those_who_may_read_it(graph, org, merged):
     with pytest.raises(NotFound) as missing:
         access.view_record(graph, org.agent_a, MISSING_UID)
     assert hidden.value.detail.replace(merged["master"], "?") == missing.value.detail.replace(MISSING_UID, "?")
+
+
+def test_an_imported_line_settles_under_its_best_match_whose_master_it_may_read(graph, org, merged):
+    """The best match sits under the hidden master: the line goes under the next match, never under that master."""
+    twin = make_person(graph, org.agent_b, given_name="Victor", family_name="Orlof", dob="1975-03-14",
+                       separate_reason="a second copy, kept apart for this test")
+    met: list[dict] = []
+    line = {"ref": "V2", "given_name": "Victor", "family_name": "Orloff", "dob": "1975-03-14"}
+    imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line)], on_hits=met.extend)
+    scores = {h["uid"]: (h["score"], h["decision"]) for h in met[0]["hits"] if not h["restricted"]}
+    assert scores[merged["sub"]] > scores[twin["uid"]] and scores[twin["uid"]][1] == "match", scores
+    assert met[0]["sub_record_of"] == twin["uid"]

@@ -44,6 +44,7 @@ KEPT_HITS = 500
 #: twice, so it must write the same thing each time it is called with the same arguments.
 Checkpoint = Callable[[Any, dict, int, list[dict]], None]
 
+
 def first_lines(met: list[dict], room: int = KEPT_HITS) -> list[dict]:
     """The first lines of `met` (`on_hits` entries) whose hits, taken whole lines at a time, fit in `room`."""
     kept: list[dict] = []

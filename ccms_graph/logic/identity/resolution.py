@@ -492,35 +492,34 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
     link and every stated reason.
     """
     position = {u: i for i, u in enumerate(order)}
-    wanted: dict[str, str] = {}
-    separate: list[dict] = []
-    for uid in order:
-        master, reason = choices.get(uid, (None, None))
-        matches = [h for h in hits.get(uid, []) if not h["restricted"] and h["decision"] == deconflict.model.MATCH
-                   and position.get(h["uid"], -1) < position[uid]]
-        if reason:
-            separate.append({"uid": uid, "reason": reason, "others": sorted(h["uid"] for h in matches)})
-        elif master:
-            wanted[uid] = master
-        elif matches:
-            wanted[uid] = max(matches, key=lambda h: h["score"])["uid"]
-    explicit = {m for u, m in wanted.items() if choices.get(u, (None, None))[0]}
-    readable = rules.readable_uids(tx, actor, explicit) if explicit else set()
-    missing = sorted(u for u, m in wanted.items() if m in explicit and m not in readable
-                     and choices.get(u, (None, None))[0])
+    choice = {u: choices.get(u, (None, None)) for u in order}
+    matches = {u: [h for h in hits.get(u, []) if not h["restricted"] and h["decision"] == deconflict.model.MATCH
+                   and position.get(h["uid"], -1) < position[u]] for u in order}
+    separate: list[dict] = [{"uid": u, "reason": choice[u][1], "others": sorted(h["uid"] for h in matches[u])}
+                            for u in order if choice[u][1]]
+    explicit: dict[str, str] = {u: m for u in order if (m := choice[u][0]) and not choice[u][1]}
+    readable = rules.readable_uids(tx, actor, explicit.values()) if explicit else set()
+    missing = sorted(u for u, m in explicit.items() if m not in readable)
     if missing:
-        raise ValidationFailed({"sub_record_of": [f"no record {wanted[u]}" for u in missing]})
-    masters = {r["uid"]: r["master"] for r in tx.run(_MASTERS_OF, uids=sorted(set(wanted.values())))}
+        raise ValidationFailed({"sub_record_of": [f"no record {explicit[u]}" for u in missing]})
+    found = {u: ms for u, ms in matches.items() if ms and u not in explicit and not choice[u][1]}
+    targets = set(explicit.values()) | {h["uid"] for ms in found.values() for h in ms}
+    masters = {r["uid"]: r["master"] for r in tx.run(_MASTERS_OF, uids=sorted(targets))} if targets else {}
     # A record whose master the importer may not read cannot take the line: linked under that master, the
     # line would name it. Chosen by the line, it is refused in the words `_check_pair` uses; found by the
-    # import, the line stays unsettled, as when its match is itself unreadable (its owners are told).
+    # import, the line goes under its best match whose master is readable, or stays unsettled, as when its
+    # matches are themselves unreadable (their owners are told).
     above = {m for t, m in masters.items() if m != t}
     hidden = above - (rules.readable_uids(tx, actor, above) if above else set())
-    chosen = sorted(u for u, m in wanted.items() if masters.get(m) in hidden and choices.get(u, (None, None))[0])
+    chosen = sorted(u for u, m in explicit.items() if masters.get(m) in hidden)
     if chosen:
-        raise ValidationFailed({"sub_record_of": [f"record {wanted[u]} is itself a sub-record of another record; "
+        raise ValidationFailed({"sub_record_of": [f"record {explicit[u]} is itself a sub-record of another record; "
                                                   "merge into that master instead" for u in chosen]})
-    wanted = {u: m for u, m in wanted.items() if masters.get(m) not in hidden}
+    wanted = dict(explicit)
+    for u, ms in found.items():
+        open_ = [h for h in ms if masters.get(h["uid"]) not in hidden]
+        if open_:
+            wanted[u] = max(open_, key=lambda h: h["score"])["uid"]
     # A master named earlier in the batch was itself linked above: follow it to its own master.
     resolved: dict[str, str] = {}
     for uid in order:
