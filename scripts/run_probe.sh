@@ -32,7 +32,7 @@ trap stop_all EXIT INT TERM
 "$BIN/ccms-graph" init-db
 "$BIN/ccms-graph" seed --yes-wipe >/dev/null
 
-"$BIN/gunicorn" --bind "127.0.0.1:${HTTP_PORT}" --workers 1 --threads 8 --limit-request-line 8190 \
+"$BIN/gunicorn" --bind "127.0.0.1:${HTTP_PORT}" --workers 1 --threads 8 --limit-request-line 8190 --keep-alive 75 \
     'ccms_graph.web.wsgi:app' >"$LOG" 2>&1 &
 APP_PID=$!
 
