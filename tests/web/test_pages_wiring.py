@@ -242,6 +242,17 @@ def test_import_job_lists_each_line_that_met_a_record_and_whom_to_call_never_a_h
     assert client.get(job_url).status_code == 404
 
 
+def test_import_job_page_shows_a_line_whose_record_is_gone_since_without_naming_it(client, graph, org):
+    _, _, lines = a_readable_and_a_hidden_match(graph, org)
+    sign_in(client, "agent_a")
+    job_url = _upload(client, [json.dumps(line) for line in lines])
+    assert _wait_for(client, f"/ui/imports/{job_url.rstrip('/').rsplit('/', 1)[-1]}")["state"] == "done"
+    gone = graph.query("MATCH (n:Person {source_ref: 'L1'}) SET n.deleted = true RETURN n.uid AS uid", write=True)
+    page = client.get(job_url)
+    assert page.status_code == 200
+    assert gone[0]["uid"] not in page.get_data(as_text=True) and "you may no longer read" in page.get_data(as_text=True)
+
+
 def test_import_job_page_says_when_it_lists_only_the_first_lines_that_met_records(client, graph, org, monkeypatch):
     monkeypatch.setattr(imports, "KEPT_HITS", 1)
     _, _, lines = a_readable_and_a_hidden_match(graph, org)

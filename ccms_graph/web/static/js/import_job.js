@@ -12,7 +12,8 @@
       return parts.join(";");
     }
     const line = (n) => ccms.el("span", { class: "kind", text: `Line ${n}` });
-    const record = (uid) => ccms.el("a", { href: `/records/${encodeURIComponent(uid)}`, text: uid });
+    const record = (uid) => uid ? ccms.el("a", { href: `/records/${encodeURIComponent(uid)}`, text: uid })
+      : ccms.el("span", { class: "muted", text: "you may no longer read" });
     function fill(id, items, job) {
       $(id).replaceChildren(...(items.length ? items : [ccms.el("li", { class: "muted", text: job.state === "running" ? "None so far." : "None." })]));
     }
