@@ -48,6 +48,12 @@ def humanize(name: str | None) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name or "").replace("_", " ").capitalize()
 
 
+def counted(number: int | None, noun: str) -> str:
+    """A count with its noun, singular for one: "1 record", "2,301 records"."""
+    n = number or 0
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
 def status_badge(status: str | None) -> Markup:
     s = escape(status or "unknown")
     return Markup(f'<span class="status status-{s}">{escape(humanize(status or "unknown"))}</span>')
@@ -58,6 +64,7 @@ def init_app(app) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(humanize, "humanize")
     app.add_template_filter(status_badge, "status")
+    app.add_template_filter(counted, "counted")
 
     @app.context_processor
     def _ui():

@@ -19,6 +19,11 @@
         return body;
       });
     },
+    // A count with its noun, singular for one (as the templates' `counted` filter): "1 record", "2,301 records".
+    counted(n, noun) {
+      const k = Number(n) || 0;
+      return `${k.toLocaleString("en-US")} ${k === 1 ? noun : `${noun}s`}`;
+    },
     el(tag, attrs, ...children) {
       const n = document.createElement(tag);
       for (const [k, v] of Object.entries(attrs || {})) {

@@ -39,9 +39,9 @@
       $("im-refused").textContent = job.refused.length;
       $("im-warnings").textContent = job.warnings.length;
       $("im-hits").firstChild.textContent = `${job.hits} `;
-      $("im-hits-on").textContent = `on ${job.records_with_hits} records; their owners were told`;
-      $("im-status").textContent = job.state === "running" ? `${job.lines} of ${job.total} lines read, ${job.created} records created…`
-        : job.state === "done" ? `Done: ${job.created} records created from ${job.lines} lines.` : `Failed: ${job.error}`;
+      $("im-hits-on").textContent = `on ${ccms.counted(job.records_with_hits, "record")}; their owners were told`;
+      $("im-status").textContent = job.state === "running" ? `${job.lines} of ${ccms.counted(job.total, "line")} read, ${ccms.counted(job.created, "record")} created…`
+        : job.state === "done" ? `Done: ${ccms.counted(job.created, "record")} created from ${ccms.counted(job.lines, "line")}.` : `Failed: ${job.error}`;
       problems(job);
       met(job);
       box.dataset.state = job.state;
