@@ -556,6 +556,18 @@ def compare_word(a: str, b: str) -> str:
     return "disagree"
 
 
+LEGAL_FORM_LEVELS = ("agree", "named_differs", "disagree", MISSING)
+
+
+def compare_legal_form(a_kind: str, a_named: str, b_kind: str, b_named: str) -> str:
+    """Agreement means the same legal form, each side's the kind stated or else the one its name's
+    designator states ("Inc": a corporation); 'named_differs' means two forms, one read off a name."""
+    level = compare_word(a_kind or a_named, b_kind or b_named)
+    if level != "disagree" or (a_kind and b_kind):
+        return level
+    return "named_differs"
+
+
 YEAR_LEVELS = ("agree", "near", "disagree", MISSING)
 
 

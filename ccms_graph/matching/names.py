@@ -180,6 +180,21 @@ _LEGAL_SUFFIXES = frozenset(
 _BUSINESS_STOPWORDS = frozenset({"the"})
 
 
+#: The legal form (`nodes.vocabulary.BUSINESS_KINDS`) each designator a business name may end with
+#: states: US state statutes let only a corporation end its name in "Inc" or "Corp", only an LLC in
+#: "LLC", a limited partnership in "LP". "Co" and "Ltd" are left out: corporations and LLCs both use them.
+_DESIGNATOR_FORMS = {"inc": "corporation", "incorporated": "corporation", "corp": "corporation",
+                     "corporation": "corporation", "llc": "llc", "lc": "llc", "pllc": "llc", "lp": "partnership",
+                     "llp": "partnership"}
+
+
+def business_legal_form(name: object) -> str:
+    """The legal form the designator a business name ends with states ("Acme Trading L.L.C." -> "llc",
+    "Acme Co., Inc." -> "corporation"); '' when it ends with none, or with one that states no form ("Co")."""
+    toks = tokens(name)
+    return _DESIGNATOR_FORMS.get(toks[-1], "") if len(toks) > 1 else ""
+
+
 def business_key(name: object) -> str:
     """Comparable form of a business name: ASCII, lowercase, no legal form, '&' == 'and'.
 

@@ -9,7 +9,14 @@ from functools import lru_cache
 from ccms_graph.matching.addresses import normalize_address, normalize_state
 from ccms_graph.matching.dates import Dob, parse_dob
 from ccms_graph.matching.identifiers import alnum_upper, canonical_kind, identifier_key, normalize_identifier
-from ccms_graph.matching.names import PersonName, ascii_text, business_key, parse_full_name, person_name
+from ccms_graph.matching.names import (
+    PersonName,
+    ascii_text,
+    business_key,
+    business_legal_form,
+    parse_full_name,
+    person_name,
+)
 
 ENTITY_TYPES = ("Person", "Business", "Vehicle", "Vessel", "Aircraft", "Thing")
 
@@ -147,6 +154,9 @@ class BusinessView:
     handles: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
+    #: The legal form the legal name's designator states ("Inc": a corporation; `names.business_legal_form`),
+    #: read where `kind` is left out.
+    named_form: str = ""
 
 
 def business_view(rec: Mapping) -> BusinessView:
@@ -163,6 +173,7 @@ def business_view(rec: Mapping) -> BusinessView:
         handles={str(h) for h in _as_list(rec.get("handles")) if h},
         accounts={str(a) for a in _as_list(rec.get("accounts")) if a},
         addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
+        named_form=business_legal_form(rec.get("name")),
     )
 
 

@@ -58,6 +58,33 @@ def test_a_namesake_of_another_legal_form_is_not_raised(graph, org):
     assert _decision(graph, {"name": "Garcia Logistics L.L.C.", "kind": "llc"}, stored) == "possible"
 
 
+def test_a_namesake_whose_name_states_another_legal_form_is_not_raised_without_a_kind(graph, org):
+    """A clerk who leaves `kind` out still writes the designator: "LLC" and "Inc" are two legal forms."""
+    stored = _create(graph, org.agent_a, {"name": "Premier Alpha Electronics LLC", "kind": "llc",
+                                          "addresses": [ADDRESS]})
+    assert _decision(graph, {"name": "Premier Alpha Electronics Inc"}, stored) == "no_match"
+    # A designator slip ("Inc" for an LLC) under the same name at the same address is still the business.
+    assert _decision(graph, {"name": "Premier Alpha Electronics Inc", "addresses": [ADDRESS]}, stored) == "match"
+    # A designator that states no form ("Co"), or none at all: nothing to disagree on, as before.
+    assert _decision(graph, {"name": "Premier Alpha Electronics Co"}, stored) == "possible"
+    assert _decision(graph, {"name": "Premier Alpha Electronics"}, stored) == "possible"
+
+
+@pytest.mark.parametrize("a, b, level", [
+    ({"name": "Acme Trading LLC"}, {"name": "Acme Trading Inc"}, "named_differs"),
+    ({"name": "Acme Trading Corp"}, {"name": "Acme Trading Inc", "kind": "corporation"}, "agree"),
+    ({"name": "Acme Trading Inc"}, {"name": "Acme Trading", "kind": "sole_proprietorship"}, "named_differs"),
+    ({"name": "Acme Trading Inc", "kind": "llc"}, {"name": "Acme Trading LLC"}, "agree"),  # the stated kind wins
+    ({"name": "Acme Trading", "kind": "llc"}, {"name": "Acme Trading", "kind": "corporation"}, "disagree"),
+    ({"name": "Acme Trading Co"}, {"name": "Acme Trading Inc"}, cmp.MISSING),
+    ({"name": "Acme Trading"}, {"name": "Acme Trading LLC"}, cmp.MISSING),
+])
+def test_the_legal_form_is_the_kind_or_else_the_names_designator(a, b, level):
+    for x, y in ((a, b), (b, a)):
+        rows = {r["field"]: r["level"] for r in score("Business", x, y)["explanation"]}
+        assert rows["kind"] == level
+
+
 @pytest.mark.parametrize("a, b, level", [
     ({"061733666"}, {"061733666"}, "agree"),
     ({"061733666"}, {"061733696"}, "typo"),

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from ccms_graph.matching.names import (
     ascii_text,
     business_key,
+    business_legal_form,
     mistyped_nickname,
     nickname_related,
     parse_full_name,
@@ -118,6 +119,21 @@ def test_phonetic_key_separates_different_names(a, b):
 )
 def test_business_key(raw, expected):
     assert business_key(raw) == expected
+
+
+@pytest.mark.parametrize("raw, form", [
+    ("Garcia Logistics LLC", "llc"),
+    ("Garcia Logistics L.L.C.", "llc"),
+    ("Acme Trading Co., Inc.", "corporation"),  # the last designator is the form
+    ("Acme Trading Corporation", "corporation"),
+    ("Harbor Freight LP", "partnership"),
+    ("Smith & Co.", ""),  # "Co" is used by corporations and LLCs alike
+    ("Acme Trading", ""),
+    ("Inc", ""),  # a name, not a designator
+    (None, ""),
+])
+def test_business_legal_form(raw, form):
+    assert business_legal_form(raw) == form
 
 
 @given(st.text(max_size=40))
