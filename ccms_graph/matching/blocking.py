@@ -35,7 +35,7 @@ day/month-transposed forms. Records stored before a key was added get theirs fro
 
 Keys we add for vehicles, vessels and aircraft (`_object_keys`): "d2:" identifier keys two edits
 apart (`two_edit_keys`: VIN and HIN by their last eight characters, plates whole), "vm:"/"vmy:" a vehicle's model (with its year), "am:" an aircraft's model, "vn:" a
-vessel's name one slip apart. On the stress profile of `benchmarks/peer.py` they took candidate
+vessel's name one slip apart (two from eight letters). On the stress profile of `benchmarks/peer.py` they took candidate
 recall from 0.809 to 0.999 (vehicles), 0.785 to 0.830 (vessels) and 0.643 to 0.770 (aircraft), with
 24, 18 and 66 candidates per query (4, 15 and 39 before); clerical 0.994 to 1.000, 0.991 to 0.997,
 0.986 to 0.993. What vessels and aircraft still miss shares no evidence but a kind, a flag or a make
@@ -278,6 +278,10 @@ SERIAL_TAIL = 8
 TWO_EDIT_MIN = compare.CLOSE_ID_LENGTH
 #: The types whose records are found by registrations, hulls and models rather than by names.
 _OBJECT_TYPES = frozenset({"Vehicle", "Vessel", "Aircraft"})
+#: Vessel names this long or longer (run together) get their two-deletion neighbours as "vn:" keys,
+#: shorter ones their one-deletion neighbours: two deletions from "marlin" leave four letters that
+#: other short names share ("mrln", "marl").
+VESSEL_NAME_TWO_EDIT = 8
 
 
 def two_edit_keys(id_keys: Iterable[str]) -> list[str]:
@@ -352,8 +356,11 @@ def _object_keys(type_name: str, record: Mapping, query: bool, view: Any) -> lis
       reach among few of a model, not at scale;
     * vessels: "vn:" the name run together and its one-deletion neighbours (`deletion_neighbours`):
       a name one slip apart ("Sea Breeze" / "M/V Sea Breze"), where the stored Metaphone of the
-      name ("name:") changes with most slips. Keys per name word were tried: they found 12 more
-      stress pairs of 1,057 but five times the candidates (a namesake's common word, "Sea", "Star").
+      name ("name:") changes with most slips; from `VESSEL_NAME_TWO_EDIT` letters its two-deletion
+      neighbours, so two copies that each slipped once ("Luckly Strike" / "Lucky Strie") still meet
+      (about 80 keys for twelve letters; what else they meet is the same name slipped). Keys per
+      name word were tried: they found 12 more stress pairs of 1,057 but five times the candidates
+      (a namesake's common word, "Sea", "Star").
     """
     keys = set(two_edit_keys(features.identifier_keys(type_name, record, view)))
     if type_name == "Vehicle":
@@ -369,7 +376,7 @@ def _object_keys(type_name: str, record: Mapping, query: bool, view: Any) -> lis
             keys.add(f"am:{model}")
     elif type_name == "Vessel":
         if len(name := view["name"].replace(" ", "")) >= 4:
-            keys |= {f"vn:{n}" for n in deletion_neighbours(name)}
+            keys |= {f"vn:{n}" for n in _deletions(name, 2 if len(name) >= VESSEL_NAME_TWO_EDIT else 1)}
     return sorted(keys)
 
 

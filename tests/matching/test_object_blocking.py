@@ -1,6 +1,6 @@
 """Candidates for vehicles, vessels and aircraft by the evidence their stress copies keep: identifiers
 two edits apart ("d2" keys), the model of a re-plated or re-registered one, a vessel's name
-one slip apart. Stored through the app, found through the `match_keys` index of a real Neo4j."""
+one or two slips apart. Stored through the app, found through the `match_keys` index of a real Neo4j."""
 
 from __future__ import annotations
 
@@ -108,6 +108,18 @@ def test_a_reregistered_aircraft_under_its_makers_other_name_is_found_by_its_mod
     other = _create(graph, org.agent_a, "Aircraft", {"tail_number": "N733PX", "make": "Cessna", "model": "208B"})
     found = _candidates(graph, "Aircraft", {"tail_number": "N98213", "make": "Textron Aviation", "model": "172S"})
     assert stored in found and other not in found
+
+
+def test_a_vessels_name_slipped_twice_is_a_candidate(graph, org):
+    """Two slips in a name (a transposition and a dropped letter), e.g. one on each of two copies:
+    the one-deletion keys no longer meet and the Metaphone key changed with the dropped consonant."""
+    stored = _create(graph, org.agent_a, "Vessel", {"name": "Southern Star", "kind": "fishing"})
+    other = _create(graph, org.agent_a, "Vessel", {"name": "Southern Cross", "kind": "fishing"})
+    found = _candidates(graph, "Vessel", {"name": "F/V Southren Sar"})
+    assert stored in found and other not in found
+    # Short names keep one-deletion keys only: two deletions from six letters meet other short names.
+    assert not set(blocking.query_keys("Vessel", {"name": "Marlin"})) & set(blocking.stored_keys(
+        "Vessel", {"name": "Martina"}))
 
 
 _STALE = "MATCH (n:SubjectRecord {uid: $uid}) SET n.match_keys = 'Vehicle:stale'"
