@@ -1,6 +1,6 @@
-"""Candidates for vehicles, vessels and aircraft by the evidence their stress copies keep: identifiers
+"""Candidates for vehicles, vessels, aircraft and things by the evidence their copies keep: identifiers
 two edits apart ("d2" keys), the model of a re-plated or re-registered one, a vessel's name
-one or two slips apart. Stored through the app, found through the `match_keys` index of a real Neo4j."""
+one or two slips apart, a thing's description. Stored through the app, found through the `match_keys` index of a real Neo4j."""
 
 from __future__ import annotations
 
@@ -110,18 +110,6 @@ def test_a_reregistered_aircraft_under_its_makers_other_name_is_found_by_its_mod
     assert stored in found and other not in found
 
 
-def test_a_vessels_name_slipped_twice_is_a_candidate(graph, org):
-    """Two slips in a name (a transposition and a dropped letter), e.g. one on each of two copies:
-    the one-deletion keys no longer meet and the Metaphone key changed with the dropped consonant."""
-    stored = _create(graph, org.agent_a, "Vessel", {"name": "Southern Star", "kind": "fishing"})
-    other = _create(graph, org.agent_a, "Vessel", {"name": "Southern Cross", "kind": "fishing"})
-    found = _candidates(graph, "Vessel", {"name": "F/V Southren Sar"})
-    assert stored in found and other not in found
-    # Short names keep one-deletion keys only: two deletions from six letters meet other short names.
-    assert not set(blocking.query_keys("Vessel", {"name": "Marlin"})) & set(blocking.stored_keys(
-        "Vessel", {"name": "Martina"}))
-
-
 _STALE = "MATCH (n:SubjectRecord {uid: $uid}) SET n.match_keys = 'Vehicle:stale'"
 
 
@@ -135,13 +123,80 @@ def test_recompute_keys_gives_stored_vehicles_the_two_edit_keys(graph, org):
     assert stored in _candidates(graph, "Vehicle", {"vin": VIN_TWICE_SLIPPED, "make": "Tesla"})
 
 
-@pytest.mark.parametrize("type_name", ["Vehicle", "Vessel", "Aircraft"])
+@pytest.mark.parametrize("type_name", ["Vehicle", "Vessel", "Aircraft", "Thing"])
 def test_the_candidate_query_reads_no_whole_label(graph, org, type_name):
     probe = {"Vehicle": {"vin": VIN_TWICE_SLIPPED, "model": "Accord"}, "Vessel": {"name": "Sea Breeze",
-             "hull_id": "ABC12345D404"}, "Aircraft": {"tail_number": "N512CA", "model": "172S"}}[type_name]
+             "hull_id": "ABC12345D404"}, "Aircraft": {"tail_number": "N512CA", "model": "172S"},
+             "Thing": {"description": "Glock 19 pistol", "serial": "NOG914840"}}[type_name]
     stmt = blocking.candidate_statement(type_name)
     params = blocking.candidate_parameters([blocking.probe(type_name, probe)])
     plan = graph.read(lambda tx: tx.run("EXPLAIN " + stmt, params).consume().plan)
     ops = operators(plan)
     assert not [o for o, _ in ops if o in ("AllNodesScan", "NodeByLabelScan")]
     assert [d for o, d in ops if o == "ProcedureCall" and "fulltext" in d]
+
+
+def test_a_vessels_name_slipped_twice_is_a_candidate(graph, org):
+    """Two slips in a name (a transposition and a dropped letter), e.g. one on each of two copies:
+    the one-deletion keys no longer meet and the Metaphone key changed with the dropped consonant."""
+    stored = _create(graph, org.agent_a, "Vessel", {"name": "Southern Star", "kind": "fishing"})
+    other = _create(graph, org.agent_a, "Vessel", {"name": "Southern Cross", "kind": "fishing"})
+    found = _candidates(graph, "Vessel", {"name": "F/V Southren Sar"})
+    assert stored in found and other not in found
+    # Short names keep one-deletion keys only: two deletions from six letters meet other short names.
+    assert not set(blocking.query_keys("Vessel", {"name": "Marlin"})) & set(blocking.stored_keys(
+        "Vessel", {"name": "Martina"}))
+
+
+GLOCK = {"category": "firearm", "description": "Glock 19 9mm pistol", "serial": "NGO914849"}
+
+
+@pytest.mark.parametrize(("stored", "asked", "meet"), [
+    ("Colt AR-15 5.56 rifle", "colt 5.56 rifle", True),  # a word dropped as written ("AR-15" is one)
+    ("Smith & Wesson M&P15 rifle", "Smith Wesson rifle", True),  # "&" is no word
+    ("Ruger LCP .380 pistol", "RUGER LCP 380 PISTOL", True),
+    ("Glock 19 9mm pistol", "Glock 17 9mm pistol", True),  # one word replaced: alike, ranked below the same
+    ("Glock 19 9mm pistol", "Sig Sauer P365 9mm pistol", False),
+    ("Samsung Galaxy", "Samsung", False),  # a single word left is no key
+])
+def test_description_keys_meet_one_word_apart(stored, asked, meet):
+    assert bool(blocking.description_keys(stored) & blocking.description_keys(asked)) is meet
+
+
+def test_a_thing_whose_serial_was_left_off_is_found_by_its_description(graph, org):
+    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    other = _create(graph, org.agent_a, "Thing", {"category": "firearm", "description": "Mossberg 500 shotgun",
+                                                  "serial": "KHF972147"})
+    # The same words in another case, a word dropped, no category: no key of the old set.
+    for probe in ({"description": "GLOCK 19 9MM PISTOL"}, {"description": "Glock 19 pistol"},
+                  {"description": "glock 19 9mm pistol", "category": "other"}):
+        found = _candidates(graph, "Thing", probe)
+        assert stored in found and other not in found, probe
+
+
+def test_a_things_category_does_not_fill_its_candidates(graph, org):
+    """A category is a third of all things: a probe with a description or an identifier no longer asks
+    it, so another firearm sharing nothing else is not a candidate (it took a seat before)."""
+    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    others = [_create(graph, org.agent_a, "Thing", {"category": "firearm", "description": d, "serial": s})
+              for d, s in (("Mossberg 500 shotgun", "KHF972147"), ("Colt AR-15 5.56 rifle", "RJN740307"))]
+    found = _candidates(graph, "Thing", {"category": "firearm", "description": "Glock 19 pistol"})
+    assert stored in found and not found & set(others)
+    # A probe with nothing but its category still asks it.
+    assert stored in _candidates(graph, "Thing", {"category": "Firearm"})
+
+
+def test_a_things_serial_slipped_twice_is_a_candidate(graph, org):
+    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    # A transposition and a typo, no description or category to meet on.
+    assert stored in _candidates(graph, "Thing", {"serial": "NOG914840"})
+
+
+def test_recompute_keys_gives_stored_things_the_description_keys(graph, org):
+    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    graph.query("MATCH (n:SubjectRecord {uid: $uid}) SET n.match_keys = 'Thing:stale'", {"uid": stored}, write=True)
+    assert stored not in _candidates(graph, "Thing", {"description": "Glock 19 pistol"})
+
+    assert blocking.recompute_keys(graph, type_name="Thing") == 1
+
+    assert stored in _candidates(graph, "Thing", {"description": "Glock 19 pistol"})
