@@ -103,7 +103,7 @@ def test_a_photo_of_a_person_is_their_picture_in_the_explorer(new_page, seeded):
     shot(page, "18-05-person-photo")
 
     page.goto(f"/explore?start={row['case_uid']}")
-    expect(page.locator("#ex-status")).to_contain_text("nodes", timeout=20_000)
+    expect(page.locator("#ex-status")).to_contain_text("on screen", timeout=20_000)
     url = page.evaluate("(uid) => window.ccmsExplorer.cy.getElementById(uid).data('photo_url')", row["uid"])
     assert url and url.startswith(f"/records/{row['uid']}/photos/")
     image = page.evaluate("(uid) => window.ccmsExplorer.cy.getElementById(uid).style('background-image')", row["uid"])

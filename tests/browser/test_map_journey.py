@@ -109,7 +109,7 @@ def test_the_case_map_with_a_time_filter(new_page, located):
 
     # The period travels to the explorer, which hides what was linked outside it.
     page.get_by_role("link", name="Explore links in this period").click()
-    expect(page.locator("#ex-status")).to_contain_text("nodes", timeout=T)
+    expect(page.locator("#ex-status")).to_contain_text("on screen", timeout=T)
     expect(page.locator("#ex-time-result")).to_contain_text("outside the period hidden", timeout=T)
     assert not [e for e in new_page.console_errors if "Content Security Policy" in e or "Refused" in e], \
         new_page.console_errors
@@ -119,7 +119,7 @@ def test_the_time_bar_brushes_the_explorer(new_page, located):
     page = new_page(1500, 1000)
     sign_in(page, "agent_garcia")
     page.goto(f"/explore?start={CASE}")
-    expect(page.locator("#ex-status")).to_contain_text("nodes", timeout=T)
+    expect(page.locator("#ex-status")).to_contain_text("on screen", timeout=T)
     bar = page.locator("#ex-time")
     expect(bar.locator(".tb-bar").first).to_be_attached(timeout=T)
     expect(bar.locator(".tb-total[data-kind=sighting]")).to_have_text(re.compile(r"^\([1-9]\d*\)$"), timeout=T)

@@ -234,7 +234,7 @@
         if (first) select(cy.getElementById(data.center));
         const locked = data.nodes.filter((n) => n.locked).length;
         const more = data.truncated ? ` This node has ${data.edges.length} links or more; only ${data.edges.length} were loaded (expand by one link type to see others).` : "";
-        say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${cy.nodes().length} nodes, ${cy.edges().length} links on screen.${more}`);
+        say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${ccms.counted(cy.nodes().length, "node")}, ${ccms.counted(cy.edges().length, "link")} on screen.${more}`);
         return added;
       } catch (e) {
         say(e.status === 404 ? "That record does not exist or you may not see it." : `Could not expand: ${e.message}`);

@@ -52,7 +52,7 @@
           drawn += n;
           const size = 26 + Math.min(24, Math.round(Math.log10(n) * 8));
           layer.addLayer(L.marker([c.lat, c.lon], { icon: L.divIcon({ className: "geo-cell", html: String(n), iconSize: [size, size] }),
-            title: `${n} points`, keyboard: true }));
+            title: ccms.counted(n, "point"), keyboard: true }));
         });
       } else {
         layer = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
