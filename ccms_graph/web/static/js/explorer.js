@@ -234,7 +234,7 @@
         if (first) select(cy.getElementById(data.center));
         const locked = data.nodes.filter((n) => n.locked).length;
         const more = data.truncated ? ` This node has ${data.edges.length} links or more; only ${data.edges.length} were loaded (expand by one link type to see others).` : "";
-        say(`${added} new node${added === 1 ? "" : "s"}${locked ? `, ${locked} restricted` : ""} · ${ccms.counted(cy.nodes().length, "node")}, ${ccms.counted(cy.edges().length, "link")} on screen.${more}`);
+        say(`${ccms.counted(added, "new node")}${locked ? `, ${locked} restricted` : ""} · ${ccms.counted(cy.nodes().length, "node")}, ${ccms.counted(cy.edges().length, "link")} on screen.${more}`);
         return added;
       } catch (e) {
         say(e.status === 404 ? "That record does not exist or you may not see it." : `Could not expand: ${e.message}`);
@@ -255,7 +255,7 @@
       state.expandedBy.delete(n.id());
       n.removeClass("expanded");
       refreshNodeList();
-      say(`Collapsed ${gone.length} node${gone.length === 1 ? "" : "s"} · ${cy.nodes().length} on screen.`);
+      say(`Collapsed ${ccms.counted(gone.length, "node")} · ${cy.nodes().length} on screen.`);
     }
 
     async function shortestPath() {
@@ -273,7 +273,7 @@
       res.path.removeClass("faded").addClass("path");
       cy.fit(cy.elements(":visible"), 30);
       const names = res.path.nodes().map((n) => (n.data("locked") ? "Restricted" : n.data("label")));
-      out.textContent = `Path of ${res.distance} link${res.distance === 1 ? "" : "s"}: ${names.join(" → ")}`;
+      out.textContent = `Path of ${ccms.counted(res.distance, "link")}: ${names.join(" → ")}`;
     }
 
     function sharedSelectors() {
@@ -286,7 +286,7 @@
         });
         if (cases.size >= 2) { sel.addClass("shared"); count += 1; }
       });
-      $("ex-shared-result").textContent = count ? `${count} phone, address or account node${count === 1 ? "" : "s"} link subjects of different cases (outlined in amber).`
+      $("ex-shared-result").textContent = count ? `${ccms.counted(count, "phone, address or account node")} link subjects of different cases (outlined in amber).`
         : "No phone, address or account on screen links subjects of two cases. Expand the selectors' neighbours first.";
     }
 

@@ -37,7 +37,7 @@
         });
       });
       result.textContent = p.since || p.until
-        ? `${p.since || "…"} to ${p.until || "…"}: ${nodes} record${nodes === 1 ? "" : "s"} and ${links} link${links === 1 ? "" : "s"} outside the period hidden.`
+        ? `${p.since || "…"} to ${p.until || "…"}: ${ccms.counted(nodes, "record")} and ${ccms.counted(links, "link")} outside the period hidden.`
         : "";
       root.dataset.hiddenNodes = String(nodes);
       root.dataset.hiddenLinks = String(links);

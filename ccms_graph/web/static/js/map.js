@@ -33,7 +33,7 @@
       const href = ["address", "arrest", "seizure"].includes(f.kind) && f.uid ? root.dataset.record.replace("__UID__", encodeURIComponent(f.uid)) : null;
       const when = f.first_at ? (f.first_at === f.last_at ? f.first_at : `${f.first_at} – ${f.last_at}`) : "";
       return ccms.el("div", {}, ccms.el("strong", { text: f.label || LABELS[f.kind] }),
-        ccms.el("div", { class: "small", text: `${LABELS[f.kind]}${f.kind === "cell_site" ? ` · ${f.n} call${f.n === 1 ? "" : "s"}` : ""}` }),
+        ccms.el("div", { class: "small", text: `${LABELS[f.kind]}${f.kind === "cell_site" ? ` · ${ccms.counted(f.n, "call")}` : ""}` }),
         when ? ccms.el("div", { class: "small", text: when.replace("T", " ").slice(0, 60) }) : null,
         f.detail ? ccms.el("div", { class: "small", text: f.detail }) : null,
         href ? ccms.el("a", { href, text: "Open" }) : null);
@@ -68,7 +68,7 @@
       const plural = (k, v) => (v === 1 ? LABELS[k] : k === "address" ? "addresses" : `${LABELS[k]}s`);
       const parts = Object.entries(last.by_kind).filter(([, v]) => v).map(([k, v]) => `${v} ${plural(k, v)}`);
       const period = bar.period();
-      summary.textContent = `${last.total} point${last.total === 1 ? "" : "s"}${parts.length ? ` (${parts.join(", ")})` : ""}`
+      summary.textContent = `${ccms.counted(last.total, "point")}${parts.length ? ` (${parts.join(", ")})` : ""}`
         + `${period.since || period.until ? `, ${period.since || "…"} to ${period.until || "…"}` : ", all time"}`
         + `${last.clustered ? "; grouped by area, zoom in for single points" : ""}.`;
       root.querySelectorAll(".geo-count").forEach((n) => { n.textContent = `(${last.by_kind[n.dataset.kind] || 0})`; });

@@ -26,7 +26,7 @@
           rows.push(head, ...weaker.map(item));
         }
         list.replaceChildren(...rows);
-        const more = weaker.length ? ` ${weaker.length} weaker candidate${weaker.length === 1 ? "" : "s"} below.` : "";
+        const more = weaker.length ? ` ${ccms.counted(weaker.length, "weaker candidate")} below.` : "";
         status.textContent = likely.length
           ? `${likely.length} possible match${likely.length === 1 ? "" : "es"}, best first.${more}`
           : (weaker.length ? `No likely match.${more}` : "No matching records so far.");

@@ -48,7 +48,7 @@
           const h = Math.max(1, (n / total) * column);
           y -= h;
           g.append(svgEl("rect", { class: `tb-bar tb-${k}`, x: i * bw + 0.5, y, width: Math.max(0.5, bw - 1), height: h }));
-          parts.push(`${n} ${k.replace("_", " ")}${n === 1 ? "" : "s"}`);
+          parts.push(ccms.counted(n, k.replace("_", " ")));
         });
         const t = svgEl("title"); t.textContent = `${x.start}: ${parts.join(", ") || "nothing"}`; g.prepend(t);
         svg.append(g);
