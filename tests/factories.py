@@ -7,8 +7,7 @@ from types import SimpleNamespace
 from ccms_graph.errors import NotFound
 from ccms_graph.logic.common import node_dict, plain
 from ccms_graph.logic.entities import records
-from ccms_graph.logic.oversight.audit import sequencer
-from ccms_graph.logic.people.users import create_office, create_user
+from ccms_graph.logic.people.roster import provision
 from ccms_graph.nodes.vocabulary import USER_LINK_TYPES
 from ccms_graph.policy.actor import SYSTEM, load_actor
 
@@ -16,37 +15,34 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_org(graph) -> SimpleNamespace:
-    with sequencer.deferred(graph):  # thirteen creates, their audit entries chained in one go
-        _create_org(graph)
+    """The org chart, provisioned in one transaction (`roster.provision`, as `ccms-graph users provision`)."""
+    provision(graph, SYSTEM, ORG_ROSTER)
     return SimpleNamespace(**graph.read(lambda tx: {u: load_actor(tx, u) for u in ORG_USERS}))
 
 
-ORG_USERS = ("chief", "sup_mia", "agent_a", "agent_b", "agent_port", "analyst_mia", "sup_nyc", "agent_nyc",
-             "auditor", "admin")
-
-
-def _create_org(graph) -> None:
-    create_office(graph, SYSTEM, {"code": "MIA", "name": "Miami Field Office", "kind": "field_office"})
-    create_office(graph, SYSTEM, {"code": "MIA-PEV", "name": "Port Everglades", "kind": "port",
-                                  "parent_code": "MIA"})
-    create_office(graph, SYSTEM, {"code": "NYC", "name": "New York Field Office", "kind": "field_office"})
-    for username, role, office, sup in [
-        ("chief", "supervisor", "MIA", None),
-        ("sup_mia", "supervisor", "MIA", "chief"),
-        ("agent_a", "agent", "MIA", "sup_mia"),
-        ("agent_b", "agent", "MIA", "sup_mia"),
-        ("agent_port", "agent", "MIA-PEV", "sup_mia"),
-        ("analyst_mia", "analyst", "MIA", "sup_mia"),
-        ("sup_nyc", "supervisor", "NYC", None),
-        ("agent_nyc", "agent", "NYC", "sup_nyc"),
-        ("auditor", "auditor", "NYC", None),
-        ("admin", "admin", "NYC", None),
-    ]:
-        create_user(graph, SYSTEM, {
-            "username": username, "name": username.replace("_", " ").title(), "role": role,
-            "office_code": office, "supervisor": sup, "password": PASSWORD,
-            "phone": "+13055550100", "email": f"{username}@example.gov", "training_expires": "2099-12-31",
-        })
+ORG_OFFICES = [
+    {"code": "MIA", "name": "Miami Field Office", "kind": "field_office"},
+    {"code": "MIA-PEV", "name": "Port Everglades", "kind": "port", "parent_code": "MIA"},
+    {"code": "NYC", "name": "New York Field Office", "kind": "field_office"},
+]
+ORG_CHART = [  # username, role, office, supervisor
+    ("chief", "supervisor", "MIA", None),
+    ("sup_mia", "supervisor", "MIA", "chief"),
+    ("agent_a", "agent", "MIA", "sup_mia"),
+    ("agent_b", "agent", "MIA", "sup_mia"),
+    ("agent_port", "agent", "MIA-PEV", "sup_mia"),
+    ("analyst_mia", "analyst", "MIA", "sup_mia"),
+    ("sup_nyc", "supervisor", "NYC", None),
+    ("agent_nyc", "agent", "NYC", "sup_nyc"),
+    ("auditor", "auditor", "NYC", None),
+    ("admin", "admin", "NYC", None),
+]
+ORG_USERS = tuple(username for username, *_ in ORG_CHART)
+ORG_ROSTER = {"offices": ORG_OFFICES, "users": [
+    {"username": username, "name": username.replace("_", " ").title(), "role": role, "office_code": office,
+     "supervisor": sup, "password": PASSWORD, "phone": "+13055550100", "email": f"{username}@example.gov",
+     "training_expires": "2099-12-31"}
+    for username, role, office, sup in ORG_CHART]}
 
 
 def actor(graph, username: str):

@@ -18,12 +18,13 @@ from . import (
     seed,
     server,
     stats,
+    users,
     worker,
     workflow,
 )
 
 #: Every command group, each registering its sub-commands.
-COMMANDS = (audit, backup, case_file, imports, lpr, notifications, queries, seed, server, stats, worker,
+COMMANDS = (audit, backup, case_file, imports, lpr, notifications, queries, seed, server, stats, users, worker,
             workflow)
 
 

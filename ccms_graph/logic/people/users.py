@@ -109,6 +109,27 @@ def require_admin(graph: Graph, actor: Actor, op: str, targets=()) -> None:
         raise audit.refuse(graph, actor, exc, op, [t for t in targets if t]) from None
 
 
+_CREATE_OFFICES = """
+UNWIND $rows AS r
+CREATE (o:Office) SET o = r
+"""
+
+# After every office of a roster exists, so a roster may list a parent after its children.
+_LINK_OFFICES = """
+UNWIND $codes AS code
+MATCH (o:Office {code: code}), (p:Office {code: o.parent_code})
+CREATE (o)-[:WITHIN]->(p)
+"""
+
+
+def insert_offices(tx, actor: Actor, offices: list[dict]) -> None:
+    """Write validated offices (`OfficeInput`), link each to its parent, and audit each."""
+    tx.run(_CREATE_OFFICES, rows=[{k: v for k, v in o.items() if v is not None} for o in offices]).consume()
+    tx.run(_LINK_OFFICES, codes=[o["code"] for o in offices if o["parent_code"]]).consume()
+    for o in offices:
+        audit.record(tx, actor, "admin", [o["code"]], details={"op": "create_office"})
+
+
 def create_office(graph: Graph, actor: Actor, data: dict) -> dict:
     """Create an office (administrators and the system only); Conflict if its code is taken."""
     require_admin(graph, actor, "create_office", [data.get("code") if isinstance(data, dict) else None])
@@ -120,11 +141,7 @@ def create_office(graph: Graph, actor: Actor, data: dict) -> dict:
         if clean["parent_code"] and not tx.run("MATCH (o:Office {code: $c}) RETURN o",
                                                 c=clean["parent_code"]).single():
             raise ValidationFailed({"parent_code": [f"no office {clean['parent_code']}"]})
-        tx.run("""CREATE (o:Office) SET o = $props
-                  WITH o OPTIONAL MATCH (p:Office {code: $parent})
-                  FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | CREATE (o)-[:WITHIN]->(p))""",
-               props={k: v for k, v in clean.items() if v is not None}, parent=clean["parent_code"]).consume()
-        audit.record(tx, actor, "admin", [clean["code"]], details={"op": "create_office"})
+        insert_offices(tx, actor, [clean])
         return clean
 
     return graph.write(work)
@@ -135,17 +152,39 @@ OPTIONAL MATCH (u:User {username: $u}) OPTIONAL MATCH (p:PendingUser {username: 
 RETURN u IS NOT NULL AS user, p IS NOT NULL AS pending
 """
 
-_CREATE_USER = """
-CREATE (u:User) SET u = $props, u.created_at = datetime(), u.supervisor_uid = $sup
+_CREATE_USERS = """
+UNWIND $rows AS r
+CREATE (u:User) SET u = r, u.created_at = datetime()
 WITH u MATCH (o:Office {code: u.office_code}) CREATE (u)-[:MEMBER_OF]->(o)
-WITH u OPTIONAL MATCH (s:User {uid: $sup})
-FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (u)-[:REPORTS_TO]->(s))
 """
+
+# After every account of a roster exists, so a roster may list a supervisor after their staff.
+_LINK_SUPERVISORS = """
+UNWIND $uids AS uid
+MATCH (u:User {uid: uid}), (s:User {uid: u.supervisor_uid})
+CREATE (u)-[:REPORTS_TO]->(s)
+"""
+
+
+def insert_users(tx, actor: Actor, accounts: list[tuple[dict, str | None]]) -> None:
+    """Write active accounts (`props` as `create_user` builds them, supervisor uid), link each to its
+    office and supervisor, and audit each."""
+    rows = [{**{k: v for k, v in props.items() if v is not None}, "supervisor_uid": sup, "active": True,
+             "failed_logins": 0} for props, sup in accounts]
+    tx.run(_CREATE_USERS, rows=rows).consume()
+    tx.run(_LINK_SUPERVISORS, uids=[props["uid"] for props, sup in accounts if sup]).consume()
+    for props, _ in accounts:
+        audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user", "username": props["username"]})
 
 _CREATE_PENDING = """
 CREATE (p:PendingUser) SET p = $props, p.created_at = datetime(), p.created_by = $actor,
     p.supervisor_uid = $sup, p.status = 'pending'
 """
+
+
+def supervises_no_one(role: str) -> str:
+    """Why a user of `role` (an analyst, an auditor, an administrator) cannot be anyone's supervisor."""
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role} supervises no one"
 
 
 def _supervisor_uid(tx, username: str | None) -> str | None:
@@ -156,8 +195,18 @@ def _supervisor_uid(tx, username: str | None) -> str | None:
     if sup is None:
         raise ValidationFailed({"supervisor": [f"no user {username}"]})
     if sup["role"] not in SUPERVISING_ROLES:
-        raise ValidationFailed({"supervisor": [f"a {sup['role']} supervises no one"]})
+        raise ValidationFailed({"supervisor": [supervises_no_one(sup["role"])]})
     return sup["uid"]
+
+
+def new_account(clean: dict) -> dict:
+    """The stored properties of a new account from its validated input (`UserInput`), password hashed."""
+    return {
+        "uid": new_uid(), "username": clean["username"], "name": clean["name"], "role": clean["role"],
+        "office_code": clean["office_code"], "phone": clean["phone"], "email": clean["email"],
+        "training_expires": clean["training_expires"].isoformat() if clean["training_expires"] else None,
+        "password_hash": hash_password(clean["password"]),
+    }
 
 
 def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
@@ -170,12 +219,7 @@ def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
     require_admin(graph, actor, "create_user", [data.get("username") if isinstance(data, dict) else None])
     clean = load_input(UserInput(), data)
     needs_approval = actor.role != "system" and clean["role"] in CONTENT_ROLES
-    props = {
-        "uid": new_uid(), "username": clean["username"], "name": clean["name"], "role": clean["role"],
-        "office_code": clean["office_code"], "phone": clean["phone"], "email": clean["email"],
-        "training_expires": clean["training_expires"].isoformat() if clean["training_expires"] else None,
-        "password_hash": hash_password(clean["password"]),
-    }
+    props = new_account(clean)
 
     def work(tx):
         if not tx.run("MATCH (o:Office {code: $c}) RETURN o", c=clean["office_code"]).single():
@@ -187,10 +231,7 @@ def create_user(graph: Graph, actor: Actor, data: dict) -> dict:
         sup_uid = _supervisor_uid(tx, clean["supervisor"])
         out = {k: v for k, v in props.items() if k != "password_hash"}
         if not needs_approval:
-            tx.run(_CREATE_USER, props={**{k: v for k, v in props.items() if v is not None},
-                                        "active": True, "failed_logins": 0}, sup=sup_uid).consume()
-            audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user",
-                                                                      "username": clean["username"]})
+            insert_users(tx, actor, [(props, sup_uid)])
             return {**out, "active": True, "status": "active"}
         route, approvers = approval_route(tx, clean["role"], sup_uid, props["uid"])
         tx.run(_CREATE_PENDING, props={k: v for k, v in props.items() if v is not None}, actor=actor.uid,
