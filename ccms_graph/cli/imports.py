@@ -9,6 +9,7 @@ import time
 
 from ..db import Graph, get_graph
 from ..logic.entities.imports import deconflict_jsonl, import_jsonl
+from ..logic.entities.tabular import json_lines
 from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
@@ -25,8 +26,8 @@ def _import(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
-    with open(args.file, encoding="utf-8") as f:
-        total = sum(1 for line in f if line.strip())
+    with open(args.file, encoding="utf-8-sig", newline="") as f:
+        total = sum(1 for line in json_lines(f, args.file) if line.strip())
 
     def progress(counts: dict) -> None:
         elapsed = max(time.perf_counter() - t0, 1e-9)
@@ -39,12 +40,13 @@ def _import(args) -> int:
               f"({rate:,.0f}/s, {left:,.0f} s left)", end="", file=sys.stderr, flush=True)
 
     hits_file = args.hits or f"{args.file}.hits.jsonl"
-    with open(args.file, encoding="utf-8") as f, open(hits_file, "w", encoding="utf-8") as found:
+    with open(args.file, encoding="utf-8-sig", newline="") as f, open(hits_file, "w", encoding="utf-8") as found:
         def on_hits(lines: list[dict]) -> None:  # written as each batch commits
             found.writelines(json.dumps(line) + "\n" for line in lines)
             found.flush()
 
-        counts = import_jsonl(graph, actor, TYPES[args.type], f, case_key=args.case, batch=args.batch,
+        counts = import_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file), case_key=args.case,
+                              batch=args.batch,
                               progress=progress, source=args.source, on_hits=on_hits)
     print(file=sys.stderr)
     report = args.report or f"{args.file}.report.jsonl"
@@ -66,8 +68,8 @@ def _deconflict(args) -> int:
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
     n = with_candidates = 0
     try:
-        with open(args.file, encoding="utf-8") as f:
-            for item in deconflict_jsonl(graph, actor, TYPES[args.type], f, limit=args.limit,
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            for item in deconflict_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file), limit=args.limit,
                                          include_no_match=args.all):
                 out.write(json.dumps(item, default=str) + "\n")
                 n += 1
@@ -93,9 +95,10 @@ def _telecom(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="create Subject Records from a JSON Lines file, deconflicting each")
+    p = sub.add_parser("import", help="create Subject Records from a JSON Lines, CSV or TSV file, deconflicting each")
     p.add_argument("--type", required=True, choices=sorted(TYPES), help="entity type of every line")
-    p.add_argument("file", help="one JSON object per line (API schema fields, plus `ref`)")
+    p.add_argument("file", help="one JSON object per line (API schema fields, plus `ref`), or a .csv/.tsv file "
+                                "with a header row")
     p.add_argument("--owner", help="username who owns the records (default: the system)")
     p.add_argument("--case", help="case number (or uid) the records become subjects in")
     p.add_argument("--source", help="the system the lines come from (e.g. FinCEN); a protected one restricts --case")
@@ -105,7 +108,8 @@ def register(sub) -> None:
     p.add_argument("--batch", type=int, default=1000, help="records per transaction")
     p.set_defaults(func=_import)
 
-    d = sub.add_parser("deconflict", help="check each line of a JSON Lines file against the graph; creates nothing")
+    d = sub.add_parser("deconflict", help="check each line of a JSON Lines, CSV or TSV file against the graph; "
+                                          "creates nothing")
     d.add_argument("--type", required=True, choices=sorted(TYPES))
     d.add_argument("file")
     d.add_argument("--out", help="write {ref, candidates} lines here (default: stdout)")

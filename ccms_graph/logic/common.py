@@ -7,6 +7,7 @@ of `logic/` may import it without forming a loop.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -67,6 +68,12 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def column_key(name: object) -> str:
+    """A file's column name as the schema spells its own: "First Name", "N-NUMBER" and "date of birth "
+    are first_name, n_number and date_of_birth."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name or "").strip().lower()).strip("_")
 
 
 def load_input(schema: Schema, data: object) -> dict:

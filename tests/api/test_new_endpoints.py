@@ -252,6 +252,22 @@ def test_jsonl_import_lists_each_line_that_met_a_record_with_whom_to_call_never_
     assert hidden["uid"] not in text and "NYC-SECRET-5" not in text
 
 
+def test_a_csv_import_reads_its_rows_by_the_header_and_a_bad_header_is_422_naming_the_file(as_user, graph, org):
+    api = as_user(org.agent_a)
+    text = "Record ID;First Name;Last Name;SSN\nA-1;Dana;Reyes;12345678\nA-2;;;\nA-3;Ann;Lee;;;x\n"
+    r = api.post("imports/persons", data={"file": (io.BytesIO(text.encode()), "people.csv", "text/csv")})
+    assert r.status_code == 200, r.get_json()
+    out = r.get_json()
+    assert (out["lines"], out["created"]) == (3, 1)
+    assert [x["line"] for x in out["refused"]] == [3, 4]  # A-2 identifies nothing; A-3 has cells past the header
+    assert out["refused"][1] == {"line": 4, "reason": "6 cells, the header has 4 columns"}
+    assert out["warnings"] == [{"line": 2, "unverified": ["ssn"]}]
+    assert graph.query("MATCH (p:Person) RETURN p.source_ref AS ref, p.given_name AS g") == [{"ref": "A-1", "g": "Dana"}]
+    bad = _problem(api.post("imports/persons", data={"file": (io.BytesIO(b"ref,ref\n1,2\n"), "p.csv", "text/csv")}),
+                   422)
+    assert bad["errors"] == {"file": ["the header names 'ref' twice (columns 1 and 2)"]}
+
+
 def test_jsonl_import_into_a_case_out_of_scope_is_refused(as_user, graph, org):
     secret = open_case(graph, org.agent_nyc, org.sup_nyc, title="Secret", restricted=True)["uid"]
     line = json.dumps({"given_name": "Dana", "family_name": "Reyes"})

@@ -126,7 +126,7 @@ def test_import_a_file_and_see_whom_to_call_for_each_line_that_met_a_record(new_
     page = new_page()
     sign_in(page, "agent_garcia")
     page.goto("/imports")
-    page.get_by_label("JSONL file", exact=True).set_input_files({"name": "journey.jsonl", "mimeType": "application/x-ndjson",
+    page.get_by_label("JSONL or CSV file", exact=True).set_input_files({"name": "journey.jsonl", "mimeType": "application/x-ndjson",
                                                      "buffer": (json.dumps(line) + "\n").encode()})
     page.get_by_label("Record type").select_option("Person")
     page.get_by_role("button", name="Start the import").click()

@@ -101,3 +101,30 @@ def test_an_app_with_its_own_worker_runs_a_job_another_app_queued(graph, org, tw
         time.sleep(0.2)
     assert (job["state"], job["created"]) == ("done", 301)
     assert graph.query("MATCH (j:Job {uid: $u}) RETURN j.worker AS w", {"u": job_id})[0]["w"].split(":")[2] == "web-0"
+
+
+def test_a_csv_upload_is_queued_as_its_rows_and_a_bad_header_is_named_on_the_page(graph, org, two_apps):
+    one = _signed_in(two_apps[0], "agent_a")
+    form = one.get("/imports").get_data(as_text=True)
+    assert "JSONL or CSV file" in form and ".csv" in form
+    bad = one.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person",
+                                     "file": (io.BytesIO(b"ref,ref\nA,B\n"), "people.csv")},
+                   content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert "the header names &#39;ref&#39; twice (columns 1 and 2)" in bad.get_data(as_text=True)
+    assert not graph.query("MATCH (j:Job) RETURN j")
+    text = 'Last Name,First Name,Notes\nOrlov,Viktor,"two\nlines"\nReyes,Dana,,extra\n'
+    answer = one.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person",
+                                        "file": (io.BytesIO(text.encode()), "people.csv")},
+                      content_type="multipart/form-data")
+    assert answer.status_code == 302
+    job_id = answer.headers["Location"].rsplit("/", 1)[-1]
+    assert import_jobs.import_job(graph, org.agent_a, job_id)["total"] == 2  # two rows, not five lines
+    follower = _signed_in(two_apps[1], "agent_a")  # its import pages start its worker
+    deadline = time.monotonic() + 60
+    while (job := follower.get(f"/ui/imports/{job_id}").get_json())["state"] == "running" \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (job["state"], job["created"]) == ("done", 1)
+    assert job["refused"] == [{"line": 4, "reason": "4 cells, the header has 3 columns"}]
+    assert graph.query("MATCH (p:Person) RETURN p.given_name AS g, p.family_name AS f") == [{"g": "Viktor", "f": "Orlov"}]

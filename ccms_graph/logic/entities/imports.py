@@ -30,6 +30,7 @@ from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
 from . import records
 from .lines import flatten, parse_line
+from .tabular import UNREADABLE
 
 BATCH = 1000
 #: Hits an answer lists with the lines that met records (an import job's, the API's), whole lines at a time:
@@ -255,6 +256,8 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
             obj = json.loads(text)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
+            if UNREADABLE in obj:
+                raise ValueError(str(obj[UNREADABLE]))
         except ValueError as exc:
             yield {"line": number, "ref": None, "error": str(exc)}
             continue

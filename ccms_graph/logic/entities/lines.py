@@ -21,8 +21,10 @@ from ...errors import ValidationFailed
 from ...matching import identifiers as ids
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import Actor
+from ..common import column_key
 from ..identity import resolution
 from . import records
+from .tabular import UNREADABLE
 
 #: Nested inputs accepted for a Person and the flat fields they become.
 _QUALIFIED = {"passport": ("number", "passport_country", "country"),
@@ -71,6 +73,38 @@ _TYPE_NAMES = {
         "organisation": "name", "legal_name": "name", "dba": "dbas", "trade_name": "dbas", "trade_names": "dbas",
         "tax_id": "ein", "fein": "ein", "employer_identification_number": "ein",
     },
+    # A vehicle has no address, so a bare `state` is its plate's.
+    "Vehicle": {
+        "vehicle_identification_number": "vin", "vin_number": "vin", "license_plate": "plate",
+        "licence_plate": "plate", "plate_number": "plate", "license_plate_number": "plate", "tag": "plate",
+        "tag_number": "plate", "registration_plate": "plate", "state": "plate_state", "plate_st": "plate_state",
+        "license_state": "plate_state", "registration_state": "plate_state", "tag_state": "plate_state",
+        "manufacturer": "make", "mfr": "make", "brand": "make", "vehicle_make": "make", "vehicle_model": "model",
+        "model_year": "year", "modelyear": "year", "vehicle_year": "year", "color": "colour", "vehicle_color": "colour",
+    },
+    "Vessel": {
+        "vessel_name": "name", "vesselname": "name", "ship_name": "name", "shipname": "name", "boat_name": "name",
+        "imo_number": "imo", "imo_no": "imo", "imonumber": "imo", "mmsi_number": "mmsi", "hin": "hull_id",
+        "hull_identification_number": "hull_id", "hull_number": "hull_id", "hull_id_number": "hull_id",
+        "official_number": "documentation_number", "doc_number": "documentation_number",
+        "uscg_number": "documentation_number", "flag_state": "flag", "flag_country": "flag",
+        "vessel_type": "kind", "vesseltype": "kind", "ship_type": "kind", "type": "kind",
+    },
+    "Aircraft": {
+        "n_number": "tail_number", "nnumber": "tail_number", "registration": "tail_number",
+        "registration_number": "tail_number", "tail": "tail_number", "reg": "tail_number",
+        "serial": "serial_number", "msn": "serial_number", "manufacturer_serial_number": "serial_number",
+        "manufacturer": "make", "mfr": "make", "mfr_name": "make", "aircraft_make": "make",
+        "aircraft_model": "model", "mode_s_code_hex": "icao24", "mode_s_hex": "icao24", "icao": "icao24",
+        "icao24_address": "icao24", "hex": "icao24", "icao_address": "icao24",
+    },
+    "Thing": {
+        "name": "description", "title": "description", "product": "description", "product_name": "description",
+        "item": "description", "item_name": "description", "item_description": "description",
+        "serial_number": "serial", "sn": "serial", "imei_number": "imei", "type": "category", "kind": "category",
+        "item_type": "category", "qty": "quantity", "count": "quantity", "price": "value",
+        "estimated_value": "value", "amount": "value",
+    },
 }
 
 #: Column names other systems give their own identifier of a row (our `ref`).
@@ -97,11 +131,20 @@ _ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "addr": "line1", "st
 
 
 def _renamed(type_name: str, data: dict) -> dict:
-    """Other systems' column names for the schema's, where the schema's own is not given: contacts, a
-    person's names, date of birth and national identifiers, a business's name, trade names and EIN,
-    and a flat file's address columns."""
+    """Other systems' column names for the schema's, where the schema's own is not given: any column
+    in another letter case or with spaces or dashes ("Last Name"), contacts, a person's names, date of
+    birth and national identifiers, a business's name, trade names and EIN, each other type's
+    identifiers and descriptive fields (a licence plate's "tag", an aircraft's "N-Number", a thing's
+    "name"), and a flat file's address columns. A thing given both a `name` and a `description`
+    keeps both, the name first."""
     rtype = ENTITY_TYPES[type_name]
     ours = set(rtype.field_names) | {"ref", "phones", "emails", "addresses", "social_handles"}
+    for k in list(data):
+        key = column_key(k)
+        if k not in ours and key and key != k and key not in data:
+            data[key] = data.pop(k)
+    if type_name == "Thing" and data.get("name") not in (None, "") and data.get("description") not in (None, ""):
+        data["description"] = f"{_text(data.pop('name'))}. {data['description']}"
     if data.get("ref") in (None, ""):
         theirs = next((k for k in _REF_COLUMNS if data.get(k) not in (None, "") and k not in ours), None)
         if theirs:
@@ -199,6 +242,8 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
         return None, "not valid JSON: nested too deeply", {}
     if not isinstance(obj, dict):
         return None, "not a JSON object", {}
+    if UNREADABLE in obj:  # a table's row the reader could not take whole
+        return None, str(obj[UNREADABLE]), {}
     data = flatten(type_name, obj)
     try:
         data, master, reason = resolution.settle_choice(data)

@@ -59,7 +59,7 @@ from ...matching.identifiers import normalize_identifier
 from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ...policy.rules import actor_params
-from ..common import new_uid, plain
+from ..common import column_key, new_uid, plain
 from ..oversight import audit, checks, notifications
 from . import telecom_selectors, telecom_sites
 
@@ -97,12 +97,8 @@ MISC_COLUMNS = {
 MISC_TYPE_MAX, MISC_TEXT_MAX = 60, 2000
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
-
-
 def _columns(header: list[str], spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
-    index = {_key(h): i for i, h in enumerate(header)}
+    index = {column_key(h): i for i, h in enumerate(header)}
     found = {}
     for field, aliases in spec.items():
         for alias in aliases:

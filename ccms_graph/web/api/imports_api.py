@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from ...logic.entities import imports
+from ...logic.entities.tabular import json_lines
 from ...nodes.vocabulary import ENTITY_TYPES
 from . import schemas
 from .common import Blueprint, actor, graph, uploaded_text
@@ -15,7 +16,8 @@ blp = Blueprint("imports", __name__, "/imports", description="JSON Lines imports
 
 class JsonlUpload(Schema):
     file = Upload(required=True, metadata={"description": "UTF-8 JSON Lines: one object per line, the fields "
-                                                          "of the type's create schema plus `ref`"})
+                                                          "of the type's create schema plus `ref`; or a file named "
+                                                          ".csv/.tsv with a header row naming them"})
 
 
 def _import_view(type_name: str):
@@ -25,14 +27,15 @@ def _import_view(type_name: str):
     @blp.arguments(JsonlUpload, location="files")
     @blp.response(200, schemas.ImportOut)
     def view(query, files):
-        text = uploaded_text(files["file"], "JSON Lines file")
+        text = uploaded_text(files["file"], "file")
         met: list[dict] = []
-        counts = imports.import_jsonl(graph(), actor(), type_name, text.splitlines(), case_key=query["case_uid"],
+        lines = json_lines(text.splitlines(keepends=True), files["file"].filename)
+        counts = imports.import_jsonl(graph(), actor(), type_name, lines, case_key=query["case_uid"],
                                       source=query["source"], on_hits=met.extend)
         return {**counts, "hit_lines": imports.first_lines(met), "hit_lines_total": len(met)}
 
     view.__name__ = f"import_{slug.replace('-', '_')}"
-    view.__doc__ = (f"Create {type_name} records from a JSON Lines file (pending approval, deconflicted); a line "
+    view.__doc__ = (f"Create {type_name} records from a JSON Lines or CSV file (pending approval, deconflicted); a line "
                     "is refused only when unreadable or unidentifiable, a bad field is dropped with a warning, and a "
                     "person's malformed identifier is kept as an unverified one with a warning.")
     blp.route(f"/{slug}", methods=["POST"], endpoint=view.__name__)(view)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ...errors import ValidationFailed
 from ...logic.casework import cases
+from ...logic.entities.tabular import json_lines
 from ...logic.jobs import imports as import_jobs
 from ...logic.jobs import worker
 from ...nodes.vocabulary import ENTITY_TYPES
@@ -35,14 +37,16 @@ def import_page():
         type_name = request.form.get("type", "")
         case_key = request.form.get("case", "").strip()
         if upload is None or not upload.filename:
-            error = "Choose a JSONL file to import."
+            error = "Choose a JSONL or CSV file to import."
         elif type_name not in ENTITY_TYPES:
             error = "Choose the type of the records in the file."
         else:
             try:
-                lines = upload.read().decode("utf-8-sig").splitlines()
+                lines = list(json_lines(upload.read().decode("utf-8-sig").splitlines(keepends=True), upload.filename))
             except UnicodeDecodeError:
                 error = "The file is not UTF-8 text."
+            except ValidationFailed as exc:
+                error = "; ".join(str(m) for msgs in exc.errors.values() for m in msgs)
             else:
                 job_id = import_jobs.enqueue_import(graph, actor, type_name, upload.filename, lines, case_key)
                 if pool := worker.embedded(graph):

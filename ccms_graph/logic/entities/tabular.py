@@ -1,0 +1,92 @@
+"""Spreadsheet exports (CSV, TSV) read as the JSON lines an import takes: one object per row.
+
+`ccms-graph import` and `deconflict`, and an upload in the browser, take a file named `.csv`,
+`.tsv` or `.tab` as well as JSON Lines. Each row becomes the JSON object of its non-empty cells,
+keyed by the header (cells trimmed), so everything after is the JSON path's: other systems' column
+names and letter case (`common.column_key`), numbers as text, one value for a list, refusals and
+warnings naming the field. A `.csv` file may be separated by commas, semicolons, tabs or pipes: the
+header line says which (the one it holds most of). A byte-order mark is ignored.
+
+Line numbers stay the file's: the header is line 1, a row is numbered by the line it starts on, and
+a quoted cell's line breaks count. A row with more cells than the header has columns is refused
+whole (its cells cannot be told apart), naming how many, and so is a row whose quotes do not pair
+up (`"ab"c`; a quote never closed refuses the rest of the file, never reads it as one cell); a
+shorter row lacks only its last cells.
+(Empty cells past the header's end, as spreadsheets write them, are no cells.) A header naming one
+column twice, or none, refuses the file before anything is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import PurePath
+
+from ...errors import ValidationFailed
+
+#: File name endings read as tables, with their separator (None: the header line says).
+TABULAR = {".csv": None, ".tsv": "\t", ".tab": "\t"}
+_SEPARATORS = (",", ";", "\t", "|")
+#: The key under which a row the reader could not take whole carries its reason (`lines.parse_line`
+#: refuses such a line with it).
+UNREADABLE = "_unreadable_row"
+
+
+def is_tabular(file_name: str | None) -> bool:
+    return PurePath(file_name or "").suffix.lower() in TABULAR
+
+
+def json_lines(lines: Iterable[str], file_name: str | None) -> Iterator[str]:
+    """`lines` as an import reads them: a JSON Lines file as it is, a table as one JSON object per row
+    (blank lines where the header and a row's continuation lines were, so each row keeps its number)."""
+    if not is_tabular(file_name):
+        yield from lines
+        return
+    rows = iter(lines)
+    first = next(rows, None)
+    if first is None:
+        return
+    first = first.removeprefix("\ufeff")
+    sep = TABULAR[PurePath(file_name or "").suffix.lower()] or max(_SEPARATORS, key=first.count)
+    reader = csv.reader(chain([first], rows), delimiter=sep, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ValidationFailed({"file": [f"the header is not readable: {exc}"]}) from None
+    columns = _header(header)
+    yield ""
+    line = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a quote closed mid-cell, or never closed (the rest of the file)
+            spans, line = reader.line_num - line, reader.line_num
+            yield json.dumps({UNREADABLE: f"not a readable row: {exc}"})
+            yield from [""] * (spans - 1)
+            continue
+        spans, line = reader.line_num - line, reader.line_num
+        filled = {name: cell.strip().replace("\r\n", "\n") for name, cell in zip(columns, cells, strict=False)
+                  if cell.strip()}
+        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+            yield json.dumps({UNREADABLE: f"{len(cells)} cells, the header has {len(columns)} columns"})
+        else:
+            yield json.dumps(filled) if filled else ""  # a blank row is skipped, as a blank line is
+        yield from [""] * (spans - 1)
+
+
+def _header(header: list[str]) -> list[str]:
+    """The header's column names; an unnamed one is `column_<n>` (a value under it is dropped with a
+    warning naming it, as any unknown column is)."""
+    names = [h.strip() or f"column_{i}" for i, h in enumerate(header, start=1)]
+    if not any(h.strip() for h in header):
+        raise ValidationFailed({"file": ["the first line must name the columns"]})
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise ValidationFailed({"file": [f"the header names {name!r} twice (columns {seen[name]} and {i})"]})
+        seen[name] = i
+    return names

@@ -1,0 +1,110 @@
+"""Spreadsheet exports (CSV, TSV) import as JSON Lines do, through the command line, with other systems'
+column names for every type, each row keeping its line number, and a bad header refused before anything
+is written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ccms_graph.cli import main
+from ccms_graph.errors import ValidationFailed
+from ccms_graph.logic.entities import records
+from ccms_graph.logic.entities.tabular import json_lines
+from tests.factories import make_person
+
+PEOPLE = (
+    "\ufeffRecord ID,First Name,LAST NAME,Date of Birth,SSN,Street,City,Notes\r\n"
+    'P-1,Viktor,Orlov,1975-03-14,,1 Ocean Dr,Miami,\r\n'
+    ",,,,,,,\r\n"                                            # a blank row: skipped
+    'P-3,Ana,"Lee, Jr.",1980-01-02,123-45-6789,"4 Bay Rd\r\nApt 2",Tampa,\r\n'   # a quoted comma and line break
+    "P-4,Dana,Reyes,1990-05-05,,,,,extra\r\n"                # more cells than columns: refused whole
+    "P-5,Kim\r\n"                                            # a short row lacks only its last cells
+)
+
+
+@pytest.fixture
+def cli_env(monkeypatch, test_settings):
+    monkeypatch.setenv("CCMS_NEO4J_URI", test_settings.neo4j_uri or test_settings.local_bolt_uri)
+
+
+def _summary(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def _report(path) -> list[dict]:
+    return [json.loads(x) for x in open(f"{path}.report.jsonl", encoding="utf-8")]
+
+
+def test_a_csv_imports_with_its_column_names_and_line_numbers_and_meets_the_stored_copy(graph, org, tmp_path,
+                                                                                           capsys, cli_env):
+    stored = make_person(graph, org.agent_b, given_name="Viktor", family_name="Orlov", dob="1975-03-14")
+    src = tmp_path / "people.csv"
+    src.write_text(PEOPLE, encoding="utf-8", newline="")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+    summary = _summary(capsys)
+    assert (summary["lines"], summary["created"], summary["refused"]) == (4, 3, 1)
+    assert _report(src) == [{"line": 6, "reason": "9 cells, the header has 8 columns"}]
+    rows = {r["ref"]: r for r in graph.query(
+        "MATCH (p:Person) WHERE p.source_ref STARTS WITH 'P-' RETURN p.source_ref AS ref, p.given_name AS g, "
+        "p.family_name AS f, p.ssn AS ssn, [(p)-[:RESIDES_AT]->(a) | a.line1] AS lines")}
+    assert sorted(rows) == ["P-1", "P-3", "P-5"]
+    assert (rows["P-3"]["f"], rows["P-3"]["ssn"], rows["P-3"]["lines"]) == ("Lee, Jr.", "123-45-6789",
+                                                                            ["4 Bay Rd\nApt 2"])
+    assert rows["P-1"]["lines"] == ["1 Ocean Dr"] and rows["P-5"]["g"] == "Kim"
+    met = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert [(m["line"], m["ref"], m["hits"][0]["uid"]) for m in met] == [(2, "P-1", stored["uid"])]
+
+
+@pytest.mark.parametrize("type_name, header, row, stored", [
+    ("vehicle", "VIN,License Plate,State,Color,Model Year", "1HGCM82633A004352,ABC1234,FL,red,2003",
+     {"vin": "1HGCM82633A004352", "make": "Honda"}),
+    ("aircraft", "N-NUMBER,SERIAL NUMBER,MFR NAME,MODE S CODE HEX", "N123AB,208B0123,CESSNA,A0B1C2",
+     {"tail_number": "N123AB", "icao24": "a0b1c2"}),
+    ("vessel", "VesselName\tIMO\tMMSI", "SEA WITCH\tIMO9234563\t366123456", {"name": "Sea Witch", "imo": "9234563"}),
+    ("thing", "name;description;Serial Number;price", "Apple iPhone 13;128GB blue, cracked screen;F2LXK0ABCD12;799",
+     {"description": "Apple iPhone 13. 128GB blue, cracked screen", "serial": "F2LXK0ABCD12",
+      "category": "electronic_device"}),
+])
+def test_every_type_reads_other_systems_column_names_and_is_deconflicted_on_them(graph, org, tmp_path, capsys,
+                                                                                  cli_env, type_name, header, row,
+                                                                                  stored):
+    kind = {"vehicle": "Vehicle", "aircraft": "Aircraft", "vessel": "Vessel", "thing": "Thing"}[type_name]
+    mine = records.create_entity(graph, org.agent_b, kind, stored)
+    src = tmp_path / (f"{type_name}.tsv" if "\t" in header else f"{type_name}.csv")
+    src.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    assert main(["import", "--type", type_name, str(src), "--owner", "agent_a"]) == 0
+    summary = _summary(capsys)
+    assert (summary["created"], summary["refused"], summary["warnings"]) == (1, 0, 0), _report(src)
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert met["line"] == 2 and mine["uid"] in [h["uid"] for h in met["hits"]]
+    assert main(["deconflict", "--type", type_name, str(src), "--out", str(tmp_path / "out.jsonl")]) == 0
+    (checked,) = [json.loads(x) for x in open(tmp_path / "out.jsonl", encoding="utf-8")]
+    assert mine["uid"] in [c["uid"] for c in checked["candidates"]]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("ref,given_name,ref\nA,Ann,B\n", "the header names 'ref' twice (columns 1 and 3)"),
+    (",,\nA,B,C\n", "the first line must name the columns"),
+])
+def test_a_bad_header_refuses_the_file_before_anything_is_written(graph, org, tmp_path, capsys, cli_env, text,
+                                                                    problem):
+    src = tmp_path / "bad.csv"
+    src.write_text(text, encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and "Traceback" not in err
+    assert not graph.query("MATCH (p:Person) RETURN p")
+
+
+def test_rows_whose_quotes_do_not_pair_are_refused_alone_and_a_jsonl_file_passes_through():
+    lines = list(json_lines(['a,b\n', '"1"x,2\n', '3,4\n', '5,"6\n', '7,8\n'], "x.csv"))
+    assert [json.loads(x) if x else x for x in lines] == [
+        "", {"_unreadable_row": "not a readable row: ',' expected after '\"'"}, {"a": "3", "b": "4"},
+        {"_unreadable_row": "not a readable row: unexpected end of data"}, ""]
+    jsonl = ['{"a": 1}\n', '\n']
+    assert list(json_lines(jsonl, "people.jsonl")) == jsonl
+    with pytest.raises(ValidationFailed) as err:
+        list(json_lines(["a,a\n"], "x.CSV"))
+    assert list(err.value.errors) == ["file"]
