@@ -107,6 +107,11 @@ _TYPE_NAMES = {
     },
 }
 
+#: Columns that hold a person's whole name ("Smith, John", "John Paul Smith"), kept as the first of their
+#: `aliases` (the caption shows it when there is no given or family name; matching splits it as
+#: `names.parse_full_name` does, comma first or particle-aware).
+_FULL_NAME_COLUMNS = ("name", "full_name", "fullname", "person_name", "subject_name", "sdn_name")
+
 #: Column names other systems give their own identifier of a row (our `ref`).
 _REF_COLUMNS = ("rec_id", "record_id", "source_ref", "source_id", "id")
 
@@ -143,6 +148,11 @@ def _renamed(type_name: str, data: dict) -> dict:
         key = column_key(k)
         if k not in ours and key and key != k and key not in data:
             data[key] = data.pop(k)
+    if type_name == "Person":  # a full name, as written, is one of the person's names: matching splits it
+        full = [_text(data.pop(k)) for k in _FULL_NAME_COLUMNS if k in data and data[k] not in (None, "")]
+        if full:
+            given = data.get("aliases")
+            data["aliases"] = [*full, *(given if isinstance(given, list) else [] if given in (None, "") else [given])]
     if type_name == "Thing" and data.get("name") not in (None, "") and data.get("description") not in (None, ""):
         data["description"] = f"{_text(data.pop('name'))}. {data['description']}"
     if data.get("ref") in (None, ""):

@@ -108,3 +108,18 @@ def test_rows_whose_quotes_do_not_pair_are_refused_alone_and_a_jsonl_file_passes
     with pytest.raises(ValidationFailed) as err:
         list(json_lines(["a,a\n"], "x.CSV"))
     assert list(err.value.errors) == ["file"]
+
+
+def test_a_whole_name_column_is_the_persons_name_and_meets_the_stored_copy(graph, org, tmp_path, capsys, cli_env):
+    stored = make_person(graph, org.agent_b, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
+                         ssn="123-45-6789")
+    src = tmp_path / "sanctions.csv"
+    src.write_text('Full Name,Date of Birth,SSN\n"ORLOV, Viktor",1975-03-14,123456789\nMaria de la Cruz,,\n',
+                   encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+    assert (_summary(capsys)["created"], _report(src)) == (2, [])
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert (met["line"], met["hits"][0]["uid"], met["hits"][0]["decision"]) == (2, stored["uid"], "match")
+    rows = graph.query("MATCH (p:Person) WHERE p.uid <> $u RETURN p.aliases AS a ORDER BY p.created_at",
+                       {"u": stored["uid"]})
+    assert [r["a"] for r in rows] == [["ORLOV, Viktor"], ["Maria de la Cruz"]]
