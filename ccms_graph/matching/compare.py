@@ -589,6 +589,13 @@ def compare_word(a: str, b: str) -> str:
     return "disagree"
 
 
+def compare_model(a: str, b: str) -> str:
+    """Agreement means the same model designation written with or without its spaces and hyphens
+    ("F-150", "F150"; "PA-28-181", "PA28181"), as `compare_word` allows a typo (the blocking's
+    `model_key` reads a model the same way)."""
+    return compare_word(a.replace(" ", ""), b.replace(" ", ""))
+
+
 LEGAL_FORM_LEVELS = ("agree", "named_differs", "disagree", MISSING)
 
 

@@ -720,12 +720,12 @@ def _shown_field(f: str) -> Callable[[dict], object]:
 
 
 _VEHICLE = (("vin", cmp.compare_vin), ("plate", cmp.compare_plate), ("make", cmp.compare_word),
-            ("model", cmp.compare_word), ("year", cmp.compare_year), ("colour", cmp.compare_word))
+            ("model", cmp.compare_model), ("year", cmp.compare_year), ("colour", cmp.compare_word))
 _VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("hin", cmp.compare_long_identifier),
            ("documentation_number", cmp.compare_sets), ("name", cmp.compare_text), ("flag", cmp.compare_word),
            ("kind", cmp.compare_word))
 _AIRCRAFT = (("n_number", cmp.compare_identifier), ("icao24", cmp.compare_identifier),
-             ("serial", cmp.compare_qualified), ("make", cmp.compare_word), ("model", cmp.compare_word))
+             ("serial", cmp.compare_qualified), ("make", cmp.compare_word), ("model", cmp.compare_model))
 _THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_qualified), ("category", cmp.compare_word),
           ("description", cmp.compare_description))
 #: type -> (its view, (field, comparator) in the explanation's order, field -> the value shown).

@@ -177,15 +177,31 @@ def business_view(rec: Mapping) -> BusinessView:
     )
 
 
-# Common short forms of vehicle makes, so "Chevy" and "Chevrolet" agree.
+# Common short forms of vehicle makes, so "Chevy" and "Chevrolet" agree; and the four-letter NCIC
+# vehicle make codes (the NCIC Code Manual's VMA field), which police and DMV records write in place of
+# the make ("TOYT", "HOND"), for the makes most often seen; and "Beech", the FAA registry's make for
+# Beechcraft aircraft.
 _MAKES = {"chevy": "chevrolet", "vw": "volkswagen", "mercedes": "mercedes benz", "benz": "mercedes benz",
-          "merc": "mercury", "caddy": "cadillac", "olds": "oldsmobile", "landrover": "land rover"}
+          "merc": "mercury", "caddy": "cadillac", "olds": "oldsmobile", "landrover": "land rover",
+          "acur": "acura", "buic": "buick", "cadi": "cadillac", "chev": "chevrolet", "chry": "chrysler",
+          "dodg": "dodge", "hond": "honda", "hyun": "hyundai", "infi": "infiniti", "lexs": "lexus",
+          "linc": "lincoln", "mazd": "mazda", "merz": "mercedes benz", "mits": "mitsubishi", "niss": "nissan",
+          "pont": "pontiac", "suba": "subaru", "tesl": "tesla", "toyt": "toyota", "volk": "volkswagen",
+          "volv": "volvo", "beech": "beechcraft"}
+#: Words after a maker's name that name its company, not another maker ("Piper Aircraft", "Bombardier
+#: Inc"): left off, so the make and a serial qualified by it agree. "Textron Aviation", which builds
+#: Cessnas and Beechcrafts, stays "textron": it names neither.
+_MAKER_WORDS = frozenset({"inc", "corp", "corporation", "co", "company", "ltd", "llc", "aircraft", "aviation",
+                          "motors", "motor"})
 _COLOURS = {"grey": "gray", "blk": "black", "wht": "white", "slv": "silver", "blu": "blue", "maroon": "red"}
 
 
 def make_key(value: object) -> str:
     """Normalized vehicle/aircraft make ("Chevy" -> "chevrolet", "Mercedes-Benz" -> "mercedes benz")."""
-    m = ascii_text(value)
+    words = ascii_text(value).split()
+    while len(words) > 1 and words[-1] in _MAKER_WORDS:
+        words.pop()
+    m = " ".join(words)
     return _MAKES.get(m, m)
 
 

@@ -1,7 +1,8 @@
-"""A vehicle copied with a slip, against a real Neo4j: a VIN that fails its check digit one or two slips
-from a stored one is the same vehicle (`match`) with the make and model agreeing; the look-alikes the
-VIN's weights are held for (one plant's serial run, a European VIN without a check digit) are not
-raised with it."""
+"""A vehicle or aircraft copied with a slip, against a real Neo4j: a VIN that fails its check digit one or
+two slips from a stored one, a make written as its NCIC code or with its company's name, a model
+written without its hyphen. Each is the same vehicle (`match`) with the description agreeing; the
+look-alikes the weights are held for (one plant's serial run, a European VIN without a check digit,
+another maker's serial) are not raised with it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ccms_graph.logic.entities import records
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import deconflict
 from ccms_graph.matching.identifiers import vin_check_digit_ok
+from ccms_graph.matching.records import make_key
 
 VIN = "1HGCM82633A004352"  # passes its check digit
 VIN_SLIPPED = "1HGCM82633A004362"  # one digit mistyped: fails it
@@ -69,3 +71,32 @@ def test_the_next_car_of_a_serial_run_or_a_european_vin_a_slip_off_is_not_raised
     assert _decision(graph, "Vehicle", {"vin": EUROPEAN_NEXT, "make": "VW", "model": "Golf"}, european) == "possible"
     # ...while a slip of the stored VIN, with the same description, is a match.
     assert _decision(graph, "Vehicle", {**probe, "vin": VIN_TWICE_SLIPPED}, stored) == "match"
+
+
+@pytest.mark.parametrize(("make", "model"), [("TOYT", "Camry"), ("Toyota", "CAMRY"), ("Toyota Motor Corp", "Camry")])
+def test_a_make_written_as_its_ncic_code_or_company_name_is_a_match_on_the_plate(graph, org, make, model):
+    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
+                                                      "model": "Camry", "year": 2014})
+    probe = {"plate": "KXT4471", "plate_state": "TX", "make": make, "model": model, "year": 2014}
+    assert _decision(graph, "Vehicle", probe, stored) == "match"
+
+
+def test_a_model_written_without_its_hyphen_is_a_match_on_the_plate(graph, org):
+    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford",
+                                                      "model": "F-150"})
+    assert _decision(graph, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford", "model": "F150"},
+                     stored) == "match"
+    # Another model is still another model.
+    assert _decision(graph, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford", "model": "F-250"},
+                     stored) != "match"
+
+
+def test_a_re_registered_aircraft_whose_make_names_the_company_is_a_match_on_its_serial(graph, org):
+    stored = _create(graph, org.agent_a, "Aircraft", {"tail_number": "N4471K", "make": "Piper",
+                                                       "model": "PA-28-181", "serial_number": "28-7316"})
+    probe = {"tail_number": "N93TX", "make": "Piper Aircraft", "model": "PA-28-181", "serial_number": "28-7316"}
+    assert _decision(graph, "Aircraft", probe, stored) == "match"
+    # Another maker's aircraft of that serial is not, nor is "Textron Aviation" made a Piper.
+    assert _decision(graph, "Aircraft", {**probe, "make": "Cirrus Aircraft", "model": "SR22"}, stored) != "match"
+    assert make_key("Textron Aviation") == "textron"
+    assert make_key("Beech") == make_key("Beechcraft") == "beechcraft"
