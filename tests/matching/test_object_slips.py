@@ -32,11 +32,6 @@ def _decision(graph, type_name, probe, uid):
     return {c["uid"]: c["decision"] for c in found}.get(uid, "no_match")
 
 
-def test_the_vins_of_the_tests_are_what_they_say():
-    assert vin_check_digit_ok(VIN) and vin_check_digit_ok(VIN_NEXT_IN_RUN)
-    assert not vin_check_digit_ok(VIN_SLIPPED) and not vin_check_digit_ok(VIN_TWICE_SLIPPED)
-
-
 @pytest.mark.parametrize(("a", "b", "level"), [
     ({VIN}, {VIN_SLIPPED}, "typo_bad_check"),
     ({VIN}, {VIN_TWICE_SLIPPED}, "close_bad_check"),
@@ -47,6 +42,8 @@ def test_the_vins_of_the_tests_are_what_they_say():
     ({VIN}, set(), "missing"),
 ])
 def test_compare_vin(a, b, level):
+    assert vin_check_digit_ok(VIN) and vin_check_digit_ok(VIN_NEXT_IN_RUN)
+    assert not vin_check_digit_ok(VIN_SLIPPED) and not vin_check_digit_ok(VIN_TWICE_SLIPPED)
     assert cmp.compare_vin(a, b) == level
     assert cmp.compare_vin(b, a) == level
 
@@ -73,7 +70,7 @@ def test_the_next_car_of_a_serial_run_or_a_european_vin_a_slip_off_is_not_raised
     assert _decision(graph, "Vehicle", {**probe, "vin": VIN_TWICE_SLIPPED}, stored) == "match"
 
 
-@pytest.mark.parametrize(("make", "model"), [("TOYT", "Camry"), ("Toyota", "CAMRY"), ("Toyota Motor Corp", "Camry")])
+@pytest.mark.parametrize(("make", "model"), [("TOYT", "Camry"), ("Toyota Motor Corp", "Camry")])
 def test_a_make_written_as_its_ncic_code_or_company_name_is_a_match_on_the_plate(graph, org, make, model):
     stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
                                                       "model": "Camry", "year": 2014})
