@@ -97,3 +97,11 @@ def test_a_re_registered_aircraft_whose_make_names_the_company_is_a_match_on_its
     assert _decision(graph, "Aircraft", {**probe, "make": "Cirrus Aircraft", "model": "SR22"}, stored) != "match"
     assert make_key("Textron Aviation") == "textron"
     assert make_key("Beech") == make_key("Beechcraft") == "beechcraft"
+
+
+def test_a_plate_with_its_state_left_off_is_a_match_with_the_make_and_model(graph, org):
+    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
+                                                      "model": "Camry"})
+    assert _decision(graph, "Vehicle", {"plate": "KXT4471", "make": "Toyota", "model": "Camry"}, stored) == "match"
+    # The same string on another make and model is another state's plate, or a reissued one.
+    assert _decision(graph, "Vehicle", {"plate": "KXT4471", "make": "Ford", "model": "F-150"}, stored) != "match"
