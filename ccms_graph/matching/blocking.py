@@ -375,7 +375,8 @@ def _object_keys(type_name: str, record: Mapping, query: bool, view: Any) -> lis
     """Keys of ours for vehicles, vessels and aircraft (beside `features`'), from the evidence their
     copies still share when the registration changed or slipped twice:
 
-    * identifiers two edits apart: `two_edit_keys`, asked with the other evidence keys;
+    * identifiers two edits apart: `two_edit_keys`, asked with the other evidence keys, unverified
+      ones (`features.unverified_keys`) among them;
     * vehicles: "vmy:<model>|<year>" (`model_key`, whatever the make is called: "Chevy", "TOYT";
       asked for the years either side) and "vm:<model>", stored always and asked only by a probe
       without a year: a re-plated car, or a VIN left off one copy and the plate off the other, keeps
@@ -397,7 +398,9 @@ def _object_keys(type_name: str, record: Mapping, query: bool, view: Any) -> lis
       the few things described alike, not among thousands of "Apple iPhone 13" at scale. A serial
       two edits away has its "d2" keys (IMEIs are digits only, left out).
     """
-    keys = set(two_edit_keys(features.identifier_keys(type_name, record, view)))
+    # An unverified identifier (a VIN that lost a character) under its own kind: two edits from a valid one.
+    keys = set(two_edit_keys([*features.identifier_keys(type_name, record, view),
+                              *features.unverified_keys(type_name, view)]))
     if type_name == "Vehicle":
         v = view
         if model := model_key(record.get("model")):

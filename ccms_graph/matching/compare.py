@@ -356,6 +356,22 @@ def compare_keyed_identifiers(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
+def compare_unverified(a_unverified: Collection[str], a_ids: Collection[str], b_unverified: Collection[str],
+                       b_ids: Collection[str]) -> str:
+    """A side's unverified identifiers (keys under their own kind, "vin:<16 characters>") against the
+    other side's identifiers, valid or not, as `compare_keyed_identifiers`: 'agree' an equal value of
+    one kind, 'typo' one edit apart (the VIN that lost a character, against the valid one), 'close'
+    two. Valid against valid is the identifier's own field; missing unless a side has an unverified one."""
+    if not a_unverified and not b_unverified:
+        return MISSING
+    levels = []
+    if a_unverified and (other := {*b_unverified, *b_ids}):
+        levels.append(compare_keyed_identifiers(a_unverified, other))
+    if b_unverified and a_ids:
+        levels.append(compare_keyed_identifiers(a_ids, b_unverified))
+    return best_level(levels, KEYED_ID_LEVELS) if levels else MISSING
+
+
 LONG_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 
 

@@ -24,7 +24,8 @@ plus "<P>|" (stored records with no date of birth); a record without a birth yea
 which every stored record with that family name carries.
 
 Every type also stores and queries evidence keys: `deletion_keys` of its identifiers ("dl:ssn:12346789",
-one per deleted position, so one mistyped or transposed character still meets) and, for people and
+one per deleted position, so one mistyped or transposed character still meets; for types other than
+Person, of its unverified identifiers too, under their own kind: `unverified_keys`) and, for people and
 businesses, `address_keys` ("ad:12|MN|20001", house number, street word, postcode or city).
 
 Other types store and query the same keys (`candidate_keys` == `blocking_keys`):
@@ -170,7 +171,7 @@ def address_keys(addresses: Iterable[Mapping[str, str]]) -> list[str]:
 
 def _evidence_keys(entity_type: str, record: Mapping, view: Any) -> list[str]:
     """Keys from identifiers and addresses, the same for storing and querying."""
-    keys = deletion_keys(identifier_keys(entity_type, record, view))
+    keys = deletion_keys([*identifier_keys(entity_type, record, view), *unverified_keys(entity_type, view)])
     if entity_type in ("Person", "Business"):
         keys += address_keys(view.addresses)
     return keys
@@ -198,6 +199,20 @@ def candidate_keys(entity_type: str, record: Mapping, view: Any = None) -> list[
 def _ids(kind: str, values: Iterable[str]) -> list[str]:
     # Values are already normalized; identifier_key re-normalizes, which is idempotent.
     return [k for v in values if (k := identifier_key(kind, v))]
+
+
+def unverified_keys(entity_type: str, view: Any) -> list[str]:
+    """The unverified identifiers of a record other than a person, keyed under their own kind ("vin:"
+    and the 16 characters an import kept as `vin_unverified`; `records.unverified_keys`), sorted.
+
+    Never exact-lookup keys (`identifier_keys`): they feed only the evidence keys ("dl:vin:...", and
+    `blocking.two_edit_keys`), so a VIN that lost a character meets the stored valid VIN it slipped
+    from, as a candidate the scorer weighs (`compare.compare_unverified`), never as a decisive hit. A
+    person's unverified identifiers stay among its other identifiers (`PersonView.other_ids`)."""
+    if entity_type == "Person":
+        return []
+    unverified = view.unverified if entity_type == "Business" else view["unverified"]
+    return sorted(unverified)
 
 
 def identifier_keys(entity_type: str, record: Mapping, view: Any = None) -> list[str]:

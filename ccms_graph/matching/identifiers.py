@@ -47,6 +47,30 @@ def is_unverified(kind: object) -> bool:
     return canonical_kind(kind).endswith(UNVERIFIED)
 
 
+#: Kinds whose values are digits only: an unverified one is keyed by its digits (`unverified_key`).
+_DIGIT_KINDS = frozenset({"ssn", "imo", "mmsi", "ein", "imei", "sar", "ctr"})
+
+
+def unverified_key(kind: object, value: object) -> str | None:
+    """"<kind>:<value as far as it can be read>" of an unverified identifier ("vin_unverified", a VIN of
+    16 characters -> "vin:1HGCM82633A00435"), or None when `kind` is not unverified or nothing is left.
+
+    Keyed under its own kind's prefix, not "vin_unverified", so that its deletion and two-edit keys
+    (`features`, `blocking`) meet those of a valid VIN one or two slips away, and the scorer compares
+    it with the other record's valid VINs (`compare.compare_unverified`). It is never an exact
+    identifier key: a VIN that failed its checks cannot decide anything."""
+    k = canonical_kind(kind)
+    if not k.endswith(UNVERIFIED) or not (base := k[:-len(UNVERIFIED)]):
+        return None
+    text = str(value.get("value") if isinstance(value, dict) else value or "")
+    v = digits(text) if base in _DIGIT_KINDS else alnum_upper(text)
+    if base == "vin":
+        v = v.translate(_VIN_LOOKALIKES)
+    elif base == "icao24":
+        v = v.lower()
+    return f"{_KEY_PREFIX.get(base, base)}:{v}" if v else None
+
+
 def canonical_kind(kind: object) -> str:
     """The canonical kind name for a spelling such as "A-Number", "Driver's License" or "DL"."""
     k = re.sub(r"[^a-z0-9]+", "_", str(kind or "").lower().replace("'", "")).strip("_")

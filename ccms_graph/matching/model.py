@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ccms_graph.matching import compare as cmp
-from ccms_graph.matching import records
+from ccms_graph.matching import features, records
 from ccms_graph.matching.compare import swap
 from ccms_graph.matching.frequencies import NameCounts, NameFrequency, as_lookup
 from ccms_graph.matching.names import PersonName, one_edit_apart, phonetic_key
@@ -169,6 +169,23 @@ MIDDLE_WEIGHTS = {"initial": 1.0, "disagree": -2.0, cmp.MISSING: 0.0}
 FUZZY_FLOOR = (6.0, 3.0)
 
 #: The feature table: field -> level -> weight (log2 m/u). Person name weights are computed.
+#: The "unverified" field of the types other than Person: identifiers an import kept though they failed
+#: their kind's checks (a VIN of 16 characters, an IMEI failing Luhn, an IMO failing its check digit),
+#: against the other record's identifiers of the same kind, valid or not (`compare.compare_unverified`).
+#: Such a value is usually a valid one slipped once, so one edit from the other side's ('typo') weighs
+#: as its kind's typo (VIN 10, IMO and hull id 6, EIN 8, IMEI 4, ICAO address 3), two ('close') as its
+#: kind's close where it has one. An equal value ('agree': the same malformed value copied twice) is
+#: strong, but held at the prior plus two bits (12, a thing's 10): a `possible` on its own, never a
+#: `match` without more, and never decisive (DECISIVE leaves it out): the value failed its checks, so
+#: it may be a placeholder or a truncation many records share. Another value ('disagree') weighs 0:
+#: the value is a slip already. Person keeps its unverified identifiers among `other_ids`.
+UNVERIFIED_WEIGHTS: dict[str, dict[str, float]] = {
+    name: {"agree": agree, "typo": typo, "close": close, "disagree": 0.0, cmp.MISSING: 0.0}
+    for name, agree, typo, close in (("Business", 12.0, 8.0, 0.0), ("Vehicle", 12.0, 10.0, 8.5),
+                                     ("Vessel", 12.0, 6.0, 4.0), ("Aircraft", 12.0, 3.0, 0.0),
+                                     ("Thing", 10.0, 4.0, 0.0))
+}
+
 WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "Person": {
         # u for a full date is 1/(365*80) -> ~14.8 (13.4 counted on the generator). Slips: Counted on the generator's labelled pairs (training split, seed 23; u over 300k
@@ -267,6 +284,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "handles": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "accounts": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        "unverified": UNVERIFIED_WEIGHTS["Business"],
     },
     "Vehicle": {
         # A vehicle has one VIN for life; a typo'd VIN still points strongly at the vehicle.
@@ -307,6 +325,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
         "year": {"agree": 1.5, "near": 0.0, "disagree": -3.0, cmp.MISSING: 0.0},
         "colour": {"agree": 0.5, "disagree": -0.5, cmp.MISSING: 0.0},  # repaints happen
+        "unverified": UNVERIFIED_WEIGHTS["Vehicle"],
     },
     "Vessel": {
         "imo": {"agree": 25.0, "typo": 6.0, "disagree": -15.0, cmp.MISSING: 0.0},
@@ -320,6 +339,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "name": {"exact": 6.0, "strong": 4.0, "close": 2.0, "disagree": -2.0, cmp.MISSING: 0.0},
         "flag": {"agree": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},  # reflagging is common
         "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
+        "unverified": UNVERIFIED_WEIGHTS["Vessel"],
     },
     "Aircraft": {
         "n_number": {"agree": 25.0, "typo": 5.0, "disagree": -4.0, cmp.MISSING: 0.0},  # re-registration
@@ -329,6 +349,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
                    cmp.MISSING: 0.0},
         "make": {"agree": 1.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "model": {"agree": 1.5, "disagree": -2.0, cmp.MISSING: 0.0},
+        "unverified": UNVERIFIED_WEIGHTS["Aircraft"],
     },
     "Thing": {
         "imei": {"agree": 25.0, "typo": 4.0, "disagree": -12.0, cmp.MISSING: 0.0},
@@ -336,6 +357,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
                    cmp.MISSING: 0.0},
         "category": {"agree": 1.0, "disagree": -6.0, cmp.MISSING: 0.0},
         "description": {"strong": 4.0, "close": 2.0, "disagree": -1.0, cmp.MISSING: 0.0},
+        "unverified": UNVERIFIED_WEIGHTS["Thing"],
     },
 }
 
@@ -705,7 +727,19 @@ _BUSINESS_SHOWN: dict[str, Callable[[records.BusinessView], object]] = {
     "emails": lambda v: _show(v.emails),
     "handles": lambda v: _show(v.handles),
     "accounts": lambda v: _show(v.accounts),
+    "unverified": lambda v: _show(v.unverified),
 }
+
+
+def _unverified_level(entity_type: str, ra: Mapping, va: Any, rb: Mapping, vb: Any) -> str:
+    """The "unverified" field of a type other than Person (`compare.compare_unverified`): each side's
+    unverified identifiers against the other's, valid ones included; missing when neither has one,
+    without reading the valid ones (most pairs)."""
+    ua, ub = features.unverified_keys(entity_type, va), features.unverified_keys(entity_type, vb)
+    if not ua and not ub:
+        return cmp.MISSING
+    return cmp.compare_unverified(ua, features.identifier_keys(entity_type, ra, va), ub,
+                                  features.identifier_keys(entity_type, rb, vb))
 
 
 def _business_comparison(ra: Mapping, rb: Mapping) -> Comparison:
@@ -720,6 +754,7 @@ def _business_comparison(ra: Mapping, rb: Mapping) -> Comparison:
         "emails": cmp.compare_sets(a.emails, b.emails),
         "handles": cmp.compare_sets(a.handles, b.handles),
         "accounts": cmp.compare_sets(a.accounts, b.accounts),
+        "unverified": _unverified_level("Business", ra, a, rb, b),
     }
     return Comparison("Business", levels, {}, ra, rb)
 
@@ -739,7 +774,7 @@ _THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_qualified), (
           ("description", cmp.compare_description))
 #: type -> (its view, (field, comparator) in the explanation's order, field -> the value shown).
 _VIEWS: dict[str, tuple[Callable[[Mapping], dict], tuple, dict[str, Callable[[dict], object]]]] = {
-    name: (view, spec, {f: _shown_field(f) for f, _ in spec})
+    name: (view, spec, {**{f: _shown_field(f) for f, _ in spec}, "unverified": _shown_field("unverified")})
     for name, view, spec in (("Vehicle", records.vehicle_view, _VEHICLE), ("Vessel", records.vessel_view, _VESSEL),
                              ("Aircraft", records.aircraft_view, _AIRCRAFT), ("Thing", records.thing_view, _THING))
 }
@@ -755,7 +790,9 @@ def comparison(entity_type: str, a: Mapping, b: Mapping, name_frequency: NameFre
         return _business_comparison(a, b)
     view, spec, _ = _VIEWS[entity_type]
     va, vb = view(a), view(b)
-    return Comparison(entity_type, {f: compare(va[f], vb[f]) for f, compare in spec}, {}, a, b)
+    levels = {f: compare(va[f], vb[f]) for f, compare in spec}
+    levels["unverified"] = _unverified_level(entity_type, a, va, b, vb)
+    return Comparison(entity_type, levels, {}, a, b)
 
 
 def decide(score: float, match_threshold: float = MATCH_THRESHOLD, possible_threshold: float = POSSIBLE_THRESHOLD) -> str:

@@ -8,7 +8,13 @@ from functools import lru_cache
 
 from ccms_graph.matching.addresses import normalize_address, normalize_state
 from ccms_graph.matching.dates import Dob, parse_dob
-from ccms_graph.matching.identifiers import alnum_upper, canonical_kind, identifier_key, normalize_identifier
+from ccms_graph.matching.identifiers import (
+    alnum_upper,
+    canonical_kind,
+    identifier_key,
+    normalize_identifier,
+    unverified_key,
+)
 from ccms_graph.matching.names import (
     PersonName,
     ascii_text,
@@ -54,6 +60,14 @@ def _qualified(kind: str, value: object, qualifier_key: str, default_qualifier: 
         return None
     norm_issuer = _country(issuer) if qualifier_key == "country" else normalize_state(issuer)
     return (number, norm_issuer)
+
+
+def unverified_keys(rec: Mapping) -> set[str]:
+    """The record's unverified identifiers (`identifiers` entries of a kind "<kind>_unverified", kept by an
+    import when the value failed its kind's checks), each keyed under its own kind ("vin:<16 characters>",
+    `identifiers.unverified_key`): evidence that finds and scores a copy, never an identifier that decides."""
+    return {k for entry in _as_list(rec.get("identifiers")) if isinstance(entry, Mapping)
+            and (k := unverified_key(entry.get("type"), entry.get("value")))}
 
 
 @dataclass
@@ -157,6 +171,8 @@ class BusinessView:
     #: The legal form the legal name's designator states ("Inc": a corporation; `names.business_legal_form`),
     #: read where `kind` is left out.
     named_form: str = ""
+    #: Unverified identifiers (`unverified_keys`): an EIN of eight digits kept by an import.
+    unverified: set[str] = field(default_factory=set)
 
 
 def business_view(rec: Mapping) -> BusinessView:
@@ -174,6 +190,7 @@ def business_view(rec: Mapping) -> BusinessView:
         accounts={str(a) for a in _as_list(rec.get("accounts")) if a},
         addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
         named_form=business_legal_form(rec.get("name")),
+        unverified=unverified_keys(rec),
     )
 
 
@@ -221,6 +238,7 @@ def vehicle_view(rec: Mapping) -> dict:
         "model": ascii_text(rec.get("model")),
         "year": _year(rec.get("year")),
         "colour": _COLOURS.get(colour, colour),
+        "unverified": unverified_keys(rec),
     }
 
 
@@ -247,6 +265,7 @@ def vessel_view(rec: Mapping) -> dict:
         "documentation_number": {doc} if doc else set(),
         "flag": _country(rec.get("flag")),
         "kind": ascii_text(rec.get("kind")),
+        "unverified": unverified_keys(rec),
     }
 
 
@@ -260,6 +279,7 @@ def aircraft_view(rec: Mapping) -> dict:
         "serial": {(v, make) for v in [normalize_identifier("serial", rec.get("serial_number"))] if v},
         "make": make,
         "model": ascii_text(rec.get("model")),
+        "unverified": unverified_keys(rec),
     }
 
 
@@ -272,6 +292,7 @@ def thing_view(rec: Mapping) -> dict:
         "imei": {v for v in [normalize_identifier("imei", rec.get("imei"))] if v},
         "category": category,
         "description": ascii_text(rec.get("description")),
+        "unverified": unverified_keys(rec),
     }
 
 
