@@ -138,7 +138,7 @@ BUSINESS = RecordType(
     name="Business",
     plural="Businesses",
     caption=("name",),
-    identifying=("name", "dbas", "ein", "registration_number"),
+    identifying=("name", "dbas", "ein", "registration_number", "identifiers"),
     extra_labels=("SubjectRecord",),
     selectors=True,
     fields=(
@@ -148,6 +148,7 @@ BUSINESS = RecordType(
         Field("registration_number", identifier="registration_number", qualifier="jurisdiction"),
         Field("jurisdiction"),
         Field("kind", "enum", choices=BUSINESS_KINDS),
+        Field("identifiers", "json", "Other identifiers"),
     ),
 )
 
@@ -155,7 +156,7 @@ VEHICLE = RecordType(
     name="Vehicle",
     plural="Vehicles",
     caption=("year", "make", "model", "plate"),
-    identifying=("vin", "plate", "make", "model"),
+    identifying=("vin", "plate", "make", "model", "identifiers"),
     extra_labels=("SubjectRecord",),
     fields=(
         Field("vin", identifier="vin", label="VIN"),
@@ -165,6 +166,7 @@ VEHICLE = RecordType(
         Field("model"),
         Field("year", "int", minimum=1886, maximum=2100),
         Field("colour"),
+        Field("identifiers", "json", "Other identifiers"),
     ),
 )
 
@@ -172,7 +174,7 @@ VESSEL = RecordType(
     name="Vessel",
     plural="Vessels",
     caption=("name", "imo"),
-    identifying=("name", "hull_id", "imo", "mmsi", "documentation_number"),
+    identifying=("name", "hull_id", "imo", "mmsi", "documentation_number", "identifiers"),
     extra_labels=("SubjectRecord",),
     fields=(
         Field("name"),
@@ -182,6 +184,7 @@ VESSEL = RecordType(
         Field("documentation_number", identifier="documentation_number"),
         Field("flag"),
         Field("kind", "enum", choices=VESSEL_KINDS),
+        Field("identifiers", "json", "Other identifiers"),
     ),
 )
 
@@ -189,7 +192,7 @@ AIRCRAFT = RecordType(
     name="Aircraft",
     plural="Aircraft",
     caption=("tail_number", "make", "model"),
-    identifying=("tail_number", "serial_number", "icao24"),
+    identifying=("tail_number", "serial_number", "icao24", "identifiers"),
     extra_labels=("SubjectRecord",),
     fields=(
         Field("tail_number", identifier="n_number", label="Tail (N-) number"),
@@ -197,6 +200,7 @@ AIRCRAFT = RecordType(
         Field("make"),
         Field("model"),
         Field("icao24", identifier="icao24", label="ICAO 24-bit address"),
+        Field("identifiers", "json", "Other identifiers"),
     ),
 )
 
@@ -204,7 +208,7 @@ THING = RecordType(
     name="Thing",
     plural="Things",
     caption=("category", "description"),
-    identifying=("description", "serial", "imei"),
+    identifying=("description", "serial", "imei", "identifiers"),
     extra_labels=("SubjectRecord",),
     fields=(
         Field("category", "enum", choices=THING_CATEGORIES),
@@ -213,6 +217,7 @@ THING = RecordType(
         Field("description", "text"),
         Field("quantity", "float", minimum=0),
         Field("value", "float", "Value (USD)", minimum=0),
+        Field("identifiers", "json", "Other identifiers"),
     ),
 )
 

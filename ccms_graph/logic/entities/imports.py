@@ -2,7 +2,7 @@
 
 One JSON object per line, read by `lines.parse_line` (the API schema's fields plus `ref`, and the
 forms other systems' files hold). A line is refused only when it is not a JSON object or has nothing
-to identify it by; a bad field is dropped, or for a person's identifier kept unverified, with a warning.
+to identify it by; a bad field is dropped, or for an identifier kept unverified, with a warning.
 Records are created in UNWIND batches (`records.build_row` + `records.insert_rows`), each batch in
 one transaction with its audit entry and its deconfliction (hits stored, owners notified).
 

@@ -8,9 +8,10 @@ The API itself stays strict; only files are read this way.
 
 Partial records are normal: a line is refused only when it is not a JSON object or has nothing to
 identify it by (no name and no identifier). A field that fails validation (an unknown field, a
-date of death before the birth) is dropped, and the line loads with a warning naming the field; a
-person's identifier that fails its kind's checks (an SSN with seven digits) is kept as an unverified
-identifier of its own kind instead, with a warning naming it.
+date of death before the birth) is dropped, and the line loads with a warning naming the field; an
+identifier that fails its kind's checks (a person's SSN with seven digits, a vehicle's VIN of 16
+characters, a thing's IMEI failing Luhn) is kept as an unverified identifier of its own kind
+instead, with a warning naming it.
 """
 
 from __future__ import annotations
@@ -239,10 +240,11 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
                source: str = "import") -> tuple[dict | None, str | None, dict[str, list[str]]]:
     """(row for insert_rows or None, refusal reason or None, warning) for one input line.
 
-    The warning is {} or names the fields that failed validation: `dropped` ones, and, for a person,
-    identifiers `unverified`: an SSN of seven digits, an A-Number too short, an `identifiers` entry
-    its kind refuses, is kept as an identifier of its own kind (`ssn_unverified`), never decisive,
-    so the evidence it carries still finds the record's other copies (the dob is kept raw likewise).
+    The warning is {} or names the fields that failed validation: `dropped` ones, and identifiers
+    `unverified`: an SSN of seven digits, a VIN of 16 characters, an IMEI failing Luhn, an
+    `identifiers` entry its kind refuses, is kept as an identifier of its own kind (`ssn_unverified`,
+    `vin_unverified`), never decisive, so the evidence it carries still finds the record's other
+    copies (a person's dob is kept raw likewise).
     """
     try:
         obj = json.loads(text)
@@ -279,11 +281,13 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
 
 
 def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[str]:
-    """Take the failed field `name` out of `data`; the kinds kept as unverified identifiers, or [] when
-    it is dropped. Only a person holds `identifiers`, so only a person's identifiers are kept."""
+    """Take the failed field `name` out of `data`; the fields (or `identifiers` kinds) kept as unverified
+    identifiers, or [] when it is dropped. Every subject type holds `identifiers`: a person's SSN of
+    seven digits is kept as "ssn_unverified", a vehicle's VIN of 16 characters as "vin_unverified", a
+    vessel's hull id of 11 as "hin_unverified" (the field's identifier kind, as `matching` keys it)."""
     rtype = ENTITY_TYPES[type_name]
     value = data.pop(name)
-    if type_name != "Person":
+    if "identifiers" not in rtype.field_names:
         return []
     if name == "identifiers":
         if not isinstance(value, list) or not isinstance(errors, dict):
@@ -301,7 +305,8 @@ def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[st
     field = rtype.field(name) if name in rtype.field_names else None
     if field is None or not field.identifier or not _scalar(value):
         return []
-    data["identifiers"] = [*(data.get("identifiers") or []), {"type": name + ids.UNVERIFIED, "value": str(value).strip()}]
+    entry = {"type": field.identifier + ids.UNVERIFIED, "value": str(value).strip()}
+    data["identifiers"] = [*(data.get("identifiers") or []), entry]
     return [name]
 
 

@@ -37,7 +37,7 @@ def _import_view(type_name: str):
     view.__name__ = f"import_{slug.replace('-', '_')}"
     view.__doc__ = (f"Create {type_name} records from a JSON Lines or CSV file (pending approval, deconflicted); a line "
                     "is refused only when unreadable or unidentifiable, a bad field is dropped with a warning, and a "
-                    "person's malformed identifier is kept as an unverified one with a warning.")
+                    "malformed identifier (an SSN, a VIN, an IMEI...) is kept as an unverified one with a warning.")
     blp.route(f"/{slug}", methods=["POST"], endpoint=view.__name__)(view)
 
 

@@ -539,8 +539,9 @@ class LineProblem(Out):
     reason = _s()
     dropped = fields.List(fields.String(), metadata={"description": "fields that failed validation, left out"})
     unverified = fields.List(fields.String(), metadata={
-        "description": "a person's identifiers that failed their kind's checks, kept as `<kind>_unverified` "
-                       "identifiers (compared, never decisive)"})
+        "description": "identifier fields that failed their kind's checks (a person's SSN, a vehicle's VIN, a "
+                       "thing's IMEI...), kept as `<kind>_unverified` entries of the record's `identifiers` "
+                       "(compared, never decisive)"})
 
 
 class OwnerContact(Out):
