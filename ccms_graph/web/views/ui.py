@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 
@@ -9,7 +10,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ...logic.oversight import notifications
-from ...nodes.vocabulary import ENTITY_TYPES, HAND_DRAWN_LINK_TYPES, LINK_TYPES
+from ...matching.identifiers import UNVERIFIED, canonical_kind, is_unverified
+from ...nodes.vocabulary import ENTITY_TYPES, HAND_DRAWN_LINK_TYPES, LINK_TYPES, RecordType
 from .. import context
 
 #: Node colours of the link explorer and the legend (one per type; locked placeholders are grey).
@@ -33,6 +35,26 @@ def show(value) -> Markup | str:
     if isinstance(value, datetime | date):
         return value.isoformat()[:16].replace("T", " ")
     return str(value)
+
+
+def identifier_list(value, rtype: RecordType | None = None) -> str:
+    """A record's `identifiers` (stored as JSON text) as "type: value" pairs; one an import kept though it
+    failed its kind's checks is named by its field's label and marked: "VIN (unverified): 1HGCM82633A00435"."""
+    try:
+        items = json.loads(value) if isinstance(value, str) and value else (value or [])
+    except ValueError:
+        return str(value)
+    labels = {f.identifier: f.label for f in rtype.identifier_fields} if rtype is not None else {}
+    out = []
+    for x in items if isinstance(items, list) else []:
+        if not isinstance(x, dict):
+            continue
+        kind = str(x.get("type") or "")
+        if is_unverified(kind):
+            base = canonical_kind(kind)[:-len(UNVERIFIED)]
+            kind = f"{labels.get(base, base)} (unverified)"
+        out.append(f"{kind}: {x.get('value', '')}")
+    return ", ".join(out) or "—"
 
 
 def when(value) -> str:
@@ -61,6 +83,7 @@ def status_badge(status: str | None) -> Markup:
 
 def init_app(app) -> None:
     app.add_template_filter(show, "show")
+    app.add_template_filter(identifier_list, "identifiers")
     app.add_template_filter(when, "when")
     app.add_template_filter(humanize, "humanize")
     app.add_template_filter(status_badge, "status")
