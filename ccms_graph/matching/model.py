@@ -168,7 +168,6 @@ MIDDLE_WEIGHTS = {"initial": 1.0, "disagree": -2.0, cmp.MISSING: 0.0}
 #: term-frequency adjustment (two spelling variants agreeing by chance is still unusual).
 FUZZY_FLOOR = (6.0, 3.0)
 
-#: The feature table: field -> level -> weight (log2 m/u). Person name weights are computed.
 #: The "unverified" field of the types other than Person: identifiers an import kept though they failed
 #: their kind's checks (a VIN of 16 characters, an IMEI failing Luhn, an IMO failing its check digit),
 #: against the other record's identifiers of the same kind, valid or not (`compare.compare_unverified`).
@@ -186,6 +185,7 @@ UNVERIFIED_WEIGHTS: dict[str, dict[str, float]] = {
                                      ("Thing", 10.0, 4.0, 0.0))
 }
 
+#: The feature table: field -> level -> weight (log2 m/u). Person name weights are computed.
 WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "Person": {
         # u for a full date is 1/(365*80) -> ~14.8 (13.4 counted on the generator). Slips: Counted on the generator's labelled pairs (training split, seed 23; u over 300k
