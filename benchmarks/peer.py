@@ -847,9 +847,9 @@ def main() -> int:
           f"possible >= {settings.possible_threshold}; duplicate rate {settings.duplicate_rate}, "
           f"population floor {settings.population_floor})", "", table(results)]
     notes = [f"- {r['profile']} / {r['type']}: import refused {r.get('ours_refused', 0)} lines, warned on "
-             f"{r.get('ours_warnings', 0)} (fields dropped), {r.get('ours_withheld', 0)} records withheld as their "
-             f"unique identifier was taken" + (f"; Splink: {'; '.join(r['splink_notes'])}" if r.get("splink_notes")
-                                              else "")
+             f"{r.get('ours_warnings', 0)} (fields dropped, or identifiers kept unverified), "
+             f"{r.get('ours_withheld', 0)} records withheld as their unique identifier was taken"
+             + (f"; Splink: {'; '.join(r['splink_notes'])}" if r.get("splink_notes") else "")
              for r in results if not r.get("error")]
     md += ["", "Notes:", *notes] if notes else []
     md += [diagnostics_text(r, args.examples) for r in results if r.get("diagnostics")]
