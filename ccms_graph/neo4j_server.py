@@ -135,6 +135,7 @@ def write_config(settings: Settings) -> Path:
         # grants count differently planned each policy-composed query again (pending_items 2-4 s at 1M),
         # and the start-up EXPLAIN of the catalogue warmed a shape no user has.
         "internal.cypher.use_parameter_size": "false",
+        "dbms.cypher.min_replan_interval": settings.neo4j_min_replan_interval,
         "server.jvm.additional": "-XX:+UseG1GC",
     }
     path = inst.conf_dir / "neo4j.conf"

@@ -83,6 +83,11 @@ class Settings:
     # JVM heap and page cache for the local server, sized for a 2-core / 24 GB machine.
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "2g"
+    # How long the local server keeps a query's plan before statistics may make it plan the query again
+    # (Neo4j's `dbms.cypher.min_replan_interval`; its default). The test suite's server keeps plans for an
+    # hour: every test empties and refills a small graph, so by the default each process's start-up check
+    # of the saved queries planned them all again (40-80 s on this machine).
+    neo4j_min_replan_interval: str = "10s"
     # Flask session signing key (CCMS_SECRET_KEY, at least 32 characters). Unset: a random key generated
     # on the first start and kept in `<home>/var/secret_key` (mode 0600, ignored by git); see `signing_key`.
     secret_key: str | None = None

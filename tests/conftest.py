@@ -39,9 +39,13 @@ def test_settings():
         with Neo4jContainer("neo4j:5.26-community", password=settings.neo4j_password) as container:
             yield replace(settings, neo4j_uri=container.get_connection_url())
         return
+    # Plans are kept for an hour (`Settings.neo4j_min_replan_interval`): each test empties and refills a small
+    # graph, which otherwise makes every new app process plan the saved-query catalogue again at start-up.
+    # Which plan runs never changes an answer.
     settings = replace(settings, neo4j_bolt_port=TEST_PORT,
                        neo4j_heap=os.environ.get("CCMS_NEO4J_HEAP", "1g"),
-                       neo4j_pagecache=os.environ.get("CCMS_NEO4J_PAGECACHE", "512m"))
+                       neo4j_pagecache=os.environ.get("CCMS_NEO4J_PAGECACHE", "512m"),
+                       neo4j_min_replan_interval="1h")
     was_running = neo4j_server.status(settings)["bolt"]
     neo4j_server.start(settings)
     yield settings
