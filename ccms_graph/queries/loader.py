@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import neo4j
 
@@ -257,15 +258,17 @@ def explain(graph: Graph, qdef: QueryDef) -> None:
 
 
 # The catalogue each server and database passed, so a process that builds several apps over one
-# server (the test suite; a worker's app) EXPLAINs it once. A reload parses a new catalogue: checked anew.
+# server (the test suite; a worker's app) EXPLAINs it once. The server is its address, whatever the
+# scheme (bolt:// and a routing neo4j:// URI to one server are one); a reload that parses the same
+# queries is the same catalogue, and one whose files changed is checked anew.
 _passed: dict[tuple[str, str], dict[str, QueryDef]] = {}
 
 
 def check_catalogue(graph: Graph) -> dict[str, QueryDef]:
     """Start-up check: parse every file and EXPLAIN each against the server; CatalogueError lists failures."""
     queries = catalogue_queries()
-    where = (graph.settings.bolt_uri, graph.database)
-    if _passed.get(where) is queries:
+    where = (urlsplit(graph.settings.bolt_uri).netloc, graph.database)
+    if _passed.get(where) == queries:
         return queries
     errors = []
     for qdef in queries.values():
