@@ -60,22 +60,23 @@ def json_lines(lines: Iterable[str], file_name: str | None) -> Iterator[str]:
     line = reader.line_num
     while True:
         try:
-            cells = next(reader)
+            yield _row(columns, next(reader))
         except StopIteration:
             return
         except csv.Error as exc:  # a quote closed mid-cell, or never closed (the rest of the file)
-            spans, line = reader.line_num - line, reader.line_num
             yield json.dumps({UNREADABLE: f"not a readable row: {exc}"})
-            yield from [""] * (spans - 1)
-            continue
-        spans, line = reader.line_num - line, reader.line_num
-        filled = {name: cell.strip().replace("\r\n", "\n") for name, cell in zip(columns, cells, strict=False)
-                  if cell.strip()}
-        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
-            yield json.dumps({UNREADABLE: f"{len(cells)} cells, the header has {len(columns)} columns"})
-        else:
-            yield json.dumps(filled) if filled else ""  # a blank row is skipped, as a blank line is
-        yield from [""] * (spans - 1)
+        yield from [""] * (reader.line_num - line - 1)  # the row's continuation lines keep their numbers
+        line = reader.line_num
+
+
+def _row(columns: list[str], cells: list[str]) -> str:
+    """One row as its JSON line: the object of its non-empty cells, '' for a blank row (skipped, as a blank
+    line is), or a refusal when cells run past the header."""
+    if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+        return json.dumps({UNREADABLE: f"{len(cells)} cells, the header has {len(columns)} columns"})
+    filled = {name: cell.strip().replace("\r\n", "\n") for name, cell in zip(columns, cells, strict=False)
+              if cell.strip()}
+    return json.dumps(filled) if filled else ""
 
 
 def _header(header: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from ...logic.jobs import imports as import_jobs
 from ...logic.jobs import worker
 from ...nodes.vocabulary import ENTITY_TYPES
 from .. import context
+from .helpers import message_of
 
 bp = Blueprint("imports", __name__)
 
@@ -46,7 +47,7 @@ def import_page():
             except UnicodeDecodeError:
                 error = "The file is not UTF-8 text."
             except ValidationFailed as exc:
-                error = "; ".join(str(m) for msgs in exc.errors.values() for m in msgs)
+                error = message_of(exc)
             else:
                 job_id = import_jobs.enqueue_import(graph, actor, type_name, upload.filename, lines, case_key)
                 if pool := worker.embedded(graph):
