@@ -43,6 +43,34 @@ def normalize_line(line: object) -> str:
     return " ".join(w for w in words if w)
 
 
+#: Spellings of one street line that `normalize_line` leaves apart, made one for comparing two lines
+#: only (Address nodes keep `normalize_line`'s keys): the first ordinals written in figures ("9th Ave",
+#: "Ninth Ave"), as words so that they stay the street's name rather than a house number
+#: (`street_parts`), and "blv" for a boulevard.
+_COMPARED_WORDS = {
+    "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+    "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth", "11th": "eleventh", "12th": "twelfth",
+    "blv": "blvd",
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def comparable_line(line: str) -> str:
+    """A normalized street line with the spellings `_COMPARED_WORDS` names made one."""
+    return " ".join(_COMPARED_WORDS.get(w, w) for w in line.split())
+
+
+@lru_cache(maxsize=1 << 14)
+def comparable_city(city: str) -> str:
+    """A normalized city as two records of one place may both write it: directionals and "Saint",
+    "Fort", "Mount" abbreviated as in street lines ("W. Hollywood", "West Hollywood"), a trailing "city"
+    left off ("New York City", "New York"), and no spaces ("Mill Park", "Millpark")."""
+    words = normalize_line(city).split()
+    if len(words) > 1 and words[-1] == "city":
+        words.pop()
+    return "".join(words)
+
+
 def street_parts(line: str) -> tuple[frozenset[str], tuple[str, ...]]:
     """(the tokens with a digit: house, unit and lot numbers; the other words, in order) of a
     normalized street line."""

@@ -12,7 +12,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from ccms_graph.matching.addresses import house_and_street, street_parts
+from ccms_graph.matching.addresses import comparable_city, comparable_line, house_and_street, street_parts
 from ccms_graph.matching.dates import Dob
 from ccms_graph.matching.identifiers import vin_check_digit_ok
 from ccms_graph.matching.names import (
@@ -476,7 +476,7 @@ def compare_plate(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]
     return level
 
 
-ADDRESS_LEVELS = ("agree", "close", "street", "same_area", "disagree", MISSING)
+ADDRESS_LEVELS = ("agree", "close", "line", "street", "same_area", "disagree", MISSING)
 
 #: Two street texts (numbers left out) are one street up to a slip when the shorter lines up with
 #: part of the longer at this rapidfuzz partial ratio or more, with the words run together (so a
@@ -492,6 +492,12 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
     number on a street spelled up to a slip, 'street' that street with another or no house number
     (both in an agreeing area); 'same_area' a shared postcode or city and state.
 
+    'line': the same street line, or the same house on a street spelled up to a slip, where only the
+    city says otherwise (no postcodes to differ, no states that differ): one place written as its
+    neighbourhood on one side and its city on the other ("Los Angeles", "West Hollywood"), as
+    directories and clerks do. Two towns' "1 Main St" look the same, so it weighs less than an
+    agreeing area's `close`.
+
     Takes addresses already normalized by `addresses.normalize_address`.
     """
     a = [x for x in a if any(x.values())]
@@ -502,17 +508,27 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
     for x in a:
         for y in b:
             area = _area(x, y)
-            if x["line"] and y["line"] and area != "conflict":
-                if x["line"] == y["line"]:
-                    return "agree"
-                street = _street(x["line"], y["line"])
-                if street == "close" or (street == "street" and area == "agree"):
-                    found.add(street)
+            line_x, line_y = comparable_line(x["line"]), comparable_line(y["line"])
+            if line_x and line_y:
+                if area == "conflict":
+                    if _city_only(x, y) and (line_x == line_y or _street(line_x, line_y) == "close"):
+                        found.add("line")
+                else:
+                    if line_x == line_y:
+                        return "agree"
+                    street = _street(line_x, line_y)
+                    if street == "close" or (street == "street" and area == "agree"):
+                        found.add(street)
             if (x["postcode"] and x["postcode"] == y["postcode"]) or (
                 x["city"] and x["city"] == y["city"] and x["state"] == y["state"]
             ):
                 found.add("same_area")
     return best_level(found, ADDRESS_LEVELS)
+
+
+def _city_only(x: dict[str, str], y: dict[str, str]) -> bool:
+    """Two addresses whose area conflicts (`_area`) by their cities alone: no two postcodes, no two states."""
+    return not (x["postcode"] and y["postcode"]) and not (x["state"] and y["state"] and x["state"] != y["state"])
 
 
 def _street(x: str, y: str) -> str | None:
@@ -537,9 +553,10 @@ def _street(x: str, y: str) -> str | None:
 def _area(x: dict[str, str], y: dict[str, str]) -> str:
     """'agree': the postcode, or the city (with no other state), equal or one slip apart (a postcode
     one digit off counts only without another city); 'conflict': compared and not so ("1 Main St" of
-    Reno and of Elko are two addresses); 'unknown': neither postcode nor city on both sides."""
+    Reno and of Elko are two addresses, at best `compare_addresses`' 'line'); 'unknown': neither
+    postcode nor city on both sides. Cities compare as `addresses.comparable_city` writes them."""
     postcode = _slip(x["postcode"], y["postcode"])
-    city = _slip(x["city"].replace(" ", ""), y["city"].replace(" ", ""))
+    city = _slip(comparable_city(x["city"]), comparable_city(y["city"]))
     states_differ = bool(x["state"] and y["state"] and x["state"] != y["state"])
     if postcode == "eq" or (city in ("eq", "slip") and not states_differ) or (postcode == "slip" and city != "no"):
         return "agree"
@@ -579,6 +596,30 @@ def compare_best_text(a: Iterable[str], b: Iterable[str]) -> str:
     """The best compare_text level over every pair of names (name and DBAs, for instance)."""
     bs = [y for y in b if y]
     return best_level((compare_text(x, y) for x in a if x for y in bs), TEXT_LEVELS)
+
+
+BUSINESS_NAME_LEVELS = ("exact", "strong", "close", "contained", "disagree", MISSING)
+
+#: The fewest letters the shorter name of a 'contained' pair has: "Ace" is in too many names.
+CONTAINED_MIN_LETTERS = 4
+
+
+def compare_business_names(a: Iterable[str], b: Iterable[str]) -> str:
+    """`compare_best_text` over the names and DBAs (normalized by `names.business_key`), and
+    'contained' when they otherwise disagree but every word of one name is among the other's: a trade
+    name written with what the place is or where ("Bones" and "Bones Restaurant", "Spago" and "Spago
+    (Los Angeles)", "Katsu" and "Restaurant Katsu"), as directories and filings differ."""
+    a, b = [x for x in a if x], [y for y in b if y]
+    level = compare_best_text(a, b)
+    if level == "disagree" and any(_contained(x, y) for x in a for y in b):
+        return "contained"
+    return level
+
+
+def _contained(x: str, y: str) -> bool:
+    wx, wy = frozenset(x.split()), frozenset(y.split())
+    short, long = (wx, wy) if len(wx) <= len(wy) else (wy, wx)
+    return short <= long and sum(len(w) for w in short) >= CONTAINED_MIN_LETTERS
 
 
 DESCRIPTION_LEVELS = ("strong", "close", "disagree", MISSING)

@@ -235,7 +235,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # on a street spelled with a slip ("close") is the same address copied badly: a household
         # shares it as much as the clean spelling, so nearly as strong. The street without the same
         # number ("street": a number mistyped or left out, or a neighbour) is weaker evidence.
-        "addresses": {"agree": 8.0, "close": 6.0, "street": 3.0, "same_area": 1.0, "disagree": 0.0,
+        "addresses": {"agree": 8.0, "close": 6.0, "line": 3.0, "street": 3.0, "same_area": 1.0, "disagree": 0.0,
                       cmp.MISSING: 0.0},
     },
     "Business": {
@@ -247,7 +247,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # (+1.5 to +2.5) added 4-8 false matches on seed 29; weighing an exact name by how many stored
         # records bear it (Splink's term frequency) lifted clerical F1 at `possible` about 0.97 -> 0.98 but
         # moved no pair to `match`. Splink's best threshold on seed 23 (F1 0.983) is at P 0.998.
-        "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
+        "name": {"exact": 11.0, "strong": 9.0, "close": 5.0, "contained": 5.0, "disagree": -5.0, cmp.MISSING: 0.0},
         # An EIN one slip from the other's ("typo"): u ~ 1e-7 between random businesses (about 90
         # one-edit neighbours among ~10^9 nine-digit numbers), m ~ 3% (clerical slips), so log2(m/u)
         # ~ 18; held at 8, like a VIN's typo below its own, so that with the name agreeing it is a
@@ -273,7 +273,7 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # true stress pairs fell to `possible`; at -1.5, 1), while an exact name and nothing else is no
         # longer `possible`.
         "kind": {"agree": 0.5, "named_differs": -1.5, "disagree": -3.0, cmp.MISSING: 0.0},
-        "addresses": {"agree": 5.0, "close": 4.0, "street": 2.0, "same_area": 1.0, "disagree": -1.0,
+        "addresses": {"agree": 5.0, "close": 4.0, "line": 3.0, "street": 2.0, "same_area": 1.0, "disagree": -1.0,
                       cmp.MISSING: 0.0},
         # A phone one slip from the other's ("typo", one digit or two swapped): rare by chance
         # between two businesses (u ~ 1e-5 within an area code), but one office's lines are often
@@ -745,7 +745,7 @@ def _unverified_level(entity_type: str, ra: Mapping, va: Any, rb: Mapping, vb: A
 def _business_comparison(ra: Mapping, rb: Mapping) -> Comparison:
     a, b = records.business_view(ra), records.business_view(rb)
     levels = {
-        "name": cmp.compare_best_text(a.names, b.names),
+        "name": cmp.compare_business_names(a.names, b.names),
         "ein": cmp.compare_number(a.ein, b.ein),
         "registration": cmp.compare_qualified(a.registrations, b.registrations),
         "kind": cmp.compare_legal_form(a.kind, a.named_form, b.kind, b.named_form),

@@ -5,7 +5,7 @@ import pytest
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching.addresses import normalize_address
 from ccms_graph.matching.dates import parse_dob
-from ccms_graph.matching.names import parse_full_name, person_name
+from ccms_graph.matching.names import business_key, parse_full_name, person_name
 
 
 def pn(given=None, family=None, middle=None):
@@ -194,7 +194,16 @@ def test_compare_plate(a, b, level):
     "a, b, level",
     [
         ({"line1": "1 Main Street", "city": "Reno"}, {"line1": "1 main st", "city": "RENO", "postcode": "89501"}, "agree"),
-        ({"line1": "1 Main St", "city": "Reno"}, {"line1": "1 Main St", "city": "Elko"}, "disagree"),
+        # the same line where only the cities differ (a neighbourhood for its city): weaker than an area's
+        ({"line1": "1 Main St", "city": "Reno"}, {"line1": "1 Main St", "city": "Elko"}, "line"),
+        ({"line1": "1 Main St", "city": "Reno", "postcode": "89501"},
+         {"line1": "1 Main St", "city": "Elko", "postcode": "89801"}, "disagree"),  # two postcodes say two towns
+        ({"line1": "1 Main St", "city": "Reno"}, {"line1": "2 Main St", "city": "Elko"}, "disagree"),
+        # one place written two ways: an ordinal in words or figures, a directional, "City" after the name
+        ({"line1": "88 Ninth Ave", "city": "New York"}, {"line1": "88 9th Avenue", "city": "New York City"}, "agree"),
+        ({"line1": "8358 Sunset Blv.", "city": "W. Hollywood"}, {"line1": "8358 Sunset Blvd", "city": "West Hollywood"},
+         "agree"),
+        ({"line1": "12 1st St", "postcode": "4806"}, {"line1": "14 First Street", "postcode": "4806"}, "street"),
         ({"line1": "1 Main St", "postcode": "89501"}, {"line1": "9 Oak St", "postcode": "89501"}, "same_area"),
         ({"line1": "1 Main St"}, {}, "missing"),
         # the same line in one area: a city respelled, a postcode digit, another state with the postcode
@@ -219,7 +228,9 @@ def test_compare_plate(a, b, level):
         ({"line1": "Unit 4", "line2": "12 Main St", "postcode": "3130"},
          {"line1": "Unit 4", "line2": "99 Mian St", "postcode": "3130"}, "street"),  # another house, one unit no.
         ({"line1": "57 Fincham Crescent", "city": "Reno"}, {"line1": "57 Fincham Cres", "city": "Elko"},
-         "disagree"),  # another town
+         "line"),  # only the town differs
+        ({"line1": "57 Fincham Crescent", "city": "Reno", "state": "NV"},
+         {"line1": "57 Fincham Cres", "city": "Elko", "state": "UT"}, "disagree"),  # and the state
         # that street, with another or no house number, in one area
         ({"line1": "58 Bambridge St", "postcode": "4806"}, {"line1": "46 Bambridge Street", "postcode": "4806"},
          "street"),
@@ -247,6 +258,25 @@ def test_compare_addresses(a, b, level):
 )
 def test_compare_text(a, b, level):
     assert cmp.compare_text(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
+        ("Bones", "Bones Restaurant", "contained"),  # what the place is, added
+        ("Restaurant Katsu", "Katsu", "contained"),
+        ("The Palm", "Palm, The (Los Angeles)", "contained"),  # where, added
+        ("Acme Trading", "Acme Trading Co.", "exact"),  # a legal form is no word of the name
+        ("Acme Trading", "Trading Acme", "strong"),
+        ("Ace", "Ace Hardware", "disagree"),  # too short a name to count inside another
+        ("Bones Restaurant", "Bones Grill", "disagree"),  # each has a word the other lacks
+        ("Acme Trading", "Zenith Logistics", "disagree"),
+        ("", "Acme", "missing"),
+    ],
+)
+def test_compare_business_names(a, b, level):
+    assert cmp.compare_business_names([business_key(a)], [business_key(b)]) == level
+    assert cmp.compare_business_names([business_key(b)], [business_key(a)]) == level
 
 
 @pytest.mark.parametrize(
