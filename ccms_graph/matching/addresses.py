@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+import usaddress
+
 from ccms_graph.matching.names import ascii_text
 
 # USPS Publication 28 suffix and unit abbreviations (the common ones), plus directionals.
@@ -140,3 +142,31 @@ def address_key(addr: Mapping[str, object] | None) -> str:
     if not n["line"]:
         return ""
     return "|".join((n["line"], n["city"], n["state"], n["postcode"]))
+
+
+#: usaddress's labels -> the address part a one-cell address's words go to (the rest: the street line).
+_CELL_PARTS = {"OccupancyType": "line2", "OccupancyIdentifier": "line2", "SubaddressType": "line2",
+               "SubaddressIdentifier": "line2", "PlaceName": "city", "StateName": "state", "ZipCode": "postcode",
+               "CountryName": "country"}
+
+
+def split_one_cell(text: str) -> dict[str, str] | None:
+    """A whole address written in one cell ("170 Post St, Apt 4, San Francisco") as {line1, line2, city,
+    state, postcode, country} (the parts it names), or None when it cannot be read with confidence.
+
+    usaddress (a CRF trained on US addresses) labels the words; its reading is taken only when it finds
+    a street (a house number and a street name, or a post-office box) and a place, and labels nothing
+    twice, so a foreign or run-together address stays as it was written.
+    """
+    try:
+        tagged, kind = usaddress.tag(text)
+        words = usaddress.parse(text)
+    except (usaddress.RepeatedLabelError, ValueError):
+        return None
+    has_street = ("AddressNumber" in tagged and "StreetName" in tagged) or "USPSBoxID" in tagged
+    if kind not in ("Street Address", "PO Box") or not has_street or "PlaceName" not in tagged:
+        return None
+    out: dict[str, list[str]] = {}
+    for word, label in words:
+        out.setdefault(_CELL_PARTS.get(label, "line1"), []).append(word.strip(" ,;"))
+    return {part: " ".join(w for w in ws if w) for part, ws in out.items() if any(ws)}

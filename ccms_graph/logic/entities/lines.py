@@ -20,6 +20,7 @@ import json
 
 from ...errors import ValidationFailed
 from ...matching import identifiers as ids
+from ...matching.addresses import split_one_cell
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import Actor
 from ..common import column_key
@@ -68,6 +69,7 @@ _TYPE_NAMES = {
         "last_name": "family_name", "lastname": "family_name", "surname": "family_name",
         "middle": "middle_name", "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob",
         "gender": "sex", "social_security_number": "ssn", "alien_number": "a_number", "alias": "aliases",
+        "birth_year": "dob", "year_of_birth": "dob", "birthyear": "dob", "yob": "dob",
     },
     "Business": {
         "business_name": "name", "company": "name", "company_name": "name", "organization": "name",
@@ -190,10 +192,23 @@ def _address(given: dict) -> dict:
     return out
 
 
+def _one_cell(address: dict) -> dict:
+    """An address whose street line holds the whole address ("607 From St, San Francisco") and no city,
+    split into its parts (`addresses.split_one_cell`); the parts the file gave stay as given."""
+    line = address.get("line1")
+    if not isinstance(line, str) or "," not in line or address.get("city") not in (None, ""):
+        return address
+    split = split_one_cell(line)
+    if split is None or (split.get("line2") and address.get("line2") not in (None, "")):
+        return address
+    return {**address, **{k: v for k, v in split.items() if k == "line1" or address.get(k) in (None, "")}}
+
+
 def _lenient(type_name: str, data: dict) -> dict:
     """The forms files hold for the schema's (a file is written by another system; the API itself is
     strict): other systems' column names (`_renamed`), numbers for text fields, one value for a list,
-    an address as one line of text, an enum in any letter case, "male" for M. Nothing is guessed:
+    an address as one line of text (split into its parts where it reads as one: `_one_cell`), an enum in
+    any letter case, "male" for M. Nothing is guessed:
     whatever still fails is refused or dropped, naming the field."""
     rtype = ENTITY_TYPES[type_name]
     data = _renamed(type_name, data)
@@ -215,8 +230,8 @@ def _lenient(type_name: str, data: dict) -> dict:
                                           (field is not None and field.kind == "list")):
             data[name] = [_text(x) for x in value]
     if isinstance(data.get("addresses"), list):
-        data["addresses"] = [{"line1": a} if isinstance(a, str) else _address(a) if isinstance(a, dict) else a
-                             for a in data["addresses"]]
+        data["addresses"] = [_one_cell({"line1": a} if isinstance(a, str) else _address(a)) if isinstance(a, str | dict)
+                             else a for a in data["addresses"]]
     if isinstance(data.get("identifiers"), list):
         data["identifiers"] = [{**x, "value": _text(x.get("value"))} if isinstance(x, dict) else x
                                for x in data["identifiers"]]

@@ -123,3 +123,32 @@ def test_a_whole_name_column_is_the_persons_name_and_meets_the_stored_copy(graph
     rows = graph.query("MATCH (p:Person) WHERE p.uid <> $u RETURN p.aliases AS a ORDER BY p.created_at",
                        {"u": stored["uid"]})
     assert [r["a"] for r in rows] == [["ORLOV, Viktor"], ["Maria de la Cruz"]]
+
+
+def test_an_address_in_one_cell_is_split_into_its_parts_and_a_birth_year_is_the_date_of_birth(graph, org, tmp_path,
+                                                                                               capsys, cli_env):
+    stored = make_person(graph, org.agent_b, given_name="William", family_name="Bridge", dob="1986-07-02",
+                         addresses=[{"line1": "3131 Webster St", "city": "San Francisco", "postcode": "94107"}])
+    src = tmp_path / "staff.csv"
+    src.write_text('ID,name,birth_year,address,zipcode\n'
+                   'b2,Bill Bridge,1986,"3131 Webster St, San Francisco",94107\n'
+                   'b5,Alfons Kemper,1984,"170 Post St, Apt 4,  San Francisco, CA",94122\n'
+                   'b7,Jean Roux,1990,"12 Rue de Rivoli, 75001 Paris",\n', encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+    assert (_summary(capsys)["created"], _report(src)) == (3, [])
+    rows = {r["ref"]: r for r in graph.query(
+        "MATCH (p:Person) WHERE p.source_ref STARTS WITH 'b' RETURN p.source_ref AS ref, p.dob AS dob, "
+        "[(p)-[:RESIDES_AT]->(a) | a {.line1, .line2, .city, .state, .postcode}] AS addresses")}
+    assert rows["b2"]["addresses"] == [{"line1": "3131 Webster St", "line2": None, "city": "San Francisco",
+                                        "state": None, "postcode": "94107"}]
+    assert rows["b5"]["addresses"] == [{"line1": "170 Post St", "line2": "Apt 4", "city": "San Francisco",
+                                        "state": "CA", "postcode": "94122"}]
+    # Read with no confidence (no US place in it): kept as written.
+    assert rows["b7"]["addresses"] == [{"line1": "12 Rue de Rivoli, 75001 Paris", "line2": None, "city": None,
+                                        "state": None, "postcode": None}]
+    assert (rows["b2"]["dob"], rows["b5"]["dob"]) == ("1986", "1984")
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    (hit,) = met["hits"]
+    assert (met["ref"], hit["uid"], hit["decision"]) == ("b2", stored["uid"], "match")
+    levels = {e["field"]: e["level"] for e in hit["explanation"]}
+    assert (levels["addresses"], levels["dob"]) == ("agree", "partial")
