@@ -93,6 +93,23 @@ NAME_LIMIT = 100
 #: slipped year (the second key hit) to the people sharing its date of birth.
 SEATS = 20
 SEAT_BONUS = 30.0
+#: A person with a full date of birth asks the fuzzy name query for its `SEATS` best hits only,
+#: not `NAME_LIMIT`. Its date's keys ("dob", "md", "ym", "gmd", "gfy") find the copies the name
+#: query would add past the seats; there those hits only added their name score to people the keys
+#: also found, or took the last places under the cap, and together the hits cost the statement
+#: (label, properties, sort, aggregation) about as much as Lucene's fuzzy terms. Without a full
+#: date the name query is the only way to a copy whose given name slipped under a common surname
+#: ("Roert Gonzalez"): those keep `NAME_LIMIT` (20 for every probe lost two copies of 1,712 at a
+#: cap of 100, 30 lost one). 4,000 generator probes at 100,000 stored people (seed 13, the
+#: import's cap of 40, median of three runs on a shared machine): Neo4j CPU 1.98 -> 1.49 ms a
+#: probe, 12 % fewer candidates, true copies 3,394 -> 3,395 of 3,406 (3,397 at a cap of 100
+#: either way; seeds 11 and 12 unchanged). Tried and dropped: leaving the given name out of a
+#: dated probe's query (one fuzzy term less, 1.20 ms) lost "Richadr Thooas" with a slipped day,
+#: whose given name, surname and date all slipped and share no key; "+given~1 +family~1"
+#: (conjunctive) costs the same as the OR, since building and walking each fuzzy term's automaton
+#: is most of Lucene's share, and a regular expression keeping the first letter ("/t(.homas|...)/")
+#: was three to four times slower.
+DATED_NAME_LIMIT = SEATS
 #: Keys from identifiers and addresses (`features.deletion_keys`, `features.address_keys`): asked in
 #: their own Lucene query, whose hits count as evidence beside the identifiers, phones and e-mails.
 EVIDENCE_PREFIXES = frozenset({"dl", "d2", "ad"})
@@ -497,7 +514,7 @@ def name_neighbours(type_name: str, record: Mapping) -> set[str]:
 def name_query(type_name: str, record: Mapping, prefix: bool = False) -> str:
     """A Lucene query of fuzzy name terms on the type's name fields ('' when it has no name index or no name).
 
-    One edit per token of four letters or more (Lucene counts a transposition as one edit); the
+    One edit per token of three letters or more (Lucene counts a transposition as one edit); the
     blocking keys catch what a phonetic key or the date of birth still shares beyond that.
     """
     toks = _name_tokens(type_name, record)
@@ -522,11 +539,13 @@ def probe(type_name: str, record: Mapping, exclude: Iterable[str] = (), prefix: 
         dob_alt.append(f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}")
     keys = query_keys(type_name, record, view)
     evidence = [k for k in keys if k.split(":", 2)[1] in EVIDENCE_PREFIXES]
+    dated = dob is not None and dob.is_full and not prefix  # as the user types, every word counts
     return {
         "ids": id_keys, "phones": phones, "emails": emails, "handles": sorted(handle_keys(record.get("handles") or ())),
         "accounts": sorted(record.get("accounts") or ()),
         "keys": _keys_query([k for k in keys if k not in set(evidence)]), "evidence": _keys_query(evidence),
         "names": name_query(type_name, record, prefix),
+        "name_limit": DATED_NAME_LIMIT if dated else NAME_LIMIT,
         "dob": dob.iso() if dob is not None and dob.is_full else None, "dob_alt": dob_alt,
         "exclude": sorted(set(exclude)),
         # For `within`, not sent to the server:
@@ -620,7 +639,7 @@ RETURN uid, keys, [k IN keys | n[k]] AS values, """ + _INDIVIDUAL + """, {readab
 _NAMES = """
     UNION ALL
     WITH p WHERE p.names <> ''
-    CALL db.index.fulltext.queryNodes('{index}', p.names, {{limit: $name_limit}}) YIELD node, score
+    CALL db.index.fulltext.queryNodes('{index}', p.names, {{limit: p.name_limit}}) YIELD node, score
     WITH node, score WHERE node:{label}
     WITH node, score ORDER BY score DESC
     WITH collect({{n: node, s: score}}) AS hits
@@ -704,7 +723,7 @@ def candidate_parameters(probes: list[dict], *, cap: int = CANDIDATE_CAP, hidden
                          params: Mapping | None = None) -> dict:
     """Every parameter of `candidate_statement` for these probes (`params`: the read policy's)."""
     return {"probes": [{**_sent(p), "i": i} for i, p in enumerate(probes)], "cap": cap, "key_limit": KEY_LIMIT,
-            "evidence_limit": EVIDENCE_LIMIT, "name_limit": NAME_LIMIT, "seats": SEATS, "seat_bonus": SEAT_BONUS,
+            "evidence_limit": EVIDENCE_LIMIT, "seats": SEATS, "seat_bonus": SEAT_BONUS,
             "hidden": sorted(set(hidden)) or [""],  # never empty: one parameter type, one cached plan
             **dict(params or {})}
 

@@ -119,3 +119,17 @@ def test_within_a_batch_a_shared_name_word_is_not_evidence_whatever_its_letters(
     props = [{"match_keys": blocking.match_keys_text("Person", r)} for r in (a, b)]
     found = blocking.within("Person", [a, b], ["u0", "u1"], props)
     assert [c["uid"] for c in found[1]] == ["u0"] and found[1][0]["evidence"] is False
+
+
+def test_a_dated_person_asks_the_fuzzy_name_query_for_its_seated_hits_only():
+    dated = blocking.probe("Person", {"given_name": "Richadr", "family_name": "Thooas", "dob": "1942-12-22"})
+    undated = blocking.probe("Person", {"given_name": "Roert", "family_name": "Gonzalez"})
+    year_only = blocking.probe("Person", {"given_name": "Roert", "family_name": "Gonzalez", "dob": "1988"})
+    typing = blocking.probe("Person", {"given_name": "Richadr", "family_name": "Thooas", "dob": "1942-12-22"},
+                            prefix=True)
+    assert dated["name_limit"] == blocking.DATED_NAME_LIMIT == blocking.SEATS
+    assert undated["name_limit"] == year_only["name_limit"] == typing["name_limit"] == blocking.NAME_LIMIT
+    # Every name word stays fuzzy either way: a given name, surname and date that all slipped
+    # share no key, only the two fuzzy words.
+    assert "richadr~1" in dated["names"] and "thooas~1" in dated["names"]
+    assert "p.name_limit" in blocking.candidate_statement("Person", light=True)
