@@ -1073,6 +1073,10 @@ class Scanner:
         t = text.lower()
         out: dict[str, tuple[Secret, str]] = {}
         prefixes = self.prefixes
+        # Random ids (uuid4 hex: a hit's, a job's, a request's) are opaque by construction: a 7-digit
+        # identifier turns up inside one about once in a few thousand answers, and carries nothing of the
+        # store. A secret that is such an id itself (a hidden record's uid) is still found.
+        opaque = [(m.start(), m.end()) for m in _HEX_ID.finditer(t)]
         for i in range(len(t) - MIN_SECRET + 1):
             bucket = prefixes.get(t[i:i + MIN_SECRET])
             if not bucket:
@@ -1086,8 +1090,14 @@ class Scanner:
                 if self._covered(t, i, s, self.supers(s)) or self._covered(t, i, s, extra_allowed) or \
                         self._covered(t, i, s, stored):
                     continue
+                if any(a <= i and i + len(s) <= b and b - a > len(s) for a, b in opaque):
+                    continue
                 out[s] = (self.secrets[s], text[max(0, i - 60): i + len(s) + 60])
         return list(out.values())
+
+
+#: A uuid4 written as 32 hex digits, standing alone.
+_HEX_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])")
 
 
 def _words(s: str) -> list[str]:
