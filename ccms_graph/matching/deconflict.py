@@ -85,16 +85,14 @@ class Context:
 
 
 def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float | None = None,
-            floor: int | None = None, seen: frequencies.NameCounts | None = None) -> Context:
+            floor: int | None = None) -> Context:
     """The scoring context of `type_name` from the graph and `config`.
 
     Field weights are the ones last estimated over the stored records of the type
     (`weights.refit`), where an estimate exists. People: the prior is `model.person_prior` of the
     stored population and the configured share of new records that duplicate a stored one
     (CCMS_MATCH_DUPLICATE_RATE, or `duplicate_rate`), and names weigh by the frequencies last
-    counted over the stored people (`frequencies.recount`), plus `seen`: the names of an import's own
-    lines so far (a file of names the store has not counted yet is its own population). Other types
-    keep their fixed priors.
+    counted over the stored people (`frequencies.recount`). Other types keep their fixed priors.
     """
     _label(type_name)
     fitted = weights.stored(tx, type_name)
@@ -103,9 +101,7 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
     prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
-    counted = frequencies.stored(tx)
-    names = counted.plus(seen) if counted is not None else seen if seen is not None and seen.total else None
-    return Context(prior, names, population, fitted)
+    return Context(prior, frequencies.stored(tx), population, fitted)
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],

@@ -53,18 +53,3 @@ def test_a_person_import_recounts_when_the_population_has_grown(graph, org):
     counts = graph.read(frequencies.stored)
     assert counts.total == 4 and counts.given["ana"] == 4
     assert frequencies.refresh(graph) is None  # fresh now: nothing to do
-
-
-def test_an_import_weighs_names_by_how_often_its_own_file_holds_them(graph, org):
-    # A file from a country whose common names the census table does not list: 40 Werner Hoffmanns, each
-    # born on another day, and one more with no date. Scored as rare names (the table's weight), the last
-    # line would be a `match` of every one of them; counted with the file, the name is common.
-    lines = [f'{{"ref": "w{i}", "given_name": "Werner", "family_name": "Hoffmann", "dob": "19{40 + i}-0{1 + i % 9}-1{i % 10}"}}'
-             for i in range(40)]
-    lines += ['{"ref": "last", "given_name": "Werner", "family_name": "Hoffmann"}']
-
-    met: list[dict] = []
-    counts = imports.import_jsonl(graph, org.agent_a, "Person", lines, on_hits=met.extend)
-
-    assert counts["created"] == 41 and counts["sub_records"] == 0  # none was settled under another
-    assert not [h for line in met for h in line["hits"] if h["decision"] == "match"]

@@ -143,11 +143,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                        "warnings": list(so_far.get("warnings", []))})
     match_config = deconflict.Config.of(graph.settings)
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
-    # The names of the lines loaded so far (people): scored with the stored counts, so that a file of names
-    # the store has never counted weighs them by how common they are in the file, not as rare.
-    seen: list[frequencies.NameCounts] = []
 
-    def work(tx, rows, batch, probes, stored, tallied, last_line, names):
+    def work(tx, rows, batch, probes, stored, tallied, last_line):
         uids = [row["props"]["uid"] for _, row in rows]
         window = [*earlier, *((u, rec, row["props"], p) for u, rec, (_, row), p in zip(uids, batch, rows, probes,
                                                                                     strict=True))]
@@ -162,7 +159,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         financial.alert_shared_accounts(tx, actor, created)
         hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import",
                                          fresh=dict(zip(uids, batch, strict=True)),
-                                         gathered=deconflict.merged(stored, own), seen=names)
+                                         gathered=deconflict.merged(stored, own))
         choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
         settled = resolution.settle_batch(tx, actor, uids, hits, choices)
         # Computed afresh from `tallied` on each run of this function, so a retried transaction counts once.
@@ -196,12 +193,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         tallied, last_line = _tally(counts, prepared), prepared[-1][0]
         met: list[dict] = []
         if rows:
-            names = None
-            if type_name == "Person":
-                names = seen[0].plus(frequencies.count_names(batch)) if seen else frequencies.count_names(batch)
-            after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line, names)
-            if names is not None:
-                seen[:] = [names]
+            after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             earlier[:] = [(row["props"]["uid"], rec, row["props"], p) for (_, row), rec, p in zip(rows, batch, probes,
                                                                                                  strict=True)]
         else:
