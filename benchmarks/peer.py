@@ -161,11 +161,16 @@ def febrl_record(row: dict) -> dict:
     return rec
 
 
-def _febrl_truth(rec: dict, rng: random.Random) -> dict:
+def _filed(ref: str, cluster: str, rng: random.Random, original: bool = True) -> dict:
+    """The truth row of a public set's record: its individual (`cluster`), filed in a random case."""
     office, _, owner, case = rng.choice(ge.CASES)
+    return {"ref": ref, "cluster": cluster, "case": case, "office": office, "owner": owner, "original": original,
+            "corruptions": []}
+
+
+def _febrl_truth(rec: dict, rng: random.Random) -> dict:
     cluster = rec["ref"].split("-")[1]  # rec-<n>-org, rec-<n>-dup-<k>
-    return {"ref": rec["ref"], "cluster": f"F{cluster}", "case": case, "office": office, "owner": owner,
-            "original": rec["ref"].endswith("-org"), "corruptions": []}
+    return _filed(rec["ref"], f"F{cluster}", rng, rec["ref"].endswith("-org"))
 
 
 def public_datasets(seed: int, limit: int | None = None) -> list[Dataset]:
@@ -263,9 +268,8 @@ def restaurants_dataset(seed: int) -> Dataset:
         out = []
         for row in rows:
             rec = restaurant_record(row, side)
-            office, _, owner, case = rng.choice(ge.CASES)
-            out.append((rec, {"ref": rec["ref"], "cluster": f"R{row['id']}" if side == "F" else cluster.get(rec["ref"], rec["ref"]), "case": case,
-                              "office": office, "owner": owner, "original": side == "F", "corruptions": []}))
+            one = f"R{row['id']}" if side == "F" else cluster.get(rec["ref"], rec["ref"])
+            out.append((rec, _filed(rec["ref"], one, rng, side == "F")))
         return out
 
     side_a, side_b = filed(tables["fodors"], "F"), filed(tables["zagats"], "Z")
@@ -300,9 +304,7 @@ def rldata_dataset(seed: int, size: int = 10000) -> Dataset:
     rows = []
     for i, row in enumerate(tables[f"RLdata{size}"]):
         rec = rldata_record(row, f"RL{i}")
-        office, _, owner, case = rng.choice(ge.CASES)
-        rows.append((rec, {"ref": rec["ref"], "cluster": f"RL{identity[i]}", "case": case, "office": office,
-                           "owner": owner, "original": True, "corruptions": []}))
+        rows.append((rec, _filed(rec["ref"], f"RL{identity[i]}", rng)))
     return Dataset("public", f"rldata{size}", [rows])
 
 

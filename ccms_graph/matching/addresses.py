@@ -159,14 +159,13 @@ def split_one_cell(text: str) -> dict[str, str] | None:
     twice, so a foreign or run-together address stays as it was written.
     """
     try:
-        tagged, kind = usaddress.tag(text)
-        words = usaddress.parse(text)
+        tagged, kind = usaddress.tag(text)  # label -> its words, in the order the labels come
     except (usaddress.RepeatedLabelError, ValueError):
         return None
     has_street = ("AddressNumber" in tagged and "StreetName" in tagged) or "USPSBoxID" in tagged
     if kind not in ("Street Address", "PO Box") or not has_street or "PlaceName" not in tagged:
         return None
     out: dict[str, list[str]] = {}
-    for word, label in words:
-        out.setdefault(_CELL_PARTS.get(label, "line1"), []).append(word.strip(" ,;"))
+    for label, words in tagged.items():
+        out.setdefault(_CELL_PARTS.get(label, "line1"), []).append(words.strip(" ,;"))
     return {part: " ".join(w for w in ws if w) for part, ws in out.items() if any(ws)}

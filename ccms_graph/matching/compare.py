@@ -509,16 +509,14 @@ def compare_addresses(a: Collection[dict[str, str]], b: Collection[dict[str, str
         for y in b:
             area = _area(x, y)
             line_x, line_y = comparable_line(x["line"]), comparable_line(y["line"])
-            if line_x and line_y:
-                if area == "conflict":
-                    if _city_only(x, y) and (line_x == line_y or _street(line_x, line_y) == "close"):
-                        found.add("line")
-                else:
-                    if line_x == line_y:
-                        return "agree"
-                    street = _street(line_x, line_y)
-                    if street == "close" or (street == "street" and area == "agree"):
-                        found.add(street)
+            lines = bool(line_x and line_y)
+            if lines and area == "conflict":
+                if _city_only(x, y) and (line_x == line_y or _street(line_x, line_y) == "close"):
+                    found.add("line")
+            elif lines and line_x == line_y:
+                return "agree"
+            elif lines and ((street := _street(line_x, line_y)) == "close" or (street == "street" and area == "agree")):
+                found.add(street)
             if (x["postcode"] and x["postcode"] == y["postcode"]) or (
                 x["city"] and x["city"] == y["city"] and x["state"] == y["state"]
             ):
@@ -605,15 +603,17 @@ CONTAINED_MIN_LETTERS = 4
 
 
 def compare_business_names(a: Iterable[str], b: Iterable[str]) -> str:
-    """`compare_best_text` over the names and DBAs (normalized by `names.business_key`), and
-    'contained' when they otherwise disagree but every word of one name is among the other's: a trade
-    name written with what the place is or where ("Bones" and "Bones Restaurant", "Spago" and "Spago
-    (Los Angeles)", "Katsu" and "Restaurant Katsu"), as directories and filings differ."""
-    a, b = [x for x in a if x], [y for y in b if y]
-    level = compare_best_text(a, b)
-    if level == "disagree" and any(_contained(x, y) for x in a for y in b):
-        return "contained"
-    return level
+    """The best level over every pair of names and DBAs (normalized by `names.business_key`): a pair's
+    `compare_text` level, or 'contained' where that disagrees but every word of one name is among the
+    other's: a trade name written with what the place is or where ("Bones" and "Bones Restaurant",
+    "Spago" and "Spago (Los Angeles)", "Katsu" and "Restaurant Katsu"), as directories and filings differ."""
+    bs = [y for y in b if y]
+    return best_level((_business_name_level(x, y) for x in a if x for y in bs), BUSINESS_NAME_LEVELS)
+
+
+def _business_name_level(x: str, y: str) -> str:
+    level = compare_text(x, y)
+    return "contained" if level == "disagree" and _contained(x, y) else level
 
 
 def _contained(x: str, y: str) -> bool:

@@ -230,8 +230,8 @@ def _lenient(type_name: str, data: dict) -> dict:
                                           (field is not None and field.kind == "list")):
             data[name] = [_text(x) for x in value]
     if isinstance(data.get("addresses"), list):
-        data["addresses"] = [_one_cell({"line1": a} if isinstance(a, str) else _address(a)) if isinstance(a, str | dict)
-                             else a for a in data["addresses"]]
+        data["addresses"] = [_one_cell(_address({"line1": a} if isinstance(a, str) else a))
+                             if isinstance(a, str | dict) else a for a in data["addresses"]]
     if isinstance(data.get("identifiers"), list):
         data["identifiers"] = [{**x, "value": _text(x.get("value"))} if isinstance(x, dict) else x
                                for x in data["identifiers"]]
