@@ -227,3 +227,23 @@ def test_a_record_without_a_name_is_still_scored_on_its_date_of_birth_and_addres
     assert deconflict.worth_scoring("Person", unnamed, [stored, stranger]) == [True, False]
     scored = deconflict.score_candidates("Person", unnamed, [stored], ctx=deconflict.Context(model.person_prior(5_000, 0.5)))
     assert scored[0]["decision"] in deconflict.HIT_DECISIONS
+
+
+@pytest.mark.parametrize(("stored", "new"), [
+    ({"given_name": "John", "family_name": "Doe 2"}, {"given_name": "John", "family_name": "Doe 3"}),
+    ({"given_name": "John", "family_name": "Doe"}, {"given_name": "John", "family_name": "Doe 2"}),
+    ({"given_name": "Given9", "family_name": "Family9"}, {"given_name": "Given0", "family_name": "Family0"}),
+])
+def test_names_that_differ_in_their_numbers_are_other_placeholders_not_respellings(graph, org, stored, new):
+    # A file's numbered placeholders (unidentified subjects, test rows) born on one day are different
+    # people: neither a `match` nor a `possible`. The control, one letter respelled, stays a `match`.
+    from ccms_graph.logic.identity import deconfliction
+    from tests.factories import make_person
+
+    make_person(graph, org.agent_a, **stored, dob="1980-04-02")
+    found = deconfliction.search_candidates(graph, org.agent_b, "Person", {**new, "dob": "1980-04-02"})
+    assert not [c for c in found if c["decision"] in ("match", "possible")], found
+
+    respelled = {**stored, "given_name": stored["given_name"].replace("n", "m", 1)}
+    found = deconfliction.search_candidates(graph, org.agent_b, "Person", {**respelled, "dob": "1980-04-02"})
+    assert [c["decision"] for c in found] == ["match"]
