@@ -6,9 +6,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 from ..db import Graph, get_graph
-from ..logic.entities.imports import deconflict_jsonl, import_jsonl
+from ..logic.entities.imports import Reread, deconflict_jsonl, import_jsonl
 from ..logic.entities.tabular import json_lines
 from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
@@ -26,8 +27,11 @@ def _import(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
-    with open(args.file, encoding="utf-8-sig", newline="") as f:
-        total = sum(1 for line in json_lines(f, args.file) if line.strip())
+    def read() -> Iterator[str]:
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            yield from json_lines(f, args.file)
+
+    total = sum(1 for line in read() if line.strip())
 
     def progress(counts: dict) -> None:
         elapsed = max(time.perf_counter() - t0, 1e-9)
@@ -40,12 +44,12 @@ def _import(args) -> int:
               f"({rate:,.0f}/s, {left:,.0f} s left)", end="", file=sys.stderr, flush=True)
 
     hits_file = args.hits or f"{args.file}.hits.jsonl"
-    with open(args.file, encoding="utf-8-sig", newline="") as f, open(hits_file, "w", encoding="utf-8") as found:
+    with open(hits_file, "w", encoding="utf-8") as found:
         def on_hits(lines: list[dict]) -> None:  # written as each batch commits
             found.writelines(json.dumps(line) + "\n" for line in lines)
             found.flush()
 
-        counts = import_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file), case_key=args.case,
+        counts = import_jsonl(graph, actor, TYPES[args.type], Reread(read), case_key=args.case,
                               batch=args.batch,
                               progress=progress, source=args.source, on_hits=on_hits)
     print(file=sys.stderr)

@@ -85,14 +85,16 @@ class Context:
 
 
 def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float | None = None,
-            floor: int | None = None) -> Context:
+            floor: int | None = None, seen: frequencies.NameCounts | None = None) -> Context:
     """The scoring context of `type_name` from the graph and `config`.
 
     Field weights are the ones last estimated over the stored records of the type
     (`weights.refit`), where an estimate exists. People: the prior is `model.person_prior` of the
     stored population and the configured share of new records that duplicate a stored one
     (CCMS_MATCH_DUPLICATE_RATE, or `duplicate_rate`), and names weigh by the frequencies last
-    counted over the stored people (`frequencies.recount`). Other types keep their fixed priors.
+    counted over the stored people (`frequencies.recount`), plus `seen`: the names of an import's
+    whole file (a file of names the store has not counted yet is its own population, so its common
+    names are not weighed as rare). Other types keep their fixed priors.
     """
     _label(type_name)
     fitted = weights.stored(tx, type_name)
@@ -101,7 +103,26 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
     prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
-    return Context(prior, frequencies.stored(tx), population, fitted)
+    return Context(prior, _with_seen(frequencies.stored(tx), seen), population, fitted)
+
+
+#: The last sum `_with_seen` made: (stored counts, seen counts, their sum). Held, so `is` compares live objects.
+_summed: tuple[frequencies.NameCounts | None, frequencies.NameCounts, frequencies.NameCounts] | None = None
+
+
+def _with_seen(counted: frequencies.NameCounts | None,
+               seen: frequencies.NameCounts | None) -> frequencies.NameCounts | None:
+    """`counted` plus `seen`, summed once per pair (an import asks for it on every batch, and what the
+    counts derive, e.g. one-edit neighbours, is kept on the sum)."""
+    global _summed
+    if seen is None or not seen.total:
+        return counted
+    held = _summed
+    if held is not None and held[0] is counted and held[1] is seen:
+        return held[2]
+    total = counted.plus(seen) if counted is not None else seen
+    _summed = (counted, seen, total)
+    return total
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],

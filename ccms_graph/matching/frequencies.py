@@ -136,6 +136,15 @@ class NameCounts:
     #: What `neighbours`, `sounds` and `derived` callers derive from the counts, kept per instance.
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def plus(self, other: NameCounts | None) -> NameCounts:
+        """These counts and `other`'s, summed (e.g. the stored people's and an import file's)."""
+        if other is None or not other.total:
+            return self
+        family, given = Counter(self.family), Counter(self.given)
+        family.update(other.family)
+        given.update(other.given)
+        return NameCounts(self.total + other.total, dict(family), dict(given))
+
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """`build()`, computed once per instance under `key` (a caller's view of these counts)."""
         if key not in self._cache:

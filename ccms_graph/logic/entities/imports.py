@@ -29,7 +29,7 @@ from ..casework import protection
 from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
 from . import records
-from .lines import flatten, parse_line
+from .lines import flatten, parse_line, person_names
 from .tabular import UNREADABLE
 
 BATCH = 1000
@@ -55,6 +55,17 @@ def first_lines(met: list[dict], room: int = KEPT_HITS) -> list[dict]:
             break
         kept.append(line)
     return kept
+
+
+class Reread:
+    """Lines read afresh on each pass (`open_lines()` called per pass): a file or a job's stored chunks,
+    which a person import reads twice without holding them in memory."""
+
+    def __init__(self, open_lines: Callable[[], Iterable[str]]):
+        self._open = open_lines
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._open())
 
 
 def _case_uid(graph: Graph, actor: Actor, case_key: str | None) -> str | None:
@@ -85,6 +96,14 @@ def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_ui
     return [(number, *parse_line(type_name, text, actor, case_uid=case_uid, source=source)) for number, text in chunk]
 
 
+def _names_of(type_name: str, lines: Iterable[str]) -> frequencies.NameCounts | None:
+    """People: the names of every line of the input (read once more, all of it wherever a run resumes),
+    counted as `frequencies.count_names` counts stored people; None for other types."""
+    if type_name != "Person":
+        return None
+    return frequencies.count_names(n for n in map(person_names, filter(str.strip, lines)) if n is not None)
+
+
 def _tally(counts: dict, prepared: list[tuple]) -> dict:
     """New counts: `counts` plus a batch's lines, refusals and warnings (the lists copied, never shared)."""
     out = {**counts, "lines": counts["lines"] + len(prepared), "refused": list(counts["refused"]),
@@ -109,6 +128,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     found set-wise for the whole batch, hits stored, owners notified) and their settlement
     (`resolution.settle_batch`: a line matching a record the importer may read becomes its
     sub-record, unless the line says `separate_reason`).
+
+    People's names are weighed by how common they are among the stored people and the lines of this
+    input, all of them (`_names_of`, read before the first batch): a file whose common names the store
+    has never counted does not score them as rare, and a resumed run weighs them as an uninterrupted
+    one does. `lines` is therefore read twice for people; a one-pass iterator is first kept as a list,
+    so a caller with a large input passes something that reads it afresh (`Reread`).
 
     The next batch is validated and its stored candidates are found (a read transaction, before
     anything of it is written: `deconfliction.search_before_write`) while this one is written. That
@@ -142,6 +167,9 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         counts.update({**so_far, "refused": list(so_far.get("refused", [])),
                        "warnings": list(so_far.get("warnings", []))})
     match_config = deconflict.Config.of(graph.settings)
+    if type_name == "Person" and isinstance(lines, Iterator):
+        lines = list(lines)
+    seen = _names_of(type_name, lines)
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
 
     def work(tx, rows, batch, probes, stored, tallied, last_line):
@@ -159,7 +187,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         financial.alert_shared_accounts(tx, actor, created)
         hits = deconfliction.after_write(tx, actor, type_name, uids, match_config, operation="import",
                                          fresh=dict(zip(uids, batch, strict=True)),
-                                         gathered=deconflict.merged(stored, own))
+                                         gathered=deconflict.merged(stored, own), seen=seen)
         choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
         settled = resolution.settle_batch(tx, actor, uids, hits, choices)
         # Computed afresh from `tallied` on each run of this function, so a retried transaction counts once.

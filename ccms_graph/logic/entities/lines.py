@@ -251,6 +251,27 @@ def flatten(type_name: str, obj: dict) -> dict:
     return data
 
 
+_NAME_FIELDS = ("given_name", "middle_name", "family_name")
+
+
+def person_names(text: str) -> dict | None:
+    """A person line's names as `parse_line` reads them (other systems' columns and a full name included:
+    `_renamed`), without building the record: what an import counts before it loads. None when the line
+    is not a JSON object."""
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(obj, dict) or UNREADABLE in obj:
+        return None
+    data = _renamed("Person", dict(obj))
+    names: dict[str, object] = {k: v for k in _NAME_FIELDS if isinstance(v := _text(data.get(k)), str)}
+    aliases = data.get("aliases")
+    names["aliases"] = [a for a in map(_text, aliases if isinstance(aliases, list) else [aliases])
+                        if isinstance(a, str)]
+    return names
+
+
 def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None = None,
                source: str = "import") -> tuple[dict | None, str | None, dict[str, list[str]]]:
     """(row for insert_rows or None, refusal reason or None, warning) for one input line.

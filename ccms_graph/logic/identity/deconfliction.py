@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from ... import metrics
 from ...db import Graph
 from ...errors import ValidationFailed
-from ...matching import blocking, deconflict
+from ...matching import blocking, deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES, caption
 from ...policy import rules, scopes
 from ...policy.actor import Actor
@@ -112,14 +112,16 @@ def search_before_write(tx, actor: Actor, type_name: str, records: list[dict],
 
 def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config, *,
                 operation: str = "create", fresh: dict[str, dict] | None = None,
-                gathered: list[list[dict]] | None = None) -> dict[str, list]:
+                gathered: list[list[dict]] | None = None,
+                seen: frequencies.NameCounts | None = None) -> dict[str, list]:
     """Deconflict records just created or updated in `tx`: store hits, notify owners, audit; uid -> hits.
 
     Called by `records.create_entity`, `records.update_entity` and the import, in their transaction.
     `fresh` (uid -> matching record) gives records just created, as the caller built them, so they
     are not read back (a new record has no sub-records to leave out). `gathered` (the import, with
     `fresh`) gives their candidates already found, in `uids` order: the stored records'
-    (`search_before_write`) and the import's own (`blocking.within`).
+    (`search_before_write`) and the import's own (`blocking.within`); `seen` then counts the names of
+    the import's whole file (`deconflict.context`).
     """
     if type_name not in ENTITY_TYPES or not uids:
         return {}
@@ -133,7 +135,9 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
         if gathered is not None:
             if fresh is None or len(gathered) != len(uids) or len(order) != len(uids):
                 raise ValueError("gathered candidates must cover every fresh record, in order")
-            found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True, explain=False)
+            ctx = deconflict.context(tx, type_name, config, seen=seen)
+            found = deconflict.judge(tx, type_name, batch, gathered, config=config, hits_only=True, explain=False,
+                                     ctx=ctx)
         else:
             found = deconflict.find(
                 tx, type_name, batch, excludes=[[u, *loaded[u]["family"]] for u in order],

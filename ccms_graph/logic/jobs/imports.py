@@ -115,7 +115,7 @@ def run(graph: Graph, claim: queue.Claim, check: Callable[[], None]) -> dict:
     job = claim.job
     actor = graph.read(load_actor, job["owner_uid"]).with_request(job.get("client_address"), job.get("purpose"))
     counts = imports.import_jsonl(
-        graph, actor, job["type_name"], queue.lines(graph, claim.uid), case_key=job.get("case_key"),
+        graph, actor, job["type_name"], imports.Reread(lambda: queue.lines(graph, claim.uid)), case_key=job.get("case_key"),
         batch=int(job.get("batch") or BATCH), progress=lambda _: check(), after_line=int(job.get("last_line") or 0),
         so_far=_so_far(graph, claim.uid), checkpoint=_checkpoint(claim))
     return {**{k: counts[k] for k in COUNTS}, "refused_count": len(counts["refused"]),
