@@ -58,17 +58,22 @@ def _text(value: object) -> object:
 
 
 #: Column names other systems use for a record's contacts (every type with selectors).
-_CONTACT_NAMES = {"phone": "phones", "phone_number": "phones", "telephone": "phones", "tel": "phones",
-                  "email": "emails", "email_address": "emails"}
+_CONTACT_NAMES = {"phone": "phones", "phone_number": "phones", "phone_num": "phones", "phone_no": "phones",
+                  "telephone": "phones", "telephone_number": "phones", "tel": "phones", "mobile": "phones",
+                  "email": "emails", "email_address": "emails", "e_mail": "emails"}
 
 #: Column names other systems use for a type's own fields (exports, registers, the FEBRL benchmark,
 #: business directories).
 _TYPE_NAMES = {
     "Person": {
         "first_name": "given_name", "firstname": "given_name", "forename": "given_name", "given": "given_name",
-        "last_name": "family_name", "lastname": "family_name", "surname": "family_name",
-        "middle": "middle_name", "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob",
-        "gender": "sex", "social_security_number": "ssn", "alien_number": "a_number", "alias": "aliases",
+        "fname": "given_name", "given_names": "given_name",
+        "last_name": "family_name", "lastname": "family_name", "surname": "family_name", "lname": "family_name",
+        "family": "family_name", "middle": "middle_name", "middlename": "middle_name", "mname": "middle_name",
+        "midl_name": "middle_name", "middle_initial": "middle_name", "middle_names": "middle_name",
+        "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob", "dateofbirth": "dob",
+        "gender": "sex", "gender_code": "sex", "sex_code": "sex",
+        "social_security_number": "ssn", "alien_number": "a_number", "alias": "aliases",
         "birth_year": "dob", "year_of_birth": "dob", "birthyear": "dob", "yob": "dob",
     },
     "Business": {
@@ -116,7 +121,7 @@ _TYPE_NAMES = {
 _FULL_NAME_COLUMNS = ("name", "full_name", "fullname", "person_name", "subject_name", "sdn_name")
 
 #: Column names other systems give their own identifier of a row (our `ref`).
-_REF_COLUMNS = ("rec_id", "record_id", "source_ref", "source_id", "id")
+_REF_COLUMNS = ("rec_id", "record_id", "source_ref", "source_id", "unique_id", "row_id", "id")
 
 #: Person columns that are national identifiers of a kind with no field of its own: kept as `identifiers`
 #: entries. A system's own row or person number is not among them: two systems' person 5 are not one
@@ -126,10 +131,13 @@ _PERSON_ID_COLUMNS = ("soc_sec_id", "national_id", "national_insurance_number", 
 #: Top-level address columns (a flat file's one address) -> the address part; `street_number` leads line1.
 _ADDRESS_COLUMNS = {
     "street_number": "number", "house_number": "number", "address_1": "line1", "address1": "line1",
-    "addr": "line1", "street": "line1", "street_address": "line1", "address": "line1", "address_2": "line2", "address2": "line2",
-    "suburb": "city", "town": "city", "city": "city", "locality": "city", "state": "state",
-    "province": "state", "postcode": "postcode", "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode",
-    "postal_code": "postcode", "country": "country",
+    "addr": "line1", "street": "line1", "street_address": "line1", "address": "line1", "address_line_1": "line1",
+    "address_line1": "line1", "res_street_address": "line1", "address_2": "line2", "address2": "line2",
+    "address_line_2": "line2", "address_line2": "line2",
+    "suburb": "city", "town": "city", "city": "city", "locality": "city", "city_name": "city", "res_city_desc": "city",
+    "state": "state", "state_cd": "state", "state_code": "state", "province": "state", "postcode": "postcode",
+    "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode", "post_code": "postcode",
+    "country": "country",
 }
 
 #: Address keys other systems use, inside an address object.

@@ -152,3 +152,38 @@ def test_an_address_in_one_cell_is_split_into_its_parts_and_a_birth_year_is_the_
     assert (met["ref"], hit["uid"], hit["decision"]) == ("b2", stored["uid"], "match")
     levels = {e["field"]: e["level"] for e in hit["explanation"]}
     assert (levels["addresses"], levels["dob"]) == ("agree", "partial")
+
+
+def test_a_voter_roll_and_a_benchmark_export_import_with_their_own_column_names(graph, org, tmp_path, capsys,
+                                                                                 cli_env):
+    # A state voter file's columns (abbreviated names, residence address, codes) and a linkage benchmark's
+    # (`unique_id`, `fname`/`lname`): every one the schema has a field for is read, none dropped.
+    stored = make_person(graph, org.agent_b, given_name="John", middle_name="Quincy", family_name="Smith",
+                         dob="1979-02-03", addresses=[{"line1": "123 Main St", "city": "Raleigh", "state": "NC",
+                                                       "postcode": "27601"}], phones=["+19195551234"])
+    src = tmp_path / "voters.csv"
+    src.write_text("unique_id,last_name,first_name,midl_name,res_street_address,res_city_desc,state_cd,zip_code,"
+                   "gender_code,phone_num\n"
+                   "v1,SMITH,JOHN,Q,123 MAIN ST,RALEIGH,NC,27601,M,919-555-1234\n", encoding="utf-8")
+    other = tmp_path / "benchmark.csv"
+    other.write_text("row_id,fname,lname,mname,dateofbirth,address_line_1,post_code,e_mail\n"
+                     "b1,Anna,Meyer,K,1980-04-03,Hauptstr 5,10115,anna@example.org\n", encoding="utf-8")
+    for path in (src, other):
+        assert main(["import", "--type", "person", str(path), "--owner", "agent_a"]) == 0
+        assert (_summary(capsys)["created"], _report(path)) == (1, [])  # nothing dropped, nothing refused
+    rows = {r["ref"]: r for r in graph.query(
+        "MATCH (p:Person) WHERE p.source_ref IN ['v1', 'b1'] RETURN p.source_ref AS ref, p.given_name AS g, "
+        "p.middle_name AS m, p.family_name AS f, p.sex AS sex, p.dob AS dob, "
+        "[(p)-[:RESIDES_AT]->(a) | a {.line1, .city, .state, .postcode}] AS addresses, "
+        "[(p)-[:USES_PHONE]->(t) | t.e164] AS phones, [(p)-[:USES_EMAIL]->(e) | e.address] AS emails")}
+    assert {k: rows["v1"][k] for k in ("g", "m", "f", "sex", "addresses", "phones")} == {
+        "g": "JOHN", "m": "Q", "f": "SMITH", "sex": "M",
+        # the stored copy's address: one Address node, as first written
+        "addresses": [{"line1": "123 Main St", "city": "Raleigh", "state": "NC", "postcode": "27601"}],
+        "phones": ["+19195551234"]}
+    assert {k: rows["b1"][k] for k in ("g", "m", "f", "dob", "addresses", "emails")} == {
+        "g": "Anna", "m": "K", "f": "Meyer", "dob": "1980-04-03",
+        "addresses": [{"line1": "Hauptstr 5", "city": None, "state": None, "postcode": "10115"}],
+        "emails": ["anna@example.org"]}
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert met["hits"][0]["uid"] == stored["uid"]  # the voter meets the stored copy on address and phone
