@@ -120,6 +120,43 @@ _TYPE_NAMES = {
 #: `names.parse_full_name` does, comma first or particle-aware).
 _FULL_NAME_COLUMNS = ("name", "full_name", "fullname", "person_name", "subject_name", "sdn_name")
 
+#: A person's names in components, as R's RecordLinkage data writes them (first and second given name,
+#: first and second surname): the given name, the middle name, and the surname of both parts.
+_NAME_COMPONENTS = (("fname_c1", "given_name"), ("fname_c2", "middle_name"), ("lname_c1", "family_name"),
+                    ("lname_c2", "family_name"))
+
+#: A date of birth in three columns (year, month, day), read as one `dob`.
+_DOB_PARTS = (("by", "bm", "bd"), ("birth_year", "birth_month", "birth_day"), ("dob_year", "dob_month", "dob_day"),
+              ("year_of_birth", "month_of_birth", "day_of_birth"), ("byear", "bmonth", "bday"))
+
+
+def _person_parts(data: dict) -> None:
+    """A person's names in components and a date of birth in three columns, read as the schema's fields
+    where the file does not give those itself (other parts stay, so a lone `birth_year` is still a year)."""
+    parts: dict[str, list[str]] = {}
+    for column, name in _NAME_COMPONENTS:
+        value = _text(data.get(column))
+        if isinstance(value, str) and value.strip() and data.get(name) in (None, ""):
+            parts.setdefault(name, []).append(value.strip())
+            del data[column]
+    for name, values in parts.items():
+        data[name] = " ".join(values)
+    if data.get("dob") not in (None, ""):
+        return
+    for year, month, day in _DOB_PARTS:
+        given = [_text(data.get(k)) for k in (year, month, day)]
+        if not isinstance(given[0], str) or not isinstance(given[1], str) or not given[0].strip():
+            continue
+        for k in (year, month, day):
+            data.pop(k, None)
+        y, m, d = (v.strip() if isinstance(v, str) else "" for v in given)
+        if y.isdigit() and m.isdigit() and (d.isdigit() or not d):
+            data["dob"] = f"{int(y):04d}-{int(m):02d}" + (f"-{int(d):02d}" if d else "")
+        else:  # a month in words ("3 Apr 1980"), or whatever the parts hold, kept as written and flagged
+            data["dob"] = " ".join(v for v in (d, m, y) if v)
+        return
+
+
 #: Column names other systems give their own identifier of a row (our `ref`).
 _REF_COLUMNS = ("rec_id", "record_id", "source_ref", "source_id", "unique_id", "row_id", "id")
 
@@ -160,6 +197,7 @@ def _renamed(type_name: str, data: dict) -> dict:
         if k not in ours and key and key != k and key not in data:
             data[key] = data.pop(k)
     if type_name == "Person":  # a full name, as written, is one of the person's names: matching splits it
+        _person_parts(data)
         full = [_text(data.pop(k)) for k in _FULL_NAME_COLUMNS if k in data and data[k] not in (None, "")]
         if full:
             given = data.get("aliases")

@@ -1,7 +1,8 @@
 """Spreadsheet exports (CSV, TSV) read as the JSON lines an import takes: one object per row.
 
 `ccms-graph import` and `deconflict`, and an upload in the browser, take a file named `.csv`,
-`.tsv` or `.tab` as well as JSON Lines. Each row becomes the JSON object of its non-empty cells,
+`.tsv` or `.tab` as well as JSON Lines. Each row becomes the JSON object of its non-empty cells (a cell
+holding only a missing-value mark such as `NA`, `N/A`, `NULL` or `NaN` is empty: `MISSING`),
 keyed by the header (cells trimmed), so everything after is the JSON path's: other systems' column
 names and letter case (`common.column_key`), numbers as text, one value for a list, refusals and
 warnings naming the field. A `.csv` file may be separated by commas, semicolons, tabs or pipes: the
@@ -32,6 +33,10 @@ _SEPARATORS = (",", ";", "\t", "|")
 #: The key under which a row the reader could not take whole carries its reason (`lines.parse_line`
 #: refuses such a line with it).
 UNREADABLE = "_unreadable_row"
+
+
+#: Cells that say "no value", as R, pandas, spreadsheets and databases export it: read as empty cells.
+MISSING = frozenset({"NA", "N/A", "n/a", "#N/A", "<NA>", "NULL", "null", "NaN", "nan"})
 
 
 def is_tabular(file_name: str | None) -> bool:
@@ -75,7 +80,7 @@ def _row(columns: list[str], cells: list[str]) -> str:
     if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
         return json.dumps({UNREADABLE: f"{len(cells)} cells, the header has {len(columns)} columns"})
     filled = {name: cell.strip().replace("\r\n", "\n") for name, cell in zip(columns, cells, strict=False)
-              if cell.strip()}
+              if cell.strip() and cell.strip() not in MISSING}
     return json.dumps(filled) if filled else ""
 
 

@@ -187,3 +187,26 @@ def test_a_voter_roll_and_a_benchmark_export_import_with_their_own_column_names(
         "emails": ["anna@example.org"]}
     (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
     assert met["hits"][0]["uid"] == stored["uid"]  # the voter meets the stored copy on address and phone
+
+
+def test_names_in_components_a_date_in_three_columns_and_na_cells_import_as_r_exports_them(graph, org, tmp_path,
+                                                                                          capsys, cli_env):
+    # R's RecordLinkage data as shipped (RLdata500.tsv): first and second given name and surname, the date of
+    # birth as year, month and day, NA for nothing. Read as is, with no mapping: nothing refused or dropped,
+    # and the two copies of one person meet.
+    src = tmp_path / "RLdata.tsv"
+    src.write_text("fname_c1\tfname_c2\tlname_c1\tlname_c2\tby\tbm\tbd\n"
+                   "CARSTEN\tNA\tMEIER\tNA\t1949\t7\t22\n"
+                   "GERD\tNA\tBAUER\tNA\t1968\t7\t27\n"
+                   "ANNA\tMARIA\tKOCH\tSCHULZ\t1970\t1\t2\n"
+                   "CARSTEN\tNA\tMEIER\tNA\t1949\t7\t22\n", encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+    summary = _summary(capsys)
+    assert (summary["created"], summary["refused"], summary["warnings"]) == (4, 0, 0), _report(src)
+    rows = graph.query("MATCH (p:Person) RETURN p.given_name AS g, p.middle_name AS m, p.family_name AS f, "
+                       "p.dob AS dob ORDER BY p.created_at, p.given_name")
+    assert {(r["g"], r["m"], r["f"], r["dob"]) for r in rows} == {
+        ("CARSTEN", None, "MEIER", "1949-07-22"), ("GERD", None, "BAUER", "1968-07-27"),
+        ("ANNA", "MARIA", "KOCH SCHULZ", "1970-01-02")}
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert (met["line"], met["hits"][0]["decision"]) == (5, "match")
