@@ -27,7 +27,8 @@ def _import(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
-    def read() -> Iterator[str]:
+
+    def read() -> Iterator[str]:  # the file afresh on each pass: counted, its names counted, loaded
         with open(args.file, encoding="utf-8-sig", newline="") as f:
             yield from json_lines(f, args.file)
 

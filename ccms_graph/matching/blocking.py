@@ -6,7 +6,7 @@ scan of a label):
 1. **Exact identifiers.** `features.identifier_keys` -> `(:Identifier {key})` (unique index seek)
    <-[:HAS_IDENTIFIER]- record; phones and e-mails through `(:Phone {e164})` / `(:Email {address})`.
 2. **Fuzzy names.** A Lucene query on the existing `person_names` / `business_names` full-text
-   indexes: every name token as a fuzzy term (`token~1`, `~2` from eight letters). User input only
+   indexes: every name token of three letters or more as a fuzzy term (`token~1`; shorter ones exact). User input only
    reaches Lucene as escaped terms inside a `$parameter`.
 3. **Blocking keys.** `features.blocking_keys` plus two keys of ours (below), prefixed with the
    entity type ("Person:SM0|1980"), stored space-separated in one node property, `match_keys`, and
