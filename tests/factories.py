@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from ccms_graph.errors import NotFound
@@ -149,3 +150,14 @@ def set_attachment_text(graph, attachment_uid: str, text: str) -> None:
     stand-in until the extraction path lands); the `attachment_text` full-text index reads it."""
     graph.query("MATCH (a:Attachment {uid: $uid}) SET a.text = $text", {"uid": attachment_uid, "text": text},
                 write=True)
+
+
+class DaysFromToday(int):
+    """A date given as days from today in a test's parameters, made a date by `on_the_day` when the test
+    runs, not when pytest collects it: "tomorrow" collected before midnight is today after it."""
+
+
+def on_the_day(data: dict) -> dict:
+    """`data` with each `DaysFromToday` value as the ISO date it names today."""
+    return {k: (date.today() + timedelta(days=v)).isoformat() if isinstance(v, DaysFromToday) else v
+            for k, v in data.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -10,6 +10,7 @@ from ccms_graph.errors import Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals, cases, documents, hours
 from ccms_graph.logic.casework.cases import fiscal_year
 from ccms_graph.logic.oversight import statistics
+from tests.factories import DaysFromToday, on_the_day
 
 TODAY = date.today()
 FY = fiscal_year(TODAY)
@@ -38,13 +39,13 @@ def test_hours_are_logged_listed_audited_and_summed_for_the_office(graph, org, c
     ({"date": TODAY.isoformat(), "hours": 0.3}, "hours"),
     ({"date": TODAY.isoformat(), "hours": 0}, "hours"),
     ({"date": TODAY.isoformat(), "hours": 25}, "hours"),
-    ({"date": (TODAY + timedelta(days=1)).isoformat(), "hours": 1}, "date"),
+    ({"date": DaysFromToday(1), "hours": 1}, "date"),
     ({"date": "yesterday", "hours": 1}, "date"),
     ({"hours": 1}, "date"),
 ])
 def test_bad_hours_are_refused_naming_the_field(graph, org, case, data, field):
     with pytest.raises(ValidationFailed) as err:
-        hours.log_hours(graph, org.agent_a, case["uid"], data)
+        hours.log_hours(graph, org.agent_a, case["uid"], on_the_day(data))
     assert field in err.value.errors
     assert graph.query("MATCH (h:WorkHours) RETURN count(h) AS n")[0]["n"] == 0
 

@@ -12,7 +12,7 @@ from ccms_graph.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals
 from ccms_graph.logic.people import administration, auth, users
 from ccms_graph.policy.actor import load_actor
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, DaysFromToday, on_the_day
 
 
 def _user(graph, username: str) -> dict:
@@ -50,12 +50,12 @@ def test_deactivation_ends_sign_in_and_is_audited(graph, org):
     ("reactivate_user", {"reason": ""}, "reason"),
     ("renew_training", {}, "completed_on"),
     ("renew_training", {"completed_on": "last tuesday"}, "completed_on"),
-    ("renew_training", {"completed_on": (date.today() + timedelta(days=1)).isoformat()}, "completed_on"),
-    ("renew_training", {"completed_on": (date.today() - timedelta(days=400)).isoformat()}, "completed_on"),
+    ("renew_training", {"completed_on": DaysFromToday(1)}, "completed_on"),
+    ("renew_training", {"completed_on": DaysFromToday(-400)}, "completed_on"),
 ])
 def test_bad_input_names_the_field(graph, org, op, data, field):
     with pytest.raises(ValidationFailed) as err:
-        getattr(administration, op)(graph, org.admin, "agent_b", data)
+        getattr(administration, op)(graph, org.admin, "agent_b", on_the_day(data))
     assert set(err.value.errors) == {field}
     assert _admin_entries(graph, op) == []
 
