@@ -70,6 +70,7 @@ import json
 import logging
 import os
 import random
+import re
 import subprocess
 import sys
 import tarfile
@@ -80,6 +81,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rapidfuzz.distance import DamerauLevenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -124,6 +127,54 @@ def truth_pairs(rows: Iterable[tuple[dict, dict]], sides: tuple[set[str], set[st
         clusters[t["cluster"]].append(t["ref"])
     pairs = {Pair((a, b)) for refs in clusters.values() for i, a in enumerate(refs) for b in refs[i + 1:]}
     return {p for p in pairs if _counts(p, sides)}
+
+
+#: Fields that describe a record without identifying it (many records share them): left out of `_evidence`.
+_DESCRIPTIVE = frozenset({"ref", "kind", "category", "make", "model", "year", "colour", "color", "flag", "sex",
+                          "quantity", "value", "plate_state", "vessel_type", "case", "owner"})
+
+
+def _evidence(rec: dict) -> tuple[set[str], set[str]]:
+    """(identifying values, name words) of a record as the import reads it: every identifier, phone, e-mail,
+    date and address line (upper-case letters and digits), and the words of its names (4+ letters)."""
+    values: set[str] = set()
+    words: set[str] = set()
+
+    def add(key: str, value: object) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                add(f"{key}.{k}" if k not in ("value", "number", "line1") else key, v)
+            return
+        if isinstance(value, list):
+            for v in value:
+                add(key, v)
+            return
+        if value in (None, "") or key in _DESCRIPTIVE or key.split(".")[-1] in _DESCRIPTIVE:
+            return
+        text = str(value)
+        if key in ("name", "dbas", "given_name", "middle_name", "family_name", "aliases", "description"):
+            words.update(w for w in (x.lower() for x in re.findall(r"[A-Za-z]+", text)) if len(w) >= 4)
+        elif key.split(".")[-1] not in ("city", "state", "country", "line2", "type"):
+            norm = re.sub(r"[^0-9A-Z]", "", text.upper())
+            if len(norm) >= 4:
+                values.add(norm)
+
+    for key, value in rec.items():
+        add(key, value)
+    return values, words
+
+
+def shares_evidence(a: dict, b: dict) -> bool:
+    """Whether two records share any identifying value (within two edits) or any name word (within one):
+    a true pair that shares none (a copy renamed outright with nothing else kept, an aircraft re-registered
+    under another N-number and ICAO address) is out of any candidate query's reach."""
+    va, wa = _evidence(a)
+    vb, wb = _evidence(b)
+    if wa & wb or va & vb:
+        return True
+    if any(DamerauLevenshtein.distance(x, y, score_cutoff=1) <= 1 for x in wa for y in wb):
+        return True
+    return any(DamerauLevenshtein.distance(x, y, score_cutoff=2) <= 2 for x in va for y in vb)
 
 
 def _counts(pair: Pair, sides: tuple[set[str], set[str]] | None) -> bool:
@@ -770,6 +821,11 @@ def evaluate(ds: Dataset, ours: OursResult | None, splink: SplinkResult | None) 
         if ours.candidates is not None:
             reach = (ours.candidates | set(ours.hits) | ours.merged | ours.same_key) & truth
             cand = len(reach) / len(truth) if truth else 1.0
+            records = {t["ref"]: r for r, t in ds.rows}
+            blind = {p for p in truth - reach if not shares_evidence(*(records[x] for x in sorted(p)))}
+            findable = len(truth) - len(blind)
+            blind_note = {"blind_pairs": len(blind),
+                          "cand_findable": (len(reach) / findable) if findable else 1.0}
         rate = ours.created / ours.import_s if ours.import_s else None
         common = {"seconds": ours.import_s, "rate": rate, "cand": cand}
         rows += [{"system": "ours @match", **prf(at_match, truth), **common},
@@ -781,7 +837,10 @@ def evaluate(ds: Dataset, ours: OursResult | None, splink: SplinkResult | None) 
         common = {"seconds": splink.seconds, "rate": n / splink.seconds if splink.seconds else None, "cand": cand}
         rows += [{"system": "splink @0.5", **prf({p for p, s in keep.items() if s >= 0.5}, truth), **common},
                  {"system": "splink best", **best_threshold(keep, truth), **common}]
-    return {"profile": ds.profile, "type": ds.type_key, "records": n, "true_pairs": len(truth), "rows": rows}
+    out = {"profile": ds.profile, "type": ds.type_key, "records": n, "true_pairs": len(truth), "rows": rows}
+    if ours is not None and ours.candidates is not None:
+        out.update(blind_note)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1012,6 +1071,9 @@ def main() -> int:
     notes = [f"- {r['profile']} / {r['type']}: import refused {r.get('ours_refused', 0)} lines, warned on "
              f"{r.get('ours_warnings', 0)} (fields dropped, or identifiers kept unverified), "
              f"{r.get('ours_withheld', 0)} records withheld as their unique identifier was taken"
+             + (f"; {r['blind_pairs']} true pairs the candidates miss share no identifying value (no identifier, "
+                f"phone, date or address line within two edits, no name word within one); candidate recall over "
+                f"the rest {r['cand_findable']:.3f}" if r.get("blind_pairs") else "")
              + (f"; Splink: {'; '.join(r['splink_notes'])}" if r.get("splink_notes") else "")
              for r in results if not r.get("error")]
     md += ["", "Notes:", *notes] if notes else []
