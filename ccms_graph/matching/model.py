@@ -573,49 +573,16 @@ def _middle_weight(level: str, a: PersonName, b: PersonName, freq: NameFrequency
     return MIDDLE_WEIGHTS[level]
 
 
-#: Name pairs weighed per population of counted names (or the table) and kept: scoring meets the same
-#: pairs of names again and again (a common name's candidates share it). At most this many per population.
-NAME_PAIRS_KEPT = 200_000
-
-
-def _weigh_pair(na: PersonName, nb: PersonName, freq: NameFrequency | None, relatives: bool) -> tuple[str, float]:
-    level = cmp.compare_person_name(na, nb)
-    return level, _name_weight(level, na, nb, freq, relatives)
-
-
-_TABLE_PAIRS: dict[tuple[PersonName, PersonName, bool], tuple[str, float]] = {}
-
-
-def _name_weigher(freq: NameFrequency | None) -> Callable[[PersonName, PersonName, bool], tuple[str, float]]:
-    """(name a, name b, relatives) -> (level, weight): `_weigh_pair`, remembered per `freq` where it is
-    the built-in table (None) or counted names (`NameCounts`, on the instance); a caller's own lookup
-    is weighed afresh."""
-    if freq is not None and not isinstance(freq, NameCounts):
-        return lambda na, nb, relatives: _weigh_pair(na, nb, freq, relatives)
-    kept = _TABLE_PAIRS if freq is None else freq.derived("name_pairs", dict)
-
-    def weigh(na: PersonName, nb: PersonName, relatives: bool) -> tuple[str, float]:
-        key = (na, nb, relatives)
-        found = kept.get(key)
-        if found is None:
-            found = _weigh_pair(na, nb, freq, relatives)
-            if len(kept) < NAME_PAIRS_KEPT:
-                kept[key] = found
-        return found
-
-    return weigh
-
-
 def _person_names(
     a: records.PersonView, b: records.PersonView, freq: NameFrequency | None, relatives: bool = False
 ) -> tuple[str, float, PersonName | None, PersonName | None]:
     """The best-weighted pair over all names and aliases: (level, weight, name of a, name of b)."""
     rank = cmp.rank(cmp.NAME_LEVELS)
-    weigh = _name_weigher(freq)
     best: tuple[float, int, str, PersonName | None, PersonName | None] | None = None
     for na in a.names:
         for nb in b.names:
-            level, weight = weigh(na, nb, relatives)
+            level = cmp.compare_person_name(na, nb)
+            weight = _name_weight(level, na, nb, freq, relatives)
             if best is None or (weight, -rank[level]) > best[:2]:
                 best = (weight, -rank[level], level, na, nb)
     if best is None:
