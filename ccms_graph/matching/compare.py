@@ -14,7 +14,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from ccms_graph.matching.addresses import comparable_city, comparable_line, house_and_street, street_parts
 from ccms_graph.matching.dates import Dob
-from ccms_graph.matching.identifiers import vin_check_digit_ok
+from ccms_graph.matching.identifiers import digits, vin_check_digit_ok
 from ccms_graph.matching.names import (
     PersonName,
     ascii_text,
@@ -36,15 +36,11 @@ NAME_JW = 0.90
 NAME_DL_MIN_LENGTH = 4
 
 
-def _numbers(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
-
-
 def _close(a: str, b: str) -> bool:
     """Spelling variants: Jaro-Winkler >= NAME_JW, the same Metaphone key, or one edit in a name of 4+ letters.
     Never two names with other numbers in them: "Unsub 1" and "Unsub 2", "Doe2" and "Doe3" are a file's
     placeholders for different people, not one name respelled."""
-    if _numbers(a) != _numbers(b):
+    if digits(a) != digits(b):
         return False
     if JaroWinkler.similarity(a, b) >= NAME_JW or phonetic_key(a) == phonetic_key(b):
         return True
@@ -75,7 +71,7 @@ def _family_tokens_level(fa: tuple[str, ...], fb: tuple[str, ...]) -> str:
     core_a, core_b = core_tokens(fa), core_tokens(fb)  # PersonName.family_core
     if core_a == core_b or "".join(fa) == "".join(fb):
         return "eq"
-    if _numbers("".join(fa)) != _numbers("".join(fb)):  # "Doe" and "Doe 2": two placeholders (`_close`)
+    if digits("".join(fa)) != digits("".join(fb)):  # "Doe" and "Doe 2": two placeholders (`_close`)
         return "no"
     ca, cb = set(core_a), set(core_b)
     if ca <= cb or cb <= ca:  # "Garcia" vs "Garcia Lopez": a dropped second surname

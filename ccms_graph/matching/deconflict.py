@@ -103,26 +103,9 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
     prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
-    return Context(prior, _with_seen(frequencies.stored(tx), seen), population, fitted)
-
-
-#: The last sum `_with_seen` made: (stored counts, seen counts, their sum). Held, so `is` compares live objects.
-_summed: tuple[frequencies.NameCounts | None, frequencies.NameCounts, frequencies.NameCounts] | None = None
-
-
-def _with_seen(counted: frequencies.NameCounts | None,
-               seen: frequencies.NameCounts | None) -> frequencies.NameCounts | None:
-    """`counted` plus `seen`, summed once per pair (an import asks for it on every batch, and what the
-    counts derive, e.g. one-edit neighbours, is kept on the sum)."""
-    global _summed
-    if seen is None or not seen.total:
-        return counted
-    held = _summed
-    if held is not None and held[0] is counted and held[1] is seen:
-        return held[2]
-    total = counted.plus(seen) if counted is not None else seen
-    _summed = (counted, seen, total)
-    return total
+    stored = frequencies.stored(tx)
+    names = seen.plus(stored) if seen is not None and seen.total else stored  # kept on `seen`: once per import
+    return Context(prior, names, population, fitted)
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],

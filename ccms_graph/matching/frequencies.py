@@ -137,13 +137,19 @@ class NameCounts:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def plus(self, other: NameCounts | None) -> NameCounts:
-        """These counts and `other`'s, summed (e.g. the stored people's and an import file's)."""
+        """These counts and `other`'s, summed (an import file's and the stored people's); the last sum is
+        kept on this instance, so asking again with the same `other` returns it (with what it derived)."""
         if other is None or not other.total:
             return self
+        last = self._cache.get("plus")
+        if last is not None and last[0] is other:
+            return last[1]
         family, given = Counter(self.family), Counter(self.given)
         family.update(other.family)
         given.update(other.given)
-        return NameCounts(self.total + other.total, dict(family), dict(given))
+        total = NameCounts(self.total + other.total, dict(family), dict(given))
+        self._cache["plus"] = (other, total)
+        return total
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """`build()`, computed once per instance under `key` (a caller's view of these counts)."""
