@@ -130,26 +130,29 @@ _DOB_PARTS = (("by", "bm", "bd"), ("birth_year", "birth_month", "birth_day"), ("
               ("year_of_birth", "month_of_birth", "day_of_birth"), ("byear", "bmonth", "bday"))
 
 
-def _person_parts(data: dict) -> None:
-    """A person's names in components and a date of birth in three columns, read as the schema's fields
-    where the file does not give those itself (other parts stay, so a lone `birth_year` is still a year)."""
+def _name_components(data: dict) -> None:
+    """A person's names in components (`_NAME_COMPONENTS`) as the schema's name fields, where the file
+    does not give those itself."""
     parts: dict[str, list[str]] = {}
     for column, name in _NAME_COMPONENTS:
         value = _text(data.get(column))
         if isinstance(value, str) and value.strip() and data.get(name) in (None, ""):
             parts.setdefault(name, []).append(value.strip())
             del data[column]
-    for name, values in parts.items():
-        data[name] = " ".join(values)
+    data.update({name: " ".join(values) for name, values in parts.items()})
+
+
+def _dob_columns(data: dict) -> None:
+    """A date of birth in three columns (`_DOB_PARTS`) as one `dob`, where the file gives none; a year
+    without a month stays for `_TYPE_NAMES` (a lone `birth_year` is a year)."""
     if data.get("dob") not in (None, ""):
         return
-    for year, month, day in _DOB_PARTS:
-        given = [_text(data.get(k)) for k in (year, month, day)]
-        if not isinstance(given[0], str) or not isinstance(given[1], str) or not given[0].strip():
+    for columns in _DOB_PARTS:
+        y, m, d = (v.strip() if isinstance(v := _text(data.get(k)), str) else "" for k in columns)
+        if not y or not m:
             continue
-        for k in (year, month, day):
+        for k in columns:
             data.pop(k, None)
-        y, m, d = (v.strip() if isinstance(v, str) else "" for v in given)
         if y.isdigit() and m.isdigit() and (d.isdigit() or not d):
             data["dob"] = f"{int(y):04d}-{int(m):02d}" + (f"-{int(d):02d}" if d else "")
         else:  # a month in words ("3 Apr 1980"), or whatever the parts hold, kept as written and flagged
@@ -197,7 +200,8 @@ def _renamed(type_name: str, data: dict) -> dict:
         if k not in ours and key and key != k and key not in data:
             data[key] = data.pop(k)
     if type_name == "Person":  # a full name, as written, is one of the person's names: matching splits it
-        _person_parts(data)
+        _name_components(data)
+        _dob_columns(data)
         full = [_text(data.pop(k)) for k in _FULL_NAME_COLUMNS if k in data and data[k] not in (None, "")]
         if full:
             given = data.get("aliases")
