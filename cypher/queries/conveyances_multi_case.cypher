@@ -8,10 +8,9 @@
 // A conveyance's holders are the subjects it is REGISTERED_TO and those that OWN or OPERATE it (active
 // links). A holder resolved as a sub-record also brings its master record's cases. Only readable holders
 // and readable cases count.
-MATCH (v:SubjectRecord)
+MATCH (v:SubjectRecord)-[h:REGISTERED_TO|OWNS|OPERATES {status: 'active'}]-(holder:SubjectRecord)
 WHERE any(l IN labels(v) WHERE l IN $kinds) AND coalesce(v.deleted, false) = false
-MATCH (v)-[h:REGISTERED_TO|OWNS|OPERATES {status: 'active'}]-(holder:SubjectRecord)
-WHERE ((h:REGISTERED_TO AND startNode(h) = v) OR (NOT h:REGISTERED_TO AND endNode(h) = v))
+  AND ((h:REGISTERED_TO AND startNode(h) = v) OR (NOT h:REGISTERED_TO AND endNode(h) = v))
   AND coalesce(holder.deleted, false) = false
 OPTIONAL MATCH (holder)-[:SUB_RECORD_OF {status: 'active'}]->(master:SubjectRecord)
 WITH v, holder, [x IN [holder, master] WHERE x IS NOT NULL] AS identities

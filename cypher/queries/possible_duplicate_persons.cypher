@@ -6,13 +6,17 @@
 // ---
 // Similar names: the same family name and the same first letter of the given name, or given and family
 // names swapped (case and accents aside). Pairs already resolved (a SUB_RECORD_OF link either way, or a
-// shared master record) are left out. A full YYYY-MM-DD date of birth is required on both.
+// shared master record) are left out. A full YYYY-MM-DD date of birth is required on both. Persons are
+// grouped by date of birth and paired within a group, so each is checked once, not once per pair.
 MATCH (a:Person)
 WHERE a.dob =~ '\\d{4}-\\d{2}-\\d{2}' AND coalesce(a.deleted, false) = false
   AND (NOT $office_only OR a.office_code IN $offices)
-MATCH (b:Person {dob: a.dob})
-WHERE a.uid < b.uid AND coalesce(b.deleted, false) = false
-  AND (NOT $office_only OR b.office_code IN $offices)
+WITH a.dob AS dob, collect(a) AS born
+WHERE size(born) > 1
+UNWIND born AS a
+UNWIND born AS b
+WITH a, b
+WHERE a.uid < b.uid
 WITH a, b, toLower(coalesce(a.given_name, '')) AS ag, toLower(coalesce(a.family_name, '')) AS af,
      toLower(coalesce(b.given_name, '')) AS bg, toLower(coalesce(b.family_name, '')) AS bf
 WITH a, b, CASE
