@@ -87,10 +87,44 @@ def test_every_new_node_gets_its_kinds_predicate_and_the_authors_condition_is_ev
     assert "x_mc:Case" in q and "x:Case THEN" not in q  # a Person can only be a Subject Record
 
 
+def _where_and_check(q: str) -> tuple[str, str]:
+    """The first MATCH's own WHERE (what the planner may seek with) and the policy check after it."""
+    where = q[q.index("WHERE ") + 6:]
+    check = where[where.index("{ WITH * WHERE ") + 15:]
+    return where[:where.index("\nCALL (")], check
+
+
 def test_equalities_that_cannot_fail_stay_outside_the_guard_for_the_planner():
     q = guard("MATCH (c:Case {uid: $u}) MATCH (d:Document {owner_uid: c.owner_uid}) RETURN d", {"u": "uid"}).cypher
     assert "(c:Case {uid: $u})" in q
-    assert "WHERE d.owner_uid = c.owner_uid AND (coalesce(d.deleted" in q
+    assert "\n  WHERE d.owner_uid = c.owner_uid\nCALL (c, d) { WITH * WHERE (coalesce(d.deleted" in q
+
+
+def test_the_policy_is_checked_in_a_subquery_after_each_pattern_so_the_planner_plans_it_once():
+    q = guard("MATCH (c:Case {uid: $u}) MATCH (s:Person)-[:SUBJECT_IN]->(c) WHERE s.family_name = 'X' "
+              "AND toInteger(s.ssn) > 1 OPTIONAL MATCH (s)--(o:Phone) OPTIONAL MATCH (s)-[:OWNS]->(c) "
+              "RETURN s, o", {"u": "uid"}).cypher
+    lines = q.splitlines()
+    assert lines[0] == "MATCH (c:Case {uid: $u})" and lines[1].startswith("CALL (c) { WITH * WHERE (coalesce(c.")
+    assert lines[2] == "MATCH (s:Person)-[:SUBJECT_IN]->(c)" and lines[3] == "  WHERE (s.family_name = 'X')"
+    # the analyst's condition that could fail stays behind the policy, in the same CASE as before
+    assert lines[4].startswith("CALL (c, s) { WITH * WHERE CASE WHEN (coalesce(s.deleted")
+    assert lines[4].endswith("THEN (toInteger(s.ssn) > 1) ELSE false END RETURN 0 AS g__2 }")
+    # an OPTIONAL MATCH: the same inside an OPTIONAL CALL returning what the pattern binds
+    assert lines[5] == "OPTIONAL CALL (c, s) {" and lines[6].startswith("MATCH (s)-[g__3:")
+    assert lines[7].startswith("CALL (c, g__3, o, s) { WITH * WHERE ")
+    assert lines[8:10] == ["RETURN g__3, o", "}"]
+    # binding nothing new, it still gives a row per match (and nothing to check)
+    assert lines[10:] == ["OPTIONAL CALL (c, g__3, o, s) {", "MATCH (s)-[:OWNS]->(c)", "RETURN 0 AS g__5", "}",
+                          "RETURN s, o"]
+    # not inside EXISTS, nor for a SHORTEST path: there the policy stays in the pattern's WHERE
+    for inner in ("MATCH (c)<-[:SUBJECT_IN]-(p:Person)", "MATCH (c)<-[:SUBJECT_IN]-(p:Person) RETURN p"):
+        q = guard(f"MATCH (c:Case) WHERE EXISTS {{ {inner} }} RETURN c").cypher
+        inside = q[q.index("EXISTS { "):]
+        assert "CALL (" not in inside and "(p:Person)" in inside and "WHERE (coalesce(p.deleted" in inside
+    q = guard("MATCH SHORTEST 1 (a:Person {uid: $a}) ((x:Person)-[r]-(y:Person)){1,3} (b:Person {uid: $b}) "
+              "RETURN b", {"a": "uid", "b": "uid"}).cypher
+    assert "CALL (" not in q
 
 
 TOTAL_WHERE = ("x.created_at >= since AND x.office_code IN $offices AND x.family_name STARTS WITH $p "
@@ -102,8 +136,8 @@ GUARDED_WHERE = ["x.created_at >= datetime() - duration({days: 1})", "x.family_n
 
 def test_conjuncts_that_cannot_fail_stand_before_the_guard_so_the_planner_can_seek_an_index():
     q = guard(f"WITH date() AS since MATCH (x:Person) WHERE {TOTAL_WHERE} RETURN x", {"p": "string"}).cypher
-    where = q[q.index("WHERE ") + 6:]
-    outside = where[:where.index("CASE WHEN")]
+    outside, check = _where_and_check(q)
+    assert not check.startswith("CASE WHEN")  # no condition of the analyst's is left behind the policy
     for part in ("(x.created_at >= since)", "(x.office_code IN $offices)", "(x.family_name STARTS WITH $p)",
                  "(x.status IN ['open', 'closed'])", "(x.dob IS NOT NULL)", "('A' < x.given_name)"):
         assert part in outside, part
@@ -113,9 +147,9 @@ def test_conjuncts_that_cannot_fail_stand_before_the_guard_so_the_planner_can_se
 @pytest.mark.parametrize("cond", GUARDED_WHERE)
 def test_conjuncts_that_could_fail_or_read_a_pointer_stay_behind_the_guard(cond):
     q = guard(f"MATCH (x:Person) WHERE x.family_name = 'A' AND {cond} RETURN x", {"p": "string"}).cypher
-    where = q[q.index("WHERE ") + 6:]
-    assert where.startswith("(x.family_name = 'A') AND CASE WHEN")  # only the equality stands outside
-    assert where.count("x.family_name = 'A'") == 1
+    outside, check = _where_and_check(q)
+    assert outside == "(x.family_name = 'A')" and check.startswith("CASE WHEN")  # only the equality stands outside
+    assert q.count("x.family_name = 'A'") == 1
 
 
 SELECTOR_RULE = "CASE WHEN (p:Phone OR p:Email OR p:Address"  #: the selector's own predicate
