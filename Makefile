@@ -8,7 +8,7 @@ VENDOR := ccms_graph/web/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup python vendor browser ocr neo4j run test lint typecheck bench bench-stats bench-peer bench-load drill api-fuzz probe clean stop
+.PHONY: setup python vendor browser ocr neo4j run test lint typecheck bench bench-stats bench-queries bench-peer bench-load drill api-fuzz probe clean stop
 
 setup: python vendor neo4j-jars
 
@@ -87,6 +87,14 @@ bench: setup browser
 STATS_PERSONS ?= 1000000
 bench-stats: setup
 	CCMS_NEO4J_BOLT_PORT=17693 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=4g $(BIN)/python benchmarks/stats_queries.py --persons $(STATS_PERSONS)
+
+# The saved-query catalogue over the sandbox grown by QUERY_PERSONS persons (benchmarks/saved_queries.py):
+# planning seconds and warm runs per role; QUERY_BASELINE=<commit> measures that commit beside it.
+QUERY_PERSONS ?= 200000
+QUERY_BASELINE ?=
+bench-queries: setup
+	CCMS_NEO4J_BOLT_PORT=17697 CCMS_NEO4J_HEAP=4g CCMS_NEO4J_PAGECACHE=2g $(BIN)/python benchmarks/saved_queries.py \
+	  --persons $(QUERY_PERSONS) $(if $(QUERY_BASELINE),--baseline $(QUERY_BASELINE))
 
 # Our deconfliction beside Splink 5 on the same records (benchmarks/peer.py): installs the `bench` extra,
 # runs on its own Neo4j (Bolt 17731), stops it. E.g. PEER_ARGS="--count 1000 --other-count 500 --public-limit 1000".
