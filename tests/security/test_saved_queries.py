@@ -218,6 +218,22 @@ RETURN count(x) AS hits, cases
     assert queries.run_query(graph, org.analyst_mia, "counting", {"guess": "Reyes"}).rows[0]["hits"] == 1
 
 
+def test_an_optional_match_checked_after_its_pattern_gives_a_row_of_nulls_for_what_is_hidden(graph, world):
+    # The guard checks an OPTIONAL MATCH's policy inside an OPTIONAL CALL after its pattern: a row whose
+    # only match is hidden must stay, with nulls, as a row with no match at all does.
+    org = world["org"]
+    approved(graph, world, "phones", header("phones", params="// param: number | phone | required\n") + """
+MATCH (p:Person) WHERE p.family_name IN ['Reyes', 'Quartermain']
+OPTIONAL MATCH (p)-[:USES_PHONE {status: 'active'}]->(ph:Phone)
+OPTIONAL MATCH (n:Phone {e164: $number})
+RETURN p.family_name AS who, collect(ph.e164) AS phones, count(n) AS number_seen
+""")
+    rows = {n: queries.run_query(graph, org.analyst_mia, "phones", {"number": n}).rows
+            for n in (PHONE, "+13055550142", "+13055550143")}
+    assert rows[PHONE] == rows["+13055550143"] == [{"who": "Reyes", "phones": ["+13055550142"], "number_seen": 0}]
+    assert rows["+13055550142"] == [{"who": "Reyes", "phones": ["+13055550142"], "number_seen": 1}]
+
+
 def test_conditions_standing_before_the_guard_answer_a_right_and_a_wrong_guess_alike(graph, world):
     # A prefix, a range and IS NOT NULL cannot fail, so they stand before the policy's CASE (the planner
     # seeks indexes with them) and meet hidden rows; date() could fail, so it still waits behind it.
