@@ -79,6 +79,15 @@ def _owned(var: str, owner: str = "owner_uid") -> str:
     return f"({var}.{owner} = $me OR {var}.{owner} IN $subordinates)"
 
 
+def checked(variables: list[str], predicate: str, column: str) -> str:
+    """A subquery keeping the rows for which `predicate` holds, printed right after the MATCH whose rows it
+    checks: `CALL (<variables>) { WITH * WHERE <predicate> RETURN 0 AS <column> }`. The rows are those of
+    the predicate in that MATCH's WHERE; the plan is not: in a WHERE, Neo4j plans the predicate's EXISTS
+    subqueries again for every join order it weighs, here once. `variables` are printed names (every one
+    the predicate reads); `column` is the one it adds, unique in its query part."""
+    return f"CALL ({', '.join(variables)}) {{ WITH * WHERE {predicate} RETURN 0 AS {column} }}"
+
+
 def case_readable(c: str = "c") -> str:
     """Predicate: may the actor read Case `c`?"""
     c = _v(c)

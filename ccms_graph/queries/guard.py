@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..nodes.vocabulary import DOCUMENT_TYPES, ENTITY_TYPES, LINK_TYPES, SELECTOR_TYPES
 from ..policy import scopes
@@ -605,12 +605,10 @@ class _Guard:
         start from what narrows most (a uid, a phone number, a link type), as an analyst reads the query.
         Not used inside EXISTS / COUNT / COLLECT, nor for a SHORTEST / ANY path (their WHERE, as before)."""
         total = " AND ".join(pat.total)
-        pat.total = []
-        check = self.guard_where(pat, cond)
+        check = self.guard_where(replace(pat, total=[]), cond)
         text = f"MATCH {paths}" + (f"\n  WHERE {total}" if total else "")
         if check:
-            scope = ", ".join(_name(v) for v in sorted(env))
-            text += f"\nCALL ({scope}) {{ WITH * WHERE {check} RETURN 0 AS {self.gen()} }}"
+            text += "\n" + scopes.checked([_name(v) for v in sorted(env)], check, self.gen())
         if not optional:
             return text
         # what the pattern binds; one row per match even when it binds nothing new

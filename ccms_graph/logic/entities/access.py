@@ -142,13 +142,12 @@ def search(graph: Graph, actor: Actor, text: str, types=None, office: str | None
 # One-hop expansion
 # ---------------------------------------------------------------------------------------------
 
-# The policy's link rule is checked in a subquery after the pattern (as the saved-query guard does), where
-# Neo4j plans its EXISTS subqueries once rather than once per plan it weighs: planning this query after a
-# server start took 2-3 times as long with the rule in the MATCH's WHERE.
+# The policy's link rule is checked in a subquery after the pattern (`scopes.checked`): planning this query
+# after a server start took 2-3 times as long with the rule in the MATCH's WHERE.
 _NEIGHBOURS = f"""
 MATCH (n:Linkable {{uid: $uid}})-[r]-(m:Linkable)
 WHERE type(r) IN $types AND coalesce(r.status, 'active') = 'active' AND coalesce(m.deleted, false) = false
-CALL (n, r, m) {{ WITH * WHERE {scopes.link_shown("n", "r", "m")} RETURN 0 AS shown }}
+{scopes.checked(["n", "r", "m"], scopes.link_shown("n", "r", "m"), "shown")}
 WITH n, r, m, {scopes.record_readable("m")} AS ok, {scopes.hidden("m")} AS hidden
 RETURN type(r) AS type, startNode(r) = n AS outgoing, ok, hidden, labels(m) AS labels, m.uid AS uid,
        CASE WHEN ok THEN {scopes.link_props("r")} END AS link, CASE WHEN ok THEN m END AS node
