@@ -175,17 +175,45 @@ class BusinessView:
     unverified: set[str] = field(default_factory=set)
 
 
+def _listed(rec: Mapping) -> dict[str, list[Mapping]]:
+    """The record's `identifiers` entries ({type, value, ...}) by canonical kind: a record other than a
+    person may list an identifier its type has a field for ("vin" on a vehicle) there instead, as an API
+    client or another system's export does; each view reads them as that field (a person's view reads
+    its own, `person_view`). Unverified kinds stay apart (`unverified_keys`)."""
+    out: dict[str, list[Mapping]] = {}
+    for entry in _as_list(rec.get("identifiers")):
+        if isinstance(entry, Mapping):
+            out.setdefault(canonical_kind(entry.get("type")), []).append(entry)
+    return out
+
+
+def _normalized(kind: str, field_value: object, listed: dict[str, list[Mapping]]) -> set[str]:
+    """The normalized values of `kind`: the field's, and those of its kind in `identifiers`."""
+    values = [*_as_list(field_value), *(e.get("value") for e in listed.get(kind, ()))]
+    return {v for v in (normalize_identifier(kind, x) for x in values) if v}
+
+
+def _qualified_all(kind: str, field_value: object, field_qualifier: object, listed: dict[str, list[Mapping]],
+                   qualifier_key: str) -> set[tuple]:
+    """(number, issuer) of `kind` (a plate and its state): the field's with its qualifier field, and those
+    of its kind in `identifiers`, each with its own entry's qualifier."""
+    values = [({"number": field_value, qualifier_key: field_qualifier} if field_value else None),
+              *({"number": e.get("value"), qualifier_key: e.get(qualifier_key)} for e in listed.get(kind, ()))]
+    return {q for v in values if v is not None and (q := _qualified(kind, v, qualifier_key)) is not None}
+
+
 def business_view(rec: Mapping) -> BusinessView:
     """Normalize a Business record dict."""
     names = [business_key(n) for n in [rec.get("name"), *_as_list(rec.get("dbas"))]]
     reg = alnum_upper(rec.get("registration_number"))
+    listed = _listed(rec)
     return BusinessView(
         names=[n for n in dict.fromkeys(names) if n],
-        ein={e for e in [normalize_identifier("ein", rec.get("ein"))] if e},
+        ein=_normalized("ein", rec.get("ein"), listed),
         registrations={(reg, normalize_state(rec.get("jurisdiction")))} if reg else set(),
         kind=ascii_text(rec.get("kind")),
-        phones={p for p in (normalize_identifier("phone", x) for x in _as_list(rec.get("phones"))) if p},
-        emails={e for e in (normalize_identifier("email", x) for x in _as_list(rec.get("emails"))) if e},
+        phones=_normalized("phone", rec.get("phones"), listed),
+        emails=_normalized("email", rec.get("emails"), listed),
         handles={str(h) for h in _as_list(rec.get("handles")) if h},
         accounts={str(a) for a in _as_list(rec.get("accounts")) if a},
         addresses=[normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)],
@@ -229,11 +257,11 @@ def _year(value: object) -> int | None:
 
 def vehicle_view(rec: Mapping) -> dict:
     """Normalize a Vehicle record dict."""
-    plate = normalize_identifier("plate", rec.get("plate"))
     colour = ascii_text(rec.get("colour") or rec.get("color"))
+    listed = _listed(rec)
     return {
-        "vin": {v for v in [normalize_identifier("vin", rec.get("vin"))] if v},
-        "plate": {(plate, normalize_state(rec.get("plate_state")))} if plate else set(),
+        "vin": _normalized("vin", rec.get("vin"), listed),
+        "plate": _qualified_all("plate", rec.get("plate"), rec.get("plate_state"), listed, "state"),
         "make": make_key(rec.get("make")),
         "model": ascii_text(rec.get("model")),
         "year": _year(rec.get("year")),
@@ -256,13 +284,14 @@ def vessel_name_key(value: object) -> str:
 
 def vessel_view(rec: Mapping) -> dict:
     """Normalize a Vessel record dict."""
-    doc = alnum_upper(rec.get("documentation_number"))
+    listed = _listed(rec)
+    docs = [rec.get("documentation_number"), *(e.get("value") for e in listed.get("documentation_number", ()))]
     return {
         "name": vessel_name_key(rec.get("name")),
-        "imo": {v for v in [normalize_identifier("imo", rec.get("imo"))] if v},
-        "mmsi": {v for v in [normalize_identifier("mmsi", rec.get("mmsi"))] if v},
-        "hin": {v for v in [normalize_identifier("hin", rec.get("hull_id"))] if v},
-        "documentation_number": {doc} if doc else set(),
+        "imo": _normalized("imo", rec.get("imo"), listed),
+        "mmsi": _normalized("mmsi", rec.get("mmsi"), listed),
+        "hin": _normalized("hin", rec.get("hull_id"), listed),
+        "documentation_number": {d for d in map(alnum_upper, docs) if d},
         "flag": _country(rec.get("flag")),
         "kind": ascii_text(rec.get("kind")),
         "unverified": unverified_keys(rec),
@@ -272,11 +301,12 @@ def vessel_view(rec: Mapping) -> dict:
 def aircraft_view(rec: Mapping) -> dict:
     """Normalize an Aircraft record dict."""
     make = make_key(rec.get("make"))
+    listed = _listed(rec)
     return {
-        "n_number": {v for v in [normalize_identifier("n_number", rec.get("tail_number"))] if v},
-        "icao24": {v for v in [normalize_identifier("icao24", rec.get("icao24"))] if v},
+        "n_number": _normalized("n_number", rec.get("tail_number"), listed),
+        "icao24": _normalized("icao24", rec.get("icao24"), listed),
         # Manufacturers' serials are unique per make only, so the make qualifies the serial.
-        "serial": {(v, make) for v in [normalize_identifier("serial", rec.get("serial_number"))] if v},
+        "serial": {(v, make) for v in _normalized("serial", rec.get("serial_number"), listed)},
         "make": make,
         "model": ascii_text(rec.get("model")),
         "unverified": unverified_keys(rec),
@@ -286,10 +316,11 @@ def aircraft_view(rec: Mapping) -> dict:
 def thing_view(rec: Mapping) -> dict:
     """Normalize a Thing record dict. Quantity and value describe a seizure, not identity: unused."""
     category = ascii_text(rec.get("category"))
+    listed = _listed(rec)
     return {
         # A serial is unique per kind of thing only, so the category qualifies it.
-        "serial": {(v, category) for v in [normalize_identifier("serial", rec.get("serial"))] if v},
-        "imei": {v for v in [normalize_identifier("imei", rec.get("imei"))] if v},
+        "serial": {(v, category) for v in _normalized("serial", rec.get("serial"), listed)},
+        "imei": _normalized("imei", rec.get("imei"), listed),
         "category": category,
         "description": ascii_text(rec.get("description")),
         "unverified": unverified_keys(rec),

@@ -256,3 +256,34 @@ def test_records_another_batch_is_writing_are_left_out_whether_or_not_the_read_s
     seen = ask([])
     assert {written, older} <= seen
     assert ask([written]) == seen - {written}
+
+
+#: An identifier a type has a field for, listed among the record's `identifiers` instead (as an API client or
+#: another system's export may send it): (type, stored with it listed, created with the field, field).
+LISTED = [
+    ("Business", {"name": "Halcyon Freight Ltd", "identifiers": [{"type": "FEIN", "value": "12-3456789"}]},
+     {"name": "Blue Tern Logistics", "ein": "123456789"}, "ein"),
+    ("Vehicle", {"make": "Honda", "identifiers": [{"type": "VIN", "value": "1HGCM82633A004352"}]},
+     {"make": "Honda", "vin": "1HGCM82633A004352"}, "vin"),
+    ("Vessel", {"name": "Sea Breeze", "identifiers": [{"type": "IMO number", "value": "IMO 9074729"}]},
+     {"name": "Northern Light", "imo": "9074729"}, "imo"),
+    ("Aircraft", {"make": "Cessna", "identifiers": [{"type": "Tail number", "value": "N123AB"}]},
+     {"make": "Cessna", "tail_number": "n123ab"}, "n_number"),
+    ("Thing", {"category": "electronic_device", "identifiers": [{"type": "IMEI", "value": "490154203237518"}]},
+     {"category": "electronic_device", "imei": "49-015420-323751-8"}, "imei"),
+]
+
+
+@pytest.mark.parametrize(("type_name", "listed", "fielded", "field"), LISTED, ids=[t[0] for t in LISTED])
+@pytest.mark.parametrize("listed_first", [True, False], ids=["listed-stored", "field-stored"])
+def test_an_identifier_listed_among_identifiers_is_compared_as_its_field(graph, org, type_name, listed, fielded,
+                                                                         field, listed_first):
+    """Another name, nothing else in common: the identifier alone makes the match, whichever side lists it."""
+    stored, typed = (listed, fielded) if listed_first else (fielded, listed)
+    theirs = records.create_entity(graph, org.agent_nyc, type_name, stored)
+    mine = records.create_entity(graph, org.agent_a, type_name, {**typed, "separate_reason": "kept apart to confer"})
+    assert [h["owner"]["uid"] for h in mine["hits"]] == [org.agent_nyc.uid]
+    hit = graph.query("MATCH (h:DeconflictionHit {new_uid: $u}) RETURN h.explanation_json AS x, h.decision AS d,"
+                      " h.existing_uid AS e", {"u": mine["uid"]})
+    assert [(r["e"], r["d"]) for r in hit] == [(theirs["uid"], "match")]
+    assert {r["field"]: r["level"] for r in json.loads(hit[0]["x"])}[field] == "agree"
