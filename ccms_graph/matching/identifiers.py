@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import phonenumbers
+from Crypto.Hash import keccak
 from stdnum import bitcoin, iban
 from stdnum.exceptions import ValidationError as StdnumInvalid
 from stdnum.us import rtn
@@ -338,9 +339,6 @@ def bank_account(institution: object, routing: object, account: object) -> dict:
 
 
 def _keccak256(data: bytes) -> str:
-    # Its C bindings (cffi) take a tenth of a second to load: imported for a wallet, not by every process.
-    from Crypto.Hash import keccak
-
     return keccak.new(digest_bits=256, data=data).hexdigest()
 
 

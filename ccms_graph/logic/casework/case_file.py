@@ -35,7 +35,7 @@ from ...policy.scopes import DRAFT_STATUSES
 from ..common import new_uid
 from ..entities import access
 from ..oversight import audit, notifications
-from . import approvals, disclosures, documents
+from . import approvals, case_file_pdf, disclosures, documents
 
 ROI = documents.ROI
 #: Document types printed with the evidence (the rest are reports).
@@ -192,8 +192,6 @@ def case_file(graph: Graph, actor: Actor, key: str) -> tuple[bytes, dict]:
     filename, sha256, export_id}); audited as an "export" and every owner of a printed record told, in the
     transaction that read it. A refusal is audited as a denial (`audit.write_or_refuse`)."""
     export_id = new_uid()
-
-    from . import case_file_pdf  # fpdf and fontTools: imported when a file is printed, not by every process
 
     def work(tx):
         content = gather(tx, graph.settings, actor, key)

@@ -9,10 +9,6 @@ never touches the upload itself.
 Why pypdfium2 for rasterising rather than pdf2image: pdf2image shells out to poppler's `pdftoppm`, a
 second system package; pypdfium2 ships PDFium in its wheel. A PDF page with a text layer is read as
 text; a page with almost none (a scan) is OCR'd.
-
-The readers are imported where a file of their kind is read: together they add about a fifth of a second
-to every process that imports this module (the app, each `ccms-graph` command), most of which never
-extracts anything.
 """
 
 from __future__ import annotations
@@ -20,6 +16,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import docx
+import pypdf
+import pypdfium2
+import pytesseract
 from PIL import Image, UnidentifiedImageError
 
 from ...db import Graph
@@ -46,8 +46,6 @@ class ExtractionFailed(Exception):
 
 
 def _ocr(image: Image.Image) -> str:
-    import pytesseract
-
     try:
         return pytesseract.image_to_string(image, lang="eng", timeout=OCR_TIMEOUT)
     except pytesseract.TesseractNotFoundError as exc:
@@ -57,9 +55,6 @@ def _ocr(image: Image.Image) -> str:
 
 
 def _pdf(data: bytes) -> str:
-    import pypdf
-    import pypdfium2
-
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -84,8 +79,6 @@ def _pdf(data: bytes) -> str:
 
 
 def _docx(data: bytes) -> str:
-    import docx
-
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zipfile, KeyError and lxml errors for a broken file
