@@ -196,10 +196,9 @@ def _normalized(kind: str, field_value: object, listed: dict[str, list[Mapping]]
 def _qualified_all(kind: str, field_value: object, field_qualifier: object, listed: dict[str, list[Mapping]],
                    qualifier_key: str) -> set[tuple]:
     """(number, issuer) of `kind` (a plate and its state): the field's with its qualifier field, and those
-    of its kind in `identifiers`, each with its own entry's qualifier."""
-    values = [({"number": field_value, qualifier_key: field_qualifier} if field_value else None),
-              *({"number": e.get("value"), qualifier_key: e.get(qualifier_key)} for e in listed.get(kind, ()))]
-    return {q for v in values if v is not None and (q := _qualified(kind, v, qualifier_key)) is not None}
+    of its kind in `identifiers`, each with its own entry's qualifier (`_qualified`)."""
+    values = [(field_value, field_qualifier), *((e.get("value"), e.get(qualifier_key)) for e in listed.get(kind, ()))]
+    return {q for v, issuer in values if (q := _qualified(kind, v, qualifier_key, issuer)) is not None}
 
 
 def business_view(rec: Mapping) -> BusinessView:
@@ -285,13 +284,12 @@ def vessel_name_key(value: object) -> str:
 def vessel_view(rec: Mapping) -> dict:
     """Normalize a Vessel record dict."""
     listed = _listed(rec)
-    docs = [rec.get("documentation_number"), *(e.get("value") for e in listed.get("documentation_number", ()))]
     return {
         "name": vessel_name_key(rec.get("name")),
         "imo": _normalized("imo", rec.get("imo"), listed),
         "mmsi": _normalized("mmsi", rec.get("mmsi"), listed),
         "hin": _normalized("hin", rec.get("hull_id"), listed),
-        "documentation_number": {d for d in map(alnum_upper, docs) if d},
+        "documentation_number": _normalized("documentation_number", rec.get("documentation_number"), listed),
         "flag": _country(rec.get("flag")),
         "kind": ascii_text(rec.get("kind")),
         "unverified": unverified_keys(rec),
