@@ -331,12 +331,36 @@ def require_record_write(tx, actor: Actor, uid: str) -> None:
 # Derived data: properties that point at other records (see `scopes`, "Derived data")
 # ---------------------------------------------------------------------------------------------
 
-_READABLE_UIDS = f"""
+#: Each kind of record, as `scopes.record_readable` tells them apart (a node matching none is a selector).
+KINDS = ("Case", "SubjectRecord", "Document")
+
+_KIND_OF = f"""
 UNWIND $uids AS u
 MATCH (p:Linkable {{uid: u}})
-WHERE coalesce(p.deleted, false) = false AND {scopes.record_readable("p")}
+WHERE coalesce(p.deleted, false) = false
+RETURN p.uid AS uid, {' '.join(["CASE"] + [f"WHEN p:{k} THEN '{k}'" for k in KINDS] + ["ELSE 'selector' END"])} AS kind
+"""
+
+
+def _readable_of_kind(kind: str) -> str:
+    test = {"Case": scopes.case_readable, "SubjectRecord": scopes.subject_readable,
+            "Document": scopes.document_readable}.get(kind)
+    where = (f"p:{kind} AND {test('p')}" if test else
+             " AND ".join([f"NOT p:{k}" for k in KINDS] + [scopes.selector_readable("p")]))
+    return f"""
+UNWIND $uids AS u
+MATCH (p:Linkable {{uid: u}})
+WHERE coalesce(p.deleted, false) = false AND {where}
 RETURN collect(DISTINCT p.uid) AS uids
 """
+
+
+#: One statement per kind, each the branch of `scopes.record_readable` for that kind. Why not that
+#: predicate whole: Neo4j plans every branch of it, the selector's a dozen nested subqueries (2.5 s on a
+#: warm server, 10 s on a cold one, and again each time the store's statistics move, as an import into a
+#: small store makes them do twice in 5,000 records), where most lists name subject records and cases
+#: (0.1-0.3 s). `tests/policy/test_visibility.py` checks these against the reference scopes.
+_READABLE_OF_KIND = {kind: _readable_of_kind(kind) for kind in (*KINDS, "selector")}
 
 
 def readable_uids(tx, actor: Actor, uids: Iterable[str]) -> set[str]:
@@ -344,7 +368,12 @@ def readable_uids(tx, actor: Actor, uids: Iterable[str]) -> set[str]:
     wanted = sorted({u for u in uids if isinstance(u, str)})
     if not wanted:
         return set()
-    return set(tx.run(_READABLE_UIDS, uids=wanted, **actor_params(actor)).single()["uids"])
+    kinds: dict[str, list[str]] = {}
+    for r in tx.run(_KIND_OF, uids=wanted):
+        kinds.setdefault(r["kind"], []).append(r["uid"])
+    params = actor_params(actor)
+    return {u for kind, some in sorted(kinds.items())
+            for u in tx.run(_READABLE_OF_KIND[kind], uids=some, **params).single()["uids"]}
 
 
 def shown(props: dict | None) -> dict | None:

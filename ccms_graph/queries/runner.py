@@ -35,9 +35,8 @@ from ..errors import DomainError, Forbidden, ValidationFailed
 from ..logic.common import csv_safe, record_type_of
 from ..logic.oversight import audit, notifications
 from ..nodes.vocabulary import ALL_RECORD_TYPES, SELECTOR_TYPES, caption, caption_projection
-from ..policy import scopes
 from ..policy.actor import Actor
-from ..policy.rules import actor_params, require_active
+from ..policy.rules import actor_params, readable_uids, require_active
 from ..settings import Settings
 from . import loader, store
 from .params import validate_params
@@ -134,22 +133,20 @@ def to_csv(result: Result) -> str:
 # The policy check over whatever the query returned
 # ---------------------------------------------------------------------------------------------
 
-_CHECK_NODES = f"""
+#: What each node a result holds is (the policy's verdict comes from `rules.readable_uids`, which asks one
+#: statement per kind of record: the whole `scopes.record_readable` here took Neo4j 2.5-3.5 s to plan, and
+#: again each time the store's statistics moved, on top of the query being run).
+_CHECK_NODES = """
 UNWIND $ids AS id
 MATCH (n) WHERE elementId(n) = id
-WITH id, n, n:Linkable AND coalesce(n.deleted, false) = false AS linkable
-RETURN id, n.uid AS uid, labels(n) AS labels,
-       linkable AND {scopes.record_readable("n")} AS ok,
-       coalesce(n.owner_uid, n.author_uid) AS owner_uid,
-       CASE WHEN linkable AND {scopes.record_readable("n")} THEN {caption_projection("n")} END AS props
+RETURN id, n.uid AS uid, n:Linkable AND coalesce(n.deleted, false) = false AS linkable
 """
 
-#: Strings of the result that are uids of records the user may read (audit targets, owners to tell).
-#: Strings naming anything else change nothing: the result must not depend on it.
-_READABLE_UIDS = f"""
+#: The readable records' labels, owners and captions. Strings of the result that are uids of records the
+#: user may read name audit targets and owners to tell; strings naming anything else change nothing.
+_CAPTIONS = f"""
 UNWIND $uids AS u
 MATCH (n:Linkable {{uid: u}})
-WHERE coalesce(n.deleted, false) = false AND {scopes.record_readable("n")}
 RETURN u AS uid, labels(n) AS labels, coalesce(n.owner_uid, n.author_uid) AS owner_uid,
        {caption_projection("n")} AS props
 """
@@ -216,17 +213,15 @@ class _Checked:
         for rec in records:
             for v in rec.values():
                 _walk(v, nodes, strings)
-        params = actor_params(actor)
-        self.by_id = {r["id"]: dict(r.items()) for r in tx.run(_CHECK_NODES, ids=list(nodes), **params)}
-        bad = [eid for eid in nodes if not (self.by_id.get(eid) or {}).get("ok")]
+        found = {r["id"]: (r["uid"], r["linkable"]) for r in tx.run(_CHECK_NODES, ids=list(nodes))}
+        readable = readable_uids(tx, actor, [uid for uid, linkable in found.values() if linkable] + sorted(strings))
+        #: uid -> labels, owner_uid, props of every readable record the result holds or names.
+        self.by_uid = {r["uid"]: dict(r.items()) for r in tx.run(_CAPTIONS, uids=sorted(readable))}
+        bad = [eid for eid in nodes if not (found.get(eid, (None, False))[1] and found[eid][0] in readable)]
         if bad:
             raise PolicyBreach(f"{len(bad)} unreadable node(s) in the result, e.g. labels "
                                f"{sorted(nodes[bad[0]].labels)}")
-        # The uids of the nodes just checked are readable records already (a result returning a node and
-        # its uid, as most do, is checked once).
-        self.by_uid = {info["uid"]: info for info in self.by_id.values() if info["uid"] is not None}
-        unknown = sorted(strings - self.by_uid.keys())
-        self.by_uid.update((r["uid"], dict(r.items())) for r in tx.run(_READABLE_UIDS, uids=unknown, **params))
+        self.by_id = {eid: self.by_uid[found[eid][0]] for eid in nodes}
 
 
 def _cell(value, checked: _Checked, seen: set):

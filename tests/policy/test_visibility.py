@@ -75,6 +75,21 @@ def test_each_role_reads_exactly_its_scope(graph, world, role):
     assert allowed == EXPECTED[role]
 
 
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_a_list_of_uids_of_every_kind_is_narrowed_to_exactly_the_scope(graph, world, role):
+    """`rules.readable_uids` (the pointers of every answer, an import's masters) asks one statement per
+    kind of record; together they answer as the whole predicate does, selectors included."""
+    graph.query("""MATCH (o:SubjectRecord {uid: $open}), (r:SubjectRecord {uid: $hidden})
+                   CREATE (o)-[:USES_PHONE {status: 'active'}]->(:Phone:Linkable {uid: 'ph-open', e164: '+13055550101'}),
+                          (r)-[:USES_PHONE {status: 'active'}]->(:Phone:Linkable {uid: 'ph-hidden', e164: '+13055550102'})""",
+                {"open": world.s_open, "hidden": world.s_restricted}, write=True)
+    names = {**{getattr(world, n): n for n in EVERYTHING}, "ph-open": "phone_open", "ph-hidden": "phone_hidden"}
+    expected = (EXPECTED[role] | ({"phone_open"} if "s_open" in EXPECTED[role] else set())
+                | ({"phone_hidden"} if "s_restricted" in EXPECTED[role] else set()))
+    got = graph.read(rules.readable_uids, getattr(world.org, role), [*names, "no-such-uid"])
+    assert {names[u] for u in got} == expected
+
+
 def test_restricted_case_answers_not_found_and_is_audited(graph, world):
     with pytest.raises(NotFound):
         access.view_record(graph, world.org.agent_a, world.case_restricted)

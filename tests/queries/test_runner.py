@@ -192,3 +192,30 @@ def test_every_kind_of_record_a_query_returns_is_captioned_as_its_own_fields_cap
     for row in result.rows:
         expected = caption(runner.type_of(whole[row["uid"]]["labels"]), whole[row["uid"]]["props"])
         assert row["node"]["caption"] == expected and expected, row
+
+
+def test_a_result_holding_a_node_the_user_may_not_read_is_refused_and_a_hidden_uid_it_names_is_no_target(
+        seed_graph, users):
+    """The check behind the guard (`runner._Checked`) re-reads every node a result holds and every uid it
+    names, kind by kind: a node the user may not read refuses the whole result; a string naming a hidden
+    record is left a plain string (no audit target, no owner told); readable ones carry their captions."""
+    actor = users["analyst_nyc"]
+    own = "MATCH (c:Case {office_code: $office}) WHERE coalesce(c.restricted, false) = false RETURN c LIMIT 1"
+    hidden = """MATCH (c:Case {restricted: true}) WHERE c.office_code <> $office
+                AND NOT $me IN coalesce(c.team_uids, []) RETURN c LIMIT 1"""
+    args = {"office": actor.office_code, "me": actor.uid}
+
+    def check(statement, extra=""):
+        def work(tx):
+            records = list(tx.run(statement.replace("RETURN c", "RETURN c" + extra), args))
+            assert records
+            return runner._Checked(tx, actor, records)
+        return work
+
+    with pytest.raises(runner.PolicyBreach):
+        seed_graph.read(check(hidden))
+    secret = seed_graph.query(hidden.replace("RETURN c", "RETURN c.uid AS uid"), args)[0]["uid"]
+    checked = seed_graph.read(check(own, f", '{secret}' AS named"))
+    (info,) = checked.by_id.values()
+    assert info["props"]["uid"] in checked.by_uid and "Case" in info["labels"]
+    assert secret not in checked.by_uid
