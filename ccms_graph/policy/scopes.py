@@ -158,12 +158,12 @@ def selector_readable(n: str = "n") -> str:
             f"AND (({o}:SubjectRecord AND {subject_readable(o)}) "
             f"OR ({o}:Document AND {document_readable(o)})) }} "
             f"OR ({n}:Phone AND (EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.orig = {n}.e164 "
-            f"AND size({readable_case_uids(c)}) > 0 }} "
-            f"OR EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.term = {n}.e164 AND size({readable_case_uids(c)}) > 0 }} "
+            f"AND {any_readable_case(c)} }} "
+            f"OR EXISTS {{ MATCH ({c}:CallRecord) WHERE {c}.term = {n}.e164 AND {any_readable_case(c)} }} "
             f"OR EXISTS {{ MATCH ({s}:SubscriberRecord {{e164: {n}.e164}}) MATCH ({k}:Case {{uid: {s}.case_uid}}) "
             f"WHERE {case_readable(k)} }})) "
             f"OR EXISTS {{ MATCH ({n})<-[:NAMES_SELECTOR]-({t}:TelecomRecord) "
-            f"WHERE size({readable_case_uids(t)}) > 0 }})))")
+            f"WHERE {any_readable_case(t)} }})))")
 
 
 def record_readable(n: str = "n") -> str:
@@ -214,6 +214,15 @@ def readable_case_uids(holder: str, prop: str = "case_uids") -> str:
             f"WHERE {case_readable(k)} }}]")
 
 
+def any_readable_case(holder: str, prop: str = "case_uids") -> str:
+    """Predicate: does the list `holder.prop` name a case the actor may read? (`size(readable_case_uids(..)) >
+    0`, written as one subquery: the list comprehension's subquery within a subquery took Neo4j half as
+    long again to plan, in every statement the selector and link rules are part of.)"""
+    h, p = _v(holder), _v(prop)
+    k = f"{h}_ak"
+    return f"EXISTS {{ MATCH ({k}:Case) WHERE {k}.uid IN {h}.{p} AND {case_readable(k)} }}"
+
+
 def _from_cases(r: str) -> str:
     return (f"(type({r}) IN [{', '.join(repr(t) for t in CASE_DERIVED)}] "
             f"AND size(coalesce({r}.case_uids, [])) > 0)")
@@ -229,17 +238,23 @@ def link_readable(r: str = "r") -> str:
     """Predicate: may the actor see link `r` at all, its ends being readable? Every link may, but one
     derived from case material that holds nothing from a case the actor may read."""
     r = _v(r)
-    return (f"(NOT {_from_cases(r)} OR CASE WHEN type({r}) = 'CALLED' THEN EXISTS {{ {_calls(r)} RETURN 1 }} "
-            f"ELSE size({readable_case_uids(r)}) > 0 END)")
+    c = f"{r}_call"
+    return (f"(NOT {_from_cases(r)} OR CASE WHEN type({r}) = 'CALLED' THEN EXISTS {{ MATCH ({c}:CallRecord "
+            f"{{orig: startNode({r}).e164, term: endNode({r}).e164}}) WHERE {any_readable_case(c)} }} "
+            f"ELSE {any_readable_case(r)} END)")
 
 
-def link_shown(n: str, r: str, m: str) -> str:
+def link_shown(n: str, r: str, m: str, readable: str | None = None, hidden_: str | None = None) -> str:
     """Predicate: may the actor learn that link `r` joins the readable `n` to `m` (as a link, or as a
     locked placeholder for `m`)? Drafts of others never show; a selector's links to hidden records never
-    show; a case-derived link shows only with something from a readable case."""
+    show; a case-derived link shows only with something from a readable case. `readable` and `hidden_`
+    name variables already holding `record_readable(m)` and `hidden(m)`, for a query that returns them too
+    (each written out is another copy for Neo4j to plan)."""
     n, r, m = _v(n), _v(r), _v(m)
-    return (f"(CASE WHEN {record_readable(m)} THEN {link_readable(r)} "
-            f"ELSE NOT {is_draft(m)} AND ({is_record(n)} OR NOT {hidden(m)}) END)")
+    ok = _v(readable) if readable else record_readable(m)
+    secret = _v(hidden_) if hidden_ else hidden(m)
+    return (f"(CASE WHEN {ok} THEN {link_readable(r)} "
+            f"ELSE NOT {is_draft(m)} AND ({is_record(n)} OR NOT {secret}) END)")
 
 
 def link_props(r: str = "r") -> str:
