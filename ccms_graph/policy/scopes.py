@@ -175,6 +175,17 @@ def record_readable(n: str = "n") -> str:
             f"ELSE {selector_readable(n)} END)")
 
 
+def content_readable(n: str = "n") -> str:
+    """Predicate: is `n` a Case, Subject Record or Document the actor may read? (`record_readable` false
+    for a selector: for a query whose nodes are never selectors, it leaves Neo4j the selector rule's
+    dozen subqueries to plan.)"""
+    n = _v(n)
+    return (f"(CASE WHEN {n}:Case THEN {case_readable(n)} "
+            f"WHEN {n}:SubjectRecord THEN {subject_readable(n)} "
+            f"WHEN {n}:Document THEN {document_readable(n)} "
+            f"ELSE false END)")
+
+
 def hidden(n: str = "n") -> str:
     """Predicate: is the very existence of `n` protected (a refusal must answer NotFound)?"""
     n = _v(n)

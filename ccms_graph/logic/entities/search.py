@@ -425,6 +425,7 @@ def tls_alerts(tx, actor: Actor, numbers: list[str], imeis: list[str], criteria:
 # The record search: Subject Records and cases by their words (pickers, and the first search page)
 # ---------------------------------------------------------------------------------------------
 
+#: Its three indexes hold Subject Records and cases only (cypher/schema.cypher), so no selector's rule.
 _RECORDS = f"""
 CALL () {{
   CALL db.index.fulltext.queryNodes('record_search', $q, {{limit: $cap}}) YIELD node, score RETURN node, score
@@ -438,7 +439,7 @@ WHERE coalesce(n.deleted, false) = false
   AND ($types IS NULL OR any(l IN labels(n) WHERE l IN $types))
   AND ($office IS NULL OR n.office_code = $office)
   AND ($status IS NULL OR coalesce(n.status, n.approval_status) = $status)
-WITH n, score, {scopes.record_readable("n")} AS ok
+WITH n, score, {scopes.content_readable("n")} AS ok
 ORDER BY ok DESC, score DESC, n.uid
 WITH collect({{n: n, ok: ok, score: score}}) AS rows
 WITH [r IN rows WHERE r.ok] AS readable, [r IN rows WHERE NOT r.ok] AS refused
