@@ -12,7 +12,8 @@ as a missing case would). `uids`: the explorer's selection (at most `MAX_UIDS`);
 may not read contributes nothing. Neither: `bbox` is required and the query starts from the POINT
 indexes (`point.withinBBox`), so an area query is an index seek. A bbox also narrows a case or a selection.
 
-Every point passes its own policy predicate inside the query, whatever the scope: a case's map never
+Every point passes its own policy predicate inside the query, whatever the scope (a selection is first
+narrowed to the records the viewer may read, in the same transaction: `readable_selection`): a case's map never
 shows a sighting of its vehicle taken under a restricted case the viewer may not read, nor a cell site
 known only from such a case's calls. So a hidden point is absent from the features AND from the cluster
 counts and totals, which are computed from the same filtered rows.
@@ -35,7 +36,7 @@ from neo4j.spatial import WGS84Point
 
 from ...db import Graph
 from ...errors import ValidationFailed
-from ...policy import scopes
+from ...policy import rules, scopes
 from ...policy.actor import Actor
 from ...policy.rules import actor_params
 from ..common import iso
@@ -199,7 +200,7 @@ def _cell_row(cs: str, c: str, lean: bool = False) -> str:
 _SIGHTING_OK = f"{inside('s.location')} AND {dated('s.seen_at')} AND {sighting_readable('s')}"
 _REPORT_OK = (f"(d:ArrestReport OR d:SeizureReport) AND d.location IS NOT NULL AND coalesce(d.deleted, false) = false "
               f"AND {inside('d.location')} AND {dated(report_at('d'))} AND {scopes.document_readable('d')}")
-_CELL_OK = f"{inside('cs.location')} AND {dated('c.start_at')} AND size({scopes.readable_case_uids('c')}) > 0"
+_CELL_OK = f"{inside('cs.location')} AND {dated('c.start_at')} AND {scopes.any_readable_case('c')}"
 
 #: How a call reaches its cell site (`telecom_sites`), and a sighting its vehicle (`lpr`).
 CALL_SITE = "(c)-[:VIA_CELL]->(cs:CellSite)"
@@ -241,7 +242,7 @@ CALL () {{
 """
 
     selection = f"""
-MATCH (x:Linkable) WHERE x.uid IN $uids AND coalesce(x.deleted, false) = false AND {scopes.record_readable("x")}
+MATCH (x:Linkable) WHERE x.uid IN $uids AND coalesce(x.deleted, false) = false
 CALL (x) {{
   MATCH (x:Address) WHERE {_address_ok("x")} WITH x AS a {_address_row("a", lean)}
   UNION ALL
@@ -311,6 +312,15 @@ def params(actor: Actor, mode: str, case_uid, uids, box, since, until) -> dict:
             "since": since, "until": until, **actor_params(actor)}
 
 
+def readable_selection(tx, actor: Actor, mode: str, base: dict) -> dict:
+    """`base` with a selection's uids narrowed to the records the viewer may read (`rules.readable_uids`), which
+    the selection's events fragment then takes as read: the record rule written into it for every selected
+    record, and again for the other end of a link between two, took Neo4j seconds to plan."""
+    if mode != "selection":
+        return base
+    return {**base, "uids": sorted(rules.readable_uids(tx, actor, base["uids"])) or [rules.NONE]}
+
+
 def open_scope(tx, actor: Actor, mode: str, case_uid, op: str):
     """For a case: the policy's check (a refusal audited here; answered as for a missing case when hidden).
     Returns the error to raise after commit, or None."""
@@ -353,13 +363,15 @@ def features(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
         grid = {"west": west, "south": south, "cell_w": (east - west) / GRID if box else CELL_DEGREES,
                 "cell_h": (north - south) / GRID if box else CELL_DEGREES}
+        scope = readable_selection(tx, actor, mode, base)
+
         def cells_of() -> list[dict]:
-            return [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **base)]
+            return [r.data() for r in tx.run(CELL_EVENTS[mode] + _CELLS, **grid, **scope)]
 
         cells = cells_of() if box else None
         out: dict | None = None
         if cells is None or sum(c["points"] for c in cells) <= MAX_FEATURES:
-            rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **base)]
+            rows = [r.data() for r in tx.run(events + _FEATURES, limit=MAX_FEATURES + 1, **scope)]
             out = _as_features(rows) if len(rows) <= MAX_FEATURES else None
         if out is None:
             out = _as_clusters(cells if cells is not None else cells_of())

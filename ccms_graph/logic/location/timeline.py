@@ -44,7 +44,7 @@ _DOC_AT = ("(CASE WHEN coalesce(d.report_date, d.collected_date, d.incident_date
 _DOC_OK = f"coalesce(d.deleted, false) = false AND {scopes.document_readable('d')}"
 _DOC_KIND = "CASE WHEN d:ArrestReport THEN 'arrest' WHEN d:SeizureReport THEN 'seizure' ELSE 'document' END"
 _DOC_ROW = f"WITH d, {_DOC_KIND} AS kind, {_DOC_AT} AS at WHERE {geo.dated('at')} RETURN kind, at"
-_CALL_OK = f"{geo.dated('c.start_at')} AND size({scopes.readable_case_uids('c')}) > 0"
+_CALL_OK = f"{geo.dated('c.start_at')} AND {scopes.any_readable_case('c')}"
 _SIGHTING_OK = f"{geo.inside('s.location')} AND {geo.dated('s.seen_at')} AND {geo.sighting_readable('s')}"
 _LINK_TYPES = sorted(t for t in LINK_TYPES if t != "CALLED")  # calls are counted as calls
 
@@ -63,20 +63,20 @@ CALL () {{
   MATCH (:Case {{uid: $case}})<-[:PART_OF {{status: 'active'}}]-(d:Document) WHERE {_DOC_OK} {_DOC_ROW}
   UNION ALL
   MATCH (:Case {{uid: $case}})<-[r:SUBJECT_IN|PART_OF {{status: 'active'}}]-(m:Linkable)
-  WHERE coalesce(m.deleted, false) = false AND {scopes.record_readable("m")} AND {geo.dated("r.created_at")}
+  WHERE coalesce(m.deleted, false) = false AND {scopes.content_readable("m")} AND {geo.dated("r.created_at")}
   RETURN 'link' AS kind, r.created_at AS at
   UNION ALL
   MATCH (:Case {{uid: $case}})<-[:SUBJECT_IN {{status: 'active'}}]-(x:SubjectRecord)-[r]-(m:Linkable)
   WHERE type(r) IN $link_types AND NOT type(r) IN ['SUBJECT_IN', 'PART_OF'] AND r.status = 'active'
-    AND coalesce(x.deleted, false) = false AND coalesce(m.deleted, false) = false
-    AND {scopes.subject_readable("x")} AND {scopes.record_readable("m")} AND {scopes.link_readable("r")}
-    AND {geo.dated("r.created_at")}
+    AND coalesce(x.deleted, false) = false AND coalesce(m.deleted, false) = false AND {geo.dated("r.created_at")}
+  {scopes.checked(["x", "r", "m"], f'{scopes.subject_readable("x")} AND {scopes.record_readable("m")} '
+                                   f'AND {scopes.link_readable("r")}', "ok")}
   WITH DISTINCT r RETURN 'link' AS kind, r.created_at AS at
 }}
 """
 
 _SELECTION_EVENTS = f"""
-MATCH (x:Linkable) WHERE x.uid IN $uids AND coalesce(x.deleted, false) = false AND {scopes.record_readable("x")}
+MATCH (x:Linkable) WHERE x.uid IN $uids AND coalesce(x.deleted, false) = false
 CALL (x) {{
   MATCH (x:Phone) MATCH (c:CallRecord {{orig: x.e164}}) WHERE {_CALL_OK} RETURN 'call' AS kind, c.start_at AS at
   UNION ALL
@@ -88,8 +88,7 @@ CALL (x) {{
   WITH x AS d WHERE d:Document AND {_DOC_OK} {_DOC_ROW}
   UNION ALL
   MATCH (x)-[r]->(m:Linkable) WHERE m.uid IN $uids AND type(r) IN $link_types AND r.status = 'active'
-    AND coalesce(m.deleted, false) = false AND {scopes.record_readable("m")} AND {scopes.link_readable("r")}
-    AND {geo.dated("r.created_at")}
+    AND coalesce(m.deleted, false) = false AND {scopes.link_readable("r")} AND {geo.dated("r.created_at")}
   RETURN 'link' AS kind, r.created_at AS at
 }}
 """
@@ -135,7 +134,7 @@ def timeline(graph: Graph, actor: Actor, case_uid: str | None = None, uids=None,
         error = geo.open_scope(tx, actor, mode, case_uid, "timeline")
         if error is not None:
             return None, error
-        rows = [r.data() for r in tx.run(EVENTS[mode] + _PER_DAY, **base)]
+        rows = [r.data() for r in tx.run(EVENTS[mode] + _PER_DAY, **geo.readable_selection(tx, actor, mode, base))]
         out = fold(rows, bucket, start.date() if start else None,
                    (end - timedelta(microseconds=1)).date() if end else None)
         out["scope"] = what

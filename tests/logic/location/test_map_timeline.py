@@ -8,7 +8,7 @@ import pytest
 
 from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.casework import documents
-from ccms_graph.logic.entities import records
+from ccms_graph.logic.entities import links, records
 from ccms_graph.logic.identity import telecom
 from ccms_graph.logic.location import lpr, plates, timeline
 from ccms_graph.logic.location import map as geo
@@ -79,6 +79,24 @@ def test_a_restricted_cases_sighting_is_neither_drawn_nor_counted(graph, org, sc
     bar = timeline.timeline(graph, org.agent_a, uids=[scene["car"]["uid"]])
     assert bar["totals"]["sighting"] == 3
     assert timeline.timeline(graph, org.agent_b, uids=[scene["car"]["uid"]])["totals"]["sighting"] == 4
+
+
+def test_a_selected_record_the_viewer_may_not_read_adds_nothing_to_the_map_or_the_time_bar(graph, org, scene):
+    """A selection is narrowed to what the viewer may read before its points and links are gathered: case B's
+    (restricted) subject adds neither its address nor its link to the car for agent_a; for agent_b, on B's team,
+    it adds both."""
+    hidden = make_person(graph, org.agent_b, case_uid=scene["b"]["uid"], given_name="Iris", family_name="Vega",
+                         addresses=[{"line1": "9 Bay Rd", "city": "Miami", "state": "FL",
+                                     "latitude": 25.76, "longitude": -80.21}])
+    links.link(graph, org.agent_b, {"source_uid": hidden["uid"], "target_uid": scene["car"]["uid"], "type": "OWNS",
+                                  "reason": "registered owner"})
+    chosen = [scene["car"]["uid"], hidden["uid"]]
+    assert kinds(geo.features(graph, org.agent_a, uids=chosen)) == ["sighting"] * 3
+    assert kinds(geo.features(graph, org.agent_b, uids=chosen)) == ["address"] + ["sighting"] * 4
+    def counted(who):
+        return {k: n for k, n in timeline.timeline(graph, who, uids=chosen)["totals"].items() if n}
+    assert counted(org.agent_a) == {"sighting": 3}
+    assert counted(org.agent_b) == {"link": 1, "sighting": 4}
 
 
 def test_grid_clusters_count_only_readable_points(graph, org, scene, monkeypatch):
