@@ -331,49 +331,43 @@ def require_record_write(tx, actor: Actor, uid: str) -> None:
 # Derived data: properties that point at other records (see `scopes`, "Derived data")
 # ---------------------------------------------------------------------------------------------
 
-#: Each kind of record, as `scopes.record_readable` tells them apart (a node matching none is a selector).
-KINDS = ("Case", "SubjectRecord", "Document")
-
-_KIND_OF = f"""
+#: Which of a list of uids name live records the actor may read: cases, subject records and documents by
+#: their kinds' rules (`scopes.content_readable`), and the selectors met, for `_READABLE_SELECTORS`.
+_READABLE_CONTENT = f"""
 UNWIND $uids AS u
 MATCH (p:Linkable {{uid: u}})
 WHERE coalesce(p.deleted, false) = false
-RETURN p.uid AS uid, {' '.join(["CASE"] + [f"WHEN p:{k} THEN '{k}'" for k in KINDS] + ["ELSE 'selector' END"])} AS kind
+WITH p, {scopes.is_record("p")} AS content
+WITH p, content, content AND {scopes.content_readable("p")} AS ok
+RETURN [x IN collect(CASE WHEN ok THEN p.uid END) WHERE x IS NOT NULL] AS uids,
+       [x IN collect(CASE WHEN NOT content THEN p.uid END) WHERE x IS NOT NULL] AS selectors
 """
 
-
-def _readable_of_kind(kind: str) -> str:
-    test = {"Case": scopes.case_readable, "SubjectRecord": scopes.subject_readable,
-            "Document": scopes.document_readable}.get(kind)
-    where = (f"p:{kind} AND {test('p')}" if test else
-             " AND ".join([f"NOT p:{k}" for k in KINDS] + [scopes.selector_readable("p")]))
-    return f"""
+_READABLE_SELECTORS = f"""
 UNWIND $uids AS u
 MATCH (p:Linkable {{uid: u}})
-WHERE coalesce(p.deleted, false) = false AND {where}
+WHERE {scopes.selector_readable("p")}
 RETURN collect(DISTINCT p.uid) AS uids
 """
 
 
-#: One statement per kind, each the branch of `scopes.record_readable` for that kind. Why not that
-#: predicate whole: Neo4j plans every branch of it, the selector's a dozen nested subqueries (2.5 s on a
-#: warm server, 10 s on a cold one, and again each time the store's statistics move, as an import into a
-#: small store makes them do twice in 5,000 records), where most lists name subject records and cases
-#: (0.1-0.3 s). `tests/policy/test_visibility.py` checks these against the reference scopes.
-_READABLE_OF_KIND = {kind: _readable_of_kind(kind) for kind in (*KINDS, "selector")}
-
-
 def readable_uids(tx, actor: Actor, uids: Iterable[str]) -> set[str]:
-    """The uids among `uids` of live records (cases, subject records, documents, selectors) the actor may read."""
+    """The uids among `uids` of live records (cases, subject records, documents, selectors) the actor may read.
+
+    `scopes.record_readable` is not written out here: Neo4j plans every branch of it, the selector's a
+    dozen nested subqueries (2.5 s on a warm server, 10 s on a cold one, and again each time the store's
+    statistics move, as an import into a small store makes them do twice in 5,000 lines), where most
+    lists name only cases and subject records. Selectors are asked about only when the list names one.
+    `tests/policy/test_visibility.py` checks the two against the reference scopes."""
     wanted = sorted({u for u in uids if isinstance(u, str)})
     if not wanted:
         return set()
-    kinds: dict[str, list[str]] = {}
-    for r in tx.run(_KIND_OF, uids=wanted):
-        kinds.setdefault(r["kind"], []).append(r["uid"])
     params = actor_params(actor)
-    return {u for kind, some in sorted(kinds.items())
-            for u in tx.run(_READABLE_OF_KIND[kind], uids=some, **params).single()["uids"]}
+    rec = tx.run(_READABLE_CONTENT, uids=wanted, **params).single()
+    ok = set(rec["uids"])
+    if rec["selectors"]:
+        ok |= set(tx.run(_READABLE_SELECTORS, uids=rec["selectors"], **params).single()["uids"])
+    return ok
 
 
 def shown(props: dict | None) -> dict | None:
