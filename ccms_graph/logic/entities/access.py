@@ -251,8 +251,8 @@ def shortest_path(graph: Graph, actor: Actor, from_uid: str, to_uid: str, max_ho
         raise audit.refuse(graph, actor, exc, "query", [], query="shortest_path", params=params) from None
 
     def work(tx):
-        # Both ends readable first, kind by kind (`rules.readable_uids`): the whole record rule written
-        # out for each end made the statement take Neo4j about twice as long to plan.
+        # Both ends readable first (`rules.readable_uids`): the whole record rule written out for each
+        # end made the statement take Neo4j about twice as long to plan.
         readable = rules.readable_uids(tx, actor, [from_uid, to_uid]) >= {from_uid, to_uid}
         rec = (tx.run(_PATH, from_uid=from_uid, to_uid=to_uid, max_hops=max_hops, **actor_params(actor)).single()
                if readable else None)
