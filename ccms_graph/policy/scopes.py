@@ -166,24 +166,25 @@ def selector_readable(n: str = "n") -> str:
             f"WHERE {any_readable_case(t)} }})))")
 
 
-def record_readable(n: str = "n") -> str:
-    """Predicate: may the actor read `n`, whatever it is (Case, Subject Record, Document, selector)?"""
-    n = _v(n)
+def _by_kind(n: str, otherwise: str) -> str:
+    """Predicate: `n` read by its kind's rule (Case, Subject Record, Document), else `otherwise`."""
     return (f"(CASE WHEN {n}:Case THEN {case_readable(n)} "
             f"WHEN {n}:SubjectRecord THEN {subject_readable(n)} "
             f"WHEN {n}:Document THEN {document_readable(n)} "
-            f"ELSE {selector_readable(n)} END)")
+            f"ELSE {otherwise} END)")
+
+
+def record_readable(n: str = "n") -> str:
+    """Predicate: may the actor read `n`, whatever it is (Case, Subject Record, Document, selector)?"""
+    n = _v(n)
+    return _by_kind(n, selector_readable(n))
 
 
 def content_readable(n: str = "n") -> str:
     """Predicate: is `n` a Case, Subject Record or Document the actor may read? (`record_readable` false
     for a selector: for a query whose nodes are never selectors, it leaves Neo4j the selector rule's
     dozen subqueries to plan.)"""
-    n = _v(n)
-    return (f"(CASE WHEN {n}:Case THEN {case_readable(n)} "
-            f"WHEN {n}:SubjectRecord THEN {subject_readable(n)} "
-            f"WHEN {n}:Document THEN {document_readable(n)} "
-            f"ELSE false END)")
+    return _by_kind(_v(n), "false")
 
 
 def hidden(n: str = "n") -> str:
