@@ -84,10 +84,15 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "2g"
     # How long the local server keeps a query's plan before statistics may make it plan the query again
-    # (Neo4j's `dbms.cypher.min_replan_interval`; its default). The test suite's server keeps plans for an
-    # hour: every test empties and refills a small graph, so by the default each process's start-up check
-    # of the saved queries planned them all again (40-80 s on this machine).
-    neo4j_min_replan_interval: str = "10s"
+    # (Neo4j's `dbms.cypher.min_replan_interval`, 10 s by default). An import into a small store grows it by
+    # a third or more a batch, so at 10 s its statements were planned again every few batches (the candidate
+    # statement 1-2 s each time, and the planner's code compiled again by the JIT): febrl3's 5,000 persons
+    # into an empty store, a fresh server warmed by two imports, Neo4j CPU 32/27/21/24 s at 10 s against
+    # 24/18/22/17 s at 2 min. A plan is then at most two minutes behind the statistics (the import's
+    # statements seek by index from their parameters whatever the counts). The test suite's server keeps
+    # plans for an hour: every test empties and refills a small graph, so by the default each process's
+    # start-up check of the saved queries planned them all again (40-80 s on this machine).
+    neo4j_min_replan_interval: str = "2m"
     # Flask session signing key (CCMS_SECRET_KEY, at least 32 characters). Unset: a random key generated
     # on the first start and kept in `<home>/var/secret_key` (mode 0600, ignored by git); see `signing_key`.
     secret_key: str | None = None
