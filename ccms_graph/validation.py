@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import cache
 from typing import TypedDict
@@ -11,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from .errors import ValidationFailed
 from .logic.location import coordinates
+from .matching import dates
 from .matching.identifiers import FORMAT_HINTS, is_unverified, normalize_identifier
 from .nodes.vocabulary import ALL_RECORD_TYPES, FINANCIAL_SELECTORS, Field, RecordType
 
@@ -199,26 +199,22 @@ def _located(clean: dict) -> dict:
     return clean
 
 
-_FULL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+def dob_problem(raw: object) -> str | None:
+    """What is wrong with a date of birth as written, or None when it reads as a date, full or partial,
+    in any of the forms `matching.dates.parse_dob` reads (1985-02-28, 19850228, 02/28/1985, 1985-02,
+    1985...). One that does not is kept as written and flagged (`parse_dob`); this says why, for the one
+    who wrote it."""
+    if not isinstance(raw, str) or not raw.strip() or dates.parse_dob(raw).valid:
+        return None
+    return f"{raw.strip()!r} is not a date of birth this system can read (e.g. 1985-02-28, 1985-02 or 1985)"
 
 
 def parse_dob(raw: str | None) -> dict:
-    """Split a date of birth into stored properties: year/month/day when readable, else flagged raw text."""
+    """Split a date of birth into stored properties: year/month/day where `matching.dates.parse_dob`
+    reads them (the forms the matching reads), the text as written, flagged unless a full date."""
     if not raw:
         return {"dob": None, "dob_year": None, "dob_month": None, "dob_day": None, "dob_flagged": False}
     raw = raw.strip()
-    m = _FULL.match(raw)
-    if m:
-        y, mo, d = (int(x) for x in m.groups())
-        try:
-            date(y, mo, d)
-            return {"dob": raw, "dob_year": y, "dob_month": mo, "dob_day": d, "dob_flagged": False}
-        except ValueError:
-            pass
-    m = _PARTIAL.match(raw)
-    if m and (m.group(2) is None or 1 <= int(m.group(2)) <= 12):
-        return {"dob": raw, "dob_year": int(m.group(1)),
-                "dob_month": int(m.group(2)) if m.group(2) else None, "dob_day": None,
-                "dob_flagged": True}
-    return {"dob": raw, "dob_year": None, "dob_month": None, "dob_day": None, "dob_flagged": True}
+    dob = dates.parse_dob(raw)
+    return {"dob": raw, "dob_year": dob.year, "dob_month": dob.month, "dob_day": dob.day,
+            "dob_flagged": not dob.is_full}

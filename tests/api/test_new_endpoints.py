@@ -231,7 +231,8 @@ def test_jsonl_import_creates_records_and_lists_refused_lines(as_user, graph, or
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert out["lines"] == 3 and out["created"] == 1
-    assert [x["line"] for x in out["refused"]] == [2, 3] and out["warnings"] == [{"line": 1, "unverified": ["ssn"]}]
+    assert [x["line"] for x in out["refused"]] == [2, 3] and out["warnings"] == [
+        {"line": 1, "unverified": ["ssn"], "problems": {"ssn": "'12345678' is not a valid SSN"}}]
     subjects = graph.query("MATCH (p:Person)-[:SUBJECT_IN]->(:Case {uid: $c}) RETURN p.source_ref AS ref",
                            {"c": case["uid"]})
     assert [s["ref"] for s in subjects] == ["A-1"]
@@ -261,7 +262,7 @@ def test_a_csv_import_reads_its_rows_by_the_header_and_a_bad_header_is_422_namin
     assert (out["lines"], out["created"]) == (3, 1)
     assert [x["line"] for x in out["refused"]] == [3, 4]  # A-2 identifies nothing; A-3 has cells past the header
     assert out["refused"][1] == {"line": 4, "reason": "6 cells, the header has 4 columns"}
-    assert out["warnings"] == [{"line": 2, "unverified": ["ssn"]}]
+    assert out["warnings"] == [{"line": 2, "unverified": ["ssn"], "problems": {"ssn": "'12345678' is not a valid SSN"}}]
     assert graph.query("MATCH (p:Person) RETURN p.source_ref AS ref, p.given_name AS g") == [{"ref": "A-1", "g": "Dana"}]
     bad = _problem(api.post("imports/persons", data={"file": (io.BytesIO(b"ref,ref\n1,2\n"), "p.csv", "text/csv")}),
                    422)

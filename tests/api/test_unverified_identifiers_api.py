@@ -34,7 +34,8 @@ def test_an_import_through_the_api_warns_the_vin_was_kept_unverified(as_user, or
     r = as_user(org.agent_a).post("imports/vehicles", data={
         "file": (io.BytesIO(line.encode()), "vehicles.jsonl", "application/x-ndjson")})
     assert r.status_code == 200, r.get_json()
-    assert r.get_json()["warnings"] == [{"line": 1, "unverified": ["vin"]}]
+    assert r.get_json()["warnings"] == [
+        {"line": 1, "unverified": ["vin"], "problems": {"vin": "'1HGCM82633A00435' is not a valid VIN"}}]
 
 
 def test_the_records_api_and_page_show_the_unverified_identifier(as_user, client, graph, org):

@@ -199,6 +199,7 @@ def test_import_page_runs_a_jsonl_file_and_reports_progress(client, graph, org):
     done = client.get(job_url).get_data(as_text=True)
     assert "Done: 301 records created from 303 lines." in done and "Line 301" in done
     assert "Line 303</span> loaded with ssn kept as unverified" in done
+    assert "(ssn: &#39;123&#39; is not a valid SSN)" in done  # what was wrong with it
     # another user cannot follow someone else's job
     client.post("/signout", data={"csrf_token": _token(client)})
     sign_in(client, "agent_b")

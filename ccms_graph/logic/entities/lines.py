@@ -23,6 +23,7 @@ from ...matching import identifiers as ids
 from ...matching.addresses import split_one_cell
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import Actor
+from ...validation import dob_problem
 from ..common import column_key
 from ..identity import resolution
 from . import records
@@ -330,7 +331,9 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
     `unverified`: an SSN of seven digits, a VIN of 16 characters, an IMEI failing Luhn, an
     `identifiers` entry its kind refuses, is kept as an identifier of its own kind (`ssn_unverified`,
     `vin_unverified`), never decisive, so the evidence it carries still finds the record's other
-    copies (a person's dob is kept raw likewise).
+    copies. A list's failing entries are dropped one by one ("addresses[2]", counted from 1 as lines
+    are), so its good entries still load. A date of birth that is no date is kept as written and
+    `flagged`. `problems` says what was wrong with each field or entry it names.
     """
     try:
         obj = json.loads(text)
@@ -349,21 +352,58 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
         return None, "; ".join(_messages(exc.errors)), {}
     dropped: list[str] = []
     unverified: list[str] = []
+    problems: dict[str, str] = {}
     for _ in range(4):  # each pass sets aside the fields that failed; the identifying check is never dropped
         try:
             row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True)
-            return {**row, "settle": (master, reason)}, None, _warning(dropped, unverified)
         except ValidationFailed as exc:
             bad = [k for k in exc.errors if k != "_schema" and k in data]
             if "_schema" in exc.errors or not bad:
                 reason = "; ".join(str(m) for m in _messages(exc.errors)) or exc.detail
-                return None, reason, _warning(dropped, unverified)
+                return None, reason, _warning(dropped, unverified, [], problems)
             for k in sorted(bad):
+                entries = _drop_entries(data, k, exc.errors[k]) if k != "identifiers" else None
+                if entries is not None:
+                    dropped += entries
+                    problems.update(entries)
+                    continue
+                problems[k] = _problem(exc.errors[k])
                 kept = _set_aside(type_name, data, k, exc.errors[k])
                 unverified += kept
                 if not kept:
                     dropped.append(k)
-    return None, "too many invalid fields", _warning(dropped, unverified)
+            continue
+        flagged = []
+        if (problem := dob_problem(row["props"].get("dob"))) is not None:
+            flagged, problems["dob"] = ["dob"], problem
+        return {**row, "settle": (master, reason)}, None, _warning(dropped, unverified, flagged, problems)
+    return None, "too many invalid fields", _warning(dropped, unverified, [], problems)
+
+
+def _drop_entries(data: dict, name: str, errors: object) -> dict[str, str] | None:
+    """Take out of the list field `name` only the entries its `errors` name ({index: messages}), keeping
+    the rest; {"<name>[<n>]": problem} for each entry taken out (counted from 1), or None when the errors
+    are not about entries (the whole field is then set aside)."""
+    value = data.get(name)
+    if not isinstance(value, list) or not isinstance(errors, dict) or not errors or \
+            not all(isinstance(i, int) and 0 <= i < len(value) for i in errors):
+        return None
+    kept = [v for i, v in enumerate(value) if i not in errors]
+    if kept:
+        data[name] = kept
+    else:
+        data.pop(name)
+    return {f"{name}[{i + 1}]": _problem(errors[i]) for i in sorted(errors)}
+
+
+def _problem(errors: object) -> str:
+    """A field's validation errors as one line of text; a list's entries counted from 1, as lines are."""
+    if isinstance(errors, dict):
+        return "; ".join(f"entry {k + 1}: {_problem(v)}" if isinstance(k, int) else f"{k}: {_problem(v)}"
+                         for k, v in errors.items())
+    if isinstance(errors, list | tuple):
+        return "; ".join(_problem(v) for v in errors)
+    return str(errors)
 
 
 def _set_aside(type_name: str, data: dict, name: str, errors: object) -> list[str]:
@@ -409,13 +449,17 @@ def _scalar(value: object) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool) and bool(ids.alnum_upper(value))
 
 
-def _warning(dropped: list[str], unverified: list[str]) -> dict[str, list[str]]:
-    return {k: v for k, v in (("dropped", sorted(set(dropped))), ("unverified", sorted(set(unverified)))) if v}
+def _warning(dropped: list[str], unverified: list[str], flagged: list[str], problems: dict[str, str]) -> dict:
+    out: dict = {k: v for k, v in (("dropped", sorted(set(dropped))), ("unverified", sorted(set(unverified))),
+                                   ("flagged", flagged)) if v}
+    if out and problems:
+        out["problems"] = dict(sorted(problems.items()))
+    return out
 
 
 def _messages(errors: dict) -> list[str]:
     out = []
     for k, v in errors.items():
-        msgs = v if isinstance(v, list) else [json.dumps(v)]
+        msgs = v if isinstance(v, list) else [_problem(v)]
         out += [m if k == "_schema" else f"{k}: {m}" for m in msgs]
     return out

@@ -542,6 +542,11 @@ class LineProblem(Out):
         "description": "identifier fields that failed their kind's checks (a person's SSN, a vehicle's VIN, a "
                        "thing's IMEI...), kept as `<kind>_unverified` entries of the record's `identifiers` "
                        "(compared, never decisive)"})
+    flagged = fields.List(fields.String(), metadata={
+        "description": "fields kept as written but flagged: a date of birth that is no date (1985-02-30)"})
+    problems = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "what was wrong with each field, or list entry (`addresses[2]`, counted from 1 as lines "
+                       "are), that `dropped`, `unverified` or `flagged` names; a list's other entries still load"})
 
 
 class OwnerContact(Out):

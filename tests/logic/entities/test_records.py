@@ -221,7 +221,7 @@ def test_an_import_reads_a_files_numbers_single_values_and_spellings_as_the_sche
 
     out = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line), json.dumps({**line, "sex": "other"})])
 
-    assert out["created"] == 2 and out["refused"] == [] and out["warnings"] == [{"line": 2, "dropped": ["sex"]}]
+    assert out["created"] == 2 and out["refused"] == [] and out["warnings"] == [{"line": 2, "dropped": ["sex"], "problems": {"sex": "Must be one of: M, F, X, U."}}]
     (row,) = graph.query(
         "MATCH (n:Person {source_ref: '7', sex: 'M'}) "
         "OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) OPTIONAL MATCH (n)-[:RESIDES_AT]->(a:Address) "
@@ -236,6 +236,44 @@ def test_an_import_reads_a_files_numbers_single_values_and_spellings_as_the_sche
     with pytest.raises(ValidationFailed) as refused:
         records.create_entity(graph, org.agent_a, "Person", {"given_name": "Ana", "ssn": 123456789})
     assert "ssn" in refused.value.errors
+
+
+def test_an_imported_lists_failing_entries_are_dropped_one_by_one_and_its_good_entries_load(graph, org):
+    # One address of two has no street line, one phone of two is no number: the others still load.
+    line = {"ref": "L1", "given_name": "Ana", "family_name": "Silva",
+            "addresses": [{"line1": "12 Ocean Dr", "city": "Miami"}, {"city": "Springfield", "state": "IL"}],
+            "phones": ["12", "305-555-0101"], "emails": ["ana@example.com"]}
+
+    out = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line)])
+
+    assert out["created"] == 1 and out["refused"] == []
+    assert out["warnings"] == [{"line": 1, "dropped": ["addresses[2]", "phones[1]"], "problems": {
+        "addresses[2]": "an address needs a street line (line1)", "phones[1]": "'12' is not a valid phone number"}}]
+    (row,) = graph.query(
+        "MATCH (n:Person {source_ref: 'L1'}) OPTIONAL MATCH (n)-[:RESIDES_AT]->(a:Address) "
+        "OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) OPTIONAL MATCH (n)-[:USES_EMAIL]->(e:Email) "
+        "RETURN collect(DISTINCT a.line1) AS addresses, collect(DISTINCT p.e164) AS phones, "
+        "collect(DISTINCT e.address) AS emails", {})
+    assert (row["addresses"], row["phones"], row["emails"]) == (["12 Ocean Dr"], ["+13055550101"], ["ana@example.com"])
+
+
+def test_an_imported_date_of_birth_that_is_no_date_loads_as_written_flagged_and_the_warning_says_why(graph, org):
+    lines = [json.dumps({"ref": "D1", "given_name": "Ana", "family_name": "Silva", "dob": "1985-02-30"}),
+             json.dumps({"ref": "D2", "given_name": "Rui", "family_name": "Silva", "dob": "19850228"}),
+             json.dumps({"ref": "D3", "given_name": "Eva", "family_name": "Silva", "dob": "1985-02"})]
+
+    out = imports.import_jsonl(graph, org.agent_a, "Person", lines)
+
+    assert out["created"] == 3 and out["refused"] == []
+    assert out["warnings"] == [{"line": 1, "flagged": ["dob"], "problems": {
+        "dob": "'1985-02-30' is not a date of birth this system can read (e.g. 1985-02-28, 1985-02 or 1985)"}}]
+    stored = {r["ref"]: r for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IN ['D1', 'D2', 'D3'] RETURN n.source_ref AS ref, n.dob AS dob, "
+        "[n.dob_year, n.dob_month, n.dob_day] AS parts, n.dob_flagged AS flagged", {})}
+    assert (stored["D1"]["dob"], stored["D1"]["parts"], stored["D1"]["flagged"]) == ("1985-02-30", [None] * 3, True)
+    # a compact date is a full date, read as the matching reads it; a month is a partial one, not a problem
+    assert (stored["D2"]["dob"], stored["D2"]["parts"], stored["D2"]["flagged"]) == ("19850228", [1985, 2, 28], False)
+    assert (stored["D3"]["parts"], stored["D3"]["flagged"]) == ([1985, 2, None], True)
 
 
 def test_an_import_reads_other_systems_column_names_for_the_schemas_own(graph, org):

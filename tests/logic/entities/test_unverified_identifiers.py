@@ -38,7 +38,8 @@ def test_a_vin_that_lost_a_character_is_kept_unverified_and_finds_the_stored_veh
     out, met = _import(graph, org.agent_a, "Vehicle",
                        {"ref": "V1", "vin": VIN[:-1], "make": "Honda", "model": "Accord", "year": 2003})
 
-    assert out["created"] == 1 and out["refused"] == [] and out["warnings"] == [{"line": 1, "unverified": ["vin"]}]
+    assert out["created"] == 1 and out["refused"] == [] and out["warnings"] == [
+        {"line": 1, "unverified": ["vin"], "problems": {"vin": "'1HGCM82633A00435' is not a valid VIN"}}]
     props, keys = _stored(graph, "V1")
     assert props.get("vin") is None and props.get("vin_key") is None  # never the VIN
     assert json.loads(props["identifiers"]) == [{"type": "vin_unverified", "value": VIN[:-1]}]
@@ -53,8 +54,9 @@ def test_a_pre_1981_vin_and_a_ten_digit_mmsi_are_kept_not_dropped(graph, org):
     out2, _ = _import(graph, org.agent_a, "Vessel", {"ref": "BOAT", "name": "Sea Star", "mmsi": "3661234567",
                                                       "hull_id": "ABC12345D40"})
 
-    assert out["warnings"] == [{"line": 1, "unverified": ["vin"]}]
-    assert out2["warnings"] == [{"line": 1, "unverified": ["hull_id", "mmsi"]}]
+    assert out["warnings"] == [{"line": 1, "unverified": ["vin"], "problems": {"vin": "'124379N1234' is not a valid VIN"}}]
+    assert out2["warnings"] == [{"line": 1, "unverified": ["hull_id", "mmsi"], "problems": {
+        "hull_id": "'ABC12345D40' is not a valid Hull ID (HIN)", "mmsi": "'3661234567' is not a valid MMSI"}}]
     assert json.loads(_stored(graph, "OLD")[0]["identifiers"]) == [{"type": "vin_unverified", "value": "124379N1234"}]
     kept = json.loads(_stored(graph, "BOAT")[0]["identifiers"])
     assert sorted(x["type"] for x in kept) == ["hin_unverified", "mmsi_unverified"]
@@ -67,7 +69,8 @@ def test_an_imei_failing_luhn_is_kept_unverified_and_finds_the_stored_thing(grap
     out, met = _import(graph, org.agent_a, "Thing", {"ref": "T1", "category": "electronic_device",
                                                      "imei": IMEI[:-1] + "7", "description": "Samsung Galaxy S21"})
 
-    assert out["created"] == 1 and out["warnings"] == [{"line": 1, "unverified": ["imei"]}]
+    assert out["created"] == 1 and out["warnings"] == [
+        {"line": 1, "unverified": ["imei"], "problems": {"imei": "'490154203237517' is not a valid IMEI"}}]
     props, keys = _stored(graph, "T1")
     assert props.get("imei") is None and json.loads(props["identifiers"]) == [{"type": "imei_unverified",
                                                                           "value": IMEI[:-1] + "7"}]

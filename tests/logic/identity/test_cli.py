@@ -47,7 +47,7 @@ def test_import_command_creates_refuses_reports_and_deconflicts(graph, org, tmp_
     report = [json.loads(x) for x in open(summary["report"])]
     by_line = {r["line"]: r for r in report}
     assert "needs at least one of" in by_line[3]["reason"]
-    assert by_line[4] == {"line": 4, "unverified": ["ssn"], "warning": True}
+    assert by_line[4] == {"line": 4, "unverified": ["ssn"], "problems": {"ssn": "'123-45' is not a valid SSN"}, "warning": True}
     assert by_line[5]["reason"].startswith("not valid JSON") and by_line[6]["reason"] == "not a JSON object"
 
     rows = graph.query("MATCH (n:Person {source_ref: 'SRC-1'})-[:SUBJECT_IN]->(c:Case) "
@@ -101,8 +101,8 @@ def test_a_malformed_ssn_is_kept_unverified_and_still_finds_the_other_copy_witho
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["created"] == 3 and summary["refused"] == 0
     report = [json.loads(x) for x in open(summary["report"])]
-    assert report == [{"line": 1, "unverified": ["ssn"], "warning": True},
-                      {"line": 2, "unverified": ["ssn"], "warning": True}]
+    assert report == [{"line": 1, "unverified": ["ssn"], "problems": {"ssn": "'5304218' is not a valid SSN"}, "warning": True},
+                      {"line": 2, "unverified": ["ssn"], "problems": {"ssn": "'5304218' is not a valid SSN"}, "warning": True}]
     stored = {r["ref"]: r for r in graph.query(
         "MATCH (n:Person) WHERE n.source_ref STARTS WITH 'F' OPTIONAL MATCH (n)-[:HAS_IDENTIFIER]->(i:Identifier) "
         "RETURN n.source_ref AS ref, n.uid AS uid, n.ssn AS ssn, collect(i.key) AS keys", {})}

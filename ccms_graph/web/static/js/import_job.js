@@ -9,7 +9,12 @@
       const parts = [];
       if ((w.dropped || []).length) parts.push(` without ${w.dropped.join(", ")}`);
       if ((w.unverified || []).length) parts.push(` with ${w.unverified.join(", ")} kept as unverified`);
+      if ((w.flagged || []).length) parts.push(` with ${w.flagged.join(", ")} kept as written and flagged`);
       return parts.join(";");
+    }
+    function why(w) {  // what was wrong with each field or entry, as the template shows it
+      const found = Object.entries(w.problems || {});
+      return found.length ? [" ", ccms.el("span", { class: "muted", text: `(${found.map(([k, v]) => `${k}: ${v}`).join("; ")})` })] : [];
     }
     const line = (n) => ccms.el("span", { class: "kind", text: `Line ${n}` });
     const record = (uid) => uid ? ccms.el("a", { href: `/records/${encodeURIComponent(uid)}`, text: uid })
@@ -20,7 +25,7 @@
     function problems(job) {
       fill("im-problems", [
         ...job.refused.map((r) => ccms.el("li", {}, line(r.line), ` refused: ${r.reason}`)),
-        ...job.warnings.map((w) => ccms.el("li", {}, line(w.line), ` loaded${warned(w)}`)),
+        ...job.warnings.map((w) => ccms.el("li", {}, line(w.line), ` loaded${warned(w)}`, ...why(w))),
       ], job);
     }
     function met(job) {  // the lines that met stored records, as the page's template lists them
