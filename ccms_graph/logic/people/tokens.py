@@ -123,15 +123,18 @@ def revoke_all_tokens(tx, user_uid: str, reason: str, by: str) -> list[str]:
     return list(tx.run(_REVOKE_ALL, user=user_uid, reason=reason, by=by).single()["uids"])
 
 
+#: A token's use writes only when something changes: its `last_used_at`, at most once a minute, or its
+#: revocation when its user may no longer sign in. Every other request's check commits nothing (a `SET`
+#: of an unchanged value is still a write: it locked the token, so concurrent requests of one client
+#: queued on it, and each committed a transaction).
 _RESOLVE = """
 MATCH (t:ApiToken {token_hash: $hash})
 WHERE t.revoked_at IS NULL AND t.expires_at > datetime()
 OPTIONAL MATCH (u:User {uid: t.user_uid})
 WITH t, u, u IS NOT NULL AND coalesce(u.active, true) AND u.separated_at IS NULL AS active
-SET t.last_used_at = CASE WHEN active AND (t.last_used_at IS NULL OR t.last_used_at < datetime() - duration({minutes: 1}))
-                          THEN datetime() ELSE t.last_used_at END,
-    t.revoked_at = CASE WHEN active THEN null ELSE datetime() END,
-    t.revoke_reason = CASE WHEN active THEN t.revoke_reason ELSE 'user_inactive' END
+FOREACH (_ IN CASE WHEN active AND (t.last_used_at IS NULL OR t.last_used_at < datetime() - duration({minutes: 1}))
+                   THEN [1] ELSE [] END | SET t.last_used_at = datetime())
+FOREACH (_ IN CASE WHEN active THEN [] ELSE [1] END | SET t.revoked_at = datetime(), t.revoke_reason = 'user_inactive')
 RETURN t.uid AS uid, t.user_uid AS user_uid, active, u IS NOT NULL AS exists
 """
 
