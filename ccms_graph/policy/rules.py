@@ -337,8 +337,7 @@ _READABLE_CONTENT = f"""
 UNWIND $uids AS u
 MATCH (p:Linkable {{uid: u}})
 WHERE coalesce(p.deleted, false) = false
-WITH p, {scopes.is_record("p")} AS content
-WITH p, content, content AND {scopes.content_readable("p")} AS ok
+WITH p, {scopes.is_record("p")} AS content, {scopes.content_readable("p")} AS ok
 RETURN [x IN collect(CASE WHEN ok THEN p.uid END) WHERE x IS NOT NULL] AS uids,
        [x IN collect(CASE WHEN NOT content THEN p.uid END) WHERE x IS NOT NULL] AS selectors
 """

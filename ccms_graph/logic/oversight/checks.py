@@ -39,7 +39,7 @@ def _center(any_kind: bool) -> str:
     (`scopes.content_readable`); only a check that may meet a selector (`any_kind`) carries the selector
     rule's dozen subqueries, which took Neo4j a second more to plan."""
     readable = scopes.record_readable("n") if any_kind else scopes.content_readable("n")
-    kinds = "" if any_kind else "WHERE n:SubjectRecord OR n:Document OR n:Case"
+    kinds = "" if any_kind else f"WHERE {scopes.is_record('n')}"
     return f"""
 MATCH (n:Linkable {{uid: $uid}})
 {kinds}
