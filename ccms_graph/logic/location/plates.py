@@ -23,9 +23,11 @@ def plate(value: object) -> str | None:
 
 
 def state(value: object) -> str | None:
-    """The state's canonical form ("FL" for "Florida" or "fl"), or None when blank or too long."""
+    """The state's canonical form ("FL" for "Florida" or "fl"), or None when blank, too long, or holding no
+    letters or digits ("[]", a NUL)."""
     text = str(value or "").strip()
-    return normalize_state(text).upper() if text and len(text) <= STATE_MAX else None
+    norm = normalize_state(text).upper() if text and len(text) <= STATE_MAX else ""
+    return norm or None
 
 
 def key(plate_norm: str, state_norm: str) -> str:

@@ -159,6 +159,21 @@ def test_hot_lists_take_a_writer_a_real_plate_and_a_future_expiry(graph, org):
     assert graph.query("MATCH (h:HotListEntry) RETURN count(h) AS n") == [{"n": 0}]
 
 
+@pytest.mark.parametrize("state", ["[]", "{}", "\x00", "--"])
+def test_a_plate_state_with_no_letters_is_refused_naming_the_state(graph, org, state):
+    """Before, "[]" (or a NUL) passed the check as a state and failed an assertion after it: a 500."""
+    uid, number = _case(graph, org.agent_a, "Operation Stateless")
+    with pytest.raises(ValidationFailed) as err:
+        hotlists.add_entry(graph, org.agent_a, number, {"plate": "ABC123", "state": state, "reason": "courier",
+                                                        "expires_at": _tomorrow()})
+    assert list(err.value.errors) == ["state"]
+    out = lpr.import_sightings(graph, org.agent_a, HEADER + f"ABC123,{state},2026-03-01T10:00:00Z,25.7,-80.2,,\n",
+                               case_key=number)
+    assert out["kept"] == 0 and out["refused"] == [
+        {"row": 2, "reason": f"state: {state!r} is not a state (give the plate's state or province, e.g. FL)"}]
+    assert graph.query("MATCH (n) WHERE n:HotListEntry OR n:Sighting RETURN count(n) AS n") == [{"n": 0}]
+
+
 def test_another_offices_import_alerts_the_hot_list_agent_without_its_restricted_case(graph, org):
     mia_uid, mia_number = _case(graph, org.agent_a, "Operation Heron")
     hotlists.add_entry(graph, org.agent_a, mia_number, {"plate": "HOT777", "state": "NY", "reason": "seen at stash",
