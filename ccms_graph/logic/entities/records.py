@@ -209,25 +209,27 @@ def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None 
     return {"props": {k: v for k, v in props.items() if v is not None}, "sel": sel, "case_uid": case_uid}
 
 
-_TAKEN = "UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) RETURN DISTINCT k"
+_TAKEN = "UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) WHERE n.uid <> $own RETURN DISTINCT k"
 
 
-def _leave_taken_keys(tx, type_name: str, rows: list[dict]) -> None:
+def _leave_taken_keys(tx, type_name: str, rows: list[dict], own: str = "") -> None:
     """One record per vehicle, vessel or aircraft holds its unique key (VIN, IMO, tail number): a row
     whose key a stored record (or an earlier row) already holds is created without it, so a copy
     from another case is stored, deconflicted (the equal identifier is a decisive match) and settled
-    as a sub-record of the holder, instead of failing its whole batch on the constraint."""
+    as a sub-record of the holder, instead of failing its whole batch on the constraint. An update of
+    record `own` (one row) to a key another record holds likewise leaves it without one (its own
+    earlier key cleared: the row says None), and is deconflicted against the holder."""
     if type_name not in UNIQUE_KEYS:
         return
     prop = UNIQUE_KEYS[type_name][1]
     keys = sorted({r["props"][prop] for r in rows if r["props"].get(prop)})
     if not keys:
         return
-    taken = {rec["k"] for rec in tx.run(_TAKEN.format(label=type_name, prop=prop), keys=keys)}
+    taken = {rec["k"] for rec in tx.run(_TAKEN.format(label=type_name, prop=prop), keys=keys, own=own)}
     for r in rows:
         key = r["props"].get(prop)
         if key in taken:
-            r["props"] = {k: v for k, v in r["props"].items() if k != prop}
+            r["props"] = {k: v for k, v in r["props"].items() if k != prop} | ({prop: None} if own else {})
         elif key:
             taken.add(key)
 
@@ -343,6 +345,9 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
             merged["identifiers"] = json.loads(merged["identifiers"])
         merged.update(clean)
         props, sel = prepare(rtype, merged)
+        row = {"props": props}
+        _leave_taken_keys(tx, type_name, [row], own=uid)
+        props = row["props"]
         # Blocking keys also come from the addresses the record already has (they live on Address nodes).
         known = [r["a"] for r in tx.run(_ADDRESSES, uid=uid)]
         props["search_text"] = " ".join([props["search_text"], *financial.held_search_words(tx, uid)]).strip()

@@ -89,6 +89,21 @@ def test_a_second_record_of_one_vin_asks_for_settlement_and_only_the_master_hold
         graph.query("MATCH (v:Vehicle {uid: $u}) SET v.vin_key = '1HGCM82633A004352'", {"u": sub["uid"]}, write=True)
 
 
+def test_an_update_of_a_record_whose_unique_key_another_holds_keeps_it_off_and_is_deconflicted(graph, org):
+    """Before, any update of the sub-record (the key left off at its create) wrote the key again and failed on
+    the constraint (a 500), as did changing a record's tail number to one another aircraft holds."""
+    first = records.create_entity(graph, org.agent_a, "Aircraft", {"tail_number": "N48ODD", "make": "Cessna"})
+    sub = records.create_entity(graph, org.agent_b, "Aircraft", {"tail_number": "n48odd", "sub_record_of": first["uid"]})
+    changed = records.update_entity(graph, org.agent_b, sub["uid"], {"serial_number": "17280001"})
+    assert changed["props"]["serial_number"] == "17280001" and changed["props"]["tail_number"] == "n48odd"
+    other = records.create_entity(graph, org.agent_b, "Aircraft", {"tail_number": "N11AAA", "make": "Piper"})
+    moved = records.update_entity(graph, org.agent_b, other["uid"], {"tail_number": "N48ODD"})
+    assert moved["props"]["tail_number"] == "N48ODD"
+    assert {h["uid"] for h in moved["hits"] if h["decision"] == "match"} == {first["uid"], sub["uid"]}
+    held = graph.query("MATCH (a:Aircraft) WHERE a.tail_key IS NOT NULL RETURN a.uid AS uid, a.tail_key AS k")
+    assert held == [{"uid": first["uid"], "k": "N48ODD"}]  # the moved record's own earlier key is gone too
+
+
 def test_an_import_with_a_vin_already_stored_loses_no_line(graph, org):
     from ccms_graph.logic.entities import imports
 
