@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ccms_graph.errors import Conflict, NotFound
+from ccms_graph.errors import Conflict, NotFound, ValidationFailed
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import access, imports, records
 from ccms_graph.logic.identity import resolution
@@ -128,11 +128,13 @@ def _merge_conflict(graph, org, m):
 
 
 def _create_under_sub(graph, org, m):
-    """A new record asked to settle under the readable record: refused, as under any sub-record."""
-    with pytest.raises(Conflict) as info:
+    """A new record asked to settle under the readable record: refused, naming the field, as under any
+    sub-record whose master the creator may not read."""
+    with pytest.raises(ValidationFailed) as info:
         records.create_entity(graph, org.agent_a, "Person", {"given_name": "Victor", "family_name": "Orloff",
                                                              "dob": "1975-03-14", "sub_record_of": m["sub"]})
-    return {"detail": info.value.detail, **info.value.extra}
+    assert list(info.value.errors) == ["sub_record_of"]
+    return {"detail": info.value.detail, **info.value.errors}
 
 
 def _import_meeting_sub(graph, org, m):

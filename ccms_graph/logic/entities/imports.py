@@ -96,6 +96,19 @@ def _prepare(type_name: str, chunk: list[tuple[int, str]], actor: Actor, case_ui
     return [(number, *parse_line(type_name, text, actor, case_uid=case_uid, source=source)) for number, text in chunk]
 
 
+def _refuse_unsettleable(graph: Graph, actor: Actor, type_name: str, prepared: list[tuple]) -> list[tuple]:
+    """`prepared` with the lines whose `sub_record_of` cannot take them refused, each with its reason
+    (`resolution.chosen_masters`: no such readable record, another type, a hidden master's sub-record), so
+    one such line is refused alone instead of failing its batch; the rest as they were."""
+    chosen = {number: row["settle"][0] for number, row, _, _ in prepared
+              if row is not None and row["settle"][0] and not row["settle"][1]}
+    if not chosen:
+        return prepared
+    _, problems = graph.read(lambda tx: resolution.chosen_masters(tx, actor, type_name, chosen))
+    return [(number, None, f"sub_record_of: {problems[number]}", {}) if number in problems else (number, row, *rest)
+            for number, row, *rest in prepared]
+
+
 def _names_of(type_name: str, lines: Iterable[str]) -> frequencies.NameCounts | None:
     """People: the names of every line of the input (read once more, all of it wherever a run resumes),
     counted as `frequencies.count_names` counts stored people; None for other types."""
@@ -189,7 +202,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
                                          fresh=dict(zip(uids, batch, strict=True)),
                                          gathered=deconflict.merged(stored, own), seen=seen)
         choices = {u: row["settle"] for u, (_, row) in zip(uids, rows, strict=True)}
-        settled = resolution.settle_batch(tx, actor, uids, hits, choices)
+        settled = resolution.settle_batch(tx, actor, type_name, uids, hits, choices)
         # Computed afresh from `tallied` on each run of this function, so a retried transaction counts once.
         after = {**tallied, "created": tallied["created"] + len(rows),
                  "hits": tallied["hits"] + sum(len(h) for h in hits.values()),
@@ -208,7 +221,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         """Validate a batch and find its stored candidates (a read, while the batch before, whose uids are
         `writing`, is written: those are left to `within`, so the answer does not depend on whether the
         read sees that write commit)."""
-        prepared = _prepare(type_name, chunk, actor, case_uid, (source or "").strip() or "import")
+        prepared = _refuse_unsettleable(graph, actor, type_name,
+                                        _prepare(type_name, chunk, actor, case_uid, (source or "").strip() or "import"))
         rows = [(number, row) for number, row, _, _ in prepared if row is not None]
         batch = [records.matching_record_of(type_name, row) for _, row in rows]
         probes = [blocking.probe(type_name, rec) for rec in batch]

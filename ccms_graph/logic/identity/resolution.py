@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
 
 from ...db import Graph
 from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -26,6 +28,8 @@ from ...policy.actor import Actor, load_actor
 from ...policy.rules import require_active
 from ..common import iso
 from ..oversight import audit, checks, notifications
+
+K = TypeVar("K", bound=Hashable)
 
 #: The kind of ApprovalRequest a merge of another owner's record files (decided through `approvals`).
 MERGE_KIND = "merge"
@@ -438,14 +442,12 @@ def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None,
     """
     matches = [h for h in hits if not h["restricted"] and h["decision"] == deconflict.model.MATCH]
     if master_uid:
-        if not rules.readable_uids(tx, actor, [master_uid]):
-            raise ValidationFailed({"sub_record_of": [f"no record {master_uid}"]})
-        master = _load(tx, master_uid)
-        # Under its own master, where the creator may read that one; a hidden master's sub-record is
-        # refused by `_check_pair` in the words a missing master gets, and its uid never leaves.
-        if master["masters"] and rules.readable_uids(tx, actor, master["masters"][:1]):
-            master = _load(tx, master["masters"][0])
         other = _load(tx, uid)
+        # Under its own master, where the creator may read that one; a hidden master is never named.
+        masters, problems = chosen_masters(tx, actor, other["type"], {uid: master_uid})
+        if problems:
+            raise ValidationFailed({"sub_record_of": [problems[uid]]})
+        master = _load(tx, masters[uid])
         _check_pair(tx, actor, master, other)
         done = _do_merge(tx, actor, master, other, "created as a sub-record of an existing Subject Record")
         return {"sub_record_of": done["master_uid"]}
@@ -460,6 +462,39 @@ def settle(tx, actor: Actor, uid: str, hits: list[dict], master_uid: str | None,
             "a Subject Record for this individual already exists: create this one as its sub-record "
             "(sub_record_of) or say why it is a separate record (separate_reason)", matches=matches)
     return {}
+
+
+_CHOSEN = """
+UNWIND $uids AS uid
+MATCH (n:SubjectRecord {uid: uid})
+RETURN uid, [l IN labels(n) WHERE l IN $types][0] AS type,
+       coalesce(head([(n)-[:SUB_RECORD_OF {status: 'active'}]->(m) | m.uid]), uid) AS master
+"""
+
+
+def chosen_masters(tx, actor: Actor, type_name: str, chosen: Mapping[K, str]) -> tuple[dict[K, str], dict[K, str]]:
+    """For each key's chosen `sub_record_of`, the master a record of `type_name` goes under (the chosen
+    record, or its own master where the chosen one is a sub-record), and why a choice cannot take it: a
+    record the actor may not read or none ("no record X", the same words for both), one of another type,
+    or a sub-record whose master the actor may not read (never named). ({key: master}, {key: problem})."""
+    wanted = set(chosen.values())
+    readable = rules.readable_uids(tx, actor, wanted) if wanted else set()
+    found = {r["uid"]: r for r in tx.run(_CHOSEN, uids=sorted(readable), types=list(ENTITY_TYPES))} if readable else {}
+    above = {r["master"] for r in found.values() if r["master"] != r["uid"]}
+    shown = rules.readable_uids(tx, actor, above) if above else set()
+    masters: dict[K, str] = {}
+    problems: dict[K, str] = {}
+    for key, uid in chosen.items():
+        rec = found.get(uid)
+        if rec is None:
+            problems[key] = f"no record {uid}"
+        elif rec["type"] != type_name:
+            problems[key] = f"a {type_name} cannot be a sub-record of a {rec['type']}"
+        elif rec["master"] != uid and rec["master"] not in shown:
+            problems[key] = f"record {uid} is itself a sub-record of another record; merge into that master instead"
+        else:
+            masters[key] = rec["master"]
+    return masters, problems
 
 
 _MASTERS_OF = """
@@ -480,7 +515,7 @@ RETURN o.uid AS other, m.uid AS master
 """
 
 
-def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]],
+def settle_batch(tx, actor: Actor, type_name: str, order: list[str], hits: dict[str, list[dict]],
                  choices: dict[str, tuple[str | None, str | None]]) -> dict[str, dict]:
     """`settle` for a batch of records just imported in `tx`, set-wise; uid -> {"sub_record_of"} or
     {"separate_reason"} or {}.
@@ -488,8 +523,8 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
     An import cannot ask, so a line that `match`es records the importer may read and states neither
     choice becomes a sub-record of its best such match's master (a match among the batch's own
     records counts only when it comes earlier in `order`, so the batch never links in a circle).
-    A line's `sub_record_of` must name a record the importer may read. One audit entry names every
-    link and every stated reason.
+    A line's `sub_record_of` must name a record of its type the importer may read (`chosen_masters`).
+    One audit entry names every link and every stated reason.
     """
     position = {u: i for i, u in enumerate(order)}
     choice = {u: choices.get(u, (None, None)) for u in order}
@@ -498,10 +533,9 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
     separate: list[dict] = [{"uid": u, "reason": choice[u][1], "others": sorted(h["uid"] for h in matches[u])}
                             for u in order if choice[u][1]]
     explicit: dict[str, str] = {u: m for u in order if (m := choice[u][0]) and not choice[u][1]}
-    readable = rules.readable_uids(tx, actor, explicit.values()) if explicit else set()
-    missing = sorted(u for u, m in explicit.items() if m not in readable)
-    if missing:
-        raise ValidationFailed({"sub_record_of": [f"no record {explicit[u]}" for u in missing]})
+    _, problems = chosen_masters(tx, actor, type_name, explicit)
+    if problems:  # the import refuses such lines before it writes (`chosen_masters`); this is the last guard
+        raise ValidationFailed({"sub_record_of": [problems[u] for u in order if u in problems]})
     found = {u: ms for u, ms in matches.items() if ms and u not in explicit and not choice[u][1]}
     targets = set(explicit.values()) | {h["uid"] for ms in found.values() for h in ms}
     masters = {r["uid"]: r["master"] for r in tx.run(_MASTERS_OF, uids=sorted(targets))} if targets else {}
@@ -511,10 +545,6 @@ def settle_batch(tx, actor: Actor, order: list[str], hits: dict[str, list[dict]]
     # matches are themselves unreadable (their owners are told).
     above = {m for t, m in masters.items() if m != t}
     hidden = above - (rules.readable_uids(tx, actor, above) if above else set())
-    chosen = sorted(u for u, m in explicit.items() if masters.get(m) in hidden)
-    if chosen:
-        raise ValidationFailed({"sub_record_of": [f"record {explicit[u]} is itself a sub-record of another record; "
-                                                  "merge into that master instead" for u in chosen]})
     wanted = dict(explicit)
     for u, ms in found.items():
         open_ = [h for h in ms if masters.get(h["uid"]) not in hidden]

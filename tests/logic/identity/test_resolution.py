@@ -165,3 +165,29 @@ def test_a_comparison_scores_the_pair_as_deconfliction_does(graph, org):
     rows = {e["field"]: e for e in pair["explanation"]}
     assert rows["prior"]["b"] == 2  # the stored population, as in a deconfliction hit
     assert pair["score"] == pytest.approx(other["hits"][0]["score"])
+
+
+def test_a_sub_record_of_another_type_or_of_no_record_is_refused_naming_the_field_and_an_import_refuses_the_line_alone(
+        graph, org):
+    """Before, an imported Person line naming a Vehicle as its master was linked under it, and a line naming no
+    record failed its whole batch (the import stopped there); a create named `other_uid`, a field it has not."""
+    import json
+
+    from ccms_graph.logic.entities import imports
+
+    vehicle = records.create_entity(graph, org.agent_a, "Vehicle", {"vin": "1HGCM82633A004352"})["uid"]
+    person = make_person(graph, org.agent_a, given_name="Ann", family_name="Keel")["uid"]
+    with pytest.raises(ValidationFailed) as err:
+        make_person(graph, org.agent_a, given_name="Bo", family_name="Rand", sub_record_of=vehicle)
+    assert err.value.errors == {"sub_record_of": ["a Person cannot be a sub-record of a Vehicle"]}
+    lines = [json.dumps({"ref": "a", "given_name": "Cy", "family_name": "Vale", "sub_record_of": vehicle}),
+             json.dumps({"ref": "b", "given_name": "Di", "family_name": "Moor", "sub_record_of": "--"}),
+             json.dumps({"ref": "c", "given_name": "Ed", "family_name": "Holt"}),
+             json.dumps({"ref": "d", "given_name": "Ann", "family_name": "Keel", "sub_record_of": person})]
+    out = imports.import_jsonl(graph, org.agent_a, "Person", lines)
+    assert out["refused"] == [{"line": 1, "reason": "sub_record_of: a Person cannot be a sub-record of a Vehicle"},
+                              {"line": 2, "reason": "sub_record_of: no record --"}]
+    assert (out["created"], out["sub_records"]) == (2, 1)
+    links = graph.query("MATCH (a)-[:SUB_RECORD_OF]->(b) RETURN a.source_ref AS ref, b.uid AS master")
+    assert links == [{"ref": "d", "master": person}]
+    assert graph.query("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 3}]
