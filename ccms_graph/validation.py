@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from typing import TypedDict
@@ -15,6 +16,39 @@ from .matching.identifiers import FORMAT_HINTS, is_unverified, normalize_identif
 from .nodes.vocabulary import ALL_RECORD_TYPES, FINANCIAL_SELECTORS, Field, RecordType
 
 _LIST_ITEM = fields.String(validate=validate.Length(min=1, max=500))
+
+#: What is wrong with a string holding half of a UTF-16 pair: JSON's "\ud800" escape decodes to one, and it is
+#: no text (nothing can store, show or send it).
+SURROGATE_PROBLEM = "holds a lone UTF-16 surrogate (a \\ud800 to \\udfff escape), which is not text"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(map(_has_surrogate, value))
+    return False
+
+
+def surrogate_fields(value: object) -> list[str]:
+    """The fields of decoded JSON input that hold a lone surrogate anywhere inside them (a key so spoiled, or
+    input that is no object, as "_schema"), sorted; [] when it is all text. Decoded JSON is the one input
+    that can hold one: forms, query strings and files are decoded from UTF-8, which cannot."""
+    if not isinstance(value, dict):
+        return ["_schema"] if _has_surrogate(value) else []
+    return sorted({"_schema" if _has_surrogate(k) else str(k) for k, v in value.items()
+                   if _has_surrogate(k) or _has_surrogate(v)})
+
+
+def refuse_surrogates(value: object) -> None:
+    """ValidationFailed naming each field of `value` (decoded JSON input) that holds a lone surrogate."""
+    bad = surrogate_fields(value)
+    if bad:
+        raise ValidationFailed({name: [SURROGATE_PROBLEM] for name in bad})
 
 
 class IdentifierSchema(Schema):

@@ -23,6 +23,22 @@ def _problem(r, status):
     return body
 
 
+def test_a_lone_surrogate_in_a_json_body_is_422_naming_its_field_and_nothing_is_written(as_user, org, graph):
+    """JSON's "\\ud800" escape decodes to half a UTF-16 pair, which no store takes: it was a 500 (the driver
+    could not encode it), after the request had been checked and half handled."""
+    api = as_user(org.agent_a)
+    sent = '{"given_name": "Ann\\ud800", "family_name": "Odd", "addresses": [{"line1": "1 Main \\udc00St"}]}'
+    body = _problem(api.post("records/persons", data=sent, content_type="application/json"), 422)
+    assert set(body["errors"]) == {"given_name", "addresses"} and "surrogate" in body["errors"]["given_name"][0]
+    admin = as_user(org.admin)  # an endpoint that hands the body on as sent (raw_body) is refused the same way
+    body = _problem(admin.post("admin/offices", data='{"code": "XX", "name": "\\udfffOffice", "kind": "field_office"}',
+                               content_type="application/json"), 422)
+    assert list(body["errors"]) == ["name"]
+    assert graph.query("MATCH (n) WHERE n:Person OR (n:Office AND n.code = 'XX') RETURN count(n) AS n") == [{"n": 0}]
+    pair = '{"given_name": "Ann \\ud83d\\ude00", "family_name": "Odd"}'  # a whole pair is text: an emoji
+    assert api.post("records/persons", data=pair, content_type="application/json").status_code == 201
+
+
 def test_bad_body_is_422_naming_each_field(as_user, org):
     body = _problem(as_user(org.agent_a).post("cases", json={"title": "x", "restricted": "perhaps"}), 422)
     assert {"title", "restricted"} <= set(body["errors"])

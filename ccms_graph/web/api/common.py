@@ -8,6 +8,7 @@ from flask_smorest import Blueprint as _SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from ...errors import DomainError, ValidationFailed
+from ...validation import refuse_surrogates
 from .. import context
 from ..auth import refusal
 from ..security import csrf
@@ -28,6 +29,11 @@ class Parser(FlaskParser):
     """webargs, but a refused argument raises ValidationFailed: one error shape for the whole app."""
 
     DEFAULT_VALIDATION_STATUS = 422
+
+    def _raw_load_json(self, req):
+        data = super()._raw_load_json(req)
+        refuse_surrogates(data)  # a "\ud800" escape decodes to no text: refused here, naming the field
+        return data
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         errors: dict = {}
@@ -80,6 +86,7 @@ def graph():
 def raw_body() -> dict:
     """The request's JSON object as sent (the logic function validates it with its own schema)."""
     data = request.get_json(silent=True)
+    refuse_surrogates(data)
     return data if isinstance(data, dict) else {}
 
 

@@ -104,6 +104,22 @@ def test_an_update_of_a_record_whose_unique_key_another_holds_keeps_it_off_and_i
     assert held == [{"uid": first["uid"], "k": "N48ODD"}]  # the moved record's own earlier key is gone too
 
 
+def test_an_imported_line_holding_a_lone_surrogate_is_refused_alone_naming_its_field(graph, org):
+    """A "\\ud800" escape decodes to no text: the line's batch failed in the driver and the import stopped."""
+    from ccms_graph.logic.entities import imports
+
+    lines = ['{"ref": "a", "given_name": "Ann", "family_name": "Odd"}',
+             '{"ref": "b", "given_name": "Bo\\ud800", "family_name": "Odd", "phones": ["\\udc01"]}',
+             '{"ref": "c", "given_name": "Cy", "family_name": "Odd"}']
+    out = imports.import_jsonl(graph, org.agent_a, "Person", lines)
+    assert out["created"] == 2 and out["refused"] == [
+        {"line": 2, "reason": "given_name, phones: holds a lone UTF-16 surrogate (a \\ud800 to \\udfff escape), "
+                              "which is not text"}]
+    assert sorted(r["ref"] for r in graph.query("MATCH (p:Person) RETURN p.source_ref AS ref")) == ["a", "c"]
+    checked = list(imports.deconflict_jsonl(graph, org.agent_a, "Person", lines))
+    assert [c for c in checked if "error" in c] == [{"line": 2, "ref": None, "error": out["refused"][0]["reason"]}]
+
+
 def test_an_import_with_a_vin_already_stored_loses_no_line(graph, org):
     from ccms_graph.logic.entities import imports
 
