@@ -304,7 +304,8 @@ def _diff(a: str, b: str) -> str:
     return "\n".join(list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[:40])
 
 
-#: Pages that take a foreign id in the query string or the form rather than the path: (method, path, fields).
+#: Pages that take a foreign id in the query string or the form rather than the path (saved queries' parameters
+#: and the audit page's filter among them): (method, path, fields).
 #: `{record}` and `{case}` are the foreign case's; `{own_*}` the caller's own.
 BY_VALUE = [
     ("GET", "/records/compare", {"a": "{own_record}", "b": "{record}"}),
@@ -321,6 +322,13 @@ BY_VALUE = [
     ("GET", "/ui/graph/path", {"from": "{own_record}", "to": "{record}"}),
     ("GET", "/explore", {"start": "{record}"}),
     ("GET", "/map", {"case": "{case}", "uids": "{record}"}),
+    ("POST", "/queries/case_link_chart", {"case_uid": "{case}"}),
+    ("POST", "/queries/most_connected_in_case", {"case_uid": "{case}"}),
+    ("POST", "/queries/subjects_near_case", {"case_uid": "{case}", "hops": "4"}),
+    ("POST", "/queries/shortest_path", {"from_uid": "{own_record}", "to_uid": "{record}"}),
+    ("POST", "/queries/case_link_chart", {"case_uid": "{case}", "format": "csv"}),
+    ("GET", "/audit", {"record": "{record}", "go": "1"}),
+    ("GET", "/audit/export.csv", {"record": "{record}"}),
 ]
 
 
