@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         errors = getattr(exc, "errors", None)
         print(f"error: {exc.detail}" + (f"\n{json.dumps(errors, indent=2)}" if errors else ""), file=sys.stderr)
         return 2
+    except LookupError as exc:  # --encoding naming no codec
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

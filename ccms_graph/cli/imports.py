@@ -15,6 +15,7 @@ from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
 from ..settings import load_settings
+from .files import add_encoding, encoding_of, open_text
 
 TYPES = {t.lower(): t for t in ENTITY_TYPES}
 
@@ -28,8 +29,10 @@ def _import(args) -> int:
     actor = _actor(graph, args.owner)
     t0 = time.perf_counter()
 
+    encoding = encoding_of(args.file, args.encoding)
+
     def read() -> Iterator[str]:  # the file afresh on each pass: counted, its names counted, loaded
-        with open(args.file, encoding="utf-8-sig", newline="") as f:
+        with open_text(args.file, encoding) as f:
             yield from json_lines(f, args.file)
 
     total = sum(1 for line in read() if line.strip())
@@ -70,10 +73,11 @@ def _import(args) -> int:
 def _deconflict(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.as_user)
+    encoding = encoding_of(args.file, args.encoding)
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
     n = with_candidates = 0
     try:
-        with open(args.file, encoding="utf-8-sig", newline="") as f:
+        with open_text(args.file, encoding) as f:
             for item in deconflict_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file), limit=args.limit,
                                          include_no_match=args.all):
                 out.write(json.dumps(item, default=str) + "\n")
@@ -93,7 +97,7 @@ def _telecom(args) -> int:
     actor = _actor(graph, args.owner)
     fn = {"import-cdr": telecom.import_cdr, "import-subscribers": telecom.import_subscribers,
           "import-misc": telecom.import_misc}[args.telecom_command]
-    with open(args.file, encoding="utf-8", newline="") as f:
+    with open_text(args.file, encoding_of(args.file, args.encoding)) as f:
         result = fn(graph, actor, args.case, f, filename=os.path.basename(args.file))
     print(json.dumps(result, indent=2, default=str))
     return 0
@@ -111,6 +115,7 @@ def register(sub) -> None:
     p.add_argument("--hits", help="where the lines that met existing records go, with each record's owner to "
                                   "contact (default: FILE.hits.jsonl)")
     p.add_argument("--batch", type=int, default=1000, help="records per transaction")
+    add_encoding(p)
     p.set_defaults(func=_import)
 
     d = sub.add_parser("deconflict", help="check each line of a JSON Lines, CSV or TSV file against the graph; "
@@ -121,6 +126,7 @@ def register(sub) -> None:
     d.add_argument("--as", dest="as_user", help="check as this username (restricted records then show contact only)")
     d.add_argument("--limit", type=int, default=20, help="candidates per line")
     d.add_argument("--all", action="store_true", help="also list candidates scored no_match")
+    add_encoding(d)
     d.set_defaults(func=_deconflict)
 
     t = sub.add_parser("telecom", help="import call detail, subscriber or miscellaneous records (CSV) against a case")
@@ -131,4 +137,5 @@ def register(sub) -> None:
         c.add_argument("--case", required=True, help="case number (or uid)")
         c.add_argument("file")
         c.add_argument("--owner", help="username to import as (default: the system)")
+        add_encoding(c)
         c.set_defaults(func=_telecom)

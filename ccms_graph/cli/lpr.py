@@ -7,13 +7,14 @@ import json
 from ..db import get_graph
 from ..logic.location import hotlists, lpr
 from ..settings import load_settings
+from .files import add_encoding, encoding_of, open_text
 from .imports import _actor
 
 
 def _import(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.as_user)
-    with open(args.file, encoding="utf-8", newline="") as f:
+    with open_text(args.file, encoding_of(args.file, args.encoding)) as f:
         result = lpr.import_sightings(graph, actor, f, case_key=args.case, batch=args.batch)
     print(json.dumps(result, indent=2, default=str))
     return 0
@@ -34,6 +35,7 @@ def register(sub) -> None:
     i.add_argument("--case", help="the case (number or uid) the file is imported for; omitted: a feed")
     i.add_argument("--as", dest="as_user", help="username to import as (default: the system)")
     i.add_argument("--batch", type=int, default=lpr.BATCH, help="reads per transaction")
+    add_encoding(i)
     i.set_defaults(func=_import)
     h = psub.add_parser("hot-list", help="print a case's hot list")
     h.add_argument("case", help="case number or uid")

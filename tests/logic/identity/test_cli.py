@@ -203,3 +203,24 @@ def test_deconflict_command_audits_each_batch_with_what_it_checked_and_found(gra
     assert entry["targets"] == [existing["uid"]]
     assert entry["details"]["records"] == 2 and entry["details"]["candidates"] == 1
     assert entry["details"]["refs"] == ["Q1", "Q2"]
+
+
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252_and_a_missing_file_is_an_error_not_a_traceback(
+        graph, org, tmp_path, capsys, cli_env):
+    """Before, a Latin-1 export (a German registry's "Müller") stopped `import` with a UnicodeDecodeError
+    traceback, and a mistyped file name with a FileNotFoundError one."""
+    src = tmp_path / "people.csv"
+    src.write_bytes("given_name,family_name,dob\nJürgen,Müller,1970-01-02\n“Zoë”,Brontë,1971-03-04\n".encode("cp1252"))
+    assert main(["import", "--type", "person", str(src)]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {src} is not UTF-8 (byte 28 is not); read as cp1252" in err and "Traceback" not in err
+    names = graph.query("MATCH (p:Person) RETURN p.given_name AS g, p.family_name AS f ORDER BY f")
+    assert names == [{"g": "“Zoë”", "f": "Brontë"}, {"g": "Jürgen", "f": "Müller"}]
+    assert main(["deconflict", "--type", "person", "--encoding", "latin-1", str(src)]) == 0
+    assert '"caption": "J\\u00fcrgen M\\u00fcller"' in capsys.readouterr().out
+    for missing in (tmp_path / "nope.jsonl", tmp_path):
+        assert main(["import", "--type", "person", str(missing)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {missing}: ") and "Traceback" not in err
+    assert main(["import", "--type", "person", "--encoding", "klingon", str(src)]) == 2
+    assert capsys.readouterr().err == "error: unknown encoding: klingon\n"

@@ -1,0 +1,64 @@
+"""How the commands read input files: UTF-8 (a byte-order mark allowed), else Windows-1252, said on stderr.
+
+Files other systems export are often not UTF-8: a German registry's "Müller" or a restaurant guide's "Café"
+written by a spreadsheet in Windows-1252 (Latin-1 plus curly quotes and dashes). Such a file is read in
+that encoding, with a note naming the first byte UTF-8 could not read, rather than refused with a
+traceback; `--encoding` names the file's encoding outright.
+"""
+
+from __future__ import annotations
+
+import codecs
+import sys
+from typing import IO
+
+#: Read whole, 1 MiB at a time, to tell the encoding before the first line is used.
+_CHUNK = 1 << 20
+
+#: Tried in this order: the first that reads every byte is the file's (Latin-1 reads any byte).
+FALLBACKS = ("cp1252", "latin-1")
+
+
+def _reads(path: str, encoding: str) -> int | None:
+    """None when `encoding` reads the whole file, else the offset of the first byte it cannot."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return done + exc.start
+            done += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return done + exc.start
+    return None
+
+
+def encoding_of(path: str, given: str | None = None) -> str:
+    """The encoding to read `path` in: `given` when named, else "utf-8-sig" when it reads the whole file, else
+    the first of FALLBACKS that does (with a note on stderr)."""
+    if given:
+        return given
+    bad = _reads(path, "utf-8-sig")
+    if bad is None:
+        return "utf-8-sig"
+    for encoding in FALLBACKS:
+        if _reads(path, encoding) is None:
+            print(f"note: {path} is not UTF-8 (byte {bad} is not); read as {encoding} "
+                  "(--encoding names another)", file=sys.stderr)
+            return encoding
+    return "latin-1"  # reads any byte; not reached
+
+
+def add_encoding(parser) -> None:
+    """The `--encoding` option of a command that reads an input file."""
+    parser.add_argument("--encoding", help="the input file's encoding, e.g. latin-1 (default: UTF-8, else "
+                                           "Windows-1252, said on stderr)")
+
+
+def open_text(path: str, encoding: str) -> IO[str]:
+    """`path` opened for reading in `encoding` (`encoding_of`), lines as written (newline="")."""
+    return open(path, encoding=encoding, newline="")
