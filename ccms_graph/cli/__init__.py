@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
 from ..errors import DomainError
 from . import (
     audit,
@@ -45,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         errors = getattr(exc, "errors", None)
         print(f"error: {exc.detail}" + (f"\n{json.dumps(errors, indent=2)}" if errors else ""), file=sys.stderr)
         return 2
+    except (ServiceUnavailable, AuthError) as exc:  # the database is away, or refuses the credentials
+        why = " ".join(str(exc.message or exc).split())
+        print(f"error: Neo4j did not answer ({why}); is it running (`ccms-graph neo4j start`), and are "
+              "CCMS_NEO4J_URI and its credentials right?", file=sys.stderr)
+        return 3
     except LookupError as exc:  # --encoding naming no codec
         print(f"error: {exc}", file=sys.stderr)
         return 2

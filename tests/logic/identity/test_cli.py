@@ -224,3 +224,18 @@ def test_a_file_that_is_not_utf8_is_read_as_windows_1252_and_a_missing_file_is_a
         assert err.startswith(f"error: {missing}: ") and "Traceback" not in err
     assert main(["import", "--type", "person", "--encoding", "klingon", str(src)]) == 2
     assert capsys.readouterr().err == "error: unknown encoding: klingon\n"
+
+
+def test_a_command_whose_database_does_not_answer_says_so_in_one_line(tmp_path, capsys, monkeypatch):
+    """Before, a traceback ending in ServiceUnavailable."""
+    from ccms_graph import db
+
+    monkeypatch.setenv("CCMS_NEO4J_URI", "bolt://127.0.0.1:9")  # the discard port: nothing answers Bolt there
+    monkeypatch.setattr(db, "_graph", None)  # the command makes its own Graph, as a fresh process does
+    src = _write(tmp_path / "people.jsonl", LINES[:1])
+    try:
+        assert main(["import", "--type", "person", src]) == 3
+    finally:
+        db.close_graph()
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("error: Neo4j did not answer (") and "Traceback" not in err
