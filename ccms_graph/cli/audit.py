@@ -7,6 +7,7 @@ import sys
 from ..db import Graph, get_graph
 from ..logic.oversight import audit
 from ..policy.actor import load_actor
+from .arguments import at_least
 from .output import emit
 
 
@@ -61,8 +62,8 @@ def register(sub) -> None:
     v.set_defaults(func=_verify)
     s = asub.add_parser("search", help="search the audit log (auditors only; itself audited)")
     _criteria(s)
-    s.add_argument("--limit", type=int, default=100)
-    s.add_argument("--offset", type=int, default=0)
+    s.add_argument("--limit", type=at_least(1), default=100)
+    s.add_argument("--offset", type=at_least(0), default=0)
     s.set_defaults(func=_search)
     e = asub.add_parser("export", help="export matching entries as CSV (auditors only; audited)")
     _criteria(e)

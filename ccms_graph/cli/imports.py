@@ -15,6 +15,7 @@ from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
 from ..settings import load_settings
+from .arguments import at_least
 from .files import add_encoding, encoding_of, open_text
 
 TYPES = {t.lower(): t for t in ENTITY_TYPES}
@@ -114,7 +115,7 @@ def register(sub) -> None:
     p.add_argument("--report", help="where refused lines go (default: FILE.report.jsonl)")
     p.add_argument("--hits", help="where the lines that met existing records go, with each record's owner to "
                                   "contact (default: FILE.hits.jsonl)")
-    p.add_argument("--batch", type=int, default=1000, help="records per transaction")
+    p.add_argument("--batch", type=at_least(1), default=1000, help="records per transaction")
     add_encoding(p)
     p.set_defaults(func=_import)
 
@@ -124,7 +125,7 @@ def register(sub) -> None:
     d.add_argument("file")
     d.add_argument("--out", help="write {ref, candidates} lines here (default: stdout)")
     d.add_argument("--as", dest="as_user", help="check as this username (restricted records then show contact only)")
-    d.add_argument("--limit", type=int, default=20, help="candidates per line")
+    d.add_argument("--limit", type=at_least(1), default=20, help="candidates per line")
     d.add_argument("--all", action="store_true", help="also list candidates scored no_match")
     add_encoding(d)
     d.set_defaults(func=_deconflict)

@@ -7,6 +7,7 @@ import json
 from ..db import get_graph
 from ..logic.location import hotlists, lpr
 from ..settings import load_settings
+from .arguments import at_least
 from .files import add_encoding, encoding_of, open_text
 from .imports import _actor
 
@@ -34,7 +35,7 @@ def register(sub) -> None:
     i.add_argument("file")
     i.add_argument("--case", help="the case (number or uid) the file is imported for; omitted: a feed")
     i.add_argument("--as", dest="as_user", help="username to import as (default: the system)")
-    i.add_argument("--batch", type=int, default=lpr.BATCH, help="reads per transaction")
+    i.add_argument("--batch", type=at_least(1), default=lpr.BATCH, help="reads per transaction")
     add_encoding(i)
     i.set_defaults(func=_import)
     h = psub.add_parser("hot-list", help="print a case's hot list")

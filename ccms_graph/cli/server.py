@@ -9,6 +9,7 @@ from ..logic.identity import telecom
 from ..matching import blocking, frequencies, weights
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import load_settings
+from .arguments import at_least
 from .output import emit
 
 
@@ -69,7 +70,7 @@ def register(sub) -> None:
     p = sub.add_parser("reindex-matching",
                        help="recompute the deconfliction blocking keys (after the key set changes), recount the name "
                             "frequencies and re-estimate the field weights matching scores by")
-    p.add_argument("--batch", type=int, default=5000)
+    p.add_argument("--batch", type=at_least(1), default=5000)
     p.add_argument("--names-only", action="store_true", help="only recount the name frequencies")
     p.add_argument("--fit-weights", action="store_true",
                    help="also re-estimate the field weights from the store (EM; see matching/weights.py)")

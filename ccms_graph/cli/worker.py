@@ -13,6 +13,7 @@ import sys
 from ..db import get_graph
 from ..logic.jobs import worker
 from ..settings import load_settings
+from .arguments import at_least
 
 
 def _worker(args) -> int:
@@ -43,6 +44,6 @@ def _worker(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("worker", help="run background jobs and scheduled tasks until stopped (SIGTERM/SIGINT)")
-    p.add_argument("--threads", type=int, help="jobs run at once (default: CCMS_WORKER_THREADS, 1)")
+    p.add_argument("--threads", type=at_least(1), help="jobs run at once (default: CCMS_WORKER_THREADS, 1)")
     p.add_argument("--once", action="store_true", help="run what is due and every waiting job, then exit")
     p.set_defaults(func=_worker)

@@ -7,6 +7,7 @@ from datetime import date
 from ..db import get_graph
 from ..logic.casework import retention, workflows
 from ..policy.actor import SYSTEM, load_actor
+from .arguments import at_least
 from .output import emit
 
 
@@ -40,7 +41,7 @@ def register(sub) -> None:
     p = sub.add_parser("retention", help="remove records past their retention period (or list them)")
     p.add_argument("--dry-run", action="store_true", help="list what is eligible; remove nothing")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="judge eligibility as of this day (default: now)")
-    p.add_argument("--batch", type=int, default=retention.BATCH, metavar="N",
+    p.add_argument("--batch", type=at_least(1), default=retention.BATCH, metavar="N",
                    help=f"cases removed per transaction, each with its audit entry (default {retention.BATCH})")
     p.set_defaults(func=_retention)
     p = sub.add_parser("review", help="cases with no activity for six months, and cases due their quarterly review")

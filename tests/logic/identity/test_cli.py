@@ -239,3 +239,13 @@ def test_a_command_whose_database_does_not_answer_says_so_in_one_line(tmp_path, 
         db.close_graph()
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("error: Neo4j did not answer (") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "said"), [(["import", "--type", "person", "--batch", "0"], "--batch: at least 1; got 0"),
+                                            (["deconflict", "--type", "person", "--limit", "-1"], "--limit: at least 1"),
+                                            (["lpr", "import", "--batch", "x"], "--batch: a whole number, at least 1")])
+def test_a_count_below_its_least_is_refused_naming_the_option(args, said, tmp_path, capsys):
+    """Before, `--batch 0` or `-5` ran (one line a transaction) and `--limit -1` was taken as given."""
+    with pytest.raises(SystemExit) as ended:
+        main([*args, str(tmp_path / "any.jsonl")])
+    assert ended.value.code == 2 and said in capsys.readouterr().err
