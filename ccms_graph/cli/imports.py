@@ -49,7 +49,10 @@ def _import(args) -> int:
               f"({rate:,.0f}/s, {left:,.0f} s left)", end="", file=sys.stderr, flush=True)
 
     hits_file = args.hits or f"{args.file}.hits.jsonl"
-    with open(hits_file, "w", encoding="utf-8") as found:
+    report = args.report or f"{args.file}.report.jsonl"
+    # Both opened before the first line loads: an output that cannot be written stops the run before it
+    # changes anything, never after it has loaded records whose refusals it then could not report.
+    with open(hits_file, "w", encoding="utf-8") as found, open(report, "w", encoding="utf-8") as out:
         def on_hits(lines: list[dict]) -> None:  # written as each batch commits
             found.writelines(json.dumps(line) + "\n" for line in lines)
             found.flush()
@@ -57,9 +60,7 @@ def _import(args) -> int:
         counts = import_jsonl(graph, actor, TYPES[args.type], Reread(read), case_key=args.case,
                               batch=args.batch,
                               progress=progress, source=args.source, on_hits=on_hits)
-    print(file=sys.stderr)
-    report = args.report or f"{args.file}.report.jsonl"
-    with open(report, "w", encoding="utf-8") as out:
+        print(file=sys.stderr)
         for item in sorted(counts["refused"] + [{**w, "warning": True} for w in counts["warnings"]],
                            key=lambda x: x["line"]):
             out.write(json.dumps(item) + "\n")

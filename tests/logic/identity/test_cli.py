@@ -249,3 +249,11 @@ def test_a_count_below_its_least_is_refused_naming_the_option(args, said, tmp_pa
     with pytest.raises(SystemExit) as ended:
         main([*args, str(tmp_path / "any.jsonl")])
     assert ended.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_an_import_whose_report_cannot_be_written_stops_before_it_loads_anything(graph, org, tmp_path, capsys, cli_env):
+    """Before, every line loaded and then the report could not be opened: the refusals were lost."""
+    src = _write(tmp_path / "people.jsonl", LINES)
+    assert main(["import", "--type", "person", src, "--report", str(tmp_path / "no" / "such" / "dir.jsonl")]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
+    assert graph.query("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 0}]
