@@ -1,4 +1,5 @@
-"""How the commands read input files: UTF-8 (a byte-order mark allowed), else Windows-1252, said on stderr.
+"""How the commands read input files: UTF-16 with its byte-order mark, UTF-8 (a byte-order mark allowed), else
+Windows-1252, said on stderr; the same order as the browser's and the API's uploads (`logic.common.text_of`).
 
 Files other systems export are often not UTF-8: a German registry's "Müller" or a restaurant guide's "Café"
 written by a spreadsheet in Windows-1252 (Latin-1 plus curly quotes and dashes). Such a file is read in
@@ -12,11 +13,13 @@ import codecs
 import sys
 from typing import IO
 
+from ..logic.common import TEXT_ENCODINGS, UTF16_BOMS
+
 #: Read whole, 1 MiB at a time, to tell the encoding before the first line is used.
 _CHUNK = 1 << 20
 
-#: Tried in this order: the first that reads every byte is the file's (Latin-1 reads any byte).
-FALLBACKS = ("cp1252", "latin-1")
+#: Tried after UTF-8, in this order (as uploads are read: `logic.common.TEXT_ENCODINGS`).
+FALLBACKS = TEXT_ENCODINGS[1:]
 
 
 def _reads(path: str, encoding: str) -> int | None:
@@ -42,6 +45,9 @@ def encoding_of(path: str, given: str | None = None) -> str:
     the first of FALLBACKS that does (with a note on stderr)."""
     if given:
         return given
+    with open(path, "rb") as f:
+        if f.read(2) in UTF16_BOMS and _reads(path, "utf-16") is None:
+            return "utf-16"
     bad = _reads(path, "utf-8-sig")
     if bad is None:
         return "utf-8-sig"

@@ -23,6 +23,28 @@ from .location import coordinates
 GROUP_LABELS = frozenset({"SubjectRecord", "Document", "Linkable"})
 
 
+#: What an input file's text is read as, in order: UTF-16 where it opens with its byte-order mark (Excel's
+#: "Unicode text"), else UTF-8 (a byte-order mark allowed), else Windows-1252 (what spreadsheets on Windows
+#: save: "Müller", curly quotes), else Latin-1, which reads any byte.
+TEXT_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def text_of(data: bytes) -> tuple[str, str]:
+    """(the text of an uploaded file, the encoding it was read in): `TEXT_ENCODINGS`' first that reads it all."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    for encoding in TEXT_ENCODINGS[:-1]:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode(TEXT_ENCODINGS[-1]), TEXT_ENCODINGS[-1]
+
+
 def new_uid() -> str:
     return uuid.uuid4().hex
 

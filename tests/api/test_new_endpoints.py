@@ -206,8 +206,8 @@ def test_call_records_load_with_refused_rows_by_number(as_user, org, case):
 def test_telecom_uploads_are_refused_out_of_scope_or_malformed(as_user, org, case):
     _problem(as_user(org.analyst_mia).post(f"cases/{case['uid']}/telecom/cdr", data=_csv(CDR)), 403)
     api = as_user(org.agent_a)
-    assert "file" in _problem(api.post(f"cases/{case['uid']}/telecom/cdr", data=_csv(b"\xff\xfe\x00bad")),
-                              422)["errors"]
+    assert "header" in _problem(api.post(f"cases/{case['uid']}/telecom/cdr", data=_csv(b"\xff\xfe\x00bad")),
+                                422)["errors"]
     assert "header" in _problem(api.post(f"cases/{case['uid']}/telecom/cdr", data=_csv(b"a,b\n1,2\n")),
                                 422)["errors"]
     over_limit = b"x" * (80 * 1024)  # above the logic's upload limit (64 KiB in tests), below the request's
@@ -267,6 +267,20 @@ def test_a_csv_import_reads_its_rows_by_the_header_and_a_bad_header_is_422_namin
     bad = _problem(api.post("imports/persons", data={"file": (io.BytesIO(b"ref,ref\n1,2\n"), "p.csv", "text/csv")}),
                    422)
     assert bad["errors"] == {"file": ["the header names 'ref' twice (columns 1 and 2)"]}
+
+
+def test_a_csv_saved_by_a_windows_spreadsheet_or_as_unicode_text_imports_as_written(as_user, graph, org):
+    """Before, a Windows-1252 file (Excel's "CSV") was refused as "not UTF-8 text", and so was UTF-16 (its
+    "Unicode text"); the command line reads both (cli/files.py), and now the API and the browser do too."""
+    api = as_user(org.agent_a)
+    for ref, data in (("W", "ref,First Name,Last Name\nW,Jürgen,Müller\n".encode("cp1252")),
+                      ("U", "ref\tFirst Name\tLast Name\nU,Zoë,Brontë\n".replace(",", "\t").encode("utf-16"))):
+        r = api.post("imports/persons", data={"file": (io.BytesIO(data), "people.csv" if ref == "W" else "people.tsv",
+                                                        "text/csv")})
+        assert r.status_code == 200 and r.get_json()["created"] == 1, r.get_json()
+    assert sorted((r["ref"], r["g"], r["f"]) for r in graph.query(
+        "MATCH (p:Person) RETURN p.source_ref AS ref, p.given_name AS g, p.family_name AS f")) == [
+        ("U", "Zoë", "Brontë"), ("W", "Jürgen", "Müller")]
 
 
 def test_jsonl_import_into_a_case_out_of_scope_is_refused(as_user, graph, org):

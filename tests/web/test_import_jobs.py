@@ -12,7 +12,7 @@ import pytest
 
 from ccms_graph.db import Graph
 from ccms_graph.logic.jobs import imports as import_jobs
-from ccms_graph.logic.jobs import worker
+from ccms_graph.logic.jobs import queue, worker
 from ccms_graph.web import create_app
 
 from .conftest import csrf_from, sign_in
@@ -128,3 +128,17 @@ def test_a_csv_upload_is_queued_as_its_rows_and_a_bad_header_is_named_on_the_pag
     assert (job["state"], job["created"]) == ("done", 1)
     assert job["refused"] == [{"line": 4, "reason": "4 cells, the header has 3 columns"}]
     assert graph.query("MATCH (p:Person) RETURN p.given_name AS g, p.family_name AS f") == [{"g": "Viktor", "f": "Orlov"}]
+
+
+def test_a_windows_spreadsheets_csv_is_queued_not_refused_as_not_utf8(graph, org, two_apps):
+    """Before, the page answered "The file is not UTF-8 text." to Excel's own CSV (Windows-1252)."""
+    one = _signed_in(two_apps[0], "agent_a")
+    form = one.get("/imports").get_data(as_text=True)
+    data = "First Name,Last Name\nJürgen,Müller\n".encode("cp1252")
+    answer = one.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person",
+                                        "file": (io.BytesIO(data), "people.csv")}, content_type="multipart/form-data")
+    assert answer.status_code == 302
+    job_id = answer.headers["Location"].rsplit("/", 1)[-1]
+    assert import_jobs.import_job(graph, org.agent_a, job_id)["total"] == 1
+    queued = [json.loads(line) for line in queue.lines(graph, job_id) if line.strip()]
+    assert queued == [{"First Name": "Jürgen", "Last Name": "Müller"}]

@@ -198,7 +198,8 @@ def remove_team_member(case_uid, member_uid):
 
 
 class CsvUpload(Schema):
-    file = Upload(required=True, metadata={"description": "a UTF-8 CSV file with a header row"})
+    file = Upload(required=True, metadata={"description": "a CSV file with a header row (UTF-8, or UTF-16 or "
+                                                          "Windows-1252)"})
 
 
 @blp.route("/<case_uid>/telecom/cdr", methods=["POST"])

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint as _SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from ...errors import DomainError, ValidationFailed
+from ...logic.common import text_of
 from ...validation import refuse_surrogates
 from .. import context
 from ..auth import refusal
@@ -107,15 +108,13 @@ def etag_of(out: dict) -> str | None:
 
 
 def uploaded_text(upload, what: str = "file") -> str:
-    """An uploaded file's text (UTF-8, a byte-order mark allowed), refused (422 on `file`) when it is empty,
-    larger than the upload limit (CCMS_MAX_UPLOAD_BYTES; a larger request is already 413), or not text."""
+    """An uploaded file's text (`logic.common.text_of`: UTF-8, else Windows-1252, as a spreadsheet saved it),
+    refused (422 on `file`) when it is empty or larger than the upload limit (CCMS_MAX_UPLOAD_BYTES; a larger
+    request is already 413)."""
     limit = graph().settings.max_upload_bytes
     data = upload.read(limit + 1)
     if not data:
         raise ValidationFailed({"file": [f"the {what} is empty"]})
     if len(data) > limit:
         raise ValidationFailed({"file": [f"the {what} is larger than the limit of {limit} bytes"]})
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed({"file": [f"the {what} is not UTF-8 text (byte {exc.start})"]}) from None
+    return text_of(data)[0]

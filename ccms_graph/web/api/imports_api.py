@@ -15,9 +15,10 @@ blp = Blueprint("imports", __name__, "/imports", description="JSON Lines imports
 
 
 class JsonlUpload(Schema):
-    file = Upload(required=True, metadata={"description": "UTF-8 JSON Lines: one object per line, the fields "
-                                                          "of the type's create schema plus `ref`; or a file named "
-                                                          ".csv/.tsv with a header row naming them"})
+    file = Upload(required=True, metadata={"description": "JSON Lines: one object per line, the fields of the "
+                                                          "type's create schema plus `ref`; or a file named .csv/.tsv "
+                                                          "with a header row naming them (UTF-8; UTF-16 with its "
+                                                          "byte-order mark or Windows-1252 are read too)"})
 
 
 def _import_view(type_name: str):

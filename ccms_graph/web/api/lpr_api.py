@@ -13,8 +13,8 @@ blp = Blueprint("lpr", __name__, "/lpr", description="Licence-plate-reader sight
 
 
 class LprUpload(Schema):
-    file = Upload(required=True, metadata={"description": "a UTF-8 CSV: plate, state, seen_at, latitude, longitude"
-                                                          "[, camera, source]"})
+    file = Upload(required=True, metadata={"description": "a CSV (UTF-8, or UTF-16 or Windows-1252): plate, "
+                                                          "state, seen_at, latitude, longitude[, camera, source]"})
 
 
 class LprImportQuery(Schema):

@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from ...errors import ValidationFailed
 from ...logic.casework import cases
+from ...logic.common import text_of
 from ...logic.entities.tabular import json_lines
 from ...logic.jobs import imports as import_jobs
 from ...logic.jobs import worker
@@ -43,9 +44,7 @@ def import_page():
             error = "Choose the type of the records in the file."
         else:
             try:
-                lines = list(json_lines(upload.read().decode("utf-8-sig").splitlines(keepends=True), upload.filename))
-            except UnicodeDecodeError:
-                error = "The file is not UTF-8 text."
+                lines = list(json_lines(text_of(upload.read())[0].splitlines(keepends=True), upload.filename))
             except ValidationFailed as exc:
                 error = message_of(exc)
             else:

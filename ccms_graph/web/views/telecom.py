@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from ...errors import ValidationFailed
+from ...logic.common import text_of
 from ...logic.identity import telecom, telecom_analysis
 from .. import context
 from .helpers import act
@@ -37,10 +38,7 @@ def _text(kind: str) -> str:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed({"file": ["choose a CSV file"]})
-    try:
-        return upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed({"file": [f"the {IMPORTS[kind][1]} file is not UTF-8 text"]}) from None
+    return text_of(upload.read())[0]
 
 
 def _done(out: object) -> str:

@@ -218,6 +218,11 @@ def test_a_file_that_is_not_utf8_is_read_as_windows_1252_and_a_missing_file_is_a
     assert names == [{"g": "“Zoë”", "f": "Brontë"}, {"g": "Jürgen", "f": "Müller"}]
     assert main(["deconflict", "--type", "person", "--encoding", "latin-1", str(src)]) == 0
     assert '"caption": "J\\u00fcrgen M\\u00fcller"' in capsys.readouterr().out
+    unicode_text = tmp_path / "people.tsv"  # Excel's "Unicode text": UTF-16 with its byte-order mark, tabs
+    unicode_text.write_bytes("given_name\tfamily_name\nÅsa\tLindström\n".encode("utf-16"))
+    assert main(["import", "--type", "person", str(unicode_text)]) == 0
+    assert "note:" not in capsys.readouterr().err
+    assert graph.query("MATCH (p:Person {family_name: 'Lindström'}) RETURN p.given_name AS g") == [{"g": "Åsa"}]
     for missing in (tmp_path / "nope.jsonl", tmp_path):
         assert main(["import", "--type", "person", str(missing)]) == 2
         err = capsys.readouterr().err
