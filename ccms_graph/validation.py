@@ -44,6 +44,12 @@ def surrogate_fields(value: object) -> list[str]:
                    if _has_surrogate(k) or _has_surrogate(v)})
 
 
+def surrogate_problem(value: object) -> str | None:
+    """A refusal's reason for decoded JSON input holding a lone surrogate ("given_name, phones: holds …"), or None."""
+    bad = surrogate_fields(value)
+    return f"{', '.join(bad)}: {SURROGATE_PROBLEM}" if bad else None
+
+
 def refuse_surrogates(value: object) -> None:
     """ValidationFailed naming each field of `value` (decoded JSON input) that holds a lone surrogate."""
     bad = surrogate_fields(value)

@@ -25,7 +25,7 @@ from ...matching import blocking, deconflict, frequencies
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
-from ...validation import SURROGATE_PROBLEM, surrogate_fields
+from ...validation import surrogate_problem
 from ..casework import protection
 from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
@@ -301,8 +301,8 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
                 raise ValueError("not a JSON object")
             if UNREADABLE in obj:
                 raise ValueError(str(obj[UNREADABLE]))
-            if bad := surrogate_fields(obj):
-                raise ValueError(f"{', '.join(bad)}: {SURROGATE_PROBLEM}")
+            if problem := surrogate_problem(obj):
+                raise ValueError(problem)
         except ValueError as exc:
             yield {"line": number, "ref": None, "error": str(exc)}
             continue

@@ -23,7 +23,7 @@ from ...matching import identifiers as ids
 from ...matching.addresses import split_one_cell
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import Actor
-from ...validation import SURROGATE_PROBLEM, dob_problem, surrogate_fields
+from ...validation import dob_problem, surrogate_problem
 from ..common import column_key
 from ..identity import resolution
 from . import records
@@ -313,7 +313,7 @@ def person_names(text: str) -> dict | None:
         obj = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         return None
-    if not isinstance(obj, dict) or UNREADABLE in obj or surrogate_fields(obj):
+    if not isinstance(obj, dict) or UNREADABLE in obj or surrogate_problem(obj):
         return None
     data = _renamed("Person", dict(obj))
     names: dict[str, object] = {k: v for k in _NAME_FIELDS if isinstance(v := _text(data.get(k)), str)}
@@ -345,8 +345,8 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
         return None, "not a JSON object", {}
     if UNREADABLE in obj:  # a table's row the reader could not take whole
         return None, str(obj[UNREADABLE]), {}
-    if bad := surrogate_fields(obj):
-        return None, f"{', '.join(bad)}: {SURROGATE_PROBLEM}", {}
+    if problem := surrogate_problem(obj):
+        return None, problem, {}
     data = flatten(type_name, obj)
     try:
         data, master, reason = resolution.settle_choice(data)

@@ -108,9 +108,9 @@ def etag_of(out: dict) -> str | None:
 
 
 def uploaded_text(upload, what: str = "file") -> str:
-    """An uploaded file's text (`logic.common.text_of`: UTF-8, else Windows-1252, as a spreadsheet saved it),
-    refused (422 on `file`) when it is empty or larger than the upload limit (CCMS_MAX_UPLOAD_BYTES; a larger
-    request is already 413)."""
+    """An uploaded file's text (`logic.common.text_of`: UTF-16 by its byte-order mark, else UTF-8, else
+    Windows-1252, as a spreadsheet saved it), refused (422 on `file`) when it is empty or larger than the upload
+    limit (CCMS_MAX_UPLOAD_BYTES; a larger request is already 413)."""
     limit = graph().settings.max_upload_bytes
     data = upload.read(limit + 1)
     if not data:
