@@ -46,6 +46,8 @@ CREATE INDEX case_status IF NOT EXISTS FOR (c:Case) ON (c.status);
 CREATE INDEX case_owner IF NOT EXISTS FOR (c:Case) ON (c.owner_uid);
 CREATE INDEX subject_office IF NOT EXISTS FOR (n:SubjectRecord) ON (n.office_code);
 CREATE INDEX subject_created IF NOT EXISTS FOR (n:SubjectRecord) ON (n.created_at);
+// Writes beside a deconfliction (`deconfliction.written_beside`): records changed since a moment.
+CREATE INDEX subject_updated IF NOT EXISTS FOR (n:SubjectRecord) ON (n.updated_at);
 CREATE INDEX subject_approval IF NOT EXISTS FOR (n:SubjectRecord) ON (n.approval_status);
 CREATE INDEX subject_source_ref IF NOT EXISTS FOR (n:SubjectRecord) ON (n.source_ref);
 CREATE INDEX document_status IF NOT EXISTS FOR (n:Document) ON (n.status);

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from ccms_graph.errors import NotFound
+from ccms_graph.errors import DomainError, NotFound
 from ccms_graph.logic.common import node_dict, plain
 from ccms_graph.logic.entities import records
 from ccms_graph.logic.people.roster import provision
@@ -161,3 +162,23 @@ def on_the_day(data: dict) -> dict:
     """`data` with each `DaysFromToday` value as the ISO date it names today."""
     return {k: (date.today() + timedelta(days=v)).isoformat() if isinstance(v, DaysFromToday) else v
             for k, v in data.items()}
+
+
+def race(calls):
+    """Run the calls from separate threads released together; returns each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, fn):
+        barrier.wait()
+        try:
+            results[i] = fn()
+        except DomainError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results

@@ -152,7 +152,9 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     The next batch is validated and its stored candidates are found (a read transaction, before
     anything of it is written: `deconfliction.search_before_write`) while this one is written. That
     read may not see the batch being written, nor can it see its own batch, so those records find
-    each other in memory (`blocking.within`), by the same keys.
+    each other in memory (`blocking.within`), by the same keys. Another user's write of the type that
+    commits between that read and the batch's commit is found after it (`deconfliction.recheck`: the
+    batch is deconflicted again when such a write happened, and its hits are added to the counts).
 
     Resuming: lines numbered up to `after_line` are read past (numbering still counts them), and the
     counts start from `so_far` (a previous run's counts through that line). `checkpoint` (see
@@ -227,16 +229,26 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         rows = [(number, row) for number, row, _, _ in prepared if row is not None]
         batch = [records.matching_record_of(type_name, row) for _, row in rows]
         probes = [blocking.probe(type_name, rec) for rec in batch]
-        stored = graph.read(lambda tx: deconfliction.search_before_write(tx, actor, type_name, batch, probes,
-                                                                         writing)) if rows else []
-        return prepared, rows, batch, probes, stored
+
+        def read(tx):
+            beside = deconfliction.written_beside(tx, type_name, writing)  # before the search: see `recheck`
+            return deconfliction.search_before_write(tx, actor, type_name, batch, probes, writing), beside
+
+        stored, beside = graph.read(read) if rows else ([], None)
+        return prepared, rows, batch, probes, stored, (beside, writing)
 
     def write(searched):
-        prepared, rows, batch, probes, stored = searched
+        prepared, rows, batch, probes, stored, (beside, writing) = searched
         tallied, last_line = _tally(counts, prepared), prepared[-1][0]
         met: list[dict] = []
         if rows:
             after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
+            uids = [row["props"]["uid"] for _, row in rows]
+            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside, writing)
+            if late is not None:
+                after, met, newly = _with_late_hits(after, met, rows, late)
+                if checkpoint and newly:  # the job keeps these lines and counts as it keeps the batch's
+                    graph.write(checkpoint, after, last_line, newly)
             earlier[:] = [(row["props"]["uid"], rec, row["props"], p) for (_, row), rec, p in zip(rows, batch, probes,
                                                                                                  strict=True)]
         else:
@@ -264,6 +276,32 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     if type_name == "Person" and counts["created"]:
         frequencies.refresh(graph)  # name weights follow the population the import has grown
     return counts
+
+
+def _with_late_hits(counts: dict, met: list[dict], rows: list[tuple[int, dict]], late: dict[str, list]
+                    ) -> tuple[dict, list[dict], list[dict]]:
+    """A batch's counts and lines that met records, with the hits `deconfliction.recheck` raised after
+    its commit added (those the batch's transaction raised are already there); and the lines that met
+    records only then."""
+    by_uid = {m["uid"]: m for m in met}
+    hits, with_hits = counts["hits"], counts["records_with_hits"]
+    out, newly = [], []
+    for number, row in rows:
+        uid = row["props"]["uid"]
+        entry = by_uid.get(uid)
+        known = {h["hit_uid"] for h in entry["hits"]} if entry else set()
+        new = [{**_candidate(h), "hit_uid": h.get("hit_uid")} for h in late.get(uid) or []
+               if h.get("hit_uid") not in known]
+        if new:
+            hits += len(new)
+            with_hits += not known
+            entry = {"line": number, "ref": row["props"].get("source_ref"), "uid": uid, **(entry or {}),
+                     "hits": [*(entry["hits"] if entry else []), *new]}
+            if not known:
+                newly.append(entry)
+        if entry:
+            out.append(entry)
+    return {**counts, "hits": hits, "records_with_hits": with_hits}, out, newly
 
 
 def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], *, batch: int = 200,

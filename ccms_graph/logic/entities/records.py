@@ -210,6 +210,13 @@ def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None 
 
 
 _TAKEN = "UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) WHERE n.uid <> $own RETURN DISTINCT k"
+# The identifier nodes of the keys, merged (as the create statement merges them) before `_TAKEN` reads:
+# MERGE on the constraint's key takes its lock, so a concurrent transaction writing the same VIN waits
+# here until this one commits and then finds the holder, instead of failing on the constraint.
+_HOLD = """
+UNWIND $idents AS x
+MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+"""
 
 
 def _leave_taken_keys(tx, type_name: str, rows: list[dict], own: str = "") -> None:
@@ -221,10 +228,14 @@ def _leave_taken_keys(tx, type_name: str, rows: list[dict], own: str = "") -> No
     earlier key cleared: the row says None), and is deconflicted against the holder."""
     if type_name not in UNIQUE_KEYS:
         return
-    prop = UNIQUE_KEYS[type_name][1]
+    field_name, prop = UNIQUE_KEYS[type_name]
     keys = sorted({r["props"][prop] for r in rows if r["props"].get(prop)})
     if not keys:
         return
+    kind = ENTITY_TYPES[type_name].field(field_name).identifier
+    held = {identifier_key(kind, k) for k in keys} if kind else set()
+    idents = {x["key"]: x for r in rows for x in r["sel"]["identifiers"] if x["key"] in held}
+    tx.run(_HOLD, idents=[idents[k] for k in sorted(idents)]).consume()  # in one order: no deadlock between two
     taken = {rec["k"] for rec in tx.run(_TAKEN.format(label=type_name, prop=prop), keys=keys, own=own)}
     for r in rows:
         key = r["props"].get(prop)
@@ -261,7 +272,9 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
     that `match`es one the creator may read is settled as `resolution.settle` says: `data` may
     carry `sub_record_of` (the master's uid) or `separate_reason`; with neither, NeedsDecision
     (409, with the matches) is raised, nothing is created, and the matches shown are audited
-    (`deconfliction.record_blocked_create`).
+    (`deconfliction.record_blocked_create`). A record of one individual that another user commits
+    while this one is written is found just after the commit (`deconfliction.recheck`): a hit, not a
+    decision, since this record is stored by then.
     """
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
@@ -272,6 +285,7 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
 
     def work(tx):
         _require_case_write(tx, actor, case_uid)
+        beside = deconfliction.written_beside(tx, type_name)
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
@@ -279,13 +293,21 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
         hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config,
                                          fresh={uid: matching_record_of(type_name, row)}).get(uid, [])
         settled = resolution.settle(tx, actor, uid, hits, master_uid, reason)
-        return {**answer(tx, actor, uid), "hits": hits, **settled}
+        return {**answer(tx, actor, uid), "hits": hits, **settled}, beside
 
     try:
-        return audit.write_or_refuse(graph, actor, "create", [case_uid], work)
+        created, beside = audit.write_or_refuse(graph, actor, "create", [case_uid], work)
     except resolution.NeedsDecision as exc:
         deconfliction.record_blocked_create(graph, actor, type_name, exc.extra["matches"])
         raise
+    return _with_recheck(graph, actor, created, match_config, beside)
+
+
+def _with_recheck(graph: Graph, actor: Actor, written: dict, config: deconflict.Config, beside) -> dict:
+    """A create's or update's answer, its hits those `deconfliction.recheck` finds when another write of
+    the type committed beside it."""
+    late = deconfliction.recheck(graph, actor, written["type"], [written["uid"]], config, beside)
+    return {**written, "hits": late.get(written["uid"], written["hits"])} if late is not None else written
 
 
 def matching_record_of(type_name: str, row: dict) -> dict:
@@ -340,12 +362,13 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
         type_name = current["type"]
         rtype = ENTITY_TYPES[type_name]
         clean = validate_record(type_name, changes, partial=True)
+        beside = deconfliction.written_beside(tx, type_name, [uid])
         merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
         if isinstance(merged.get("identifiers"), str):
             merged["identifiers"] = json.loads(merged["identifiers"])
         merged.update(clean)
         props, sel = prepare(rtype, merged)
-        row = {"props": props}
+        row = {"props": props, "sel": sel}
         _leave_taken_keys(tx, type_name, [row], own=uid)
         props = row["props"]
         # Blocking keys also come from the addresses the record already has (they live on Address nodes).
@@ -368,9 +391,10 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
         audit.record(tx, actor, "update", [uid], details={"fields": sorted(clean)})
         financial.alert_shared_accounts(tx, actor, [uid])
         hits = deconfliction.after_write(tx, actor, type_name, [uid], match_config, operation="update").get(uid, [])
-        return {**answer(tx, actor, uid), "hits": hits}
+        return {**answer(tx, actor, uid), "hits": hits}, beside
 
-    return audit.write_or_refuse(graph, actor, "update", [uid], work)
+    updated, beside = audit.write_or_refuse(graph, actor, "update", [uid], work)
+    return _with_recheck(graph, actor, updated, match_config, beside)
 
 
 _ADD_SELECTORS = """

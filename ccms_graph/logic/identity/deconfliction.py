@@ -171,6 +171,60 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
     return out
 
 
+#: How long before a write another may have begun and still commit after it: the server's longest
+#: transaction (`db.transaction.timeout`, `neo4j_server`), in seconds.
+RACE_WINDOW_SECONDS = 120
+
+# What was written to records of a type since a moment (the subject_updated range index): how many
+# were created or changed since, and their versions summed (an update bumps its record's version).
+# The caller's own records are counted by uid and taken off (not filtered in the scan: an import's
+# window holds thousands of records, its batch hundreds of uids).
+_WRITTEN = """
+CALL () {
+  MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
+  RETURN count(n) AS n, sum(n.version) AS versions
+}
+CALL () {
+  UNWIND $mine AS uid
+  MATCH (n:SubjectRecord {uid: uid}) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
+  RETURN count(n) AS n_mine, sum(n.version) AS versions_mine
+}
+RETURN [n - n_mine, versions - versions_mine] AS written
+"""
+_SINCE = "RETURN toString(datetime() - duration({seconds: $window})) AS since"
+
+
+def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, list[int]]:
+    """A write's view of its type's recent records, taken in its transaction before it searches for
+    candidates: (a moment RACE_WINDOW_SECONDS ago, what `_WRITTEN` counts since then of the records
+    not in `mine`). `recheck` counts again after the commit. A create or an update leaves out its own
+    record; an import, the batch before (written beside it and compared in memory) too."""
+    since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
+    return since, tx.run(_WRITTEN, since=since, label=type_name, mine=list(mine)).single()["written"]
+
+
+def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config,
+            beside: tuple[str, list[int]], mine: Iterable[str] = ()) -> dict[str, list] | None:
+    """Deconflict just-committed records again when another write of their type committed while they
+    were written: uid -> every hit, as `after_write` answers; None when none did (the usual case).
+
+    Two writes of one individual at once (creates, updates, imports' batches) each search the store
+    before the other commits, so neither sees the other unless they share a selector node (whose MERGE
+    serialises them). A record the search could not see was created or changed within
+    RACE_WINDOW_SECONDS, so what is counted after the commit differs from `beside` (`written_beside`,
+    taken before the search). Of two such writes the later to commit finds the earlier here: the pair
+    becomes a hit, its owners are told and it is audited ("deconflict", operation "recheck"), as any
+    hit is; hits already raised are neither stored nor notified again. `mine`: records the caller
+    wrote beside these and compared in memory (an import's batch before), left out of both counts.
+    """
+    since, before = beside
+    left_out = [*uids, *mine]
+    now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=left_out).single()["written"])
+    if now == before:
+        return None
+    return graph.write(lambda tx: after_write(tx, actor, type_name, uids, config, operation="recheck"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Query before create
 # ---------------------------------------------------------------------------------------------

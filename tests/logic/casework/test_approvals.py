@@ -9,35 +9,15 @@ import pytest
 from ccms_graph.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals, workflows
 from ccms_graph.logic.casework.documents import create_document, submit_roi
-from tests.factories import make_person
+from tests.factories import make_person, race
 from tests.logic.casework.helpers import audit_actions, case_props, new_case, open_case, set_dates, with_roi
-
-
-def _race(calls):
-    """Run the calls from separate threads released together; returns each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, fn):
-        barrier.wait()
-        try:
-            results[i] = fn()
-        except DomainError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize("round_", range(3))
 def test_two_supervisors_approving_at_once_exactly_one_succeeds(graph, org, round_):
     case = new_case(graph, org.agent_a)
     req = workflows.request_case_action(graph, org.agent_a, case["uid"], "open", with_roi(graph, org.agent_a, case["uid"]))
-    results = _race([lambda: approvals.approve(graph, org.sup_mia, req["uid"]),
+    results = race([lambda: approvals.approve(graph, org.sup_mia, req["uid"]),
                      lambda: approvals.approve(graph, org.chief, req["uid"])])
     wins = [r for r in results if isinstance(r, dict)]
     losses = [r for r in results if isinstance(r, Exception)]
@@ -94,7 +74,7 @@ def _attempt(graph, who, uid):
 
 def test_approve_and_return_at_once_exactly_one_decision_stands(graph, org):
     person = make_person(graph, org.agent_a)
-    results = _race([lambda: approvals.approve(graph, org.sup_mia, person["uid"]),
+    results = race([lambda: approvals.approve(graph, org.sup_mia, person["uid"]),
                      lambda: approvals.return_item(graph, org.chief, person["uid"], "check the DOB")])
     wins = [r for r in results if isinstance(r, dict)]
     assert len(wins) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
