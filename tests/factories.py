@@ -182,3 +182,13 @@ def race(calls):
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def wait_until_blocked(graph, tries=600):
+    """Poll the server until some transaction is waiting for a lock (what the second decider must do)."""
+    for _ in range(tries):
+        rows = graph.query("SHOW TRANSACTIONS YIELD status RETURN collect(status) AS s")
+        if any(str(s).startswith("Blocked") for s in rows[0]["s"]):
+            return True
+        threading.Event().wait(0.05)
+    return False

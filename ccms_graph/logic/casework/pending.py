@@ -24,7 +24,8 @@ REQUEST_KINDS = ("case_open", "case_refer", "case_close", "case_reopen", "case_c
 
 
 #: Labels a lock may be taken on (an allow-list: labels are never built from input).
-_LOCKABLE = ("ApprovalRequest", "Case", "SubjectRecord", "Document", "AccessGrant", "User", "PendingUser")
+_LOCKABLE = ("ApprovalRequest", "Case", "SubjectRecord", "Document", "AccessGrant", "User", "PendingUser",
+             "Linkable")
 
 
 def lock(tx, label: str, uid: str) -> dict | None:

@@ -44,6 +44,7 @@ from ..common import load_input, new_uid
 from ..location import lpr
 from ..oversight import audit
 from .documents import blob_path
+from .pending import lock
 from .workflows import as_of
 
 CASE_YEARS = 20
@@ -496,8 +497,7 @@ def _set_flag(graph: Graph, actor: Actor, case_key: str, data: dict, op: str, fl
 
     def work(tx):
         facts = _require_case_supervisor(tx, actor, case_key)
-        now = tx.run(f"MATCH (c:Case {{uid: $uid}}) RETURN coalesce(c.{flag}, false) AS on",
-                     uid=facts["uid"]).single()["on"]
+        now = bool(lock(tx, "Case", facts["uid"]).get(flag))  # read under the case's lock: two at once, one after the other
         if now == on:
             raise Conflict(f"case {facts['case_number']} is {'already' if on else 'not'} "
                            f"{'significant' if flag == 'significant' else 'under a legal hold'}")

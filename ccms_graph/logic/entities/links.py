@@ -14,6 +14,7 @@ from ...errors import Conflict, NotFound, ValidationFailed
 from ...nodes.vocabulary import HAND_DRAWN_LINK_TYPES, LINK_TYPES, SELECTOR_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
+from ..casework.pending import lock
 from ..common import load_input, record_type_of
 from ..identity import financial
 from ..oversight import audit
@@ -76,6 +77,10 @@ def link(graph: Graph, actor: Actor, data: dict) -> dict:
         raise ValidationFailed({"target_uid": ["a record cannot be linked to itself"]})
 
     def work(tx):
+        # Both ends' locks first (in one order: no deadlock between two): the same link asked for at once,
+        # or a delete of an end, waits here, and what follows reads what it committed.
+        for uid in sorted((clean["source_uid"], clean["target_uid"])):
+            lock(tx, "Linkable", uid)
         a_type, b_type = _endpoint_types(tx, actor, lt.name, clean["source_uid"], clean["target_uid"])
         if not lt.allows(a_type, b_type):
             raise ValidationFailed({"type": [f"{lt.name} does not link a {a_type} to a {b_type}"]})

@@ -16,6 +16,7 @@ from ...nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS, USER_LINK_TYP
 from ...policy import rules
 from ...policy.actor import Actor
 from ...validation import parse_dob, validate_record
+from ..casework.pending import lock
 from ..common import new_uid, node_dict, now
 from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
@@ -491,6 +492,7 @@ def delete_entity(graph: Graph, actor: Actor, uid: str, reason: str) -> dict:
 
     def work(tx):
         rules.require_record_write(tx, actor, uid)
+        lock(tx, "SubjectRecord", uid)  # a merge under this record at the same moment commits first or waits
         if tx.run("MATCH (:SubjectRecord)-[:SUB_RECORD_OF {status: 'active'}]->(:SubjectRecord {uid: $uid}) "
                   "RETURN count(*) AS n", uid=uid).single()["n"]:
             raise Conflict("this record is the master of merged sub-records; unmerge them first")

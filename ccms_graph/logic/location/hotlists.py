@@ -20,6 +20,7 @@ from ...db import Graph
 from ...errors import Conflict, NotFound, ValidationFailed
 from ...policy import rules
 from ...policy.actor import Actor
+from ..casework.pending import lock
 from ..common import Text, load_input, new_uid, plain
 from ..oversight import audit, notifications
 from . import plates
@@ -88,6 +89,7 @@ def add_entry(graph: Graph, actor: Actor, case_key: str, data: dict) -> dict:
 
     def work(tx):
         case = rules.require_case(tx, actor, case_key, write=True)
+        lock(tx, "Case", case["uid"])  # a second add of the plate at once waits here, then finds this one
         props = {"uid": new_uid(), "case_uid": case["uid"], "plate": plate, "plate_state": state,
                  "plate_key": plates.key(plate, state), "reason": clean["reason"], "created_by": actor.uid,
                  "created_by_name": actor.name}

@@ -22,6 +22,7 @@ from ...db import Graph
 from ...errors import Conflict, NotFound, TrainingExpired
 from ...policy.actor import Actor, load_actor
 from ...policy.rules import require_active
+from ..casework.pending import lock
 from ..common import load_input, new_uid, plain
 from ..oversight import audit
 
@@ -72,6 +73,7 @@ def create_token(graph: Graph, actor: Actor, data: dict) -> dict:
              "hint": secret[:len(PREFIX) + 4]}
 
     def work(tx):
+        lock(tx, "User", actor.uid)  # two tokens made at once are counted one after the other
         if tx.run(_LIVE, me=actor.uid).single()["n"] >= MAX_LIVE_TOKENS:
             raise Conflict(f"you have {MAX_LIVE_TOKENS} live tokens already; revoke one first")
         rec = tx.run(_CREATE, uid=uid, props=props, expires=expires).single()

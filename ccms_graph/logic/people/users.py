@@ -21,6 +21,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from marshmallow import Schema, fields, validate
+from neo4j.exceptions import ConstraintError
 
 from ...db import Graph
 from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -122,9 +123,20 @@ CREATE (o)-[:WITHIN]->(p)
 """
 
 
+def _taken(what: str, values: list[str]) -> Conflict:
+    """The refusal of a write that another transaction beat to a unique value after this one checked it
+    (the check and the constraint give the same answer, in the same words)."""
+    if len(values) == 1:
+        return Conflict(f"{what} {values[0]} " + ("is taken" if what == "username" else "already exists"))
+    return Conflict(f"one of the {what}s {', '.join(values)} was taken meanwhile")
+
+
 def insert_offices(tx, actor: Actor, offices: list[dict]) -> None:
     """Write validated offices (`OfficeInput`), link each to its parent, and audit each."""
-    tx.run(_CREATE_OFFICES, rows=[{k: v for k, v in o.items() if v is not None} for o in offices]).consume()
+    try:
+        tx.run(_CREATE_OFFICES, rows=[{k: v for k, v in o.items() if v is not None} for o in offices]).consume()
+    except ConstraintError:  # another transaction created the code after the caller's check
+        raise _taken("office", [o["code"] for o in offices]) from None
     tx.run(_LINK_OFFICES, codes=[o["code"] for o in offices if o["parent_code"]]).consume()
     for o in offices:
         audit.record(tx, actor, "admin", [o["code"]], details={"op": "create_office"})
@@ -171,7 +183,10 @@ def insert_users(tx, actor: Actor, accounts: list[tuple[dict, str | None]]) -> N
     office and supervisor, and audit each."""
     rows = [{**{k: v for k, v in props.items() if v is not None}, "supervisor_uid": sup, "active": True,
              "failed_logins": 0} for props, sup in accounts]
-    tx.run(_CREATE_USERS, rows=rows).consume()
+    try:
+        tx.run(_CREATE_USERS, rows=rows).consume()
+    except ConstraintError:  # another transaction created the username after the caller's check
+        raise _taken("username", [props["username"] for props, _ in accounts]) from None
     tx.run(_LINK_SUPERVISORS, uids=[props["uid"] for props, sup in accounts if sup]).consume()
     for props, _ in accounts:
         audit.record(tx, actor, "admin", [props["uid"]], details={"op": "create_user", "username": props["username"]})
