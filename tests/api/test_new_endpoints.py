@@ -305,3 +305,18 @@ def test_delete_a_record_with_a_reason(as_user, graph, org):
     r = api.delete(f"records/{person}", query_string={"reason": "entered twice"})
     assert r.status_code == 200 and r.get_json() == {"uid": person, "deleted": True}
     _problem(api.get(f"records/{person}"), 404)
+
+
+def test_a_record_decision_names_the_version_reviewed_and_a_changed_record_is_409(as_user, graph, org):
+    person = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov")
+    sup = as_user(org.sup_mia)
+    (item,) = [q for q in sup.get("approvals").get_json() if q["target_uid"] == person["uid"]]
+    assert item["target_version"] == 1
+    assert as_user(org.agent_a).patch(f"records/{person['uid']}", json={"family_name": "Orlova"}).status_code == 200
+    stale = sup.post(f"approvals/{person['uid']}/decision", json={"decision": "approved", "version": 1})
+    assert stale.status_code == 409 and "has changed since you reviewed it" in stale.get_json()["detail"]
+    bad = sup.post(f"approvals/{person['uid']}/decision", json={"decision": "approved", "version": "latest"})
+    assert bad.status_code == 422 and "version" in bad.get_json()["errors"]
+    fresh = sup.post(f"approvals/{person['uid']}/decision", json={"decision": "approved", "version": 2})
+    assert fresh.status_code == 200 and fresh.get_json()["status"] == "approved"
+

@@ -68,3 +68,25 @@ def test_entity_page_is_one_audited_view_and_one_notification(client, graph, org
     notes = graph.query("MATCH (n:Notification {kind: 'view', record_uid: $u}) RETURN count(n) AS n",
                         {"u": person["uid"]})
     assert views == [{"n": 1}] and notes == [{"n": 1}]
+
+
+def test_the_approval_queue_approves_a_record_only_as_the_supervisor_saw_it(client, graph, org):
+    from ccms_graph.logic.entities import records
+
+    person = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov")
+    sign_in(client, "sup_mia")
+    queue = client.get("/approvals").get_data(as_text=True)
+    row = queue[queue.index(f'id="item-{person["uid"]}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'name="version" value="1"' in row
+    form = {"csrf_token": csrf_from(queue), "decision": "approved", "version": "1"}
+    # The owner renames the record after the queue was loaded: the approval of version 1 is refused.
+    records.update_entity(graph, org.agent_a, person["uid"], {"family_name": "Orlova"})
+    done = client.post(f"/approvals/{person['uid']}", data=form, follow_redirects=True)
+    assert done.status_code == 200 and "has changed since you reviewed it" in done.get_data(as_text=True)
+    status = "MATCH (n:Person {uid: $u}) RETURN n.approval_status AS s"
+    assert graph.query(status, {"u": person["uid"]}) == [{"s": "pending"}]
+    again = client.get("/approvals").get_data(as_text=True)
+    assert 'name="version" value="2"' in again
+    client.post(f"/approvals/{person['uid']}", data={**form, "version": "2", "csrf_token": csrf_from(again)})
+    assert graph.query(status, {"u": person["uid"]}) == [{"s": "approved"}]

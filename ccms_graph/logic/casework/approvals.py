@@ -46,6 +46,11 @@ assert set(APPROVER_CHECKS) <= set(REQUEST_KINDS), sorted(set(APPROVER_CHECKS) -
 class DecisionInput(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    # A Subject Record stays editable while it waits: the version the supervisor reviewed (the queue's
+    # `target_version`), so a change made meanwhile is not approved unseen.
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "for a subject record: the version you reviewed; "
+                                                      "409 if it has changed since"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,13 +98,17 @@ def _decide_request(tx, actor: Actor, req: dict, decision: str, comment: str | N
     return {"kind": req["kind"], **decided}
 
 
-def _decide_record(tx, actor: Actor, node: dict, decision: str, comment: str | None) -> dict:
+def _decide_record(tx, actor: Actor, node: dict, decision: str, comment: str | None,
+                   version: int | None = None) -> dict:
     if node.get("deleted"):
         raise NotFound(f"no record {node['uid']}")
     rules.require_approver(actor, node.get("owner_uid"), f"subject record {node['uid']}")
     if node.get("approval_status") != "pending":
         raise Conflict(f"record {node['uid']} is {node.get('approval_status')}, not pending",
                        status=node.get("approval_status"))
+    if version is not None and node.get("version") != version:
+        raise Conflict(f"record {node['uid']} has changed since you reviewed it (version {node.get('version')}, "
+                       f"you saw {version}); review it again", current_version=node.get("version"))
     rec = tx.run(_DECIDE_RECORD, uid=node["uid"], decision=decision, actor=actor.uid, comment=comment).single()
     if rec is None:
         raise Conflict(f"record {node['uid']} is no longer pending")
@@ -112,13 +121,17 @@ def _decide_record(tx, actor: Actor, node: dict, decision: str, comment: str | N
     return {"kind": "subject_record", "status": out["approval_status"], **out}
 
 
-def decide(graph: Graph, actor: Actor, item_uid: str, decision: str, comment: str | None = None) -> dict:
+def decide(graph: Graph, actor: Actor, item_uid: str, decision: str, comment: str | None = None,
+           version: object = None) -> dict:
     """Approve or return one pending item (an ApprovalRequest uid or a Subject Record uid).
 
     Forbidden for anyone but a supervisor above the requester (never the requester); Conflict when
-    the item is no longer pending, which is what the slower of two simultaneous deciders gets.
+    the item is no longer pending, which is what the slower of two simultaneous deciders gets, and
+    when a Subject Record is no longer at the `version` the supervisor reviewed (its owner may edit
+    it while it waits).
     """
-    return audit.write_or_refuse(graph, actor, "decide", [item_uid], decide_in, actor, item_uid, decision, comment)
+    return audit.write_or_refuse(graph, actor, "decide", [item_uid], decide_in, actor, item_uid, decision, comment,
+                                 version)
 
 
 def _target_case_uid(tx, req: dict) -> str | None:
@@ -143,9 +156,10 @@ def _require_item_readable(tx, actor: Actor, item_uid: str, target_uid: str | No
             raise NotFound(f"no approval item {item_uid}") from None
 
 
-def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | None = None) -> dict:
+def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | None = None,
+              version: object = None) -> dict:
     """`decide` inside a transaction the caller holds (the lock is kept until it ends)."""
-    clean = load_input(DecisionInput(), {"decision": decision, "comment": comment})
+    clean = load_input(DecisionInput(), {"decision": decision, "comment": comment, "version": version})
     _check_comment(clean["decision"], clean["comment"])
     req = lock(tx, "ApprovalRequest", item_uid)
     if req is not None and req.get("kind") == "merge":  # merges are carried out by identity resolution
@@ -156,18 +170,18 @@ def decide_in(tx, actor: Actor, item_uid: str, decision: str, comment: str | Non
     node = lock(tx, "SubjectRecord", item_uid)
     if node is not None:
         rules.require_read(tx, actor, item_uid, ("SubjectRecord",), "approval item")
-        return _decide_record(tx, actor, node, clean["decision"], clean["comment"])
+        return _decide_record(tx, actor, node, clean["decision"], clean["comment"], clean["version"])
     raise NotFound(f"no approval item {item_uid}")
 
 
-def approve(graph: Graph, actor: Actor, item_uid: str, comment: str | None = None) -> dict:
+def approve(graph: Graph, actor: Actor, item_uid: str, comment: str | None = None, version: object = None) -> dict:
     """Approve a pending item; see `decide`."""
-    return decide(graph, actor, item_uid, "approved", comment)
+    return decide(graph, actor, item_uid, "approved", comment, version)
 
 
-def return_item(graph: Graph, actor: Actor, item_uid: str, comment: str) -> dict:
+def return_item(graph: Graph, actor: Actor, item_uid: str, comment: str, version: object = None) -> dict:
     """Return a pending item to its requester with a comment saying what must change; see `decide`."""
-    return decide(graph, actor, item_uid, "returned", comment)
+    return decide(graph, actor, item_uid, "returned", comment, version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,6 +266,7 @@ def _queue_item(row) -> dict:
     item = plain({k: row[k] for k in row.keys() if k != "record"})
     if row["record"] is not None:
         item["target_caption"] = caption(record_type_of(row["record"].labels), dict(row["record"]))
+        item["target_version"] = row["record"].get("version")
     return item
 
 

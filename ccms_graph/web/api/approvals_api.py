@@ -21,7 +21,7 @@ def approval_queue():
 @blp.response(200, schemas.ApprovalOut)
 def decide(data, item_uid):
     """Approve or return a pending item (a supervisor above the requester; never your own); 409 if decided."""
-    return approvals.decide(graph(), actor(), item_uid, data["decision"], data.get("comment"))
+    return approvals.decide(graph(), actor(), item_uid, data["decision"], data.get("comment"), data.get("version"))
 
 
 @blp.route("/grants/<grant_uid>/revoke", methods=["POST"])

@@ -231,6 +231,8 @@ class ApprovalOut(Out):
     decided_by = _s()
     decided_at = _s()
     decision_comment = _s()
+    #: A pending subject record's version: send it back with the decision (`version`).
+    target_version = fields.Integer(allow_none=True)
 
 
 class GrantOut(Out):

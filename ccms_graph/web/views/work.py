@@ -30,7 +30,8 @@ def decide(item_uid: str):
     comment = request.form.get("comment", "").strip() or None
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        out = approvals.decide(context.graph(), context.actor(), item_uid, decision, comment)
+        out = approvals.decide(context.graph(), context.actor(), item_uid, decision, comment,
+                               request.form.get("version") or None)
     except DomainError as exc:
         if wants_json:
             return jsonify({"ok": False, "message": message_of(exc)}), exc.status

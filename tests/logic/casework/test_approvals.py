@@ -9,7 +9,8 @@ import pytest
 from ccms_graph.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ccms_graph.logic.casework import approvals, workflows
 from ccms_graph.logic.casework.documents import create_document, submit_roi
-from tests.factories import make_person, race
+from ccms_graph.logic.entities import records
+from tests.factories import make_person, race, wait_until_blocked
 from tests.logic.casework.helpers import audit_actions, case_props, new_case, open_case, set_dates, with_roi
 
 
@@ -29,16 +30,6 @@ def test_two_supervisors_approving_at_once_exactly_one_succeeds(graph, org, roun
     assert case_props(graph, case["uid"])["status"] == "open"
 
 
-def _wait_until_blocked(graph, tries=600):
-    """Poll the server until some transaction is waiting for a lock (what the second decider must do)."""
-    for _ in range(tries):
-        rows = graph.query("SHOW TRANSACTIONS YIELD status RETURN collect(status) AS s")
-        if any(str(s).startswith("Blocked") for s in rows[0]["s"]):
-            return True
-        threading.Event().wait(0.05)
-    return False
-
-
 @pytest.mark.parametrize("item", ["case_open", "subject_record"])
 def test_a_decision_in_flight_holds_the_item_and_the_second_decider_gets_conflict(graph, org, item):
     """Deterministic: the first decision is made but not committed while the second one runs."""
@@ -53,7 +44,7 @@ def test_a_decision_in_flight_holds_the_item_and_the_second_decider_gets_conflic
         first = approvals.decide_in(tx, org.sup_mia, req["uid"], "approved")
         second = threading.Thread(target=lambda: results.append(_attempt(graph, org.chief, req["uid"])))
         second.start()
-        blocked = _wait_until_blocked(graph)
+        blocked = wait_until_blocked(graph)
         tx.commit()
         second.join(timeout=120)
     assert blocked, "the second decision never waited for the first one's lock"
@@ -102,6 +93,25 @@ def test_subject_record_pending_then_approved(graph, org):
     assert _status(graph, person["uid"]) == "approved"
     with pytest.raises(Conflict):
         approvals.approve(graph, org.chief, person["uid"])
+
+
+def test_a_record_edited_after_the_supervisor_reviewed_it_is_not_approved_unseen(graph, org):
+    # The owner may edit a record while it waits; the supervisor decides on the version they reviewed.
+    person = make_person(graph, org.agent_a, given_name="Viktor", family_name="Orlov")
+    (item,) = [q for q in approvals.approval_queue(graph, org.sup_mia) if q["target_uid"] == person["uid"]]
+    assert item["target_version"] == 1
+    records.update_entity(graph, org.agent_a, person["uid"], {"family_name": "Orlova"})
+    with pytest.raises(Conflict, match="has changed since you reviewed it"):
+        approvals.approve(graph, org.sup_mia, person["uid"], version=item["target_version"])
+    with pytest.raises(Conflict, match="has changed since you reviewed it"):
+        approvals.return_item(graph, org.sup_mia, person["uid"], "spell it as on the passport", version=1)
+    assert _status(graph, person["uid"]) == "pending"
+    assert audit_actions(graph, person["uid"]).count("approve") == 0
+    with pytest.raises(ValidationFailed) as bad:
+        approvals.approve(graph, org.sup_mia, person["uid"], version="the latest")
+    assert "version" in bad.value.errors
+    out = approvals.approve(graph, org.sup_mia, person["uid"], version=2)
+    assert out["status"] == "approved" and out["family_name"] == "Orlova"
 
 
 def test_subject_record_returned_edited_and_resubmitted(graph, org):
