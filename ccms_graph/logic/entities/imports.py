@@ -15,6 +15,8 @@ counts, and after a crash exactly the committed lines are skipped.
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -187,6 +189,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         lines = list(lines)
     seen = _names_of(type_name, lines)
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
+    written: deque[tuple[float, list[str]]] = deque()  # (when, uids) of the batches written lately
 
     def work(tx, rows, batch, probes, stored, tallied, last_line):
         uids = [row["props"]["uid"] for _, row in rows]
@@ -244,7 +247,12 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         if rows:
             after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             uids = [row["props"]["uid"] for _, row in rows]
-            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside, writing)
+            written.append((time.monotonic(), uids))
+            while written and written[0][0] < time.monotonic() - 2 * deconfliction.RACE_WINDOW_SECONDS:
+                written.popleft()
+            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside, writing,
+                                         fresh=dict(zip(uids, batch, strict=True)),
+                                         ours=[u for _, batch_uids in written for u in batch_uids])
             if late is not None:
                 after, met, newly = _with_late_hits(after, met, rows, late)
                 if checkpoint and newly:  # the job keeps these lines and counts as it keeps the batch's

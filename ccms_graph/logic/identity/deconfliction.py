@@ -192,6 +192,10 @@ CALL () {
 RETURN [n - n_mine, versions - versions_mine] AS written
 """
 _SINCE = "RETURN toString(datetime() - duration({seconds: $window})) AS since"
+_WRITTEN_UIDS = """
+MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
+RETURN n.uid AS uid
+"""
 
 
 def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, list[int]]:
@@ -204,7 +208,8 @@ def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, l
 
 
 def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config,
-            beside: tuple[str, list[int]], mine: Iterable[str] = ()) -> dict[str, list] | None:
+            beside: tuple[str, list[int]], mine: Iterable[str] = (), fresh: dict[str, dict] | None = None,
+            ours: Iterable[str] = ()) -> dict[str, list] | None:
     """Deconflict just-committed records again when another write of their type committed while they
     were written: uid -> every hit, as `after_write` answers; None when none did (the usual case).
 
@@ -216,13 +221,46 @@ def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config:
     becomes a hit, its owners are told and it is audited ("deconflict", operation "recheck"), as any
     hit is; hits already raised are neither stored nor notified again. `mine`: records the caller
     wrote beside these and compared in memory (an import's batch before), left out of both counts.
+
+    An import's batch gives its matching records (`fresh`, uid -> record) and every record it wrote
+    lately (`ours`): only its records that meet a record another write stored since, as a hit, are
+    searched again (`_touched`), not the whole batch.
     """
     since, before = beside
-    left_out = [*uids, *mine]
+    left_out = list(dict.fromkeys([*uids, *mine]))  # each once: `_WRITTEN` takes off what it counts of them
     now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=left_out).single()["written"])
     if now == before:
         return None
+    if fresh is not None:
+        skip = {*left_out, *ours}
+        uids = graph.read(lambda tx: _touched(tx, type_name, uids, fresh, since, skip, config))
+        if not uids:
+            return {}
     return graph.write(lambda tx: after_write(tx, actor, type_name, uids, config, operation="recheck"))
+
+
+def _touched(tx, type_name: str, uids: list[str], fresh: dict[str, dict], since: str, skip: set[str],
+             config: deconflict.Config) -> list[str]:
+    """Those of `uids` (`fresh`: their matching records) that would be a hit (`possible` or better) on
+    a record of the type written since `since`, other than those in `skip`: paired by the index's keys
+    in memory (`blocking.within`) and scored. Only these need the full search again (which also
+    shapes each hit for the actor's scope); the rest met none of those records."""
+    others = [r["uid"] for r in tx.run(_WRITTEN_UIDS, since=since, label=type_name) if r["uid"] not in skip]
+    loaded = blocking.load_records(tx, type_name, others) if others else {}
+    order = [u for u in others if u in loaded]
+    if not order:
+        return []
+    found = blocking.within(type_name, [*(loaded[u]["record"] for u in order), *(fresh[u] for u in uids)],
+                            [*order, *uids], [*(loaded[u]["props"] for u in order), *({} for _ in uids)],
+                            start=len(order))
+    theirs = set(order)
+    paired = [[c for c in cands if c["uid"] in theirs] for cands in found]
+    if not any(paired):
+        return []
+    scored = deconflict.judge(tx, type_name, [fresh[u] for u in uids], paired, config=config, hits_only=True,
+                              explain=False)
+    return [u for u, cands in zip(uids, scored, strict=True)
+            if any(c["decision"] in deconflict.HIT_DECISIONS for c in cands)]
 
 
 # ---------------------------------------------------------------------------------------------
