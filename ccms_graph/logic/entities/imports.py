@@ -15,8 +15,6 @@ counts, and after a crash exactly the committed lines are skipped.
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -29,6 +27,7 @@ from ...policy import rules
 from ...policy.actor import Actor
 from ...validation import surrogate_problem
 from ..casework import protection
+from ..common import new_uid
 from ..identity import deconfliction, financial, resolution
 from ..oversight import audit, checks
 from . import records
@@ -189,7 +188,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         lines = list(lines)
     seen = _names_of(type_name, lines)
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
-    written: deque[tuple[float, list[str]]] = deque()  # (when, uids) of the batches written lately
+    run = new_uid()  # this run's rows carry it (`import_run`): what others wrote meanwhile is told apart
 
     def work(tx, rows, batch, probes, stored, tallied, last_line):
         uids = [row["props"]["uid"] for _, row in rows]
@@ -230,29 +229,27 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         prepared = _refuse_unsettleable(graph, actor, type_name,
                                         _prepare(type_name, chunk, actor, case_uid, (source or "").strip() or "import"))
         rows = [(number, row) for number, row, _, _ in prepared if row is not None]
+        for _, row in rows:
+            row["props"]["import_run"] = run
         batch = [records.matching_record_of(type_name, row) for _, row in rows]
         probes = [blocking.probe(type_name, rec) for rec in batch]
 
         def read(tx):
-            beside = deconfliction.written_beside(tx, type_name, writing)  # before the search: see `recheck`
+            beside = deconfliction.written_beside(tx, type_name, run=run)  # before the search: see `recheck`
             return deconfliction.search_before_write(tx, actor, type_name, batch, probes, writing), beside
 
         stored, beside = graph.read(read) if rows else ([], None)
-        return prepared, rows, batch, probes, stored, (beside, writing)
+        return prepared, rows, batch, probes, stored, beside
 
     def write(searched):
-        prepared, rows, batch, probes, stored, (beside, writing) = searched
+        prepared, rows, batch, probes, stored, beside = searched
         tallied, last_line = _tally(counts, prepared), prepared[-1][0]
         met: list[dict] = []
         if rows:
             after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             uids = [row["props"]["uid"] for _, row in rows]
-            written.append((time.monotonic(), uids))
-            while written and written[0][0] < time.monotonic() - 2 * deconfliction.RACE_WINDOW_SECONDS:
-                written.popleft()
-            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside, writing,
-                                         fresh=dict(zip(uids, batch, strict=True)),
-                                         ours=[u for _, batch_uids in written for u in batch_uids])
+            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside,
+                                         fresh=dict(zip(uids, batch, strict=True)), run=run)
             if late is not None:
                 after, met, newly = _with_late_hits(after, met, rows, late)
                 if checkpoint and newly:  # the job keeps these lines and counts as it keeps the batch's

@@ -192,61 +192,72 @@ CALL () {
 RETURN [n - n_mine, versions - versions_mine] AS written
 """
 _SINCE = "RETURN toString(datetime() - duration({seconds: $window})) AS since"
-_WRITTEN_UIDS = """
+# An import's view: the records of a type written since a moment by anything but the import itself (its
+# rows carry the run's `import_run`), with their versions.
+_OTHERS_WRITTEN = """
 MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
-RETURN n.uid AS uid
+                          AND coalesce(n.import_run, '') <> $run
+RETURN n.uid AS uid, n.version AS version
 """
 
 
-def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, list[int]]:
+def written_beside(tx, type_name: str, mine: Iterable[str] = (), run: str | None = None) -> tuple[str, object]:
     """A write's view of its type's recent records, taken in its transaction before it searches for
-    candidates: (a moment RACE_WINDOW_SECONDS ago, what `_WRITTEN` counts since then of the records
-    not in `mine`). `recheck` counts again after the commit. A create or an update leaves out its own
-    record; an import, the batch before (written beside it and compared in memory) too."""
+    candidates: (a moment RACE_WINDOW_SECONDS ago, what was written since). `recheck` looks again after
+    the commit. A create or an update counts them, leaving out its own record (`mine`); an import
+    (`run`: its rows' `import_run`) lists the others' records with their versions."""
     since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
+    if run is not None:
+        return since, _others_written(tx, type_name, since, run)
     return since, tx.run(_WRITTEN, since=since, label=type_name, mine=list(mine)).single()["written"]
 
 
+def _others_written(tx, type_name: str, since: str, run: str) -> dict[str, int]:
+    return {r["uid"]: r["version"] for r in tx.run(_OTHERS_WRITTEN, since=since, label=type_name, run=run)}
+
+
 def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config,
-            beside: tuple[str, list[int]], mine: Iterable[str] = (), fresh: dict[str, dict] | None = None,
-            ours: Iterable[str] = ()) -> dict[str, list] | None:
+            beside: tuple[str, object], fresh: dict[str, dict] | None = None,
+            run: str | None = None) -> dict[str, list] | None:
     """Deconflict just-committed records again when another write of their type committed while they
-    were written: uid -> every hit, as `after_write` answers; None when none did (the usual case).
+    were written: uid -> every hit (of the records searched again), as `after_write` answers; None
+    when none did (the usual case).
 
     Two writes of one individual at once (creates, updates, imports' batches) each search the store
     before the other commits, so neither sees the other unless they share a selector node (whose MERGE
     serialises them). A record the search could not see was created or changed within
-    RACE_WINDOW_SECONDS, so what is counted after the commit differs from `beside` (`written_beside`,
-    taken before the search). Of two such writes the later to commit finds the earlier here: the pair
-    becomes a hit, its owners are told and it is audited ("deconflict", operation "recheck"), as any
-    hit is; hits already raised are neither stored nor notified again. `mine`: records the caller
-    wrote beside these and compared in memory (an import's batch before), left out of both counts.
+    RACE_WINDOW_SECONDS, so what is written since differs after the commit from `beside`
+    (`written_beside`, taken before the search). Of two such writes the later to commit finds the
+    earlier here: the pair becomes a hit, its owners are told and it is audited ("deconflict",
+    operation "recheck"), as any hit is; hits already raised are neither stored nor notified again.
 
-    An import's batch gives its matching records (`fresh`, uid -> record) and every record it wrote
-    lately (`ours`): only its records that meet a record another write stored since, as a hit, are
-    searched again (`_touched`), not the whole batch.
+    An import's batch (`run`, with its matching records `fresh`) knows which records others wrote or
+    changed since its search: only its lines that would be a hit on one of those (`_touched`) are
+    searched again, not the whole batch.
     """
     since, before = beside
-    left_out = list(dict.fromkeys([*uids, *mine]))  # each once: `_WRITTEN` takes off what it counts of them
-    now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=left_out).single()["written"])
-    if now == before:
-        return None
-    if fresh is not None:
-        skip = {*left_out, *ours}
-        uids = graph.read(lambda tx: _touched(tx, type_name, uids, fresh, since, skip, config))
+    if run is not None and fresh is not None and isinstance(before, dict):
+        def changed(tx) -> list[str]:
+            now = _others_written(tx, type_name, since, run)
+            others = [u for u, v in now.items() if before.get(u) != v]
+            return _touched(tx, type_name, uids, fresh, others, config) if others else []
+
+        uids = graph.read(changed)
         if not uids:
-            return {}
+            return None
+    else:
+        now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=uids).single()["written"])
+        if now == before:
+            return None
     return graph.write(lambda tx: after_write(tx, actor, type_name, uids, config, operation="recheck"))
 
 
-def _touched(tx, type_name: str, uids: list[str], fresh: dict[str, dict], since: str, skip: set[str],
+def _touched(tx, type_name: str, uids: list[str], fresh: dict[str, dict], others: list[str],
              config: deconflict.Config) -> list[str]:
     """Those of `uids` (`fresh`: their matching records) that would be a hit (`possible` or better) on
-    a record of the type written since `since`, other than those in `skip`: paired by the index's keys
-    in memory (`blocking.within`) and scored. Only these need the full search again (which also
-    shapes each hit for the actor's scope); the rest met none of those records."""
-    others = [r["uid"] for r in tx.run(_WRITTEN_UIDS, since=since, label=type_name) if r["uid"] not in skip]
-    loaded = blocking.load_records(tx, type_name, others) if others else {}
+    one of the stored records `others`: paired by the index's keys in memory (`blocking.within`) and
+    scored. Only these need the full search again (which also shapes each hit for the actor's scope)."""
+    loaded = blocking.load_records(tx, type_name, others)
     order = [u for u in others if u in loaded]
     if not order:
         return []
