@@ -153,9 +153,10 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     The next batch is validated and its stored candidates are found (a read transaction, before
     anything of it is written: `deconfliction.search_before_write`) while this one is written. That
     read may not see the batch being written, nor can it see its own batch, so those records find
-    each other in memory (`blocking.within`), by the same keys. Another user's write of the type that
-    commits between that read and the batch's commit is found after it (`deconfliction.recheck`: the
-    batch is deconflicted again when such a write happened, and its hits are added to the counts).
+    each other in memory (`blocking.within`), by the same keys. Another write of the type that commits
+    between that read and the batch's commit is found after it (`deconfliction.recheck`: the run's rows
+    carry `import_run`, so the records others wrote meanwhile are told apart; the lines that would be a
+    hit on one are searched again, and their hits are added to the counts).
 
     Resuming: lines numbered up to `after_line` are read past (numbering still counts them), and the
     counts start from `so_far` (a previous run's counts through that line). `checkpoint` (see

@@ -177,8 +177,7 @@ RACE_WINDOW_SECONDS = 120
 
 # What was written to records of a type since a moment (the subject_updated range index): how many
 # were created or changed since, and their versions summed (an update bumps its record's version).
-# The caller's own records are counted by uid and taken off (not filtered in the scan: an import's
-# window holds thousands of records, its batch hundreds of uids).
+# A create's or an update's own record is counted by uid and taken off.
 _WRITTEN = """
 CALL () {
   MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
