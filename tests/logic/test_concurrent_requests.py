@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ccms_graph.errors import Conflict
-from ccms_graph.logic.casework import retention
+from ccms_graph.logic.casework import approvals, documents, elsur, retention
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import links, records
 from ccms_graph.logic.identity import resolution
@@ -24,6 +24,8 @@ from ccms_graph.logic.people import tokens
 from ccms_graph.logic.people.users import create_office, create_user
 from ccms_graph.policy.actor import SYSTEM
 from tests.factories import PASSWORD, make_person, race, wait_until_blocked
+from tests.logic.casework.helpers import open_case, with_roi
+from tests.logic.casework.test_elsur import WIRE, hq  # noqa: F401  (the fixture: headquarters and its supervisor)
 
 ROUNDS = range(3)
 
@@ -133,3 +135,33 @@ def test_one_legal_hold_placed_twice_at_once(graph, org, round_):
                     lambda: retention.place_legal_hold(graph, org.chief, case, {"reason": "FOIA litigation"})])
     made = _one_made_one_refused(results, "is already under a legal hold")
     assert graph.query("MATCH (c:Case {uid: $c}) RETURN c.legal_hold_reason AS r", {"c": case})[0]["r"] == made["reason"]
+
+
+@pytest.mark.parametrize("round_", range(6))
+def test_a_merge_approved_while_its_master_is_deleted_leaves_no_live_sub_record_under_it(graph, org, round_):
+    # agent_a asks to merge agent_b's record under their own; their supervisor approves as agent_a deletes
+    # the master. Before, the approval read both records without their locks: both were done, half the time.
+    master = make_person(graph, org.agent_a, given_name="Ana", family_name="Quintero", dob="1970-01-01")["uid"]
+    other = make_person(graph, org.agent_b, given_name="Anna", family_name="Quinteros", dob="1970-01-01",
+                        separate_reason="checked: another woman")["uid"]
+    asked = resolution.merge(graph, org.agent_a, master, other, "same passport photo")
+    approved, deleted = race([lambda: resolution.approve_merge(graph, org.sup_mia, asked["request_uid"], "agreed"),
+                              lambda: records.delete_entity(graph, org.agent_a, master, "entered in error")])
+    assert isinstance(approved, Exception) or isinstance(deleted, Exception), (approved, deleted)
+    assert graph.query("MATCH (:SubjectRecord)-[:SUB_RECORD_OF {status: 'active'}]->(m:SubjectRecord {deleted: true}) "
+                       "RETURN count(m) AS n")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("round_", range(6))
+def test_an_elsur_cited_while_the_roi_is_submitted_does_not_change_the_submitted_roi(graph, org, hq, round_):  # noqa: F811
+    # A submitted ROI is read-only: what the supervisor approves is what was submitted. Before, the citation
+    # read the ROI's status without its lock and could land after the submission.
+    case = open_case(graph, org.agent_a, org.sup_mia)["uid"]
+    roi = with_roi(graph, org.agent_a, case, "Wire results")["roi_uid"]
+    filed = elsur.request_elsur(graph, org.agent_a, case, WIRE)
+    approvals.approve(graph, hq, filed["request_uid"])
+    race([lambda: elsur.cite(graph, org.agent_a, roi, {"elsur_uid": filed["uid"]}),
+          lambda: documents.submit_roi(graph, org.agent_a, roi)])
+    (doc,) = graph.query("MATCH (d:ReportOfInvestigation {uid: $u}) RETURN d.status AS status, "
+                         "d.updated_at = d.submitted_at AS unchanged_since", {"u": roi})
+    assert doc == {"status": "submitted", "unchanged_since": True}

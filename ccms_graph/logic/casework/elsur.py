@@ -171,6 +171,7 @@ def cite(graph: Graph, actor: Actor, roi_uid: str, data: dict) -> dict:
     def work(tx):
         rules.require_read(tx, actor, roi_uid, ("Document",), "document")
         rules.require_record_write(tx, actor, roi_uid)
+        lock(tx, "Document", roi_uid)  # its status is read under the lock a submission takes too
         roi = tx.run("""MATCH (d:ReportOfInvestigation {uid: $uid})-[:PART_OF {status: 'active'}]->(c:Case)
                         RETURN c.uid AS case_uid, coalesce(d.status, 'draft') AS status""", uid=roi_uid).single()
         if roi is None:

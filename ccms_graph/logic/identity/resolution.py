@@ -280,6 +280,9 @@ def decide_merge_in(tx, supervisor: Actor, request_uid: str, decision: str, comm
     if decision == "approved":
         payload = json.loads(req["payload"])
         requester = _requester(tx, req["requested_by"])
+        # Both records' locks before they are read, as `merge` takes them: a delete of either at the same
+        # moment commits first (and the pair is refused) or waits for the merge (and refuses a master).
+        tx.run(_LOCK, uids=[payload["master_uid"], payload["other_uid"]]).consume()
         master, other = _load(tx, payload["master_uid"]), _load(tx, payload["other_uid"])
         _check_pair(tx, supervisor, master, other)
         result.update(_do_merge(tx, requester, master, other, payload["reason"], approved_by=supervisor.uid,
