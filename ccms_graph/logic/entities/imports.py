@@ -154,7 +154,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     anything of it is written: `deconfliction.search_before_write`) while this one is written. That
     read may not see the batch being written, nor can it see its own batch, so those records find
     each other in memory (`blocking.within`), by the same keys. Another write of the type that commits
-    between that read and the batch's commit is found after it (`deconfliction.recheck`: the run's rows
+    between that read and the batch's commit is found after it (`deconfliction.recheck_batch`: the run's rows
     carry `import_run`, so the records others wrote meanwhile are told apart; the lines that would be a
     hit on one are searched again, and their hits are added to the counts).
 
@@ -236,7 +236,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         probes = [blocking.probe(type_name, rec) for rec in batch]
 
         def read(tx):
-            beside = deconfliction.written_beside(tx, type_name, run=run)  # before the search: see `recheck`
+            beside = deconfliction.others_beside(tx, type_name, run)  # before the search: see `recheck_batch`
             return deconfliction.search_before_write(tx, actor, type_name, batch, probes, writing), beside
 
         stored, beside = graph.read(read) if rows else ([], None)
@@ -249,8 +249,8 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         if rows:
             after, met = graph.write(work, rows, batch, probes, stored, tallied, last_line)
             uids = [row["props"]["uid"] for _, row in rows]
-            late = deconfliction.recheck(graph, actor, type_name, uids, match_config, beside,
-                                         fresh=dict(zip(uids, batch, strict=True)), run=run)
+            late = deconfliction.recheck_batch(graph, actor, type_name, dict(zip(uids, batch, strict=True)), run,
+                                               match_config, beside)
             if late is not None:
                 after, met, newly = _with_late_hits(after, met, rows, late)
                 if checkpoint and newly:  # the job keeps these lines and counts as it keeps the batch's

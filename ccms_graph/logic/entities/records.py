@@ -129,6 +129,10 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
     return props, selectors
 
 
+#: An identifier selector `x` ({key, kind, value}) merged on its key: the create's, the update's and the
+#: unique-key lock's (`_HOLD`) statements all write it so.
+MERGE_IDENTIFIER = "MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value"
+
 # One statement creates a batch of records of one type with their selectors and case membership.
 # Labels come from the vocabulary (an allow-list), never from input.
 _CREATE = """
@@ -138,7 +142,7 @@ SET n = row.props, n.created_at = datetime(), n.updated_at = datetime()
 WITH n, row
 CALL (n, row) {{
   UNWIND row.sel.identifiers AS x
-  MERGE (i:Identifier {{key: x.key}}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+  {merge_identifier}
   MERGE (n)-[:HAS_IDENTIFIER]->(i)
 }}
 CALL (n, row) {{
@@ -187,7 +191,7 @@ CALL (n, row) {
 
 def create_statement(type_name: str) -> str:
     rtype = ENTITY_TYPES[type_name]
-    return (_CREATE.format(labels=":".join(rtype.labels),
+    return (_CREATE.format(labels=":".join(rtype.labels), merge_identifier=MERGE_IDENTIFIER,
                            address_link="RESIDES_AT" if type_name == "Person" else "LOCATED_AT")
             + "".join(_CREATE_FINANCIAL % {"name": name, "label": label, "link": link}
                       for label, (link, name) in FINANCIAL_SELECTORS.items())
@@ -214,9 +218,9 @@ _TAKEN = "UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) WHERE n.uid <> $own 
 # The identifier nodes of the keys, merged (as the create statement merges them) before `_TAKEN` reads:
 # MERGE on the constraint's key takes its lock, so a concurrent transaction writing the same VIN waits
 # here until this one commits and then finds the holder, instead of failing on the constraint.
-_HOLD = """
+_HOLD = f"""
 UNWIND $idents AS x
-MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+{MERGE_IDENTIFIER}
 """
 
 
@@ -307,7 +311,7 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
 def _with_recheck(graph: Graph, actor: Actor, written: dict, config: deconflict.Config, beside) -> dict:
     """A create's or update's answer, its hits those `deconfliction.recheck` finds when another write of
     the type committed beside it."""
-    late = deconfliction.recheck(graph, actor, written["type"], [written["uid"]], config, beside)
+    late = deconfliction.recheck(graph, actor, written["type"], written["uid"], config, beside)
     return {**written, "hits": late.get(written["uid"], written["hits"])} if late is not None else written
 
 
@@ -336,7 +340,7 @@ OPTIONAL MATCH (n)-[r:HAS_IDENTIFIER]->(:Identifier)
 DELETE r
 WITH DISTINCT n
 UNWIND $identifiers AS x
-MERGE (i:Identifier {key: x.key}) ON CREATE SET i:Linkable, i.uid = randomUUID(), i.kind = x.kind, i.value = x.value
+""" + MERGE_IDENTIFIER + """
 MERGE (n)-[:HAS_IDENTIFIER]->(i)
 """
 

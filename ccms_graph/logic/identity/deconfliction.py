@@ -200,27 +200,29 @@ RETURN n.uid AS uid, n.version AS version
 """
 
 
-def written_beside(tx, type_name: str, mine: Iterable[str] = (), run: str | None = None) -> tuple[str, object]:
-    """A write's view of its type's recent records, taken in its transaction before it searches for
-    candidates: (a moment RACE_WINDOW_SECONDS ago, what was written since). `recheck` looks again after
-    the commit. A create or an update counts them, leaving out its own record (`mine`); an import
-    (`run`: its rows' `import_run`) lists the others' records with their versions."""
+def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, list[int]]:
+    """A create's or an edit's view of its type's recent records, taken in its transaction before it
+    searches for candidates: (a moment RACE_WINDOW_SECONDS ago, `_WRITTEN`'s count since then, its
+    own record `mine` left out). `recheck` counts again after the commit."""
     since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
-    if run is not None:
-        return since, _others_written(tx, type_name, since, run)
     return since, tx.run(_WRITTEN, since=since, label=type_name, mine=list(mine)).single()["written"]
+
+
+def others_beside(tx, type_name: str, run: str) -> tuple[str, dict[str, int]]:
+    """An import batch's view, taken before its search: (a moment RACE_WINDOW_SECONDS ago, uid -> version
+    of each record of the type written since by anything but this run). `recheck_batch` lists again."""
+    since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
+    return since, _others_written(tx, type_name, since, run)
 
 
 def _others_written(tx, type_name: str, since: str, run: str) -> dict[str, int]:
     return {r["uid"]: r["version"] for r in tx.run(_OTHERS_WRITTEN, since=since, label=type_name, run=run)}
 
 
-def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config,
-            beside: tuple[str, object], fresh: dict[str, dict] | None = None,
-            run: str | None = None) -> dict[str, list] | None:
-    """Deconflict just-committed records again when another write of their type committed while they
-    were written: uid -> every hit (of the records searched again), as `after_write` answers; None
-    when none did (the usual case).
+def recheck(graph: Graph, actor: Actor, type_name: str, uid: str, config: deconflict.Config,
+            beside: tuple[str, list[int]]) -> dict[str, list] | None:
+    """Deconflict a just-committed record again when another write of its type committed while it was
+    written: uid -> every hit, as `after_write` answers; None when none did (the usual case).
 
     Two writes of one individual at once (creates, updates, imports' batches) each search the store
     before the other commits, so neither sees the other unless they share a selector node (whose MERGE
@@ -229,25 +231,30 @@ def recheck(graph: Graph, actor: Actor, type_name: str, uids: list[str], config:
     (`written_beside`, taken before the search). Of two such writes the later to commit finds the
     earlier here: the pair becomes a hit, its owners are told and it is audited ("deconflict",
     operation "recheck"), as any hit is; hits already raised are neither stored nor notified again.
-
-    An import's batch (`run`, with its matching records `fresh`) knows which records others wrote or
-    changed since its search: only its lines that would be a hit on one of those (`_touched`) are
-    searched again, not the whole batch.
     """
     since, before = beside
-    if run is not None and fresh is not None and isinstance(before, dict):
-        def changed(tx) -> list[str]:
-            now = _others_written(tx, type_name, since, run)
-            others = [u for u, v in now.items() if before.get(u) != v]
-            return _touched(tx, type_name, uids, fresh, others, config) if others else []
+    now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=[uid]).single()["written"])
+    return None if now == before else _search_again(graph, actor, type_name, [uid], config)
 
-        uids = graph.read(changed)
-        if not uids:
-            return None
-    else:
-        now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=uids).single()["written"])
-        if now == before:
-            return None
+
+def recheck_batch(graph: Graph, actor: Actor, type_name: str, fresh: dict[str, dict], run: str,
+                  config: deconflict.Config, beside: tuple[str, dict[str, int]]) -> dict[str, list] | None:
+    """`recheck` for an import's batch (`fresh`: uid -> matching record; `run`: its rows' `import_run`,
+    `beside` from `others_beside`): it knows which records others wrote or changed since its search,
+    and searches again only its lines that would be a hit on one of those (`_touched`)."""
+    since, before = beside
+
+    def changed(tx) -> list[str]:
+        now = _others_written(tx, type_name, since, run)
+        others = [u for u, v in now.items() if before.get(u) != v]
+        return _touched(tx, type_name, list(fresh), fresh, others, config) if others else []
+
+    uids = graph.read(changed)
+    return _search_again(graph, actor, type_name, uids, config) if uids else None
+
+
+def _search_again(graph: Graph, actor: Actor, type_name: str, uids: list[str], config: deconflict.Config
+                  ) -> dict[str, list]:
     return graph.write(lambda tx: after_write(tx, actor, type_name, uids, config, operation="recheck"))
 
 
