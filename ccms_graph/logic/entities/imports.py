@@ -236,7 +236,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
         probes = [blocking.probe(type_name, rec) for rec in batch]
 
         def read(tx):
-            beside = deconfliction.others_beside(tx, type_name, run)  # before the search: see `recheck_batch`
+            beside = deconfliction.written_beside(tx)  # before the search: see `recheck_batch`
             return deconfliction.search_before_write(tx, actor, type_name, batch, probes, writing), beside
 
         stored, beside = graph.read(read) if rows else ([], None)

@@ -290,7 +290,7 @@ def create_entity(graph: Graph, actor: Actor, type_name: str, data: dict, *, cas
 
     def work(tx):
         _require_case_write(tx, actor, case_uid)
-        beside = deconfliction.written_beside(tx, type_name)
+        beside = deconfliction.written_beside(tx)
         (uid,) = insert_rows(tx, type_name, [row], actor.uid)
         audit.record(tx, actor, "create", [uid] + ([case_uid] if case_uid else []),
                      details={"type": type_name})
@@ -367,7 +367,7 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
         type_name = current["type"]
         rtype = ENTITY_TYPES[type_name]
         clean = validate_record(type_name, changes, partial=True)
-        beside = deconfliction.written_beside(tx, type_name, [uid])
+        beside = deconfliction.written_beside(tx)
         merged = {k: v for k, v in current["props"].items() if k in rtype.field_names}
         if isinstance(merged.get("identifiers"), str):
             merged["identifiers"] = json.loads(merged["identifiers"])

@@ -175,78 +175,77 @@ def after_write(tx, actor: Actor, type_name: str, uids: list[str], config: decon
 #: transaction (`db.transaction.timeout`, `neo4j_server`), in seconds.
 RACE_WINDOW_SECONDS = 120
 
-# What was written to records of a type since a moment (the subject_updated range index): how many
-# were created or changed since, and their versions summed (an update bumps its record's version).
-# A create's or an update's own record is counted by uid and taken off.
+# What was written to subject records since a moment, from the subject_updated range index alone (no
+# record is read): how many records carry each millisecond of `updated_at`. A write's rows share its
+# statement's moment and an edit moves its record to a later one, so of two such counts, one taken
+# before a write's search and one after its commit, every millisecond that differs holds all the
+# records committed in between (and may hold others, which only costs a closer look at them).
 _WRITTEN = """
-CALL () {
-  MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
-  RETURN count(n) AS n, sum(n.version) AS versions
-}
-CALL () {
-  UNWIND $mine AS uid
-  MATCH (n:SubjectRecord {uid: uid}) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
-  RETURN count(n) AS n_mine, sum(n.version) AS versions_mine
-}
-RETURN [n - n_mine, versions - versions_mine] AS written
+MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since)
+RETURN n.updated_at.epochMillis AS at, count(*) AS n
 """
 _SINCE = "RETURN toString(datetime() - duration({seconds: $window})) AS since"
-# An import's view: the records of a type written since a moment by anything but the import itself (its
-# rows carry the run's `import_run`), with their versions.
-_OTHERS_WRITTEN = """
-MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since) AND $label IN labels(n)
-                          AND coalesce(n.import_run, '') <> $run
-RETURN n.uid AS uid, n.version AS version
+# The records of a type written in those milliseconds, but for the writer's own: a create's or an
+# edit's record (`mine`), an import run's rows (their `import_run` is `run`).
+_WRITTEN_AT = """
+UNWIND $times AS t
+MATCH (n:SubjectRecord) WHERE datetime({epochMillis: t}) <= n.updated_at < datetime({epochMillis: t + 1})
+                          AND $label IN labels(n) AND NOT n.uid IN $mine
+                          AND ($run IS NULL OR coalesce(n.import_run, '') <> $run)
+RETURN n.uid AS uid
 """
 
+#: `written_beside`'s answer: (a moment RACE_WINDOW_SECONDS ago, records written since per millisecond).
+Beside = tuple[str, dict[int, int]]
 
-def written_beside(tx, type_name: str, mine: Iterable[str] = ()) -> tuple[str, list[int]]:
-    """A create's or an edit's view of its type's recent records, taken in its transaction before it
-    searches for candidates: (a moment RACE_WINDOW_SECONDS ago, `_WRITTEN`'s count since then, its
-    own record `mine` left out). `recheck` counts again after the commit."""
+
+def written_beside(tx) -> Beside:
+    """A write's view of the subject records written lately, taken before it searches for candidates
+    (in a create's or an edit's transaction, in an import batch's read). `recheck` and `recheck_batch`
+    look again after the commit."""
     since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
-    return since, tx.run(_WRITTEN, since=since, label=type_name, mine=list(mine)).single()["written"]
+    return since, _written(tx, since)
 
 
-def others_beside(tx, type_name: str, run: str) -> tuple[str, dict[str, int]]:
-    """An import batch's view, taken before its search: (a moment RACE_WINDOW_SECONDS ago, uid -> version
-    of each record of the type written since by anything but this run). `recheck_batch` lists again."""
-    since = tx.run(_SINCE, window=RACE_WINDOW_SECONDS).single()["since"]
-    return since, _others_written(tx, type_name, since, run)
+def _written(tx, since: str) -> dict[int, int]:
+    return {r["at"]: r["n"] for r in tx.run(_WRITTEN, since=since)}
 
 
-def _others_written(tx, type_name: str, since: str, run: str) -> dict[str, int]:
-    return {r["uid"]: r["version"] for r in tx.run(_OTHERS_WRITTEN, since=since, label=type_name, run=run)}
+def _written_since(tx, type_name: str, beside: Beside, mine: Iterable[str] = (), run: str | None = None
+                   ) -> list[str]:
+    """The records of the type others committed since `beside` was taken (a superset: see `_WRITTEN`)."""
+    since, before = beside
+    now = _written(tx, since)
+    times = sorted(t for t, n in now.items() if before.get(t) != n)
+    return [r["uid"] for r in tx.run(_WRITTEN_AT, times=times, label=type_name, mine=list(mine), run=run)
+            ] if times else []
 
 
 def recheck(graph: Graph, actor: Actor, type_name: str, uid: str, config: deconflict.Config,
-            beside: tuple[str, list[int]]) -> dict[str, list] | None:
+            beside: Beside) -> dict[str, list] | None:
     """Deconflict a just-committed record again when another write of its type committed while it was
     written: uid -> every hit, as `after_write` answers; None when none did (the usual case).
 
     Two writes of one individual at once (creates, updates, imports' batches) each search the store
     before the other commits, so neither sees the other unless they share a selector node (whose MERGE
     serialises them). A record the search could not see was created or changed within
-    RACE_WINDOW_SECONDS, so what is written since differs after the commit from `beside`
-    (`written_beside`, taken before the search). Of two such writes the later to commit finds the
+    RACE_WINDOW_SECONDS, so after the commit it is among those written in a millisecond whose count
+    differs from `beside` (`written_beside`, taken before the search). Of two such writes the later to commit finds the
     earlier here: the pair becomes a hit, its owners are told and it is audited ("deconflict",
     operation "recheck"), as any hit is; hits already raised are neither stored nor notified again.
     """
-    since, before = beside
-    now = graph.read(lambda tx: tx.run(_WRITTEN, since=since, label=type_name, mine=[uid]).single()["written"])
-    return None if now == before else _search_again(graph, actor, type_name, [uid], config)
+    others = graph.read(lambda tx: _written_since(tx, type_name, beside, mine=[uid]))
+    return _search_again(graph, actor, type_name, [uid], config) if others else None
 
 
 def recheck_batch(graph: Graph, actor: Actor, type_name: str, fresh: dict[str, dict], run: str,
-                  config: deconflict.Config, beside: tuple[str, dict[str, int]]) -> dict[str, list] | None:
+                  config: deconflict.Config, beside: Beside) -> dict[str, list] | None:
     """`recheck` for an import's batch (`fresh`: uid -> matching record; `run`: its rows' `import_run`,
-    `beside` from `others_beside`): it knows which records others wrote or changed since its search,
+    `beside` from `written_beside`): it knows which records others wrote or changed since its search,
     and searches again only its lines that would be a hit on one of those (`_touched`)."""
-    since, before = beside
 
     def changed(tx) -> list[str]:
-        now = _others_written(tx, type_name, since, run)
-        others = [u for u, v in now.items() if before.get(u) != v]
+        others = _written_since(tx, type_name, beside, run=run)
         return _touched(tx, type_name, list(fresh), fresh, others, config) if others else []
 
     uids = graph.read(changed)
