@@ -179,10 +179,12 @@ RACE_WINDOW_SECONDS = 120
 # record is read): how many records carry each millisecond of `updated_at`. A write's rows share its
 # statement's moment and an edit moves its record to a later one, so of two such counts, one taken
 # before a write's search and one after its commit, every millisecond that differs holds all the
-# records committed in between (and may hold others, which only costs a closer look at them).
+# records committed in between (and may hold others, which only costs a closer look at them). One
+# row of two lists: the driver's cost is per row, and the window may hold thousands of milliseconds.
 _WRITTEN = """
 MATCH (n:SubjectRecord) WHERE n.updated_at >= datetime($since)
-RETURN n.updated_at.epochMillis AS at, count(*) AS n
+WITH n.updated_at.epochMillis AS at, count(*) AS n
+RETURN collect(at) AS at, collect(n) AS n
 """
 _SINCE = "RETURN toString(datetime() - duration({seconds: $window})) AS since"
 # The records of a type written in those milliseconds, but for the writer's own: a create's or an
@@ -192,7 +194,7 @@ UNWIND $times AS t
 MATCH (n:SubjectRecord) WHERE datetime({epochMillis: t}) <= n.updated_at < datetime({epochMillis: t + 1})
                           AND $label IN labels(n) AND NOT n.uid IN $mine
                           AND ($run IS NULL OR coalesce(n.import_run, '') <> $run)
-RETURN n.uid AS uid
+RETURN collect(n.uid) AS uids
 """
 
 #: `written_beside`'s answer: (a moment RACE_WINDOW_SECONDS ago, records written since per millisecond).
@@ -208,7 +210,8 @@ def written_beside(tx) -> Beside:
 
 
 def _written(tx, since: str) -> dict[int, int]:
-    return {r["at"]: r["n"] for r in tx.run(_WRITTEN, since=since)}
+    r = tx.run(_WRITTEN, since=since).single()
+    return dict(zip(r["at"], r["n"], strict=True))
 
 
 def _written_since(tx, type_name: str, beside: Beside, mine: Iterable[str] = (), run: str | None = None
@@ -217,8 +220,7 @@ def _written_since(tx, type_name: str, beside: Beside, mine: Iterable[str] = (),
     since, before = beside
     now = _written(tx, since)
     times = sorted(t for t, n in now.items() if before.get(t) != n)
-    return [r["uid"] for r in tx.run(_WRITTEN_AT, times=times, label=type_name, mine=list(mine), run=run)
-            ] if times else []
+    return tx.run(_WRITTEN_AT, times=times, label=type_name, mine=list(mine), run=run).single()["uids"] if times else []
 
 
 def recheck(graph: Graph, actor: Actor, type_name: str, uid: str, config: deconflict.Config,
