@@ -220,7 +220,9 @@ def _written_since(tx, type_name: str, beside: Beside, mine: Iterable[str] = (),
     since, before = beside
     now = _written(tx, since)
     times = sorted(t for t, n in now.items() if before.get(t) != n)
-    return tx.run(_WRITTEN_AT, times=times, label=type_name, mine=list(mine), run=run).single()["uids"] if times else []
+    if not times:
+        return []
+    return tx.run(_WRITTEN_AT, times=times, label=type_name, mine=list(mine), run=run).single()["uids"]
 
 
 def recheck(graph: Graph, actor: Actor, type_name: str, uid: str, config: deconflict.Config,
@@ -232,9 +234,10 @@ def recheck(graph: Graph, actor: Actor, type_name: str, uid: str, config: deconf
     before the other commits, so neither sees the other unless they share a selector node (whose MERGE
     serialises them). A record the search could not see was created or changed within
     RACE_WINDOW_SECONDS, so after the commit it is among those written in a millisecond whose count
-    differs from `beside` (`written_beside`, taken before the search). Of two such writes the later to commit finds the
-    earlier here: the pair becomes a hit, its owners are told and it is audited ("deconflict",
-    operation "recheck"), as any hit is; hits already raised are neither stored nor notified again.
+    differs from `beside` (`written_beside`, taken before the search). Of two such writes the later
+    to commit finds the earlier here: the pair becomes a hit, its owners are told and it is audited
+    ("deconflict", operation "recheck"), as any hit is; hits already raised are neither stored nor
+    notified again.
     """
     others = graph.read(lambda tx: _written_since(tx, type_name, beside, mine=[uid]))
     return _search_again(graph, actor, type_name, [uid], config) if others else None
