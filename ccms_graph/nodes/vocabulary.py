@@ -97,9 +97,13 @@ PERSON = RecordType(
     name="Person",
     plural="Persons",
     caption=("given_name", "middle_name", "family_name"),
-    # A first name alone is weak, but partial records are normal: an alias or one identifier suffices.
+    # A first name alone is weak, but partial records are normal: an alias or one identifier suffices,
+    # and so does a phone, an e-mail or a social handle: a subject may be known only by how they are
+    # reached (CBP CCMS PIA §2.1 lists them among a subject's biographic data). An address alone is not:
+    # a household shares it.
     identifying=("given_name", "family_name", "aliases", "ssn", "a_number", "passport",
-                 "drivers_license", "fbi_number", "pilot_license", "identifiers"),
+                 "drivers_license", "fbi_number", "pilot_license", "identifiers",
+                 "phones", "emails", "social_handles"),
     extra_labels=("SubjectRecord",),
     selectors=True,
     fields=(
