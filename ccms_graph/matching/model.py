@@ -229,7 +229,12 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "other_ids": {"agree": 20.0, "typo": 10.0, "close": 3.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # Phones and addresses are shared by households; people have many, so no penalty.
         "phones": {"agree": 10.0, "disagree": 0.0, cmp.MISSING: 0.0},
-        "emails": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # An e-mail address one slip from the other's ("typo": a letter dropped, doubled, swapped or
+        # mistyped; `compare.compare_emails`): rare by chance, as addresses are long and numbered ones
+        # of a common name ("j.smith12", "j.smith13") are not counted as slips; but a mailbox named after
+        # its holder is one letter from a relative's ("joan.smith", "john.smith"), so well short of an
+        # equal address. Two slips ("close", addresses of 15 characters or more): a few bits.
+        "emails": {"agree": 12.0, "typo": 8.0, "close": 4.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # A social media handle is one account: shared by few besides its holder.
         "handles": {"agree": 12.0, "disagree": 0.0, cmp.MISSING: 0.0},
         # A bank account, wallet or payment handle: held by few (a joint account, a mule's), so a shared
@@ -286,7 +291,8 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         # exact name a `match`, with another name and nothing else not (generator, seed 23: 27 true
         # clerical pairs and 58 stress ones, none of 150,000 random pairs).
         "phones": {"agree": 6.0, "typo": 4.0, "disagree": 0.0, cmp.MISSING: 0.0},
-        "emails": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
+        # One firm's mailboxes differ by a word ("sales@", "sale@"), so a slip weighs less than for a person.
+        "emails": {"agree": 8.0, "typo": 4.0, "close": 0.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "handles": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "accounts": {"agree": 8.0, "disagree": 0.0, cmp.MISSING: 0.0},
         "unverified": UNVERIFIED_WEIGHTS["Business"],
@@ -709,7 +715,7 @@ def _person_comparison(ra: Mapping, rb: Mapping, freq: NameFrequency | None) -> 
         "drivers_license": cmp.compare_qualified(a.licenses, b.licenses),
         "other_ids": cmp.compare_keyed_identifiers(a.other_ids, b.other_ids),
         "phones": phone_level,
-        "emails": cmp.compare_sets(a.emails, b.emails),
+        "emails": cmp.compare_emails(a.emails, b.emails),
         "handles": cmp.compare_sets(a.handles, b.handles),
         "accounts": cmp.compare_sets(a.accounts, b.accounts),
         "addresses": address_level,
@@ -756,7 +762,7 @@ def _business_comparison(ra: Mapping, rb: Mapping) -> Comparison:
         "kind": cmp.compare_legal_form(a.kind, a.named_form, b.kind, b.named_form),
         "addresses": cmp.compare_addresses(a.addresses, b.addresses),
         "phones": cmp.compare_identifier(a.phones, b.phones),
-        "emails": cmp.compare_sets(a.emails, b.emails),
+        "emails": cmp.compare_emails(a.emails, b.emails),
         "handles": cmp.compare_sets(a.handles, b.handles),
         "accounts": cmp.compare_sets(a.accounts, b.accounts),
         "unverified": _unverified_level("Business", ra, a, rb, b),

@@ -127,6 +127,25 @@ def test_compare_identifier(a, b, level):
 @pytest.mark.parametrize(
     "a, b, level",
     [
+        ({"t.m39@brooks-sawyer.com"}, {"t.m39@brooks-sawyer.com", "tm@x.org"}, "agree"),
+        ({"t.m39@brooks-sawyer.com"}, {"t.m39@brooks-sawer.com"}, "typo"),  # a letter dropped in the domain
+        ({"roberta25@smith.net"}, {"robert255@smith.net"}, "close"),  # a letter typed for a digit, a digit doubled
+        ({"lheah.russell@charles.net"}, {"leah.russell@charles.net"}, "typo"),
+        ({"gabriel.t54@nichols.info"}, {"gabriel.t54@nnichls.info"}, "close"),  # two slips, a long address
+        ({"jb88@king.com"}, {"jb8@kinh.com"}, "disagree"),  # two slips in a short one (13): another mailbox
+        ({"j.smith12@example.com"}, {"j.smith13@example.com"}, "disagree"),  # numbered mailboxes of one name
+        ({"jb88@king.com"}, {"8jb88@king.com"}, "disagree"),
+        ({"ann.lee@example.com"}, {"bob.kerr@example.org"}, "disagree"),
+        (set(), {"ann.lee@example.com"}, "missing"),
+    ],
+)
+def test_compare_emails(a, b, level):
+    assert cmp.compare_emails(a, b) == level
+
+
+@pytest.mark.parametrize(
+    "a, b, level",
+    [
         ({("X1", "US")}, {("X1", "US")}, "agree"),
         ({("X1", "US")}, {("X1", "")}, "agree_unqualified"),
         ({("X1", "US")}, {("X1", "MX")}, "qualifier_differs"),
