@@ -120,6 +120,12 @@ _COMBINED = {
     (MISSING, "nick"): "given_only",
     (MISSING, "fuzzy"): "given_fuzzy_only",
     ("fuzzy", MISSING): "family_fuzzy_only",
+    # One side gives only a given name and the other only a surname ("Joshua", "Williams"): no part of
+    # the one can be held against the other, so the names say nothing either way (their swap, one
+    # side's name in the other's field, is tried by `compare_person_name`). Nor does an initial that
+    # fits the other's given name when a side has no surname ("J", "John Smith").
+    (MISSING, MISSING): MISSING,
+    (MISSING, "initial"): MISSING,
     # The same given name under another surname: a married name, an alias, a father's surname dropped.
     ("no", "eq"): "family_differs",
     # The same, with the part that agrees respelled.

@@ -28,6 +28,10 @@ def pn(given=None, family=None, middle=None):
         (pn("Marie", "Semgojap"), pn("Mark", "Semgojap"), "given_differs"),  # Mark is a name, not a typo
         (pn("Jhon", "Smith"), pn("John", "Smith"), "given_fuzzy"),
         (pn("J", "Smith"), pn("John", "Smith"), "initial"),
+        (pn("Joshua", None), pn(None, "Williams"), "missing"),  # a given name alone, a surname alone
+        (pn("J", None), pn("John", "Smith"), "missing"),  # an initial that fits, no surname to compare
+        (pn("K", None), pn("John", "Smith"), "disagree"),
+        (pn("Isla", None), pn("Joan", "Price"), "disagree"),  # two given names that differ
         (pn("Mohammed", "Khan"), pn("Muhammad", "Khan"), "given_fuzzy"),
         (pn("John", "Smyth"), pn("John", "Smith"), "family_fuzzy"),
         (pn("Maria", "Garcia-Lopez"), pn("Maria", "Garcia"), "family_fuzzy"),

@@ -78,3 +78,16 @@ def test_an_import_loads_a_nameless_line_with_an_email_and_refuses_one_with_noth
     assert refused["line"] == 2 and "needs at least one of" in refused["reason"] and "emails" in refused["reason"]
     rows = graph.query("MATCH (n:Person {source_ref: 'C1'})-[:USES_EMAIL]->(e:Email) RETURN e.address AS a")
     assert rows == [{"a": "night.owl@example.com"}]
+
+
+def test_a_given_name_alone_and_a_surname_alone_are_not_held_against_each_other(graph, org):
+    theirs = make_person(graph, org.agent_b, given_name=None, family_name="Williams", dob="2002-08-08",
+                         emails=["j.williams@levine-johnson.com"])
+
+    mine = make_person(graph, org.agent_a, given_name="Joshua", family_name=None, dob="2002-08-08",
+                       emails=["j.williams@levine-johnson.com"], separate_reason="kept apart until compared")
+
+    (hit,) = mine["hits"]
+    assert hit["uid"] == theirs["uid"] and hit["decision"] == "match"
+    (name,) = [row for row in hit["explanation"] if row["field"] == "name"]
+    assert name["level"] == "missing" and name["weight"] == 0
