@@ -337,37 +337,25 @@ def compare_identifier(a: Collection[str], b: Collection[str]) -> str:
     return level
 
 
-EMAIL_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 #: E-mail addresses at least this long two edits apart are 'close'.
 CLOSE_EMAIL_LENGTH = 15
-
-
-def _numbered_variants(x: str, y: str) -> bool:
-    """Two addresses that differ only in their digits ("j.smith12@…", "j.smith13@…"): numbered
-    mailboxes of a common name, as often two people's as one person's slip."""
-    return x.translate(_NO_DIGITS) == y.translate(_NO_DIGITS)
-
-
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def compare_emails(a: Collection[str], b: Collection[str]) -> str:
     """Agreement means a shared (normalized) address; 'typo' one edit apart (a letter dropped, doubled,
     swapped or mistyped, in the mailbox or the domain), 'close' two edits apart when both are at least
-    CLOSE_EMAIL_LENGTH long. Addresses that differ only in their digits are 'disagree' however close
-    (`_numbered_variants`): a clerk's slip seldom keeps every letter and changes only a number."""
+    CLOSE_EMAIL_LENGTH long (`two_slips_apart`). Addresses that differ only in their digits
+    ("j.smith12@…", "j.smith13@…": numbered mailboxes of a common name, as often two people's as one
+    person's slip) are 'disagree' however close: a clerk's slip seldom keeps every letter."""
     level = compare_sets(a, b)
     if level != "disagree":
         return level
-    for x in a:
-        for y in b:
-            if _numbered_variants(x, y):
-                continue
-            distance = DamerauLevenshtein.distance(x, y, score_cutoff=2)
-            if distance == 1:
-                return "typo"
-            if distance == 2 and min(len(x), len(y)) >= CLOSE_EMAIL_LENGTH:
-                level = "close"
+    pairs = [(x, y) for x in a for y in b if x.translate(_NO_DIGITS) != y.translate(_NO_DIGITS)]
+    if any(DamerauLevenshtein.distance(x, y, score_cutoff=1) == 1 for x, y in pairs):
+        return "typo"
+    if any(two_slips_apart(x, y, min_length=CLOSE_EMAIL_LENGTH) for x, y in pairs):
+        return "close"
     return level
 
 
@@ -376,10 +364,10 @@ KEYED_ID_LEVELS = ("agree", "typo", "close", "disagree", MISSING)
 CLOSE_ID_LENGTH = 7
 
 
-def two_slips_apart(x: str, y: str, digits: bool = True) -> bool:
-    """Two values two edits apart (Damerau: a swap of neighbours is one), both at least CLOSE_ID_LENGTH
+def two_slips_apart(x: str, y: str, digits: bool = True, min_length: int = CLOSE_ID_LENGTH) -> bool:
+    """Two values two edits apart (Damerau: a swap of neighbours is one), both at least `min_length`
     long; with `digits` False, neither of digits only (see `compare_long_identifier`)."""
-    return (min(len(x), len(y)) >= CLOSE_ID_LENGTH and (digits or not (x.isdigit() or y.isdigit()))
+    return (min(len(x), len(y)) >= min_length and (digits or not (x.isdigit() or y.isdigit()))
             and DamerauLevenshtein.distance(x, y, score_cutoff=2) == 2)
 
 
