@@ -130,8 +130,16 @@ class _FieldOpts(TypedDict):
     metadata: dict[str, str]
 
 
-def _field(f: Field) -> fields.Field:
+def _readable_dob(value: str) -> None:
+    """The forms' and the API's check of a date of birth (`dob_refusal`)."""
+    if (problem := dob_refusal(value)) is not None:
+        raise ValidationError(problem)
+
+
+def _field(f: Field, dob_as_written: bool = False) -> fields.Field:
     opts: _FieldOpts = {"allow_none": True, "metadata": {"label": f.label}}
+    if f.kind == "dob" and not dob_as_written:
+        return fields.String(validate=[validate.Length(max=f.max_length), _readable_dob], **opts)
     if f.kind in ("str", "dob"):
         return fields.String(validate=validate.Length(max=f.max_length), **opts)
     if f.kind == "text":
@@ -163,10 +171,12 @@ def _identifies(name: str, value: object) -> bool:
 
 
 @cache
-def record_schema(type_name: str) -> type[Schema]:
-    """The marshmallow schema class for one record type's input."""
+def record_schema(type_name: str, dob_as_written: bool = False) -> type[Schema]:
+    """The marshmallow schema class for one record type's input. A date of birth must read as a date,
+    full or partial, and not be after today (`dob_refusal`), unless `dob_as_written`: an import keeps
+    what a file says, flagged (`parse_dob`), and the query before a create reads what is typed so far."""
     rtype: RecordType = ALL_RECORD_TYPES[type_name]
-    attrs: dict = {f.name: _field(f) for f in rtype.fields}
+    attrs: dict = {f.name: _field(f, dob_as_written) for f in rtype.fields}
     attrs["ref"] = fields.String(validate=validate.Length(max=200), allow_none=True,
                                  metadata={"label": "Source reference"})
     if rtype.selectors:
@@ -196,21 +206,22 @@ def record_schema(type_name: str) -> type[Schema]:
 
     if ordered:
         attrs["_in_order"] = validates_schema(_in_order)
-    return type(f"{type_name}Input", (Schema,), attrs)
+    return type(f"{type_name}{'AsWritten' if dob_as_written else ''}Input", (Schema,), attrs)
 
 
 @cache
-def _schema_instance(type_name: str) -> Schema:
+def _schema_instance(type_name: str, dob_as_written: bool = False) -> Schema:
     """One reusable schema instance per type (building one per record dominated bulk loads)."""
-    return record_schema(type_name)()
+    return record_schema(type_name, dob_as_written)()
 
 
-def validate_record(type_name: str, data: object, partial: bool = False) -> dict:
-    """Validate input for a record type; raise ValidationFailed naming each bad field."""
+def validate_record(type_name: str, data: object, partial: bool = False, *, dob_as_written: bool = False) -> dict:
+    """Validate input for a record type; raise ValidationFailed naming each bad field (`record_schema`
+    says what `dob_as_written` lets through)."""
     if not isinstance(data, dict):
         raise ValidationFailed({"_schema": ["expected a JSON object"]})
     try:
-        clean = _schema_instance(type_name).load(data, partial=partial)
+        clean = _schema_instance(type_name, dob_as_written).load(data, partial=partial)
     except ValidationError as exc:
         raise ValidationFailed(exc.normalized_messages()) from None
     for name, value in list(clean.items()):
@@ -247,6 +258,21 @@ def dob_problem(raw: object) -> str | None:
     if not isinstance(raw, str) or not raw.strip() or dates.parse_dob(raw).valid:
         return None
     return f"{raw.strip()!r} is not a date of birth this system can read (e.g. 1985-02-28, 1985-02 or 1985)"
+
+
+def dob_refusal(raw: object, today: date | None = None) -> str | None:
+    """Why the forms and the API refuse a date of birth, or None: it does not read as a date
+    (`dob_problem`: "sometime in the 70s", "1985-02-30"), or it is after today, as far as it is known
+    (a year after this one, this year's later month). What is known may be partial: "1985" is a date."""
+    if (problem := dob_problem(raw)) is not None:
+        return problem
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    dob, today = dates.parse_dob(raw), today or date.today()
+    known = tuple(x for x in (dob.year, dob.month, dob.day) if x is not None)
+    if known > (today.year, today.month, today.day)[:len(known)]:
+        return f"{raw.strip()!r} is after today ({today.isoformat()}); a date of birth has passed"
+    return None
 
 
 def parse_dob(raw: str | None) -> dict:

@@ -329,7 +329,10 @@ def load(graph: Graph, password: str, wipe: bool = True, now: datetime | None = 
         rows = []
         for data, case, source in items:
             owner = owner_of(case)
-            row = records.build_row(type_name, data, _actor(owner), case_uid=case["uid"], source=source)
+            # The sandbox's records stand for ones migrated from an older system: a few dates of birth
+            # as that system held them ("unknown - approx 40"), kept as written and flagged.
+            row = records.build_row(type_name, data, _actor(owner), case_uid=case["uid"], source=source,
+                                    dob_as_written=True)
             row["props"]["office_code"] = case["office_code"]
             rows.append(row)
         for k in range(0, len(rows), 500):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
 from neo4j import GraphDatabase
 
@@ -37,6 +38,23 @@ def test_a_lone_surrogate_in_a_json_body_is_422_naming_its_field_and_nothing_is_
     assert graph.query("MATCH (n) WHERE n:Person OR (n:Office AND n.code = 'XX') RETURN count(n) AS n") == [{"n": 0}]
     pair = '{"given_name": "Ann \\ud83d\\ude00", "family_name": "Odd"}'  # a whole pair is text: an emoji
     assert api.post("records/persons", data=pair, content_type="application/json").status_code == 201
+
+
+def test_a_date_of_birth_that_is_no_past_date_is_422_naming_dob_on_create_and_edit(as_user, org, graph):
+    """It was stored as written (flagged) with a 201 that said nothing; a file's import still keeps it."""
+    api = as_user(org.agent_a)
+    body = _problem(api.post("records/persons", json={"given_name": "Ana", "dob": "sometime in the 70s"}), 422)
+    assert list(body["errors"]) == ["dob"] and "not a date of birth" in body["errors"]["dob"][0]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    body = _problem(api.post("records/persons", json={"given_name": "Ana", "dob": tomorrow}), 422)
+    assert "after today" in body["errors"]["dob"][0]
+    assert graph.query("MATCH (n:Person) RETURN count(n) AS n") == [{"n": 0}]
+    made = api.post("records/persons", json={"given_name": "Ana", "dob": "1975-02"})
+    assert made.status_code == 201
+    body = _problem(api.patch(f"records/{made.get_json()['uid']}", json={"dob": "1975-02-30"},
+                              headers={"If-Match": '"1"'}), 422)
+    assert list(body["errors"]) == ["dob"]
+    assert graph.query("MATCH (n:Person) RETURN n.dob AS dob, n.version AS v") == [{"dob": "1975-02", "v": 1}]
 
 
 def test_bad_body_is_422_naming_each_field(as_user, org):

@@ -292,7 +292,7 @@ def _touched(tx, type_name: str, uids: list[str], fresh: dict[str, dict], others
 def _partial_record(type_name: str, partial: dict) -> dict:
     if type_name not in ENTITY_TYPES:
         raise ValidationFailed({"type": [f"unknown entity type {type_name!r}"]})
-    clean = validate_record(type_name, partial, partial=True)
+    clean = validate_record(type_name, partial, partial=True, dob_as_written=True)  # what is typed so far
     clean.pop("ref", None)
     return blocking.matching_record(type_name, clean, clean.get("phones") or (), clean.get("emails") or (),
                                     clean.get("addresses") or (), clean.get("social_handles") or (),
