@@ -79,6 +79,7 @@ bench: setup browser
 	$(BENCH) $(BIN)/ccms-graph neo4j start
 	$(BENCH) $(BIN)/python benchmarks/import_rate.py --yes-wipe --sizes $(BENCH_SIZES)
 	$(BENCH) $(BIN)/python benchmarks/deconflict.py --yes-wipe --sizes $(BENCH_SIZES)
+	$(BENCH) $(BIN)/python benchmarks/cold_plans.py --yes-wipe
 	$(BENCH) $(BIN)/ccms-graph neo4j stop
 	$(BIN)/python benchmarks/explorer_render.py
 	$(BIN)/python benchmarks/fail_fast.py

@@ -166,6 +166,35 @@ class Graph:
         self.driver.close()
 
 
+class RolledBack(Graph):
+    """A view of `graph` whose writes roll back: `write(work)` runs `work` in a transaction that is
+    never committed, and `after_write_hooks` are not called. Reads are the graph's own. For running
+    the product's own code paths to leave nothing behind (`logic.jobs.plans` warms Neo4j's plan cache
+    with them). A write outside `write` would commit, so `query(write=True)` is refused."""
+
+    def __init__(self, graph: Graph):  # the graph's driver, shared: nothing of its own to close
+        self.settings, self.driver, self.database = graph.settings, graph.driver, graph.database
+
+    def write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self.driver.session(database=self.database) as session:
+            tx = session.begin_transaction()
+            try:
+                return work(tx, *args, **kwargs)
+            finally:
+                tx.rollback()
+
+    def query(self, cypher: str, params: dict | None = None, write: bool = False) -> list[dict]:
+        if write:
+            raise RuntimeError("a rolled-back view runs no auto-committed write")
+        return super().query(cypher, params)
+
+    def reopen(self) -> None:
+        raise RuntimeError("a rolled-back view shares its graph's driver")
+
+    def close(self) -> None:
+        """Nothing: the driver is its graph's."""
+
+
 _graph: Graph | None = None
 _graph_lock = threading.Lock()
 

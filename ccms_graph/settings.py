@@ -156,6 +156,9 @@ class Settings:
     # Seconds between notification email deliveries, and between retention reports (daily).
     notify_every_seconds: float = 60.0
     retention_report_every_seconds: float = 86400.0
+    # Seconds between runs of the product's heavy reads, rolled back, to keep their plans in Neo4j's
+    # cache (logic/jobs/plans.py): a restarted server's first user does not wait seconds for them.
+    warm_plans_every_seconds: float = 300.0
     # Days an LPR sighting is kept after it was seen (logic/location/lpr.py), whatever its case: the
     # retention run removes older ones. 365 follows ICE's policy for LPR queries (a year of data).
     lpr_retention_days: int = 365
@@ -230,6 +233,7 @@ def load_settings() -> Settings:
         notify_every_seconds=float(_env("CCMS_NOTIFY_EVERY_SECONDS", str(d.notify_every_seconds))),
         retention_report_every_seconds=float(_env("CCMS_RETENTION_REPORT_EVERY_SECONDS",
                                                   str(d.retention_report_every_seconds))),
+        warm_plans_every_seconds=float(_env("CCMS_WARM_PLANS_EVERY_SECONDS", str(d.warm_plans_every_seconds))),
         lpr_retention_days=int(_env("CCMS_LPR_RETENTION_DAYS", str(d.lpr_retention_days))),
     )
 

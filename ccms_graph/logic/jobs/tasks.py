@@ -15,6 +15,7 @@ from ...db import Graph
 from ...settings import Settings
 from ..casework import retention
 from ..oversight import notifications
+from . import plans
 
 _ADMINS = """
 MATCH (u:User {role: 'admin'}) WHERE coalesce(u.active, true) AND u.separated_at IS NULL
@@ -25,6 +26,11 @@ RETURN u.uid AS uid ORDER BY uid
 def deliver_notifications(graph: Graph, settings: Settings, previous: dict | None) -> dict:
     """Email pending notifications, one digest per recipient (nothing without an SMTP host)."""
     return {"sent": notifications.deliver_pending(graph, settings)}
+
+
+def warm_plans(graph: Graph, settings: Settings, previous: dict | None) -> dict:
+    """Plan the product's heavy reads before a user needs them (`plans.warm`)."""
+    return plans.warm(graph)
 
 
 def retention_report(graph: Graph, settings: Settings, previous: dict | None) -> dict:

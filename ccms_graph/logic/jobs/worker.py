@@ -60,7 +60,8 @@ class Task:
 def scheduled_tasks(settings: Settings) -> tuple[Task, ...]:
     """The tasks `ccms-graph worker` runs, at the intervals the settings give."""
     return (Task("deliver_notifications", settings.notify_every_seconds, tasks.deliver_notifications),
-            Task("retention_report", settings.retention_report_every_seconds, tasks.retention_report))
+            Task("retention_report", settings.retention_report_every_seconds, tasks.retention_report),
+            Task("warm_plans", settings.warm_plans_every_seconds, tasks.warm_plans))
 
 
 def message_of(exc: DomainError) -> str:
