@@ -263,24 +263,29 @@ def dob_problem(raw: object) -> str | None:
 def dob_refusal(raw: object, today: date | None = None) -> str | None:
     """Why the forms and the API refuse a date of birth, or None: it does not read as a date
     (`dob_problem`: "sometime in the 70s", "1985-02-30"), or it is after today, as far as it is known
-    (a year after this one, this year's later month). What is known may be partial: "1985" is a date."""
+    (a year after this one, this year's later month). What is known may be partial: "1985" is a date.
+    An import keeps either kind as written, flagged (`parse_dob`), and warns with this."""
     if (problem := dob_problem(raw)) is not None:
         return problem
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not _after_today(dates.parse_dob(raw), today):
         return None
-    dob, today = dates.parse_dob(raw), today or date.today()
+    return f"{raw.strip()!r} is after today ({(today or date.today()).isoformat()}); a date of birth has passed"
+
+
+def _after_today(dob: dates.Dob, today: date | None = None) -> bool:
+    """Whether what is known of a readable date of birth lies after today."""
+    today = today or date.today()
     known = tuple(x for x in (dob.year, dob.month, dob.day) if x is not None)
-    if known > (today.year, today.month, today.day)[:len(known)]:
-        return f"{raw.strip()!r} is after today ({today.isoformat()}); a date of birth has passed"
-    return None
+    return bool(known) and known > (today.year, today.month, today.day)[:len(known)]
 
 
 def parse_dob(raw: str | None) -> dict:
     """Split a date of birth into stored properties: year/month/day where `matching.dates.parse_dob`
-    reads them (the forms the matching reads), the text as written, flagged unless a full date."""
+    reads them (the forms the matching reads), the text as written, flagged unless a full date that
+    has passed (a file's "2031-05-02" is kept and read as that date, but flagged)."""
     if not raw:
         return {"dob": None, "dob_year": None, "dob_month": None, "dob_day": None, "dob_flagged": False}
     raw = raw.strip()
     dob = dates.parse_dob(raw)
     return {"dob": raw, "dob_year": dob.year, "dob_month": dob.month, "dob_day": dob.day,
-            "dob_flagged": not dob.is_full}
+            "dob_flagged": not dob.is_full or _after_today(dob)}

@@ -46,6 +46,22 @@ def test_create_form_shows_each_error_next_to_its_field_and_writes_nothing(clien
     assert graph.query("MATCH (n:Person) RETURN count(n) AS n") == [{"n": 0}]
 
 
+def test_a_record_page_flags_an_imported_date_of_birth_after_today_and_a_partial_one(client, org):
+    import json
+    from datetime import date, timedelta
+
+    from ccms_graph.logic.entities import imports
+
+    graph = client.application.extensions["ccms_graph"]
+    later = (date.today() + timedelta(days=40)).isoformat()
+    imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps({"ref": "L1", "given_name": "Rui", "dob": later}),
+                                                        json.dumps({"ref": "L2", "given_name": "Eva", "dob": "1985"})])
+    uids = {r["ref"]: r["uid"] for r in graph.query("MATCH (n:Person) RETURN n.source_ref AS ref, n.uid AS uid")}
+    sign_in(client, "agent_a")
+    assert '<span class="flag">after today</span>' in client.get(f"/records/{uids['L1']}").get_data(as_text=True)
+    assert '<span class="flag">not a full date</span>' in client.get(f"/records/{uids['L2']}").get_data(as_text=True)
+
+
 def test_audit_log_is_refused_to_agents_and_open_to_auditors(client, org):
     sign_in(client, "agent_a")
     assert client.get("/audit?go=1&user=agent_a").status_code == 403

@@ -23,7 +23,7 @@ from ...matching import identifiers as ids
 from ...matching.addresses import split_one_cell
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy.actor import Actor
-from ...validation import dob_problem, surrogate_problem
+from ...validation import dob_refusal, surrogate_problem
 from ..common import column_key
 from ..identity import resolution
 from . import records
@@ -376,7 +376,7 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
                     dropped.append(k)
             continue
         flagged = []
-        if (problem := dob_problem(row["props"].get("dob"))) is not None:
+        if (problem := dob_refusal(row["props"].get("dob"))) is not None:
             flagged, problems["dob"] = ["dob"], problem
         return {**row, "settle": (master, reason)}, None, _warning(dropped, unverified, flagged, problems)
     return None, "too many invalid fields", _warning(dropped, unverified, [], problems)

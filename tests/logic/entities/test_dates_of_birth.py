@@ -67,11 +67,18 @@ def test_the_query_before_a_create_reads_a_date_still_being_typed(graph, org):
     assert [c["caption"] for c in found] == ["Ana Silva"]
 
 
-def test_an_import_keeps_a_files_date_as_written_even_where_a_form_would_refuse_it(graph, org):
+def test_an_import_keeps_a_files_date_as_written_flagged_and_says_why_where_a_form_would_refuse_it(graph, org):
     lines = [json.dumps({"ref": "F1", "given_name": "Rui", "family_name": "Costa", "dob": TOMORROW}),
-             json.dumps({"ref": "F2", "given_name": "Eva", "family_name": "Costa", "dob": "1985-02-30"})]
+             json.dumps({"ref": "F2", "given_name": "Eva", "family_name": "Costa", "dob": "1985-02-30"}),
+             json.dumps({"ref": "F3", "given_name": "Ana", "family_name": "Costa", "dob": "1985-02-28"})]
     out = imports.import_jsonl(graph, org.agent_a, "Person", lines)
-    assert out["created"] == 2 and out["refused"] == []
-    stored = {r["ref"]: r["dob"] for r in graph.query(
-        "MATCH (n:Person) WHERE n.source_ref IN ['F1', 'F2'] RETURN n.source_ref AS ref, n.dob AS dob", {})}
-    assert stored == {"F1": TOMORROW, "F2": "1985-02-30"}
+    assert out["created"] == 3 and out["refused"] == []
+    assert [(w["line"], w["flagged"]) for w in out["warnings"]] == [(1, ["dob"]), (2, ["dob"])]
+    assert "is after today" in out["warnings"][0]["problems"]["dob"]
+    assert "not a date of birth this system can read" in out["warnings"][1]["problems"]["dob"]
+    stored = {r["ref"]: (r["dob"], r["day"], r["flagged"]) for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref IN ['F1', 'F2', 'F3'] "
+        "RETURN n.source_ref AS ref, n.dob AS dob, n.dob_day AS day, n.dob_flagged AS flagged", {})}
+    # a date after today is still read as that date (the matching compares it), but flagged for a person to check
+    assert stored == {"F1": (TOMORROW, int(TOMORROW[-2:]), True), "F2": ("1985-02-30", None, True),
+                      "F3": ("1985-02-28", 28, False)}
