@@ -33,7 +33,7 @@ def test_deconfliction_weighs_a_name_the_graph_holds_often_less(graph, org):
     # "Okonkwo" is not in the census table: until counted it gets the table's rare-name weight.
     givens = ["Amara", "Bolu", "Chidi", "Dayo", "Emeka", "Funmi", "Gozie", "Hadiza", "Ifeoma", "Jide", "Kemi", "Lanre"]
     for i, given in enumerate(givens):
-        make_person(graph, org.agent_b, given_name=given, family_name="Okonkwo", dob=f"19{50 + 3 * i}-0{1 + i % 9}-1{i}")
+        make_person(graph, org.agent_b, given_name=given, family_name="Okonkwo", dob=f"19{50 + 3 * i}-0{1 + i % 9}-{10 + i}")
     probe = {"given_name": "Dayo", "family_name": "Okonkwo", "dob": "1959-04-13"}
     before = _name_weight(graph, org.agent_a, probe)
 
