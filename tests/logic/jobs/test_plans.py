@@ -7,6 +7,7 @@ import re
 from ccms_graph.db import RolledBack
 from ccms_graph.logic.casework.cases import create_case
 from ccms_graph.logic.entities import access, links, records
+from ccms_graph.logic.identity import telecom
 from ccms_graph.logic.jobs import plans, schedule, tasks, worker
 from ccms_graph.logic.location import map as area_map
 
@@ -56,7 +57,8 @@ def test_after_the_warm_up_a_users_record_case_path_and_map_reads_plan_next_to_n
              "case_page": lambda: access.view_record(view, org.agent_a, _case_of(graph, a), with_links=True),
              "shortest_path": lambda: access.shortest_path(view, org.agent_a, a, b),
              "map": lambda: area_map.features(view, org.agent_a, bbox="-180,-90,180,90"),
-             "case_map": lambda: area_map.features(view, org.agent_a, case_uid=_case_of(graph, a))}
+             "case_map": lambda: area_map.features(view, org.agent_a, case_uid=_case_of(graph, a)),
+             "calls_between": lambda: telecom.calls_between(view, org.agent_a, "+13055550123", "+13055550124")}
     def every_read():
         for read in reads.values():
             read()
@@ -84,7 +86,7 @@ def test_the_warm_up_runs_every_read_and_leaves_no_trace(graph, org):
 
 def test_on_an_empty_store_the_warm_up_skips_what_needs_records_and_fails_nothing(graph):
     done = plans.warm(graph)
-    assert done["warmed"] == ["search", "map", "time_bar"]
+    assert done["warmed"] == ["search", "map", "time_bar", "calls_between"]
     assert set(done["skipped"]) == {"record_page", "case_page", "neighbours", "shortest_path", "case_map",
                                     "case_time_bar"}
 
