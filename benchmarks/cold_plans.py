@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ccms_graph.db import Graph  # noqa: E402
 from ccms_graph.logic.casework import approvals  # noqa: E402
 from ccms_graph.logic.entities import access  # noqa: E402
+from ccms_graph.logic.identity import telecom  # noqa: E402
 from ccms_graph.logic.jobs import plans  # noqa: E402
 from ccms_graph.logic.location import map as area_map  # noqa: E402
 from ccms_graph.logic.location import timeline  # noqa: E402
@@ -56,6 +57,7 @@ def main() -> None:
     pairs = graph.query(_LINKED)
     readable = graph.read(lambda tx: readable_uids(tx, agent, [u for r in pairs for u in (r["p"], r["q"], r["c"])]))
     p, q, c = next((r["p"], r["q"], r["c"]) for r in pairs if {r["p"], r["q"], r["c"]} <= readable)
+    calls = graph.query("MATCH (a:Phone)-[:CALLED]->(b:Phone) RETURN a.e164 AS a, b.e164 AS b ORDER BY a, b LIMIT 1")[0]
     reads = {
         "record page": lambda: access.view_record(graph, agent, p, with_links=True),
         "case page": lambda: access.view_record(graph, agent, c, with_links=True),
@@ -64,6 +66,7 @@ def main() -> None:
         "shortest path": lambda: access.shortest_path(graph, agent, p, q),
         "map": lambda: area_map.features(graph, agent, bbox="-125,24,-66,50"),
         "time bar": lambda: timeline.timeline(graph, agent, bbox="-125,24,-66,50"),
+        "calls between two numbers": lambda: telecom.calls_between(graph, agent, calls["a"], calls["b"]),
         "approval queue": lambda: approvals.approval_queue(graph, supervisor),
     }
     times: dict[str, dict[str, list[float]]] = {name: {"cold": [], "warmed": [], "planned": []} for name in reads}
