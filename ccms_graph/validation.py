@@ -267,13 +267,14 @@ def dob_refusal(raw: object, today: date | None = None) -> str | None:
     An import keeps either kind as written, flagged (`parse_dob`), and warns with this."""
     if (problem := dob_problem(raw)) is not None:
         return problem
+    today = today or date.today()
     if not isinstance(raw, str) or not _after_today(dates.parse_dob(raw), today):
         return None
-    return f"{raw.strip()!r} is after today ({(today or date.today()).isoformat()}); a date of birth has passed"
+    return f"{raw.strip()!r} is after today ({today.isoformat()}); a date of birth has passed"
 
 
 def _after_today(dob: dates.Dob, today: date | None = None) -> bool:
-    """Whether what is known of a readable date of birth lies after today."""
+    """Whether what is known of a readable date of birth lies after `today` (by default the real one)."""
     today = today or date.today()
     known = tuple(x for x in (dob.year, dob.month, dob.day) if x is not None)
     return bool(known) and known > (today.year, today.month, today.day)[:len(known)]

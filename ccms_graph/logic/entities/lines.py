@@ -357,7 +357,8 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
     problems: dict[str, str] = {}
     for _ in range(4):  # each pass sets aside the fields that failed; the identifying check is never dropped
         try:
-            row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True)
+            row = records.build_row(type_name, data, actor, case_uid=case_uid, source=source, imported=True,
+                                      dob_as_written=True)
         except ValidationFailed as exc:
             bad = [k for k in exc.errors if k != "_schema" and k in data]
             if "_schema" in exc.errors or not bad:

@@ -199,12 +199,12 @@ def create_statement(type_name: str) -> str:
 
 
 def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None = None,
-              source: str = "manual", imported: bool = False, dob_as_written: bool | None = None) -> dict:
-    """Validate one record's input and turn it into a row for the batch create statement. A date of
-    birth is kept as written (`validation.record_schema`) where `dob_as_written` says so, by default
-    for an `imported` line (a file's date is what the file says)."""
+              source: str = "manual", imported: bool = False, dob_as_written: bool = False) -> dict:
+    """Validate one record's input and turn it into a row for the batch create statement. `dob_as_written`
+    keeps a date of birth the forms would refuse, flagged (`validation.record_schema`): a file's line or
+    a migrated record says what another system held."""
     rtype = ENTITY_TYPES[type_name]
-    clean = validate_record(type_name, data, dob_as_written=imported if dob_as_written is None else dob_as_written)
+    clean = validate_record(type_name, data, dob_as_written=dob_as_written)
     props, sel = prepare(rtype, clean)
     props.update(
         uid=new_uid(), created_by=actor.uid, updated_by=actor.uid, owner_uid=actor.uid,

@@ -8,8 +8,9 @@ warm-up (`benchmarks/cold_plans.py`). Every user's statements share one plan (`p
 one run of each read plans them for everyone.
 
 `warm` runs those reads (a record page, a case page, search, neighbours, shortest path, the map and
-time bar of an area and of a case, the calls between two numbers) through the very functions the pages and the API call, as an auditor that is no stored user (an
-auditor reads everything, so each read runs every statement), on a `db.RolledBack` view: their audit
+time bar of an area and of a case, the calls between two numbers) through the very functions the
+pages and the API call, as an auditor that is no stored user (an auditor reads everything, so each
+read runs every statement), on a `db.RolledBack` view: their audit
 entries and anything else they write roll back, so the warm-up leaves no trace and tells no one.
 Nothing read leaves this module. The worker runs it as the scheduled task `warm_plans`, every
 `CCMS_WARM_PLANS_EVERY_SECONDS`, which also replans what moved statistics made stale before a user
@@ -30,7 +31,7 @@ from ..location import map as area_map
 from ..location import timeline
 
 #: Who the warm-up reads as: an auditor (reads everything, notifies no one) that no user is. Its office is
-#: text, as every user's is: Neo4j keys a plan on its parameters' types, and a null office is another type.
+#: text, as a user's is, so the audit entries its reads build (and roll back) have a user's entries' shape.
 WARMER = Actor(uid="plan-warm-up", username="plan-warm-up", name="CCMS-Graph plan warm-up", role="auditor",
                office_code="plan-warm-up", training_expires="9999-12-31")
 
