@@ -51,7 +51,7 @@ neo4j: setup
 
 # Starts Neo4j, installs the schema, loads the sandbox seed if the database is empty, then serves on
 # $(HOST):$(PORT) beside the background worker (`ccms-graph worker`: imports, scheduled e-mail delivery,
-# the retention report), which stops with it. gunicorn's settings (preloaded app, CCMS_WEB_WORKERS
+# the retention report, the plan warm-up), which stops with it. gunicorn's settings (preloaded app, CCMS_WEB_WORKERS
 # workers, no control socket) are in ccms_graph/web/gunicorn_conf.py; audit entries are chained by a
 # background sequencer in each process (CCMS_AUDIT_SEQUENCER=background), so no request waits for one.
 run: neo4j ocr
