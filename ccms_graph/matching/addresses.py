@@ -144,6 +144,17 @@ def address_key(addr: Mapping[str, object] | None) -> str:
     return "|".join((n["line"], n["city"], n["state"], n["postcode"]))
 
 
+def place_key(record_uid: str, addr: Mapping[str, object] | None) -> str:
+    """"place|<record uid>|city|state|postcode|country" in normalized form for an address known without a
+    street (a city or a postcode, "Hialeah, FL"); '' when it names neither, or has a street line (that is an
+    `address_key`). A place is its record's own: two people of one town share no Address node, so the
+    town does not link everyone in it, as a shared street address links a household."""
+    n = normalize_address(addr)
+    if n["line"] or not (n["city"] or n["postcode"]):
+        return ""
+    return "|".join(("place", record_uid, n["city"], n["state"], n["postcode"], n["country"]))
+
+
 #: usaddress's labels -> the address part a one-cell address's words go to (the rest: the street line).
 _CELL_PARTS = {"OccupancyType": "line2", "OccupancyIdentifier": "line2", "SubaddressType": "line2",
                "SubaddressIdentifier": "line2", "PlaceName": "city", "StateName": "state", "ZipCode": "postcode",

@@ -153,3 +153,13 @@ def test_database_down_is_503_with_retry_after(graph, org, test_settings):
         assert r.headers["Retry-After"].isdigit() and "database" in body["detail"]
     finally:
         dead.close()
+
+
+def test_an_address_with_a_town_and_no_street_is_kept_and_one_with_neither_is_422_naming_it(as_user, org):
+    api = as_user(org.agent_a)
+    body = _problem(api.post("records/persons", json={"given_name": "Ana", "addresses": [{"country": "US"}]}), 422)
+    assert body["errors"] == {"addresses": {"0": ["an address needs a street line (line1), a city or a postcode"]}}
+    made = api.post("records/persons", json={"given_name": "Ana", "addresses": [{"postcode": "33010"}]})
+    assert made.status_code == 201
+    near = api.get(f"graph/neighbours/{made.get_json()['uid']}")  # a record's addresses are its neighbours
+    assert near.status_code == 200 and "33010" in near.get_data(as_text=True)

@@ -115,3 +115,20 @@ def test_the_approval_queue_approves_a_record_only_as_the_supervisor_saw_it(clie
     assert 'name="version" value="2"' in again
     client.post(f"/approvals/{person['uid']}", data={**form, "version": "2", "csrf_token": csrf_from(again)})
     assert graph.query(status, {"u": person["uid"]}) == [{"s": "approved"}]
+
+
+def test_the_create_form_keeps_a_town_typed_without_a_street_and_refuses_a_state_alone(client, org):
+    """A town alone was dropped without a word (the form sent an address only with a street line)."""
+    graph = client.application.extensions["ccms_graph"]
+    sign_in(client, "agent_a")
+    token = csrf_from(client.get("/records/new/Person").get_data(as_text=True))
+    page = client.post("/records/new/Person", data={"csrf_token": token, "given_name": "Ana", "address_state": "FL"})
+    assert page.status_code == 422 and "a city or a postcode" in page.get_data(as_text=True)
+    assert graph.query("MATCH (n:Person) RETURN count(n) AS n") == [{"n": 0}]
+    page = client.post("/records/new/Person", data={"csrf_token": token, "given_name": "Ana",
+                                                    "address_city": "Hialeah", "address_state": "FL"})
+    assert page.status_code == 200
+    (made,) = graph.query("MATCH (n:Person)-[:RESIDES_AT]->(a:Address) RETURN n.uid AS uid, a.city AS city, "
+                          "a.state AS state")
+    assert (made["city"], made["state"]) == ("Hialeah", "FL")
+    assert "Hialeah, FL" in client.get(f"/records/{made['uid']}").get_data(as_text=True)

@@ -11,7 +11,7 @@ from ...db import Graph
 from ...errors import Conflict, NotFound, ValidationFailed
 from ...matching import blocking, deconflict
 from ...matching import identifiers as ids
-from ...matching.addresses import address_key
+from ...matching.addresses import address_key, place_key
 from ...nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS, USER_LINK_TYPES, RecordType
 from ...policy import rules
 from ...policy.actor import Actor
@@ -56,8 +56,9 @@ def _search_text(rtype: RecordType, props: dict) -> str:
     return unidecode(" ".join(words)).lower()
 
 
-def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
-    """Split validated input into node properties and the selectors/identifiers to merge beside it."""
+def prepare(rtype: RecordType, clean: dict, uid: str) -> tuple[dict, dict]:
+    """Split validated input into node properties and the selectors/identifiers to merge beside it, for the
+    record `uid` (an address known without a street is that record's own place: `place_key`)."""
     props = {k: v for k, v in clean.items() if k in rtype.field_names}
     if rtype.name == "Person":
         props.update(parse_dob(props.get("dob")))
@@ -102,9 +103,9 @@ def prepare(rtype: RecordType, clean: dict) -> tuple[dict, dict]:
     for raw in clean.get("emails") or []:
         selectors["emails"].append({"address": raw.strip().lower()})
     for i, addr in enumerate(clean.get("addresses") or []):
-        key = address_key(addr)
+        key = address_key(addr) or place_key(uid, addr)
         if not key:
-            errors.setdefault("addresses", {})[i] = ["an address needs a street line (line1)"]
+            errors.setdefault("addresses", {})[i] = ["an address needs a street line (line1), a city or a postcode"]
             continue
         selectors["addresses"].append({**{k: addr.get(k) for k in
                                           ("line1", "line2", "city", "state", "postcode", "country", "location")},
@@ -205,9 +206,10 @@ def build_row(type_name: str, data: dict, actor: Actor, *, case_uid: str | None 
     a migrated record says what another system held."""
     rtype = ENTITY_TYPES[type_name]
     clean = validate_record(type_name, data, dob_as_written=dob_as_written)
-    props, sel = prepare(rtype, clean)
+    uid = new_uid()
+    props, sel = prepare(rtype, clean, uid)
     props.update(
-        uid=new_uid(), created_by=actor.uid, updated_by=actor.uid, owner_uid=actor.uid,
+        uid=uid, created_by=actor.uid, updated_by=actor.uid, owner_uid=actor.uid,
         office_code=actor.office_code, approval_status="pending", source=source,
         source_ref=clean.get("ref"), version=1, deleted=False,
     )
@@ -374,7 +376,7 @@ def update_entity(graph: Graph, actor: Actor, uid: str, changes: dict, expected_
         if isinstance(merged.get("identifiers"), str):
             merged["identifiers"] = json.loads(merged["identifiers"])
         merged.update(clean)
-        props, sel = prepare(rtype, merged)
+        props, sel = prepare(rtype, merged, uid)
         row = {"props": props, "sel": sel}
         _leave_taken_keys(tx, type_name, [row], own=uid)
         props = row["props"]

@@ -55,7 +55,7 @@ def record_input(rtype: RecordType, form, partial: bool = False) -> dict:
             if values:
                 data[name] = values
         addr = {k: form.get(f"address_{k}", "").strip() for k in ("line1", "city", "state", "postcode")}
-        if addr["line1"]:
+        if any(addr.values()):  # a city alone is a place; a state alone is refused, naming the address
             data["addresses"] = [{k: v for k, v in addr.items() if v}]
         bank = {k: form.get(f"bank_{k}", "").strip() for k in BANK_FIELDS}
         if any(bank.values()):

@@ -267,22 +267,25 @@ def test_an_import_reads_a_files_numbers_single_values_and_spellings_as_the_sche
 
 
 def test_an_imported_lists_failing_entries_are_dropped_one_by_one_and_its_good_entries_load(graph, org):
-    # One address of two has no street line, one phone of two is no number: the others still load.
+    # One address of three names only a state, one phone of two is no number: the others still load.
     line = {"ref": "L1", "given_name": "Ana", "family_name": "Silva",
-            "addresses": [{"line1": "12 Ocean Dr", "city": "Miami"}, {"city": "Springfield", "state": "IL"}],
+            "addresses": [{"line1": "12 Ocean Dr", "city": "Miami"}, {"state": "IL"}, {"city": "Springfield"}],
             "phones": ["12", "305-555-0101"], "emails": ["ana@example.com"]}
 
     out = imports.import_jsonl(graph, org.agent_a, "Person", [json.dumps(line)])
 
     assert out["created"] == 1 and out["refused"] == []
     assert out["warnings"] == [{"line": 1, "dropped": ["addresses[2]", "phones[1]"], "problems": {
-        "addresses[2]": "an address needs a street line (line1)", "phones[1]": "'12' is not a valid phone number"}}]
+        "addresses[2]": "an address needs a street line (line1), a city or a postcode",
+        "phones[1]": "'12' is not a valid phone number"}}]
     (row,) = graph.query(
         "MATCH (n:Person {source_ref: 'L1'}) OPTIONAL MATCH (n)-[:RESIDES_AT]->(a:Address) "
         "OPTIONAL MATCH (n)-[:USES_PHONE]->(p:Phone) OPTIONAL MATCH (n)-[:USES_EMAIL]->(e:Email) "
         "RETURN collect(DISTINCT a.line1) AS addresses, collect(DISTINCT p.e164) AS phones, "
         "collect(DISTINCT e.address) AS emails", {})
     assert (row["addresses"], row["phones"], row["emails"]) == (["12 Ocean Dr"], ["+13055550101"], ["ana@example.com"])
+    assert graph.query("MATCH (:Person {source_ref: 'L1'})-[:RESIDES_AT]->(a:Address) WHERE a.line1 IS NULL "
+                       "RETURN a.city AS city", {}) == [{"city": "Springfield"}]  # a town alone is kept
 
 
 def test_an_imported_date_of_birth_that_is_no_date_loads_as_written_flagged_and_the_warning_says_why(graph, org):
