@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from ccms_graph.errors import ValidationFailed
+from ccms_graph.errors import NotFound, ValidationFailed
 from ccms_graph.logic.casework.cases import create_case
-from ccms_graph.logic.entities import access, imports, records
+from ccms_graph.logic.entities import access, imports, records, search
 from ccms_graph.logic.identity.resolution import NeedsDecision
 
 _PLACES = """
@@ -77,3 +77,18 @@ def test_an_import_keeps_a_town_or_a_postcode_column_as_the_lines_place(graph, o
     got = graph.query("MATCH (n:Person)-[:RESIDES_AT]->(a:Address) RETURN n.source_ref AS ref, a.city AS city, "
                       "a.postcode AS postcode ORDER BY ref")
     assert got == [{"ref": "T1", "city": "Lonon", "postcode": None}, {"ref": "T2", "city": None, "postcode": "TN12 9AL"}]
+
+
+def test_a_hidden_records_place_is_found_by_no_one_else(graph, org):
+    case = create_case(graph, org.agent_nyc, {"title": "Operation Quiet", "restricted": True})
+    hidden = records.create_entity(graph, org.agent_nyc, "Person", {
+        "given_name": "Oskar", "family_name": "Vale", "addresses": [{"city": "Kalamazoo", "state": "MI"}]},
+        case_uid=case["uid"])
+    (place,) = graph.query("MATCH (:Person {uid: $u})-[:RESIDES_AT]->(a:Address) RETURN a.uid AS uid",
+                           {"u": hidden["uid"]})
+    found = search.search(graph, org.agent_a, {"text": "Kalamazoo"})
+    assert (found["total"], found["groups"], found["contacts"]) == (0, [], [])
+    with pytest.raises(NotFound):
+        access.view_record(graph, org.agent_a, place["uid"])
+    seen = search.search(graph, org.auditor, {"text": "Kalamazoo"})  # it is searchable, by those who may
+    assert hidden["uid"] in [h["uid"] for g in seen["groups"] for h in g["hits"]]
