@@ -167,12 +167,16 @@ def split_one_cell(text: str) -> dict[str, str] | None:
 
     usaddress (a CRF trained on US addresses) labels the words; its reading is taken only when it finds
     a street (a house number and a street name, or a post-office box) and a place, and labels nothing
-    twice, so a foreign or run-together address stays as it was written.
+    twice, so a foreign or run-together address stays as it was written. A cell that names a town and
+    its state and nothing else ("Miami, FL", "Springfield, IL 62701") is that place: {city, state,
+    postcode}, no street line (a place, `place_key`, not one street address shared by the whole town).
     """
     try:
         tagged, kind = usaddress.tag(text)  # label -> its words, in the order the labels come
     except (usaddress.RepeatedLabelError, ValueError):
         return None
+    if set(tagged) in ({"PlaceName", "StateName"}, {"PlaceName", "StateName", "ZipCode"}):
+        return {_CELL_PARTS[label]: words.strip(" ,;") for label, words in tagged.items()}
     has_street = ("AddressNumber" in tagged and "StreetName" in tagged) or "USPSBoxID" in tagged
     if kind not in ("Street Address", "PO Box") or not has_street or "PlaceName" not in tagged:
         return None

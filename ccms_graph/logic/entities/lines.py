@@ -245,14 +245,16 @@ def _address(given: dict) -> dict:
 
 def _one_cell(address: dict) -> dict:
     """An address whose street line holds the whole address ("607 From St, San Francisco") and no city,
-    split into its parts (`addresses.split_one_cell`); the parts the file gave stay as given."""
+    split into its parts (`addresses.split_one_cell`); the parts the file gave stay as given. A line that
+    is only a town and its state ("Miami, FL") leaves no street line: it is a place."""
     line = address.get("line1")
     if not isinstance(line, str) or "," not in line or address.get("city") not in (None, ""):
         return address
     split = split_one_cell(line)
     if split is None or (split.get("line2") and address.get("line2") not in (None, "")):
         return address
-    return {**address, **{k: v for k, v in split.items() if k == "line1" or address.get(k) in (None, "")}}
+    kept = {k: v for k, v in address.items() if k != "line1" or "line1" in split}
+    return {**kept, **{k: v for k, v in split.items() if k == "line1" or address.get(k) in (None, "")}}
 
 
 def _lenient(type_name: str, data: dict) -> dict:

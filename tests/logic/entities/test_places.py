@@ -92,3 +92,14 @@ def test_a_hidden_records_place_is_found_by_no_one_else(graph, org):
         access.view_record(graph, org.agent_a, place["uid"])
     seen = search.search(graph, org.auditor, {"text": "Kalamazoo"})  # it is searchable, by those who may
     assert hidden["uid"] in [h["uid"] for g in seen["groups"] for h in g["hits"]]
+
+
+def test_an_imported_address_cell_holding_only_a_town_and_state_is_each_lines_own_place(graph, org):
+    """It was one street address "Miami, FL" that every such line shared: the whole town linked as a household."""
+    lines = [json.dumps({"ref": f"C{i}", "given_name": name, "family_name": "Roca", "address": "Miami, FL"})
+             for i, name in enumerate(("Ana", "Eva"))]
+    assert imports.import_jsonl(graph, org.agent_a, "Person", lines)["created"] == 2
+    got = graph.query("MATCH (n:Person)-[:RESIDES_AT]->(a:Address) RETURN n.source_ref AS ref, a.line1 AS line1, "
+                      "a.city AS city, a.state AS state, a.uid AS node ORDER BY ref")
+    assert [(r["line1"], r["city"], r["state"]) for r in got] == [(None, "Miami", "FL")] * 2
+    assert got[0]["node"] != got[1]["node"]
