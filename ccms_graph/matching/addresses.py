@@ -175,10 +175,9 @@ def split_one_cell(text: str) -> dict[str, str] | None:
         tagged, kind = usaddress.tag(text)  # label -> its words, in the order the labels come
     except (usaddress.RepeatedLabelError, ValueError):
         return None
-    if set(tagged) in ({"PlaceName", "StateName"}, {"PlaceName", "StateName", "ZipCode"}):
-        return {_CELL_PARTS[label]: words.strip(" ,;") for label, words in tagged.items()}
     has_street = ("AddressNumber" in tagged and "StreetName" in tagged) or "USPSBoxID" in tagged
-    if kind not in ("Street Address", "PO Box") or not has_street or "PlaceName" not in tagged:
+    a_place = set(tagged) in ({"PlaceName", "StateName"}, {"PlaceName", "StateName", "ZipCode"})
+    if not a_place and (kind not in ("Street Address", "PO Box") or not has_street or "PlaceName" not in tagged):
         return None
     out: dict[str, list[str]] = {}
     for label, words in tagged.items():

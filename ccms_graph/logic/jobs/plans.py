@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ...db import Graph, RolledBack
 from ...errors import DomainError
@@ -46,9 +47,7 @@ WARMER = Actor(uid="plan-warm-up", username="plan-warm-up", name="CCMS-Graph pla
 #: in, over one subordinate no user is (so the approval queue asks for their items). The statements are every
 #: supervisor's and analyst's (`rules.NONE`), and they find nothing of anyone's to read, so a catalogue query
 #: costs its plan, not a scan of every record.
-SUPERVISOR = Actor(uid="plan-warm-up", username="plan-warm-up", name="CCMS-Graph plan warm-up", role="supervisor",
-                   office_code="plan-warm-up", offices=("plan-warm-up",), subordinates=("plan-warm-up-subordinate",),
-                   training_expires="9999-12-31")
+SUPERVISOR = replace(WARMER, role="supervisor", offices=("plan-warm-up",), subordinates=("plan-warm-up-subordinate",))
 
 #: A saved query's run in the warm-up stops after this many seconds: its plan is made before it runs.
 SAVED_QUERY_SECONDS = 5.0
