@@ -9,6 +9,7 @@ from functools import lru_cache
 from ccms_graph.matching.addresses import normalize_address, normalize_state
 from ccms_graph.matching.dates import Dob, parse_dob
 from ccms_graph.matching.identifiers import (
+    UNVERIFIED,
     alnum_upper,
     canonical_kind,
     identifier_key,
@@ -105,6 +106,10 @@ def _hashable(*values: object) -> bool:
     return all(v is None or isinstance(v, (str, int)) for v in values)
 
 
+#: The kind an import keeps a person's malformed e-mail address under (`logic.entities.lines`).
+_SLIPPED_EMAIL = "email" + UNVERIFIED
+
+
 def person_view(rec: Mapping) -> PersonView:
     """Normalize a Person record dict (field names as in the matching module docs)."""
     v = PersonView()
@@ -149,6 +154,8 @@ def person_view(rec: Mapping) -> PersonView:
             v.phones |= {p for p in [normalize_identifier(kind, value)] if p}
         elif kind == "email":
             v.emails |= {e for e in [normalize_identifier(kind, value)] if e}
+        elif kind == _SLIPPED_EMAIL:  # an address an import kept though malformed: compared as one with a slip
+            v.emails |= {e for e in ["".join(str(value or "").split()).lower()] if e}
         elif key := identifier_key(kind, value):
             v.other_ids.add(key)
     v.addresses = [normalize_address(a) for a in _as_list(rec.get("addresses")) if isinstance(a, Mapping)]

@@ -72,3 +72,12 @@ def test_another_unverified_value_is_not_held_against_the_pair():
 def test_a_person_keeps_its_unverified_identifiers_among_its_other_identifiers():
     view = records.person_view({"given_name": "Ann", "identifiers": [{"type": "ssn_unverified", "value": "5304218"}]})
     assert view.other_ids == {"ssn_unverified:5304218"} and features.unverified_keys("Person", view) == []
+
+
+def test_a_persons_unverified_email_is_compared_with_the_other_records_addresses():
+    kept = records.person_view({"given_name": "Ann", "identifiers": [{"type": "email_unverified",
+                                                                      "value": "Ann.Lee @examplecom"}]})
+    valid = records.person_view({"given_name": "Ann", "emails": ["ann.lee@example.com"]})
+    assert kept.emails == {"ann.lee@examplecom"} and kept.other_ids == set()
+    assert compare.compare_emails(kept.emails, valid.emails) == "typo"
+    assert compare.compare_emails(kept.emails, {"bob.ray@example.org"}) == "disagree"

@@ -367,9 +367,11 @@ def parse_line(type_name: str, text: str, actor: Actor, *, case_uid: str | None 
                 reason = "; ".join(str(m) for m in _messages(exc.errors)) or exc.detail
                 return None, reason, _warning(dropped, unverified, [], problems)
             for k in sorted(bad):
+                slipped = _slipped_emails(type_name, data, k, exc.errors[k])
                 entries = _drop_entries(data, k, exc.errors[k]) if k != "identifiers" else None
                 if entries is not None:
-                    dropped += entries
+                    dropped += [e for e in entries if e not in slipped]
+                    unverified += [e for e in entries if e in slipped]
                     problems.update(entries)
                     continue
                 problems[k] = _problem(exc.errors[k])
@@ -399,6 +401,29 @@ def _drop_entries(data: dict, name: str, errors: object) -> dict[str, str] | Non
     else:
         data.pop(name)
     return {f"{name}[{i + 1}]": _problem(errors[i]) for i in sorted(errors)}
+
+
+#: A malformed e-mail address is kept as evidence only when it still reads as one slipped: this long,
+#: with an "@" or a dot left ("john.smith@examplecom", "johnsmith.example.com"); "none" or "n/a" is no one's.
+_SLIPPED_EMAIL_LENGTH = 8
+
+
+def _slipped_emails(type_name: str, data: dict, name: str, errors: object) -> set[str]:
+    """A person's e-mail addresses that failed validation but still read as an address with a slip, kept
+    as `email_unverified` identifiers ({"emails[<n>]"} of those kept, counted from 1): matching compares
+    them with the other record's addresses (`records.person_view`), so "john.smith@examplecom" is still
+    one slip from "john.smith@example.com". Never an address anyone is e-mailed at, never a selector
+    node, and not enough alone to identify the record (`validation`)."""
+    value = data.get(name)
+    if type_name != "Person" or name != "emails" or not isinstance(value, list) or not isinstance(errors, dict):
+        return set()
+    kept = {i: "".join(value[i].split()) for i in errors
+            if isinstance(i, int) and 0 <= i < len(value) and isinstance(value[i], str)}
+    kept = {i: v for i, v in kept.items() if len(v) >= _SLIPPED_EMAIL_LENGTH and ("@" in v or "." in v)}
+    if kept:
+        data["identifiers"] = [*(data.get("identifiers") or []),
+                               *({"type": "email" + ids.UNVERIFIED, "value": v} for v in kept.values())]
+    return {f"{name}[{i + 1}]" for i in kept}
 
 
 def _problem(errors: object) -> str:

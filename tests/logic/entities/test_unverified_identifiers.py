@@ -110,3 +110,32 @@ def test_an_interactive_create_still_refuses_the_invalid_identifier_naming_the_f
     with pytest.raises(ValidationFailed) as exc:
         records.create_entity(graph, org.agent_a, type_name, data)
     assert list(exc.value.errors) == [field]
+
+
+def test_a_persons_malformed_email_is_kept_unverified_and_still_counts_as_a_slip_of_the_stored_address(graph, org):
+    stored = records.create_entity(graph, org.agent_a, "Person", {"given_name": "Maren", "family_name": "Quist",
+                                                                  "dob": "1979-04-02",
+                                                                  "emails": ["maren.quist@example.com"]})
+
+    out, met = _import(graph, org.agent_a, "Person", {"ref": "P1", "given_name": "Maren", "family_name": "Quist",
+                                                      "dob": "1979-04-02", "emails": ["maren.quist@examplecom"]})
+
+    assert out["created"] == 1 and out["warnings"] == [
+        {"line": 1, "unverified": ["emails[1]"], "problems": {"emails[1]": "Not a valid email address."}}]
+    props, _ = _stored(graph, "P1")
+    assert json.loads(props["identifiers"]) == [{"type": "email_unverified", "value": "maren.quist@examplecom"}]
+    (row,) = graph.query("MATCH (e:Email) RETURN collect(e.address) AS a")
+    assert row["a"] == ["maren.quist@example.com"]  # the malformed one is no address anyone is reached at
+    hit, rows = _hit_on(met["P1"], stored["uid"])
+    assert rows["emails"]["level"] == "typo" and rows["emails"]["weight"] > 0
+
+
+def test_a_placeholder_in_a_persons_email_column_is_dropped_and_a_malformed_email_alone_identifies_no_one(graph, org):
+    out, _ = _import(graph, org.agent_a, "Person", {"ref": "P2", "given_name": "Maren", "emails": ["none"]},
+                     {"ref": "P3", "emails": ["maren.quist@examplecom"]})
+
+    assert out["created"] == 1 and [w["line"] for w in out["warnings"]] == [1]
+    assert out["warnings"][0]["dropped"] == ["emails[1]"] and "unverified" not in out["warnings"][0]
+    assert json.loads(_stored(graph, "P2")[0].get("identifiers") or "[]") == []
+    (refused,) = out["refused"]
+    assert refused["line"] == 2 and "an unverified identifier does not count" in refused["reason"]
