@@ -1100,6 +1100,13 @@ class Scanner:
 _HEX_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])")
 
 
+def written_forms(values: set[str]) -> set[str]:
+    """Readable values as answers write them: as stored, and lower-cased with punctuation as spaces (a match
+    explanation's "william vargas morales" for "William Vargas-Morales"), so that a hidden "William Vargas"
+    inside that is taken for the readable record's name it is part of, not for the hidden one's."""
+    return values | {" ".join(_words(v)) for v in values}
+
+
 def _words(s: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", s.lower())
 
@@ -1331,7 +1338,7 @@ class Attack:
                 secret[sid.lower()] = Secret(sid, "credential", f"session of {uid}", "session", True)
                 digest = hashlib.sha256(sid.encode()).hexdigest()
                 secret[digest] = Secret(digest, "credential", f"session of {uid} (its stored hash)", "session", True)
-        allowed = readable | self.allowed_global
+        allowed = written_forms(readable) | self.allowed_global
         if self.selectors_public:  # phones, e-mails, addresses as values, not as whose they are
             allowed |= {str(sel.get("caption") or "").lower() for sel in self.w.selectors.values()}
             secret = {k: v for k, v in secret.items() if v.kind != "selector"}

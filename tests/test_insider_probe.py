@@ -117,3 +117,16 @@ def test_a_number_the_attacker_sent_is_its_own_not_a_leak():
     assert scanner.find(answer, sent, set(), probe.tokens_of(sent)) == []
     unsent = probe.strings_in({"make": "Dodge", "model": "Ram 1500", "plate": "A205X20"}, numbers=True)
     assert [s.item for s, _ in scanner.find(answer, unsent, set(), probe.tokens_of(unsent))] == ["r1"]
+
+
+def test_a_hidden_name_inside_a_readable_name_as_an_explanation_writes_it_is_not_a_leak():
+    """A match explanation writes a readable "William Vargas-Morales" as "william vargas morales": the hidden
+    "William Vargas" inside it is the readable record's name; the hidden name alone is still found."""
+    probe = _load_probe()
+    secret = probe.Secret(value="william vargas", kind="name", item="r2", item_kind="record", hidden=True)
+    scanner = probe.Scanner({secret.value: secret}, allowed=probe.written_forms({"william vargas-morales"}))
+    explained = '{"explanation": [{"field": "name", "a": "mary vargas", "b": "william vargas morales"}]}'
+    assert scanner.find(explained, set(), set(), set()) == []
+    assert [s.item for s, _ in scanner.find('{"b": "william vargas"}', set(), set(), set())] == ["r2"]
+    assert [s.item for s, _ in probe.Scanner({secret.value: secret}, allowed={"william vargas-morales"})
+            .find(explained, set(), set(), set())] == ["r2"]  # without the written forms: the false alarm
