@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from ..db import Graph, get_graph
 from ..logic.entities.imports import Reread, deconflict_jsonl, import_jsonl
-from ..logic.entities.tabular import json_lines
+from ..logic.entities.lines import column_examples, understood_columns
+from ..logic.entities.tabular import column_map, json_lines
 from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
@@ -31,10 +32,11 @@ def _import(args) -> int:
     t0 = time.perf_counter()
 
     encoding = encoding_of(args.file, args.encoding)
+    columns = _columns(args)
 
     def read() -> Iterator[str]:  # the file afresh on each pass: counted, its names counted, loaded
         with open_text(args.file, encoding) as f:
-            yield from json_lines(f, args.file)
+            yield from json_lines(f, args.file, columns)
 
     total = sum(1 for line in read() if line.strip())
 
@@ -72,16 +74,25 @@ def _import(args) -> int:
     return 0
 
 
+def _columns(args) -> dict[str, str | None]:
+    """The file's columns `--map` renames (`tabular.column_map`), checked before anything is read or written."""
+    type_name = TYPES[args.type]
+    return column_map(args.map or [], understood_columns(type_name), type_name, column_examples(type_name))
+
+
 def _deconflict(args) -> int:
     graph = get_graph(load_settings())
     actor = _actor(graph, args.as_user)
     encoding = encoding_of(args.file, args.encoding)
+    columns = _columns(args)
+    with open_text(args.file, encoding) as f:  # a table's header, as mapped, before any output is opened
+        next(json_lines(f, args.file, columns), None)
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
     n = with_candidates = 0
     try:
         with open_text(args.file, encoding) as f:
-            for item in deconflict_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file), limit=args.limit,
-                                         include_no_match=args.all):
+            for item in deconflict_jsonl(graph, actor, TYPES[args.type], json_lines(f, args.file, columns),
+                                         limit=args.limit, include_no_match=args.all):
                 out.write(json.dumps(item, default=str) + "\n")
                 n += 1
                 with_candidates += bool(item.get("candidates"))
@@ -105,6 +116,13 @@ def _telecom(args) -> int:
     return 0
 
 
+def _add_map(p) -> None:
+    p.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                   help="read the file's COLUMN as FIELD (a field of the type, or a column name an import knows, "
+                        "e.g. postcode_fake=postcode, first_and_surname=full_name); COLUMN= leaves it out "
+                        "without a warning (a benchmark's cluster id). Repeat for each column")
+
+
 def register(sub) -> None:
     p = sub.add_parser("import", help="create Subject Records from a JSON Lines, CSV or TSV file, deconflicting each")
     p.add_argument("--type", required=True, choices=sorted(TYPES), help="entity type of every line")
@@ -117,6 +135,7 @@ def register(sub) -> None:
     p.add_argument("--hits", help="where the lines that met existing records go, with each record's owner to "
                                   "contact (default: FILE.hits.jsonl)")
     p.add_argument("--batch", type=at_least(1), default=1000, help="records per transaction")
+    _add_map(p)
     add_encoding(p)
     p.set_defaults(func=_import)
 
@@ -128,6 +147,7 @@ def register(sub) -> None:
     d.add_argument("--as", dest="as_user", help="check as this username (restricted records then show contact only)")
     d.add_argument("--limit", type=at_least(1), default=20, help="candidates per line")
     d.add_argument("--all", action="store_true", help="also list candidates scored no_match")
+    _add_map(d)
     add_encoding(d)
     d.set_defaults(func=_deconflict)
 

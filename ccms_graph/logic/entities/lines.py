@@ -21,7 +21,7 @@ import json
 from ...errors import ValidationFailed
 from ...matching import identifiers as ids
 from ...matching.addresses import split_one_cell
-from ...nodes.vocabulary import ENTITY_TYPES
+from ...nodes.vocabulary import ENTITY_TYPES, FINANCIAL_SELECTORS
 from ...policy.actor import Actor
 from ...validation import dob_refusal, surrogate_problem
 from ..common import column_key
@@ -68,9 +68,9 @@ _CONTACT_NAMES = {"phone": "phones", "phone_number": "phones", "phone_num": "pho
 _TYPE_NAMES = {
     "Person": {
         "first_name": "given_name", "firstname": "given_name", "forename": "given_name", "given": "given_name",
-        "fname": "given_name", "given_names": "given_name",
+        "fname": "given_name", "given_names": "given_name", "givenname": "given_name", "first": "given_name",
         "last_name": "family_name", "lastname": "family_name", "surname": "family_name", "lname": "family_name",
-        "family": "family_name", "middle": "middle_name", "middlename": "middle_name", "mname": "middle_name",
+        "family": "family_name", "familyname": "family_name", "last": "family_name", "middle": "middle_name", "middlename": "middle_name", "mname": "middle_name",
         "midl_name": "middle_name", "middle_initial": "middle_name", "middle_names": "middle_name",
         "date_of_birth": "dob", "birth_date": "dob", "birthdate": "dob", "dateofbirth": "dob",
         "gender": "sex", "gender_code": "sex", "sex_code": "sex",
@@ -119,7 +119,8 @@ _TYPE_NAMES = {
 #: Columns that hold a person's whole name ("Smith, John", "John Paul Smith"), kept as the first of their
 #: `aliases` (the caption shows it when there is no given or family name; matching splits it as
 #: `names.parse_full_name` does, comma first or particle-aware).
-_FULL_NAME_COLUMNS = ("name", "full_name", "fullname", "person_name", "subject_name", "sdn_name")
+_FULL_NAME_COLUMNS = ("name", "full_name", "fullname", "person_name", "subject_name", "sdn_name",
+                      "first_and_surname", "name_full")
 
 #: A person's names in components, as R's RecordLinkage data writes them (first and second given name,
 #: first and second surname): the given name, the middle name, and the surname of both parts.
@@ -178,13 +179,36 @@ _ADDRESS_COLUMNS = {
     "suburb": "city", "town": "city", "city": "city", "locality": "city", "city_name": "city", "res_city_desc": "city",
     "state": "state", "state_cd": "state", "state_code": "state", "province": "state", "postcode": "postcode",
     "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode", "post_code": "postcode",
-    "country": "country",
+    "zip5": "postcode", "postal": "postcode", "country": "country",
 }
 
 #: Address keys other systems use, inside an address object.
 _ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "addr": "line1", "street": "line1", "address_2": "line2",
                  "address2": "line2", "suburb": "city", "town": "city", "locality": "city", "province": "state",
                  "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode"}
+
+
+def understood_columns(type_name: str) -> frozenset[str]:
+    """Every column name a line of `type_name` is read by: the schema's own fields, `ref`, the contact,
+    address and account lists, and the other systems' names `flatten` takes for them (a flat file's
+    `city` or `zip`, a person's `full_name`): what an import's `--map` may name as a column's meaning."""
+    rtype = ENTITY_TYPES[type_name]
+    names = {*rtype.field_names, "ref", *_REF_COLUMNS, *_TYPE_NAMES.get(type_name, {})}
+    if rtype.selectors:
+        names |= {"phones", "emails", "addresses", "social_handles", *_CONTACT_NAMES, *_ADDRESS_COLUMNS,
+                  *(name for _, name in FINANCIAL_SELECTORS.values())}
+    if type_name == "Person":
+        names |= {*_FULL_NAME_COLUMNS, *_PERSON_ID_COLUMNS, *(c for c, _ in _NAME_COMPONENTS),
+                  *(c for parts in _DOB_PARTS for c in parts)}
+    return frozenset(names)
+
+
+def column_examples(type_name: str) -> list[str]:
+    """The names a `--map` refusal offers: `ref`, the fields that identify the type, its date of birth,
+    then a flat file's address columns."""
+    rtype = ENTITY_TYPES[type_name]
+    own = [f for f in rtype.identifying if f != "identifiers"] + [f for f in ("dob", "sex") if f in rtype.field_names]
+    return ["ref", *own, *(["address", "city", "state", "postcode", "country"] if rtype.selectors else [])]
 
 
 def _renamed(type_name: str, data: dict) -> dict:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import chain
 from pathlib import PurePath
 
 from ...errors import ValidationFailed
+from ..common import column_key
 
 #: File name endings read as tables, with their separator (None: the header line says).
 TABULAR = {".csv": None, ".tsv": "\t", ".tab": "\t"}
@@ -43,11 +44,15 @@ def is_tabular(file_name: str | None) -> bool:
     return PurePath(file_name or "").suffix.lower() in TABULAR
 
 
-def json_lines(lines: Iterable[str], file_name: str | None) -> Iterator[str]:
+def json_lines(lines: Iterable[str], file_name: str | None,
+               columns: Mapping[str, str | None] | None = None) -> Iterator[str]:
     """`lines` as an import reads them: a JSON Lines file as it is, a table as one JSON object per row
-    (blank lines where the header and a row's continuation lines were, so each row keeps its number)."""
+    (blank lines where the header and a row's continuation lines were, so each row keeps its number).
+
+    `columns` (`column_map`: a column's key -> the name it is read as, or None to leave it out) renames
+    a table's header, or each JSON line's keys; a table without a column it names is refused."""
     if not is_tabular(file_name):
-        yield from lines
+        yield from (_renamed_line(line, columns) for line in lines) if columns else lines
         return
     rows = iter(lines)
     first = next(rows, None)
@@ -60,12 +65,12 @@ def json_lines(lines: Iterable[str], file_name: str | None) -> Iterator[str]:
         header = next(reader)
     except csv.Error as exc:
         raise ValidationFailed({"file": [f"the header is not readable: {exc}"]}) from None
-    columns = _header(header)
+    names: list[str | None] = _mapped(_header(header), columns) if columns else list(_header(header))
     yield ""
     line = reader.line_num
     while True:
         try:
-            yield _row(columns, next(reader))
+            yield _row(names, next(reader))
         except StopIteration:
             return
         except csv.Error as exc:  # a quote closed mid-cell, or never closed (the rest of the file)
@@ -74,13 +79,13 @@ def json_lines(lines: Iterable[str], file_name: str | None) -> Iterator[str]:
         line = reader.line_num
 
 
-def _row(columns: list[str], cells: list[str]) -> str:
-    """One row as its JSON line: the object of its non-empty cells, '' for a blank row (skipped, as a blank
-    line is), or a refusal when cells run past the header."""
+def _row(columns: list[str | None], cells: list[str]) -> str:
+    """One row as its JSON line: the object of its non-empty cells (a column mapped to None left out), ''
+    for a blank row (skipped, as a blank line is), or a refusal when cells run past the header."""
     if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
         return json.dumps({UNREADABLE: f"{len(cells)} cells, the header has {len(columns)} columns"})
     filled = {name: cell.strip().replace("\r\n", "\n") for name, cell in zip(columns, cells, strict=False)
-              if cell.strip() and cell.strip() not in MISSING}
+              if name is not None and cell.strip() and cell.strip() not in MISSING}
     return json.dumps(filled) if filled else ""
 
 
@@ -96,3 +101,67 @@ def _header(header: list[str]) -> list[str]:
             raise ValidationFailed({"file": [f"the header names {name!r} twice (columns {seen[name]} and {i})"]})
         seen[name] = i
     return names
+
+
+def column_map(pairs: Iterable[str], understood: Collection[str], type_name: str,
+               examples: Iterable[str] = ()) -> dict[str, str | None]:
+    """`--map THEIRS=OURS` options as {the file's column, as `column_key` spells it: the name it is read as,
+    or None for THEIRS= (left out, without a warning)}. OURS must be a name a line of `type_name` is read
+    by (`understood`, `lines.understood_columns`; a refusal names `examples` of them); each column is
+    mapped once."""
+    out: dict[str, str | None] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        key, field = column_key(theirs), column_key(ours)
+        if not sep or not key:
+            problems.append(f"{pair!r}: write COLUMN=FIELD (the file's column, then the field it holds), "
+                            "or COLUMN= to leave the column out")
+        elif key in out:
+            problems.append(f"{pair!r}: the column {theirs.strip()!r} is mapped twice")
+        elif field and field not in understood:
+            named = ", ".join(list(examples)[:24] or sorted(understood)[:16])
+            problems.append(f"{pair!r}: {ours.strip()!r} is no {type_name} field or column an import reads "
+                            f"(for example {named})")
+        else:
+            out[key] = field or None
+    if problems:
+        raise ValidationFailed({"map": problems}, detail="--map: " + "; ".join(problems))
+    return out
+
+
+def _mapped(names: list[str], columns: Mapping[str, str | None]) -> list[str | None]:
+    """A header's names as `columns` maps them (None: left out); refused when a mapped column is not in the
+    header, or a name it gives is the name of another column kept."""
+    keys = [column_key(n) for n in names]
+    missing = [k for k in columns if k not in keys]
+    if missing:
+        raise ValidationFailed({"map": [f"the file has no column {k!r} (its columns: {', '.join(names)})"
+                                        for k in missing]}, detail=f"--map names a column the file lacks: {missing[0]!r}")
+    out = [columns.get(k, n) if k in columns else n for n, k in zip(names, keys, strict=True)]
+    kept = [n for n in out if n is not None]
+    clash = sorted({n for n in kept if kept.count(n) > 1})
+    if clash:
+        raise ValidationFailed({"map": [f"two columns would be read as {n!r}" for n in clash]},
+                               detail=f"--map: two columns would be read as {clash[0]!r}; leave one out (COLUMN=)")
+    return out
+
+
+def _renamed_line(line: str, columns: Mapping[str, str | None]) -> str:
+    """One JSON line with its keys renamed by `columns` (a key mapped to None left out); a line that is no
+    JSON object stays as it is, for the import to refuse."""
+    try:
+        obj = json.loads(line) if line.strip() else None
+    except (json.JSONDecodeError, RecursionError):
+        return line
+    if not isinstance(obj, dict):
+        return line
+    out: dict = {}
+    for k, v in obj.items():
+        key = column_key(k)
+        name = columns.get(key, k) if key in columns else k
+        if name is not None and name != k and name in obj:  # never one value silently over another
+            return json.dumps({UNREADABLE: f"--map reads {k!r} as {name!r}, and the line has {name!r} too"})
+        if name is not None:
+            out[name] = v
+    return json.dumps(out)

@@ -211,3 +211,72 @@ def test_names_in_components_a_date_in_three_columns_and_na_cells_import_as_r_ex
         ("ANNA", "MARIA", "KOCH SCHULZ", "1970-01-02")}
     (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
     assert (met["line"], met["hits"][0]["decision"]) == (5, "match")
+
+
+HISTORICAL = ("unique_id,cluster,first_and_surname,dob,birth_place,postcode_fake,occupation\n"
+              "Q1,c1,viktor orlov,1975-03-14,london,SW1A 1AA,baker\n")
+
+
+def test_map_reads_a_column_under_the_field_it_holds_and_leaves_a_cluster_column_out(graph, org, tmp_path, capsys,
+                                                                                     cli_env):
+    stored = make_person(graph, org.agent_b, given_name="Viktor", family_name="Orlov", dob="1975-03-14",
+                         addresses=[{"city": "London", "postcode": "SW1A 1AA"}])
+    src = tmp_path / "historical.csv"
+    src.write_text(HISTORICAL, encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a", "--map", "postcode_fake=postcode",
+                 "--map", "Cluster=", "--map", "birth_place=", "--map", "occupation="]) == 0
+    assert (_summary(capsys)["created"], _report(src)) == (1, [])  # nothing unknown left to warn about
+    (row,) = graph.query("MATCH (p:Person {source_ref: 'Q1'}) RETURN p.aliases AS a, p.cluster AS c, "
+                         "[(p)-[:RESIDES_AT]->(a) | a.postcode] AS postcodes")
+    assert (row["a"], row["c"], row["postcodes"]) == (["viktor orlov"], None, ["SW1A 1AA"])
+    (met,) = [json.loads(x) for x in open(f"{src}.hits.jsonl", encoding="utf-8")]
+    assert met["hits"][0]["uid"] == stored["uid"]
+    explained = {r["field"]: r["level"] for r in met["hits"][0]["explanation"]}
+    assert explained["addresses"] != "missing"  # the mapped postcode is evidence
+
+
+def test_without_map_the_unknown_columns_are_dropped_with_a_warning_each(graph, org, tmp_path, capsys, cli_env):
+    src = tmp_path / "historical.csv"
+    src.write_text(HISTORICAL, encoding="utf-8")
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+    (warning,) = _report(src)
+    assert warning["dropped"] == ["birth_place", "cluster", "occupation", "postcode_fake"]
+
+
+@pytest.mark.parametrize("maps, problem", [
+    (["cluster"], "'cluster': write COLUMN=FIELD"),
+    (["postcode_fake=zipp"], "'zipp' is no Person field or column an import reads (for example ref, given_name"),
+    (["cluster=", "CLUSTER=ref"], "the column 'CLUSTER' is mapped twice"),
+    (["nope=city"], "the file has no column 'nope' (its columns: unique_id, cluster"),
+    (["postcode_fake=unique_id"], "two columns would be read as 'unique_id'"),
+])
+def test_a_bad_map_refuses_the_run_naming_the_option_before_anything_is_written(graph, org, tmp_path, capsys,
+                                                                                  cli_env, maps, problem):
+    src = tmp_path / "historical.csv"
+    src.write_text(HISTORICAL, encoding="utf-8")
+    args = [a for m in maps for a in ("--map", m)]
+    assert main(["import", "--type", "person", str(src), "--owner", "agent_a", *args]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and "--map" in err and "Traceback" not in err
+    assert not graph.query("MATCH (p:Person) RETURN p") and not (tmp_path / "historical.csv.hits.jsonl").exists()
+
+
+def test_map_renames_json_lines_keys_and_refuses_a_line_that_would_lose_a_value():
+    lines = ['{"first": "Ann", "grp": 7}\n', '{"first": "Ann", "given_name": "Anna"}\n', 'not json\n']
+    out = list(json_lines(lines, "people.jsonl", {"first": "given_name", "grp": None}))
+    assert json.loads(out[0]) == {"given_name": "Ann"}
+    assert json.loads(out[1]) == {"_unreadable_row": "--map reads 'first' as 'given_name', and the line has "
+                                                     "'given_name' too"}
+    assert out[2] == "not json\n"
+
+
+def test_deconflict_reads_the_same_map_and_refuses_a_missing_column_before_writing_its_output(graph, org, tmp_path,
+                                                                                             capsys, cli_env):
+    stored = make_person(graph, org.agent_b, given_name="Viktor", family_name="Orlov", dob="1975-03-14")
+    src, out = tmp_path / "historical.csv", tmp_path / "out.jsonl"
+    src.write_text(HISTORICAL, encoding="utf-8")
+    assert main(["deconflict", "--type", "person", str(src), "--out", str(out), "--map", "nope=city"]) == 2
+    assert "the file has no column 'nope'" in capsys.readouterr().err and not out.exists()
+    assert main(["deconflict", "--type", "person", str(src), "--out", str(out), "--map", "cluster="]) == 0
+    (line,) = [json.loads(x) for x in open(out, encoding="utf-8")]
+    assert line["ref"] == "Q1" and [c["uid"] for c in line["candidates"]] == [stored["uid"]]
