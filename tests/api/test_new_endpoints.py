@@ -320,3 +320,21 @@ def test_a_record_decision_names_the_version_reviewed_and_a_changed_record_is_40
     fresh = sup.post(f"approvals/{person['uid']}/decision", json={"decision": "approved", "version": 2})
     assert fresh.status_code == 200 and fresh.get_json()["status"] == "approved"
 
+
+
+def test_a_csv_import_reads_a_mapped_column_and_a_bad_map_is_422_naming_map(as_user, graph, org):
+    api = as_user(org.agent_a)
+    text = b"unique_id,cluster,first_name,surname,postcode_fake\nH-1,c9,Dana,Reyes,33101\n"
+    r = api.post("imports/persons", data={"file": (io.BytesIO(text), "people.csv", "text/csv")},
+                 query_string={"map": ["postcode_fake=postcode", "cluster="]})
+    assert r.status_code == 200, r.get_json()
+    assert (r.get_json()["created"], r.get_json()["warnings"]) == (1, [])
+    assert graph.query("MATCH (p:Person {source_ref: 'H-1'})-[:RESIDES_AT]->(a) RETURN a.postcode AS z") == [
+        {"z": "33101"}]
+    bad = _problem(api.post("imports/persons", data={"file": (io.BytesIO(text), "people.csv", "text/csv")},
+                            query_string={"map": ["postcode_fake=zipp"]}), 422)
+    assert list(bad["errors"]) == ["map"] and "'zipp' is no Person field" in bad["errors"]["map"][0]
+    gone = _problem(api.post("imports/persons", data={"file": (io.BytesIO(text), "people.csv", "text/csv")},
+                             query_string={"map": ["nope=city"]}), 422)
+    assert "the file has no column 'nope'" in gone["errors"]["map"][0]
+    assert graph.query("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 1}]

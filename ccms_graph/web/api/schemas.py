@@ -534,6 +534,11 @@ class ImportQuery(Schema):
     source = fields.String(load_default=None, validate=validate.Length(min=1, max=120),
                            metadata={"description": "the system the lines come from (e.g. FinCEN); a protected "
                                                     "source restricts the case at once"})
+    map = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                      validate=validate.Length(max=100),
+                      metadata={"description": "COLUMN=FIELD, repeated: read the file's COLUMN as FIELD (a field of "
+                                               "the type or a column name the import knows, e.g. "
+                                               "postcode_fake=postcode); COLUMN= leaves the column out"})
 
 
 class LineProblem(Out):
