@@ -63,6 +63,8 @@ def _import(args) -> int:
                               batch=args.batch,
                               progress=progress, source=args.source, on_hits=on_hits)
         print(file=sys.stderr)
+        for note in unknown_columns(counts["warnings"], TYPES[args.type]):
+            print(f"note: {note}", file=sys.stderr)
         for item in sorted(counts["refused"] + [{**w, "warning": True} for w in counts["warnings"]],
                            key=lambda x: x["line"]):
             out.write(json.dumps(item) + "\n")
@@ -72,6 +74,23 @@ def _import(args) -> int:
                       "separate": counts["separate"], "report": report, "hits_file": hits_file,
                       "seconds": round(time.perf_counter() - t0, 2)}))
     return 0
+
+
+#: What marshmallow says of a field the schema does not have.
+_UNKNOWN = "Unknown field."
+
+
+def unknown_columns(warnings: list[dict], type_name: str) -> list[str]:
+    """One line per column an import left out as unknown, with how many lines it was on and the `--map`
+    that would read it or leave it out quietly (the report names it on every line)."""
+    lines: dict[str, int] = {}
+    for w in warnings:
+        for name, problem in (w.get("problems") or {}).items():
+            if problem == _UNKNOWN:
+                lines[name] = lines.get(name, 0) + 1
+    return [f"column {name!r} is no {type_name} field: left out of {n:,} line{'s' if n != 1 else ''}; "
+            f"--map {name}=FIELD reads it as a field, --map {name}= leaves it out without a warning"
+            for name, n in sorted(lines.items())]
 
 
 def _columns(args) -> dict[str, str | None]:

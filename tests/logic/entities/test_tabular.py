@@ -235,12 +235,16 @@ def test_map_reads_a_column_under_the_field_it_holds_and_leaves_a_cluster_column
     assert explained["addresses"] != "missing"  # the mapped postcode is evidence
 
 
-def test_without_map_the_unknown_columns_are_dropped_with_a_warning_each(graph, org, tmp_path, capsys, cli_env):
+def test_without_map_the_unknown_columns_are_dropped_with_a_warning_each_and_a_note_naming_the_map(graph, org, tmp_path, capsys, cli_env):
     src = tmp_path / "historical.csv"
     src.write_text(HISTORICAL, encoding="utf-8")
     assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
     (warning,) = _report(src)
     assert warning["dropped"] == ["birth_place", "cluster", "occupation", "postcode_fake"]
+    notes = [x for x in capsys.readouterr().err.splitlines() if x.startswith("note: ")]
+    assert len(notes) == 4 and notes[1] == (
+        "note: column 'cluster' is no Person field: left out of 1 line; --map cluster=FIELD reads it as a field, "
+        "--map cluster= leaves it out without a warning")
 
 
 @pytest.mark.parametrize("maps, problem", [
