@@ -282,3 +282,26 @@ def test_team_names_come_from_users_not_uids(client, graph, org):
     assert "Agent A" in team and "Agent B" in team
     assert org.agent_a.uid not in re.sub(r'value="[^"]*"', "", team)  # names and usernames shown, not uids
     assert len(re.findall(r'aria-label="Remove ', team)) == 1  # the owner stays: only agent_b can be removed
+
+
+def test_import_page_reads_a_column_map_and_refuses_a_bad_one_keeping_what_was_typed(client, graph, org):
+    sign_in(client, "agent_a")
+    form = client.get("/imports").get_data(as_text=True)
+    assert 'name="map"' in form
+    csv_text = b"unique_id,cluster,first_name,surname,postcode_fake\nH-1,c9,Dana,Reyes,33101\n"
+
+    def post(mapping: str):
+        return client.post("/imports", data={"csrf_token": csrf_from(form), "type": "Person", "case": "",
+                                             "map": mapping, "file": (io.BytesIO(csv_text), "people.csv")},
+                           content_type="multipart/form-data")
+
+    bad = post("postcode_fake=zipp\ncluster=")
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "is no Person field or column an import reads" in page
+    assert "postcode_fake=zipp\ncluster=</textarea>" in page  # what was typed stays in the form
+    answer = post("postcode_fake=postcode\n\ncluster=\n")
+    assert answer.status_code == 302
+    job = _wait_for(client, "/ui/imports/" + answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert (job["state"], job["created"], job["warnings"]) == ("done", 1, [])
+    assert graph.query("MATCH (p:Person {source_ref: 'H-1'})-[:RESIDES_AT]->(a) RETURN a.postcode AS z") == [
+        {"z": "33101"}]

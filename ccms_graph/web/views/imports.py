@@ -13,7 +13,8 @@ from flask_login import login_required
 from ...errors import ValidationFailed
 from ...logic.casework import cases
 from ...logic.common import text_of
-from ...logic.entities.tabular import json_lines
+from ...logic.entities.lines import column_examples, understood_columns
+from ...logic.entities.tabular import column_map, json_lines
 from ...logic.jobs import imports as import_jobs
 from ...logic.jobs import worker
 from ...nodes.vocabulary import ENTITY_TYPES
@@ -44,7 +45,10 @@ def import_page():
             error = "Choose the type of the records in the file."
         else:
             try:
-                lines = list(json_lines(text_of(upload.read())[0].splitlines(keepends=True), upload.filename))
+                pairs = [x.strip() for x in request.form.get("map", "").splitlines() if x.strip()]
+                columns = column_map(pairs, understood_columns(type_name), type_name, column_examples(type_name))
+                lines = list(json_lines(text_of(upload.read())[0].splitlines(keepends=True), upload.filename,
+                                        columns))
             except ValidationFailed as exc:
                 error = message_of(exc)
             else:
@@ -55,7 +59,8 @@ def import_page():
     return render_template("imports.html", types=list(ENTITY_TYPES), cases=cases.my_cases(graph, actor),
                            jobs=import_jobs.my_imports(graph, actor), error=error,
                            chosen_type=request.form.get("type", ""),
-                           chosen_case=request.form.get("case", "")), (422 if error else 200)
+                           chosen_case=request.form.get("case", ""),
+                           chosen_map=request.form.get("map", "")), (422 if error else 200)
 
 
 @bp.route("/imports/<job_id>")
