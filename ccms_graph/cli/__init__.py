@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    except EOFError as exc:  # a compressed input file cut short
+        print(f"error: the input file ends early ({exc})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -10,8 +10,9 @@ traceback; `--encoding` names the file's encoding outright.
 from __future__ import annotations
 
 import codecs
+import gzip
 import sys
-from typing import IO
+from typing import IO, BinaryIO
 
 from ..logic.common import TEXT_ENCODINGS, UTF16_BOMS
 
@@ -22,11 +23,27 @@ _CHUNK = 1 << 20
 FALLBACKS = TEXT_ENCODINGS[1:]
 
 
+#: How a gzip file begins (RFC 1952): such a file is read decompressed, whatever its name.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _compressed(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+def _open_bytes(path: str) -> BinaryIO:
+    """`path`'s bytes, decompressed when it is a gzip file (`people.csv.gz`, as public data sets ship)."""
+    if _compressed(path):
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a GzipFile reads as a BinaryIO does
+    return open(path, "rb")
+
+
 def _reads(path: str, encoding: str) -> int | None:
     """None when `encoding` reads the whole file, else the offset of the first byte it cannot."""
     decoder = codecs.getincrementaldecoder(encoding)()
     done = 0
-    with open(path, "rb") as f:
+    with _open_bytes(path) as f:
         while chunk := f.read(_CHUNK):
             try:
                 decoder.decode(chunk)
@@ -45,7 +62,7 @@ def encoding_of(path: str, given: str | None = None) -> str:
     the first of FALLBACKS that does (with a note on stderr)."""
     if given:
         return given
-    with open(path, "rb") as f:
+    with _open_bytes(path) as f:
         if f.read(2) in UTF16_BOMS and _reads(path, "utf-16") is None:
             return "utf-16"
     bad = _reads(path, "utf-8-sig")
@@ -66,5 +83,8 @@ def add_encoding(parser) -> None:
 
 
 def open_text(path: str, encoding: str) -> IO[str]:
-    """`path` opened for reading in `encoding` (`encoding_of`), lines as written (newline="")."""
+    """`path` opened for reading in `encoding` (`encoding_of`), lines as written (newline=""); a gzip file
+    decompressed."""
+    if _compressed(path):
+        return gzip.open(path, "rt", encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")

@@ -1,7 +1,9 @@
 """Spreadsheet exports (CSV, TSV) read as the JSON lines an import takes: one object per row.
 
 `ccms-graph import` and `deconflict`, and an upload in the browser, take a file named `.csv`,
-`.tsv` or `.tab` as well as JSON Lines. Each row becomes the JSON object of its non-empty cells (a cell
+`.tsv` or `.tab` as well as JSON Lines; a file of another ending (`.txt`, `.dat`, none) is a table
+when its first line names columns rather than holding a JSON object (`_a_header`), and a `.gz` ending
+is looked past (`people.csv.gz` is a table; the command line decompresses it, `cli/files.py`). Each row becomes the JSON object of its non-empty cells (a cell
 holding only a missing-value mark such as `NA`, `N/A`, `NULL` or `NaN` is empty: `MISSING`),
 keyed by the header (cells trimmed), so everything after is the JSON path's: other systems' column
 names and letter case (`common.column_key`), numbers as text, one value for a list, refusals and
@@ -40,8 +42,22 @@ UNREADABLE = "_unreadable_row"
 MISSING = frozenset({"NA", "N/A", "n/a", "#N/A", "<NA>", "NULL", "null", "NaN", "nan"})
 
 
+#: File name endings read as JSON Lines whatever their first line holds.
+JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".jsonlines"})
+#: A compressed file's ending, looked past for the name's own (`people.csv.gz` is a table).
+COMPRESSED = frozenset({".gz"})
+
+
+def suffix_of(file_name: str | None) -> str:
+    """The ending that says what a file holds, past a compressed one: ".csv" for "people.csv.gz"."""
+    suffixes = [x.lower() for x in PurePath(file_name or "").suffixes]
+    while suffixes and suffixes[-1] in COMPRESSED:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
 def is_tabular(file_name: str | None) -> bool:
-    return PurePath(file_name or "").suffix.lower() in TABULAR
+    return suffix_of(file_name) in TABULAR
 
 
 def json_lines(lines: Iterable[str], file_name: str | None,
@@ -51,15 +67,16 @@ def json_lines(lines: Iterable[str], file_name: str | None,
 
     `columns` (`column_map`: a column's key -> the name it is read as, or None to leave it out) renames
     a table's header, or each JSON line's keys; a table without a column it names is refused."""
-    if not is_tabular(file_name):
-        yield from (_renamed_line(line, columns) for line in lines) if columns else lines
-        return
     rows = iter(lines)
     first = next(rows, None)
     if first is None:
         return
     first = first.removeprefix("\ufeff")
-    sep = TABULAR[PurePath(file_name or "").suffix.lower()] or max(_SEPARATORS, key=first.count)
+    if not is_tabular(file_name) and not _a_header(first, file_name):
+        rest = chain([first], rows)
+        yield from (_renamed_line(line, columns) for line in rest) if columns else rest
+        return
+    sep = TABULAR.get(suffix_of(file_name)) or max(_SEPARATORS, key=first.count)
     reader = csv.reader(chain([first], rows), delimiter=sep, strict=True)
     try:
         header = next(reader)
@@ -77,6 +94,14 @@ def json_lines(lines: Iterable[str], file_name: str | None,
             yield json.dumps({UNREADABLE: f"not a readable row: {exc}"})
         yield from [""] * (reader.line_num - line - 1)  # the row's continuation lines keep their numbers
         line = reader.line_num
+
+
+def _a_header(first: str, file_name: str | None) -> bool:
+    """Whether a file of no table ending (`.txt`, `.dat`, none) is a table after all: its first line names
+    columns, parted by one of `_SEPARATORS`, rather than holding a JSON object. A JSON Lines ending never is."""
+    text = first.strip()
+    return (suffix_of(file_name) not in JSON_SUFFIXES and bool(text) and not text.startswith(("{", "["))
+            and any(sep in text for sep in _SEPARATORS))
 
 
 def _row(columns: list[str | None], cells: list[str]) -> str:

@@ -284,3 +284,29 @@ def test_deconflict_reads_the_same_map_and_refuses_a_missing_column_before_writi
     assert main(["deconflict", "--type", "person", str(src), "--out", str(out), "--map", "cluster="]) == 0
     (line,) = [json.loads(x) for x in open(out, encoding="utf-8")]
     assert line["ref"] == "Q1" and [c["uid"] for c in line["candidates"]] == [stored["uid"]]
+
+
+def test_a_table_named_txt_or_gzipped_imports_as_a_table_and_a_cut_gzip_is_refused_plainly(graph, org, tmp_path,
+                                                                                           capsys, cli_env):
+    import gzip
+
+    txt = tmp_path / "people.txt"
+    txt.write_text("id|first_name|surname|dob\nT1|Viktor|Orlov|1975-03-14\n", encoding="utf-8")
+    gz = tmp_path / "people.csv.gz"
+    gz.write_bytes(gzip.compress("id,first_name,surname,dob\nG1,Ana,Lee,1980-01-02\n".encode("cp1252")))
+    for src in (txt, gz):
+        assert main(["import", "--type", "person", str(src), "--owner", "agent_a"]) == 0
+        assert (_summary(capsys)["created"], _report(src)) == (1, [])
+    assert sorted(r["r"] for r in graph.query("MATCH (p:Person) RETURN p.source_ref AS r")) == ["G1", "T1"]
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gz.read_bytes()[:-12])
+    assert main(["import", "--type", "person", str(cut), "--owner", "agent_a"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+    assert len(graph.query("MATCH (p:Person) RETURN p")) == 2
+
+
+def test_a_file_of_no_table_ending_is_json_lines_unless_its_first_line_names_columns():
+    assert list(json_lines(["id|name\n", "1|Ann\n"], "x.txt")) == ["", '{"id": "1", "name": "Ann"}']
+    assert list(json_lines(['{"a": 1}\n', "not json\n"], "x.dat")) == ['{"a": 1}\n', "not json\n"]
+    assert list(json_lines(["a,b\n"], "x.jsonl")) == ["a,b\n"]  # a JSON Lines ending is never a table
