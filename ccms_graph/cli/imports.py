@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from ..db import Graph, get_graph
 from ..logic.entities.imports import Reread, deconflict_jsonl, import_jsonl
-from ..logic.entities.lines import column_examples, understood_columns
-from ..logic.entities.tabular import column_map, json_lines
+from ..logic.entities.lines import column_map_of
+from ..logic.entities.tabular import json_lines
 from ..logic.identity import telecom
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..policy.actor import SYSTEM, load_actor
@@ -94,9 +94,8 @@ def unknown_columns(warnings: list[dict], type_name: str) -> list[str]:
 
 
 def _columns(args) -> dict[str, str | None]:
-    """The file's columns `--map` renames (`tabular.column_map`), checked before anything is read or written."""
-    type_name = TYPES[args.type]
-    return column_map(args.map or [], understood_columns(type_name), type_name, column_examples(type_name))
+    """The file's columns `--map` renames (`lines.column_map_of`), checked before anything is read or written."""
+    return column_map_of(TYPES[args.type], args.map or [])
 
 
 def _deconflict(args) -> int:

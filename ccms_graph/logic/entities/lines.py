@@ -17,6 +17,7 @@ instead, with a warning naming it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from ...errors import ValidationFailed
 from ...matching import identifiers as ids
@@ -27,7 +28,7 @@ from ...validation import dob_refusal, surrogate_problem
 from ..common import column_key
 from ..identity import resolution
 from . import records
-from .tabular import UNREADABLE
+from .tabular import UNREADABLE, column_map
 
 #: Nested inputs accepted for a Person and the flat fields they become.
 _QUALIFIED = {"passport": ("number", "passport_country", "country"),
@@ -188,6 +189,10 @@ _ADDRESS_KEYS = {"address_1": "line1", "address1": "line1", "addr": "line1", "st
                  "zip": "postcode", "zipcode": "postcode", "zip_code": "postcode", "postal_code": "postcode"}
 
 
+#: The list inputs every type with selectors takes besides its fields (contacts and addresses).
+_LIST_INPUTS = ("phones", "emails", "addresses", "social_handles")
+
+
 def understood_columns(type_name: str) -> frozenset[str]:
     """Every column name a line of `type_name` is read by: the schema's own fields, `ref`, the contact,
     address and account lists, and the other systems' names `flatten` takes for them (a flat file's
@@ -195,12 +200,18 @@ def understood_columns(type_name: str) -> frozenset[str]:
     rtype = ENTITY_TYPES[type_name]
     names = {*rtype.field_names, "ref", *_REF_COLUMNS, *_TYPE_NAMES.get(type_name, {})}
     if rtype.selectors:
-        names |= {"phones", "emails", "addresses", "social_handles", *_CONTACT_NAMES, *_ADDRESS_COLUMNS,
+        names |= {*_LIST_INPUTS, *_CONTACT_NAMES, *_ADDRESS_COLUMNS,
                   *(name for _, name in FINANCIAL_SELECTORS.values())}
     if type_name == "Person":
         names |= {*_FULL_NAME_COLUMNS, *_PERSON_ID_COLUMNS, *(c for c, _ in _NAME_COMPONENTS),
                   *(c for parts in _DOB_PARTS for c in parts)}
     return frozenset(names)
+
+
+def column_map_of(type_name: str, pairs: Iterable[str]) -> dict[str, str | None]:
+    """`--map` pairs (the command line's, the API's `map`, the import page's box) checked against what a line
+    of `type_name` is read by (`tabular.column_map`)."""
+    return column_map(pairs, understood_columns(type_name), type_name, column_examples(type_name))
 
 
 def column_examples(type_name: str) -> list[str]:
@@ -219,7 +230,7 @@ def _renamed(type_name: str, data: dict) -> dict:
     "name"), and a flat file's address columns. A thing given both a `name` and a `description`
     keeps both, the name first."""
     rtype = ENTITY_TYPES[type_name]
-    ours = set(rtype.field_names) | {"ref", "phones", "emails", "addresses", "social_handles"}
+    ours = set(rtype.field_names) | {"ref", *_LIST_INPUTS}
     for k in list(data):
         key = column_key(k)
         if k not in ours and key and key != k and key not in data:

@@ -163,7 +163,7 @@ def _mapped(names: list[str], columns: Mapping[str, str | None]) -> list[str | N
     if missing:
         raise ValidationFailed({"map": [f"the file has no column {k!r} (its columns: {', '.join(names)})"
                                         for k in missing]}, detail=f"--map names a column the file lacks: {missing[0]!r}")
-    out = [columns.get(k, n) if k in columns else n for n, k in zip(names, keys, strict=True)]
+    out = [columns[k] if k in columns else n for n, k in zip(names, keys, strict=True)]
     kept = [n for n in out if n is not None]
     clash = sorted({n for n in kept if kept.count(n) > 1})
     if clash:
@@ -184,7 +184,7 @@ def _renamed_line(line: str, columns: Mapping[str, str | None]) -> str:
     out: dict = {}
     for k, v in obj.items():
         key = column_key(k)
-        name = columns.get(key, k) if key in columns else k
+        name = columns[key] if key in columns else k
         if name is not None and name != k and name in obj:  # never one value silently over another
             return json.dumps({UNREADABLE: f"--map reads {k!r} as {name!r}, and the line has {name!r} too"})
         if name is not None:

@@ -6,8 +6,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from ...logic.entities import imports
-from ...logic.entities.lines import column_examples, understood_columns
-from ...logic.entities.tabular import column_map, json_lines
+from ...logic.entities.lines import column_map_of
+from ...logic.entities.tabular import json_lines
 from ...nodes.vocabulary import ENTITY_TYPES
 from . import schemas
 from .common import Blueprint, actor, graph, uploaded_text
@@ -29,7 +29,7 @@ def _import_view(type_name: str):
     @blp.arguments(JsonlUpload, location="files")
     @blp.response(200, schemas.ImportOut)
     def view(query, files):
-        columns = column_map(query["map"], understood_columns(type_name), type_name, column_examples(type_name))
+        columns = column_map_of(type_name, query["map"])
         text = uploaded_text(files["file"], "file")
         met: list[dict] = []
         lines = json_lines(text.splitlines(keepends=True), files["file"].filename, columns)

@@ -13,8 +13,8 @@ from flask_login import login_required
 from ...errors import ValidationFailed
 from ...logic.casework import cases
 from ...logic.common import text_of
-from ...logic.entities.lines import column_examples, understood_columns
-from ...logic.entities.tabular import column_map, json_lines
+from ...logic.entities.lines import column_map_of
+from ...logic.entities.tabular import json_lines
 from ...logic.jobs import imports as import_jobs
 from ...logic.jobs import worker
 from ...nodes.vocabulary import ENTITY_TYPES
@@ -46,7 +46,7 @@ def import_page():
         else:
             try:
                 pairs = [x.strip() for x in request.form.get("map", "").splitlines() if x.strip()]
-                columns = column_map(pairs, understood_columns(type_name), type_name, column_examples(type_name))
+                columns = column_map_of(type_name, pairs)
                 lines = list(json_lines(text_of(upload.read())[0].splitlines(keepends=True), upload.filename,
                                         columns))
             except ValidationFailed as exc:
