@@ -319,6 +319,8 @@ def compare_sex(a: object, b: object) -> str:
 # --- identifiers and other exact values ---------------------------------------------------------
 
 SET_LEVELS = ("agree", "disagree", MISSING)
+#: A person's phones: `compare_sets`, and "household" where the pair compares as relatives do (`model`).
+PHONE_LEVELS = ("agree", "household", "disagree", MISSING)
 ID_LEVELS = ("agree", "typo", "disagree", MISSING)
 
 

@@ -353,6 +353,25 @@ def test_twins_of_a_rare_surname_are_not_a_match_on_name_and_birth_date():
     assert result["explanation"][0]["weight"] == pytest.approx(RELATIVE_SURNAME_WEIGHT + GIVEN_DIFFERS)
 
 
+def test_a_household_shares_its_phone_once_even_where_the_store_holds_many_copies():
+    """A parent and child of a common surname: one house, one phone, other given names and dates of birth.
+    At the prior of a store whose people have two copies each (about -11.6 bits, `prevalence`) the
+    phone and the house summed (18 bits) made them a `match`; the phone now weighs as the household's
+    ("household", 1 bit). A copy with a given name replaced but its date of birth slipped, in the same
+    house with the same phone, stays a `match` there, its phone counted in full."""
+    dense = -11.6
+    kim = person(given_name="David", family_name="Kim", dob="1961-06-14", sex="M", **_HOUSE)
+    mary = dict(kim, given_name="Mary", dob="1998-09-15")
+    household = score("Person", kim, mary, prior=dense)
+    assert household["decision"] == "no_match"
+    assert {r["field"]: r["level"] for r in household["explanation"]}["phones"] == "household"
+    alias = score("Person", kim, dict(kim, given_name="Dae", dob="1961-06-15"), prior=dense)
+    assert alias["decision"] == "match"
+    assert {r["field"]: r["level"] for r in alias["explanation"]}["phones"] == "agree"
+    undated = score("Person", dict(kim, dob=None), dict(mary, dob=None), prior=dense)
+    assert undated["decision"] != "match"
+
+
 def test_the_relatives_cap_needs_something_relatives_share_and_another_given_name():
     anna = person(given_name="Anna", family_name="Zapruder", dob="1970-01-02")
     apart = score("Person", anna, dict(anna, given_name="Boris", dob="1971-05-06"), name_frequency=_RARE_SURNAME)
