@@ -111,6 +111,9 @@ class Settings:
     # the smallest population the prior assumes.
     duplicate_rate: float = 0.5
     population_floor: int = 100_000
+    # Raise the person prior to the duplicates the store (or an import's file) holds, estimated from
+    # the records (`matching.prevalence`); CCMS_MATCH_ESTIMATE_PRIOR=0 keeps the configured prior alone.
+    estimate_prior: bool = True
     # Header carrying a reverse proxy's authenticated username (PIV SSO); unset disables SSO.
     sso_header: str | None = None
     # Send the session cookie only over TLS (CCMS_SECURE_COOKIES=1 behind a TLS-terminating proxy).
@@ -211,6 +214,7 @@ def load_settings() -> Settings:
         possible_threshold=float(_env("CCMS_POSSIBLE_THRESHOLD", str(d.possible_threshold))),
         duplicate_rate=float(_env("CCMS_MATCH_DUPLICATE_RATE", str(d.duplicate_rate))),
         population_floor=int(_env("CCMS_MATCH_POPULATION_FLOOR", str(d.population_floor))),
+        estimate_prior=_env("CCMS_MATCH_ESTIMATE_PRIOR", "1") != "0",
         sso_header=_env("CCMS_SSO_HEADER"),
         secure_cookies=_env("CCMS_SECURE_COOKIES") == "1",
         max_upload_bytes=int(_env("CCMS_MAX_UPLOAD_BYTES", str(d.max_upload_bytes))),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import neo4j_server
 from ..db import get_graph, install_schema
 from ..logic.identity import telecom
-from ..matching import blocking, frequencies, weights
+from ..matching import blocking, deconflict, frequencies, prevalence, weights
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import load_settings
 from .arguments import at_least
@@ -57,6 +57,14 @@ def _reindex(args) -> int:
             print(f"{type_name} field weights " + (
                 f"estimated from {fit['pairs']} candidate and {fit['random_pairs']} random pairs" if fit
                 else f"left as set (fewer than {weights.MIN_RECORDS} records)"))
+    if not args.names_only:
+        ctx = graph.read(lambda tx: deconflict.context(tx, "Person", deconflict.Config.of(graph.settings)))
+        found = prevalence.refresh(graph, "Person", force=True, name_frequency=ctx.name_frequency,
+                                   weights=ctx.weights)
+        print("Person prior " + (
+            f"estimated: {found.duplicates:.3g} other records of the same individual per record, from "
+            f"{found.pairs} candidate pairs of {found.sample} sampled people" if found
+            else f"left as set (fewer than {prevalence.MIN_RECORDS} people)"))
     return 0
 
 
@@ -69,7 +77,8 @@ def register(sub) -> None:
     p.set_defaults(func=_init_db)
     p = sub.add_parser("reindex-matching",
                        help="recompute the deconfliction blocking keys (after the key set changes), recount the name "
-                            "frequencies and re-estimate the field weights matching scores by")
+                            "frequencies, re-estimate the person prior from the duplicates stored and, with --fit-weights, the field "
+                            "weights matching scores by")
     p.add_argument("--batch", type=at_least(1), default=5000)
     p.add_argument("--names-only", action="store_true", help="only recount the name frequencies")
     p.add_argument("--fit-weights", action="store_true",

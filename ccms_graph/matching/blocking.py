@@ -218,6 +218,24 @@ def _selector_args(label: str) -> dict[str, str]:
     return {"address_link": _ADDRESS_LINK.get(label, "LOCATED_AT"), "accounts": _ACCOUNTS}
 
 
+_LIVE_COUNT = "MATCH (n:{label}) WHERE coalesce(n.deleted, false) = false RETURN count(n) AS n"
+_SAMPLE = """
+MATCH (n:{label}) WHERE coalesce(n.deleted, false) = false
+WITH n ORDER BY rand() LIMIT $size
+RETURN n.uid AS uid
+"""
+
+
+def live_count(tx, type_name: str) -> int:
+    """How many records of the type are stored and not deleted."""
+    return tx.run(_LIVE_COUNT.format(label=_check(type_name))).single()["n"]
+
+
+def sample_uids(tx, type_name: str, size: int) -> list[str]:
+    """The uids of a random sample of `size` stored, not deleted records of the type (all, when fewer)."""
+    return [r["uid"] for r in tx.run(_SAMPLE.format(label=_check(type_name)), size=size)]
+
+
 def load_records(tx, type_name: str, uids: Iterable[str]) -> dict[str, dict]:
     """uid -> {"props", "record" (matching dict), "family" (uids merged with it)} for stored records."""
     label = _check(type_name)

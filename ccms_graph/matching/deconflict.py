@@ -23,7 +23,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from ..nodes.vocabulary import ENTITY_TYPES
 from ..settings import Settings
-from . import blocking, frequencies, model, weights
+from . import blocking, frequencies, model, prevalence, weights
 from .dates import parse_dob
 
 #: Decisions that raise a hit.
@@ -55,11 +55,16 @@ class Config:
     duplicate_rate: float = 0.5
     #: The smallest population the person prior assumes.
     population_floor: int = 100_000
+    #: People: raise the prior to what the store holds (`prevalence`: its kept estimate), never lower it.
+    estimate_prior: bool = True
+    #: People: a prior estimated for one run (an import's file, `prevalence.of_lines`), log2 odds; the
+    #: prior is at least this.
+    prior: float | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Config:
         return cls(settings.match_threshold, settings.possible_threshold, settings.duplicate_rate,
-                   settings.population_floor)
+                   settings.population_floor, settings.estimate_prior)
 
     @property
     def limits(self) -> tuple[float, float]:
@@ -82,6 +87,9 @@ class Context:
     population: int | None = None
     #: Field weights estimated from the stored records (`weights.stored`; None: model.WEIGHTS).
     weights: Mapping[str, Mapping[str, float]] | None = None
+    #: What the prior rests on, as the explanation's "prior" row names it: "population" (the configured
+    #: share of the population) or "estimated" (raised to the duplicates the store or the file holds).
+    basis: str = "population"
 
 
 def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float | None = None,
@@ -95,6 +103,10 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     counted over the stored people (`frequencies.recount`), plus `seen`: the names of an import's
     whole file (a file of names the store has not counted yet is its own population, so its common
     names are not weighed as rare). Other types keep their fixed priors.
+
+    The person prior is raised (never lowered) to the odds the records show (`prevalence`): the
+    store's kept estimate of how many records of one individual it holds (`config.estimate_prior`),
+    and an import's estimate of its file (`config.prior`), each at most `prevalence.MAX_PRIOR`.
     """
     _label(type_name)
     fitted = weights.stored(tx, type_name)
@@ -103,9 +115,18 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     q = config.duplicate_rate if duplicate_rate is None else duplicate_rate
     population = frequencies.population(tx)
     prior = model.person_prior(population, q, config.population_floor if floor is None else floor)
+    raised = [config.prior] if config.prior is not None else []
+    if config.estimate_prior:
+        kept = prevalence.stored(tx, type_name)
+        if kept is not None and kept.usable():
+            raised.append(kept.prior(population))
+    estimated = min(max(raised), prevalence.MAX_PRIOR) if raised else prior
+    basis = "estimated" if estimated > prior else "population"
     stored = frequencies.stored(tx)
     names = seen.plus(stored) if seen is not None and seen.total else stored  # kept on `seen`: once per import
-    return Context(prior, names, population, fitted)
+    if basis == "estimated" and names is not None:  # names weigh by their shares of the people it was estimated over
+        names = names.as_counted()
+    return Context(max(prior, estimated), names, population, fitted, basis)
 
 
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],
@@ -130,7 +151,7 @@ def score_candidates(type_name: str, record: Mapping, cands: list[dict],
     for c in cands:
         s = model.assess(type_name, record, c["record"], match_threshold=match_t, possible_threshold=possible_t,
                          name_frequency=ctx.name_frequency, prior=prior, weights=ctx.weights)
-        assessment = Assessment(s, prior, ctx.population)
+        assessment = Assessment(s, prior, ctx.population, ctx.basis)
         if explain:
             scored.append({**c, "score": s.score, "decision": s.decision, "decisive": s.decisive,
                            "explanation": assessment.explanation(), "log_odds": s.log_odds})
@@ -149,10 +170,11 @@ class Assessment:
     #: The prior log2-odds the score started from, and the population it assumes (the "prior" row).
     prior: float
     population: int | None
+    basis: str = "population"
 
     def explanation(self) -> list[dict]:
-        """The pair's field rows (`model.Scored.explanation`) and the "prior" row."""
-        return [*self.scored.explanation(), {"field": "prior", "a": None, "b": self.population, "level": "population",
+        """The pair's field rows (`model.Scored.explanation`) and the "prior" row (its level: what it rests on)."""
+        return [*self.scored.explanation(), {"field": "prior", "a": None, "b": self.population, "level": self.basis,
                                              "weight": round(self.prior, 3)}]
 
 

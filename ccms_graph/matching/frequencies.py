@@ -135,6 +135,19 @@ class NameCounts:
     given: Mapping[str, int]
     #: What `neighbours`, `sounds` and `derived` callers derive from the counts, kept per instance.
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    #: How many people the built-in table weighs as in the blend (`_blend`).
+    table_people: float = TABLE_PSEUDO_PEOPLE
+
+    def as_counted(self) -> NameCounts:
+        """These counts with the built-in table weighing no more than the people counted: the shares of the
+        population these people are, for a prior estimated over the same people (`prevalence`). The table's
+        10,000 people make a name that 12 of 250 people share look as rare as 12 of 10,000 (some 9 bits
+        where 4.4 are due), which a prior set for a population of at least 100,000 takes back and a prior
+        estimated over these 250 does not. Kept on this instance."""
+        people = min(TABLE_PSEUDO_PEOPLE, max(self.total, 1))
+        if people == self.table_people:
+            return self
+        return self.derived("as_counted", lambda: NameCounts(self.total, self.family, self.given, table_people=people))
 
     def plus(self, other: NameCounts | None) -> NameCounts:
         """These counts and `other`'s, summed (an import file's and the stored people's); the last sum is
@@ -165,7 +178,7 @@ class NameCounts:
 
     def _blend(self, count: int, table_share: float) -> float:
         """A count over the stored people blended with a table share (TABLE_PSEUDO_PEOPLE)."""
-        return (count + TABLE_PSEUDO_PEOPLE * table_share) / (self.total + TABLE_PSEUDO_PEOPLE)
+        return (count + self.table_people * table_share) / (self.total + self.table_people)
 
     def lookup(self, role: str) -> Callable[[str], float]:
         """token -> share for `role` ("family" or "given"): the counts blended with the built-in table."""

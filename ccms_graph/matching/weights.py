@@ -169,14 +169,6 @@ def estimate(type_name: str, candidate_pairs: list[tuple[Vector, float]], random
             "random_pairs": len(random_pairs), "known": len(known)}
 
 
-_COUNT = "MATCH (n:{label}) WHERE coalesce(n.deleted, false) = false RETURN count(n) AS n"
-_SAMPLE = """
-MATCH (n:{label}) WHERE coalesce(n.deleted, false) = false
-WITH n ORDER BY rand() LIMIT $size
-RETURN n.uid AS uid
-"""
-
-
 def _records(graph: Graph, type_name: str, uids: list[str]) -> dict[str, dict]:
     from_store = graph.read(lambda tx: blocking.load_records(tx, type_name, uids))
     return {uid: v["record"] for uid, v in from_store.items()}
@@ -188,12 +180,12 @@ def refit(graph: Graph, type_name: str, *, sample: int = SAMPLE, seed: int = 7) 
     Candidate pairs come from the candidate query for a random sample of stored records, random
     pairs from the same sample, known pairs from sub-records, confirmed and dismissed hits."""
     label = _check(type_name)
-    count = graph.read(lambda tx: tx.run(_COUNT.format(label=label)).single()["n"])
+    count = graph.read(blocking.live_count, label)
     if count < MIN_RECORDS:
         return None
     freq = graph.read(frequencies.stored) if type_name == "Person" else None
     prior = model.person_prior(count) if type_name == "Person" else model.PRIORS[type_name]
-    uids = graph.read(lambda tx: [r["uid"] for r in tx.run(_SAMPLE.format(label=label), size=max(sample, 2))])
+    uids = graph.read(blocking.sample_uids, label, max(sample, 2))
     records = _records(graph, type_name, uids)
     rng = random.Random(seed)
     pool = list(records)

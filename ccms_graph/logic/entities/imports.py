@@ -14,14 +14,16 @@ counts, and after a crash exactly the committed lines are skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...db import Graph
 from ...errors import ValidationFailed
-from ...matching import blocking, deconflict, frequencies
+from ...matching import blocking, deconflict, frequencies, prevalence
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
@@ -119,6 +121,44 @@ def _names_of(type_name: str, lines: Iterable[str]) -> frequencies.NameCounts | 
     return frequencies.count_names(n for n in map(person_names, filter(str.strip, lines)) if n is not None)
 
 
+def _sampled_lines(lines: Iterable[str], size: int = prevalence.SAMPLE, seed: int = 7) -> tuple[int, list[tuple[int, str]]]:
+    """(how many lines are not blank, a random sample of `size` of them as (line number, text), in file
+    order): one pass, reservoir sampling, the same sample for the same file whatever run reads it."""
+    rng = random.Random(seed)
+    kept: list[tuple[int, str]] = []
+    n = 0
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        n += 1
+        if len(kept) < size:
+            kept.append((number, text))
+        else:
+            j = rng.randrange(n)
+            if j < size:
+                kept[j] = (number, text)
+    return n, sorted(kept)
+
+
+def _file_prior(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], config: deconflict.Config,
+                seen: frequencies.NameCounts | None, loaded: int) -> deconflict.Config:
+    """`config` with the prior the file's own duplicates call for (`prevalence.of_lines`, over a sample of
+    its lines paired with each other), for people, when the file is at least `prevalence.FILE_SHARE` of
+    the store it joins (without the `loaded` records a resumed run already stored) and shows enough
+    duplicates; otherwise `config`. Read before the first batch, the whole file, wherever a run resumes."""
+    if type_name != "Person" or not config.estimate_prior:
+        return config
+    total, sample = _sampled_lines(lines)
+    stored = graph.read(frequencies.population) - loaded
+    if total < prevalence.MIN_RECORDS or total < prevalence.FILE_SHARE * stored:
+        return config
+    rows = [row for _, row, _, _ in _prepare(type_name, sample, actor, None) if row is not None]
+    ctx = graph.read(lambda tx: deconflict.context(tx, type_name, config, seen=seen))
+    found = prevalence.of_lines(type_name, [records.matching_record_of(type_name, row) for row in rows],
+                                [row["props"] for row in rows], total, ctx.name_frequency, ctx.weights)
+    return dataclasses.replace(config, prior=found.prior(0)) if found.usable() else config
+
+
 def _tally(counts: dict, prepared: list[tuple]) -> dict:
     """New counts: `counts` plus a batch's lines, refusals and warnings (the lists copied, never shared)."""
     out = {**counts, "lines": counts["lines"] + len(prepared), "refused": list(counts["refused"]),
@@ -188,6 +228,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     if type_name == "Person" and isinstance(lines, Iterator):
         lines = list(lines)
     seen = _names_of(type_name, lines)
+    match_config = _file_prior(graph, actor, type_name, lines, match_config, seen, counts["created"])
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
     run = new_uid()  # this run's rows carry it (`import_run`): what others wrote meanwhile is told apart
 
@@ -281,6 +322,9 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
             write(pending.result())
     if type_name == "Person" and counts["created"]:
         frequencies.refresh(graph)  # name weights follow the population the import has grown
+        if match_config.estimate_prior:  # and so does the prior: the duplicates the store now holds
+            ctx = graph.read(lambda tx: deconflict.context(tx, type_name, match_config))
+            prevalence.refresh(graph, type_name, name_frequency=ctx.name_frequency, weights=ctx.weights)
     return counts
 
 
