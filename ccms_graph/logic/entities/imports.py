@@ -23,7 +23,7 @@ from typing import Any
 
 from ...db import Graph
 from ...errors import ValidationFailed
-from ...matching import blocking, deconflict, frequencies, prevalence
+from ...matching import blocking, deconflict, frequencies, model, prevalence
 from ...nodes.vocabulary import ENTITY_TYPES
 from ...policy import rules
 from ...policy.actor import Actor
@@ -358,6 +358,9 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
                      limit: int = 20, include_no_match: bool = False) -> Iterator[dict]:
     """For each line: {"ref", "candidates": [{uid, source_ref, score, decision, explanation}]}, best first.
 
+    A stored record that is the line itself (a file checked after it was imported: its `source_ref` is
+    the line's `ref`, and it is a `match`) is no candidate: its uid is listed under "stored_as" instead.
+
     Creates nothing. A line that cannot be read yields {"line", "ref", "error"}. Candidates the actor
     may not read appear (at `possible` or better) as {"uid": None, "restricted": True, "owner": contact},
     as `deconfliction.hit_view` redacts them.
@@ -377,7 +380,11 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
         found = deconfliction.check_records(graph, actor, type_name, [rec for _, _, rec in chunk], cap=limit,
                                             include_no_match=include_no_match, checked=checked)
         for (_, ref, _), cands in zip(chunk, found, strict=True):
-            yield {"ref": ref, "candidates": [_candidate(c) for c in cands]}
+            shown = [_candidate(c) for c in cands]
+            own = [c for c in shown if ref is not None and c.get("uid") and c.get("source_ref") == str(ref)
+                   and c["decision"] == model.MATCH]
+            yield {"ref": ref, "candidates": [c for c in shown if c not in own],
+                   **({"stored_as": [c["uid"] for c in own]} if own else {})}
         chunk.clear()
 
     for number, text in enumerate(lines, start=1):

@@ -138,6 +138,30 @@ def test_deconflict_command_writes_candidates_and_creates_nothing(graph, org, tm
     assert graph.query("MATCH (h:DeconflictionHit) RETURN count(h) AS n") == [{"n": 0}]
 
 
+def test_a_file_checked_after_its_import_lists_each_line_s_own_record_apart_from_its_candidates(graph, org, tmp_path,
+                                                                                               capsys, cli_env):
+    src = _write(tmp_path / "people.jsonl", [
+        {"ref": "Q1", "given_name": "William", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q2", "given_name": "Bill", "family_name": "Thornbury", "dob": "1979-04-23"},
+        {"ref": "Q3", "given_name": "Nobody", "family_name": "Zzyzx", "dob": "2001-01-01"},
+    ])
+    assert main(["import", "--type", "person", src, "--owner", "agent_a"]) == 0
+    capsys.readouterr()
+    uid = {r["ref"]: r["uid"] for r in graph.query(
+        "MATCH (n:Person) WHERE n.source_ref STARTS WITH 'Q' RETURN n.source_ref AS ref, n.uid AS uid")}
+    out = tmp_path / "check.jsonl"
+
+    assert main(["deconflict", "--type", "person", src, "--out", str(out)]) == 0
+
+    lines = {x["ref"]: x for x in map(json.loads, out.read_text().splitlines())}
+    assert {ref: x.get("stored_as") for ref, x in lines.items()} == {"Q1": [uid["Q1"]], "Q2": [uid["Q2"]],
+                                                                     "Q3": [uid["Q3"]]}
+    assert [c["source_ref"] for c in lines["Q1"]["candidates"]] == ["Q2"]
+    assert [c["source_ref"] for c in lines["Q2"]["candidates"]] == ["Q1"]
+    assert lines["Q3"]["candidates"] == []
+    assert "2 with candidates" in capsys.readouterr().err
+
+
 def test_deconflict_command_judges_a_file_as_its_import_would_and_lists_the_rest_with_all(graph, org, tmp_path,
                                                                                          cli_env):
     """By default the command scores only the candidates that could reach `possible` (the import's first
