@@ -126,6 +126,14 @@ def test_the_store_estimate_scores_a_check_against_it_and_a_setting_turns_it_off
     assert off and all(c["decision"] != "match" for c in off)
     assert {_prior_row({"explanation": json.dumps(c["explanation"])})["level"] for c in off} == {"population"}
 
+    # A later, smaller file (not a fifth of the store: no estimate of its own) grows the store by a fifth:
+    # the store is sampled again, all 310 of its people (fewer than the sample's 500).
+    more = [dict(r, ref="M" + r["ref"]) for r in case_file(people=12, seed=9)]
+    _import(graph, more, estimate=True)
+    kept = graph.query("MATCH (m:MatchPrevalence {type: 'Person'}) RETURN m.records AS n, m.sample AS s, "
+                       "m.duplicates AS d")
+    assert kept == [{"n": 310, "s": 310, "d": pytest.approx(4.0, abs=1.0)}]
+
 
 def test_a_file_without_copies_keeps_the_configured_prior(graph, org):
     rng = random.Random(11)

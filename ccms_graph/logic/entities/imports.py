@@ -121,7 +121,7 @@ def _names_of(type_name: str, lines: Iterable[str]) -> frequencies.NameCounts | 
     return frequencies.count_names(n for n in map(person_names, filter(str.strip, lines)) if n is not None)
 
 
-def _sampled_lines(lines: Iterable[str], size: int = prevalence.SAMPLE, seed: int = 7) -> tuple[int, list[tuple[int, str]]]:
+def _sampled_lines(lines: Iterable[str], size: int = prevalence.FILE_SAMPLE, seed: int = 7) -> tuple[int, list[tuple[int, str]]]:
     """(how many lines are not blank, a random sample of `size` of them as (line number, text), in file
     order): one pass, reservoir sampling, the same sample for the same file whatever run reads it."""
     rng = random.Random(seed)
@@ -141,22 +141,25 @@ def _sampled_lines(lines: Iterable[str], size: int = prevalence.SAMPLE, seed: in
 
 
 def _file_prior(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str], config: deconflict.Config,
-                seen: frequencies.NameCounts | None, loaded: int) -> deconflict.Config:
+                seen: frequencies.NameCounts | None, loaded: int) -> tuple[deconflict.Config, prevalence.Estimate | None]:
     """`config` with the prior the file's own duplicates call for (`prevalence.of_lines`, over a sample of
     its lines paired with each other), for people, when the file is at least `prevalence.FILE_SHARE` of
     the store it joins (without the `loaded` records a resumed run already stored) and shows enough
-    duplicates; otherwise `config`. Read before the first batch, the whole file, wherever a run resumes."""
+    duplicates; otherwise `config`. Read before the first batch, the whole file, wherever a run resumes.
+    Also the estimate, when the file makes most of the store (`prevalence.COVERS`): it is then the store's."""
     if type_name != "Person" or not config.estimate_prior:
-        return config
+        return config, None
     total, sample = _sampled_lines(lines)
     stored = graph.read(frequencies.population) - loaded
     if total < prevalence.MIN_RECORDS or total < prevalence.FILE_SHARE * stored:
-        return config
+        return config, None
     rows = [row for _, row, _, _ in _prepare(type_name, sample, actor, None) if row is not None]
     ctx = graph.read(lambda tx: deconflict.context(tx, type_name, config, seen=seen))
+    records_read = round(total * len(rows) / max(len(sample), 1))  # the lines that will be records, as sampled
     found = prevalence.of_lines(type_name, [records.matching_record_of(type_name, row) for row in rows],
-                                [row["props"] for row in rows], total, ctx.name_frequency, ctx.weights)
-    return dataclasses.replace(config, prior=found.prior(0)) if found.usable() else config
+                                [row["props"] for row in rows], records_read, ctx.name_frequency, ctx.weights)
+    covers = found if stored <= prevalence.COVERS * total else None
+    return (dataclasses.replace(config, prior=found.prior(0)) if found.usable() else config), covers
 
 
 def _tally(counts: dict, prepared: list[tuple]) -> dict:
@@ -228,7 +231,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
     if type_name == "Person" and isinstance(lines, Iterator):
         lines = list(lines)
     seen = _names_of(type_name, lines)
-    match_config = _file_prior(graph, actor, type_name, lines, match_config, seen, counts["created"])
+    match_config, covering = _file_prior(graph, actor, type_name, lines, match_config, seen, counts["created"])
     earlier: list[tuple[str, dict, dict, dict]] = []  # the batch before: (uid, matching record, props, probe)
     run = new_uid()  # this run's rows carry it (`import_run`): what others wrote meanwhile is told apart
 
@@ -322,7 +325,10 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
             write(pending.result())
     if type_name == "Person" and counts["created"]:
         frequencies.refresh(graph)  # name weights follow the population the import has grown
-        if match_config.estimate_prior:  # and so does the prior: the duplicates the store now holds
+        if covering is not None:  # and so does the prior: the duplicates the store now holds
+            prevalence.keep(graph, type_name, dataclasses.replace(covering,
+                                                                  records=graph.read(blocking.live_count, type_name)))
+        elif match_config.estimate_prior:
             ctx = graph.read(lambda tx: deconflict.context(tx, type_name, match_config))
             prevalence.refresh(graph, type_name, name_frequency=ctx.name_frequency, weights=ctx.weights)
     return counts
