@@ -31,7 +31,7 @@ import generate_persons as gen  # noqa: E402
 
 from ccms_graph.db import Graph, clear_database, install_schema  # noqa: E402
 from ccms_graph.logic.entities import imports, lines, records  # noqa: E402
-from ccms_graph.matching import deconflict, frequencies, prevalence  # noqa: E402
+from ccms_graph.matching import deconflict, frequencies  # noqa: E402
 from ccms_graph.policy.actor import Actor  # noqa: E402
 from ccms_graph.settings import load_settings  # noqa: E402
 
@@ -85,9 +85,7 @@ def main() -> None:
         frequencies.recount(graph)
         # A store whose estimates are current, as imports and `reindex-matching` keep them: the person
         # prior's (`prevalence`) is taken here, not by the import measured (2-3 s at 100,000 people).
-        context = graph.read(lambda tx: deconflict.context(tx, "Person", deconflict.Config.of(graph.settings)))
-        prevalence.refresh(graph, "Person", force=True, name_frequency=context.name_frequency,
-                           weights=context.weights)
+        deconflict.refresh_prior(graph, "Person", deconflict.Config.of(graph.settings), force=True)
         queries = [_line(q) for q in gen.queries(args.queries, size, seed=args.seed)[0]]
         t0, c0 = time.perf_counter(), time.process_time()
         out = imports.import_jsonl(graph, ACTOR, "Person", queries, batch=args.batch)

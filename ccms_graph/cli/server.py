@@ -58,9 +58,7 @@ def _reindex(args) -> int:
                 f"estimated from {fit['pairs']} candidate and {fit['random_pairs']} random pairs" if fit
                 else f"left as set (fewer than {weights.MIN_RECORDS} records)"))
     if not args.names_only:
-        ctx = graph.read(lambda tx: deconflict.context(tx, "Person", deconflict.Config.of(graph.settings)))
-        found = prevalence.refresh(graph, "Person", force=True, name_frequency=ctx.name_frequency,
-                                   weights=ctx.weights)
+        found = deconflict.refresh_prior(graph, "Person", deconflict.Config.of(graph.settings), force=True)
         print("Person prior " + (
             f"estimated: {found.duplicates:.3g} other records of the same individual per record, from "
             f"{found.pairs} candidate pairs of {found.sample} sampled people" if found

@@ -129,6 +129,13 @@ def context(tx, type_name: str, config: Config = DEFAULT, duplicate_rate: float 
     return Context(max(prior, estimated), names, population, fitted, basis)
 
 
+def refresh_prior(graph, type_name: str, config: Config = DEFAULT, *, force: bool = False
+                  ) -> prevalence.Estimate | None:
+    """`prevalence.refresh` of the store's estimate, its pairs weighed as `context` scores them."""
+    ctx = graph.read(lambda tx: context(tx, type_name, config))
+    return prevalence.refresh(graph, type_name, force=force, name_frequency=ctx.name_frequency, weights=ctx.weights)
+
+
 def score_candidates(type_name: str, record: Mapping, cands: list[dict],
                      limits: tuple[float, float] | None = None, ctx: Context | None = None,
                      explain: bool = True) -> list[dict]:

@@ -106,22 +106,21 @@ def share(ratios: Sequence[float], pairs: float, start: float = 1e-5) -> tuple[f
 
 
 def ratio(type_name: str, a: Mapping, b: Mapping, name_frequency, weights) -> float:
-    """The pair's log2-likelihood ratio: its field weights without a prior, CERTAIN when decisive.
-    Names weigh by their shares of the people counted (`NameCounts.as_counted`), as they do under the
-    prior this estimates."""
-    if isinstance(name_frequency, frequencies.NameCounts):
-        name_frequency = name_frequency.as_counted()
+    """The pair's log2-likelihood ratio: its field weights without a prior, CERTAIN when decisive."""
     scored = model.assess(type_name, a, b, name_frequency=name_frequency, prior=0.0, weights=weights)
     return CERTAIN if scored.decisive else scored.log_odds
 
 
 def estimate(type_name: str, pairs: Iterable[tuple[Mapping, Mapping]], records: int, sample: int,
-             name_frequency=None, weights=None) -> Estimate:
-    """The estimate from the candidate pairs of a sample of `sample` records drawn from `records`, each
-    unordered pair once: they are `sample * (sample - 1) / 2` pairs of the sample, in which the
-    share is estimated (`share`)."""
+             compared: float, name_frequency=None, weights=None) -> Estimate:
+    """The estimate from the candidate pairs (each unordered pair once) of a sample of `sample` records
+    drawn from `records`, standing for `compared` pairs in all, in which the share is estimated
+    (`share`). Names weigh by their shares of the people counted (`NameCounts.as_counted`), as they do
+    under the prior this estimates."""
+    if isinstance(name_frequency, frequencies.NameCounts):
+        name_frequency = name_frequency.as_counted()
     ratios = [ratio(type_name, a, b, name_frequency, weights) for a, b in pairs]
-    lam, expected = share(ratios, sample * (sample - 1) / 2)
+    lam, expected = share(ratios, compared)
     return Estimate(duplicates=lam * (max(records, 2) - 1), records=records, sample=sample, pairs=len(ratios),
                     expected=expected)
 
@@ -133,7 +132,8 @@ def of_lines(type_name: str, batch: list[Mapping], props: list[Mapping], records
     uids = [str(i) for i in range(len(batch))]
     found = blocking.within(type_name, batch, uids, props)
     pairs = [(batch[j], c["record"]) for j, cands in enumerate(found) for c in cands]
-    return estimate(type_name, pairs, records, len(batch), name_frequency, weights)
+    n = len(batch)
+    return estimate(type_name, pairs, records, n, n * (n - 1) / 2, name_frequency, weights)
 
 
 _STORE = """
@@ -167,10 +167,8 @@ def of_store(graph: Graph, type_name: str, *, sample: int = STORE_SAMPLE, name_f
             if c["uid"] in order and order[c["uid"]] < order[u]:
                 continue
             pairs.append((loaded[u]["record"], c["record"]))
-    ratios = [ratio(type_name, a, b, name_frequency, weights) for a, b in pairs]
     n = len(pool)
-    lam, expected = share(ratios, n * (n - 1) / 2 + n * (count - n))
-    return Estimate(duplicates=lam * (count - 1), records=count, sample=n, pairs=len(ratios), expected=expected)
+    return estimate(type_name, pairs, count, n, n * (n - 1) / 2 + n * (count - n), name_frequency, weights)
 
 
 def keep(graph: Graph, type_name: str, found: Estimate) -> None:

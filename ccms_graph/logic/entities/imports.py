@@ -329,8 +329,7 @@ def import_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable[str
             prevalence.keep(graph, type_name, dataclasses.replace(covering,
                                                                   records=graph.read(blocking.live_count, type_name)))
         elif match_config.estimate_prior:
-            ctx = graph.read(lambda tx: deconflict.context(tx, type_name, match_config))
-            prevalence.refresh(graph, type_name, name_frequency=ctx.name_frequency, weights=ctx.weights)
+            deconflict.refresh_prior(graph, type_name, match_config)
     return counts
 
 
@@ -386,11 +385,13 @@ def deconflict_jsonl(graph: Graph, actor: Actor, type_name: str, lines: Iterable
         found = deconfliction.check_records(graph, actor, type_name, [rec for _, _, rec in chunk], cap=limit,
                                             include_no_match=include_no_match, checked=checked)
         for (_, ref, _), cands in zip(chunk, found, strict=True):
-            shown = [_candidate(c) for c in cands]
-            own = [c for c in shown if ref is not None and c.get("uid") and c.get("source_ref") == str(ref)
-                   and c["decision"] == model.MATCH]
-            yield {"ref": ref, "candidates": [c for c in shown if c not in own],
-                   **({"stored_as": [c["uid"] for c in own]} if own else {})}
+            shown: list[dict] = []
+            own: list[dict] = []
+            for c in map(_candidate, cands):
+                itself = ref is not None and c.get("uid") and c.get("source_ref") == str(ref) \
+                    and c["decision"] == model.MATCH
+                (own if itself else shown).append(c)
+            yield {"ref": ref, "candidates": shown, **({"stored_as": [c["uid"] for c in own]} if own else {})}
         chunk.clear()
 
     for number, text in enumerate(lines, start=1):
