@@ -6,6 +6,7 @@ side has nothing to compare. Levels are ordered best first in each `*_LEVELS` tu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from functools import lru_cache
 
@@ -613,17 +614,28 @@ TEXT_LEVELS = ("exact", "strong", "close", "disagree", MISSING)
 
 def compare_text(a: str, b: str) -> str:
     """Agreement means the same normalized text; 'strong'/'close' are Jaro-Winkler >= 0.95 / 0.88
-    or the same words in another order."""
+    or the same words in another order. Names whose numbers differ ("Sea Breeze 2" and "Sea Breeze 3",
+    "Ocean Star I" and "Ocean Star II", "Store 112" and "Store 113") are at most 'close': sister ships,
+    branches and units are numbered apart, so the letters agreeing says less than it seems."""
     if not a or not b:
         return MISSING
     if a == b:
         return "exact"
     jw = JaroWinkler.similarity(a, b)
     if jw >= 0.95 or sorted(a.split()) == sorted(b.split()):
-        return "strong"
+        return "close" if _numbers(a) != _numbers(b) else "strong"
     if jw >= 0.88:
         return "close"
     return "disagree"
+
+
+_DIGIT_RUNS = re.compile(r"\d+")
+_ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers a name is written with: runs of digits and Roman numerals standing as words."""
+    return sorted(_DIGIT_RUNS.findall(text) + [w for w in text.split() if w in _ROMAN])
 
 
 def compare_best_text(a: Iterable[str], b: Iterable[str]) -> str:

@@ -181,7 +181,7 @@ FUZZY_FLOOR = (6.0, 3.0)
 UNVERIFIED_WEIGHTS: dict[str, dict[str, float]] = {
     name: {"agree": agree, "typo": typo, "close": close, "disagree": 0.0, cmp.MISSING: 0.0}
     for name, agree, typo, close in (("Business", 12.0, 8.0, 0.0), ("Vehicle", 12.0, 10.0, 8.5),
-                                     ("Vessel", 12.0, 6.0, 4.0), ("Aircraft", 12.0, 3.0, 0.0),
+                                     ("Vessel", 12.0, 8.0, 4.0), ("Aircraft", 12.0, 3.0, 0.0),
                                      ("Thing", 10.0, 4.0, 0.0))
 }
 
@@ -341,21 +341,39 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "unverified": UNVERIFIED_WEIGHTS["Vehicle"],
     },
     "Vessel": {
-        "imo": {"agree": 25.0, "typo": 6.0, "disagree": -15.0, cmp.MISSING: 0.0},
-        "mmsi": {"agree": 25.0, "typo": 4.0, "disagree": -6.0, cmp.MISSING: 0.0},  # changes with flag
-        # A hull id two slips off ("close"): m ~ 0.5%, u below 1e-6 between random hull ids (12
-        # characters: maker code, five serial characters, month and years; none of 96k generated
-        # pairs), but one builder's boats of one year differ only in the serial, so held below the
-        # typo's 6 at 4: with the same name (6) a `possible`, a `match` only with more.
-        "hin": {"agree": 25.0, "typo": 6.0, "close": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
-        "documentation_number": {"agree": 15.0, "disagree": -4.0, cmp.MISSING: 0.0},
+        # An IMO number carries a check digit that catches every single-digit slip and swap, so two
+        # valid numbers are never one edit apart: a `typo` is a copy's slip (m ~ 1-2%), held at 10 as
+        # the other issued-once identifiers' typos (SSN, VIN).
+        "imo": {"agree": 25.0, "typo": 10.0, "disagree": -15.0, cmp.MISSING: 0.0},
+        # An MMSI one slip off: ~90 neighbours among about a million numbers a country's prefix
+        # allows, u ~ 1e-5 to 1e-4, m ~ 1-2%, log2(m/u) 7-11; held at 9, so that with an exact name
+        # it is a `match`, and a sister ship with the next number (its name numbered apart is only
+        # `close`, `compare.compare_text`) of the same flag and kind stays `possible`. The MMSI
+        # changes with the flag, so another one weighs little.
+        "mmsi": {"agree": 25.0, "typo": 9.0, "disagree": -6.0, cmp.MISSING: 0.0},
+        # A hull id one slip off: one builder's boats of one year differ only in the serial, so a
+        # production run holds neighbours; held at 8 (under the IMO's 10), so that with an exact name
+        # (sister boats are named apart) it is a `match`, with a near one `possible` unless the flag
+        # and kind agree too, and with a name numbered apart `possible` at most. Two slips
+        # off ("close"): m ~ 0.5%, u below 1e-6 between random hull ids (none of 96k generated pairs),
+        # held at 4 for the same runs: with the same name a `possible`, a `match` only with more.
+        "hin": {"agree": 25.0, "typo": 8.0, "close": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        # A documentation (official) number is issued once for the vessel's life and stays through a
+        # new name and flag: with the name and the flag both changed (-3) still a `match`.
+        "documentation_number": {"agree": 18.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "name": {"exact": 6.0, "strong": 4.0, "close": 2.0, "disagree": -2.0, cmp.MISSING: 0.0},
         "flag": {"agree": 1.0, "disagree": -1.0, cmp.MISSING: 0.0},  # reflagging is common
         "kind": {"agree": 0.5, "disagree": -1.0, cmp.MISSING: 0.0},
         "unverified": UNVERIFIED_WEIGHTS["Vessel"],
     },
     "Aircraft": {
-        "n_number": {"agree": 25.0, "typo": 5.0, "disagree": -4.0, cmp.MISSING: 0.0},  # re-registration
+        # Re-registration gives another N-number ("disagree" weighs little). One slip off: about 100
+        # neighbours of a five-character N-number among ~300,000 registered, u ~ 1e-4 (5e-5 between
+        # the generator's random aircraft), m ~ 1-2%: 7 bits, as EM put it (6.8, stress generator):
+        # with the make and model agreeing still short of `possible` (-0.5). The ICAO address is
+        # derived from the N-number (neighbouring registrations get neighbouring addresses), so its
+        # typo stays low: both one slip off is one piece of evidence, not two.
+        "n_number": {"agree": 25.0, "typo": 7.0, "disagree": -4.0, cmp.MISSING: 0.0},
         "icao24": {"agree": 25.0, "typo": 3.0, "disagree": -4.0, cmp.MISSING: 0.0},  # follows registration
         # Serial qualified by make: the same serial from two manufacturers is two aircraft.
         "serial": {"agree": 25.0, "agree_unqualified": 20.0, "typo": 8.0, "qualifier_differs": 2.0, "disagree": -12.0,
@@ -386,6 +404,33 @@ DECISIVE: dict[str, dict[str, frozenset[str]]] = {
                  "serial": frozenset({"agree", "agree_unqualified"})},
     "Thing": {"imei": frozenset({"agree"}), "serial": frozenset({"agree", "agree_unqualified"})},
 }
+
+
+
+#: field -> the identifiers issued once for an entity's life (`DECISIVE` also holds ones that are
+#: re-issued: an N-number and its ICAO address follow the registration, an MMSI the flag). Where one
+#: of these disagrees, no identifier decides a pair alone (`_decisive`).
+PERMANENT: dict[str, frozenset[str]] = {
+    "Person": frozenset({"ssn", "a_number"}), "Business": frozenset({"ein"}), "Vehicle": frozenset({"vin"}),
+    "Vessel": frozenset({"imo", "hin"}), "Aircraft": frozenset({"serial"}), "Thing": frozenset({"imei", "serial"}),
+}
+
+
+def _decisive(entity_type: str, levels: Mapping[str, str]) -> list[str]:
+    """The fields whose level makes the pair a `match` (`DECISIVE`), none where a `PERMANENT` identifier
+    names something else ('disagree'): an N-number re-issued to another airframe (the manufacturer's
+    serial differs), an MMSI reassigned to another hull (the IMO number differs), or one of the two
+    mistaken. The weights then decide, the agreeing identifier's and the disagreeing one's among
+    them: a re-issued N-number on another make and model is no `match`; on the same make and model
+    (a serial mistyped beyond one slip, or a re-issue within one type) the agreeing N-number still
+    outweighs, as it did. A re-registered aircraft (another N-number, the same serial) stays
+    decisive: an N-number is not issued for life."""
+    rules = DECISIVE[entity_type]
+    decisive = sorted(f for f, level in levels.items() if level in rules.get(f, ()))
+    if decisive and any(levels.get(f) == "disagree" for f in PERMANENT[entity_type]):
+        return []
+    return decisive
+
 
 Row = tuple[str, object, object, str]  # field, value shown for a, value shown for b, level
 
@@ -892,8 +937,7 @@ def assess(
             weight = fitted.get(field_name, _NO_WEIGHTS).get(level, table[field_name][level])
         total += weight
         each.append(weight)
-    rules = DECISIVE[entity_type]
-    decisive = sorted(f for f, level in compared.levels.items() if level in rules.get(f, ()))
+    decisive = _decisive(entity_type, compared.levels)
     value = 1.0 / (1.0 + 2.0 ** (-total)) if total > -1000 else 0.0
     if decisive:
         value = max(value, match_threshold)
