@@ -341,23 +341,23 @@ WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
         "unverified": UNVERIFIED_WEIGHTS["Vehicle"],
     },
     "Vessel": {
-        # An IMO number carries a check digit that catches every single-digit slip and swap, so two
-        # valid numbers are never one edit apart: a `typo` is a copy's slip (m ~ 1-2%), held at 10 as
-        # the other issued-once identifiers' typos (SSN, VIN).
+        # An IMO number one slip off: its check digit lets through no swap of neighbours and only
+        # about one single-digit slip in eight, so two valid numbers are seldom one edit apart (about
+        # 1.4 in use per ship, u ~ 1e-5), while a copy slips 1-2% of the time: log2(m/u) ~ 11, held
+        # at 10 as the other issued-once identifiers' typos (SSN, VIN).
         "imo": {"agree": 25.0, "typo": 10.0, "disagree": -15.0, cmp.MISSING: 0.0},
-        # An MMSI one slip off: ~90 neighbours among about a million numbers a country's prefix
-        # allows, u ~ 1e-5 to 1e-4, m ~ 1-2%, log2(m/u) 7-11; held at 9, so that with an exact name
-        # it is a `match`, and a sister ship with the next number (its name numbered apart is only
-        # `close`, `compare.compare_text`) of the same flag and kind stays `possible`. The MMSI
-        # changes with the flag, so another one weighs little.
-        "mmsi": {"agree": 25.0, "typo": 9.0, "disagree": -6.0, cmp.MISSING: 0.0},
+        # An MMSI one slip off: ~60 neighbours within a country's prefixes, a quarter of them in
+        # use, u ~ 1e-5, m ~ 1-2%, log2(m/u) ~ 10; but registrars assign MMSIs in sequence and boat
+        # names are shared by many, so held at 7: with an exact name +3.0 (`possible`), a `match`
+        # with the flag or the kind agreeing too; a sister ship with the next number (its name
+        # numbered apart is only `close`, `compare.compare_text`) stays `possible`. The MMSI changes
+        # with the flag, so another one weighs little.
+        "mmsi": {"agree": 25.0, "typo": 7.0, "disagree": -6.0, cmp.MISSING: 0.0},
         # A hull id one slip off: one builder's boats of one year differ only in the serial, so a
-        # production run holds neighbours; held at 8 (under the IMO's 10), so that with an exact name
-        # (sister boats are named apart) it is a `match`, with a near one `possible` unless the flag
-        # and kind agree too, and with a name numbered apart `possible` at most. Two slips
-        # off ("close"): m ~ 0.5%, u below 1e-6 between random hull ids (none of 96k generated pairs),
-        # held at 4 for the same runs: with the same name a `possible`, a `match` only with more.
-        "hin": {"agree": 25.0, "typo": 8.0, "close": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
+        # production run holds neighbours; held at 7 like the MMSI. Two slips off ("close"): m ~
+        # 0.5%, u below 1e-6 between random hull ids (none of 96k generated pairs), held at 4 for the
+        # same runs: with the same name a `possible`, a `match` only with more.
+        "hin": {"agree": 25.0, "typo": 7.0, "close": 4.0, "disagree": -10.0, cmp.MISSING: 0.0},
         # A documentation (official) number is issued once for the vessel's life and stays through a
         # new name and flag: with the name and the flag both changed (-3) still a `match`.
         "documentation_number": {"agree": 18.0, "disagree": -4.0, cmp.MISSING: 0.0},

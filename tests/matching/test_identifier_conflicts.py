@@ -1,7 +1,7 @@
 """Identifiers against each other, deconflicted against a real Neo4j: an identifier that is re-issued
 (an N-number, an MMSI) decides nothing alone where an identifier issued once for life (the airframe's
 serial, the IMO number) names another craft, and the weights then find no match; a vessel keeps its documentation number through a new
-name and flag; one slip in an MMSI beside the same name is a `match`, while a sister ship numbered
+name and flag; one slip in an MMSI beside the same name and flag is a `match`, while a sister ship numbered
 apart stays for a clerk to judge."""
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ def test_a_vessel_renamed_and_reflagged_keeps_its_documentation_number(graph, or
     assert other["decision"] == "no_match"
 
 
-def test_an_mmsi_one_slip_off_is_a_match_under_the_same_name_and_not_for_a_sister_ship(graph, org):
+def test_an_mmsi_one_slip_off_is_a_match_under_the_same_name_and_flag_and_not_for_a_sister_ship(graph, org):
     stored = _create(graph, org.agent_a, "Vessel",
                      {"name": "Sea Breeze 2", "mmsi": "366123452", "flag": "US", "kind": "fishing"})
-    copy = _candidate(graph, "Vessel", {"name": "Sea Breeze 2", "mmsi": "366123425"}, stored)
+    copy = _candidate(graph, "Vessel", {"name": "Sea Breeze 2", "mmsi": "366123425", "flag": "US"}, stored)
     assert copy["decision"] == "match"
     sister = _candidate(graph, "Vessel", {"name": "Sea Breeze 3", "mmsi": "366123453", "flag": "US",
                                           "kind": "fishing"}, stored)
