@@ -416,20 +416,19 @@ PERMANENT: dict[str, frozenset[str]] = {
 }
 
 
-def _decisive(entity_type: str, levels: Mapping[str, str]) -> list[str]:
-    """The fields whose level makes the pair a `match` (`DECISIVE`), none where a `PERMANENT` identifier
-    names something else ('disagree'): an N-number re-issued to another airframe (the manufacturer's
-    serial differs), an MMSI reassigned to another hull (the IMO number differs), or one of the two
-    mistaken. The weights then decide, the agreeing identifier's and the disagreeing one's among
-    them: a re-issued N-number on another make and model is no `match`; on the same make and model
-    (a serial mistyped beyond one slip, or a re-issue within one type) the agreeing N-number still
-    outweighs, as it did. A re-registered aircraft (another N-number, the same serial) stays
-    decisive: an N-number is not issued for life."""
+def _decisive(entity_type: str, levels: Mapping[str, str]) -> tuple[list[str], bool]:
+    """(the fields whose level makes the pair a `match` (`DECISIVE`), whether they conflict). They
+    conflict where a `PERMANENT` identifier names something else ('disagree'): an N-number re-issued
+    to another airframe (the manufacturer's serial differs), an MMSI reassigned to another hull (the
+    IMO number differs), or one of the two mistaken. Then none decides: the weights do, the agreeing
+    identifier's and the disagreeing one's among them, and the pair is at least `possible`, so a
+    person judges what a shared identifier on another craft means (`assess`). A re-registered aircraft
+    (another N-number, the same serial) stays decisive: an N-number is not issued for life."""
     rules = DECISIVE[entity_type]
     decisive = sorted(f for f, level in levels.items() if level in rules.get(f, ()))
     if decisive and any(levels.get(f) == "disagree" for f in PERMANENT[entity_type]):
-        return []
-    return decisive
+        return [], True
+    return decisive, False
 
 
 Row = tuple[str, object, object, str]  # field, value shown for a, value shown for b, level
@@ -937,10 +936,12 @@ def assess(
             weight = fitted.get(field_name, _NO_WEIGHTS).get(level, table[field_name][level])
         total += weight
         each.append(weight)
-    decisive = _decisive(entity_type, compared.levels)
+    decisive, conflicting = _decisive(entity_type, compared.levels)
     value = 1.0 / (1.0 + 2.0 ** (-total)) if total > -1000 else 0.0
     if decisive:
         value = max(value, match_threshold)
+    elif conflicting:
+        value = max(value, possible_threshold)
     decision = MATCH if decisive else decide(value, match_threshold, possible_threshold)
     return Scored(value, decision, total, decisive, compared, each)
 

@@ -1,8 +1,9 @@
 """Identifiers against each other, deconflicted against a real Neo4j: an identifier that is re-issued
 (an N-number, an MMSI) decides nothing alone where an identifier issued once for life (the airframe's
-serial, the IMO number) names another craft, and the weights then find no match; a vessel keeps its documentation number through a new
-name and flag; one slip in an MMSI beside the same name and flag is a `match`, while a sister ship numbered
-apart stays for a clerk to judge."""
+serial, the IMO number) names another craft: such a pair is `possible`, for a person to judge, not a
+`match`; a vessel keeps its documentation number through a new name and flag; one slip in an MMSI
+beside the same name and flag is a `match`, while a sister ship numbered apart stays for a clerk to
+judge."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ def _candidate(graph, type_name, probe, uid):
     return next((c for c in found if c["uid"] == uid), {"decision": "no_match", "decisive": []})
 
 
-def test_an_n_number_re_issued_to_another_airframe_decides_nothing_alone(graph, org):
+def test_an_n_number_re_issued_to_another_airframe_is_left_to_a_clerk(graph, org):
     stored = _create(graph, org.agent_a, "Aircraft",
                      {"tail_number": "N512AB", "serial_number": "208B1234", "make": "Cessna", "model": "208B"})
     other_airframe = _candidate(graph, "Aircraft", {"tail_number": "N512AB", "serial_number": "31-7552",
                                                     "make": "Piper", "model": "PA-31"}, stored)
-    assert other_airframe["decision"] == "no_match" and other_airframe["decisive"] == []
+    assert other_airframe["decision"] == "possible" and other_airframe["decisive"] == []
     # Re-registered: the same airframe under a new N-number is still decided by its serial.
     reregistered = _candidate(graph, "Aircraft", {"tail_number": "N77QX", "serial_number": "208B1234",
                                                   "make": "Cessna", "model": "208B"}, stored)
@@ -35,12 +36,12 @@ def test_an_n_number_re_issued_to_another_airframe_decides_nothing_alone(graph, 
     assert same_tail["decision"] == "match" and same_tail["decisive"] == ["n_number"]
 
 
-def test_an_mmsi_reassigned_to_a_hull_with_another_imo_number_is_not_a_match(graph, org):
+def test_an_mmsi_reassigned_to_a_hull_with_another_imo_number_is_left_to_a_clerk(graph, org):
     stored = _create(graph, org.agent_a, "Vessel",
                      {"name": "Gulf Trader", "imo": "9074729", "mmsi": "366123450", "flag": "US", "kind": "cargo"})
     other_hull = _candidate(graph, "Vessel", {"name": "Atlantic Pearl", "imo": "9176187", "mmsi": "366123450",
                                               "flag": "US", "kind": "cargo"}, stored)
-    assert other_hull["decision"] == "no_match" and other_hull["decisive"] == []
+    assert other_hull["decision"] == "possible" and other_hull["decisive"] == []
     same_hull = _candidate(graph, "Vessel", {"name": "Gulf Star", "imo": "9074729", "mmsi": "366123450"}, stored)
     assert same_hull["decision"] == "match" and same_hull["decisive"] == ["imo", "mmsi"]
 
