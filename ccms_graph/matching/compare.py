@@ -7,7 +7,7 @@ side has nothing to compare. Levels are ordered best first in each `*_LEVELS` tu
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -468,29 +468,54 @@ def compare_number(a: Collection[str], b: Collection[str]) -> str:
 QUALIFIED_LEVELS = ("agree", "agree_unqualified", "typo", "qualifier_differs", "disagree", MISSING)
 
 
-def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> str:
+def compare_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]],
+                      unsure: Callable[[str, str], bool] | None = None) -> str:
     """Agreement means the same number issued by the same country/state (passport, license, plate).
 
-    'agree_unqualified': same number, issuer missing on a side; 'typo': numbers one edit apart (a
-    character mistyped or two swapped) from the same or an unknown issuer; 'qualifier_differs':
-    same number, different issuers (probably two documents).
+    'agree_unqualified': same number, issuer missing on a side (or two issuers `unsure` cannot tell
+    apart: an aircraft maker's group and one of its brands, `makes_unsure`); 'typo': numbers one edit
+    apart (a character mistyped or two swapped) from the same or an unknown issuer;
+    'qualifier_differs': same number, different issuers (probably two documents).
     """
     if not a or not b:
         return MISSING
     best = "disagree"
     for num_a, iss_a in a:
         for num_b, iss_b in b:
+            known = bool(iss_a and iss_b and not (unsure and unsure(iss_a, iss_b)))
             if num_a != num_b:
-                if (not iss_a or not iss_b or iss_a == iss_b) and len(num_a) >= 5 \
+                if (not known or iss_a == iss_b) and len(num_a) >= 5 \
                         and DamerauLevenshtein.distance(num_a, num_b) == 1:
                     best = best_level((best, "typo"), QUALIFIED_LEVELS)
                 continue
-            if iss_a and iss_b:
+            if known:
                 level = "agree" if iss_a == iss_b else "qualifier_differs"
             else:
                 level = "agree_unqualified"
             best = best_level((best, level), QUALIFIED_LEVELS)
     return best
+
+
+#: Aircraft makers' groups -> the brands they register aircraft under: the FAA registry lists Cessnas
+#: and Beechcrafts built since 2014 as "Textron Aviation", older ones under the brand, so one
+#: airframe's records name either. The group names neither brand: against one of them it says nothing.
+MAKER_GROUPS: dict[str, frozenset[str]] = {"textron": frozenset({"cessna", "beechcraft", "hawker"})}
+
+
+def makes_unsure(a: str, b: str) -> bool:
+    """Whether two different normalized makes may be one maker: a group and one of its brands."""
+    return a != b and (b in MAKER_GROUPS.get(a, ()) or a in MAKER_GROUPS.get(b, ()))
+
+
+def compare_make(a: str, b: str) -> str:
+    """`compare_word` of two makes, missing where one is a maker's group and the other its brand
+    ("Textron Aviation" and "Cessna": `makes_unsure`)."""
+    return MISSING if makes_unsure(a, b) else compare_word(a, b)
+
+
+def compare_make_qualified(a: Collection[tuple[str, str]], b: Collection[tuple[str, str]]) -> str:
+    """`compare_qualified` of serials qualified by their makes, a group and its brand taken as unknown."""
+    return compare_qualified(a, b, makes_unsure)
 
 
 QUALIFIED_CLOSE_LEVELS = ("agree", "agree_unqualified", "typo", "close", "qualifier_differs", "disagree", MISSING)

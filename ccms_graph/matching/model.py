@@ -843,7 +843,7 @@ _VESSEL = (("imo", cmp.compare_identifier), ("mmsi", cmp.compare_identifier), ("
            ("documentation_number", cmp.compare_sets), ("name", cmp.compare_text), ("flag", cmp.compare_word),
            ("kind", cmp.compare_word))
 _AIRCRAFT = (("n_number", cmp.compare_identifier), ("icao24", cmp.compare_identifier),
-             ("serial", cmp.compare_qualified), ("make", cmp.compare_word), ("model", cmp.compare_model))
+             ("serial", cmp.compare_make_qualified), ("make", cmp.compare_make), ("model", cmp.compare_model))
 _THING = (("imei", cmp.compare_identifier), ("serial", cmp.compare_qualified), ("category", cmp.compare_word),
           ("description", cmp.compare_description))
 #: type -> (its view, (field, comparator) in the explanation's order, field -> the value shown).

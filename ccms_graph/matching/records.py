@@ -241,7 +241,8 @@ _MAKES = {"chevy": "chevrolet", "vw": "volkswagen", "mercedes": "mercedes benz",
           "volv": "volvo", "beech": "beechcraft"}
 #: Words after a maker's name that name its company, not another maker ("Piper Aircraft", "Bombardier
 #: Inc"): left off, so the make and a serial qualified by it agree. "Textron Aviation", which builds
-#: Cessnas and Beechcrafts, stays "textron": it names neither.
+#: Cessnas and Beechcrafts, stays "textron": it names neither, and says nothing against them either
+#: (`compare.makes_unsure`).
 _MAKER_WORDS = frozenset({"inc", "corp", "corporation", "co", "company", "ltd", "llc", "aircraft", "aviation",
                           "motors", "motor"})
 _COLOURS = {"grey": "gray", "blk": "black", "wht": "white", "slv": "silver", "blu": "blue", "maroon": "red"}

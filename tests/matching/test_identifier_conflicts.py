@@ -3,7 +3,8 @@
 serial, the IMO number) names another craft: such a pair is `possible`, for a person to judge, not a
 `match`; a vessel keeps its documentation number through a new name and flag; one slip in an MMSI
 beside the same name and flag is a `match`, while a sister ship numbered apart stays for a clerk to
-judge."""
+judge; an airframe registered under its maker's group ("Textron Aviation") and under its brand
+("Cessna") is one airframe by its serial."""
 
 from __future__ import annotations
 
@@ -67,3 +68,16 @@ def test_an_mmsi_one_slip_off_is_a_match_under_the_same_name_and_flag_and_not_fo
     assert sister["decision"] == "possible"
     name = next(row for row in sister["explanation"] if row["field"] == "name")
     assert name["level"] == "close"
+
+
+def test_an_airframe_under_its_makers_group_and_under_its_brand_is_one_by_its_serial(graph, org):
+    stored = _create(graph, org.agent_a, "Aircraft",
+                     {"tail_number": "N1385", "serial_number": "208B1543", "make": "Cessna", "model": "208B"})
+    group = _candidate(graph, "Aircraft", {"serial_number": "208B1543", "make": "Textron Aviation", "model": "208B"},
+                       stored)
+    assert group["decision"] == "match" and group["decisive"] == ["serial"]
+    make = next(row for row in group["explanation"] if row["field"] == "make")
+    assert make["level"] == "missing"
+    # Another maker with the same serial is still another airframe's number.
+    other = _candidate(graph, "Aircraft", {"serial_number": "208B1543", "make": "Piper", "model": "PA-31"}, stored)
+    assert other["decision"] != "match"
