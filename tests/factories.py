@@ -51,6 +51,11 @@ def actor(graph, username: str):
     return graph.read(load_actor, username)
 
 
+def record_uid(graph, who, type_name: str, data: dict) -> str:
+    """The uid of a new record of `type_name` that `who` creates from `data`."""
+    return records.create_entity(graph, who, type_name, data)["uid"]
+
+
 def make_person(graph, who, case_uid=None, **fields):
     fields.setdefault("given_name", "John")
     fields.setdefault("family_name", "Smith")

@@ -406,7 +406,6 @@ DECISIVE: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-
 #: field -> the identifiers issued once for an entity's life (`DECISIVE` also holds ones that are
 #: re-issued: an N-number and its ICAO address follow the registration, an MMSI the flag). Where one
 #: of these disagrees, no identifier decides a pair alone (`_decisive`).

@@ -8,12 +8,8 @@ judge; an airframe registered under its maker's group ("Textron Aviation") and u
 
 from __future__ import annotations
 
-from ccms_graph.logic.entities import records
 from ccms_graph.matching import deconflict
-
-
-def _create(graph, who, type_name, data):
-    return records.create_entity(graph, who, type_name, data)["uid"]
+from tests.factories import record_uid
 
 
 def _candidate(graph, type_name, probe, uid):
@@ -23,7 +19,7 @@ def _candidate(graph, type_name, probe, uid):
 
 
 def test_an_n_number_re_issued_to_another_airframe_is_left_to_a_clerk(graph, org):
-    stored = _create(graph, org.agent_a, "Aircraft",
+    stored = record_uid(graph, org.agent_a, "Aircraft",
                      {"tail_number": "N512AB", "serial_number": "208B1234", "make": "Cessna", "model": "208B"})
     other_airframe = _candidate(graph, "Aircraft", {"tail_number": "N512AB", "serial_number": "31-7552",
                                                     "make": "Piper", "model": "PA-31"}, stored)
@@ -38,7 +34,7 @@ def test_an_n_number_re_issued_to_another_airframe_is_left_to_a_clerk(graph, org
 
 
 def test_an_mmsi_reassigned_to_a_hull_with_another_imo_number_is_left_to_a_clerk(graph, org):
-    stored = _create(graph, org.agent_a, "Vessel",
+    stored = record_uid(graph, org.agent_a, "Vessel",
                      {"name": "Gulf Trader", "imo": "9074729", "mmsi": "366123450", "flag": "US", "kind": "cargo"})
     other_hull = _candidate(graph, "Vessel", {"name": "Atlantic Pearl", "imo": "9176187", "mmsi": "366123450",
                                               "flag": "US", "kind": "cargo"}, stored)
@@ -48,7 +44,7 @@ def test_an_mmsi_reassigned_to_a_hull_with_another_imo_number_is_left_to_a_clerk
 
 
 def test_a_vessel_renamed_and_reflagged_keeps_its_documentation_number(graph, org):
-    stored = _create(graph, org.agent_a, "Vessel",
+    stored = record_uid(graph, org.agent_a, "Vessel",
                      {"name": "Miss Kathleen", "documentation_number": "1234567", "flag": "US", "kind": "fishing"})
     renamed = _candidate(graph, "Vessel", {"name": "Ocean Harvest", "documentation_number": "1234567",
                                            "flag": "PA"}, stored)
@@ -59,7 +55,7 @@ def test_a_vessel_renamed_and_reflagged_keeps_its_documentation_number(graph, or
 
 
 def test_an_mmsi_one_slip_off_is_a_match_under_the_same_name_and_flag_and_not_for_a_sister_ship(graph, org):
-    stored = _create(graph, org.agent_a, "Vessel",
+    stored = record_uid(graph, org.agent_a, "Vessel",
                      {"name": "Sea Breeze 2", "mmsi": "366123452", "flag": "US", "kind": "fishing"})
     copy = _candidate(graph, "Vessel", {"name": "Sea Breeze 2", "mmsi": "366123425", "flag": "US"}, stored)
     assert copy["decision"] == "match"
@@ -71,7 +67,7 @@ def test_an_mmsi_one_slip_off_is_a_match_under_the_same_name_and_flag_and_not_fo
 
 
 def test_an_airframe_under_its_makers_group_and_under_its_brand_is_one_by_its_serial(graph, org):
-    stored = _create(graph, org.agent_a, "Aircraft",
+    stored = record_uid(graph, org.agent_a, "Aircraft",
                      {"tail_number": "N1385", "serial_number": "208B1543", "make": "Cessna", "model": "208B"})
     group = _candidate(graph, "Aircraft", {"serial_number": "208B1543", "make": "Textron Aviation", "model": "208B"},
                        stored)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ccms_graph.logic.entities import records
 from ccms_graph.matching import blocking, deconflict
+from tests.factories import record_uid
 from tests.logic.location.plans import operators
 
 VIN = "1HGCM82633A004352"
@@ -57,10 +57,6 @@ def test_person_and_business_keys_are_not_changed():
     assert not [k for k in blocking.query_keys("Business", {"name": "Acme", "ein": "12-3456789"}) if ":d2:" in k]
 
 
-def _create(graph, who, type_name, data):
-    return records.create_entity(graph, who, type_name, data)["uid"]
-
-
 def _candidates(graph, type_name, probe):
     graph.query("CALL db.awaitIndexes(60)")
     found = graph.read(lambda tx: deconflict.gather(tx, type_name, [probe]))[0]
@@ -68,8 +64,8 @@ def _candidates(graph, type_name, probe):
 
 
 def test_a_vin_slipped_twice_or_thrice_is_a_candidate(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003})
-    other = _create(graph, org.agent_a, "Vehicle", {"vin": "5YJ3E1EA7KF317000", "make": "Honda", "model": "Civic",
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003})
+    other = record_uid(graph, org.agent_a, "Vehicle", {"vin": "5YJ3E1EA7KF317000", "make": "Honda", "model": "Civic",
                                                       "year": 2019})
     for vin in (VIN_TWICE_SLIPPED, VIN_THRICE_SLIPPED):
         found = _candidates(graph, "Vehicle", {"vin": vin, "make": "Tesla"})
@@ -77,8 +73,8 @@ def test_a_vin_slipped_twice_or_thrice_is_a_candidate(graph, org):
 
 
 def test_a_replated_vehicle_without_its_vin_is_found_by_its_model(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Dodge", "model": "Ram 1500", "year": 2012})
-    other = _create(graph, org.agent_a, "Vehicle", {"plate": "QRS4321", "plate_state": "TX", "make": "Dodge",
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Dodge", "model": "Ram 1500", "year": 2012})
+    other = record_uid(graph, org.agent_a, "Vehicle", {"plate": "QRS4321", "plate_state": "TX", "make": "Dodge",
                                                       "model": "Charger", "year": 2012})
     # New plate, no VIN, no year, the make as NCIC writes it and the model run together.
     found = _candidates(graph, "Vehicle", {"plate": "ZZT9001", "plate_state": "FL", "make": "DODG", "model": "RAM1500"})
@@ -89,9 +85,9 @@ def test_a_replated_vehicle_without_its_vin_is_found_by_its_model(graph, org):
 
 
 def test_a_vessel_with_a_twice_slipped_hull_id_or_a_slipped_name_is_a_candidate(graph, org):
-    stored = _create(graph, org.agent_a, "Vessel", {"name": "Caribbean Queen", "hull_id": "ABC12345D404",
+    stored = record_uid(graph, org.agent_a, "Vessel", {"name": "Caribbean Queen", "hull_id": "ABC12345D404",
                                                      "kind": "fishing"})
-    other = _create(graph, org.agent_a, "Vessel", {"name": "Lucky Strike", "hull_id": "XYZ98765K517",
+    other = record_uid(graph, org.agent_a, "Vessel", {"name": "Lucky Strike", "hull_id": "XYZ98765K517",
                                                     "kind": "fishing"})
     found = _candidates(graph, "Vessel", {"name": "Osprey", "hull_id": "ABC12354D414"})
     assert stored in found and other not in found
@@ -103,9 +99,9 @@ def test_a_vessel_with_a_twice_slipped_hull_id_or_a_slipped_name_is_a_candidate(
 
 
 def test_a_reregistered_aircraft_under_its_makers_other_name_is_found_by_its_model(graph, org):
-    stored = _create(graph, org.agent_a, "Aircraft", {"tail_number": "N512CA", "make": "Cessna", "model": "172S",
+    stored = record_uid(graph, org.agent_a, "Aircraft", {"tail_number": "N512CA", "make": "Cessna", "model": "172S",
                                                        "icao24": "a6b1c2"})
-    other = _create(graph, org.agent_a, "Aircraft", {"tail_number": "N733PX", "make": "Cessna", "model": "208B"})
+    other = record_uid(graph, org.agent_a, "Aircraft", {"tail_number": "N733PX", "make": "Cessna", "model": "208B"})
     found = _candidates(graph, "Aircraft", {"tail_number": "N98213", "make": "Textron Aviation", "model": "172S"})
     assert stored in found and other not in found
 
@@ -114,7 +110,7 @@ _STALE = "MATCH (n:SubjectRecord {uid: $uid}) SET n.match_keys = 'Vehicle:stale'
 
 
 def test_recompute_keys_gives_stored_vehicles_the_two_edit_keys(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord"})
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord"})
     graph.query(_STALE, {"uid": stored}, write=True)  # as if stored before the d2 keys existed
     assert stored not in _candidates(graph, "Vehicle", {"vin": VIN_TWICE_SLIPPED, "make": "Tesla"})
 
@@ -139,8 +135,8 @@ def test_the_candidate_query_reads_no_whole_label(graph, org, type_name):
 def test_a_vessels_name_slipped_twice_is_a_candidate(graph, org):
     """Two slips in a name (a transposition and a dropped letter), e.g. one on each of two copies:
     the one-deletion keys no longer meet and the Metaphone key changed with the dropped consonant."""
-    stored = _create(graph, org.agent_a, "Vessel", {"name": "Southern Star", "kind": "fishing"})
-    other = _create(graph, org.agent_a, "Vessel", {"name": "Southern Cross", "kind": "fishing"})
+    stored = record_uid(graph, org.agent_a, "Vessel", {"name": "Southern Star", "kind": "fishing"})
+    other = record_uid(graph, org.agent_a, "Vessel", {"name": "Southern Cross", "kind": "fishing"})
     found = _candidates(graph, "Vessel", {"name": "F/V Southren Sar"})
     assert stored in found and other not in found
     # Short names keep one-deletion keys only: two deletions from six letters meet other short names.
@@ -164,8 +160,8 @@ def test_description_keys_meet_one_word_apart(stored, asked, meet):
 
 
 def test_a_thing_whose_serial_was_left_off_is_found_by_its_description(graph, org):
-    stored = _create(graph, org.agent_a, "Thing", GLOCK)
-    other = _create(graph, org.agent_a, "Thing", {"category": "firearm", "description": "Mossberg 500 shotgun",
+    stored = record_uid(graph, org.agent_a, "Thing", GLOCK)
+    other = record_uid(graph, org.agent_a, "Thing", {"category": "firearm", "description": "Mossberg 500 shotgun",
                                                   "serial": "KHF972147"})
     # The same words in another case, a word dropped, no category: no key of the old set.
     for probe in ({"description": "GLOCK 19 9MM PISTOL"}, {"description": "Glock 19 pistol"},
@@ -177,8 +173,8 @@ def test_a_thing_whose_serial_was_left_off_is_found_by_its_description(graph, or
 def test_a_things_category_does_not_fill_its_candidates(graph, org):
     """A category is a third of all things: a probe with a description or an identifier no longer asks
     it, so another firearm sharing nothing else is not a candidate (it took a seat before)."""
-    stored = _create(graph, org.agent_a, "Thing", GLOCK)
-    others = [_create(graph, org.agent_a, "Thing", {"category": "firearm", "description": d, "serial": s})
+    stored = record_uid(graph, org.agent_a, "Thing", GLOCK)
+    others = [record_uid(graph, org.agent_a, "Thing", {"category": "firearm", "description": d, "serial": s})
               for d, s in (("Mossberg 500 shotgun", "KHF972147"), ("Colt AR-15 5.56 rifle", "RJN740307"))]
     found = _candidates(graph, "Thing", {"category": "firearm", "description": "Glock 19 pistol"})
     assert stored in found and not found & set(others)
@@ -187,13 +183,13 @@ def test_a_things_category_does_not_fill_its_candidates(graph, org):
 
 
 def test_a_things_serial_slipped_twice_is_a_candidate(graph, org):
-    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    stored = record_uid(graph, org.agent_a, "Thing", GLOCK)
     # A transposition and a typo, no description or category to meet on.
     assert stored in _candidates(graph, "Thing", {"serial": "NOG914840"})
 
 
 def test_recompute_keys_gives_stored_things_the_description_keys(graph, org):
-    stored = _create(graph, org.agent_a, "Thing", GLOCK)
+    stored = record_uid(graph, org.agent_a, "Thing", GLOCK)
     graph.query("MATCH (n:SubjectRecord {uid: $uid}) SET n.match_keys = 'Thing:stale'", {"uid": stored}, write=True)
     assert stored not in _candidates(graph, "Thing", {"description": "Glock 19 pistol"})
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from ccms_graph.logic.entities import records
 from ccms_graph.matching import compare as cmp
 from ccms_graph.matching import deconflict
 from ccms_graph.matching.identifiers import vin_check_digit_ok
 from ccms_graph.matching.records import make_key
+from tests.factories import record_uid
 
 VIN = "1HGCM82633A004352"  # passes its check digit
 VIN_SLIPPED = "1HGCM82633A004362"  # one digit mistyped: fails it
@@ -20,10 +20,6 @@ VIN_TWICE_SLIPPED = "1HGCM82633A004537"  # a swap and a digit mistyped: fails it
 VIN_NEXT_IN_RUN = "1HGCM82653A004353"  # the next serial, with its own check digit: another car
 EUROPEAN_VIN = "WVWZZZ1JZXW000001"  # the ninth character a filler: no check digit to fail
 EUROPEAN_NEXT = "WVWZZZ1JZXW000002"
-
-
-def _create(graph, who, type_name, data):
-    return records.create_entity(graph, who, type_name, data)["uid"]
 
 
 def _decision(graph, type_name, probe, uid):
@@ -49,7 +45,7 @@ def test_compare_vin(a, b, level):
 
 
 def test_a_vin_one_or_two_slips_off_that_fails_its_check_digit_is_a_match_with_make_and_model(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003,
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003,
                                                       "colour": "Silver"})
     assert _decision(graph, "Vehicle", {"vin": VIN_SLIPPED, "make": "Honda", "model": "Accord"}, stored) == "match"
     assert _decision(graph, "Vehicle", {"vin": VIN_TWICE_SLIPPED, "make": "Honda", "model": "Accord"},
@@ -60,9 +56,9 @@ def test_a_vin_one_or_two_slips_off_that_fails_its_check_digit_is_a_match_with_m
 
 
 def test_the_next_car_of_a_serial_run_or_a_european_vin_a_slip_off_is_not_raised(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003,
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"vin": VIN, "make": "Honda", "model": "Accord", "year": 2003,
                                                       "colour": "Silver"})
-    european = _create(graph, org.agent_a, "Vehicle", {"vin": EUROPEAN_VIN, "make": "Volkswagen", "model": "Golf"})
+    european = record_uid(graph, org.agent_a, "Vehicle", {"vin": EUROPEAN_VIN, "make": "Volkswagen", "model": "Golf"})
     probe = {"vin": VIN_NEXT_IN_RUN, "make": "Honda", "model": "Accord", "year": 2003, "colour": "Silver"}
     assert _decision(graph, "Vehicle", probe, stored) == "possible"
     assert _decision(graph, "Vehicle", {"vin": EUROPEAN_NEXT, "make": "VW", "model": "Golf"}, european) == "possible"
@@ -72,14 +68,14 @@ def test_the_next_car_of_a_serial_run_or_a_european_vin_a_slip_off_is_not_raised
 
 @pytest.mark.parametrize(("make", "model"), [("TOYT", "Camry"), ("Toyota Motor Corp", "Camry")])
 def test_a_make_written_as_its_ncic_code_or_company_name_is_a_match_on_the_plate(graph, org, make, model):
-    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
                                                       "model": "Camry", "year": 2014})
     probe = {"plate": "KXT4471", "plate_state": "TX", "make": make, "model": model, "year": 2014}
     assert _decision(graph, "Vehicle", probe, stored) == "match"
 
 
 def test_a_model_written_without_its_hyphen_is_a_match_on_the_plate(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford",
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford",
                                                       "model": "F-150"})
     assert _decision(graph, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Ford", "model": "F150"},
                      stored) == "match"
@@ -89,7 +85,7 @@ def test_a_model_written_without_its_hyphen_is_a_match_on_the_plate(graph, org):
 
 
 def test_a_re_registered_aircraft_whose_make_names_the_company_is_a_match_on_its_serial(graph, org):
-    stored = _create(graph, org.agent_a, "Aircraft", {"tail_number": "N4471K", "make": "Piper",
+    stored = record_uid(graph, org.agent_a, "Aircraft", {"tail_number": "N4471K", "make": "Piper",
                                                        "model": "PA-28-181", "serial_number": "28-7316"})
     probe = {"tail_number": "N93TX", "make": "Piper Aircraft", "model": "PA-28-181", "serial_number": "28-7316"}
     assert _decision(graph, "Aircraft", probe, stored) == "match"
@@ -100,7 +96,7 @@ def test_a_re_registered_aircraft_whose_make_names_the_company_is_a_match_on_its
 
 
 def test_a_plate_with_its_state_left_off_is_a_match_with_the_make_and_model(graph, org):
-    stored = _create(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
+    stored = record_uid(graph, org.agent_a, "Vehicle", {"plate": "KXT4471", "plate_state": "TX", "make": "Toyota",
                                                       "model": "Camry"})
     assert _decision(graph, "Vehicle", {"plate": "KXT4471", "make": "Toyota", "model": "Camry"}, stored) == "match"
     # The same string on another make and model is another state's plate, or a reissued one.
